@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PARAMS } from '../config/params.ts';
+import type { BackupConfig } from '../config/schema.ts';
+import type { Params } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
+import { runBackup, type BackupResult } from '../core/backup.ts';
+import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
+import { JournalFile } from '../core/lock.ts';
+import { recoverFromJournal } from '../core/recover.ts';
+import { TOOL_VERSION } from '../core/version.ts';
+import { RunLogger } from '../log/logger.ts';
+import type { NodeRef, Platform } from '../platform/ports.ts';
+import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
+import { windowsPlatform } from '../platform/windows/adapter.ts';
+import { verifyArchive } from '../restore/verify.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import { Output } from './output.ts';
+import { sandboxCommand } from './sandbox-cmd.ts';
+import { HELP } from './help.ts';
+
+interface Request {
+  command?: string;
+  params: Params;
+  secrets: Record<string, string | undefined>;
+  dryRun: boolean;
+  verbose: boolean;
+}
+
+/** Sandbox when SandboxPath is given; Windows otherwise (and only on Windows). */
+export function choosePlatform(params: Params, config: BackupConfig): Platform {
+  const sandbox = params['SandboxPath'];
+  if (typeof sandbox === 'string' && sandbox.length > 0) return sandboxPlatform(resolve(sandbox));
+  if (process.platform !== 'win32') {
+    throw new BackupError(ExitCode.Validation, 'This machine is not a Windows server with Alteryx Server.', 'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".');
+  }
+  const nodes: NodeRef[] = config.ServerConfiguration.Nodes.length
+    ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: n.Name.toLowerCase() === hostname().toLowerCase() }))
+    : [{ name: hostname(), role: 'controller', local: true }];
+  return windowsPlatform({ serviceName: config.ServerConfiguration.ServiceName, nodes });
+}
+
+function readStdinJson(): Request {
+  let text: string;
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch (err) {
+    throw new BackupError(ExitCode.General, `Could not read the request from stdin: ${(err as Error).message}`);
+  }
+  let obj: Partial<Request>;
+  try {
+    obj = JSON.parse(text.replace(/^\uFEFF/, '')) as Partial<Request>;
+  } catch (err) {
+    throw new BackupError(ExitCode.General, `The request on stdin is not JSON: ${(err as Error).message}`);
+  }
+  return { command: obj.command, params: obj.params ?? {}, secrets: obj.secrets ?? {}, dryRun: !!obj.dryRun, verbose: !!obj.verbose };
+}
+
+const backupOptions: NonNullable<ParseArgsConfig['options']> = {
+  mode: { type: 'string', short: 'm' },
+  config: { type: 'string', short: 'c' },
+  sandbox: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+  'request-stdin': { type: 'boolean' },
+  ...Object.fromEntries(PARAMS.map((p) => [p.flag, { type: p.kind === 'boolean' ? 'boolean' : 'string', multiple: p.kind === 'string[]' } as const])),
+};
+
+function numberParam(flag: string, raw: string, int: boolean): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) {
+    throw new BackupError(ExitCode.Validation, `--${flag} must be ${int ? 'a whole number' : 'a number'}, not ${JSON.stringify(raw)}.`);
+  }
+  return n;
+}
+
+/** Flags -> the same request the cmdlet sends. Secrets come from the environment, never from flags. */
+function requestFromFlags(values: Record<string, unknown>): Request {
+  const params: Params = {};
+  if (values['mode'] !== undefined) params['BackupMode'] = values['mode'];
+  if (values['config'] !== undefined) params['ConfigPath'] = values['config'];
+  if (values['sandbox'] !== undefined) params['SandboxPath'] = values['sandbox'];
+  for (const p of PARAMS) {
+    const v = values[p.flag];
+    if (v === undefined) continue;
+    params[p.name] = p.kind === 'int' || p.kind === 'number' ? numberParam(p.flag, String(v), p.kind === 'int') : v;
+  }
+  return {
+    params,
+    secrets: {
+      MongoPassword: process.env['ALTERYXBACKUP_MONGO_PASSWORD'],
+      ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'],
+    },
+    dryRun: !!values['dry-run'],
+    verbose: !!values['verbose'],
+  };
+}
+
+function abortOnSignals(): AbortController {
+  const ac = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count > 1) process.exit(ExitCode.General);
+    ac.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  return ac;
+}
+
+function printResult(out: Output, r: BackupResult): void {
+  if (out.json) {
+    out.event({ ...r });
+    return;
+  }
+  out.text('');
+  out.text(r.success ? `SUCCESS: ${r.message}` : `FAILED (exit ${r.exitCode}, ${exitCodeNames[r.exitCode]}): ${r.message}`);
+  if (r.archivePath) out.text(`  archive : ${r.archivePath} (${formatBytes(r.sizeBytes ?? 0)})\n  sha256  : ${r.sha256}`);
+  if (r.logPath) out.text(`  log     : ${r.logPath}`);
+  if (r.stagingPath) out.text(`  staging : ${r.stagingPath} (kept)`);
+  for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
+  out.text(`  duration: ${formatDuration(r.durationMs)}`);
+}
+
+async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
+  const { values } = parseArgs({ args: argv, options: backupOptions, allowPositionals: false, strict: true }) as { values: Record<string, unknown> };
+  if (values['help']) {
+    process.stdout.write(HELP.backup);
+    return ExitCode.Success;
+  }
+  const req = values['request-stdin'] ? readStdinJson() : requestFromFlags(values);
+  const out = new Output(!!values['json'], req.verbose || !!values['verbose']);
+  const ac = abortOnSignals();
+  const result = await runBackup(
+    { params: req.params, secrets: req.secrets, dryRun: req.dryRun || !!values['dry-run'] },
+    { platform: choosePlatform, sink: out.log, progress: out.progress, plan: (steps) => out.json && out.event({ type: 'plan', steps }), signal: ac.signal },
+  );
+  printResult(out, result);
+  return result.exitCode;
+}
+
+/** The watchdog's command: finish the rollback of a run that died, from its journal. */
+async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
+  const { values } = parseArgs({ args: argv, options: backupOptions, strict: true }) as { values: Record<string, unknown> };
+  if (values['help']) {
+    process.stdout.write(HELP.recover);
+    return ExitCode.Success;
+  }
+  const req = values['request-stdin'] ? readStdinJson() : requestFromFlags(values);
+  const out = new Output(!!values['json'], req.verbose);
+  const log = new RunLogger(out.log);
+  let exitCode: ExitCodeValue = ExitCode.Success;
+  let message = 'Nothing to recover: no interrupted run left a journal.';
+  let outcomes: unknown[] = [];
+  try {
+    const { config } = loadConfig(req.params);
+    const platform = choosePlatform(req.params, config);
+    try {
+      const dir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
+      const journal = JournalFile.read(dir);
+      if (journal) {
+        const res = await recoverFromJournal(platform, journal, log, dir);
+        outcomes = res;
+        const bad = res.filter((o) => o.action === 'failed' || o.action === 'unknown-node');
+        exitCode = bad.length ? ExitCode.General : ExitCode.Success;
+        message = bad.length
+          ? `Recovery could not start: ${bad.map((b) => b.node).join(', ')}`
+          : `Recovered the interrupted run ${journal.pid}: ${res.map((o) => `${o.node} ${o.action}`).join(', ') || 'no service needed starting'}`;
+      }
+    } finally {
+      await platform.dispose();
+    }
+  } catch (err) {
+    exitCode = exitCodeOf(err);
+    message = describeError(err);
+  }
+  log.log(exitCode ? 'ERROR' : 'INFO', message);
+  if (out.json) out.event({ type: 'result', exitCode, success: exitCode === 0, message: log.masker.mask(message), recovered: outcomes });
+  else out.text(message);
+  return exitCode;
+}
+
+async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  if (values.help) {
+    process.stdout.write(HELP.verify);
+    return ExitCode.Success;
+  }
+  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0] }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
+  const archive = req.params['Path'];
+  const out = new Output(!!values.json, false);
+  if (typeof archive !== 'string' || !archive) {
+    const msg = 'verify needs the archive path: alteryx-backup verify ARCHIVE';
+    out.json ? out.event({ type: 'result', exitCode: ExitCode.Validation, success: false, message: msg, checks: [] }) : process.stderr.write(msg + '\n');
+    return ExitCode.Validation;
+  }
+  const path = resolve(archive);
+  const sideCar = `${path}.sha256`;
+  const hasSide = !values['no-sha256-file'] && (await import('node:fs')).existsSync(sideCar);
+  const res = await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined });
+  const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
+  const failed = res.checks.filter((c) => !c.ok);
+  const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
+  if (out.json) out.event({ type: 'result', exitCode, success: res.ok, message, archive: path, mode: res.manifest?.mode ?? null, checks: res.checks, badEntries: res.badEntries });
+  else {
+    for (const c of res.checks) out.text(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    out.text(message);
+  }
+  return exitCode;
+}
+
+export async function main(argv: string[]): Promise<ExitCodeValue> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'backup':
+        return await backupCommand(rest);
+      case 'recover':
+        return await recoverCommand(rest);
+      case 'verify':
+        return await verifyCommand(rest);
+      case 'sandbox':
+      case 'sandbox-create':
+      case 'sandbox-status':
+      case 'sandbox-set':
+      case 'demo':
+        return await sandboxCommand(command, rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(`alteryx-backup ${TOOL_VERSION}\n`);
+        return ExitCode.Success;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(HELP.main);
+        return command === undefined ? ExitCode.General : ExitCode.Success;
+      default:
+        process.stderr.write(`alteryx-backup: unknown command "${command}".\n\n${HELP.main}`);
+        return ExitCode.General;
+    }
+  } catch (err) {
+    const code = err instanceof BackupError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ExitCode.Validation : exitCodeOf(err);
+    const msg = describeError(err);
+    if (rest.includes('--json') || rest.includes('--request-stdin')) {
+      process.stdout.write(JSON.stringify({ type: 'result', exitCode: code, success: false, message: msg }) + '\n');
+    } else {
+      process.stderr.write(`alteryx-backup: ${msg}\n`);
+    }
+    return code;
+  }
+}
+
+// The only place that ends the process with a code.
+const isEntry = (() => {
+  const entry = process.argv[1] ?? '';
+  return /alteryx-backup(\.mjs)?$|cli[\\/]main\.ts$/.test(entry);
+})();
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`alteryx-backup: ${describeError(err)}\n`);
+      process.exitCode = ExitCode.General;
+    },
+  );
+}

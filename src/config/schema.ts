@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+/** The three backup modes (REQ-1.1.1). */
+export const BACKUP_MODES = ['Full', 'DatabaseOnly', 'ConfigOnly'] as const;
+export type BackupMode = (typeof BACKUP_MODES)[number];
+export const BackupModeSchema = z.enum(BACKUP_MODES);
+
+const byMode = (full: number, db: number, cfg: number, item: z.ZodNumber) =>
+  z
+    .object({
+      Full: item.default(full),
+      DatabaseOnly: item.default(db),
+      ConfigOnly: item.default(cfg),
+    })
+    .strict()
+    .prefault({});
+
+const windowsPath = z.string().min(1, 'must not be empty');
+
+export const NodeSchema = z
+  .object({
+    Name: z.string().min(1).describe('Host name of the node, as used for remote service control.'),
+    Role: z.enum(['controller', 'worker', 'ui']).describe('What the node runs.'),
+    Root: z
+      .string()
+      .optional()
+      .describe('Where the node\'s C: drive is reachable from the machine running the backup (e.g. \\\\host\\c$).'),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    BackupConfiguration: z
+      .object({
+        DefaultBackupMode: BackupModeSchema.default('Full').describe('Mode used when -BackupMode is not given.'),
+        TempDirectory: windowsPath.default('D:\\Temp').describe('Staging folder for the dump and files.'),
+        LocalBackupPath: windowsPath.default('D:\\Alteryx\\Backups').describe('Where finished archives are published.'),
+        NetworkBackupPaths: z.array(windowsPath).default([]).describe('UNC paths or mapped drives to copy archives to.'),
+        LogDirectory: windowsPath.default('D:\\Alteryx\\BackupLogs').describe('Where BackupLog_{Mode}_*.log files go.'),
+        LogRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Days to keep log files.'),
+        RetentionDays: byMode(30, 7, 14, z.number().int().min(0).max(3650)).describe(
+          'Days to keep archives, per mode. 0 keeps only the newest.',
+        ),
+        ArchiveNameFormat: z
+          .enum(['mode', 'legacy'])
+          .default('mode')
+          .describe('mode: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip; legacy: ServerBackup_YYYYMMDD_HHmmss.zip.'),
+        CompressionLevel: z.number().int().min(0).max(9).default(6).describe('Deflate level, 0 (store) to 9.'),
+      })
+      .strict()
+      .prefault({}),
+    ServerConfiguration: z
+      .object({
+        ServiceName: z.string().min(1).default('AlteryxService'),
+        AlteryxServicePath: windowsPath.default('C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe'),
+        InstallDirectory: windowsPath.default('C:\\Program Files\\Alteryx'),
+        ProgramDataDirectory: windowsPath.default('C:\\ProgramData\\Alteryx'),
+        Nodes: z
+          .array(NodeSchema)
+          .default([])
+          .describe('Multi-node deployments: every node. Empty means this machine alone (all roles).'),
+      })
+      .strict()
+      .prefault({}),
+    ServiceConfiguration: z
+      .object({
+        MaxServiceWaitSeconds: z.number().int().min(1).max(86400).default(7200),
+        MaxWorkflowWaitSeconds: z.number().int().min(0).max(86400).default(3600),
+        ForceStopWorkflows: z.boolean().default(false),
+        StopServiceForExternalDB: z.boolean().default(false),
+        PollIntervalSeconds: z.number().min(0.05).max(60).default(2),
+      })
+      .strict()
+      .prefault({}),
+    MongoDBConfiguration: z
+      .object({
+        Type: z.enum(['auto', 'embedded', 'selfManaged']).default('auto'),
+        EmbeddedMongoDB: z
+          .object({ UseAlteryxService: z.boolean().default(true) })
+          .strict()
+          .prefault({}),
+        SelfManagedMongoDB: z
+          .object({
+            ConnectionString: z.string().optional(),
+            Host: z.string().optional(),
+            Port: z.number().int().min(1).max(65535).default(27017),
+            Database: z.string().min(1).default('AlteryxGallery'),
+            AuthDatabase: z.string().min(1).default('admin'),
+            Username: z.string().optional(),
+            UseCompression: z.boolean().default(true),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    FilesConfiguration: z
+      .object({
+        BackupKeys: z.boolean().default(true),
+        BackupConfigFile: z.boolean().default(true),
+        BackupMongoPasswords: z.boolean().default(true),
+        IncludeMetadata: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    ValidationConfiguration: z
+      .object({
+        VerifyArchiveIntegrity: z.boolean().default(true),
+        CalculateChecksums: z.boolean().default(true),
+        MinimumBackupSizeMB: byMode(1, 1, 0.1, z.number().min(0)),
+      })
+      .strict()
+      .prefault({}),
+    NotificationConfiguration: z
+      .object({
+        Enabled: z.boolean().default(false),
+        SMTPServer: z.string().optional(),
+        SMTPPort: z.number().int().min(1).max(65535).default(587),
+        UseSSL: z.boolean().default(true),
+        FromAddress: z.string().optional(),
+        ToAddresses: z.array(z.string()).default([]),
+        OnlyOnFailure: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type BackupConfig = z.output<typeof ConfigSchema>;
+export type BackupConfigInput = z.input<typeof ConfigSchema>;
+
+/** The JSON Schema of backup-config.json, generated from the same zod schema the code validates with. */
+export function configJsonSchema(): unknown {
+  const schema = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  allowComments(schema);
+  return { ...schema, title: 'AlteryxBackup configuration (backup-config.json)' };
+}
+
+/** Keys starting with `_comment` are free text for the reader; the loader drops them before validation. */
+export const COMMENT_KEY = /^_comment/;
+
+function allowComments(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return;
+  const obj = node as Record<string, unknown>;
+  if (obj['type'] === 'object' && obj['properties']) {
+    obj['patternProperties'] = { '^_comment': { type: 'string', description: 'A comment; ignored.' } };
+  }
+  for (const v of Object.values(obj)) allowComments(v);
+}
+
+/** Removes `_comment*` keys at every level. */
+export function stripComments(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripComments);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !COMMENT_KEY.test(k)).map(([k, v]) => [k, stripComments(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,127 @@
+import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import type { RunLogger } from '../log/logger.ts';
+import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
+import type { Plan } from './plan.ts';
+import type { Manifest } from './manifest.ts';
+import type { EffectiveSettings } from './settings.ts';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export interface ProgressEvent {
+  activity: string;
+  status: string;
+  /** 0-100, or -1 when unknown. */
+  percent: number;
+  completed?: boolean;
+}
+
+export type FileKind = 'settings' | 'settings-defaults' | 'keys' | 'engine' | 'config-file' | 'secret' | 'database' | 'metadata';
+
+/** A file placed in the staging folder, bound for the archive. */
+export interface StagedFile {
+  /** Path inside the archive, with forward slashes. */
+  archivePath: string;
+  /** Where it is in staging. */
+  localPath: string;
+  kind: FileKind;
+  node?: string | undefined;
+  /** Where it came from on the server (configured form), for the manifest. */
+  source?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface ServiceRecord {
+  node: NodeRef;
+  prior: ServiceState;
+  stoppedByUs: boolean;
+  restarted: boolean;
+}
+
+export interface DumpInfo {
+  type: 'embedded' | 'selfManaged';
+  /** Local path of the dump folder in staging. */
+  dir: string;
+  databases: Record<string, Record<string, number>>;
+  sizeBytes: number;
+  durationMs: number;
+  gzip: boolean;
+}
+
+export interface ArchiveInfo {
+  tempPath: string;
+  finalPath: string;
+  name: string;
+  sha256: string;
+  sizeBytes: number;
+  entries: number;
+  encrypted: boolean;
+}
+
+export interface RunContext {
+  mode: BackupMode;
+  config: BackupConfig;
+  plan: Plan;
+  platform: Platform;
+  log: RunLogger;
+  clock: Clock;
+  signal: AbortSignal;
+  progress: (p: ProgressEvent) => void;
+  startedAt: Date;
+  /** YYYYMMDD_HHmmss of the start, used in every name of this run. */
+  stamp: string;
+  nodes: NodeRef[];
+  controller: NodeRef;
+  multiNode: boolean;
+  /** Staging folder, configured form (what AlteryxService.exe is given) and local form. */
+  staging: { configured: string; local: string };
+  files: StagedFile[];
+  services: ServiceRecord[];
+  mongo: { type: 'embedded' | 'selfManaged'; decidedBy: string };
+  settings: Map<string, EffectiveSettings>;
+  dump?: DumpInfo;
+  archive?: ArchiveInfo;
+  manifest?: Manifest;
+  metadata: Record<string, unknown>;
+  stepDurations: Record<string, number>;
+  warnings: string[];
+  secretsCaptured: boolean;
+  archivePassword?: string | undefined;
+  /** Set once the service(s) are stopped until they are back: downtime accounting. */
+  downtime: { stoppedAt?: number; startedAt?: number };
+  dryRun: boolean;
+  /** Persists what must survive a killed process (service states). */
+  journal: { update(services: ServiceRecord[]): void; clear(): void };
+}
+
+/** Joins path parts in the style of the configured base (Windows `\` or POSIX `/`). */
+export function joinConfigured(base: string, ...parts: string[]): string {
+  const win = /^[A-Za-z]:/.test(base) || base.startsWith('\\\\') || (base.includes('\\') && !base.includes('/'));
+  const sep = win ? '\\' : '/';
+  const trimmed = base.replace(/[\\/]+$/, '');
+  return [trimmed, ...parts.map((p) => p.replace(/^[\\/]+|[\\/]+$/g, ''))].join(sep);
+}
+
+export function warn(ctx: RunContext, message: string): void {
+  ctx.warnings.push(ctx.log.masker.mask(message));
+  ctx.log.warn(message);
+}

@@ -1,0 +1,35 @@
+import type { EffectiveSettings } from './settings.ts';
+
+export interface MongoDecision {
+  type: 'embedded' | 'selfManaged';
+  /** The element or key that decided, for the log (REQ-7.2.3). */
+  decidedBy: string;
+}
+
+/**
+ * REQ-2.2.4: which MongoDB this server uses. An explicit MongoDBConfiguration.Type wins; `auto` reads the
+ * effective RuntimeSettings.xml of the controller: <Persistence><Mongo><ConnectionString> when present,
+ * then Controller/EmbeddedMongoDBEnabled, then Controller/MongoDBEnabled with MongoDBServerName, then the
+ * Gallery's MongoDBWeb* elements.
+ */
+export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged', s: EffectiveSettings | undefined): MongoDecision {
+  if (configured !== 'auto') return { type: configured, decidedBy: `MongoDBConfiguration.Type = ${configured}` };
+  if (!s) return { type: 'embedded', decidedBy: 'no RuntimeSettings.xml could be read: embedded assumed' };
+  const cs = s.nested(['Persistence', 'Mongo', 'ConnectionString']);
+  if (cs) return { type: 'selfManaged', decidedBy: `Persistence/Mongo/ConnectionString in the ${cs.from} file` };
+  const emb = s.get('Controller', 'EmbeddedMongoDBEnabled');
+  if (emb && /^true$/i.test(emb.value)) return { type: 'embedded', decidedBy: `Controller/EmbeddedMongoDBEnabled = True (${emb.from} file)` };
+  const user = s.get('Controller', 'MongoDBEnabled');
+  const server = s.value('Controller', 'MongoDBServerName');
+  if (user && /^true$/i.test(user.value) && server) {
+    return { type: 'selfManaged', decidedBy: `Controller/MongoDBEnabled = True with MongoDBServerName (${user.from} file)` };
+  }
+  const web = s.get('Gallery', 'MongoDBWebConnection');
+  if (web && web.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection is set (${web.from} file)` };
+  const webServer = s.get('Gallery', 'MongoDBWebServerName');
+  if (webServer && webServer.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName is set (${webServer.from} file)` };
+  return {
+    type: 'embedded',
+    decidedBy: `neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True${emb ? ` (EmbeddedMongoDBEnabled = ${emb.value} in the ${emb.from} file)` : ''}: embedded assumed, the Alteryx default`,
+  };
+}

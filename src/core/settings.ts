@@ -1,0 +1,77 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BackupError, ExitCode } from './errors.ts';
+
+type Section = Record<string, unknown>;
+type Tree = Record<string, Section>;
+
+/** One RuntimeSettings.xml file, parsed. Malformed XML is a validation failure naming the file and line. */
+export function parseRuntimeSettings(xml: string, file: string): Tree {
+  const check = XMLValidator.validate(xml);
+  if (check !== true) {
+    throw new BackupError(
+      ExitCode.Validation,
+      `${file} is not valid XML (line ${check.err.line}, column ${check.err.col}: ${check.err.msg}).`,
+      'Restore the file from a backup or repair it; Alteryx Server cannot read it either.',
+    );
+  }
+  const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
+  const doc = parser.parse(xml) as Record<string, unknown>;
+  const root = doc['SystemSettings'];
+  if (root === undefined) {
+    throw new BackupError(ExitCode.Validation, `${file} has no <SystemSettings> root element.`, 'Check that this is an Alteryx RuntimeSettings.xml file.');
+  }
+  return (typeof root === 'object' && root !== null ? root : {}) as Tree;
+}
+
+/** Where a value came from, for the log (REQ-7.2.3). */
+export interface SettingValue {
+  value: string;
+  from: 'overrides' | 'defaults';
+  element: string;
+}
+
+/** The effective settings: the overrides file where it has the element, else the defaults file. */
+export class EffectiveSettings {
+  constructor(
+    private readonly overrides: Tree | undefined,
+    private readonly defaults: Tree | undefined,
+  ) {}
+
+  get(section: string, key: string): SettingValue | undefined {
+    const element = `${section}/${key}`;
+    const o = pick(this.overrides, section, key);
+    if (o !== undefined) return { value: o, from: 'overrides', element };
+    const d = pick(this.defaults, section, key);
+    if (d !== undefined) return { value: d, from: 'defaults', element };
+    return undefined;
+  }
+
+  value(section: string, key: string): string | undefined {
+    return this.get(section, key)?.value;
+  }
+
+  flag(section: string, key: string): boolean {
+    return /^true$/i.test(this.value(section, key) ?? '');
+  }
+
+  /** Any nested element, e.g. ['Persistence', 'Mongo', 'ConnectionString']. */
+  nested(path: string[]): SettingValue | undefined {
+    for (const [tree, from] of [
+      [this.overrides, 'overrides'],
+      [this.defaults, 'defaults'],
+    ] as const) {
+      let cur: unknown = tree;
+      for (const p of path) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[p] : undefined;
+      if (typeof cur === 'string' && cur.length > 0) return { value: cur, from, element: path.join('/') };
+    }
+    return undefined;
+  }
+}
+
+function pick(tree: Tree | undefined, section: string, key: string): string | undefined {
+  const s = tree?.[section];
+  if (typeof s !== 'object' || s === null) return undefined;
+  const v = (s as Record<string, unknown>)[key];
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : String(v);
+}

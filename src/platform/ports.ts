@@ -1,0 +1,76 @@
+/**
+ * The ports: everything the core needs from the machine, and nothing more. Each has a Windows adapter
+ * (PowerShell session, CIM, sc.exe) and a sandbox adapter (the simulated server on disk). File contents
+ * are read and written with node:fs on the paths `paths.resolve` returns.
+ */
+export type ServiceState = 'Running' | 'StopPending' | 'Stopped' | 'StartPending' | 'Paused' | 'NotFound';
+export type NodeRole = 'controller' | 'worker' | 'ui';
+
+export interface NodeRef {
+  /** Host name; the local machine's own name for a single-node server. */
+  name: string;
+  role: NodeRole;
+  /** True for the machine the backup runs on. */
+  local: boolean;
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** Set when the process was ended by a signal or timed out. */
+  signal?: string | undefined;
+}
+
+export interface Workflow {
+  name: string;
+  pid: number;
+}
+
+export interface PathPort {
+  /** Turns a configured path (Windows form: `D:\Temp`, `\\server\share`) into a path node:fs can use, seen from `node`. */
+  resolve(configured: string, node?: NodeRef): string;
+}
+
+export interface ServicePort {
+  getState(node: NodeRef): Promise<ServiceState>;
+  /** Asks the service to stop; returns at once (the caller polls getState). */
+  requestStop(node: NodeRef): Promise<void>;
+  requestStart(node: NodeRef): Promise<void>;
+  /** The Log On account of the service (CIM Win32_Service.StartName). */
+  logOnAccount(node: NodeRef): Promise<string | undefined>;
+}
+
+export interface ProcessPort {
+  /** Running AlteryxEngineCmd.exe processes. */
+  runningWorkflows(node: NodeRef): Promise<Workflow[]>;
+  stopWorkflows(node: NodeRef): Promise<string[]>;
+}
+
+export interface AlteryxCliPort {
+  /** Runs AlteryxService.exe with one argument (e.g. `getserversecret`, `emongodump=D:\Temp\x`). */
+  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+}
+
+export interface SystemPort {
+  isElevated(): Promise<boolean>;
+  /** Free bytes on the volume holding `localPath` (a resolved path). */
+  freeBytes(localPath: string): Promise<number>;
+  hostname(): string;
+  reachable(node: NodeRef): Promise<boolean>;
+}
+
+export interface Platform {
+  kind: 'windows' | 'sandbox';
+  /** Human description for the log, e.g. the sandbox folder. */
+  description: string;
+  nodes: NodeRef[];
+  paths: PathPort;
+  services: ServicePort;
+  processes: ProcessPort;
+  alteryx: AlteryxCliPort;
+  system: SystemPort;
+  /** Environment additions for child processes (the sandbox puts its emulated mongodump on PATH). */
+  childEnv(): NodeJS.ProcessEnv;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,52 @@
+import { statfs } from 'node:fs/promises';
+import { delimiter } from 'node:path';
+import * as sb from '../../sandbox/index.ts';
+import type { NodeRef, Platform } from '../ports.ts';
+import { runProcess } from '../../util/exec.ts';
+
+/**
+ * The sandbox adapter: the same ports as Windows, answered by the simulated server on disk. Windows
+ * paths map into the sandbox folder here and nowhere else; the core never knows it is in a sandbox.
+ */
+export function sandboxPlatform(dir: string): Platform {
+  const info = sb.openSandbox(dir);
+  const nodes: NodeRef[] = info.nodes.map((n) => ({ name: n.name, role: n.role, local: n.root === info.path }));
+  const rootOf = (node?: NodeRef) => {
+    const n = info.nodes.find((x) => x.name === node?.name) ?? info.nodes.find((x) => x.root === info.path) ?? info.nodes[0]!;
+    return n.root;
+  };
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${sb.mongoToolsPathDir(info.path)}${delimiter}${process.env['PATH'] ?? ''}` });
+  return {
+    kind: 'sandbox',
+    description: `sandbox ${info.path} (${info.topology}, ${info.mongo} MongoDB, Alteryx Server ${info.version})`,
+    nodes,
+    paths: { resolve: (p, node) => sb.mapWindowsPath(info.path, rootOf(node), p) },
+    services: {
+      getState: async (node) => sb.getServiceState(info.path, node.name),
+      requestStop: async (node) => sb.requestServiceStop(info.path, node.name),
+      requestStart: async (node) => sb.requestServiceStart(info.path, node.name),
+      logOnAccount: async () => 'LocalSystem',
+    },
+    processes: {
+      runningWorkflows: async (node) => sb.runningWorkflows(info.path, node.name).map((w) => ({ name: w.name, pid: w.pid })),
+      stopWorkflows: async (node) => sb.killWorkflows(info.path, node.name),
+    },
+    alteryx: {
+      // The configured exe path is mapped like any other: the sandbox's shim lives at the install path.
+      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs }),
+    },
+    system: {
+      isElevated: async () => sb.isElevated(info.path),
+      freeBytes: async (localPath) => {
+        const o = sb.freeBytesOverride(info.path, localPath);
+        if (o !== undefined) return o;
+        const s = await statfs(localPath);
+        return Number(s.bavail) * Number(s.bsize);
+      },
+      hostname: () => nodes.find((n) => n.local)?.name ?? nodes[0]!.name,
+      reachable: async (node) => sb.nodeReachable(info.path, node.name),
+    },
+    childEnv: env,
+    dispose: async () => {},
+  };
+}

@@ -1,0 +1,169 @@
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { join } from 'node:path';
+import { Archiver, ZipArchive } from 'archiver';
+import type { RunContext } from '../core/context.ts';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
+import { MODE_SUFFIX } from '../core/plan.ts';
+import { TOOL_VERSION } from '../core/version.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import { isoWithOffset } from '../log/logger.ts';
+import { ENCRYPTION_KEY_GUIDANCE } from './secrets.ts';
+
+/** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
+export function archiveName(ctx: Pick<RunContext, 'mode' | 'stamp' | 'config'>): string {
+  return ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy'
+    ? `ServerBackup_${ctx.stamp}.zip`
+    : `ServerBackup_${MODE_SUFFIX[ctx.mode]}_${ctx.stamp}.zip`;
+}
+
+/** Already-compressed content is stored, not deflated again. */
+const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
+
+/** Hashes and counts what flows through it: each byte is read once, on its way into the archive. */
+class HashingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  size = 0;
+  digest = '';
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    this.digest = this.hash.digest('hex');
+    cb();
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+/** archiver 8 dropped registerFormat; archiver-zip-encrypted still works as the module of an Archiver subclass. */
+class EncryptedZipArchive extends Archiver {
+  constructor(options: Record<string, unknown>) {
+    super(options);
+    const ZipEncrypted = require('archiver-zip-encrypted') as new (o: Record<string, unknown>) => unknown;
+    const self = this as unknown as { _format: string; _module: unknown; _supportsDirectory: boolean; _supportsSymlink: boolean; _modulePipe(): void };
+    self._format = 'zip-encrypted';
+    self._module = new ZipEncrypted({ ...options, encryptionMethod: 'aes256' });
+    self._supportsDirectory = true;
+    self._supportsSymlink = true;
+    self._modulePipe();
+  }
+}
+
+export function buildManifest(ctx: RunContext, files: ManifestFile[], encrypted: boolean): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    tool: { name: 'AlteryxBackup', version: TOOL_VERSION },
+    createdAt: isoWithOffset(ctx.startedAt),
+    mode: ctx.mode,
+    scopes: ctx.plan.scopes,
+    hostName: ctx.platform.system.hostname(),
+    serverVersion: (ctx.metadata['serverVersion'] as string | null | undefined) ?? null,
+    nodes: ctx.nodes.map((n) => ({ name: n.name, role: n.role })),
+    mongo: {
+      type: ctx.mongo.type,
+      decidedBy: ctx.mongo.decidedBy,
+      dumped: !!ctx.dump,
+      gzip: ctx.dump?.gzip ?? false,
+      databases: ctx.dump?.databases ?? {},
+    },
+    secretsIncluded: ctx.secretsCaptured,
+    encrypted,
+    encryptionKeyGuidance: ENCRYPTION_KEY_GUIDANCE,
+    files,
+    configuration: ctx.log.masker.maskDeep(ctx.config),
+    status: { completedSteps: Object.keys(ctx.stepDurations), warnings: ctx.warnings },
+    durationsMs: { ...ctx.stepDurations },
+  };
+}
+
+/**
+ * Streams the staged files into the ZIP (ZIP64 as needed), hashing each on the way, then adds
+ * manifest.json last. Written under a temporary name in LocalBackupPath; publish renames it.
+ */
+export async function writeArchive(ctx: RunContext): Promise<void> {
+  const name = archiveName(ctx);
+  const destDir = ctx.platform.paths.resolve(ctx.config.BackupConfiguration.LocalBackupPath);
+  await fsp.mkdir(destDir, { recursive: true });
+  const finalPath = join(destDir, name);
+  const tempPath = join(destDir, `${name}.partial`);
+  const level = ctx.config.BackupConfiguration.CompressionLevel;
+  const encrypted = !!ctx.archivePassword;
+  if (ctx.secretsCaptured && !encrypted) {
+    const msg = 'The archive holds the controller token and MongoDB passwords in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive';
+    ctx.warnings.push(msg);
+    ctx.log.warn(msg);
+  }
+  const options = { zlib: { level }, store: level === 0 };
+  const zip: Archiver = encrypted ? new EncryptedZipArchive({ ...options, password: ctx.archivePassword }) : new ZipArchive(options);
+
+  const out = createWriteStream(tempPath);
+  const outHash = new HashingStream();
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
+    zip.on('error', reject);
+    outHash.on('error', reject);
+    zip.on('warning', (err: Error) => reject(err));
+  });
+  zip.pipe(outHash).pipe(out);
+
+  const t0 = ctx.clock.now();
+  const total = ctx.files.length;
+  const hashers: Array<{ file: (typeof ctx.files)[number]; h: HashingStream }> = [];
+  let added = 0;
+  zip.on('entry', () => {
+    added++;
+    if (added <= total) ctx.progress({ activity: 'Writing the archive', status: `${added}/${total} files`, percent: Math.round((added / (total + 1)) * 100) });
+  });
+  for (const file of ctx.files) {
+    const h = new HashingStream();
+    hashers.push({ file, h });
+    const src = createReadStream(file.localPath);
+    src.on('error', (err) => h.destroy(err));
+    zip.append(src.pipe(h), { name: file.archivePath, store: level === 0 || STORED.test(file.archivePath), date: ctx.startedAt });
+  }
+  // All file entries are consumed in order before the manifest; their digests are known by then.
+  await Promise.all(
+    hashers.map(
+      ({ h }) =>
+        new Promise<void>((resolve, reject) => {
+          h.on('end', resolve);
+          h.on('error', reject);
+        }),
+    ),
+  ).catch(async (err) => {
+    zip.abort();
+    await fsp.rm(tempPath, { force: true });
+    throw new BackupError(ExitCode.Storage, `Writing the archive failed: ${(err as Error).message}.`, 'Check free space and permissions on LocalBackupPath.');
+  });
+  const files: ManifestFile[] = hashers.map(({ file, h }) => ({
+    path: file.archivePath,
+    size: h.size,
+    sha256: h.digest,
+    kind: file.kind,
+    node: file.node,
+    source: file.source,
+    note: file.note,
+  }));
+  const manifest = buildManifest(ctx, files, encrypted);
+  zip.append(JSON.stringify(manifest, null, 2), { name: MANIFEST_NAME, date: ctx.startedAt });
+  await zip.finalize();
+  try {
+    await done;
+  } catch (err) {
+    await fsp.rm(tempPath, { force: true });
+    throw new BackupError(ExitCode.Storage, `Writing the archive ${tempPath} failed: ${(err as Error).message}.`, 'Check free space and permissions on LocalBackupPath.');
+  }
+  const sizeBytes = outHash.size;
+  ctx.archive = { tempPath, finalPath, name, sha256: outHash.digest, sizeBytes, entries: files.length + 1, encrypted };
+  ctx.manifest = manifest;
+  const raw = files.reduce((n, f) => n + f.size, 0);
+  ctx.log.info(`Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`);
+  ctx.log.info(`Archive SHA-256: ${outHash.digest}`);
+}

@@ -1,0 +1,62 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { joinConfigured, type RunContext } from '../core/context.ts';
+import { countBsonDocuments, listFiles, treeSize } from '../util/fsx.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+
+/** The databases every Alteryx Server backup must hold. */
+export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;
+
+/** Per-database, per-collection document counts of a dump folder (`<db>/<coll>.bson`). */
+export async function dumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const rel of await listFiles(dir)) {
+    const m = /^([^/]+)\/(.+)\.bson$/.exec(rel);
+    if (!m) continue;
+    (out[m[1]!] ??= {})[m[2]!] = countBsonDocuments(join(dir, rel));
+  }
+  return out;
+}
+
+/**
+ * REQ-2.1.1/2.1.2: `AlteryxService.exe emongodump=<staging>\MongoDB`. Success only when the exit code is 0,
+ * the output has no `EMongoDump failed`, and each expected database folder holds .bson files; else exit 5.
+ */
+export async function dumpEmbedded(ctx: RunContext): Promise<void> {
+  const target = joinConfigured(ctx.staging.configured, 'MongoDB');
+  const local = join(ctx.staging.local, 'MongoDB');
+  const exe = ctx.config.ServerConfiguration.AlteryxServicePath;
+  ctx.log.info(`Dumping the embedded MongoDB: AlteryxService.exe emongodump=${target}`);
+  ctx.progress({ activity: 'Dumping MongoDB', status: 'emongodump', percent: -1 });
+  const t0 = ctx.clock.now();
+  const res = await ctx.platform.alteryx.run(ctx.controller, exe, `emongodump=${target}`);
+  const durationMs = ctx.clock.now() - t0;
+  const output = `${res.stdout}\n${res.stderr}`;
+  for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`emongodump: ${line}`);
+  const failedText = /EMongoDump failed/i.test(output);
+  if (res.exitCode !== 0 || failedText) {
+    const why = res.signal ? `was ended by ${res.signal}` : `exit code ${res.exitCode}${failedText ? ', output says "EMongoDump failed"' : ''}`;
+    const detail = output.split(/\r?\n/).find((l) => /fail|error/i.test(l))?.trim();
+    throw new BackupError(ExitCode.MongoDB, `The MongoDB dump failed (${why})${detail ? `: ${detail}` : ''}.`, 'Check that the service is stopped and the temp drive has room; the Alteryx service log and mongoDump.log (if written) tell more.');
+  }
+  const missing: string[] = [];
+  for (const db of EXPECTED_DATABASES) {
+    const files = await fsp.readdir(join(local, db)).catch(() => [] as string[]);
+    if (!files.some((f) => f.endsWith('.bson'))) missing.push(db);
+  }
+  if (missing.length) {
+    throw new BackupError(ExitCode.MongoDB, `The MongoDB dump is incomplete: no .bson files for ${missing.join(', ')} in ${target}, although emongodump reported success.`, 'Check EmbeddedMongoDBRootPath in RuntimeSettings.xml and the Alteryx service log.');
+  }
+  const databases = await dumpCounts(local);
+  const sizeBytes = await treeSize(local);
+  ctx.dump = { type: 'embedded', dir: local, databases, sizeBytes, durationMs, gzip: false };
+  const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
+  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}, ${docs} documents in ${Object.keys(databases).length} databases, ${formatDuration(durationMs)}`);
+  for (const [db, colls] of Object.entries(databases)) {
+    ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+  }
+  for (const rel of await listFiles(local)) {
+    ctx.files.push({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' });
+  }
+}

@@ -1,0 +1,111 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { joinConfigured, warn, type RunContext } from '../core/context.ts';
+import { exists, treeSize } from '../util/fsx.ts';
+import { formatBytes } from '../util/format.ts';
+import type { NodeRef } from '../platform/ports.ts';
+
+/** Configured paths of the files a mode needs on a node. */
+export function nodePaths(ctx: RunContext) {
+  const s = ctx.config.ServerConfiguration;
+  const pd = s.ProgramDataDirectory;
+  const inst = s.InstallDirectory;
+  return {
+    overrides: joinConfigured(pd, 'RuntimeSettings.xml'),
+    defaults: joinConfigured(inst, 'bin', 'RuntimeData', 'RuntimeSettings.xml'),
+    keys: joinConfigured(pd, 'Keys'),
+    systemAlias: joinConfigured(pd, 'Engine', 'SystemAlias.xml'),
+    systemConnections: joinConfigured(pd, 'Engine', 'SystemConnections.xml'),
+    alteryxConfigNew: joinConfigured(inst, 'bin', 'server', 'config', 'alteryx.config'),
+    alteryxConfigOld: joinConfigured(inst, 'bin', 'config', 'alteryx.config'),
+    exe: s.AlteryxServicePath,
+  };
+}
+
+/** Checks that a folder exists (or can be created) and accepts a file; the probe file is removed. */
+async function checkWritable(dir: string, what: string, code: typeof ExitCode.Storage | typeof ExitCode.Validation): Promise<void> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+    const probe = join(dir, `.alteryxbackup-probe-${process.pid}`);
+    await fsp.writeFile(probe, 'probe');
+    await fsp.rm(probe, { force: true });
+  } catch (err) {
+    throw new BackupError(code, `${what} ${dir} is not writable: ${(err as Error).message}.`, 'Check that the folder exists, the drive or share is reachable, and the account running the backup may write to it.');
+  }
+}
+
+/**
+ * REQ-6.1.x: everything that can be known before the service is touched. Each failure names what to fix;
+ * nothing has been changed on the server when it throws.
+ */
+export async function preflight(ctx: RunContext): Promise<void> {
+  const { platform, config, log } = ctx;
+  const stops = ctx.plan.stopsService;
+  const scopes = ctx.plan.scopes;
+
+  // Administrator rights (REQ-6.1.5): needed for service control and AlteryxService.exe.
+  if (!(await platform.system.isElevated())) {
+    throw new BackupError(ExitCode.Validation, 'The backup must run as Administrator.', 'Start PowerShell with "Run as administrator", or run the scheduled task with highest privileges (or as SYSTEM).');
+  }
+  log.info('Administrator rights: yes');
+
+  // Nodes reachable and service present (REQ-6.1.2).
+  for (const node of ctx.nodes) {
+    if (!node.local && !(await platform.system.reachable(node))) {
+      throw new BackupError(ExitCode.Validation, `Node ${node.name} (${node.role}) cannot be reached.`, 'Check that the host is up and that remote service control (sc.exe \\\\host / WinRM) is allowed from this machine.');
+    }
+    const state = await platform.services.getState(node);
+    if (state === 'NotFound') {
+      throw new BackupError(ExitCode.Validation, `The service ${config.ServerConfiguration.ServiceName} does not exist on ${node.name}.`, 'Check ServerConfiguration.ServiceName and that Alteryx Server is installed on this node.');
+    }
+    log.info(`Service ${config.ServerConfiguration.ServiceName} on ${node.name} (${node.role}): ${state}`);
+  }
+
+  // Critical paths per mode (REQ-6.1.3).
+  const paths = nodePaths(ctx);
+  const exe = platform.paths.resolve(paths.exe, ctx.controller);
+  if ((scopes.includes('Database') && ctx.mongo.type === 'embedded') || scopes.includes('Secrets')) {
+    if (!(await exists(exe))) {
+      throw new BackupError(ExitCode.Validation, `AlteryxService.exe was not found at ${paths.exe}.`, 'Set ServerConfiguration.AlteryxServicePath to the install location.');
+    }
+  }
+  if (scopes.includes('Config')) {
+    for (const node of ctx.nodes) {
+      const overrides = platform.paths.resolve(paths.overrides, node);
+      if (!(await exists(overrides))) {
+        throw new BackupError(ExitCode.Validation, `RuntimeSettings.xml was not found at ${paths.overrides} on ${node.name}.`, 'Check ServerConfiguration.ProgramDataDirectory; this file is required for a configuration backup.');
+      }
+    }
+  }
+
+  // Staging and log folders, local destination (REQ-5.1.1, 5.1.2), network destinations (REQ-5.2.3).
+  const tempDir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
+  await checkWritable(tempDir, 'The temp directory', ExitCode.Storage);
+  await checkWritable(platform.paths.resolve(config.BackupConfiguration.LocalBackupPath), 'The local backup path', ExitCode.Storage);
+  for (const dest of config.BackupConfiguration.NetworkBackupPaths) {
+    await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage);
+  }
+  log.info('Temp, local and network destinations are writable');
+
+  // Free space (REQ-6.1.1): 2 x the MongoDB data size for modes that dump the database.
+  if (scopes.includes('Database') && ctx.mongo.type === 'embedded') {
+    const settings = ctx.settings.get(ctx.controller.name);
+    const root = settings?.value('Controller', 'EmbeddedMongoDBRootPath');
+    if (!root) {
+      warn(ctx, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the free-space check uses the dump size estimate of 0.');
+    }
+    const dataBytes = root ? await treeSize(platform.paths.resolve(root, ctx.controller)) : 0;
+    const needed = dataBytes * 2;
+    const free = await platform.system.freeBytes(tempDir);
+    log.info(`MongoDB data: ${formatBytes(dataBytes)}; free in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)}; needed: ${formatBytes(needed)}`);
+    if (free < needed) {
+      throw new BackupError(ExitCode.Storage, `Not enough free space in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)} free, ${formatBytes(needed)} needed (2 x the MongoDB data size).`, 'Free space on that drive or set TempDirectory (-TempDirectory) to a larger drive.');
+    }
+  }
+  if (!stops && scopes.includes('Database')) log.info('The service stays running (self-managed MongoDB without -StopServiceForExternalDB).');
+}
+
+export function nodeLabel(node: NodeRef): string {
+  return `${node.name} (${node.role})`;
+}

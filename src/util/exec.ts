@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import type { CommandResult } from '../platform/ports.ts';
+
+/**
+ * The one seam for child processes: no shell, arguments as an array, output collected, a timeout that
+ * kills the child. Secrets are never passed as arguments (callers use stdin or files).
+ */
+export function runProcess(
+  file: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; input?: string } = {},
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const child = spawn(file, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const timer =
+      opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => {
+            child.kill('SIGKILL');
+          }, opts.timeoutMs)
+        : undefined;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve({ stdout, stderr: stderr + err.message, exitCode: 127 });
+    });
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode: code ?? 128, signal: signal ?? undefined });
+    });
+    child.stdin.on('error', () => {});
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}

@@ -1,0 +1,80 @@
+import { createReadStream, promises as fsp, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Total size of a folder tree (0 when it does not exist). */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await treeSize(p);
+    else if (e.isFile()) total += (await fsp.stat(p)).size;
+  }
+  return total;
+}
+
+/** Every file under dir, as paths relative to dir with forward slashes, sorted. */
+export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(join(dir, e.name), rel)));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/**
+ * Counts the documents of a .bson file by walking the int32 length prefixes (reads 4 bytes a document,
+ * not the documents). Throws, naming the file, when the lengths do not add up to the file size.
+ */
+export function countBsonDocuments(file: string): number {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(4);
+  let pos = 0;
+  let count = 0;
+  try {
+    while (pos < size) {
+      if (readSync(fd, buf, 0, 4, pos) !== 4) throw new Error(`truncated length at byte ${pos}`);
+      const len = buf.readInt32LE(0);
+      if (len < 5 || pos + len > size) throw new Error(`document at byte ${pos} claims ${len} bytes`);
+      pos += len;
+      count++;
+    }
+  } catch (err) {
+    throw new Error(`${file} is not a valid BSON dump: ${(err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+  return count;
+}
+
+/** Writes a file under a temporary name and renames it: readers never see a partial file. */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = `${file}.partial-${process.pid}`;
+  await fsp.writeFile(tmp, data);
+  await fsp.rename(tmp, file);
+}
