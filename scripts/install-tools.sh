@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the project's test tooling into <repo>/.tools (git-ignored):
+# Installs the project's test tooling into <repo>/.tools (git-ignored), and unzip + 7zz when missing:
 #   - PowerShell 7 (the .NET tool "PowerShell")  -> .tools/pwsh/pwsh
 #   - Pester 5 (NuGet package "Pester")          -> .tools/Modules/Pester/<version>/
 # Idempotent: a second run only checks what is there and prints one summary line.
@@ -50,6 +50,21 @@ pwsh_ok() {
 pester_ok() {
   [[ -f "$PESTER_DIR/Pester.psd1" ]]
 }
+
+# Independent ZIP readers the tests use (Info-ZIP's unzip, 7-Zip's 7zz for AES-256 archives): Debian
+# packages, installed when missing and this is root with apt-get (CI is); otherwise say what to install.
+missing_pkgs=()
+command -v unzip >/dev/null 2>&1 || missing_pkgs+=(unzip)
+command -v 7zz >/dev/null 2>&1 || missing_pkgs+=(7zip)
+if (( ${#missing_pkgs[@]} )); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    quiet apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive quiet apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}"
+    say "installed Debian packages: ${missing_pkgs[*]}"
+  else
+    die "missing ${missing_pkgs[*]}: install them (e.g. sudo apt-get install ${missing_pkgs[*]})"
+  fi
+fi
 
 # Fast path: everything present, no lock, no dotnet.
 if pwsh_ok && pester_ok; then

@@ -1,0 +1,118 @@
+import test from 'ava';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Archiver, ZipArchive } from 'archiver';
+import { verifyArchive, unsafeEntryName } from '../src/restore/verify.ts';
+import type { Manifest } from '../src/core/manifest.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const require = createRequire(import.meta.url);
+
+class Encrypted extends Archiver {
+  constructor(o: Record<string, unknown>) {
+    super(o);
+    const Z = require('archiver-zip-encrypted');
+    const self = this as unknown as { _format: string; _module: unknown; _modulePipe(): void };
+    self._format = 'zip-encrypted';
+    self._module = new Z({ ...o, encryptionMethod: 'aes256' });
+    self._modulePipe();
+  }
+}
+
+function configOnlyManifest(files: Record<string, Buffer>): Manifest {
+  return {
+    format: 1,
+    tool: { name: 'AlteryxBackup', version: 'test' },
+    createdAt: '2026-01-13T02:00:00.000+00:00',
+    mode: 'ConfigOnly',
+    scopes: [],
+    hostName: 'H',
+    serverVersion: null,
+    nodes: [{ name: 'H', role: 'controller' }],
+    mongo: { type: 'embedded', decidedBy: 'x', dumped: false, gzip: false, databases: {} },
+    secretsIncluded: true,
+    encrypted: false,
+    encryptionKeyGuidance: '',
+    files: Object.entries(files).map(([path, b]) => ({ path, size: b.length, sha256: sha(b), kind: 'settings' as const })),
+    configuration: {},
+    status: { completedSteps: [], warnings: [] },
+    durationsMs: {},
+  };
+}
+
+async function writeZip(file: string, entries: Record<string, Buffer | string>, password?: string): Promise<void> {
+  const zip = password ? new Encrypted({ zlib: { level: 6 }, password }) : new ZipArchive({ zlib: { level: 6 } });
+  const out = createWriteStream(file);
+  const done = new Promise((r) => out.on('close', r));
+  zip.pipe(out);
+  for (const [name, data] of Object.entries(entries)) zip.append(data, { name });
+  await zip.finalize();
+  await done;
+}
+
+const files = {
+  'Config/RuntimeSettings.xml': Buffer.from('<SystemSettings/>'),
+  'Secrets/ControllerToken.txt': Buffer.from('ab'.repeat(32)),
+  'Config/Keys/k1.key': Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251)),
+};
+
+test('a good archive passes every check, and its .sha256 is honoured', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'ServerBackup_Config_20260113_020000.zip');
+  await writeZip(zip, { ...files, 'manifest.json': JSON.stringify(configOnlyManifest(files)) });
+  writeFileSync(`${zip}.sha256`, `${sha(readFileSync(zip))}  ServerBackup_Config_20260113_020000.zip\n`);
+  const r = await verifyArchive(zip, { sha256File: `${zip}.sha256` });
+  t.true(r.ok, JSON.stringify(r.checks.filter((c) => !c.ok)));
+  t.is(r.manifest?.mode, 'ConfigOnly');
+});
+
+test('a manifest hash that does not match names the entry', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'a.zip');
+  const m = configOnlyManifest(files);
+  m.files[2]!.sha256 = '0'.repeat(64);
+  await writeZip(zip, { ...files, 'manifest.json': JSON.stringify(m) });
+  const r = await verifyArchive(zip);
+  t.false(r.ok);
+  t.deepEqual(r.badEntries, ['Config/Keys/k1.key']);
+});
+
+test('a wrong .sha256 fails; a missing mode file fails; unlisted entries fail', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'b.zip');
+  const { ['Secrets/ControllerToken.txt']: _token, ...noToken } = files;
+  await writeZip(zip, { ...noToken, 'extra.txt': 'x', 'manifest.json': JSON.stringify(configOnlyManifest(noToken)) });
+  writeFileSync(`${zip}.sha256`, `${'1'.repeat(64)}  b.zip\n`);
+  const r = await verifyArchive(zip, { sha256File: `${zip}.sha256` });
+  const failed = r.checks.filter((c) => !c.ok).map((c) => c.name);
+  t.deepEqual(failed.sort(), ['archive sha256', 'expected files', 'no unlisted entries']);
+});
+
+test('zip-slip names are flagged', (t) => {
+  t.true(unsafeEntryName('../evil.txt'));
+  t.true(unsafeEntryName('Config/../../evil.txt'));
+  t.true(unsafeEntryName('/etc/passwd'));
+  t.true(unsafeEntryName('C:\\Windows\\x'));
+  t.false(unsafeEntryName('Config/Keys/a..b.key'));
+});
+
+test('AES-256 archives: our reader decrypts and checks them, 7-Zip accepts the right password and refuses a wrong one', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'enc.zip');
+  const password = 'c0rrect horse';
+  await writeZip(zip, { ...files, 'manifest.json': JSON.stringify(configOnlyManifest(files)) }, password);
+  const ok = await verifyArchive(zip, { password });
+  t.true(ok.ok, JSON.stringify(ok.checks.filter((c) => !c.ok)));
+  const wrong = await verifyArchive(zip, { password: 'nope' });
+  t.false(wrong.ok);
+  t.regex(wrong.checks.find((c) => !c.ok)!.detail, /wrong password/);
+  const seven = spawnSync('7zz', ['t', `-p${password}`, zip], { encoding: 'utf8' });
+  t.is(seven.status, 0, seven.stdout + seven.stderr);
+  const bad = spawnSync('7zz', ['t', '-pwrong', zip], { encoding: 'utf8' });
+  t.not(bad.status, 0);
+  t.truthy(execFileSync('7zz', ['l', '-slt', zip], { encoding: 'utf8' }).match(/AES-256/));
+});
