@@ -1,5 +1,5 @@
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import { exists, treeSize } from '../util/fsx.ts';
@@ -24,8 +24,15 @@ export function nodePaths(ctx: RunContext) {
 }
 
 /** Checks that a folder exists (or can be created) and accepts a file; the probe file is removed. */
-async function checkWritable(dir: string, what: string, code: typeof ExitCode.Storage | typeof ExitCode.Validation): Promise<void> {
+async function checkWritable(dir: string, what: string, code: typeof ExitCode.Storage | typeof ExitCode.Validation, dryRun = false): Promise<void> {
   try {
+    if (dryRun) {
+      // Change nothing: the nearest existing folder must accept writes.
+      let cur = dir;
+      while (!(await exists(cur)) && dirname(cur) !== cur) cur = dirname(cur);
+      await fsp.access(cur, fsConstants.W_OK);
+      return;
+    }
     await fsp.mkdir(dir, { recursive: true });
     const probe = join(dir, `.alteryxbackup-probe-${process.pid}`);
     await fsp.writeFile(probe, 'probe');
@@ -81,10 +88,10 @@ export async function preflight(ctx: RunContext): Promise<void> {
 
   // Staging and log folders, local destination (REQ-5.1.1, 5.1.2), network destinations (REQ-5.2.3).
   const tempDir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
-  await checkWritable(tempDir, 'The temp directory', ExitCode.Storage);
-  await checkWritable(platform.paths.resolve(config.BackupConfiguration.LocalBackupPath), 'The local backup path', ExitCode.Storage);
+  await checkWritable(tempDir, 'The temp directory', ExitCode.Storage, ctx.dryRun);
+  await checkWritable(platform.paths.resolve(config.BackupConfiguration.LocalBackupPath), 'The local backup path', ExitCode.Storage, ctx.dryRun);
   for (const dest of config.BackupConfiguration.NetworkBackupPaths) {
-    await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage);
+    await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage, ctx.dryRun);
   }
   log.info('Temp, local and network destinations are writable');
 
@@ -97,7 +104,9 @@ export async function preflight(ctx: RunContext): Promise<void> {
     }
     const dataBytes = root ? await treeSize(platform.paths.resolve(root, ctx.controller)) : 0;
     const needed = dataBytes * 2;
-    const free = await platform.system.freeBytes(tempDir);
+    let probe = tempDir;
+    while (!(await exists(probe)) && dirname(probe) !== probe) probe = dirname(probe);
+    const free = await platform.system.freeBytes(probe);
     log.info(`MongoDB data: ${formatBytes(dataBytes)}; free in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)}; needed: ${formatBytes(needed)}`);
     if (free < needed) {
       throw new BackupError(ExitCode.Storage, `Not enough free space in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)} free, ${formatBytes(needed)} needed (2 x the MongoDB data size).`, 'Free space on that drive or set TempDirectory (-TempDirectory) to a larger drive.');

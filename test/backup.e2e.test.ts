@@ -1,0 +1,213 @@
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { runBackup, type BackupResult } from '../src/core/backup.ts';
+import { choosePlatform } from '../src/cli/main.ts';
+import { verifyArchive } from '../src/restore/verify.ts';
+import { alteryxServiceExecutable, databaseDocumentCounts, getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
+import { countBsonDocuments } from '../src/util/fsx.ts';
+import { quickSandbox } from './helpers/sandbox.ts';
+import { tempDir } from './helpers/tmp.ts';
+import type { LogRecord } from '../src/log/logger.ts';
+
+async function backup(params: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<{ r: BackupResult; logs: LogRecord[] }> {
+  const logs: LogRecord[] = [];
+  const r = await runBackup({ params, secrets, dryRun: false }, { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {} });
+  return { r, logs };
+}
+
+const serviceEvents = (dir: string) => readEvents(dir).filter((e) => e['kind'] === 'service');
+const localBackups = (dir: string) => join(dir, 'D', 'Alteryx', 'Backups');
+const zipNames = (dir: string) => (existsSync(localBackups(dir)) ? readdirSync(localBackups(dir)) : []);
+const token = (dir: string, node: string) => execFileSync(alteryxServiceExecutable(dir, node), ['getserversecret'], { encoding: 'utf8' }).trim();
+
+function unzipList(zip: string): string[] {
+  return execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+}
+
+test('ConfigOnly: files, manifest, archive that unzip accepts, .sha256 that sha256sum accepts; service never touched', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  const before = serviceEvents(dir).length;
+  const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  t.regex(basename(r.archivePath!), /^ServerBackup_Config_\d{8}_\d{6}\.zip$/);
+  t.is(spawnSync('unzip', ['-tq', r.archivePath!]).status, 0);
+  const check = spawnSync('sha256sum', ['-c', `${basename(r.archivePath!)}.sha256`], { cwd: localBackups(dir), encoding: 'utf8' });
+  t.is(check.status, 0, check.stdout + check.stderr);
+  const names = unzipList(r.archivePath!);
+  for (const n of ['Config/RuntimeSettings.xml', 'Config/RuntimeSettings.defaults.xml', 'Config/Engine/SystemAlias.xml', 'Config/Engine/SystemConnections.xml', 'Secrets/ControllerToken.txt', 'Secrets/MongoPasswords.txt', 'metadata.json', 'manifest.json']) {
+    t.true(names.includes(n), `${n} missing from ${names.join(', ')}`);
+  }
+  t.true(names.some((n) => n.startsWith('Config/Keys/')));
+  t.false(names.some((n) => n.startsWith('MongoDB/')));
+  // The manifest's hashes, checked here with unzip -p (an independent reader) and sha256 of the originals.
+  const manifest = JSON.parse(execFileSync('unzip', ['-p', r.archivePath!, 'manifest.json'], { encoding: 'utf8' }));
+  const overrides = manifest.files.find((f: { path: string }) => f.path === 'Config/RuntimeSettings.xml');
+  const original = readFileSync(join(dir, 'C', 'ProgramData', 'Alteryx', 'RuntimeSettings.xml'));
+  t.is(overrides.sha256, (await import('node:crypto')).createHash('sha256').update(original).digest('hex'));
+  t.is(manifest.mode, 'ConfigOnly');
+  t.is(manifest.serverVersion, info.version.split('.').length > 2 ? info.version : manifest.serverVersion);
+  t.true((await verifyArchive(r.archivePath!, { sha256File: `${r.archivePath}.sha256` })).ok);
+  t.is(serviceEvents(dir).length, before, 'ConfigOnly must not change any service state');
+  t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
+  t.regex(basename(r.logPath!), /^BackupLog_ConfigOnly_\d{8}_\d{6}\.log$/);
+  t.true(logs.some((l) => l.level === 'WARNING' && /in clear/.test(l.message)), 'unencrypted secrets warning');
+  t.false(existsSync(join(dir, 'D', 'Temp', basename(r.archivePath!).replace('.zip', ''))));
+  t.deepEqual(readdirSync(join(dir, 'D', 'Temp')).filter((n) => n.startsWith('ServerBackup_')), [], 'staging removed');
+});
+
+test('secrets appear nowhere: log file, JSON-lines twin, result, manifest', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  const secret = token(dir, info.nodes[0]!.name);
+  t.regex(secret, /^[0-9a-f]{64}$/i);
+  const pw = execFileSync(alteryxServiceExecutable(dir, info.nodes[0]!.name), ['getemongopassword'], { encoding: 'utf8' });
+  const admin = /Admin: (\S+)/.exec(pw)![1]!;
+  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const text = [readFileSync(r.logPath!, 'utf8'), readFileSync(r.logPath!.replace(/\.log$/, '.jsonl'), 'utf8'), JSON.stringify(r), execFileSync('unzip', ['-p', r.archivePath!, 'manifest.json'], { encoding: 'utf8' })].join('\n');
+  t.false(text.includes(secret));
+  t.false(text.includes(admin));
+  // ...while the archive itself does hold the token, as it must.
+  t.is(execFileSync('unzip', ['-p', r.archivePath!, 'Secrets/ControllerToken.txt'], { encoding: 'utf8' }).trim(), secret);
+});
+
+test('Full: the dump holds exactly the sandbox database\'s documents; service stopped for the dump and back Running', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  t.regex(basename(r.archivePath!), /^ServerBackup_Full_\d{8}_\d{6}\.zip$/);
+  const out = tempDir(t);
+  execFileSync('unzip', ['-q', r.archivePath!, '-d', out]);
+  const expected = databaseDocumentCounts(dir);
+  const got: Record<string, Record<string, number>> = {};
+  for (const db of readdirSync(join(out, 'MongoDB'))) {
+    for (const f of readdirSync(join(out, 'MongoDB', db)).filter((x) => x.endsWith('.bson'))) {
+      (got[db] ??= {})[f.replace(/\.bson$/, '')] = countBsonDocuments(join(out, 'MongoDB', db, f));
+    }
+  }
+  t.deepEqual(got, expected);
+  t.deepEqual(Object.keys(expected).sort(), ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService']);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  t.deepEqual(manifest.mongo.databases, expected);
+  t.true(existsSync(join(out, 'Config', 'RuntimeSettings.xml')));
+  const ev = serviceEvents(dir).map((e) => e['to']);
+  t.deepEqual(ev.slice(-4), ['StopPending', 'Stopped', 'StartPending', 'Running']);
+  t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
+  t.true((r.summary['downtimeMs'] as number) > 0);
+});
+
+test('DatabaseOnly: the dump and metadata only, no configuration files or secrets', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  t.regex(basename(r.archivePath!), /^ServerBackup_DB_\d{8}_\d{6}\.zip$/);
+  const names = unzipList(r.archivePath!);
+  t.true(names.some((n) => n.startsWith('MongoDB/AlteryxGallery/')));
+  t.false(names.some((n) => n.startsWith('Config/') || n.startsWith('Secrets/')));
+});
+
+test('a failed dump: exit 5, service Running again, no archive under a final name, staging kept', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  setKnob(dir, 'emongodump.fail', '"exit"');
+  const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 5);
+  t.regex(r.message, /dump failed/i);
+  t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
+  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip')), []);
+  t.truthy(r.stagingPath);
+  t.true(existsSync(r.stagingPath!));
+});
+
+test('a dump that prints "EMongoDump failed" with exit code 0 is still a failure (exit 5)', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  setKnob(dir, 'emongodump.fail', '"text"');
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 5);
+  t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
+});
+
+test('a dump with no .bson files is a failure (exit 5)', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  setKnob(dir, 'emongodump.fail', '"empty"');
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 5);
+  t.regex(r.message, /incomplete/);
+});
+
+test('running workflows past MaxWorkflowWait: exit 2, the service was never touched', async (t) => {
+  const { dir, config, info } = await quickSandbox(t, {}, { ServiceConfiguration: { MaxWorkflowWaitSeconds: 1 } });
+  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Nightly ETL.yxmd', remainingSeconds: 60 }]));
+  const before = serviceEvents(dir).length;
+  const { r, logs } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 2);
+  t.regex(r.message, /Nightly ETL\.yxmd/);
+  t.true(logs.some((l) => /Waiting for 1 running workflow/.test(l.message)));
+  t.is(serviceEvents(dir).length, before);
+  t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
+});
+
+test('workflows that finish within the wait are waited for, then the backup runs', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Short.yxmd', remainingSeconds: 0.5 }]));
+  const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  t.true(logs.some((l) => /Running workflows finished/.test(l.message)));
+});
+
+test('a service that never stops: exit 2 after MaxServiceWait', async (t) => {
+  const { dir, config } = await quickSandbox(t, {}, { ServiceConfiguration: { MaxServiceWaitSeconds: 1 } });
+  setKnob(dir, 'service.hangOnStop', 'true');
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 2);
+  t.regex(r.message, /did not stop within 1 s/);
+  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip')), []);
+});
+
+test('not elevated, too little disk, missing RuntimeSettings.xml: each fails in pre-flight with nothing touched', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const before = serviceEvents(dir).length;
+  setKnob(dir, 'elevated', 'false');
+  let { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 3);
+  t.regex(r.message, /Administrator/);
+  setKnob(dir, 'elevated', 'true');
+  setKnob(dir, 'disk.freeBytes', JSON.stringify({ D: 1000 }));
+  ({ r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config }));
+  t.is(r.exitCode, 4);
+  t.regex(r.message, /Not enough free space in D:\\Temp/);
+  setKnob(dir, 'disk.freeBytes', '{}');
+  rmSync(join(dir, 'C', 'ProgramData', 'Alteryx', 'RuntimeSettings.xml'));
+  ({ r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }));
+  t.is(r.exitCode, 3);
+  t.regex(r.message, /RuntimeSettings\.xml was not found/);
+  t.is(serviceEvents(dir).length, before);
+});
+
+test('a second concurrent run exits 1 with a clear message and harms nothing', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const temp = join(dir, 'D', 'Temp');
+  (await import('node:fs')).mkdirSync(temp, { recursive: true });
+  writeFileSync(join(temp, 'AlteryxBackup.lock'), JSON.stringify({ pid: process.ppid, startedAt: 'earlier', mode: 'Full' }));
+  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 1);
+  t.regex(r.message, /Another backup is running \(pid \d+/);
+  t.true(existsSync(join(temp, 'AlteryxBackup.lock')), 'the other run\'s lock is left alone');
+});
+
+test('AES-256: with an archive password 7-Zip tests the archive OK; our verifier decrypts it', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const password = 'Arch!ve-Pa55';
+  const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, { ArchivePassword: password });
+  t.is(r.exitCode, 0, r.message);
+  t.false(logs.some((l) => /in clear/.test(l.message)));
+  t.is(spawnSync('7zz', ['t', `-p${password}`, r.archivePath!]).status, 0);
+  t.not(spawnSync('7zz', ['t', '-pwrong', r.archivePath!]).status, 0);
+  t.false(readFileSync(r.logPath!, 'utf8').includes(password));
+});
+
+test('legacy archive naming by configuration', async (t) => {
+  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { ArchiveNameFormat: 'legacy' } });
+  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.regex(basename(r.archivePath!), /^ServerBackup_\d{8}_\d{6}\.zip$/);
+});

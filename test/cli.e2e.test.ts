@@ -1,0 +1,114 @@
+import test from 'ava';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
+import { runCli } from './helpers/cli.ts';
+import { quickSandbox } from './helpers/sandbox.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+test('--help on every command, exit 0', async (t) => {
+  for (const args of [['--help'], ['backup', '--help'], ['verify', '--help'], ['recover', '--help'], ['sandbox', '--help'], ['demo', '--help']]) {
+    const r = await runCli(args);
+    t.is(r.code, 0, args.join(' '));
+    t.regex(r.stdout, /Usage/);
+  }
+});
+
+test('a bad mode is exit 6 before anything runs; a bad flag value is exit 3', async (t) => {
+  const r = await runCli(['backup', '--mode', 'Bogus', '--json']);
+  t.is(r.code, 6);
+  t.is(r.result?.['exitCode'], 6);
+  t.regex(String(r.result?.['message']), /Bogus.*Full, DatabaseOnly, ConfigOnly/);
+  const r2 = await runCli(['backup', '--mode', 'Full', '--max-service-wait', 'soon']);
+  t.is(r2.code, 3);
+  t.regex(r2.stderr, /--max-service-wait must be a whole number/);
+});
+
+test('--json: one JSON object a line, the last one the result with the documented fields', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const r = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  for (const l of lines) t.notThrows(() => JSON.parse(l));
+  const last = JSON.parse(lines.at(-1)!);
+  t.is(last.type, 'result');
+  for (const k of ['exitCode', 'mode', 'archivePath', 'sha256', 'sizeBytes', 'durationMs']) t.true(k in last, k);
+  t.is(last.mode, 'ConfigOnly');
+  t.true(r.events.some((e) => e['type'] === 'log' && e['level'] === 'SUCCESS'));
+  t.true(r.events.some((e) => e['type'] === 'plan'));
+});
+
+test('without --json, stdout is for people', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const r = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[INFO\] AlteryxBackup started: mode ConfigOnly/);
+  t.regex(r.stdout, /SUCCESS: ConfigOnly backup completed/);
+  t.false(r.stdout.includes('{"type"'));
+});
+
+test('the request on stdin (the bridge): params, secrets never on the command line, dry run changes nothing', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const req = { command: 'backup', params: { BackupMode: 'Full', SandboxPath: dir, ConfigPath: config }, secrets: {}, dryRun: true, verbose: true };
+  const before = readEvents(dir).length;
+  const r = await runCli(['backup', '--request-stdin', '--json'], { input: JSON.stringify(req) });
+  t.is(r.code, 0, r.stderr);
+  t.true(r.result?.['dryRun']);
+  t.is(r.result?.['archivePath'], null);
+  t.is(readEvents(dir).length, before);
+  t.false(existsSync(join(dir, 'D', 'Alteryx', 'Backups')) && readdirSync(join(dir, 'D', 'Alteryx', 'Backups')).some((n) => n.endsWith('.zip')));
+  const plan = r.events.find((e) => e['type'] === 'plan') as { steps: Array<{ name: string }> };
+  t.deepEqual(plan.steps.slice(0, 3).map((s) => s.name), ['preflight', 'workflows', 'stop-service']);
+});
+
+test('SIGKILL in the middle of the dump: recover puts the service back, and the next run reports the interrupted one', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  setKnob(dir, 'emongodump.seconds', '4');
+  const node = info.nodes[0]!.name;
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
+  // Wait until the dump is under way (the service is Stopped and emongodump has started).
+  const t0 = Date.now();
+  while (Date.now() - t0 < 15000) {
+    if (readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.is(getServiceState(dir, node), 'Stopped');
+  process.kill(pid, 'SIGKILL');
+  const dead = await run;
+  t.is(dead.signal, 'SIGKILL');
+  t.is(dead.result, undefined);
+  t.is(getServiceState(dir, node), 'Stopped', 'nobody restarted it yet');
+  t.true(existsSync(join(dir, 'D', 'Temp', 'AlteryxBackup.journal.json')));
+  const rec = await runCli(['recover', '--sandbox', dir, '--config', config, '--json']);
+  t.is(rec.code, 0, rec.stdout + rec.stderr);
+  t.regex(String(rec.result?.['message']), /Recovered the interrupted run/);
+  t.is(getServiceState(dir, node), 'Running');
+  t.false(existsSync(join(dir, 'D', 'Temp', 'AlteryxBackup.journal.json')));
+});
+
+test('an interrupted run whose journal nobody recovered is finished by the next run', async (t) => {
+  const { dir, config, info } = await quickSandbox(t);
+  setKnob(dir, 'emongodump.seconds', '4');
+  const node = info.nodes[0]!.name;
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
+  const t0 = Date.now();
+  while (Date.now() - t0 < 15000 && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) await new Promise((r) => setTimeout(r, 50));
+  process.kill(pid, 'SIGKILL');
+  await run;
+  setKnob(dir, 'emongodump.seconds', '0');
+  const next = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(next.code, 0, next.stdout);
+  t.true((next.result?.['warnings'] as string[]).some((w) => /was interrupted/.test(w)));
+  t.is(getServiceState(dir, node), 'Running');
+  const log = readFileSync(String(next.result?.['logPath']), 'utf8');
+  t.regex(log, /\[WARNING\] Run \d+ \(DatabaseOnly, started .*\) was interrupted/);
+});
+
+test('not on Windows and no --sandbox: a clear exit 3', async (t) => {
+  const dir = tempDir(t);
+  const r = await runCli(['backup', '--mode', 'ConfigOnly', '--log-directory', dir, '--json']);
+  t.is(r.code, 3);
+  t.regex(String(r.result?.['message']), /--sandbox DIR/);
+});

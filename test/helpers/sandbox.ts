@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { createSandbox, setKnob, type CreateOptions } from '../../src/sandbox/index.ts';
+import { tempDir } from './tmp.ts';
+
+/** A fresh sandbox with quick service transitions, and a config file that polls fast. */
+export async function quickSandbox(t: ExecutionContext, opts: CreateOptions = {}, configOverrides: Record<string, unknown> = {}) {
+  const root = tempDir(t, 'ab-sbx-');
+  const dir = join(root, 'server');
+  const info = await createSandbox(dir, { dbSizeMb: 1.5, ...opts });
+  setKnob(dir, 'service.stopSeconds', '0.3');
+  setKnob(dir, 'service.startSeconds', '0.3');
+  const config = join(root, 'backup-config.json');
+  const base = { ServiceConfiguration: { PollIntervalSeconds: 0.05, MaxServiceWaitSeconds: 20, MaxWorkflowWaitSeconds: 20 } };
+  writeFileSync(config, JSON.stringify(deepMerge(base, configOverrides)));
+  return { root, dir, info, config };
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
