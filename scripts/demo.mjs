@@ -21,7 +21,7 @@ const pathPwsh = spawnSync('pwsh', ['-v'], { stdio: 'ignore' }).status === 0 ? '
 const pwsh = existsSync(localPwsh) ? localPwsh : pathPwsh;
 
 console.log(`Creating a simulated Alteryx Server in ${dir} ...`);
-let code = run(process.execPath, [cli, 'sandbox', 'create', dir, '--force']);
+let code = run(process.execPath, [cli, 'sandbox', 'create', dir, '--force', '--db-size-mb', '4']);
 if (code !== 0) process.exit(code);
 
 if (pwsh) {

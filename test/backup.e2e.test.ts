@@ -81,7 +81,7 @@ test('Full: the dump holds exactly the sandbox database\'s documents; service st
   execFileSync('unzip', ['-q', r.archivePath!, '-d', out]);
   const expected = databaseDocumentCounts(dir);
   const got: Record<string, Record<string, number>> = {};
-  for (const db of readdirSync(join(out, 'MongoDB'))) {
+  for (const db of readdirSync(join(out, 'MongoDB'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
     for (const f of readdirSync(join(out, 'MongoDB', db)).filter((x) => x.endsWith('.bson'))) {
       (got[db] ??= {})[f.replace(/\.bson$/, '')] = countBsonDocuments(join(out, 'MongoDB', db, f));
     }
@@ -210,4 +210,12 @@ test('legacy archive naming by configuration', async (t) => {
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { ArchiveNameFormat: 'legacy' } });
   const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.regex(basename(r.archivePath!), /^ServerBackup_\d{8}_\d{6}\.zip$/);
+});
+
+test('an archive below the mode\'s minimum size fails verification (exit 3) and is not published', async (t) => {
+  const { dir, config } = await quickSandbox(t, {}, { ValidationConfiguration: { MinimumBackupSizeMB: { DatabaseOnly: 50 } } });
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 3);
+  t.regex(r.message, /minimum size: \d+ bytes, minimum 52428800/);
+  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip') || n.endsWith('.partial')), []);
 });

@@ -95,7 +95,7 @@ async function demo(args: string[]): Promise<ExitCodeValue> {
     return ExitCode.Success;
   }
   const dir = resolve(args[0] ?? 'demo-sandbox');
-  const info = await sb.createSandbox(dir, { force: true });
+  const info = await sb.createSandbox(dir, { force: true, dbSizeMb: 4 });
   process.stdout.write(`Sandbox created at ${info.path}\nRunning a Full backup through the CLI...\n\n`);
   const out = new Output(false, false);
   const r = await runBackup({ params: { BackupMode: 'Full', SandboxPath: dir }, secrets: {}, dryRun: false }, { platform: choosePlatform, sink: out.log, progress: out.progress });

@@ -12,7 +12,11 @@ export async function quickSandbox(t: ExecutionContext, opts: CreateOptions = {}
   setKnob(dir, 'service.stopSeconds', '0.3');
   setKnob(dir, 'service.startSeconds', '0.3');
   const config = join(root, 'backup-config.json');
-  const base = { ServiceConfiguration: { PollIntervalSeconds: 0.05, MaxServiceWaitSeconds: 20, MaxWorkflowWaitSeconds: 20 } };
+  // The small test databases compress below the shipped 1 MB minimum; one test keeps that minimum on purpose.
+  const base = {
+    ServiceConfiguration: { PollIntervalSeconds: 0.05, MaxServiceWaitSeconds: 20, MaxWorkflowWaitSeconds: 20 },
+    ValidationConfiguration: { MinimumBackupSizeMB: { Full: 0.1, DatabaseOnly: 0.1, ConfigOnly: 0.001 } },
+  };
   writeFileSync(config, JSON.stringify(deepMerge(base, configOverrides)));
   return { root, dir, info, config };
 }

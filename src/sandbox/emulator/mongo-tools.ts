@@ -1,0 +1,303 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parse as parseYaml } from 'yaml';
+import { appendEvent } from '../events.ts';
+import { parseKnobs } from '../knobs.ts';
+import { mongoServerDir } from '../layout.ts';
+import { controllerNode, infoOf, readSandboxFile } from '../meta.ts';
+import type { SandboxFile, SelfManagedMongo } from '../types.ts';
+import { isWindowsPath, mapWindowsPath } from '../winpath.ts';
+import { fileSink, last, mongoTime, parseArgs, streamSink, type ParsedArgs, type Sink } from './common.ts';
+import { dirSources, DumpFailure, dumpToArchive, dumpToDir, listCollections, readArchive, restoreCollections, restoreSummary } from './engine.ts';
+
+const TOOL_VERSION = '100.9.4';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  stdout: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+const COMMON_VALUED = ['uri', 'host', 'port', 'username', 'password', 'authenticationDatabase', 'authenticationMechanism', 'config', 'db', 'collection', 'readPreference', 'tlsCAFile', 'tlsCertificateKeyFile', 'sslCAFile', 'sslPEMKeyFile', 'numParallelCollections', 'verbose'];
+const COMMON_FLAGS = ['gzip', 'quiet', 'tls', 'ssl', 'tlsInsecure', 'help', 'version'];
+const ALIASES: Record<string, string> = { h: 'host', u: 'username', p: 'password', d: 'db', c: 'collection', o: 'out', v: 'verbose', j: 'numParallelCollections' };
+
+const DUMP_SPEC = {
+  valued: [...COMMON_VALUED, 'out', 'query', 'excludeCollection'],
+  flags: [...COMMON_FLAGS, 'oplog', 'dumpDbUsersAndRoles'],
+  optional: ['archive'],
+  aliases: ALIASES,
+};
+const RESTORE_SPEC = {
+  valued: [...COMMON_VALUED, 'dir', 'nsInclude', 'nsExclude', 'nsFrom', 'nsTo', 'numInsertionWorkersPerCollection', 'writeConcern'],
+  flags: [...COMMON_FLAGS, 'drop', 'oplogReplay', 'stopOnError', 'noIndexRestore', 'preserveUUID', 'dryRun', 'objcheck', 'maintainInsertionOrder'],
+  optional: ['archive'],
+  aliases: ALIASES,
+};
+
+interface Conn {
+  hosts: string[];
+  username?: string;
+  password?: string;
+  authDb: string;
+}
+
+function parseUri(uri: string): Conn | string {
+  const m = /^mongodb(\+srv)?:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/.exec(uri);
+  if (!m) return `error parsing uri: scheme must be "mongodb" or "mongodb+srv"`;
+  const params = new URLSearchParams(m[6] ?? '');
+  const dec = (s: string | undefined) => (s === undefined ? undefined : decodeURIComponent(s));
+  const username = dec(m[2]);
+  const password = dec(m[3]);
+  return {
+    hosts: (m[4] ?? '').split(',').map((h) => (h.includes(':') ? h : `${h}:27017`)),
+    ...(username ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+    authDb: params.get('authSource') ?? (m[5] || 'admin'),
+  };
+}
+
+/** Resolves the connection from --uri / --host / --port / --username / --password / --config. */
+function connection(p: ParsedArgs, mapPath: (s: string) => string): Conn | string {
+  let conn: Conn = { hosts: [], authDb: 'admin' };
+  let configUri: string | undefined;
+  let configPassword: string | undefined;
+  const config = last(p, 'config');
+  if (config) {
+    let y: unknown;
+    try {
+      y = parseYaml(fs.readFileSync(mapPath(config), 'utf8'));
+    } catch (err) {
+      return `error opening config file: ${(err as Error).message}`;
+    }
+    const o = (y && typeof y === 'object' ? y : {}) as Record<string, unknown>;
+    if (typeof o['password'] === 'string') configPassword = o['password'];
+    if (typeof o['uri'] === 'string') configUri = o['uri'];
+  }
+  const uri = last(p, 'uri') ?? configUri;
+  if (uri) {
+    const c = parseUri(uri);
+    if (typeof c === 'string') return c;
+    conn = c;
+  }
+  const host = last(p, 'host');
+  if (host) {
+    const list = host.includes('/') ? host.slice(host.indexOf('/') + 1) : host;
+    const port = last(p, 'port') ?? '27017';
+    conn.hosts = list.split(',').map((h) => (h.includes(':') ? h : `${h}:${port}`));
+  } else if (conn.hosts.length === 0) {
+    conn.hosts = [`localhost:${last(p, 'port') ?? '27017'}`];
+  }
+  const user = last(p, 'username');
+  if (user !== undefined) conn.username = user;
+  const pw = last(p, 'password') ?? configPassword;
+  if (pw !== undefined) conn.password = pw;
+  const authDb = last(p, 'authenticationDatabase');
+  if (authDb) conn.authDb = authDb;
+  return conn;
+}
+
+/** Checks the connection against the sandbox's self-managed MongoDB; returns an error line or undefined. */
+function connect(f: SandboxFile, conn: Conn): string | undefined {
+  const sm = f.selfManaged as SelfManagedMongo | undefined;
+  const shown = `mongodb://${conn.hosts.join(',')}/`;
+  const unreachable = () =>
+    `Failed: can't create session: failed to connect to ${shown}: server selection error: server selection timeout, current topology: { Type: Unknown, Servers: [${conn.hosts
+      .map((h) => `{ Addr: ${h}, Type: Unknown, Last error: dial tcp: lookup ${h.split(':')[0]}: no such host }, `)
+      .join('')}] }`;
+  if (!sm || parseKnobs(f).mongo.unreachable) return unreachable();
+  const members = [`${sm.host}:${sm.port}`, ...(sm.members ?? [])].map((h) => h.toLowerCase());
+  if (!conn.hosts.some((h) => members.includes(h.toLowerCase()))) return unreachable();
+  if (conn.username === undefined) return 'NOAUTH';
+  if (conn.username !== sm.username || conn.password !== sm.password || conn.authDb !== sm.authDatabase) {
+    return `Failed: can't create session: failed to connect to ${shown}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed.`;
+  }
+  return undefined;
+}
+
+function mapper(dir: string, f: SandboxFile): (s: string) => string {
+  const root = controllerNode(infoOf(dir, f)).root;
+  return (s: string) => (isWindowsPath(s) ? mapWindowsPath(dir, root, s) : path.resolve(s));
+}
+
+function logEvent(dir: string, tool: string, p: ParsedArgs, extra: Record<string, unknown>): void {
+  appendEvent(dir, {
+    kind: 'cli',
+    tool,
+    command: tool,
+    gzip: p.opts.has('gzip'),
+    archive: p.opts.has('archive'),
+    ...(p.opts.has('db') ? { db: last(p, 'db') } : {}),
+    ...extra,
+  });
+}
+
+export async function mongodump(dir: string, args: string[], io: Io): Promise<number> {
+  const f = readSandboxFile(dir);
+  const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
+  const p = parseArgs(args, DUMP_SPEC);
+  if (p.error || p.positional.length) {
+    log(`error parsing command line options: ${p.error ?? `error parsing positional arguments: provide only one MongoDB connection string`}`);
+    log(`try 'mongodump --help' for more information`);
+    return 1;
+  }
+  if (p.opts.has('version')) {
+    io.out(`mongodump version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
+    return 0;
+  }
+  const map = mapper(dir, f);
+  logEvent(dir, 'mongodump', p, { phase: 'start' });
+  const done = (code: number) => {
+    logEvent(dir, 'mongodump', p, { phase: 'end', exitCode: code });
+    return code;
+  };
+  const conn = connection(p, map);
+  if (typeof conn === 'string') {
+    log(`Failed: ${conn}`);
+    return done(1);
+  }
+  const bad = connect(f, conn);
+  if (bad === 'NOAUTH') {
+    log('Failed: error getting database names: (Unauthorized) command listDatabases requires authentication');
+    return done(1);
+  }
+  if (bad) {
+    log(bad);
+    return done(1);
+  }
+  const sm = f.selfManaged as SelfManagedMongo;
+  if (p.opts.has('oplog') && (!sm.replicaSet || p.opts.has('db'))) {
+    log(
+      p.opts.has('db')
+        ? 'Failed: bad option: --oplog mode only supported on full dumps'
+        : 'Failed: error getting oplog start: error getting recent oplog entry: mongo: no documents in result',
+    );
+    return done(1);
+  }
+  const knobs = parseKnobs(f).mongodump;
+  const collections = listCollections(mongoServerDir(dir), last(p, 'db'), last(p, 'collection'));
+  const gzip = p.opts.has('gzip');
+  const failAt = knobs.fail === 'exit' ? Math.floor(collections.length / 2) : undefined;
+  const common = {
+    source: mongoServerDir(dir),
+    collections,
+    gzip,
+    seconds: knobs.seconds,
+    progress: log,
+    ...(failAt !== undefined ? { failAt } : {}),
+    failMessage: (c: { db: string; coll: string }) =>
+      `error writing data for collection \`${c.db}.${c.coll}\` to disk: error reading collection: connection pool for ${sm.host}:${sm.port} was cleared because another operation failed with: connection(${sm.host}:${sm.port}) incomplete read of message header: EOF`,
+  };
+  try {
+    if (p.opts.has('archive')) {
+      const target = last(p, 'archive') ?? '';
+      let sink: Sink;
+      let display: string;
+      if (target === '' || target === '-') {
+        sink = streamSink(io.stdout as never, gzip, false);
+        display = 'archive on stdout';
+      } else {
+        const file = map(target);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        sink = fileSink(file, gzip);
+        display = `archive '${target}'`;
+      }
+      try {
+        await dumpToArchive(sink, { ...common, display });
+      } finally {
+        await sink.close();
+      }
+    } else {
+      const outArg = last(p, 'out') ?? 'dump';
+      const out = map(outArg);
+      await dumpToDir(out, { ...common, display: (db, file) => path.join(outArg, db, file) });
+      if (p.opts.has('oplog')) {
+        const name = gzip ? 'oplog.bson.gz' : 'oplog.bson';
+        fs.writeFileSync(path.join(out, name), gzip ? zlib.gzipSync(Buffer.alloc(0)) : '');
+        log(`writing captured oplog to ${path.join(outArg, name)}`);
+        log('\tdumped 0 oplog entries');
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof DumpFailure)) throw err;
+    log(`Failed: ${err.message}`);
+    return done(1);
+  }
+  return done(0);
+}
+
+export async function mongorestore(dir: string, args: string[], io: Io): Promise<number> {
+  const f = readSandboxFile(dir);
+  const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
+  const p = parseArgs(args, RESTORE_SPEC);
+  if (p.error || p.positional.length > 1) {
+    log(`error parsing command line options: ${p.error ?? 'too many positional arguments'}`);
+    log(`try 'mongorestore --help' for more information`);
+    return 1;
+  }
+  if (p.opts.has('version')) {
+    io.out(`mongorestore version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
+    return 0;
+  }
+  const map = mapper(dir, f);
+  logEvent(dir, 'mongorestore', p, { phase: 'start', drop: p.opts.has('drop') });
+  const done = (code: number) => {
+    logEvent(dir, 'mongorestore', p, { phase: 'end', exitCode: code });
+    return code;
+  };
+  const conn = connection(p, map);
+  if (typeof conn === 'string') {
+    log(`Failed: ${conn}`);
+    return done(1);
+  }
+  const bad = connect(f, conn);
+  if (bad === 'NOAUTH') {
+    log('Failed: (Unauthorized) command listCollections requires authentication');
+    return done(1);
+  }
+  if (bad) {
+    log(bad);
+    return done(1);
+  }
+  const gzip = p.opts.has('gzip');
+  let tmp: string | undefined;
+  try {
+    let sources;
+    if (p.opts.has('archive')) {
+      const a = last(p, 'archive') ?? '';
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-restore-'));
+      let input: NodeJS.ReadableStream = a === '' || a === '-' ? io.stdin : fs.createReadStream(map(a));
+      if (gzip) input = input.pipe(zlib.createGunzip());
+      try {
+        sources = await readArchive(input as never, a || 'stdin', tmp);
+      } catch (err) {
+        log(`Failed: ${a || 'stdin'}: error reading archive: ${(err as Error).message}`);
+        log(restoreSummary({ restored: 0, failed: 0 }));
+        return done(1);
+      }
+    } else {
+      const dArg = last(p, 'dir') ?? p.positional[0] ?? 'dump';
+      const d = map(dArg);
+      if (!fs.existsSync(d)) {
+        log(`Failed: mongorestore target '${dArg}' invalid: stat ${dArg}: no such file or directory`);
+        log(restoreSummary({ restored: 0, failed: 0 }));
+        return done(1);
+      }
+      sources = dirSources(d, (rel) => path.join(dArg, rel), last(p, 'db'));
+    }
+    const db = last(p, 'db');
+    const includes = p.opts.get('nsInclude') ?? [];
+    const globs = includes.map((g) => new RegExp('^' + g.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+    sources = sources.filter((s) => (!db || s.db === db) && (globs.length === 0 || globs.some((r) => r.test(`${s.db}.${s.coll}`))));
+    const knobs = parseKnobs(f).mongorestore;
+    const r = await restoreCollections(sources, { target: mongoServerDir(dir), drop: p.opts.has('drop'), log, fault: knobs.fail });
+    if (r.error) log(`Failed: ${r.error}`);
+    log(restoreSummary(r));
+    return done(r.error ? 1 : 0);
+  } finally {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,212 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { withLock } from './lock.ts';
+import { readSandboxFile, writeSandboxFile, infoOf } from './meta.ts';
+import type { SandboxFile } from './types.ts';
+
+const seconds = z.number().finite().nonnegative();
+
+const serviceKnobs = z.strictObject({
+  stopSeconds: seconds.default(1),
+  startSeconds: seconds.default(1),
+  hangOnStop: z.boolean().default(false),
+  failStart: z.boolean().default(false),
+});
+
+const nodeServiceOverride = z.strictObject({
+  stopSeconds: seconds.optional(),
+  startSeconds: seconds.optional(),
+  hangOnStop: z.boolean().optional(),
+  failStart: z.boolean().optional(),
+});
+
+const storedWorkflow = z.strictObject({
+  name: z.string().min(1),
+  node: z.string().min(1),
+  pid: z.number().int().positive(),
+  endsAt: z.iso.datetime(),
+});
+
+const destinationFaultSchema = z.strictObject({
+  offline: z.boolean().default(false),
+  failTimes: z.number().int().nonnegative().default(0),
+  slowMBps: z.number().positive().optional(),
+});
+
+export const knobsSchema = z.strictObject({
+  elevated: z.boolean().default(true),
+  service: serviceKnobs.prefault({}),
+  workflows: z.array(storedWorkflow).default([]),
+  emongodump: z
+    .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'empty'])]).default(false) })
+    .prefault({}),
+  emongorestore: z
+    .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'partial'])]).default(false) })
+    .prefault({}),
+  mongodump: z.strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit'])]).default(false) }).prefault({}),
+  mongorestore: z.strictObject({ fail: z.union([z.literal(false), z.enum(['exit', 'partial'])]).default(false) }).prefault({}),
+  mongo: z.strictObject({ unreachable: z.boolean().default(false) }).prefault({}),
+  disk: z
+    .strictObject({ freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}) })
+    .prefault({}),
+  destinations: z.record(z.string().min(1), destinationFaultSchema).default({}),
+  nodes: z.record(z.string().min(1), z.strictObject({ unreachable: z.boolean().default(false), service: nodeServiceOverride.optional() })).default({}),
+});
+
+export type Knobs = z.output<typeof knobsSchema>;
+export type DestinationFault = z.output<typeof destinationFaultSchema>;
+export type ServiceKnobs = z.output<typeof serviceKnobs>;
+
+/** The knobs with their defaults applied. */
+export function readKnobs(dir: string): Knobs {
+  return parseKnobs(readSandboxFile(dir));
+}
+
+export function parseKnobs(f: SandboxFile): Knobs {
+  const r = knobsSchema.safeParse(f.knobs ?? {});
+  if (!r.success) {
+    throw new BackupError(ExitCode.Validation, `The knobs in sandbox.json are invalid: ${formatIssues(r.error)}`, 'Fix them with `alteryx-backup sandbox set`.');
+  }
+  return r.data;
+}
+
+/** The service knobs of one node: the global ones, overridden by nodes.<name>.service.*. */
+export function serviceKnobsFor(knobs: Knobs, node: string): ServiceKnobs {
+  const o = nodeEntry(knobs.nodes, node)?.service ?? {};
+  return {
+    stopSeconds: o.stopSeconds ?? knobs.service.stopSeconds,
+    startSeconds: o.startSeconds ?? knobs.service.startSeconds,
+    hangOnStop: o.hangOnStop ?? knobs.service.hangOnStop,
+    failStart: o.failStart ?? knobs.service.failStart,
+  };
+}
+
+function nodeEntry<T>(rec: Record<string, T>, node: string): T | undefined {
+  const k = Object.keys(rec).find((x) => x.toLowerCase() === node.toLowerCase());
+  return k === undefined ? undefined : rec[k];
+}
+
+function formatIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+}
+
+function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Normalises a destination key: `/` → `\`, no trailing separator. */
+export function normalizeDestinationKey(p: string): string {
+  return p.replace(/\//g, '\\').replace(/\\+$/, '');
+}
+
+const DEST_FIELDS = ['offline', 'failTimes', 'slowMBps'];
+
+/** Turns a dotted knob key into a path of object keys (destinations and drive letters are special). */
+function keyPath(key: string): string[] {
+  if (key.startsWith('destinations.')) {
+    const rest = key.slice('destinations.'.length);
+    const dot = rest.lastIndexOf('.');
+    const field = dot >= 0 ? rest.slice(dot + 1) : '';
+    if (DEST_FIELDS.includes(field)) return ['destinations', normalizeDestinationKey(rest.slice(0, dot)), field];
+    return ['destinations', normalizeDestinationKey(rest)];
+  }
+  const parts = key.split('.');
+  if (parts[0] === 'disk' && parts[1] === 'freeBytes' && parts.length === 3) {
+    parts[2] = (parts[2] ?? '').replace(/:$/, '').toUpperCase();
+  }
+  return parts;
+}
+
+/**
+ * Sets one knob: `key` is dotted (`service.stopSeconds`, `disk.freeBytes.D`, `nodes.ALTERYX-WKR1.unreachable`,
+ * `destinations.\\nas\backups.failTimes`), `value` is parsed as JSON when it parses (else taken as a string);
+ * `null` removes the knob (back to its default). `workflows` takes a list of `{name, node?, remainingSeconds}`
+ * and stores each with an absolute `endsAt` and a fake pid. Throws BackupError(Validation) naming the key.
+ */
+export function setKnob(dir: string, key: string, value: string): void {
+  const parsed = parseValue(value);
+  withLock(dir, () => {
+    const f = readSandboxFile(dir);
+    const raw = structuredClone(f.knobs ?? {}) as Record<string, unknown>;
+    const fail = (msg: string): never => {
+      throw new BackupError(
+        ExitCode.Validation,
+        `Invalid sandbox knob ${key}=${value}: ${msg}`,
+        'See docs/sandbox.md for the knobs and their values.',
+      );
+    };
+    const parts = keyPath(key);
+    if (parts.some((p) => p === '') || parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+      fail('not a knob name');
+    }
+    let v: unknown = parsed;
+    if (parts[0] === 'workflows') {
+      if (parts.length !== 1) fail('set the whole list: workflows=[{"name":"...","remainingSeconds":60}]');
+      v = parsed === null ? null : toStoredWorkflows(f, parsed, fail);
+    }
+    let obj = raw;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const k = parts[i] as string;
+      const next = obj[k];
+      if (next === undefined || next === null) obj[k] = {};
+      else if (typeof next !== 'object' || Array.isArray(next)) fail(`${parts.slice(0, i + 1).join('.')} is not a group of knobs`);
+      obj = obj[k] as Record<string, unknown>;
+    }
+    const last = parts[parts.length - 1] as string;
+    if (v === null) delete obj[last];
+    else obj[last] = v;
+    const r = knobsSchema.safeParse(raw);
+    if (!r.success) fail(formatIssues(r.error));
+    const info = infoOf(dir, f);
+    const names = info.nodes.map((n) => n.name.toLowerCase());
+    for (const n of Object.keys((raw['nodes'] as Record<string, unknown> | undefined) ?? {})) {
+      if (!names.includes(n.toLowerCase())) fail(`no node "${n}" in this sandbox (nodes: ${info.nodes.map((x) => x.name).join(', ')})`);
+    }
+    f.knobs = raw;
+    writeSandboxFile(dir, f);
+  });
+}
+
+function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) => never): unknown[] {
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  const info = infoOf('.', f);
+  const defaultNode = (info.nodes.find((n) => n.role === 'worker') ?? info.nodes.find((n) => n.role === 'controller') ?? info.nodes[0])?.name;
+  const now = Date.now();
+  return list.map((w, i) => {
+    if (!w || typeof w !== 'object') fail(`workflows[${i}] must be an object {name, node?, remainingSeconds}`);
+    const o = w as Record<string, unknown>;
+    if (typeof o['name'] !== 'string' || !o['name']) fail(`workflows[${i}].name must be a non-empty string`);
+    let node = o['node'] ?? defaultNode;
+    if (typeof node !== 'string') fail(`workflows[${i}].node must be a node name`);
+    const match = info.nodes.find((n) => n.name.toLowerCase() === String(node).toLowerCase());
+    if (!match) fail(`workflows[${i}].node: no node "${String(node)}" in this sandbox`);
+    node = match!.name;
+    let endsAt: string;
+    if (typeof o['endsAt'] === 'string') endsAt = o['endsAt'];
+    else {
+      const rs = o['remainingSeconds'];
+      if (typeof rs !== 'number' || !Number.isFinite(rs) || rs < 0) fail(`workflows[${i}].remainingSeconds must be a number >= 0`);
+      endsAt = new Date(now + (rs as number) * 1000).toISOString();
+    }
+    const pid = typeof o['pid'] === 'number' ? o['pid'] : randomInt(1000, 65000) & ~3;
+    return { name: o['name'], node, pid: pid || 4, endsAt };
+  });
+}
+
+/** Sets a raw knob value by path and writes sandbox.json (caller holds the lock and has read `f`). */
+export function setKnobRaw(dir: string, f: SandboxFile, keys: string[], value: unknown): void {
+  const raw = (f.knobs ?? {}) as Record<string, unknown>;
+  let obj = raw;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof obj[k] !== 'object' || obj[k] === null) obj[k] = {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1] as string] = value;
+  f.knobs = raw;
+  writeSandboxFile(dir, f);
+}

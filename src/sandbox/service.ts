@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { appendEvent } from './events.ts';
+import { parseKnobs, serviceKnobsFor, setKnobRaw, type Knobs } from './knobs.ts';
+import { withLock, writeFileAtomic } from './lock.ts';
+import { findNode, readSandboxFile } from './meta.ts';
+import type { WinServiceState } from './types.ts';
+
+/** DIR/state/<node>.json. `pending.at` null = a stop that never settles (service.hangOnStop). */
+export interface NodeServiceState {
+  state: WinServiceState;
+  since: string;
+  pending?: { to: WinServiceState; at: string | null };
+}
+
+export function stateFile(dir: string, node: string): string {
+  return path.join(path.resolve(dir), 'state', `${node}.json`);
+}
+
+function readState(dir: string, node: string): NodeServiceState {
+  try {
+    return JSON.parse(fs.readFileSync(stateFile(dir, node), 'utf8')) as NodeServiceState;
+  } catch {
+    return { state: 'Running', since: new Date(0).toISOString() };
+  }
+}
+
+function writeState(dir: string, node: string, st: NodeServiceState): void {
+  writeFileAtomic(stateFile(dir, node), JSON.stringify(st) + '\n');
+}
+
+export function initServiceState(dir: string, node: string, state: WinServiceState, since: string): void {
+  fs.mkdirSync(path.join(path.resolve(dir), 'state'), { recursive: true });
+  writeState(dir, node, { state, since });
+}
+
+function transition(dir: string, node: string, st: NodeServiceState, to: WinServiceState, atMs: number): void {
+  const time = new Date(atMs).toISOString();
+  appendEvent(dir, { time, node, kind: 'service', from: st.state, to });
+  st.state = to;
+  st.since = time;
+}
+
+/** Applies the transitions that are due; returns the state (caller holds the lock). */
+function settle(dir: string, node: string, now = Date.now()): NodeServiceState {
+  const st = readState(dir, node);
+  let changed = false;
+  while (st.pending && st.pending.at !== null && Date.parse(st.pending.at) <= now) {
+    const { to, at } = st.pending;
+    delete st.pending;
+    transition(dir, node, st, to, Date.parse(at));
+    changed = true;
+  }
+  if (changed) writeState(dir, node, st);
+  return st;
+}
+
+/** The Windows service state of AlteryxService on that node, after applying the transitions that are due. */
+export function getServiceState(dir: string, node: string): WinServiceState {
+  const n = findNode(dir, node).name;
+  return withLock(dir, () => settle(dir, n).state);
+}
+
+/** The full stored state (with the pending transition), after settling. */
+export function getServiceDetail(dir: string, node: string): NodeServiceState {
+  const n = findNode(dir, node).name;
+  return withLock(dir, () => settle(dir, n));
+}
+
+function lastWorkflowEnd(knobs: Knobs, node: string, now: number): number {
+  let end = now;
+  for (const w of knobs.workflows) {
+    if (w.node.toLowerCase() !== node.toLowerCase()) continue;
+    const t = Date.parse(w.endsAt);
+    if (t > end) end = t;
+  }
+  return end;
+}
+
+/**
+ * Running (or Paused) → StopPending, then Stopped after service.stopSeconds. A stop waits for the node's
+ * running workflows to end first (as AlteryxService does). service.hangOnStop: it never settles. No-op when
+ * Stopped or StopPending (except that a hung stop is rescheduled once hangOnStop has been turned off).
+ */
+export function requestServiceStop(dir: string, node: string): void {
+  const f = readSandboxFile(dir);
+  const n = findNode(dir, node, f).name;
+  withLock(dir, () => {
+    const knobs = parseKnobs(readSandboxFile(dir));
+    const sk = serviceKnobsFor(knobs, n);
+    const now = Date.now();
+    const st = settle(dir, n, now);
+    if (st.state === 'Stopped') return;
+    const at = () => (sk.hangOnStop ? null : new Date(lastWorkflowEnd(knobs, n, now) + sk.stopSeconds * 1000).toISOString());
+    if (st.state === 'StopPending') {
+      if (st.pending?.at === null && !sk.hangOnStop) {
+        st.pending = { to: 'Stopped', at: at() };
+        writeState(dir, n, st);
+      }
+      return;
+    }
+    transition(dir, n, st, 'StopPending', now);
+    st.pending = { to: 'Stopped', at: at() };
+    writeState(dir, n, st);
+  });
+}
+
+/**
+ * Stopped (or Paused, or a StopPending stop) → StartPending → Running after service.startSeconds; with
+ * service.failStart → back to Stopped instead. No-op when Running or StartPending.
+ */
+export function requestServiceStart(dir: string, node: string): void {
+  const f = readSandboxFile(dir);
+  const n = findNode(dir, node, f).name;
+  withLock(dir, () => {
+    const knobs = parseKnobs(readSandboxFile(dir));
+    const sk = serviceKnobsFor(knobs, n);
+    const now = Date.now();
+    const st = settle(dir, n, now);
+    if (st.state === 'Running' || st.state === 'StartPending') return;
+    transition(dir, n, st, 'StartPending', now);
+    st.pending = { to: sk.failStart ? 'Stopped' : 'Running', at: new Date(now + sk.startSeconds * 1000).toISOString() };
+    writeState(dir, n, st);
+  });
+}
+
+/** Forces a state at once (for tests and rehearsals, e.g. a Paused or Stopped service to start from). */
+export function setServiceState(dir: string, node: string, state: WinServiceState): void {
+  const n = findNode(dir, node).name;
+  withLock(dir, () => {
+    const st = settle(dir, n);
+    delete st.pending;
+    if (st.state !== state) transition(dir, n, st, state, Date.now());
+    writeState(dir, n, st);
+  });
+}
+
+export interface RunningWorkflow {
+  name: string;
+  pid: number;
+  endsAt: string;
+}
+
+/** The AlteryxEngineCmd.exe instances still running on that node now (knob `workflows`). */
+export function runningWorkflows(dir: string, node: string): RunningWorkflow[] {
+  const f = readSandboxFile(dir);
+  const n = findNode(dir, node, f).name;
+  const now = Date.now();
+  return parseKnobs(f)
+    .workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now)
+    .map((w) => ({ name: w.name, pid: w.pid, endsAt: w.endsAt }));
+}
+
+/** Kills the running workflows of that node (they disappear from the knob); returns their names. */
+export function killWorkflows(dir: string, node: string): string[] {
+  const n = findNode(dir, node).name;
+  return withLock(dir, () => {
+    const f = readSandboxFile(dir);
+    const knobs = parseKnobs(f);
+    const now = Date.now();
+    const killed = knobs.workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now);
+    if (killed.length === 0) return [];
+    const keep = knobs.workflows.filter((w) => !killed.includes(w));
+    setKnobRaw(dir, f, ['workflows'], keep);
+    for (const w of killed) appendEvent(dir, { node: n, kind: 'workflow', action: 'killed', name: w.name, pid: w.pid });
+    // A stop that was waiting for them now completes after the usual delay.
+    const st = settle(dir, n, now);
+    if (st.state === 'StopPending' && st.pending?.at) {
+      const sk = serviceKnobsFor(knobs, n);
+      const at = now + sk.stopSeconds * 1000;
+      if (Date.parse(st.pending.at) > at) {
+        st.pending.at = new Date(at).toISOString();
+        writeState(dir, n, st);
+      }
+    }
+    return killed.map((w) => w.name);
+  });
+}
