@@ -134,6 +134,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       warnings: [],
       secretsCaptured: false,
       archivePassword: req.secrets['ArchivePassword'],
+      secrets: req.secrets,
       downtime: {},
       dryRun: req.dryRun,
       journal: { update: (s) => journal.update(s), clear: () => journal.clear() },

@@ -106,6 +106,8 @@ export interface RunContext {
   warnings: string[];
   secretsCaptured: boolean;
   archivePassword?: string | undefined;
+  /** Secrets from the request (stdin) or the environment: MongoPassword, ArchivePassword, SmtpPassword. Never logged. */
+  secrets: Record<string, string | undefined>;
   /** Set once the service(s) are stopped until they are back: downtime accounting. */
   downtime: { stoppedAt?: number; startedAt?: number };
   dryRun: boolean;
