@@ -219,3 +219,45 @@ test('an archive below the mode\'s minimum size fails verification (exit 3) and 
   t.regex(r.message, /minimum size: \d+ bytes, minimum 52428800/);
   t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip') || n.endsWith('.partial')), []);
 });
+
+test('multi-node Full: stop UI, workers, controller; start in reverse; down no longer than the dump plus a margin; files per node', async (t) => {
+  const { dir, config, info } = await quickSandbox(t, { topology: 'multi' });
+  t.is(info.nodes.length, 4);
+  setKnob(dir, 'emongodump.seconds', '1');
+  const { r, logs } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const role = (name: string) => info.nodes.find((n) => n.name === name)!.role;
+  const ev = serviceEvents(dir);
+  const stops = ev.filter((e) => e['to'] === 'StopPending').map((e) => role(String(e['node'])));
+  const starts = ev.filter((e) => e['to'] === 'StartPending').map((e) => role(String(e['node'])));
+  t.deepEqual(stops, ['ui', 'worker', 'worker', 'controller']);
+  t.deepEqual(starts, ['controller', 'worker', 'worker', 'ui']);
+  // Workers start only once the controller is Running.
+  const ctrlRunning = ev.findIndex((e) => role(String(e['node'])) === 'controller' && e['to'] === 'Running');
+  const firstWorkerStart = ev.findIndex((e) => role(String(e['node'])) === 'worker' && e['to'] === 'StartPending');
+  t.true(ctrlRunning >= 0 && ctrlRunning < firstWorkerStart);
+  // Downtime: from the first stop request to the last node Running. The margin covers 4 stops and 4 starts of
+  // 0.3 s each in sequence, the file copies and polling: 2.4 s + 2 s.
+  const firstStop = Date.parse(String(ev.find((e) => e['to'] === 'StopPending')!['time']));
+  const lastRunning = Date.parse(String(ev.filter((e) => e['to'] === 'Running').at(-1)!['time']));
+  const dumpMs = r.summary['stepDurationsMs'] as Record<string, number>;
+  t.true(lastRunning - firstStop <= dumpMs['dump']! + 4400, `down ${lastRunning - firstStop} ms, dump ${dumpMs['dump']} ms`);
+  const names = unzipList(r.archivePath!);
+  for (const n of info.nodes) t.true(names.includes(`nodes/${n.name}/Config/RuntimeSettings.xml`), n.name);
+  const worker = info.nodes.find((n) => n.role === 'worker')!;
+  t.true(names.includes(`nodes/${worker.name}/Config/Engine/SystemAlias.xml`));
+  for (const n of info.nodes) t.is(getServiceState(dir, n.name), 'Running');
+  t.true(logs.some((l) => /Nodes: .*\(controller\).*\(worker\)/.test(l.message)));
+});
+
+test('multi-node: a hung worker stop times out and every node is put back Running', async (t) => {
+  const { dir, config, info } = await quickSandbox(t, { topology: 'multi' }, { ServiceConfiguration: { MaxServiceWaitSeconds: 1 } });
+  const worker = info.nodes.find((n) => n.role === 'worker')!;
+  setKnob(dir, `nodes.${worker.name}.service.hangOnStop`, "true");
+  const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 2, r.message);
+  const ui = info.nodes.find((n) => n.role === 'ui')!;
+  t.is(getServiceState(dir, ui.name), 'Running', 'the UI node stopped before the hang is started again');
+  const ctrl = info.nodes.find((n) => n.role === 'controller')!;
+  t.is(getServiceState(dir, ctrl.name), 'Running', 'the controller was never stopped');
+});
