@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { statfs } from 'node:fs/promises';
 import { PowerShell } from 'node-powershell';
-import type { NodeRef, Platform, ServiceState } from '../ports.ts';
+import type { NodeRef, Platform, ServiceState, Workflow } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
 import { loadEdge } from './edge.ts';
 
@@ -24,21 +27,59 @@ const STATE_MAP: Record<string, ServiceState> = {
   ContinuePending: 'StartPending',
 };
 
+/** Where the PowerShell side of this adapter lives: `<module>/Adapter/WindowsAdapter.ps1`. */
+export function adapterScriptPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Bundled: <module>/lib/alteryx-backup.mjs; from source: <repo>/src/platform/windows/adapter.ts.
+  for (const p of [join(here, '..', 'Adapter', 'WindowsAdapter.ps1'), join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1')]) {
+    if (existsSync(p)) return p;
+  }
+  throw new Error('WindowsAdapter.ps1 is missing from the module folder (Adapter\\WindowsAdapter.ps1): reinstall the module');
+}
+
+export interface WindowsPlatformOptions {
+  serviceName: string;
+  nodes: NodeRef[];
+  /** powershell.exe by default; tests use pwsh. */
+  executable?: string;
+  /** Extra script dot-sourced after the adapter functions (tests put fakes of the Windows cmdlets here). */
+  prelude?: string;
+}
+
 /**
- * The Windows adapter: one PowerShell session per run (disposed in every outcome) for services, processes
- * and CIM; AlteryxService.exe runs as a plain child process. Remote nodes are reached through
- * `Get-Service -ComputerName` / CIM sessions, which need remote service control allowed (docs/multi-node).
+ * The Windows adapter: one PowerShell session per run (disposed in every outcome) running the functions of
+ * Adapter/WindowsAdapter.ps1 for services, processes and CIM; AlteryxService.exe runs as a plain child
+ * process. Remote nodes are reached through CIM over WinRM (docs/configuration.md, multi-node).
  */
-export function windowsPlatform(opts: { serviceName: string; nodes: NodeRef[] }): Platform {
+export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
   let ps: PowerShell | undefined;
-  const session = () => (ps ??= new PowerShell({ executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' } }));
-  const invoke = async (script: string): Promise<string> => {
-    const res = await session().invoke(script);
-    return res.raw.trim();
+  let ready: Promise<void> | undefined;
+  const session = async () => {
+    if (!ps) {
+      ps = new PowerShell({ executable: opts.executable ?? 'powershell', executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' } } as never);
+      const load = [`. ${psQuote(adapterScriptPath())}`];
+      if (opts.prelude) load.push(`. ${psQuote(opts.prelude)}`);
+      ready = ps.invoke(load.join('; ')).then(() => undefined);
+    }
+    await ready;
+    return ps;
   };
-  const svc = psQuote(opts.serviceName);
-  const target = (node: NodeRef) => (node.local ? '' : ` -ComputerName ${psQuote(node.name)}`);
+  /** Calls one adapter function and parses its one JSON line. */
+  const call = async <T>(fn: string, args: Record<string, string | undefined> = {}): Promise<T> => {
+    const argText = Object.entries(args)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `-${k} ${psQuote(v!)}`)
+      .join(' ');
+    const res = await (await session()).invoke(`${fn} ${argText}`.trim());
+    // Console control sequences (pwsh writes some even when redirected) are not output.
+    const text = res.raw.replace(/\x1b\[[?0-9;]*[A-Za-z]/g, '').trim();
+    const line = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('{')).pop();
+    if (!line) throw new Error(`${fn} returned no result${res.raw.trim() ? `: ${res.raw.trim().slice(0, 300)}` : ''}`);
+    return JSON.parse(line) as T;
+  };
+  const cn = (node: NodeRef) => (node.local ? undefined : node.name);
   const edge = loadEdge();
+  const name = opts.serviceName;
 
   return {
     kind: 'windows',
@@ -48,36 +89,31 @@ export function windowsPlatform(opts: { serviceName: string; nodes: NodeRef[] })
     services: {
       async getState(node) {
         if (node.local && edge) {
-          const s = await edge.serviceStatus(opts.serviceName).catch(() => undefined);
+          const s = await edge.serviceStatus(name).catch(() => undefined);
           if (s) return STATE_MAP[s] ?? 'NotFound';
         }
-        const out = await invoke(`$s = Get-Service -Name ${svc}${target(node)} -ErrorAction SilentlyContinue; if ($s) { [string]$s.Status } else { 'NotFound' }`);
-        return STATE_MAP[out] ?? 'NotFound';
+        const r = await call<{ state: string }>('Get-AbServiceState', { Name: name, ComputerName: cn(node) });
+        return STATE_MAP[r.state] ?? 'NotFound';
       },
       async requestStop(node) {
-        await invoke(`Get-Service -Name ${svc}${target(node)} | Stop-Service -NoWait -ErrorAction Stop`);
+        const r = await call<{ ok: boolean; code: number }>('Request-AbServiceStop', { Name: name, ComputerName: cn(node) });
+        if (!r.ok) throw new Error(`stopping ${name} on ${node.name} failed (Win32_Service.StopService returned ${r.code})`);
       },
       async requestStart(node) {
-        await invoke(`Get-Service -Name ${svc}${target(node)} | Start-Service -ErrorAction Stop -WarningAction SilentlyContinue`);
+        const r = await call<{ ok: boolean; code: number }>('Request-AbServiceStart', { Name: name, ComputerName: cn(node) });
+        if (!r.ok) throw new Error(`starting ${name} on ${node.name} failed (Win32_Service.StartService returned ${r.code})`);
       },
       async logOnAccount(node) {
-        const cn = node.local ? '' : ` -ComputerName ${psQuote(node.name)}`;
-        const out = await invoke(`(Get-CimInstance -ClassName Win32_Service -Filter ${psQuote(`Name='${opts.serviceName.replace(/'/g, "\\'")}'`)}${cn}).StartName`);
-        return out || undefined;
+        const r = await call<{ account: string | null }>('Get-AbServiceLogOnAccount', { Name: name, ComputerName: cn(node) });
+        return r.account ?? undefined;
       },
     },
     processes: {
       async runningWorkflows(node) {
-        const cn = node.local ? '' : ` -ComputerName ${psQuote(node.name)}`;
-        const out = await invoke(`@(Get-CimInstance -ClassName Win32_Process -Filter "Name='AlteryxEngineCmd.exe'"${cn} | ForEach-Object { @{ name = [string]$_.CommandLine; pid = [int]$_.ProcessId } }) | ConvertTo-Json -Compress -Depth 3`);
-        if (!out) return [];
-        const parsed = JSON.parse(out) as { name: string; pid: number } | Array<{ name: string; pid: number }>;
-        return (Array.isArray(parsed) ? parsed : [parsed]).map((p) => ({ name: p.name || 'AlteryxEngineCmd.exe', pid: p.pid }));
+        return (await call<{ workflows: Workflow[] }>('Get-AbWorkflowProcess', { ComputerName: cn(node) })).workflows ?? [];
       },
       async stopWorkflows(node) {
-        const cn = node.local ? '' : ` -ComputerName ${psQuote(node.name)}`;
-        const out = await invoke(`@(Get-CimInstance -ClassName Win32_Process -Filter "Name='AlteryxEngineCmd.exe'"${cn} | ForEach-Object { [void](Invoke-CimMethod -InputObject $_ -MethodName Terminate); [string]$_.ProcessId }) -join ','`);
-        return out ? out.split(',').map((pid) => `AlteryxEngineCmd.exe pid ${pid}`) : [];
+        return (await call<{ stopped: string[] }>('Stop-AbWorkflowProcess', { ComputerName: cn(node) })).stopped ?? [];
       },
     },
     alteryx: {
@@ -92,8 +128,7 @@ export function windowsPlatform(opts: { serviceName: string; nodes: NodeRef[] })
           const e = await edge.isElevated().catch(() => undefined);
           if (e !== undefined) return e;
         }
-        const out = await invoke(`([Security.Principal.WindowsPrincipal][Security.Principal.WindowsIdentity]::GetCurrent()).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)`);
-        return /^true$/i.test(out);
+        return (await call<{ elevated: boolean }>('Test-AbElevated')).elevated;
       },
       async freeBytes(localPath) {
         const s = await statfs(localPath);
@@ -102,8 +137,7 @@ export function windowsPlatform(opts: { serviceName: string; nodes: NodeRef[] })
       hostname: () => hostname(),
       async reachable(node) {
         if (node.local) return true;
-        const out = await invoke(`[bool](Test-Connection -ComputerName ${psQuote(node.name)} -Count 1 -Quiet)`);
-        return /^true$/i.test(out);
+        return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
       },
     },
     childEnv: () => process.env,

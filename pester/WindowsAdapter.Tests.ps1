@@ -1,0 +1,98 @@
+# The PowerShell side of the core's Windows adapter (module/AlteryxBackup/Adapter/WindowsAdapter.ps1), with the
+# Windows-only cmdlets mocked. The TypeScript side is exercised through a real session in test/windows-adapter.test.ts.
+BeforeAll {
+    # Off Windows these cmdlets do not exist; Pester can only mock commands that exist, and filters see the
+    # parameters of the command it mocks: stand-ins with the parameters the adapter uses.
+    $stubs = @{
+        'Get-Service'      = { param([string] $Name) }
+        'Stop-Service'     = { param([string] $Name, [switch] $NoWait, [switch] $Force) }
+        'Get-CimInstance'  = { param([string] $ClassName, [string] $Filter, [string] $ComputerName) }
+        'Invoke-CimMethod' = { param($InputObject, [string] $MethodName) }
+        'Test-WSMan'       = { param([string] $ComputerName) }
+    }
+    foreach ($name in $stubs.Keys) {
+        if (-not (Get-Command $name -ErrorAction SilentlyContinue)) { Set-Item -Path "function:global:$name" -Value $stubs[$name] }
+    }
+    . (Join-Path $PSScriptRoot '../module/AlteryxBackup/Adapter/WindowsAdapter.ps1')
+}
+
+Describe 'Get-AbServiceState' {
+    It 'reports the local service status' {
+        Mock Get-Service { [pscustomobject]@{ Status = 'Running' } }
+        (Get-AbServiceState -Name 'AlteryxService' | ConvertFrom-Json).state | Should -Be 'Running'
+        Should -Invoke Get-Service -Times 1 -ParameterFilter { $Name -eq 'AlteryxService' }
+    }
+    It 'reports NotFound when the service does not exist' {
+        Mock Get-Service { $null }
+        (Get-AbServiceState -Name 'Nope' | ConvertFrom-Json).state | Should -Be 'NotFound'
+    }
+    It 'asks CIM on a remote node and removes the space of "Stop Pending"' {
+        Mock Get-CimInstance { [pscustomobject]@{ State = 'Stop Pending' } }
+        (Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).state | Should -Be 'StopPending'
+        Should -Invoke Get-CimInstance -ParameterFilter { $ComputerName -eq 'WKR1' -and $ClassName -eq 'Win32_Service' -and $Filter -eq "Name='AlteryxService'" }
+    }
+}
+
+Describe 'Request-AbServiceStop / Request-AbServiceStart' {
+    It 'stops a local service without waiting' {
+        Mock Stop-Service { }
+        (Request-AbServiceStop -Name 'AlteryxService' | ConvertFrom-Json).ok | Should -BeTrue
+        Should -Invoke Stop-Service -Times 1 -ParameterFilter { $NoWait -and $Name -eq 'AlteryxService' }
+    }
+    It 'stops a remote service through Win32_Service.StopService and reports its return code' {
+        Mock Get-CimInstance { [pscustomobject]@{ State = 'Running' } }
+        Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 2 } }
+        $r = Request-AbServiceStop -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json
+        $r.ok | Should -BeFalse
+        $r.code | Should -Be 2
+        Should -Invoke Invoke-CimMethod -ParameterFilter { $MethodName -eq 'StopService' }
+    }
+    It 'starts a remote service through Win32_Service.StartService' {
+        Mock Get-CimInstance { [pscustomobject]@{ State = 'Stopped' } }
+        Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 0 } }
+        (Request-AbServiceStart -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).ok | Should -BeTrue
+        Should -Invoke Invoke-CimMethod -ParameterFilter { $MethodName -eq 'StartService' }
+    }
+}
+
+Describe 'Get-AbWorkflowProcess / Stop-AbWorkflowProcess' {
+    It 'lists AlteryxEngineCmd.exe processes by workflow name' {
+        Mock Get-CimInstance {
+            [pscustomobject]@{ ProcessId = 11; CommandLine = '"C:\Program Files\Alteryx\bin\AlteryxEngineCmd.exe" "D:\flows\Nightly ETL.yxmd"' }
+            [pscustomobject]@{ ProcessId = 12; CommandLine = 'AlteryxEngineCmd.exe D:\flows\Other.yxmc' }
+        }
+        $r = Get-AbWorkflowProcess | ConvertFrom-Json
+        @($r.workflows).Count | Should -Be 2
+        $r.workflows[0].name | Should -Be 'Nightly ETL.yxmd'
+        $r.workflows[1].pid | Should -Be 12
+        Should -Invoke Get-CimInstance -ParameterFilter { $Filter -eq "Name='AlteryxEngineCmd.exe'" }
+    }
+    It 'returns an empty list when none runs' {
+        Mock Get-CimInstance { }
+        @((Get-AbWorkflowProcess | ConvertFrom-Json).workflows).Count | Should -Be 0
+    }
+    It 'terminates each one, and only with ShouldProcess' {
+        Mock Get-CimInstance { [pscustomobject]@{ ProcessId = 11; CommandLine = 'x' } }
+        Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 0 } }
+        (Stop-AbWorkflowProcess -WhatIf | ConvertFrom-Json).stopped | Should -BeNullOrEmpty
+        Should -Invoke Invoke-CimMethod -Times 0
+        (Stop-AbWorkflowProcess | ConvertFrom-Json).stopped | Should -Be 'AlteryxEngineCmd.exe pid 11'
+        Should -Invoke Invoke-CimMethod -Times 1 -ParameterFilter { $MethodName -eq 'Terminate' }
+    }
+}
+
+Describe 'Get-AbServiceLogOnAccount' {
+    It 'reads Win32_Service.StartName' {
+        Mock Get-CimInstance { [pscustomobject]@{ StartName = 'CONTOSO\svc-alteryx' } }
+        (Get-AbServiceLogOnAccount -Name 'AlteryxService' | ConvertFrom-Json).account | Should -Be 'CONTOSO\svc-alteryx'
+    }
+}
+
+Describe 'Test-AbNodeReachable' {
+    It 'is true when WinRM answers and false when it throws' {
+        Mock Test-WSMan { $true }
+        (Test-AbNodeReachable -ComputerName 'WKR1' | ConvertFrom-Json).reachable | Should -BeTrue
+        Mock Test-WSMan { throw 'WinRM cannot complete the operation' }
+        (Test-AbNodeReachable -ComputerName 'WKR1' | ConvertFrom-Json).reachable | Should -BeFalse
+    }
+}
