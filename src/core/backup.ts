@@ -255,6 +255,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       stepDurationsMs: ctx?.stepDurations ?? {},
       destinations: destinations.map((d) => `${d.path}: ${d.status}`),
       warnings: ctx?.warnings.length ?? 0,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
     if (!finishedLogged) {
       finishedLogged = true;
