@@ -49,7 +49,7 @@ export interface ProcessPort {
 
 export interface AlteryxCliPort {
   /** Runs AlteryxService.exe with one argument (e.g. `getserversecret`, `emongodump=D:\Temp\x`). */
-  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandResult>;
 }
 
 export interface SystemPort {
@@ -58,6 +58,29 @@ export interface SystemPort {
   freeBytes(localPath: string): Promise<number>;
   hostname(): string;
   reachable(node: NodeRef): Promise<boolean>;
+}
+
+/**
+ * Network destinations (REQ-5.2.x): what the machine says about a destination beyond plain file I/O.
+ * Paths are the configured form (`\\server\share\dir`, `Z:\Backups`). On Windows every call is a no-op
+ * (the file operations themselves fail when a share is down); the sandbox answers from its fault knobs
+ * (offline shares, shares that fail N writes then recover, slow shares).
+ */
+export interface StoragePort {
+  /** Side-effect free: undefined when the destination looks reachable, else the reason it is not. */
+  probe(configuredDest: string): Promise<string | undefined>;
+  /**
+   * Called once before each write attempt to a destination. Throws when the destination cannot be written
+   * now (offline); resolves to the conditions of this attempt otherwise.
+   */
+  beforeWrite(configuredDest: string): Promise<WriteConditions>;
+}
+
+export interface WriteConditions {
+  /** Throughput cap in MB/s (1 MB = 1,048,576 bytes) for this attempt, if any. */
+  throttleMBps?: number | undefined;
+  /** The connection drops after this fraction (0-1) of the file was written (a flaky share). */
+  interruptAfterFraction?: number | undefined;
 }
 
 export interface Platform {
@@ -70,6 +93,7 @@ export interface Platform {
   processes: ProcessPort;
   alteryx: AlteryxCliPort;
   system: SystemPort;
+  storage: StoragePort;
   /** Environment additions for child processes (the sandbox puts its emulated mongodump on PATH). */
   childEnv(): NodeJS.ProcessEnv;
   dispose(): Promise<void>;

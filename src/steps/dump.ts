@@ -30,7 +30,7 @@ export async function dumpEmbedded(ctx: RunContext): Promise<void> {
   ctx.log.info(`Dumping the embedded MongoDB: AlteryxService.exe emongodump=${target}`);
   ctx.progress({ activity: 'Dumping MongoDB', status: 'emongodump', percent: -1 });
   const t0 = ctx.clock.now();
-  const res = await ctx.platform.alteryx.run(ctx.controller, exe, `emongodump=${target}`);
+  const res = await ctx.platform.alteryx.run(ctx.controller, exe, `emongodump=${target}`, { signal: ctx.signal });
   const durationMs = ctx.clock.now() - t0;
   const output = `${res.stdout}\n${res.stderr}`;
   for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`emongodump: ${line}`);

@@ -8,7 +8,7 @@ import type { CommandResult } from '../platform/ports.ts';
 export function runProcess(
   file: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; input?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number | undefined; cwd?: string; input?: string; signal?: AbortSignal | undefined } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     let stdout = '';
@@ -26,6 +26,10 @@ export function runProcess(
             child.kill('SIGKILL');
           }, opts.timeoutMs)
         : undefined;
+    // Ctrl+C / SIGTERM of the run: the child goes too, so that rollback does not wait for it.
+    const onAbort = () => child.kill('SIGTERM');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => opts.signal?.removeEventListener('abort', onAbort));
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => {

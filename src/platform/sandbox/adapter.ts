@@ -33,7 +33,7 @@ export function sandboxPlatform(dir: string): Platform {
     },
     alteryx: {
       // The configured exe path is mapped like any other: the sandbox's shim lives at the install path.
-      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs }),
+      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs, signal: opts?.signal }),
     },
     system: {
       isElevated: async () => sb.isElevated(info.path),
@@ -45,6 +45,19 @@ export function sandboxPlatform(dir: string): Platform {
       },
       hostname: () => nodes.find((n) => n.local)?.name ?? nodes[0]!.name,
       reachable: async (node) => sb.nodeReachable(info.path, node.name),
+    },
+    storage: {
+      probe: async (dest) => {
+        const f = sb.destinationFault(info.path, dest);
+        return f?.offline ? `the network path was not found (sandbox knob destinations.${f.prefix}.offline)` : undefined;
+      },
+      beforeWrite: async (dest) => {
+        const verdict = sb.consumeDestinationWrite(info.path, dest);
+        const f = sb.destinationFault(info.path, dest);
+        if (verdict === 'offline') throw new Error(`The network path was not found: ${dest} (sandbox knob destinations.${f?.prefix ?? dest}.offline)`);
+        // A share that fails: the connection drops half-way through the write, leaving a partial file behind.
+        return { throttleMBps: f?.slowMBps, interruptAfterFraction: verdict === 'fail' ? 0.5 : undefined };
+      },
     },
     childEnv: env,
     dispose: async () => {},

@@ -119,7 +119,7 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
     alteryx: {
       run: (node, exePath, arg, o) => {
         if (!node.local) throw new Error(`AlteryxService.exe runs on the controller; ${node.name} is remote`);
-        return runProcess(exePath, [arg], { timeoutMs: o?.timeoutMs });
+        return runProcess(exePath, [arg], { timeoutMs: o?.timeoutMs, signal: o?.signal });
       },
     },
     system: {
@@ -140,6 +140,8 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
       },
     },
+    // Real shares fail on their own: the copy's file operations report it, so there is nothing to ask here.
+    storage: { probe: async () => undefined, beforeWrite: async () => ({}) },
     childEnv: () => process.env,
     dispose: async () => {
       if (ps) await ps.dispose().catch(() => {});
