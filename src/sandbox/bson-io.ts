@@ -1,3 +1,4 @@
+import { countBsonDocuments as countPlainBson } from '../util/fsx.ts';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { BackupError, ExitCode } from '../core/errors.ts';
@@ -68,8 +69,8 @@ export class BsonSplitter {
 }
 
 /**
- * Number of documents in a .bson file (read in chunks, never whole). A `.bson.gz` file is decompressed
- * first. Throws BackupError(MongoDB) naming the file when it is truncated or corrupt.
+ * Number of documents in a .bson file (the length prefixes walked, see src/util/fsx.ts). A `.bson.gz` file is
+ * decompressed first. Throws BackupError(MongoDB) naming the file when it is truncated or corrupt.
  */
 export function countBsonDocuments(file: string): number {
   if (file.endsWith('.gz')) {
@@ -84,20 +85,7 @@ export function countBsonDocuments(file: string): number {
     s.end();
     return s.count;
   }
-  const fd = fs.openSync(file, 'r');
-  try {
-    const s = new BsonSplitter(file);
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      s.push(Buffer.from(buf.subarray(0, n)));
-    }
-    s.end();
-    return s.count;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return countPlainBson(file);
 }
 
 /** Async iteration over the documents (raw buffers) of a stream; null items are archive terminators. */

@@ -1,20 +1,19 @@
 import path from 'node:path';
-import { readKnobs, normalizeDestinationKey, setKnobRaw, parseKnobs, type DestinationFault } from './knobs.ts';
+import { knobsOf, normalizeDestinationKey, setKnobRaw, nodeKnobs } from './knobs-core.ts';
+import type { DestinationFault } from './knobs.ts';
 import { withLock } from './lock.ts';
 import { findNode, infoOf, readSandboxFile } from './meta.ts';
 
 /** Knob `elevated` (default true): whether the caller runs as Administrator. */
 export function isElevated(dir: string): boolean {
-  return readKnobs(dir).elevated;
+  return knobsOf(readSandboxFile(dir)).elevated;
 }
 
 /** False when knob nodes.<name>.unreachable is true. */
 export function nodeReachable(dir: string, node: string): boolean {
   const f = readSandboxFile(dir);
   const n = findNode(dir, node, f).name;
-  const k = parseKnobs(f);
-  const key = Object.keys(k.nodes).find((x) => x.toLowerCase() === n.toLowerCase());
-  return !(key !== undefined && k.nodes[key]?.unreachable);
+  return !nodeKnobs(knobsOf(f), n)?.unreachable;
 }
 
 /**
@@ -31,7 +30,7 @@ export function freeBytesOverride(dir: string, localPath: string): number | unde
     if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
     const first = rel.split(path.sep)[0] ?? '';
     if (!/^[A-Z]$/.test(first)) continue;
-    return parseKnobs(f).disk.freeBytes[first];
+    return knobsOf(f).disk.freeBytes[first];
   }
   return undefined;
 }
@@ -58,7 +57,7 @@ function matchDestination(faults: Record<string, DestinationFault>, winPath: str
  * case-insensitive, `/` and `\` alike), else undefined.
  */
 export function destinationFault(dir: string, winPath: string): DestinationFaultMatch | undefined {
-  return matchDestination(readKnobs(dir).destinations, winPath);
+  return matchDestination(knobsOf(readSandboxFile(dir)).destinations, winPath);
 }
 
 /**
@@ -68,7 +67,7 @@ export function destinationFault(dir: string, winPath: string): DestinationFault
 export function consumeDestinationWrite(dir: string, winPath: string): 'ok' | 'offline' | 'fail' {
   return withLock(dir, () => {
     const f = readSandboxFile(dir);
-    const m = matchDestination(parseKnobs(f).destinations, winPath);
+    const m = matchDestination(knobsOf(f).destinations, winPath);
     if (!m) return 'ok';
     if (m.offline) return 'offline';
     if (m.failTimes > 0) {

@@ -27,6 +27,7 @@ export { isElevated, nodeReachable, freeBytesOverride, destinationFault, consume
 export { alteryxServiceExecutable, mongoToolsPathDir, mongoServerDir, databaseDir, emulatorBundlePath, alteryxConfigWinPath, WIN } from './layout.ts';
 export { appendEvent, readEvents, eventsFile, type SandboxEvent } from './events.ts';
 export { readKnobs, setKnob, knobsSchema, type Knobs, type DestinationFault } from './knobs.ts';
+export { knobsOf } from './knobs-core.ts';
 export { countBsonDocuments } from './bson-io.ts';
 export { DATABASES, COLLECTIONS } from './data-gen.ts';
 

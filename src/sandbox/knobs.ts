@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { withLock } from './lock.ts';
 import { readSandboxFile, writeSandboxFile, infoOf } from './meta.ts';
+import { normalizeDestinationKey } from './knobs-core.ts';
 import type { SandboxFile } from './types.ts';
 
 const seconds = z.number().finite().nonnegative();
@@ -58,7 +59,7 @@ export type Knobs = z.output<typeof knobsSchema>;
 export type DestinationFault = z.output<typeof destinationFaultSchema>;
 export type ServiceKnobs = z.output<typeof serviceKnobs>;
 
-/** The knobs with their defaults applied. */
+/** The knobs with their defaults applied, validated (a hand-edited sandbox.json is checked here). */
 export function readKnobs(dir: string): Knobs {
   return parseKnobs(readSandboxFile(dir));
 }
@@ -71,22 +72,6 @@ export function parseKnobs(f: SandboxFile): Knobs {
   return r.data;
 }
 
-/** The service knobs of one node: the global ones, overridden by nodes.<name>.service.*. */
-export function serviceKnobsFor(knobs: Knobs, node: string): ServiceKnobs {
-  const o = nodeEntry(knobs.nodes, node)?.service ?? {};
-  return {
-    stopSeconds: o.stopSeconds ?? knobs.service.stopSeconds,
-    startSeconds: o.startSeconds ?? knobs.service.startSeconds,
-    hangOnStop: o.hangOnStop ?? knobs.service.hangOnStop,
-    failStart: o.failStart ?? knobs.service.failStart,
-  };
-}
-
-function nodeEntry<T>(rec: Record<string, T>, node: string): T | undefined {
-  const k = Object.keys(rec).find((x) => x.toLowerCase() === node.toLowerCase());
-  return k === undefined ? undefined : rec[k];
-}
-
 function formatIssues(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
 }
@@ -97,11 +82,6 @@ function parseValue(value: string): unknown {
   } catch {
     return value;
   }
-}
-
-/** Normalises a destination key: `/` → `\`, no trailing separator. */
-export function normalizeDestinationKey(p: string): string {
-  return p.replace(/\//g, '\\').replace(/\\+$/, '');
 }
 
 const DEST_FIELDS = ['offline', 'failTimes', 'slowMBps'];
@@ -198,15 +178,3 @@ function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) =>
   });
 }
 
-/** Sets a raw knob value by path and writes sandbox.json (caller holds the lock and has read `f`). */
-export function setKnobRaw(dir: string, f: SandboxFile, keys: string[], value: unknown): void {
-  const raw = (f.knobs ?? {}) as Record<string, unknown>;
-  let obj = raw;
-  for (const k of keys.slice(0, -1)) {
-    if (typeof obj[k] !== 'object' || obj[k] === null) obj[k] = {};
-    obj = obj[k] as Record<string, unknown>;
-  }
-  obj[keys[keys.length - 1] as string] = value;
-  f.knobs = raw;
-  writeSandboxFile(dir, f);
-}

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendEvent } from './events.ts';
-import { parseKnobs, serviceKnobsFor, setKnobRaw, type Knobs } from './knobs.ts';
+import { knobsOf, serviceKnobsFor, setKnobRaw } from './knobs-core.ts';
+import type { Knobs } from './knobs.ts';
 import { withLock, writeFileAtomic } from './lock.ts';
 import { findNode, readSandboxFile } from './meta.ts';
 import type { WinServiceState } from './types.ts';
@@ -86,7 +87,7 @@ export function requestServiceStop(dir: string, node: string): void {
   const f = readSandboxFile(dir);
   const n = findNode(dir, node, f).name;
   withLock(dir, () => {
-    const knobs = parseKnobs(readSandboxFile(dir));
+    const knobs = knobsOf(readSandboxFile(dir));
     const sk = serviceKnobsFor(knobs, n);
     const now = Date.now();
     const st = settle(dir, n, now);
@@ -113,7 +114,7 @@ export function requestServiceStart(dir: string, node: string): void {
   const f = readSandboxFile(dir);
   const n = findNode(dir, node, f).name;
   withLock(dir, () => {
-    const knobs = parseKnobs(readSandboxFile(dir));
+    const knobs = knobsOf(readSandboxFile(dir));
     const sk = serviceKnobsFor(knobs, n);
     const now = Date.now();
     const st = settle(dir, n, now);
@@ -146,7 +147,7 @@ export function runningWorkflows(dir: string, node: string): RunningWorkflow[] {
   const f = readSandboxFile(dir);
   const n = findNode(dir, node, f).name;
   const now = Date.now();
-  return parseKnobs(f)
+  return knobsOf(f)
     .workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now)
     .map((w) => ({ name: w.name, pid: w.pid, endsAt: w.endsAt }));
 }
@@ -156,7 +157,7 @@ export function killWorkflows(dir: string, node: string): string[] {
   const n = findNode(dir, node).name;
   return withLock(dir, () => {
     const f = readSandboxFile(dir);
-    const knobs = parseKnobs(f);
+    const knobs = knobsOf(f);
     const now = Date.now();
     const killed = knobs.workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now);
     if (killed.length === 0) return [];

@@ -1,6 +1,7 @@
 import { createReadStream, promises as fsp, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BackupError, ExitCode } from '../core/errors.ts';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -48,7 +49,7 @@ export async function sha256File(file: string): Promise<string> {
 
 /**
  * Counts the documents of a .bson file by walking the int32 length prefixes (reads 4 bytes a document,
- * not the documents). Throws, naming the file, when the lengths do not add up to the file size.
+ * not the documents). Throws BackupError(MongoDB), naming the file, when the lengths do not add up to the size.
  */
 export function countBsonDocuments(file: string): number {
   const size = statSync(file).size;
@@ -65,7 +66,7 @@ export function countBsonDocuments(file: string): number {
       count++;
     }
   } catch (err) {
-    throw new Error(`${file} is not a valid BSON dump: ${(err as Error).message}`);
+    throw new BackupError(ExitCode.MongoDB, `${file} is not a valid BSON dump: ${(err as Error).message}`);
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendEvent } from '../events.ts';
-import { parseKnobs } from '../knobs.ts';
+import { knobsOf, nodeKnobs } from '../knobs-core.ts';
 import { WIN } from '../layout.ts';
 import { withLock } from '../lock.ts';
 import { findNode, readSandboxFile, writeSandboxFile } from '../meta.ts';
@@ -33,8 +33,8 @@ interface Io {
 export async function alteryxService(dir: string, nodeName: string, args: string[], io: Io): Promise<number> {
   const f = readSandboxFile(dir);
   const node = findNode(dir, nodeName, f);
-  const k = parseKnobs(f);
-  const nodeKnob = Object.entries(k.nodes).find(([n]) => n.toLowerCase() === node.name.toLowerCase())?.[1];
+  const k = knobsOf(f);
+  const nodeKnob = nodeKnobs(k, node.name);
   const arg = args[0];
   if (arg === undefined || args.length > 1 || arg.startsWith('-') || arg === '/?') {
     io.err(USAGE);
@@ -155,7 +155,7 @@ async function emongodump(dir: string, node: SandboxNode, folderArg: string, io:
   }
   const root = embeddedRoot(dir, node);
   if (!root || !fs.existsSync(root)) return failed(`The embedded MongoDB data folder ${root ?? '(EmbeddedMongoDBRootPath is empty)'} was not found.`);
-  const knobs = parseKnobs(readSandboxFile(dir)).emongodump;
+  const knobs = knobsOf(readSandboxFile(dir)).emongodump;
   const out = mapWindowsPath(dir, node.root, folderArg);
   fs.mkdirSync(out, { recursive: true });
   if (knobs.fail === 'empty') return 0;
@@ -206,7 +206,7 @@ async function emongorestore(dir: string, node: SandboxNode, value: string, io: 
   }
   const from = mapWindowsPath(dir, node.root, fromArg);
   const to = mapWindowsPath(dir, node.root, toArg);
-  const knobs = parseKnobs(readSandboxFile(dir)).emongorestore;
+  const knobs = knobsOf(readSandboxFile(dir)).emongorestore;
   const lines: string[] = [];
   const log = (line: string) => {
     const l = `${mongoTime()}\t${line}`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { appendEvent } from '../events.ts';
-import { parseKnobs } from '../knobs.ts';
+import { knobsOf } from '../knobs-core.ts';
 import { mongoServerDir } from '../layout.ts';
 import { controllerNode, infoOf, readSandboxFile } from '../meta.ts';
 import type { SandboxFile, SelfManagedMongo } from '../types.ts';
@@ -108,7 +108,7 @@ function connect(f: SandboxFile, conn: Conn): string | undefined {
     `Failed: can't create session: failed to connect to ${shown}: server selection error: server selection timeout, current topology: { Type: Unknown, Servers: [${conn.hosts
       .map((h) => `{ Addr: ${h}, Type: Unknown, Last error: dial tcp: lookup ${h.split(':')[0]}: no such host }, `)
       .join('')}] }`;
-  if (!sm || parseKnobs(f).mongo.unreachable) return unreachable();
+  if (!sm || knobsOf(f).mongo.unreachable) return unreachable();
   const members = [`${sm.host}:${sm.port}`, ...(sm.members ?? [])].map((h) => h.toLowerCase());
   if (!conn.hosts.some((h) => members.includes(h.toLowerCase()))) return unreachable();
   if (conn.username === undefined) return 'NOAUTH';
@@ -177,7 +177,7 @@ export async function mongodump(dir: string, args: string[], io: Io): Promise<nu
     );
     return done(1);
   }
-  const knobs = parseKnobs(f).mongodump;
+  const knobs = knobsOf(f).mongodump;
   const collections = listCollections(mongoServerDir(dir), last(p, 'db'), last(p, 'collection'));
   const gzip = p.opts.has('gzip');
   const failAt = knobs.fail === 'exit' ? Math.floor(collections.length / 2) : undefined;
@@ -292,7 +292,7 @@ export async function mongorestore(dir: string, args: string[], io: Io): Promise
     const includes = p.opts.get('nsInclude') ?? [];
     const globs = includes.map((g) => new RegExp('^' + g.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
     sources = sources.filter((s) => (!db || s.db === db) && (globs.length === 0 || globs.some((r) => r.test(`${s.db}.${s.coll}`))));
-    const knobs = parseKnobs(f).mongorestore;
+    const knobs = knobsOf(f).mongorestore;
     const r = await restoreCollections(sources, { target: mongoServerDir(dir), drop: p.opts.has('drop'), log, fault: knobs.fail });
     if (r.error) log(`Failed: ${r.error}`);
     log(restoreSummary(r));
