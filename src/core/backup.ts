@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { basename } from 'node:path';
 import { loadConfig, type Params } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
@@ -8,11 +9,15 @@ import { captureMetadata } from '../steps/metadata.ts';
 import { exportSecrets } from '../steps/secrets.ts';
 import { captureFiles } from '../steps/files.ts';
 import { dumpEmbedded } from '../steps/dump.ts';
+import { checkSelfManaged, dumpSelfManaged } from '../mongo/index.ts';
 import { nodePaths, preflight } from '../steps/preflight.ts';
 import { restoreServices, stopServices, waitForWorkflows } from '../steps/services.ts';
 import { writeArchive } from '../steps/archive.ts';
-import { copyToDestinations, type DestinationOutcome } from '../steps/destinations.ts';
+import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
+import { applyRetention } from '../steps/retention.ts';
+import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { verifyArchive } from '../restore/verify.ts';
+import { drillAfterBackup } from '../restore/drill.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
 import { realClock, joinConfigured, type Clock, type ProgressEvent, type RunContext } from './context.ts';
@@ -20,7 +25,7 @@ import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type E
 import { acquireLock, JournalFile } from './lock.ts';
 import { detectMongoType } from './mongo-detect.ts';
 import { buildPlan, type PlannedStep } from './plan.ts';
-import { EffectiveSettings, parseRuntimeSettings } from './settings.ts';
+import { EffectiveSettings, readRuntimeSettings } from './settings.ts';
 import { recoverFromJournal } from './recover.ts';
 
 export interface BackupRequest {
@@ -60,11 +65,8 @@ export interface BackupResult {
 
 async function readSettings(ctx: RunContext, node: NodeRef): Promise<void> {
   const p = nodePaths(ctx);
-  const read = async (configured: string) => {
-    const local = ctx.platform.paths.resolve(configured, node);
-    const xml = await fsp.readFile(local, 'utf8').catch(() => undefined);
-    return xml === undefined ? undefined : parseRuntimeSettings(xml, configured);
-  };
+  // Missing: undefined; unreadable or malformed: exit 3 naming the file (REQ-2.2.4).
+  const read = (configured: string) => readRuntimeSettings(ctx.platform.paths.resolve(configured, node), configured);
   ctx.settings.set(node.name, new EffectiveSettings(await read(p.overrides), await read(p.defaults)));
 }
 
@@ -79,6 +81,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   const startedAt = deps.now ? deps.now() : new Date();
   const log = new RunLogger(deps.sink);
   for (const v of Object.values(req.secrets)) log.masker.add(v);
+  log.masker.add(smtpPassword(req.secrets));
   const signal = deps.signal ?? new AbortController().signal;
 
   let ctx: RunContext | undefined;
@@ -90,11 +93,13 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   let destinations: DestinationOutcome[] = [];
   let published = false;
   let finishedLogged = false;
+  let loadedConfig: BackupConfig | undefined;
 
   try {
     const loaded = loadConfig(req.params);
     mode = loaded.mode;
     const config = loaded.config;
+    loadedConfig = config;
     platform = deps.platform(req.params, config);
     const logDir = platform.paths.resolve(config.BackupConfiguration.LogDirectory);
     const logPath = log.attachFiles(logDir, mode, startedAt);
@@ -151,7 +156,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
 
     if (req.dryRun) {
       for (const s of c.plan.steps) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
-      await step(c, 'preflight', () => preflight(c));
+      await step(c, 'preflight', async () => {
+        await preflight(c);
+        await probeDestinations(c);
+      });
+      if (c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database')) await step(c, 'mongo-check', () => checkSelfManaged(c));
+      await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true }));
       message = `Dry run of a ${mode} backup: pre-flight passed; nothing was changed.`;
       return finish();
     }
@@ -166,19 +176,19 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       c.warnings.push(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; its services were put back before this run.`);
     }
 
-    await step(c, 'preflight', () => preflight(c));
+    await step(c, 'preflight', async () => {
+      await preflight(c);
+      await probeDestinations(c);
+    });
+    // Self-managed MongoDB: reachable, credentials accepted, mongodump present, before anything stops (REQ-2.2.6).
+    const selfManaged = c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database') ? await step(c, 'mongo-check', () => checkSelfManaged(c)) : undefined;
     await fsp.mkdir(c.staging.local, { recursive: true });
     if (c.plan.stopsService) {
       await step(c, 'workflows', () => waitForWorkflows(c));
       await step(c, 'stop-service', () => stopServices(c));
     }
     const has = (s: string) => c.plan.steps.some((p) => p.name === s);
-    if (has('dump')) {
-      if (c.mongo.type !== 'embedded') {
-        throw new BackupError(ExitCode.MongoDB, 'Self-managed MongoDB backups (mongodump) are not available in this build.', 'Set MongoDBConfiguration.Type to embedded if this server uses the embedded MongoDB.');
-      }
-      await step(c, 'dump', () => dumpEmbedded(c));
-    }
+    if (has('dump')) await step(c, 'dump', () => (selfManaged ? dumpSelfManaged(c, selfManaged) : dumpEmbedded(c)));
     if (has('files')) await step(c, 'files', () => captureFiles(c));
     if (has('secrets')) await step(c, 'secrets', () => exportSecrets(c));
     if (c.plan.stopsService) {
@@ -197,6 +207,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       const net = await step(c, 'copy', () => copyToDestinations(c));
       destinations.push(...net);
     }
+    // Only after a published, verified archive; destinations whose copy failed keep their older backups.
+    await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true, destinations }));
     await step(c, 'cleanup', async () => {
       await fsp.rm(c.staging.local, { recursive: true, force: true });
       log.info(`Staging folder removed: ${c.staging.configured}`);
@@ -237,7 +249,24 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     release?.();
     await platform?.dispose().catch(() => {});
   }
-  return finish();
+  const result = finish();
+  // RestoreConfiguration.DrillAfterBackup: prove that the archive just published restores (docs/restore.md).
+  if (result.success && !req.dryRun && loadedConfig?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, loadedConfig, platform?.kind);
+  // Alerts come last, once the outcome is known; they never change it (failures are warnings).
+  if (loadedConfig && !req.dryRun) {
+    const n = await notifyRun({
+      config: loadedConfig,
+      outcome: result,
+      log,
+      hostname: platform?.system.hostname() ?? osHostname(),
+      startedAt,
+      dryRun: req.dryRun,
+      params: req.params,
+      secrets: req.secrets,
+    });
+    result.warnings = [...result.warnings, ...n.warnings];
+  }
+  return result;
 
   function finish(): BackupResult {
     const durationMs = clock.now() - t0;

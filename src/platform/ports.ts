@@ -58,6 +58,13 @@ export interface SystemPort {
   freeBytes(localPath: string): Promise<number>;
   hostname(): string;
   reachable(node: NodeRef): Promise<boolean>;
+  /** ODBC drivers and system DSNs installed on a node (REQ-3.4.4/3.4.5). */
+  inventory(node: NodeRef): Promise<Inventory>;
+}
+
+export interface Inventory {
+  odbcDrivers: string[];
+  dsns: Array<{ name: string; driver: string }>;
 }
 
 /**
@@ -83,6 +90,15 @@ export interface WriteConditions {
   interruptAfterFraction?: number | undefined;
 }
 
+/**
+ * A self-managed MongoDB as the network sees it. Optional: without it (Windows) hosts are dialled as
+ * configured. The sandbox, whose MongoDB hosts are simulated, answers with a loopback wire-protocol peer.
+ */
+export interface MongoPort {
+  /** The address (`host:port`) the driver dials for a configured `host:port`. */
+  dialAddress(hostPort: string): Promise<string>;
+}
+
 export interface Platform {
   kind: 'windows' | 'sandbox';
   /** Human description for the log, e.g. the sandbox folder. */
@@ -94,6 +110,7 @@ export interface Platform {
   alteryx: AlteryxCliPort;
   system: SystemPort;
   storage: StoragePort;
+  mongo?: MongoPort | undefined;
   /** Environment additions for child processes (the sandbox puts its emulated mongodump on PATH). */
   childEnv(): NodeJS.ProcessEnv;
   dispose(): Promise<void>;

@@ -56,7 +56,8 @@ const encryptedBlob = () => randomBytes(120).toString('base64');
 function validate(opts: CreateOptions): Required<Omit<CreateOptions, 'replicaSet'>> & { replicaSet?: string } {
   const topology = opts.topology ?? 'single';
   const mongo = opts.mongo ?? 'embedded';
-  const dbSizeMb = opts.dbSizeMb ?? 2;
+  // 4 MB: enough that a backup with the shipped 1 MB minimum archive size passes, as a real Gallery would.
+  const dbSizeMb = opts.dbSizeMb ?? 4;
   if (topology !== 'single' && topology !== 'multi') {
     throw new BackupError(ExitCode.Validation, `Invalid sandbox topology "${String(topology)}".`, 'Use single or multi.');
   }

@@ -17,6 +17,10 @@ export async function captureMetadata(ctx: RunContext): Promise<void> {
     const runAsUser = s?.value('Worker', 'ExecuteUserName');
     const runAsDomain = s?.value('Worker', 'ExecuteDomain');
     const account = await ctx.platform.services.logOnAccount(node).catch(() => undefined);
+    const inventory = await ctx.platform.system.inventory(node).catch((err: Error) => {
+      ctx.log.warn(`ODBC drivers and DSNs of ${node.name} could not be read: ${err.message}`);
+      return undefined;
+    });
     nodes.push({
       name: node.name,
       role: node.role,
@@ -26,7 +30,10 @@ export async function captureMetadata(ctx: RunContext): Promise<void> {
       workerEnabled: s?.flag('Environment', 'WorkerEnabled') ?? null,
       galleryEnabled: s?.flag('Controller', 'GalleryEnabled') ?? null,
       setupType: s?.value('Environment', 'SetupType') ?? null,
+      odbcDrivers: inventory?.odbcDrivers ?? null,
+      dsns: inventory?.dsns ?? null,
     });
+    if (inventory) ctx.log.info(`Node ${node.name}: ${inventory.odbcDrivers.length} ODBC driver(s), ${inventory.dsns.length} system DSN(s) recorded`);
     ctx.log.info(`Node ${node.name}: role ${node.role}, service account ${account ?? 'unknown'}, Run As user ${runAsUser ?? '(none)'}`);
   }
   ctx.metadata = {

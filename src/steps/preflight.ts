@@ -90,10 +90,18 @@ export async function preflight(ctx: RunContext): Promise<void> {
   const tempDir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
   await checkWritable(tempDir, 'The temp directory', ExitCode.Storage, ctx.dryRun);
   await checkWritable(platform.paths.resolve(config.BackupConfiguration.LocalBackupPath), 'The local backup path', ExitCode.Storage, ctx.dryRun);
+  // A network destination that fails its check does not stop the backup: the local archive is still worth
+  // having, the copy is retried later, and a copy that still fails ends the run with exit 4 (steps/destinations).
+  let netOk = 0;
   for (const dest of config.BackupConfiguration.NetworkBackupPaths) {
-    await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage, ctx.dryRun);
+    try {
+      await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage, ctx.dryRun);
+      netOk++;
+    } catch (err) {
+      warn(ctx, `${(err as Error).message} The backup goes on; the copy is tried after the archive is written.`);
+    }
   }
-  log.info('Temp, local and network destinations are writable');
+  log.info(`Temp and local destination are writable; network destinations writable: ${netOk} of ${config.BackupConfiguration.NetworkBackupPaths.length}`);
 
   // Free space (REQ-6.1.1): 2 x the MongoDB data size for modes that dump the database.
   if (scopes.includes('Database') && ctx.mongo.type === 'embedded') {

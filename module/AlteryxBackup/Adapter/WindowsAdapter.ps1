@@ -118,3 +118,20 @@ function Test-AbNodeReachable {
     try { $ok = [bool](Test-WSMan -ComputerName $ComputerName -ErrorAction Stop) } catch { $ok = $false }
     @{ reachable = $ok } | ConvertTo-AbJsonLine
 }
+
+function Get-AbInventory {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    # ODBC drivers and system DSNs from the registry (64-bit view), read remotely through Invoke-Command.
+    $read = {
+        $drivers = @()
+        $dsns = @()
+        $d = Get-ItemProperty -Path 'HKLM:\SOFTWARE\ODBC\ODBCINST.INI\ODBC Drivers' -ErrorAction SilentlyContinue
+        if ($d) { $drivers = @($d.PSObject.Properties | Where-Object { $_.Name -notlike 'PS*' } | ForEach-Object { $_.Name }) }
+        $s = Get-ItemProperty -Path 'HKLM:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' -ErrorAction SilentlyContinue
+        if ($s) { $dsns = @($s.PSObject.Properties | Where-Object { $_.Name -notlike 'PS*' } | ForEach-Object { @{ name = $_.Name; driver = [string]$_.Value } }) }
+        @{ odbcDrivers = $drivers; dsns = $dsns }
+    }
+    if ($ComputerName) { $r = Invoke-Command -ComputerName $ComputerName -ScriptBlock $read -ErrorAction Stop } else { $r = & $read }
+    ConvertTo-Json -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) } -Compress -Depth 4
+}

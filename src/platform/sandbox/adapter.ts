@@ -3,6 +3,7 @@ import { delimiter } from 'node:path';
 import * as sb from '../../sandbox/index.ts';
 import type { NodeRef, Platform } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
+import { sandboxMongoPeer } from '../../mongo/sandbox-peer.ts';
 
 /**
  * The sandbox adapter: the same ports as Windows, answered by the simulated server on disk. Windows
@@ -15,6 +16,8 @@ export function sandboxPlatform(dir: string): Platform {
     const n = info.nodes.find((x) => x.name === node?.name) ?? info.nodes.find((x) => x.root === info.path) ?? info.nodes[0]!;
     return n.root;
   };
+  // The simulated self-managed MongoDB, for the driver's connectivity check (started on first use).
+  const mongo = sandboxMongoPeer(info.path);
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${sb.mongoToolsPathDir(info.path)}${delimiter}${process.env['PATH'] ?? ''}` });
   return {
     kind: 'sandbox',
@@ -45,6 +48,14 @@ export function sandboxPlatform(dir: string): Platform {
       },
       hostname: () => nodes.find((n) => n.local)?.name ?? nodes[0]!.name,
       reachable: async (node) => sb.nodeReachable(info.path, node.name),
+      // What a typical Server node has installed; the sandbox has no registry to read.
+      inventory: async () => ({
+        odbcDrivers: ['SQL Server', 'ODBC Driver 17 for SQL Server', 'Simba Snowflake ODBC Driver'],
+        dsns: [
+          { name: 'Warehouse', driver: 'ODBC Driver 17 for SQL Server' },
+          { name: 'Snowflake_Prod', driver: 'Simba Snowflake ODBC Driver' },
+        ],
+      }),
     },
     storage: {
       probe: async (dest) => {
@@ -59,7 +70,8 @@ export function sandboxPlatform(dir: string): Platform {
         return { throttleMBps: f?.slowMBps, interruptAfterFraction: verdict === 'fail' ? 0.5 : undefined };
       },
     },
+    mongo: { dialAddress: (hostPort) => mongo.dialAddress(hostPort) },
     childEnv: env,
-    dispose: async () => {},
+    dispose: () => mongo.close(),
   };
 }

@@ -139,6 +139,10 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         if (node.local) return true;
         return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
       },
+      async inventory(node) {
+        const r = await call<{ odbcDrivers: string[] | null; dsns: Array<{ name: string; driver: string }> | null }>('Get-AbInventory', { ComputerName: cn(node) });
+        return { odbcDrivers: r.odbcDrivers ?? [], dsns: r.dsns ?? [] };
+      },
     },
     // Real shares fail on their own: the copy's file operations report it, so there is nothing to ask here.
     storage: { probe: async () => undefined, beforeWrite: async () => ({}) },
