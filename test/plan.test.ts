@@ -36,8 +36,11 @@ test('Full stops, dumps and copies files before the start; archiving happens aft
   t.true(i('verify') < i('publish'));
 });
 
-test('a self-managed database keeps the service running unless asked', (t) => {
+test('a self-managed database keeps the service running unless asked, and is checked before anything stops', (t) => {
   t.false(names('Full', 'selfManaged').includes('stop-service'));
+  const withStop = names('Full', 'selfManaged', true);
+  t.true(withStop.indexOf('mongo-check') < withStop.indexOf('stop-service'));
+  t.false(names('ConfigOnly', 'selfManaged').includes('mongo-check'));
   t.true(names('Full', 'selfManaged', true).includes('stop-service'));
 });
 

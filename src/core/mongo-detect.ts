@@ -9,8 +9,9 @@ export interface MongoDecision {
 /**
  * REQ-2.2.4: which MongoDB this server uses. An explicit MongoDBConfiguration.Type wins; `auto` reads the
  * effective RuntimeSettings.xml of the controller: <Persistence><Mongo><ConnectionString> when present,
- * then Controller/EmbeddedMongoDBEnabled, then Controller/MongoDBEnabled with MongoDBServerName, then the
- * Gallery's MongoDBWeb* elements.
+ * then Controller/EmbeddedMongoDBEnabled, then Controller/MongoDBEnabled (user-managed, normally with
+ * MongoDBServerName), then the Gallery's MongoDBWeb* elements; none of them: embedded, the Alteryx default.
+ * `decidedBy` names the element, its value and the file it came from (overrides or defaults).
  */
 export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged', s: EffectiveSettings | undefined): MongoDecision {
   if (configured !== 'auto') return { type: configured, decidedBy: `MongoDBConfiguration.Type = ${configured}` };
@@ -18,11 +19,20 @@ export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged',
   const cs = s.nested(['Persistence', 'Mongo', 'ConnectionString']);
   if (cs) return { type: 'selfManaged', decidedBy: `Persistence/Mongo/ConnectionString in the ${cs.from} file` };
   const emb = s.get('Controller', 'EmbeddedMongoDBEnabled');
-  if (emb && /^true$/i.test(emb.value)) return { type: 'embedded', decidedBy: `Controller/EmbeddedMongoDBEnabled = True (${emb.from} file)` };
   const user = s.get('Controller', 'MongoDBEnabled');
-  const server = s.value('Controller', 'MongoDBServerName');
-  if (user && /^true$/i.test(user.value) && server) {
-    return { type: 'selfManaged', decidedBy: `Controller/MongoDBEnabled = True with MongoDBServerName (${user.from} file)` };
+  const userOn = !!user && /^true$/i.test(user.value);
+  if (emb && /^true$/i.test(emb.value)) {
+    const conflict = userOn ? `; MongoDBEnabled is True as well (${user.from} file), the embedded flag wins` : '';
+    return { type: 'embedded', decidedBy: `Controller/EmbeddedMongoDBEnabled = True (${emb.from} file)${conflict}` };
+  }
+  if (userOn) {
+    const server = s.value('Controller', 'MongoDBServerName');
+    return {
+      type: 'selfManaged',
+      decidedBy: server
+        ? `Controller/MongoDBEnabled = True with MongoDBServerName (${user.from} file)`
+        : `Controller/MongoDBEnabled = True (${user.from} file; MongoDBServerName is empty)`,
+    };
   }
   const web = s.get('Gallery', 'MongoDBWebConnection');
   if (web && web.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection is set (${web.from} file)` };

@@ -48,6 +48,9 @@ export function buildPlan(input: PlanInput): Plan {
   const add = (name: string, description: string, changesState = false) => steps.push({ name, description, changesState });
 
   add('preflight', 'Check Administrator rights, the service, critical paths, free space and destinations');
+  if (has('Database') && input.mongoType === 'selfManaged') {
+    add('mongo-check', 'Connect to the self-managed MongoDB and authenticate (nothing is stopped before this passes)');
+  }
   if (stop) {
     add('workflows', 'Wait for running workflows (AlteryxEngineCmd.exe) to finish');
     add('stop-service', input.multiNode ? 'Stop AlteryxService on UI nodes, then workers, then the controller' : 'Stop AlteryxService', true);

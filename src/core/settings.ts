@@ -1,3 +1,4 @@
+import { promises as fsp } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BackupError, ExitCode } from './errors.ts';
 
@@ -21,6 +22,23 @@ export function parseRuntimeSettings(xml: string, file: string): Tree {
     throw new BackupError(ExitCode.Validation, `${file} has no <SystemSettings> root element.`, 'Check that this is an Alteryx RuntimeSettings.xml file.');
   }
   return (typeof root === 'object' && root !== null ? root : {}) as Tree;
+}
+
+/**
+ * Reads and parses one RuntimeSettings.xml (`local` path, `configured` for messages). A missing file is
+ * undefined (the other file, or the defaults, apply); a file that exists but cannot be read, or is not valid
+ * XML, is a validation failure naming it (exit 3), never a crash.
+ */
+export async function readRuntimeSettings(local: string, configured: string): Promise<Tree | undefined> {
+  let xml: string;
+  try {
+    xml = await fsp.readFile(local, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return undefined;
+    throw new BackupError(ExitCode.Validation, `${configured} cannot be read (${e.code ?? e.message}).`, 'Run the backup as Administrator (or as the service account) and check the permissions of the file.');
+  }
+  return parseRuntimeSettings(xml.replace(/^\uFEFF/, ''), configured);
 }
 
 /** Where a value came from, for the log (REQ-7.2.3). */

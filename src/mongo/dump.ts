@@ -1,0 +1,191 @@
+/**
+ * REQ-2.2.1/2.2.7: `mongodump [--gzip] [--oplog]` of a self-managed MongoDB into the staging folder.
+ *
+ * The password never reaches a command line: mongodump reads it (and the connection string) from a
+ * `--config` YAML file written with owner-only permissions in a private temporary folder, removed in every
+ * outcome. The child's environment is stripped of this tool's secret variables. Success is judged by the
+ * exit code, the absence of a `Failed:` line, and .bson files for every Alteryx database.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { stringify as toYaml } from 'yaml';
+import type { RunContext } from '../core/context.ts';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import type { CommandResult } from '../platform/ports.ts';
+import { EXPECTED_DATABASES, dumpCounts } from '../steps/dump.ts';
+import { runProcess } from '../util/exec.ts';
+import { listFiles, treeSize } from '../util/fsx.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import type { PingResult } from './check.ts';
+import type { MongoTarget } from './target.ts';
+
+export type RunFn = typeof runProcess;
+
+/** Environment variables that carry this tool's secrets: not inherited by mongodump. */
+const SECRET_ENV = /^ALTERYXBACKUP_.*(PASSWORD|SECRET|TOKEN)/i;
+
+export function childEnvWithoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !SECRET_ENV.test(k)));
+}
+
+/** Documents in a gzip'd .bson file, counted from the int32 length prefixes while it is decompressed. */
+export async function countGzipBsonDocuments(file: string): Promise<number> {
+  let count = 0;
+  let header = Buffer.alloc(0);
+  let skip = 0;
+  let offset = 0;
+  for await (const chunk of createReadStream(file).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    let p = 0;
+    while (p < chunk.length) {
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length - p);
+        skip -= n;
+        p += n;
+        offset += n;
+        continue;
+      }
+      const need = 4 - header.length;
+      header = Buffer.concat([header, chunk.subarray(p, p + need)]);
+      const took = Math.min(need, chunk.length - p);
+      p += took;
+      offset += took;
+      if (header.length < 4) break;
+      const len = header.readInt32LE(0);
+      if (len < 5) throw new Error(`${file} is not a valid BSON dump: document at byte ${offset - 4} claims ${len} bytes`);
+      header = Buffer.alloc(0);
+      skip = len - 4;
+      count++;
+    }
+  }
+  if (skip > 0 || header.length > 0) throw new Error(`${file} is not a valid BSON dump: the last document is truncated`);
+  return count;
+}
+
+/** Per-database, per-collection document counts of a `mongodump --gzip` folder (`<db>/<coll>.bson.gz`). */
+export async function gzipDumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const rel of await listFiles(dir)) {
+    const m = /^([^/]+)\/(.+)\.bson\.gz$/.exec(rel);
+    if (!m) continue;
+    (out[m[1]!] ??= {})[m[2]!] = await countGzipBsonDocuments(join(dir, rel));
+  }
+  return out;
+}
+
+/** mongodump is there and runs (`mongodump --version`): checked before anything is stopped. */
+export async function checkMongodump(ctx: RunContext, run: RunFn = runProcess): Promise<string> {
+  const exe = ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath;
+  const res = await run(exe, ['--version'], { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: 30_000 });
+  const version = /mongodump version:?\s*(\S+)/i.exec(res.stdout)?.[1];
+  if (res.exitCode !== 0 || !version) {
+    const why = res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
+    throw new BackupError(
+      ExitCode.Validation,
+      `mongodump cannot be run (${why}; MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath = ${JSON.stringify(exe)}).`,
+      'Install the MongoDB Database Tools (100.x) on this machine, and put mongodump on PATH or set MongodumpPath to its full path.',
+    );
+  }
+  ctx.log.info(`mongodump ${version} (${exe})`);
+  return version;
+}
+
+/** The --config file's content: the connection string (no password in it) and the password. */
+export function mongodumpConfigYaml(target: MongoTarget): string {
+  const doc: Record<string, string> = { uri: target.uri };
+  if (target.password !== undefined) doc['password'] = target.password;
+  const keyPassword = target.conn.options['tlsCertificateKeyFilePassword'];
+  if (keyPassword !== undefined) doc['sslPEMKeyPassword'] = keyPassword;
+  return toYaml(doc, { lineWidth: 0 });
+}
+
+/**
+ * Writes the --config file in a fresh private folder (0700; the file 0600, created exclusively) and returns
+ * it with a remover. On Windows the folder is in the user's own %TEMP%, whose ACL admits only the owner,
+ * SYSTEM and Administrators.
+ */
+export async function writeSecretConfig(text: string): Promise<{ file: string; dir: string; remove: () => Promise<void> }> {
+  const dir = await fsp.mkdtemp(join(tmpdir(), 'alteryxbackup-mongodump-'));
+  const remove = () => fsp.rm(dir, { recursive: true, force: true });
+  try {
+    await fsp.chmod(dir, 0o700);
+    const file = join(dir, 'mongodump.yaml');
+    await fsp.writeFile(file, text, { mode: 0o600, flag: 'wx' });
+    await fsp.chmod(file, 0o600);
+    return { file, dir, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+}
+
+function failedLine(output: string): string | undefined {
+  return output
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\S+\t/, '').trim())
+    .find((l) => /^Failed:/.test(l));
+}
+
+/** The dump step of a self-managed run (after the connectivity check). */
+export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<void> {
+  const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
+  const { target, ping } = checked;
+  const gzip = sm.UseCompression;
+  let oplog = false;
+  if (sm.Oplog) {
+    if (ping.setName) oplog = true;
+    else {
+      const msg = 'Oplog is set but the MongoDB is not a replica set: the dump runs without --oplog (no point-in-time consistency)';
+      ctx.warnings.push(msg);
+      ctx.log.warn(msg);
+    }
+  }
+  const local = join(ctx.staging.local, 'MongoDB');
+  await fsp.mkdir(local, { recursive: true });
+  const exe = sm.MongodumpPath;
+  const secret = await writeSecretConfig(mongodumpConfigYaml(target));
+  const args = [`--config=${secret.file}`, `--out=${local}`, ...(gzip ? ['--gzip'] : []), ...(oplog ? ['--oplog'] : [])];
+  ctx.log.info(`Dumping the self-managed MongoDB: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
+  ctx.progress({ activity: 'Dumping MongoDB', status: `mongodump${gzip ? ' --gzip' : ''}${oplog ? ' --oplog' : ''}`, percent: -1 });
+  const t0 = ctx.clock.now();
+  let res: CommandResult;
+  try {
+    res = await run(exe, args, { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: sm.DumpTimeoutMinutes * 60_000, signal: ctx.signal });
+  } finally {
+    await secret.remove();
+    ctx.log.debug('The mongodump --config file was removed');
+  }
+  const durationMs = ctx.clock.now() - t0;
+  const output = `${res.stdout}\n${res.stderr}`;
+  for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongodump: ${line}`);
+  const failed = failedLine(output);
+  if (res.exitCode !== 0 || res.signal || failed) {
+    const why = res.signal ? `was ended by ${res.signal}${durationMs >= sm.DumpTimeoutMinutes * 60_000 ? ` after DumpTimeoutMinutes (${sm.DumpTimeoutMinutes})` : ''}` : `exit code ${res.exitCode}`;
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `mongodump of the self-managed MongoDB failed (${why})${failed ? `: ${failed}` : ''}.`,
+      'The full mongodump output is in the DEBUG lines of the log. Check the user\'s "backup" role, the free space in TempDirectory and the MongoDB server log.',
+    );
+  }
+  const ext = gzip ? '.bson.gz' : '.bson';
+  const missing: string[] = [];
+  for (const db of EXPECTED_DATABASES) {
+    const files = await fsp.readdir(join(local, db)).catch(() => [] as string[]);
+    if (!files.some((f) => f.endsWith(ext))) missing.push(db);
+  }
+  if (missing.length) {
+    throw new BackupError(ExitCode.MongoDB, `The mongodump output is incomplete: no ${ext} files for ${missing.join(', ')}, although mongodump reported success.`, 'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.');
+  }
+  const databases = gzip ? await gzipDumpCounts(local) : await dumpCounts(local);
+  const sizeBytes = await treeSize(local);
+  ctx.dump = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
+  const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
+  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);
+  for (const [db, colls] of Object.entries(databases)) {
+    ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+  }
+  for (const rel of await listFiles(local)) {
+    ctx.files.push({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' });
+  }
+}
