@@ -115,17 +115,18 @@ test('not on Windows and no --sandbox: a clear exit 3', async (t) => {
 
 test('Ctrl+C (SIGINT) during the dump: the dump is stopped, the service started again, exit 1, no archive', async (t) => {
   const { dir, config, info } = await quickSandbox(t);
-  setKnob(dir, 'emongodump.seconds', '6');
+  setKnob(dir, 'emongodump.seconds', '12');
   const node = info.nodes[0]!.name;
   let pid = 0;
   const run = runCli(['backup', '--mode', 'Full', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
   const t0 = Date.now();
-  while (Date.now() - t0 < 15000 && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) await new Promise((r) => setTimeout(r, 50));
+  while (Date.now() - t0 < 20000 && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) await new Promise((r) => setTimeout(r, 50));
+  const killedAt = Date.now();
   process.kill(pid, 'SIGINT');
   const r = await run;
   t.is(r.code, 1);
   t.regex(String(r.result?.['message']), /interrupted \(SIGINT\)/);
-  t.true(Date.now() - t0 < 6000, 'the run did not wait for the dump to finish');
+  t.true(Date.now() - killedAt < 10000, 'the run did not wait for the 12 s dump to finish');
   t.is(getServiceState(dir, node), 'Running');
   t.false(existsSync(join(dir, 'D', 'Temp', 'AlteryxBackup.journal.json')));
   const backups = join(dir, 'D', 'Alteryx', 'Backups');
