@@ -60,6 +60,9 @@ try {
         exit 0
     }
 
+    # Child pwsh processes started by tests must not colour their output either: an escape character in a
+    # failure message makes the NUnit XML export throw and would lose the whole run's result.
+    $env:NO_COLOR = '1'
     $plain = [Console]::IsOutputRedirected -and -not $env:FORCE_COLOR
     if ($plain) {
         $PSStyle.OutputRendering = 'PlainText'
