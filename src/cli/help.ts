@@ -13,6 +13,8 @@ export const HELP = {
 Usage:
   alteryx-backup backup --mode <Full|DatabaseOnly|ConfigOnly> [options]
   alteryx-backup verify ARCHIVE [--json]
+  alteryx-backup restore ARCHIVE --yes [--mode Full|DatabaseOnly|ConfigOnly] [--dry-run] [--sandbox DIR]
+  alteryx-backup drill [ARCHIVE] [--mode M] [--scratch DIR] [--keep] [--sandbox DIR]
   alteryx-backup recover [--config FILE] [--sandbox DIR]
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
@@ -54,6 +56,55 @@ Usage: alteryx-backup verify ARCHIVE [--json] [--no-sha256-file]
 Opens the archive with an independent reader, checks every manifest entry and its SHA-256, the files its
 mode needs, and the archive's own hash against ARCHIVE.sha256 when that file is beside it. Encrypted
 archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD. Exit 0 when every check passes, 3 otherwise.
+`,
+  restore: `alteryx-backup restore - put a backup back onto the server
+
+Usage: alteryx-backup restore ARCHIVE --yes [options]
+
+Verifies the archive first (nothing is written when it fails, nor when an entry would land outside the
+restore folder), checks the server (Administrator, service, version, free space), stops the service (UI,
+workers, controller), saves the files about to be overwritten to <TempDirectory>\PreRestore_<stamp> and
+moves the MongoDB data folder aside, then restores RuntimeSettings.xml (overrides, never the defaults),
+Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config, the controller token (setserversecret) and
+MongoDB (emongorestore, judged by mongoRestore.log), starts the service and checks it. Any failure puts
+the previous files, token and database back and the services as found. See docs/restore.md.
+
+Options:
+  -y, --yes                           confirm: a restore overwrites production (not needed with --dry-run)
+  -m, --mode <mode>                   restore less than the archive holds: ConfigOnly or DatabaseOnly of a Full
+      --dry-run                       verify and check, show the plan; change nothing
+  -c, --config <file>                 backup-config.json to use
+      --sandbox <dir>                 restore into a simulated Alteryx Server
+      --no-sha256-file                do not check ARCHIVE.sha256 even when it is there
+      --json                          stdout becomes the event stream (last line: the result, with every check)
+  -v, --verbose                       also show DEBUG lines
+      --request-stdin                 read the whole request as JSON from stdin (the PowerShell module)
+${paramLines}
+
+Encrypted archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD.
+Exit codes: 0 restored; 3 archive or pre-flight check failed (nothing changed) or the restored server
+failed its checks (rolled back); 4 not enough space; 5 MongoDB restore failed (rolled back), or a
+self-managed MongoDB archive (not supported yet); 1/2 as for backup.
+`,
+  drill: `alteryx-backup drill - prove that a backup restores, without touching the server
+
+Usage: alteryx-backup drill [ARCHIVE] [--mode M] [--scratch DIR] [--keep] [--sandbox DIR] [--json]
+
+Verifies ARCHIVE (default: the newest archive of --mode in LocalBackupPath), restores it into a fresh
+scratch server of the same version and topology, compares every collection's document count with the
+manifest (the counts at dump time) and the restore log, judges mongoRestore.log, reports timings, and
+removes the scratch server unless --keep. A drill of a real Windows server is not available yet: run it
+on a copy of the archive against a sandbox (docs/restore.md).
+
+Options:
+      --scratch <dir>                 parent folder of the scratch server (default: the system temp folder)
+      --keep                          keep the scratch server for inspection
+  -m, --mode <mode>                   with no ARCHIVE: drill the newest archive of this mode
+      --no-sha256-file                do not check ARCHIVE.sha256 even when it is there
+  -c, --config <file>, --sandbox <dir>, --json, -v, --request-stdin   as for restore
+
+Exit codes: 0 the backup restores and every count matches; 3 the archive failed verification (the
+failing entry is named); 5 the restore failed or a count differs; 1 no scratch server could be made.
 `,
   sandbox: `alteryx-backup sandbox - a simulated Alteryx Server on disk
 

@@ -19,6 +19,7 @@ import { verifyArchive } from '../restore/verify.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
+import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 
 interface Request {
@@ -202,7 +203,7 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   }
   const path = resolve(archive);
   const sideCar = `${path}.sha256`;
-  const hasSide = !values['no-sha256-file'] && (await import('node:fs')).existsSync(sideCar);
+  const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
   const res = await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined });
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
@@ -225,6 +226,9 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
         return await recoverCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'restore':
+      case 'drill':
+        return await restoreCommand(command, rest);
       case 'sandbox':
       case 'sandbox-create':
       case 'sandbox-status':

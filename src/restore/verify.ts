@@ -22,13 +22,13 @@ export interface VerifyResult {
   badEntries: string[];
 }
 
-function openZip(file: string): Promise<ZipFile> {
+export function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zf) => (err ? reject(err) : resolve(zf))),
   );
 }
 
-function readEntries(zf: ZipFile): Promise<Entry[]> {
+export function readEntries(zf: ZipFile): Promise<Entry[]> {
   return new Promise((resolve, reject) => {
     const list: Entry[] = [];
     zf.on('entry', (e: Entry) => {
@@ -106,7 +106,8 @@ export async function verifyArchive(
   }
   if (expected !== undefined) {
     archiveSha256 = await sha256File(archive);
-    add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `computed ${archiveSha256}, expected ${expected}`);
+    const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
+    add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
   }
 
   let zf: ZipFile;
@@ -117,7 +118,20 @@ export async function verifyArchive(
     return result();
   }
   try {
-    const entries = await readEntries(zf);
+    let entries: Entry[];
+    try {
+      entries = await readEntries(zf);
+    } catch (err) {
+      // yauzl refuses absolute names, `..` segments and backslashes in the central directory itself.
+      const msg = (err as Error).message;
+      const bad = /^invalid (?:relative|absolute) path: (.*)$|^invalid characters in fileName: (.*)$/.exec(msg);
+      if (bad) {
+        badEntries.push(bad[1] ?? bad[2] ?? msg);
+        add('opens', true, 'the central directory reads up to an unsafe name');
+        add('safe names', false, `entries escape the target folder: ${bad[1] ?? bad[2]} (the archive is refused)`);
+      } else add('opens', false, `the central directory cannot be read: ${msg}`);
+      return result();
+    }
     add('opens', true, `${entries.length} entries`);
     const unsafe = entries.filter((e) => unsafeEntryName(e.fileName)).map((e) => e.fileName);
     add('safe names', unsafe.length === 0, unsafe.length ? `entries escape the target folder: ${unsafe.join(', ')}` : 'no absolute or ../ names');

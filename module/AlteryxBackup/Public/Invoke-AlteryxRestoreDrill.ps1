@@ -1,0 +1,242 @@
+function Invoke-AlteryxRestoreDrill {
+    <#
+    .SYNOPSIS
+        Proves that a backup restores: restores it into a scratch server, without touching the live one, and
+        compares every collection's document count with the manifest.
+
+    .DESCRIPTION
+        Invoke-AlteryxRestoreDrill is a restore drill in the spirit of dbatools' Test-DbaLastBackup. It:
+          1. verifies the archive (as Test-AlteryxBackup does; a failure names the entry and ends the drill
+             with exit code 3 before anything is created);
+          2. creates a fresh scratch server of the same Alteryx Server version and topology in a temporary
+             folder (-ScratchPath);
+          3. restores the archive into it exactly as Restore-AlteryxBackup would (files, Keys, controller
+             token, emongorestore) and judges mongoRestore.log;
+          4. counts the documents of every collection of the restored database and compares them with the
+             manifest (the counts at dump time) and with the restore log;
+          5. reports the verdict, per-database and per-collection counts and the time of each part, and removes
+             the scratch server unless -Keep.
+        The live server's services, files and database are never touched; only the drill's log file is
+        written to its log directory.
+
+        Without -Path the newest archive in LocalBackupPath is drilled (of -BackupMode when given), which is
+        what a scheduled drill after the nightly backup does.
+
+        This build runs drills against a sandbox source (-SandboxPath): on a Windows server, copy the archive
+        to a test machine and drill it there, or restore it onto a test server with Restore-AlteryxBackup
+        (docs/restore.md describes the scratch-folder and spare-port approach for a live server).
+
+        Output: one AlteryxBackup.DrillResult. When the drill fails, the object is still written, followed by
+        a non-terminating error AlteryxBackup.Exit<code>; $LASTEXITCODE is set. Exit codes: 0 the backup
+        restores and every count matches; 3 the archive failed verification; 5 the restore failed or a count
+        differs; 1 the scratch server could not be made.
+
+    .PARAMETER Path
+        The archive to drill. Default: the newest archive in LocalBackupPath. Accepts pipeline input by the
+        property names ArchivePath and FullName.
+
+    .PARAMETER BackupMode
+        Without -Path: drill the newest archive of this mode (Full, DatabaseOnly, ConfigOnly).
+
+    .PARAMETER ScratchPath
+        Parent folder of the scratch server. Default: the system temp folder.
+
+    .PARAMETER Keep
+        Keep the scratch server (its path is in the result) for inspection.
+
+    .PARAMETER ConfigPath
+        Path of the JSON configuration file. Default: config/backup-config.json next to the module.
+
+    .PARAMETER LocalBackupPath
+        Where to look for the newest archive when -Path is not given (BackupConfiguration.LocalBackupPath).
+
+    .PARAMETER LogDirectory
+        Folder of the drill's log file BackupLog_Drill_YYYYMMDD_HHmmss.log.
+
+    .PARAMETER SkipChecksumFile
+        Do not check <archive>.sha256 even when it is there (the entries are still checked).
+
+    .PARAMETER ArchivePassword
+        Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
+
+    .PARAMETER SandboxPath
+        The simulated Alteryx Server (see New-AlteryxSandbox) whose backups are drilled.
+
+    .PARAMETER NodePath
+        Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
+
+    .EXAMPLE
+        Invoke-AlteryxRestoreDrill -Path C:\Backups\ServerBackup_Full_20250101_020000.zip -SandboxPath C:\Temp\sbx
+
+        Drills one archive; the result holds the verdict, the per-collection counts and the timings.
+
+    .EXAMPLE
+        Invoke-AlteryxRestoreDrill -BackupMode DatabaseOnly -SandboxPath C:\Temp\sbx -Keep
+
+        Drills the newest DatabaseOnly archive and keeps the scratch server for inspection.
+
+    .EXAMPLE
+        (Invoke-AlteryxRestoreDrill -SandboxPath C:\Temp\sbx).Counts | Format-Table Database, Collection, Expected, Restored, Actual, Ok
+
+        Shows the per-collection document counts: the manifest's, the restore log's and the restored database's.
+
+    .EXAMPLE
+        Invoke-AlteryxBackup -BackupMode Full -SandboxPath C:\Temp\sbx | Invoke-AlteryxRestoreDrill -SandboxPath C:\Temp\sbx
+
+        Backs up, then drills the archive just made.
+
+    .INPUTS
+        Objects with an ArchivePath or FullName property.
+
+    .OUTPUTS
+        AlteryxBackup.DrillResult. Properties: Path, Mode, Success, ExitCode, Message, Duration, LogPath,
+        Checks (Name, Ok, Detail), FailedChecks, BadEntries, Counts (Database, Collection, Expected, Restored,
+        Actual, Ok), Documents, RestoreLog, Timings (milliseconds per part), ScratchPath, Kept, Warnings.
+
+    .LINK
+        Restore-AlteryxBackup
+
+    .LINK
+        Test-AlteryxBackup
+    #>
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    [OutputType('AlteryxBackup.DrillResult')]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Alias('ArchivePath', 'FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path,
+
+        [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
+        [string] $BackupMode,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ScratchPath,
+
+        [switch] $Keep,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ConfigPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $LocalBackupPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $LogDirectory,
+
+        [switch] $SkipChecksumFile,
+
+        [System.Security.SecureString] $ArchivePassword,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $SandboxPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $NodePath
+    )
+
+    process {
+        $bound = @{}
+        foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
+        foreach ($key in @('Path', 'SandboxPath', 'ConfigPath', 'ScratchPath')) {
+            if ($bound.ContainsKey($key)) {
+                $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
+            }
+        }
+        $archive = 'the newest archive'
+        if ($PSBoundParameters.ContainsKey('BackupMode')) { $archive = "the newest $BackupMode archive" }
+        if ($bound.ContainsKey('Path')) { $archive = [string]$bound['Path'] }
+        $scratch = 'a scratch server in the temp folder'
+        if ($bound.ContainsKey('ScratchPath')) { $scratch = "a scratch server under $($bound['ScratchPath'])" }
+        $coreArgs = @{}
+        if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+
+        # Assigned first and tested after: if the confirmation prompt itself fails (a host that cannot
+        # prompt), the assignment statement aborts, $confirmed stays $false and nothing runs.
+        $dryRun = $false
+        $confirmed = $false
+        $confirmed = $PSCmdlet.ShouldProcess($scratch, "Restore drill of $archive")
+        if (-not $confirmed) {
+            if (-not $WhatIfPreference) { return }
+            $dryRun = $true
+        }
+
+        $request = New-AlteryxBackupRequest -Command 'drill' -BoundParameters $bound -DryRun:$dryRun
+        try {
+            $core = Invoke-AlteryxBackupCore -Command 'drill' -Request $request @coreArgs
+        }
+        catch {
+            $global:LASTEXITCODE = 1
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
+                        $_.Exception, 'AlteryxBackup.Exit1',
+                        [System.Management.Automation.ErrorCategory]::NotSpecified, $archive)))
+        }
+
+        $exitCode = 1
+        if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
+        $global:LASTEXITCODE = $exitCode
+
+        if ($dryRun) {
+            foreach ($step in @($core.plan | Where-Object { $null -ne $_ })) {
+                Write-Host ("What if: Performing the operation `"{0}`" on target `"{1}`"." -f $step.description, $scratch)
+            }
+            if ($exitCode -ne 0) {
+                $message = [string]$core.message
+                if (-not $message) { $message = "The dry run failed with exit code $exitCode." }
+                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
+                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $archive
+            }
+            return
+        }
+
+        $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
+                [pscustomobject]@{ PSTypeName = 'AlteryxBackup.Check'; Name = [string]$c.name; Ok = [bool]$c.ok; Detail = [string]$c.detail }
+            })
+        $counts = @(foreach ($row in @($core.counts | Where-Object { $null -ne $_ })) {
+                [pscustomobject]@{
+                    PSTypeName = 'AlteryxBackup.CollectionCount'
+                    Database   = [string]$row.database
+                    Collection = [string]$row.collection
+                    Expected   = $row.expected
+                    Restored   = $row.restored
+                    Actual     = $row.actual
+                    Ok         = [bool]$row.ok
+                }
+            })
+        $timings = [ordered]@{}
+        if ($null -ne $core.timingsMs) {
+            foreach ($p in $core.timingsMs.PSObject.Properties) { $timings[$p.Name] = [long]$p.Value }
+        }
+        $duration = [timespan]::Zero
+        if ($null -ne $core.durationMs) { $duration = [timespan]::FromMilliseconds([double]$core.durationMs) }
+
+        $result = [pscustomobject]@{
+            PSTypeName   = 'AlteryxBackup.DrillResult'
+            Path         = $core.archivePath
+            Mode         = [string]$core.mode
+            Success      = ($exitCode -eq 0)
+            ExitCode     = $exitCode
+            Message      = [string]$core.message
+            Duration     = $duration
+            LogPath      = $core.logPath
+            Checks       = $checks
+            FailedChecks = @($checks | Where-Object { -not $_.Ok })
+            BadEntries   = @($core.badEntries | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            Counts       = $counts
+            Documents    = $core.documents
+            RestoreLog   = $core.restoreLog
+            Timings      = [pscustomobject]$timings
+            ScratchPath  = $core.scratchPath
+            Kept         = [bool]$core.kept
+            Warnings     = @($core.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        }
+        $result
+        if ($exitCode -ne 0) {
+            $message = $result.Message
+            if (-not $message) { $message = (@($core.errors) -join ' ') }
+            if (-not $message) { $message = "The drill failed with exit code $exitCode." }
+            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
+                -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+        }
+    }
+}

@@ -1,0 +1,271 @@
+function Restore-AlteryxBackup {
+    <#
+    .SYNOPSIS
+        Restores an AlteryxBackup archive onto this Alteryx Server: configuration files, Keys, the controller
+        token and MongoDB, with a rollback if anything fails.
+
+    .DESCRIPTION
+        Restore-AlteryxBackup puts a backup made by Invoke-AlteryxBackup back onto the server (or onto a
+        simulated server with -SandboxPath), in the host-recovery order (docs/restore.md):
+          1. Verify the archive (every entry against its manifest SHA-256, the .sha256 beside it). An archive
+             that fails, or that holds an entry whose name would land outside the restore folder (../,
+             absolute paths), is refused before anything is written.
+          2. Pre-flight: Administrator rights, the service on every node, the server version (a different
+             version is a loud warning), free space.
+          3. Extract the archive to <TempDirectory>\AlteryxRestore_<stamp>, wait for running workflows, stop
+             AlteryxService (UI nodes, then workers, then the controller).
+          4. Save the files about to be overwritten to <TempDirectory>\PreRestore_<stamp>; keep the current
+             controller token in memory; move the MongoDB data folder aside (<folder>.PreRestore_<stamp>).
+          5. Restore RuntimeSettings.xml (the overrides file in ProgramData, never the installer's defaults),
+             the Keys folder, SystemAlias.xml, SystemConnections.xml and alteryx.config as captured, on every
+             node; set the controller token with AlteryxService.exe setserversecret (masked in every log);
+             restore MongoDB with AlteryxService.exe emongorestore and judge mongoRestore.log (document counts
+             above 0, 0 failed, no Failed:/error/critical/fatal/failed line) and the per-collection counts
+             against the manifest.
+          6. Start the services that were running (controller first) and check that they run and that every
+             restored file matches the manifest.
+        Any failure after the first change puts the previous files, token and database back and the services
+        as they were found. A Full archive restores everything; ConfigOnly the files and the token only;
+        DatabaseOnly the database only; -RestoreMode narrows a Full archive. Self-managed MongoDB archives are
+        not supported yet (exit code 5, nothing changed).
+
+        A restore overwrites production: ConfirmImpact is High, so PowerShell asks unless -Confirm:$false is
+        given. -WhatIf verifies the archive, runs the pre-flight and prints the plan ("What if:" lines, no
+        output object), changing nothing; a failed verification or pre-flight is still reported as an error.
+
+        Output: one AlteryxBackup.RestoreResult with every check. When the restore fails, the object is still
+        written (Success $false, ExitCode, RolledBack), followed by a non-terminating error
+        AlteryxBackup.Exit<code>; $LASTEXITCODE is set to the exit code. Exit codes: 0 restored; 1 general
+        (also: a service did not start); 2 a wait timed out; 3 the archive or pre-flight failed (nothing
+        changed) or the restored server failed its checks (rolled back); 4 not enough space; 5 the MongoDB
+        restore failed (rolled back) or the archive is of a self-managed MongoDB.
+
+    .PARAMETER Path
+        The archive to restore. Accepts pipeline input by the property names ArchivePath and FullName.
+
+    .PARAMETER RestoreMode
+        Restore less than the archive holds: ConfigOnly (files and token) or DatabaseOnly (MongoDB) of a Full
+        archive. Default: the archive's mode.
+
+    .PARAMETER ConfigPath
+        Path of the JSON configuration file (install and ProgramData folders, temp folder, waits). Default:
+        config/backup-config.json next to the module.
+
+    .PARAMETER TempDirectory
+        Folder for the extraction and the pre-restore copy (BackupConfiguration.TempDirectory).
+
+    .PARAMETER LogDirectory
+        Folder of the log file BackupLog_Restore_YYYYMMDD_HHmmss.log (BackupConfiguration.LogDirectory).
+
+    .PARAMETER MaxServiceWait
+        Seconds to wait for AlteryxService to stop or start (1-86400).
+
+    .PARAMETER MaxWorkflowWait
+        Seconds to wait for running workflows before the service is stopped (1-86400).
+
+    .PARAMETER ForceStopWorkflows
+        Stop workflows still running after -MaxWorkflowWait instead of failing.
+
+    .PARAMETER SkipChecksumFile
+        Do not check <archive>.sha256 even when it is there (the entries are still checked).
+
+    .PARAMETER ArchivePassword
+        Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
+
+    .PARAMETER SandboxPath
+        Restore into a simulated Alteryx Server folder (see New-AlteryxSandbox) instead of this machine.
+
+    .PARAMETER NodePath
+        Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
+
+    .EXAMPLE
+        Restore-AlteryxBackup -Path D:\Alteryx\Backups\ServerBackup_Full_20250101_020000.zip
+
+        Restores everything the Full archive holds, after asking for confirmation.
+
+    .EXAMPLE
+        Restore-AlteryxBackup -Path .\ServerBackup_Full_20250101_020000.zip -WhatIf
+
+        Verifies the archive, checks the server and lists the steps of the restore; nothing is changed.
+
+    .EXAMPLE
+        Restore-AlteryxBackup -Path .\ServerBackup_Full_20250101_020000.zip -RestoreMode ConfigOnly -Confirm:$false -Verbose
+
+        Restores only the configuration files, Keys and controller token of a Full archive, without asking,
+        showing every step.
+
+    .EXAMPLE
+        $r = Restore-AlteryxBackup -Path $zip -Confirm:$false -ErrorAction SilentlyContinue
+        if (-not $r.Success) { "Restore failed ($($r.ExitCode)), rolled back: $($r.RolledBack)"; $r.Checks | Where-Object { -not $_.Ok } }
+
+        Reads the result object: which checks failed and whether the previous state was put back.
+
+    .EXAMPLE
+        Get-ChildItem D:\Alteryx\Backups\ServerBackup_DB_*.zip | Sort-Object Name | Select-Object -Last 1 | Restore-AlteryxBackup -ArchivePassword (Read-Host -AsSecureString 'Archive password')
+
+        Restores the newest DatabaseOnly archive, encrypted with a password.
+
+    .INPUTS
+        Objects with an ArchivePath or FullName property.
+
+    .OUTPUTS
+        AlteryxBackup.RestoreResult. Properties: Path, Mode (the archive's), RestoreMode, Success, ExitCode,
+        Message, DryRun, Duration, LogPath, Checks (Name, Ok, Detail), FailedChecks, RestoreLog (the verdict
+        on mongoRestore.log), Counts (Database, Collection, Expected, Restored, Ok), RestoredFiles,
+        PreRestorePath, PreRestoreDatabasePath, RolledBack, Rollback, Services, Warnings, Plan.
+
+    .LINK
+        Test-AlteryxBackup
+
+    .LINK
+        Invoke-AlteryxRestoreDrill
+
+    .LINK
+        https://github.com/alteryx-backup/alteryx-backup/blob/main/docs/restore.md
+    #>
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    [OutputType('AlteryxBackup.RestoreResult')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Alias('ArchivePath', 'FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path,
+
+        [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
+        [string] $RestoreMode,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ConfigPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $TempDirectory,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $LogDirectory,
+
+        [ValidateRange(1, 86400)]
+        [int] $MaxServiceWait,
+
+        [ValidateRange(1, 86400)]
+        [int] $MaxWorkflowWait,
+
+        [switch] $ForceStopWorkflows,
+
+        [switch] $SkipChecksumFile,
+
+        [System.Security.SecureString] $ArchivePassword,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $SandboxPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $NodePath
+    )
+
+    process {
+        $bound = @{}
+        foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
+        foreach ($key in @('Path', 'SandboxPath', 'ConfigPath')) {
+            if ($bound.ContainsKey($key)) {
+                $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
+            }
+        }
+        $archive = [string]$bound['Path']
+        $target = 'Alteryx Server'
+        if ($bound.ContainsKey('SandboxPath')) { $target = [string]$bound['SandboxPath'] }
+        $what = 'everything the archive holds'
+        if ($PSBoundParameters.ContainsKey('RestoreMode')) { $what = "$RestoreMode" }
+        $action = "Restore $what from $archive (overwrites the configuration and database; the current ones are saved first)"
+        $coreArgs = @{}
+        if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+
+        # Assigned first and tested after: if the confirmation prompt itself fails (a host that cannot
+        # prompt), the assignment statement aborts, $confirmed stays $false and nothing runs.
+        $dryRun = $false
+        $confirmed = $false
+        $confirmed = $PSCmdlet.ShouldProcess($target, $action)
+        if (-not $confirmed) {
+            if (-not $WhatIfPreference) { return }
+            $dryRun = $true
+        }
+
+        $request = New-AlteryxBackupRequest -Command 'restore' -BoundParameters $bound -DryRun:$dryRun
+        try {
+            $core = Invoke-AlteryxBackupCore -Command 'restore' -Request $request @coreArgs
+        }
+        catch {
+            $global:LASTEXITCODE = 1
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
+                        $_.Exception, 'AlteryxBackup.Exit1',
+                        [System.Management.Automation.ErrorCategory]::NotSpecified, $target)))
+        }
+
+        $exitCode = 1
+        if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
+        $global:LASTEXITCODE = $exitCode
+
+        if ($dryRun) {
+            # -WhatIf: the plan as "What if:" lines, no object; a failed dry run (the archive or the
+            # pre-flight) is still an error.
+            foreach ($step in @($core.plan | Where-Object { $null -ne $_ })) {
+                Write-Host ("What if: Performing the operation `"{0}`" on target `"{1}`"." -f $step.description, $target)
+            }
+            if ($exitCode -ne 0) {
+                $message = [string]$core.message
+                if (-not $message) { $message = "The dry run failed with exit code $exitCode." }
+                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
+                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $archive
+            }
+            return
+        }
+
+        $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
+                [pscustomobject]@{ PSTypeName = 'AlteryxBackup.Check'; Name = [string]$c.name; Ok = [bool]$c.ok; Detail = [string]$c.detail }
+            })
+        $counts = @(foreach ($row in @($core.counts | Where-Object { $null -ne $_ })) {
+                [pscustomobject]@{
+                    PSTypeName = 'AlteryxBackup.CollectionCount'
+                    Database   = [string]$row.database
+                    Collection = [string]$row.collection
+                    Expected   = $row.expected
+                    Restored   = $row.restored
+                    Ok         = [bool]$row.ok
+                }
+            })
+        $duration = [timespan]::Zero
+        if ($null -ne $core.durationMs) { $duration = [timespan]::FromMilliseconds([double]$core.durationMs) }
+
+        $result = [pscustomobject]@{
+            PSTypeName             = 'AlteryxBackup.RestoreResult'
+            Path                   = $archive
+            Mode                   = [string]$core.mode
+            RestoreMode            = [string]$core.restoreMode
+            Success                = ($exitCode -eq 0)
+            ExitCode               = $exitCode
+            Message                = [string]$core.message
+            DryRun                 = [bool]$core.dryRun
+            Duration               = $duration
+            LogPath                = $core.logPath
+            Checks                 = $checks
+            FailedChecks           = @($checks | Where-Object { -not $_.Ok })
+            RestoreLog             = $core.restoreLog
+            Counts                 = $counts
+            RestoredFiles          = @($core.restoredFiles | Where-Object { $null -ne $_ })
+            PreRestorePath         = $core.preRestorePath
+            PreRestoreDatabasePath = $core.preRestoreDatabasePath
+            RolledBack             = [bool]$core.rolledBack
+            Rollback               = @($core.rollback | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            Services               = @($core.services | Where-Object { $null -ne $_ })
+            Warnings               = @($core.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            Plan                   = @($core.plan | Where-Object { $null -ne $_ })
+        }
+        $result
+        if ($exitCode -ne 0) {
+            $message = $result.Message
+            if (-not $message) { $message = (@($core.errors) -join ' ') }
+            if (-not $message) { $message = "The restore failed with exit code $exitCode." }
+            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
+                -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+        }
+    }
+}

@@ -1,0 +1,138 @@
+function Test-AlteryxBackup {
+    <#
+    .SYNOPSIS
+        Verifies an AlteryxBackup archive offline: every entry against its manifest SHA-256, the files its
+        mode needs, and the archive's own SHA-256.
+
+    .DESCRIPTION
+        Test-AlteryxBackup opens an archive made by Invoke-AlteryxBackup with an independent ZIP reader (not
+        the one that wrote it) and checks, without the server and without changing anything:
+          - the archive exists, opens, and no entry name escapes a target folder (no absolute or ../ names);
+          - manifest.json reads, every file it lists is present with the same size and SHA-256, and nothing
+            is in the archive that the manifest does not list;
+          - the files the archive's mode needs are there (RuntimeSettings.xml and the controller token for
+            Full and ConfigOnly, a .bson dump of AlteryxGallery, AlteryxGallery_Lucene and AlteryxService for
+            Full and DatabaseOnly) and nothing outside the mode;
+          - the archive's own SHA-256 equals the one in <archive>.sha256 when that file is beside it.
+        Encrypted (AES-256) archives need -ArchivePassword. It works on a copy on a share as well.
+
+        Output: one AlteryxBackup.VerifyResult per archive, with every check and its outcome. When a check
+        fails, the object is still written (Success $false, ExitCode 3, BadEntries naming the entries whose
+        content does not match), followed by a non-terminating error AlteryxBackup.Exit3; $LASTEXITCODE is
+        set to the exit code (0 or 3; 1 when the core could not run).
+
+    .PARAMETER Path
+        The archive(s) to verify. Accepts pipeline input, also by the property names ArchivePath (the
+        result of Invoke-AlteryxBackup) and FullName (files from Get-ChildItem).
+
+    .PARAMETER ArchivePassword
+        Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
+
+    .PARAMETER SkipChecksumFile
+        Do not check <archive>.sha256 even when it is there (the entries are still checked).
+
+    .PARAMETER NodePath
+        Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
+
+    .EXAMPLE
+        Test-AlteryxBackup -Path D:\Alteryx\Backups\ServerBackup_Full_20250101_020000.zip
+
+        Verifies one archive and its .sha256; the result lists every check.
+
+    .EXAMPLE
+        Get-ChildItem \\nas01\AlteryxBackups\ServerBackup_*.zip | Test-AlteryxBackup | Where-Object { -not $_.Success }
+
+        Verifies every archive on a share and shows only those that fail.
+
+    .EXAMPLE
+        Invoke-AlteryxBackup -BackupMode DatabaseOnly | Test-AlteryxBackup
+
+        Verifies the archive a backup just published (by its ArchivePath).
+
+    .EXAMPLE
+        (Test-AlteryxBackup .\ServerBackup_Config_20250101_020000.zip -ArchivePassword (Read-Host -AsSecureString)).Checks | Format-Table
+
+        Verifies an encrypted archive and shows each check.
+
+    .INPUTS
+        System.String (the archive path), or objects with an ArchivePath or FullName property.
+
+    .OUTPUTS
+        AlteryxBackup.VerifyResult. Properties: Path, Success, ExitCode, Mode, Message, Checks (Name, Ok,
+        Detail), FailedChecks, BadEntries.
+
+    .LINK
+        Restore-AlteryxBackup
+
+    .LINK
+        Invoke-AlteryxRestoreDrill
+    #>
+    [CmdletBinding()]
+    [OutputType('AlteryxBackup.VerifyResult')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [Alias('ArchivePath', 'FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path,
+
+        [System.Security.SecureString] $ArchivePassword,
+
+        [switch] $SkipChecksumFile,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $NodePath
+    )
+
+    process {
+        foreach ($item in $Path) {
+            $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($item)
+            $bound = [ordered]@{ Path = $full }
+            if ($PSBoundParameters.ContainsKey('ArchivePassword')) { $bound['ArchivePassword'] = $ArchivePassword }
+            if ($SkipChecksumFile) { $bound['SkipChecksumFile'] = $true }
+            if ($PSBoundParameters.ContainsKey('Verbose')) { $bound['Verbose'] = $PSBoundParameters['Verbose'] }
+            $coreArgs = @{}
+            if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+
+            $request = New-AlteryxBackupRequest -Command 'verify' -BoundParameters $bound
+            try {
+                $core = Invoke-AlteryxBackupCore -Command 'verify' -Request $request @coreArgs
+            }
+            catch {
+                $global:LASTEXITCODE = 1
+                $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
+                            $_.Exception, 'AlteryxBackup.Exit1',
+                            [System.Management.Automation.ErrorCategory]::NotSpecified, $full)))
+            }
+
+            $exitCode = 1
+            if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
+            $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
+                    [pscustomobject]@{
+                        PSTypeName = 'AlteryxBackup.Check'
+                        Name       = [string]$c.name
+                        Ok         = [bool]$c.ok
+                        Detail     = [string]$c.detail
+                    }
+                })
+            $result = [pscustomobject]@{
+                PSTypeName   = 'AlteryxBackup.VerifyResult'
+                Path         = $full
+                Success      = ($exitCode -eq 0)
+                ExitCode     = $exitCode
+                Mode         = [string]$core.mode
+                Message      = [string]$core.message
+                Checks       = $checks
+                FailedChecks = @($checks | Where-Object { -not $_.Ok })
+                BadEntries   = @($core.badEntries | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            }
+            $global:LASTEXITCODE = $exitCode
+            $result
+            if ($exitCode -ne 0) {
+                $message = $result.Message
+                if (-not $message) { $message = "Verification of $full failed with exit code $exitCode." }
+                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
+                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    Invoke-AlteryxRestoreDrill: parameter set, ShouldProcess, the request and the typed result against a
+    mocked core; tagged Integration, drills of real archives into scratch sandboxes: counts against the
+    manifest, the live sandbox untouched, the scratch removed (or kept), a corrupted archive refused.
+#>
+
+BeforeAll {
+    $script:ModuleManifest = Join-Path $PSScriptRoot '../module/AlteryxBackup/AlteryxBackup.psd1'
+    Import-Module $script:ModuleManifest -Force
+    . (Join-Path $PSScriptRoot 'fixtures/Restore.Helpers.ps1')
+
+    function New-FakeDrillResult {
+        param([int] $ExitCode = 0, [bool] $DryRun = $false, [object[]] $Plan)
+        [pscustomobject]@{
+            type        = 'result'
+            command     = 'drill'
+            exitCode    = $ExitCode
+            success     = ($ExitCode -eq 0)
+            message     = 'Drill passed'
+            archivePath = '/b/ServerBackup_Full_20250101_020000.zip'
+            mode        = 'Full'
+            dryRun      = $DryRun
+            durationMs  = 4000
+            logPath     = '/logs/BackupLog_Drill_20250101_030000.log'
+            warnings    = @()
+            checks      = @([pscustomobject]@{ name = 'scratch document counts'; ok = ($ExitCode -eq 0); detail = '11 collections' })
+            badEntries  = @()
+            counts      = @([pscustomobject]@{ database = 'AlteryxService'; collection = 'AS_Queue'; expected = 351; restored = 351; actual = 351; ok = $true })
+            documents   = [pscustomobject]@{ expected = 351; restored = 351; actual = 351 }
+            restoreLog  = [pscustomobject]@{ ok = $true; restored = 351; failed = 0; summary = 'success' }
+            timingsMs   = [pscustomobject]@{ verify = 70; scratch = 120; restore = 2100; count = 27; cleanup = 12; total = 2400 }
+            scratchPath = '/tmp/AlteryxDrill_x/server'
+            kept        = $false
+            plan        = $Plan
+            errors      = @()
+        }
+    }
+}
+
+Describe 'Invoke-AlteryxRestoreDrill parameters' {
+    BeforeAll {
+        $command = Get-Command Invoke-AlteryxRestoreDrill
+    }
+
+    It 'has parameter <Name> of type <Type>' -ForEach @(
+        @{ Name = 'Path'; Type = [string] }
+        @{ Name = 'BackupMode'; Type = [string] }
+        @{ Name = 'ScratchPath'; Type = [string] }
+        @{ Name = 'Keep'; Type = [switch] }
+        @{ Name = 'ConfigPath'; Type = [string] }
+        @{ Name = 'LocalBackupPath'; Type = [string] }
+        @{ Name = 'LogDirectory'; Type = [string] }
+        @{ Name = 'SkipChecksumFile'; Type = [switch] }
+        @{ Name = 'ArchivePassword'; Type = [securestring] }
+        @{ Name = 'SandboxPath'; Type = [string] }
+        @{ Name = 'NodePath'; Type = [string] }
+    ) {
+        $command.Parameters[$Name].ParameterType | Should -Be $Type
+    }
+
+    It 'has no parameter beyond the documented ones and the common ones' {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 11
+    }
+
+    It 'has no mandatory parameter (the newest archive is the default)' {
+        $mandatory = @($command.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.Mandatory } })
+        $mandatory | Should -BeNullOrEmpty
+    }
+
+    It 'takes -Path from the pipeline by ArchivePath / FullName' {
+        $attr = $command.Parameters['Path'].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+        $command.Parameters['Path'].Aliases | Should -Be @('ArchivePath', 'FullName')
+    }
+
+    It 'supports -WhatIf with ConfirmImpact Low (the live server is not touched)' {
+        $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue
+        $binding = $command.ScriptBlock.Attributes | Where-Object { $_ -is [System.Management.Automation.CmdletBindingAttribute] }
+        $binding.ConfirmImpact | Should -Be 'Low'
+    }
+
+    It 'declares its output type AlteryxBackup.DrillResult' {
+        $command.OutputType.Name | Should -Contain 'AlteryxBackup.DrillResult'
+    }
+}
+
+Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
+    BeforeAll {
+        $script:calls = New-Object System.Collections.Generic.List[object]
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeDrillResult -DryRun ([bool]$Request.dryRun) -Plan @([pscustomobject]@{ name = 'scratch'; description = 'Create a scratch server'; changesState = $false })
+        }
+    }
+    BeforeEach { $script:calls.Clear() }
+
+    It 'runs the core command drill with the resolved paths and switches' {
+        $r = Invoke-AlteryxRestoreDrill -BackupMode DatabaseOnly -ScratchPath 'TestDrive:\scratch' -Keep -SandboxPath 'TestDrive:\sbx'
+        $script:calls.Count | Should -Be 1
+        $script:calls[0].Command | Should -Be 'drill'
+        $p = $script:calls[0].Request.params
+        $p.BackupMode | Should -Be 'DatabaseOnly'
+        $p.ScratchPath | Should -Be (Join-Path $TestDrive 'scratch')
+        $p.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
+        $p.Keep | Should -BeTrue
+        $p.Contains('Path') | Should -BeFalse
+        $r.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.DrillResult'
+    }
+
+    It 'returns the counts, timings and verdict as typed properties' {
+        $r = Invoke-AlteryxRestoreDrill -Path 'x.zip'
+        $r.Success | Should -BeTrue
+        $r.Counts[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.CollectionCount'
+        $r.Counts[0].Actual | Should -Be 351
+        $r.Timings.restore | Should -Be 2100
+        $r.Duration.TotalSeconds | Should -Be 4
+        $r.RestoreLog.ok | Should -BeTrue
+        $global:LASTEXITCODE | Should -Be 0
+    }
+
+    It 'drills what the pipeline gives (ArchivePath of a backup result)' {
+        $null = [pscustomobject]@{ ArchivePath = 'TestDrive:\ServerBackup_Full_20250101_020000.zip' } | Invoke-AlteryxRestoreDrill
+        $script:calls[0].Request.params.Path | Should -Be (Join-Path $TestDrive 'ServerBackup_Full_20250101_020000.zip')
+    }
+
+    It '-WhatIf asks for a dry run and outputs no object' {
+        $all = @(Invoke-AlteryxRestoreDrill -Path 'x.zip' -WhatIf 6>&1)
+        $script:calls[0].Request.dryRun | Should -BeTrue
+        @($all | Where-Object { $_.PSObject.TypeNames -contains 'AlteryxBackup.DrillResult' }) | Should -BeNullOrEmpty
+        (@($all | ForEach-Object { "$_" }) -join "`n") | Should -Match 'What if: Performing the operation "Create a scratch server"'
+    }
+
+    It 'on failure writes the result, then the error AlteryxBackup.Exit5' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeDrillResult -ExitCode 5 }
+        $all = @(Invoke-AlteryxRestoreDrill -Path 'x.zip' 2>&1)
+        $all[0].ExitCode | Should -Be 5
+        $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Invoke-AlteryxRestoreDrill'
+        $global:LASTEXITCODE | Should -Be 5
+    }
+}
+
+Describe 'Invoke-AlteryxRestoreDrill against the real core' -Tag 'Integration' {
+    BeforeAll {
+        $config = New-TestConfig -Path (Join-Path $TestDrive 'config.json')
+        $A = New-TestSandbox -Path (Join-Path $TestDrive 'A') -SizeMB 1
+        $full = Invoke-AlteryxBackup -BackupMode Full -SandboxPath $A -ConfigPath $config 3>$null
+        if ($full.ExitCode -ne 0) { throw "backup failed: $($full.Message)" }
+        $liveFiles = Get-TestConfigHash -Sandbox $A
+        $liveCounts = Get-TestDocumentCount -Sandbox $A
+        $scratch = Join-Path $TestDrive 'scratch'
+        $null = New-Item -ItemType Directory -Path $scratch
+        $drill = Invoke-AlteryxRestoreDrill -SandboxPath $A -ConfigPath $config -BackupMode Full -ScratchPath $scratch 3>$null
+    }
+
+    It 'drills the newest Full archive and passes' {
+        $drill.ExitCode | Should -Be 0 -Because $drill.Message
+        $drill.Path | Should -Be $full.ArchivePath
+        $drill.FailedChecks | Should -BeNullOrEmpty
+    }
+
+    It 'reports per-collection counts equal to the manifest and to the live database' {
+        @($drill.Counts).Count | Should -Be 11
+        foreach ($row in $drill.Counts) {
+            $row.Ok | Should -BeTrue
+            $row.Actual | Should -Be $row.Expected
+            $row.Actual | Should -Be $liveCounts["$($row.Database).$($row.Collection)"]
+        }
+        $drill.RestoreLog.ok | Should -BeTrue
+    }
+
+    It 'reports the timings of each part' {
+        foreach ($k in 'verify', 'scratch', 'restore', 'count', 'cleanup', 'total') {
+            $drill.Timings.$k | Should -Not -BeNullOrEmpty -Because $k
+        }
+    }
+
+    It 'removes the scratch server and leaves the live sandbox untouched' {
+        @(Get-ChildItem -LiteralPath $scratch) | Should -BeNullOrEmpty
+        Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $A) -Right $liveFiles | Should -BeNullOrEmpty
+        Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $A) -Right $liveCounts | Should -BeNullOrEmpty
+        (Get-TestServiceState -Sandbox $A)['ALTERYX01'] | Should -Be 'Running'
+    }
+
+    It 'keeps the scratch server with -Keep' {
+        $kept = Invoke-AlteryxRestoreDrill -Path $full.ArchivePath -SandboxPath $A -ConfigPath $config -ScratchPath $scratch -Keep 3>$null
+        $kept.ExitCode | Should -Be 0
+        $kept.Kept | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $kept.ScratchPath 'sandbox.json') | Should -BeTrue
+        Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $kept.ScratchPath) -Right $liveCounts | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a corrupted archive with exit 3, before any scratch server exists' {
+        $dir = Join-Path $TestDrive 'bad'
+        $null = New-Item -ItemType Directory -Path $dir
+        $copy = Join-Path $dir (Split-Path -Leaf $full.ArchivePath)
+        Copy-Item -LiteralPath $full.ArchivePath -Destination $copy
+        $text = Get-Content -Raw -LiteralPath "$($full.ArchivePath).sha256"
+        $first = 'a'
+        if ($text[0] -eq 'a') { $first = 'b' }
+        Set-Content -LiteralPath "$copy.sha256" -Value ($first + $text.Substring(1)) -NoNewline
+        $empty = Join-Path $TestDrive 'scratch-bad'
+        $null = New-Item -ItemType Directory -Path $empty
+        $all = @(Invoke-AlteryxRestoreDrill -Path $copy -SandboxPath $A -ConfigPath $config -ScratchPath $empty 2>&1 3>$null)
+        $all[0].ExitCode | Should -Be 3
+        $all[0].Message | Should -Match '\.sha256 says'
+        $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Invoke-AlteryxRestoreDrill'
+        @(Get-ChildItem -LiteralPath $empty) | Should -BeNullOrEmpty
+    }
+}

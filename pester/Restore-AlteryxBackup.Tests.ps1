@@ -1,0 +1,330 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
+<#
+    Restore-AlteryxBackup: parameter set, ShouldProcess (ConfirmImpact High, -WhatIf), the bridge request,
+    the typed result and errors against a mocked core; tagged Integration, for each backup mode a backup of
+    sandbox A restored into a fresh sandbox B through the cmdlet, and a failed restore rolled back.
+#>
+
+BeforeAll {
+    $script:ModuleManifest = Join-Path $PSScriptRoot '../module/AlteryxBackup/AlteryxBackup.psd1'
+    Import-Module $script:ModuleManifest -Force
+    . (Join-Path $PSScriptRoot 'fixtures/Restore.Helpers.ps1')
+
+    function New-FakeRestoreResult {
+        param([int] $ExitCode = 0, [string] $Message = 'Full restore of x completed.', [bool] $DryRun = $false, [object[]] $Plan)
+        [pscustomobject]@{
+            type                   = 'result'
+            command                = 'restore'
+            exitCode               = $ExitCode
+            success                = ($ExitCode -eq 0)
+            message                = $Message
+            archivePath            = '/b/ServerBackup_Full_20250101_020000.zip'
+            mode                   = 'Full'
+            restoreMode            = 'Full'
+            dryRun                 = $DryRun
+            durationMs             = 2500
+            logPath                = '/logs/BackupLog_Restore_20250101_030000.log'
+            warnings               = @('w1')
+            checks                 = @(
+                [pscustomobject]@{ name = 'manifest hashes'; ok = $true; detail = '34 entries match' }
+                [pscustomobject]@{ name = 'restore log'; ok = ($ExitCode -eq 0); detail = 'success, 2613 document(s) restored, 0 failed' }
+            )
+            badEntries             = @()
+            restoreLog             = [pscustomobject]@{ ok = ($ExitCode -eq 0); restored = 2613; failed = 0; summary = 'success' }
+            counts                 = @([pscustomobject]@{ database = 'AlteryxGallery'; collection = 'apps'; expected = 215; restored = 215; actual = $null; ok = $true })
+            restoredFiles          = @([pscustomobject]@{ path = 'Config/RuntimeSettings.xml'; node = 'ALTERYX01'; target = 'C:\ProgramData\Alteryx\RuntimeSettings.xml'; ok = $true })
+            preRestorePath         = '/t/PreRestore_20250101_030000'
+            preRestoreDatabasePath = '/t/MongoDB.PreRestore_20250101_030000'
+            rolledBack             = ($ExitCode -ne 0)
+            rollback               = @()
+            services               = @([pscustomobject]@{ node = 'ALTERYX01'; role = 'controller'; state = 'Running' })
+            plan                   = $Plan
+            errors                 = @()
+        }
+    }
+}
+
+Describe 'Restore-AlteryxBackup parameters' {
+    BeforeAll {
+        $command = Get-Command Restore-AlteryxBackup
+    }
+
+    It 'has parameter <Name> of type <Type>' -ForEach @(
+        @{ Name = 'Path'; Type = [string] }
+        @{ Name = 'RestoreMode'; Type = [string] }
+        @{ Name = 'ConfigPath'; Type = [string] }
+        @{ Name = 'TempDirectory'; Type = [string] }
+        @{ Name = 'LogDirectory'; Type = [string] }
+        @{ Name = 'MaxServiceWait'; Type = [int] }
+        @{ Name = 'MaxWorkflowWait'; Type = [int] }
+        @{ Name = 'ForceStopWorkflows'; Type = [switch] }
+        @{ Name = 'SkipChecksumFile'; Type = [switch] }
+        @{ Name = 'ArchivePassword'; Type = [securestring] }
+        @{ Name = 'SandboxPath'; Type = [string] }
+        @{ Name = 'NodePath'; Type = [string] }
+    ) {
+        $command.Parameters.ContainsKey($Name) | Should -BeTrue
+        $command.Parameters[$Name].ParameterType | Should -Be $Type
+    }
+
+    It 'has no parameter beyond the documented ones and the common ones' {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 12
+    }
+
+    It 'takes -Path as the mandatory first parameter, also from ArchivePath / FullName on the pipeline' {
+        $p = $command.Parameters['Path']
+        $attr = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $attr.Mandatory | Should -BeTrue
+        $attr.Position | Should -Be 0
+        $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+        $p.Aliases | Should -Be @('ArchivePath', 'FullName')
+    }
+
+    It 'restricts -RestoreMode to the three modes' {
+        $set = $command.Parameters['RestoreMode'].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
+        $set.ValidValues | Should -Be @('Full', 'DatabaseOnly', 'ConfigOnly')
+    }
+
+    It 'supports -WhatIf and -Confirm with ConfirmImpact High (a restore overwrites production)' {
+        $command.Parameters.ContainsKey('WhatIf') | Should -BeTrue
+        $command.Parameters.ContainsKey('Confirm') | Should -BeTrue
+        $binding = $command.ScriptBlock.Attributes | Where-Object { $_ -is [System.Management.Automation.CmdletBindingAttribute] }
+        $binding.ConfirmImpact | Should -Be 'High'
+    }
+
+    It 'declares its output type AlteryxBackup.RestoreResult' {
+        $command.OutputType.Name | Should -Contain 'AlteryxBackup.RestoreResult'
+    }
+}
+
+Describe 'Restore-AlteryxBackup with a mocked core' {
+    Context 'a confirmed restore' {
+        BeforeAll {
+            $script:calls = New-Object System.Collections.Generic.List[object]
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+                $script:calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+                New-FakeRestoreResult
+            }
+            $secret = ConvertTo-SecureString 'zip-s3cret' -AsPlainText -Force
+            $result = Restore-AlteryxBackup -Path 'TestDrive:\b\ServerBackup_Full_20250101_020000.zip' -RestoreMode ConfigOnly -SandboxPath 'TestDrive:\sbx' -ArchivePassword $secret -MaxServiceWait 60 -Confirm:$false
+        }
+
+        It 'runs the core command restore once, not as a dry run' {
+            $script:calls.Count | Should -Be 1
+            $script:calls[0].Command | Should -Be 'restore'
+            $script:calls[0].Request.dryRun | Should -BeFalse
+        }
+
+        It 'sends the resolved paths and the bound parameters, the password only among the secrets' {
+            $params = $script:calls[0].Request.params
+            $params.Path | Should -Be (Join-Path $TestDrive 'b/ServerBackup_Full_20250101_020000.zip')
+            $params.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
+            $params.RestoreMode | Should -Be 'ConfigOnly'
+            $params.MaxServiceWait | Should -Be 60
+            $params.Contains('ArchivePassword') | Should -BeFalse
+            $script:calls[0].Request.secrets.ArchivePassword | Should -BeOfType [securestring]
+        }
+
+        It 'returns a typed AlteryxBackup.RestoreResult with typed checks and counts' {
+            $result.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.RestoreResult'
+            $result.Success | Should -BeTrue
+            $result.ExitCode | Should -Be 0
+            $result.Mode | Should -Be 'Full'
+            $result.Duration.TotalSeconds | Should -Be 2.5
+            $result.Checks.Count | Should -Be 2
+            $result.Checks[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Check'
+            $result.FailedChecks | Should -BeNullOrEmpty
+            $result.Counts[0].Collection | Should -Be 'apps'
+            $result.RestoreLog.restored | Should -Be 2613
+            $result.PreRestorePath | Should -Be '/t/PreRestore_20250101_030000'
+            $global:LASTEXITCODE | Should -Be 0
+        }
+    }
+
+    Context 'a failed restore (exit code 5)' {
+        BeforeAll {
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeRestoreResult -ExitCode 5 -Message 'The MongoDB restore failed: 0 documents restored.' }
+        }
+
+        It 'writes the result, then the error AlteryxBackup.Exit5, and sets $LASTEXITCODE' {
+            $all = @(Restore-AlteryxBackup -Path 'x.zip' -Confirm:$false 2>&1)
+            $all[0].ExitCode | Should -Be 5
+            $all[0].RolledBack | Should -BeTrue
+            @($all[0].FailedChecks).Count | Should -Be 1
+            $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Restore-AlteryxBackup'
+            $all[1].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $all[1].Exception.Message | Should -Match 'MongoDB restore failed'
+            $global:LASTEXITCODE | Should -Be 5
+        }
+    }
+
+    Context '-WhatIf' {
+        BeforeAll {
+            $script:whatIfCalls = New-Object System.Collections.Generic.List[object]
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+                $script:whatIfCalls.Add($Request)
+                New-FakeRestoreResult -DryRun $true -Plan @(
+                    [pscustomobject]@{ name = 'verify'; description = 'Verify the archive'; changesState = $false }
+                    [pscustomobject]@{ name = 'files'; description = 'Restore RuntimeSettings.xml'; changesState = $true }
+                )
+            }
+        }
+
+        It 'asks the core for a dry run, prints the plan as What if: lines and outputs no object' {
+            $all = @(Restore-AlteryxBackup -Path 'x.zip' -WhatIf 6>&1)
+            $script:whatIfCalls.Count | Should -Be 1
+            $script:whatIfCalls[0].dryRun | Should -BeTrue
+            $text = @($all | ForEach-Object { "$_" })
+            $text | Should -Contain 'What if: Performing the operation "Restore RuntimeSettings.xml" on target "Alteryx Server".'
+            @($all | Where-Object { $_.PSObject.TypeNames -contains 'AlteryxBackup.RestoreResult' }) | Should -BeNullOrEmpty
+        }
+
+        It 'reports a failed dry run (a bad archive) as an error' {
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeRestoreResult -ExitCode 3 -DryRun $true -Message 'The archive failed verification' }
+            $err = $null
+            Restore-AlteryxBackup -Path 'x.zip' -WhatIf -ErrorVariable err -ErrorAction SilentlyContinue 6>$null
+            $err[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Restore-AlteryxBackup'
+        }
+    }
+
+    Context 'confirmation' {
+        It 'asks before restoring: without -Confirm:$false a host that cannot prompt stops it before the core runs' {
+            $ps = [powershell]::Create()
+            try {
+                # The node path would fail if the core were reached; the prompt comes first.
+                $null = $ps.AddScript({
+                        param($manifest)
+                        Import-Module $manifest
+                        Restore-AlteryxBackup -Path 'x.zip' -NodePath '/no/such/node'
+                    }).AddArgument($script:ModuleManifest)
+                $caught = $null
+                try { $null = $ps.Invoke() } catch { $caught = $_.Exception }
+                $errors = @($ps.Streams.Error | ForEach-Object { $_.Exception.Message })
+                $text = (@($caught.Message) + $errors) -join ' '
+                $text | Should -Match 'prompt|user interaction|interactive'
+                $text | Should -Not -Match 'no/such/node'
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+}
+
+Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
+    BeforeAll {
+        $script:Config = New-TestConfig -Path (Join-Path $TestDrive 'config.json')
+        $script:A = New-TestSandbox -Path (Join-Path $TestDrive 'A') -SizeMB 1.5
+        $script:Archives = @{}
+        foreach ($m in 'Full', 'DatabaseOnly', 'ConfigOnly') {
+            $b = Invoke-AlteryxBackup -BackupMode $m -SandboxPath $script:A -ConfigPath $script:Config 3>$null
+            if ($b.ExitCode -ne 0) { throw "backup $m of A failed: $($b.Message)" }
+            $script:Archives[$m] = $b.ArchivePath
+        }
+        $script:SourceFiles = Get-TestConfigHash -Sandbox $script:A
+        $script:SourceCounts = Get-TestDocumentCount -Sandbox $script:A
+        $script:SourceToken = Get-TestToken -Sandbox $script:A
+    }
+
+    Context '<Mode>: a backup of A restores into a fresh sandbox B' -ForEach @(
+        @{ Mode = 'Full'; Db = $true; Cfg = $true }
+        @{ Mode = 'DatabaseOnly'; Db = $true; Cfg = $false }
+        @{ Mode = 'ConfigOnly'; Db = $false; Cfg = $true }
+    ) {
+        BeforeAll {
+            $B = New-TestSandbox -Path (Join-Path $TestDrive "B-$Mode") -SizeMB 1
+            $beforeFiles = Get-TestConfigHash -Sandbox $B
+            $beforeCounts = Get-TestDocumentCount -Sandbox $B
+            $beforeToken = Get-TestToken -Sandbox $B
+            $beforeDefaults = Get-TestDefaultsHash -Sandbox $B
+            $result = Restore-AlteryxBackup -Path $script:Archives[$Mode] -SandboxPath $B -ConfigPath $script:Config -Confirm:$false 3>$null
+        }
+
+        It 'succeeds with every check passed' {
+            $result.ExitCode | Should -Be 0 -Because $result.Message
+            $result.Success | Should -BeTrue
+            $result.Mode | Should -Be $Mode
+            $result.FailedChecks | Should -BeNullOrEmpty
+            $result.Checks.Count | Should -BeGreaterThan 10
+        }
+
+        It 'restores files that hash-equal the originals (or leaves them alone for DatabaseOnly)' {
+            $after = Get-TestConfigHash -Sandbox $B
+            if ($Cfg) {
+                Compare-TestHashtable -Left $after -Right $script:SourceFiles | Should -BeNullOrEmpty
+                $after.Count | Should -BeGreaterThan 5
+                Get-TestToken -Sandbox $B | Should -Be $script:SourceToken
+            }
+            else {
+                Compare-TestHashtable -Left $after -Right $beforeFiles | Should -BeNullOrEmpty
+                Get-TestToken -Sandbox $B | Should -Be $beforeToken
+            }
+            Get-TestDefaultsHash -Sandbox $B | Should -Be $beforeDefaults -Because 'the defaults RuntimeSettings.xml is never written'
+        }
+
+        It 'restores document counts equal to the source''s (or leaves the database alone for ConfigOnly)' {
+            $after = Get-TestDocumentCount -Sandbox $B
+            if ($Db) {
+                Compare-TestHashtable -Left $after -Right $script:SourceCounts | Should -BeNullOrEmpty
+                Compare-TestHashtable -Left $beforeCounts -Right $script:SourceCounts | Should -Not -BeNullOrEmpty -Because 'B started with another database'
+                @($result.Counts).Count | Should -Be 11
+                @($result.Counts | Where-Object { -not $_.Ok }) | Should -BeNullOrEmpty
+            }
+            else {
+                Compare-TestHashtable -Left $after -Right $beforeCounts | Should -BeNullOrEmpty
+            }
+        }
+
+        It 'judges mongoRestore.log a success' {
+            if ($Db) {
+                $result.RestoreLog.ok | Should -BeTrue
+                $result.RestoreLog.restored | Should -Be (($script:SourceCounts.Values | Measure-Object -Sum).Sum)
+                $result.RestoreLog.failed | Should -Be 0
+            }
+            else { $result.RestoreLog | Should -BeNullOrEmpty }
+        }
+
+        It 'leaves the service in B Running' {
+            (Get-TestServiceState -Sandbox $B)['ALTERYX01'] | Should -Be 'Running'
+        }
+    }
+
+    Context 'a restore log with Failed: lines' {
+        BeforeAll {
+            $B = New-TestSandbox -Path (Join-Path $TestDrive 'B-fail') -SizeMB 1
+            Set-TestKnob -Sandbox $B -Setting 'emongorestore.fail="text"'
+            $beforeFiles = Get-TestConfigHash -Sandbox $B
+            $beforeCounts = Get-TestDocumentCount -Sandbox $B
+            $beforeToken = Get-TestToken -Sandbox $B
+            $all = @(Restore-AlteryxBackup -Path $script:Archives['Full'] -SandboxPath $B -ConfigPath $script:Config -Confirm:$false 2>&1 3>$null)
+            $result = $all[0]
+        }
+
+        It 'fails with exit code 5 and the error AlteryxBackup.Exit5' {
+            $result.ExitCode | Should -Be 5
+            $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Restore-AlteryxBackup'
+            $result.RestoreLog.ok | Should -BeFalse
+            @($result.RestoreLog.problemLines | Where-Object { $_ -match 'Failed:' }).Count | Should -BeGreaterThan 0
+            $global:LASTEXITCODE | Should -Be 5
+        }
+
+        It 'puts the pre-restore files, token and database back, and the service Running' {
+            $result.RolledBack | Should -BeTrue
+            Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $beforeFiles | Should -BeNullOrEmpty
+            Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty
+            Get-TestToken -Sandbox $B | Should -Be $beforeToken
+            (Get-TestServiceState -Sandbox $B)['ALTERYX01'] | Should -Be 'Running'
+        }
+    }
+
+    Context '-WhatIf against a real sandbox' {
+        It 'changes nothing and prints the plan' {
+            $B = New-TestSandbox -Path (Join-Path $TestDrive 'B-whatif') -SizeMB 0.5
+            $beforeFiles = Get-TestConfigHash -Sandbox $B
+            $beforeCounts = Get-TestDocumentCount -Sandbox $B
+            $out = @(Restore-AlteryxBackup -Path $script:Archives['Full'] -SandboxPath $B -ConfigPath $script:Config -WhatIf 6>&1 3>$null | ForEach-Object { "$_" })
+            ($out -join "`n") | Should -Match 'What if: .*Restore MongoDB \(AlteryxService\.exe emongorestore\)'
+            Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $beforeFiles | Should -BeNullOrEmpty
+            Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty
+        }
+    }
+}

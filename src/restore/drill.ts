@@ -1,0 +1,308 @@
+import { existsSync, mkdtempSync, promises as fsp, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig, validateMode, type Params } from '../config/load.ts';
+import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import { realClock, type Clock, type ProgressEvent } from '../core/context.ts';
+import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
+import type { BackupResult } from '../core/backup.ts';
+import type { Manifest } from '../core/manifest.ts';
+import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
+import { RunLogger, fileStamp, type LogSink } from '../log/logger.ts';
+import type { Platform } from '../platform/ports.ts';
+import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
+import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, setKnob } from '../sandbox/index.ts';
+import { formatDuration } from '../util/format.ts';
+import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import { runRestore, type RestoreResult } from './restore.ts';
+import { verifyArchive, type Check } from './verify.ts';
+
+export interface DrillRequest {
+  /** Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
+  params: Params;
+  secrets: Record<string, string | undefined>;
+  dryRun: boolean;
+}
+
+export interface DrillDeps {
+  platform(params: Params, config: BackupConfig): Platform;
+  sink: LogSink;
+  progress: (p: ProgressEvent) => void;
+  plan?: (steps: PlannedStep[]) => void;
+  clock?: Clock;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface DrillResult {
+  type: 'result';
+  command: 'drill';
+  exitCode: ExitCodeValue;
+  success: boolean;
+  message: string;
+  archivePath: string | null;
+  mode: BackupMode | null;
+  dryRun: boolean;
+  durationMs: number;
+  logPath: string | null;
+  warnings: string[];
+  /** The archive's verification, then the scratch restore's checks, then the drill's own. */
+  checks: Check[];
+  badEntries: string[];
+  /** Per database and collection: the manifest's count at dump time, the restore log's, the scratch database's. */
+  counts: CountRow[];
+  documents: { expected: number; restored: number | null; actual: number | null };
+  restoreLog: RestoreLogVerdict | null;
+  restore: Pick<RestoreResult, 'exitCode' | 'message' | 'rolledBack'> | null;
+  timingsMs: Record<string, number>;
+  scratchPath: string | null;
+  kept: boolean;
+}
+
+export const DRILL_STEPS: PlannedStep[] = [
+  { name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it', changesState: false },
+  { name: 'scratch', description: 'Create a scratch server of the same version and topology (the live server is not touched)', changesState: false },
+  { name: 'restore', description: 'Restore the archive into the scratch server (files, token, emongorestore) and judge mongoRestore.log', changesState: false },
+  { name: 'count', description: 'Count the documents of every collection in the scratch database and compare them with the manifest', changesState: false },
+  { name: 'cleanup', description: 'Remove the scratch server (unless -Keep)', changesState: false },
+];
+
+/** The newest archive this tool (or the legacy script) named in `dir`, of `mode` when given. */
+export function newestArchive(dir: string, mode?: BackupMode): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const re = mode ? new RegExp(`^ServerBackup_${MODE_SUFFIX[mode]}_\\d{8}_\\d{6}\\.zip$`) : /^ServerBackup_(?:(?:Full|DB|Config)_)?\d{8}_\d{6}\.zip$/;
+  const stamp = (n: string) => /(\d{8}_\d{6})\.zip$/.exec(n)?.[1] ?? '';
+  const names = readdirSync(dir).filter((n) => re.test(n) && statSync(join(dir, n)).isFile());
+  names.sort((a, b) => stamp(b).localeCompare(stamp(a)) || statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs);
+  return names[0] ? join(dir, names[0]) : undefined;
+}
+
+/**
+ * A restore drill (docs/restore.md; dbatools' Test-DbaLastBackup is the model): verify the archive,
+ * restore it into a fresh scratch server without touching the live one, count every collection against
+ * the manifest, judge the restore log, time each part, and remove the scratch server unless Keep.
+ * Returns the result event; never throws.
+ */
+export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<DrillResult> {
+  const clock = deps.clock ?? realClock;
+  const t0 = clock.now();
+  const startedAt = deps.now ? deps.now() : new Date();
+  const log = new RunLogger(deps.sink);
+  for (const v of Object.values(req.secrets)) log.masker.add(v);
+  const timings: Record<string, number> = {};
+  const checks: Check[] = [];
+  const warnings: string[] = [];
+  let badEntries: string[] = [];
+  let exitCode: ExitCodeValue = ExitCode.Success;
+  let message = '';
+  let archivePath: string | null = null;
+  let manifest: Manifest | undefined;
+  let counts: CountRow[] = [];
+  let restore: RestoreResult | undefined;
+  let scratchRoot: string | undefined;
+  let scratchRemove: string | undefined;
+  let actualTotal: number | null = null;
+  const keep = !!req.params['Keep'];
+  let platform: Platform | undefined;
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    log.setStep(name);
+    const s = clock.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = clock.now() - s;
+    }
+  };
+  const check = (name: string, ok: boolean, detail: string) => {
+    checks.push({ name, ok, detail: log.masker.mask(detail) });
+    log.log(ok ? 'INFO' : 'ERROR', `Check ${name}: ${ok ? 'ok' : 'FAILED'} - ${detail}`);
+  };
+
+  try {
+    const mode = req.params['BackupMode'] === undefined || req.params['BackupMode'] === null ? undefined : validateMode(req.params['BackupMode'], '-BackupMode');
+    const loaded = loadConfig(req.params);
+    const config = loaded.config;
+    platform = deps.platform(req.params, config);
+    const live = platform;
+    log.attachFiles(live.paths.resolve(config.BackupConfiguration.LogDirectory), 'Drill', startedAt);
+    const raw = req.params['Path'];
+    if (typeof raw === 'string' && raw) archivePath = resolve(raw);
+    else {
+      const dir = live.paths.resolve(config.BackupConfiguration.LocalBackupPath);
+      archivePath = newestArchive(dir, mode) ?? null;
+      if (!archivePath) throw new BackupError(ExitCode.Validation, `No ${mode ?? ''} archive to drill in ${config.BackupConfiguration.LocalBackupPath}.`.replace('  ', ' '), 'Give the archive (-Path) or take a backup first.');
+      log.info(`Newest ${mode ?? ''} archive: ${archivePath}`.replace('  ', ' '));
+    }
+    log.info(`AlteryxBackup restore drill started${req.dryRun ? ' (dry run)' : ''}: ${archivePath} (live server: ${live.description}; it is not touched)`);
+    deps.plan?.(DRILL_STEPS);
+
+    // 1. Verify: exit 3 naming what failed, before any scratch server exists.
+    const sideCar = `${archivePath}.sha256`;
+    const useSide = !req.params['SkipChecksumFile'] && existsSync(sideCar);
+    const v = await timed('verify', () => verifyArchive(archivePath!, { password: req.secrets['ArchivePassword'], sha256File: useSide ? sideCar : undefined }));
+    for (const c of v.checks) check(c.name, c.ok, c.detail);
+    badEntries = v.badEntries;
+    if (!useSide) {
+      warnings.push(`No .sha256 beside ${archivePath}: the archive's own SHA-256 was not checked`);
+      log.warn(warnings.at(-1)!);
+    }
+    if (!v.ok || !v.manifest) {
+      const failed = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+      throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}.`, 'This backup cannot be trusted: take a new one.');
+    }
+    manifest = v.manifest;
+    const m = manifest;
+    if (req.dryRun) {
+      for (const s of DRILL_STEPS.slice(1)) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
+      message = `Dry run of a drill of ${archivePath}: the archive verified; no scratch server was created.`;
+      return finish();
+    }
+
+    // 2. The scratch server.
+    if (live.kind !== 'sandbox') {
+      throw new BackupError(
+        ExitCode.General,
+        'A drill on a Windows server (a scratch data folder and a spare port for a second embedded MongoDB) is not available in this build.',
+        'Copy the archive to a test machine and run the drill there against a sandbox (-SandboxPath), or restore it onto a test server with Restore-AlteryxBackup; see docs/restore.md.',
+      );
+    }
+    const source = openSandbox(String(req.params['SandboxPath']));
+    const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : source.version;
+    const topology = m.nodes.length > 1 ? 'multi' : 'single';
+    const parent = typeof req.params['ScratchPath'] === 'string' && req.params['ScratchPath'] ? resolve(req.params['ScratchPath']) : tmpdir();
+    await fsp.mkdir(parent, { recursive: true });
+    scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
+    scratchRemove = scratchRoot;
+    const scratch = join(scratchRoot, 'server');
+    await timed('scratch', async () => {
+      await createSandbox(scratch, { topology, mongo: 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
+      setKnob(scratch, 'service.stopSeconds', '0.1');
+      setKnob(scratch, 'service.startSeconds', '0.1');
+      log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version})`);
+    });
+    // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders
+    // (so nothing of the restore lands on the live server) and a short poll interval.
+    const scratchConfig = join(scratchRoot, 'drill-config.json');
+    const cfg = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+    cfg['BackupConfiguration'] = { ...cfg['BackupConfiguration'], TempDirectory: 'D:\\Temp\\AlteryxDrill', LogDirectory: 'D:\\Alteryx\\BackupLogs', NetworkBackupPaths: [] };
+    cfg['ServiceConfiguration'] = { ...cfg['ServiceConfiguration'], PollIntervalSeconds: 0.05, MaxWorkflowWaitSeconds: 0 };
+    cfg['ServerConfiguration'] = { ...cfg['ServerConfiguration'], Nodes: [] };
+    writeFileSync(scratchConfig, JSON.stringify(cfg, null, 2));
+
+    // 3. Restore into it.
+    restore = await timed('restore', () =>
+      runRestore(
+        { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: req.secrets, dryRun: false },
+        { platform: () => sandboxPlatform(scratch), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
+      ),
+    );
+    log.setStep('restore');
+    for (const c of restore.checks) checks.push(c);
+    if (!restore.success) {
+      throw new BackupError(restore.exitCode, `The scratch restore failed: ${restore.message}`, 'The archive verified but does not restore: take a new backup and look at the restore log lines above.');
+    }
+
+    // 4. Counts: manifest (dump time) vs the restore log vs the scratch database itself.
+    await timed('count', async () => {
+      if (!m.mongo.dumped) {
+        log.info('The archive holds no database: no documents to count');
+        return;
+      }
+      const actual = databaseDocumentCounts(scratch);
+      actualTotal = totalDocuments(actual);
+      counts = compareCounts(m.mongo.databases, restore?.restoreLog?.collections, actual);
+      const bad = counts.filter((x) => !x.ok);
+      for (const r of counts) log.info(`  ${r.ok ? 'ok  ' : 'DIFF'} ${r.database}.${r.collection}: manifest ${r.expected ?? '-'}, restored ${r.restored ?? '-'}, counted ${r.actual ?? '-'}`);
+      check(
+        'scratch document counts',
+        bad.length === 0,
+        bad.length
+          ? `${bad.length} collection(s) differ: ${bad.slice(0, 5).map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}, counted ${x.actual ?? '-'}`).join('; ')}`
+          : `${counts.length} collections, ${actualTotal} documents, equal to the manifest`,
+      );
+      if (bad.length) throw new BackupError(ExitCode.MongoDB, `The restored database differs from the manifest in ${bad.length} collection(s).`, 'See the per-collection table.');
+    });
+    message = `Drill passed: ${archivePath} restores${m.mongo.dumped ? ` (${actualTotal} documents in ${counts.length} collections, equal to the manifest)` : ''}; ${formatDuration(clock.now() - t0)}.`;
+  } catch (err) {
+    exitCode = exitCodeOf(err);
+    message = describeError(err);
+    log.error(message);
+    if (!(err instanceof BackupError) && err instanceof Error && err.stack) log.debug(err.stack);
+  } finally {
+    log.setStep('cleanup');
+    if (scratchRemove) {
+      if (keep) log.info(`Scratch server kept: ${scratchRoot}`);
+      else {
+        const s = clock.now();
+        await fsp.rm(scratchRemove, { recursive: true, force: true }).catch((err) => log.warn(`Could not remove the scratch server ${scratchRemove}: ${(err as Error).message}`));
+        timings['cleanup'] = clock.now() - s;
+        log.info(`Scratch server removed: ${scratchRoot}`);
+      }
+    }
+    await platform?.dispose().catch(() => {});
+  }
+  return finish();
+
+  function finish(): DrillResult {
+    const durationMs = clock.now() - t0;
+    timings['total'] = durationMs;
+    log.setStep('summary');
+    log.info(`Drill timings: ${Object.entries(timings).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
+    log.info(`Completed after ${formatDuration(durationMs)}; exit code ${exitCode} (${exitCodeNames[exitCode]})`);
+    if (exitCode === ExitCode.Success) log.success(message);
+    return {
+      type: 'result',
+      command: 'drill',
+      exitCode,
+      success: exitCode === ExitCode.Success,
+      message: log.masker.mask(message),
+      archivePath,
+      mode: manifest?.mode ?? null,
+      dryRun: req.dryRun,
+      durationMs,
+      logPath: log.logPath ?? null,
+      warnings: [...warnings, ...(restore?.warnings ?? [])],
+      checks,
+      badEntries,
+      counts,
+      documents: { expected: manifest ? totalDocuments(manifest.mongo.databases) : 0, restored: restore?.restoreLog?.restored ?? null, actual: actualTotal },
+      restoreLog: restore?.restoreLog ?? null,
+      restore: restore ? { exitCode: restore.exitCode, message: restore.message, rolledBack: restore.rolledBack } : null,
+      timingsMs: timings,
+      scratchPath: scratchRoot ? join(scratchRoot, 'server') : null,
+      kept: keep && !!scratchRoot,
+    };
+  }
+}
+
+/**
+ * RestoreConfiguration.DrillAfterBackup: the hook at the end of a successful backup. Drills the archive
+ * just published and records the outcome in the backup's result (summary.drill); a failed drill fails the
+ * run with the drill's exit code. On a Windows server (no scratch server yet) it only warns.
+ */
+export async function drillAfterBackup(
+  result: BackupResult,
+  req: { params: Params; secrets: Record<string, string | undefined> },
+  deps: Pick<DrillDeps, 'platform' | 'sink' | 'progress' | 'signal'>,
+  config: BackupConfig,
+  kind: Platform['kind'] | undefined,
+): Promise<void> {
+  if (!result.archivePath) return;
+  if (kind !== 'sandbox') {
+    result.warnings.push('RestoreConfiguration.DrillAfterBackup: a drill of a Windows server is not available in this build; no drill ran (docs/restore.md).');
+    return;
+  }
+  const params: Params = { ...req.params, Path: result.archivePath };
+  if (config.RestoreConfiguration.DrillScratchDirectory) params['ScratchPath'] = config.RestoreConfiguration.DrillScratchDirectory;
+  const d = await runDrill(
+    { params, secrets: { ArchivePassword: req.secrets['ArchivePassword'] }, dryRun: false },
+    { platform: deps.platform, sink: deps.sink, progress: deps.progress, ...(deps.signal ? { signal: deps.signal } : {}) },
+  );
+  result.summary['drill'] = { exitCode: d.exitCode, success: d.success, message: d.message, documents: d.documents, timingsMs: d.timingsMs, logPath: d.logPath };
+  result.warnings = [...result.warnings, ...d.warnings];
+  if (!d.success) {
+    result.exitCode = d.exitCode;
+    result.success = false;
+    result.message = `${result.message} The restore drill of this archive failed (exit ${d.exitCode}): ${d.message}`;
+  }
+}
