@@ -21,7 +21,7 @@ async function backup(params: Record<string, unknown>, secrets: Record<string, s
   return { r, logs };
 }
 
-const FAST = { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 1 } } };
+const FAST = { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 5 } } };
 async function selfManagedSandbox(t: import('ava').ExecutionContext, config: Record<string, unknown> = {}) {
   const s = await quickSandbox(t, { mongo: 'self-managed' }, { ...FAST, ...config });
   return { ...s, password: readSandboxFile(s.dir).selfManaged!.password };
@@ -126,7 +126,7 @@ test('-StopServiceForExternalDB as a parameter, and the check happens before the
 
 for (const c of [
   { name: 'wrong password', secrets: () => ({ MongoPassword: 'not-the-password' }), knob: undefined, re: /^MongoDB refused the credentials of user "backup" \(auth database admin\) at mongo01:27017/ },
-  { name: 'unreachable host', secrets: (pw: string) => ({ MongoPassword: pw }), knob: 'mongo.unreachable', re: /^MongoDB is unreachable: no server answered at mongo01:27017 within 1\.0 s/ },
+  { name: 'unreachable host', secrets: (pw: string) => ({ MongoPassword: pw }), knob: 'mongo.unreachable', re: /^MongoDB is unreachable: no server answered at mongo01:27017 within 5\.0 s/ },
 ]) {
   test(`${c.name}: exit 5 before any service was touched (even with StopServiceForExternalDB)`, async (t) => {
     const { dir, config, info, password } = await selfManagedSandbox(t, { ServiceConfiguration: { StopServiceForExternalDB: true } });
@@ -182,7 +182,7 @@ test('interrupted during mongodump (Ctrl+C): the dump process is ended, the --co
 });
 
 test('Oplog on a replica set: mongodump --oplog, oplog.bson.gz in the archive; on a standalone: a warning and no --oplog', async (t) => {
-  const { dir, config, password } = await selfManagedSandbox(t, { MongoDBConfiguration: { SelfManagedMongoDB: { Oplog: true, ConnectTimeoutSeconds: 1 } } });
+  const { dir, config, password } = await selfManagedSandbox(t, { MongoDBConfiguration: { SelfManagedMongoDB: { Oplog: true, ConnectTimeoutSeconds: 5 } } });
   const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, { MongoPassword: password });
   t.is(r.exitCode, 0, r.message);
   t.true(logs.some((l) => /mongodump --config=\S+ --out=\S+ --gzip --oplog/.test(l.message)));
@@ -199,7 +199,7 @@ test('Oplog on a replica set: mongodump --oplog, oplog.bson.gz in the archive; o
 });
 
 test('UseCompression false: plain .bson files, counted and deflated by the archive', async (t) => {
-  const { dir, config, password } = await selfManagedSandbox(t, { MongoDBConfiguration: { SelfManagedMongoDB: { UseCompression: false, ConnectTimeoutSeconds: 1 } } });
+  const { dir, config, password } = await selfManagedSandbox(t, { MongoDBConfiguration: { SelfManagedMongoDB: { UseCompression: false, ConnectTimeoutSeconds: 5 } } });
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, { MongoPassword: password });
   t.is(r.exitCode, 0, r.message);
   const out = tempDir(t);

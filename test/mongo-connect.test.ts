@@ -14,7 +14,7 @@ import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/mongo/w
 import { tempDir } from './helpers/tmp.ts';
 
 const PW = 'Pa55:w/rd@%é!';
-const TIMEOUT = 1500;
+const TIMEOUT = 3000;
 
 function target(connectionString: string, password: string | undefined, extra: Record<string, unknown> = {}): MongoTarget {
   const sm = ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: { ConnectionString: connectionString, ...extra } } }).MongoDBConfiguration.SelfManagedMongoDB;
@@ -80,7 +80,7 @@ test('unreachable: a closed port on 127.0.0.1 is exit 5 "unreachable" within the
   t.true(f.ms < TIMEOUT + 2000, `took ${f.ms} ms`);
   const e = connectionError(tg, f.kind, f.message, TIMEOUT);
   t.is(e.exitCode, ExitCode.MongoDB);
-  t.regex(e.message, new RegExp(`^MongoDB is unreachable: no server answered at 127\\.0\\.0\\.1:${port} within 1\\.5 s`));
+  t.regex(e.message, new RegExp(`^MongoDB is unreachable: no server answered at 127\\.0\\.0\\.1:${port} within 3\\.0 s`));
 });
 
 test('the dialled address is the peer, the messages name the configured hosts (the sandbox mapping)', async (t) => {

@@ -75,7 +75,7 @@ test('sandboxes, end to end: embedded install and self-managed install are detec
   t.is(embDb.r.exitCode, 0, embDb.r.message);
   t.true(embDb.logs.some((l) => l.message === 'MongoDB: embedded (decided by Controller/EmbeddedMongoDBEnabled = True (overrides file))'));
 
-  const sm = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 1 } } });
+  const sm = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 5 } } });
   const pw = readSandboxFile(sm.dir).selfManaged!.password;
   const s = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: sm.dir, ConfigPath: sm.config }, { MongoPassword: pw });
   t.is(s.r.exitCode, 0, s.r.message);
@@ -83,7 +83,7 @@ test('sandboxes, end to end: embedded install and self-managed install are detec
 });
 
 test('sandbox described by <Persistence><Mongo><ConnectionString> alone: detected, and the connection taken from it', async (t) => {
-  const sm = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 1 } } });
+  const sm = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 5 } } });
   const file = mapWindowsPath(sm.dir, sm.dir, WIN.overridesXml);
   let xml = readFileSync(file, 'utf8');
   xml = setSetting(xml, 'Controller', 'MongoDBEnabled', 'False');
