@@ -20,7 +20,7 @@ import { verifyArchive } from '../restore/verify.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
-import { realClock, joinConfigured, type Clock, type ProgressEvent, type RunContext } from './context.ts';
+import { realClock, joinConfigured, warn, type Clock, type ProgressEvent, type RunContext } from './context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from './errors.ts';
 import { acquireLock, JournalFile } from './lock.ts';
 import { detectMongoType } from './mongo-detect.ts';
@@ -169,7 +169,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     await fsp.mkdir(tempLocal, { recursive: true });
     const lock = acquireLock(tempLocal, journalHead);
     release = lock.release;
-    if (lock.staleFrom) log.warn(`A previous run (pid ${lock.staleFrom.pid}, ${lock.staleFrom.mode}, started ${lock.staleFrom.startedAt}) ended without cleaning up`);
+    if (lock.staleFrom) warn(c, `A previous run (pid ${lock.staleFrom.pid}, ${lock.staleFrom.mode}, started ${lock.staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${lock.staleFrom.logPath ? ` ${lock.staleFrom.logPath}` : ''}`);
     const leftover = JournalFile.read(tempLocal);
     if (leftover && leftover.pid !== process.pid) {
       await recoverFromJournal(platform, leftover, log, tempLocal);
