@@ -344,15 +344,7 @@ function Invoke-AlteryxBackup {
 
     if ($PSCmdlet.ShouldProcess($target, $action)) {
         $request = New-AlteryxBackupRequest -Command 'backup' -BoundParameters $bound
-        try {
-            $coreResult = Invoke-AlteryxBackupCore -Command 'backup' -Request $request @coreArgs
-        }
-        catch {
-            $global:LASTEXITCODE = 1
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        $_.Exception, 'AlteryxBackup.Exit1',
-                        [System.Management.Automation.ErrorCategory]::NotSpecified, $target)))
-        }
+        $coreResult = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'backup' -Request $request -Target $target @coreArgs
         $modeArg = @{}
         if ($PSBoundParameters.ContainsKey('BackupMode')) { $modeArg['Mode'] = $BackupMode }
         $result = ConvertTo-AlteryxBackupResult -InputEvent $coreResult @modeArg
@@ -361,24 +353,13 @@ function Invoke-AlteryxBackup {
         $global:LASTEXITCODE = $result.ExitCode
         $result
         if ($result.ExitCode -ne 0) {
-            $message = $result.Message
-            if (-not $message) { $message = (@($coreResult.errors) -join ' ') }
-            if (-not $message) { $message = "The backup failed with exit code $($result.ExitCode)." }
-            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$($result.ExitCode)" `
-                -Category (Get-AlteryxBackupErrorCategory -ExitCode $result.ExitCode) -TargetObject $result
+            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $result.ExitCode -Target $result `
+                -Message $result.Message, (@($coreResult.errors) -join ' ') -Fallback "The backup failed with exit code $($result.ExitCode)."
         }
     }
     elseif ($WhatIfPreference) {
         $request = New-AlteryxBackupRequest -Command 'backup' -BoundParameters $bound -DryRun
-        try {
-            $coreResult = Invoke-AlteryxBackupCore -Command 'backup' -Request $request @coreArgs
-        }
-        catch {
-            $global:LASTEXITCODE = 1
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        $_.Exception, 'AlteryxBackup.Exit1',
-                        [System.Management.Automation.ErrorCategory]::NotSpecified, $target)))
-        }
+        $coreResult = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'backup' -Request $request -Target $target @coreArgs
         $exitCode = 1
         if ($null -ne $coreResult.exitCode) { $exitCode = [int]$coreResult.exitCode }
         $global:LASTEXITCODE = $exitCode
@@ -386,14 +367,10 @@ function Invoke-AlteryxBackup {
         if ($steps.Count -eq 0 -and $exitCode -eq 0) {
             Write-Host "What if: Performing the operation `"$action`" on target `"$target`"."
         }
-        foreach ($step in $steps) {
-            Write-Host ("What if: Performing the operation `"{0}`" on target `"{1}`"." -f $step.description, $target)
-        }
+        Write-AlteryxBackupPlan -Plan $steps -Target $target
         if ($exitCode -ne 0) {
-            $message = [string]$coreResult.message
-            if (-not $message) { $message = "The dry run failed with exit code $exitCode." }
-            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $target
+            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $target `
+                -Message ([string]$coreResult.message) -Fallback "The dry run failed with exit code $exitCode."
         }
     }
 }

@@ -162,29 +162,17 @@ function Invoke-AlteryxRestoreDrill {
         }
 
         $request = New-AlteryxBackupRequest -Command 'drill' -BoundParameters $bound -DryRun:$dryRun
-        try {
-            $core = Invoke-AlteryxBackupCore -Command 'drill' -Request $request @coreArgs
-        }
-        catch {
-            $global:LASTEXITCODE = 1
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        $_.Exception, 'AlteryxBackup.Exit1',
-                        [System.Management.Automation.ErrorCategory]::NotSpecified, $archive)))
-        }
+        $core = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'drill' -Request $request -Target $archive @coreArgs
 
         $exitCode = 1
         if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
         $global:LASTEXITCODE = $exitCode
 
         if ($dryRun) {
-            foreach ($step in @($core.plan | Where-Object { $null -ne $_ })) {
-                Write-Host ("What if: Performing the operation `"{0}`" on target `"{1}`"." -f $step.description, $scratch)
-            }
+            Write-AlteryxBackupPlan -Plan $core.plan -Target $scratch
             if ($exitCode -ne 0) {
-                $message = [string]$core.message
-                if (-not $message) { $message = "The dry run failed with exit code $exitCode." }
-                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $archive
+                Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $archive `
+                    -Message ([string]$core.message) -Fallback "The dry run failed with exit code $exitCode."
             }
             return
         }
@@ -232,11 +220,8 @@ function Invoke-AlteryxRestoreDrill {
         }
         $result
         if ($exitCode -ne 0) {
-            $message = $result.Message
-            if (-not $message) { $message = (@($core.errors) -join ' ') }
-            if (-not $message) { $message = "The drill failed with exit code $exitCode." }
-            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $result `
+                -Message $result.Message, (@($core.errors) -join ' ') -Fallback "The drill failed with exit code $exitCode."
         }
     }
 }

@@ -121,22 +121,13 @@ function New-AlteryxSandbox {
     }
 
     $request = New-AlteryxBackupRequest -Command 'sandbox-create' -BoundParameters $bound
-    try {
-        $coreResult = Invoke-AlteryxBackupCore -Command 'sandbox-create' -Request $request @coreArgs
-    }
-    catch {
-        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                    $_.Exception, 'AlteryxBackup.Exit1',
-                    [System.Management.Automation.ErrorCategory]::NotSpecified, $fullPath)))
-    }
+    $coreResult = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'sandbox-create' -Request $request -Target $fullPath @coreArgs
 
     $exitCode = 1
     if ($null -ne $coreResult.exitCode) { $exitCode = [int]$coreResult.exitCode }
     if ($exitCode -ne 0 -or $null -eq $coreResult.sandbox) {
-        $message = [string]$coreResult.message
-        if (-not $message) { $message = "Creating the sandbox failed with exit code $exitCode." }
-        Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-            -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $fullPath
+        Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $fullPath `
+            -Message ([string]$coreResult.message) -Fallback "Creating the sandbox failed with exit code $exitCode."
         return
     }
 

@@ -190,15 +190,7 @@ function Restore-AlteryxBackup {
         }
 
         $request = New-AlteryxBackupRequest -Command 'restore' -BoundParameters $bound -DryRun:$dryRun
-        try {
-            $core = Invoke-AlteryxBackupCore -Command 'restore' -Request $request @coreArgs
-        }
-        catch {
-            $global:LASTEXITCODE = 1
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        $_.Exception, 'AlteryxBackup.Exit1',
-                        [System.Management.Automation.ErrorCategory]::NotSpecified, $target)))
-        }
+        $core = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'restore' -Request $request -Target $target @coreArgs
 
         $exitCode = 1
         if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
@@ -207,14 +199,10 @@ function Restore-AlteryxBackup {
         if ($dryRun) {
             # -WhatIf: the plan as "What if:" lines, no object; a failed dry run (the archive or the
             # pre-flight) is still an error.
-            foreach ($step in @($core.plan | Where-Object { $null -ne $_ })) {
-                Write-Host ("What if: Performing the operation `"{0}`" on target `"{1}`"." -f $step.description, $target)
-            }
+            Write-AlteryxBackupPlan -Plan $core.plan -Target $target
             if ($exitCode -ne 0) {
-                $message = [string]$core.message
-                if (-not $message) { $message = "The dry run failed with exit code $exitCode." }
-                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $archive
+                Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $archive `
+                    -Message ([string]$core.message) -Fallback "The dry run failed with exit code $exitCode."
             }
             return
         }
@@ -261,11 +249,8 @@ function Restore-AlteryxBackup {
         }
         $result
         if ($exitCode -ne 0) {
-            $message = $result.Message
-            if (-not $message) { $message = (@($core.errors) -join ' ') }
-            if (-not $message) { $message = "The restore failed with exit code $exitCode." }
-            Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $result `
+                -Message $result.Message, (@($core.errors) -join ' ') -Fallback "The restore failed with exit code $exitCode."
         }
     }
 }

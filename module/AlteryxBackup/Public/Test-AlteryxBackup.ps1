@@ -94,15 +94,7 @@ function Test-AlteryxBackup {
             if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
 
             $request = New-AlteryxBackupRequest -Command 'verify' -BoundParameters $bound
-            try {
-                $core = Invoke-AlteryxBackupCore -Command 'verify' -Request $request @coreArgs
-            }
-            catch {
-                $global:LASTEXITCODE = 1
-                $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                            $_.Exception, 'AlteryxBackup.Exit1',
-                            [System.Management.Automation.ErrorCategory]::NotSpecified, $full)))
-            }
+            $core = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'verify' -Request $request -Target $full @coreArgs
 
             $exitCode = 1
             if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
@@ -128,10 +120,8 @@ function Test-AlteryxBackup {
             $global:LASTEXITCODE = $exitCode
             $result
             if ($exitCode -ne 0) {
-                $message = $result.Message
-                if (-not $message) { $message = "Verification of $full failed with exit code $exitCode." }
-                Write-Error -Message $message -ErrorId "AlteryxBackup.Exit$exitCode" `
-                    -Category (Get-AlteryxBackupErrorCategory -ExitCode $exitCode) -TargetObject $result
+                Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $result `
+                    -Message $result.Message -Fallback "Verification of $full failed with exit code $exitCode."
             }
         }
     }
