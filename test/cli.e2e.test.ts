@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { quickSandbox } from './helpers/sandbox.ts';
+import { quickSandbox, startBackupUntilDump } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 test('--help on every command, exit 0', async (t) => {
@@ -65,14 +65,7 @@ test('SIGKILL in the middle of the dump: recover puts the service back, and the 
   const { dir, config, info } = await quickSandbox(t);
   setKnob(dir, 'emongodump.seconds', '4');
   const node = info.nodes[0]!.name;
-  let pid = 0;
-  const run = runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
-  // Wait until the dump is under way (the service is Stopped and emongodump has started).
-  const t0 = Date.now();
-  while (Date.now() - t0 < 15000) {
-    if (readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { pid, run } = await startBackupUntilDump(dir, config, 'DatabaseOnly');
   t.is(getServiceState(dir, node), 'Stopped');
   process.kill(pid, 'SIGKILL');
   const dead = await run;
@@ -91,10 +84,7 @@ test('an interrupted run whose journal nobody recovered is finished by the next 
   const { dir, config, info } = await quickSandbox(t);
   setKnob(dir, 'emongodump.seconds', '4');
   const node = info.nodes[0]!.name;
-  let pid = 0;
-  const run = runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
-  const t0 = Date.now();
-  while (Date.now() - t0 < 15000 && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) await new Promise((r) => setTimeout(r, 50));
+  const { pid, run } = await startBackupUntilDump(dir, config, 'DatabaseOnly');
   process.kill(pid, 'SIGKILL');
   await run;
   setKnob(dir, 'emongodump.seconds', '0');
@@ -117,10 +107,7 @@ test('Ctrl+C (SIGINT) during the dump: the dump is stopped, the service started 
   const { dir, config, info } = await quickSandbox(t);
   setKnob(dir, 'emongodump.seconds', '12');
   const node = info.nodes[0]!.name;
-  let pid = 0;
-  const run = runCli(['backup', '--mode', 'Full', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
-  const t0 = Date.now();
-  while (Date.now() - t0 < 20000 && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) await new Promise((r) => setTimeout(r, 50));
+  const { pid, run } = await startBackupUntilDump(dir, config, 'Full');
   const killedAt = Date.now();
   process.kill(pid, 'SIGINT');
   const r = await run;

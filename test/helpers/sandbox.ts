@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { createSandbox, setKnob, type CreateOptions } from '../../src/sandbox/index.ts';
+import { createSandbox, readEvents, setKnob, type CreateOptions } from '../../src/sandbox/index.ts';
+import { runCli, type CliRun } from './cli.ts';
 import { tempDir } from './tmp.ts';
 
 /** A fresh sandbox with quick service transitions, and a config file that polls fast. */
@@ -28,4 +29,18 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
     out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur) ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
   }
   return out;
+}
+
+/**
+ * Starts `backup` as a real child process and resolves once the sandbox's emulated emongodump has started
+ * (the service is stopped and the dump is under way), so that a test can interrupt the run mid-dump.
+ */
+export async function startBackupUntilDump(dir: string, config: string, mode: string, timeoutMs = 20000): Promise<{ pid: number; run: Promise<CliRun> }> {
+  let pid = 0;
+  const run = runCli(['backup', '--mode', mode, '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { pid, run };
 }
