@@ -342,6 +342,70 @@ Describe 'Invoke-AlteryxBackup output' {
     }
 }
 
+Describe 'The script form Invoke-AlteryxBackup.ps1 and -MongoCredentialTarget' {
+    BeforeAll {
+        $script:ScriptForm = (Resolve-Path (Join-Path $PSScriptRoot '../module/AlteryxBackup/Invoke-AlteryxBackup.ps1')).ProviderPath
+        $script:StoredSecret = 'St0red-p@ss/word'
+    }
+
+    BeforeEach {
+        $calls = [System.Collections.Generic.List[object]]::new()
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeResult -Mode 'DatabaseOnly'
+        }
+    }
+
+    It 'declares -MongoCredentialTarget as a string, with a help line' {
+        $cmd = Get-Command $script:ScriptForm
+        $cmd.Parameters['MongoCredentialTarget'].ParameterType | Should -Be ([string])
+        (Get-Content -LiteralPath $script:ScriptForm -Raw) | Should -Match '\.PARAMETER MongoCredentialTarget\r?\n\s+\S'
+    }
+
+    It 'forwards -MongoCredentialTarget: the stored credential reaches the core like -MongoCredential (user in params, password in secrets)' {
+        $secret = $script:StoredSecret
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 0; UserName = 'svc-backup'; Password = (ConvertTo-SecureString $secret -AsPlainText -Force) } }
+        $global:LASTEXITCODE = 99
+        $out = & $script:ScriptForm -BackupMode DatabaseOnly -MongoHost mongo01 -MongoCredentialTarget 'AlteryxBackup/MongoDB'
+        $LASTEXITCODE | Should -Be 0
+        @($out)[-1].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Result'
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 1 -Exactly -ParameterFilter { $Target -eq 'AlteryxBackup/MongoDB' }
+        $calls.Count | Should -Be 1
+        $calls[0].Request.params.MongoUsername | Should -Be 'svc-backup'
+        $calls[0].Request.params.Contains('MongoCredentialTarget') | Should -BeFalse
+        ConvertTo-PlainText $calls[0].Request.secrets.MongoPassword | Should -Be $secret
+    }
+
+    It 'exits 3 (not 1) when the target is not in Credential Manager; the core never runs' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 1168; UserName = $null; Password = $null } }
+        $global:LASTEXITCODE = 99
+        $out = & $script:ScriptForm -BackupMode DatabaseOnly -MongoCredentialTarget 'Missing/Target' 2>&1
+        $LASTEXITCODE | Should -Be 3
+        $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit3'
+        $errors[0].Exception.Message | Should -Match "No generic credential 'Missing/Target'"
+        $calls.Count | Should -Be 0
+    }
+
+    It 'exits 3 for -MongoCredentialTarget together with -MongoPassword, reading nothing' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { throw 'must not be read' }
+        $global:LASTEXITCODE = 99
+        $null = & $script:ScriptForm -MongoCredentialTarget 't' -MongoPassword (ConvertTo-SecureString 'x' -AsPlainText -Force) 2>&1
+        $LASTEXITCODE | Should -Be 3
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 0 -Exactly
+        $calls.Count | Should -Be 0
+    }
+
+    It 'still exits 1 for any other unexpected error' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { throw 'Node.js was not found: looked at ...' }
+        $global:LASTEXITCODE = 99
+        $out = & $script:ScriptForm -BackupMode ConfigOnly 2>&1
+        $LASTEXITCODE | Should -Be 1
+        (@($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]).FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit1'
+    }
+}
+
 Describe 'Finding Node (Find-AlteryxBackupNode)' {
     BeforeEach {
         $savedNode = $env:ALTERYXBACKUP_NODE
@@ -739,6 +803,18 @@ Describe 'Invoke-AlteryxBackup against the real core' -Tag 'Integration' {
             $run = Invoke-ScriptForm -Arguments @('-MongoDBType', 'bogus', '-SandboxPath', $sb)
             $run.ExitCode | Should -Be 3 -Because $run.Text
             $run.Text | Should -Match 'MongoDBType'
+        }
+
+        It 'exits 3 when -MongoCredentialTarget cannot be resolved, in a new process as Task Scheduler runs it' {
+            # No mock here: off Windows there is no Credential Manager, on Windows the random target is not stored.
+            $sbScript = Join-Path $TestDrive 'sbx-script-cred'
+            $null = New-AlteryxSandbox -Path $sbScript -MongoType selfManaged
+            $target = 'AlteryxBackup/Pester/' + [guid]::NewGuid()
+            $run = Invoke-ScriptForm -Arguments @('-BackupMode', 'DatabaseOnly', '-SandboxPath', $sbScript, '-MongoCredentialTarget', $target)
+            $run.ExitCode | Should -Be 3 -Because $run.Text
+            $run.Text | Should -Match ([regex]::Escape($target))
+            $run.Text | Should -Match '(No generic credential|exists only on Windows)'
+            @(Get-ChildItem -LiteralPath $sbScript -Recurse -File -Filter 'BackupLog_*.log') | Should -BeNullOrEmpty
         }
 
         It 'prints the help with -Help and exits 0' {

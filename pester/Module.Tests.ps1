@@ -190,13 +190,60 @@ Describe 'AlteryxBackup module manifest' {
         }
     }
 
-    It 'loads its format file with views for AlteryxBackup.Result and AlteryxBackup.Sandbox' {
+    It 'loads its format file with table views for AlteryxBackup.Result and AlteryxBackup.Sandbox' {
         @($data.FormatsToProcess) | Should -Be @('AlteryxBackup.Format.ps1xml')
         Test-Path -LiteralPath (Join-Path $script:ModuleRoot 'AlteryxBackup.Format.ps1xml') | Should -BeTrue
         (Get-FormatData -TypeName 'AlteryxBackup.Result').FormatViewDefinition.Control |
             Should -BeOfType [System.Management.Automation.TableControl]
         (Get-FormatData -TypeName 'AlteryxBackup.Sandbox').FormatViewDefinition.Control |
             Should -BeOfType [System.Management.Automation.TableControl]
+    }
+
+    It 'has a format view for every PSTypeName the public commands emit or declare' {
+        $names = New-Object System.Collections.Generic.List[string]
+        foreach ($file in Get-ChildItem -LiteralPath (Join-Path $script:ModuleRoot 'Public') -Filter '*.ps1' -File) {
+            $tokens = $null
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$tokens, [ref]$errors)
+            # [pscustomobject]@{ PSTypeName = 'AlteryxBackup.X'; ... }
+            foreach ($ht in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.HashtableAst] }, $true)) {
+                foreach ($pair in $ht.KeyValuePairs) {
+                    if ([string]$pair.Item1.Value -ne 'PSTypeName') { continue }
+                    $value = $pair.Item2.Find({ param($n) $n -is [System.Management.Automation.Language.StringConstantExpressionAst] }, $true)
+                    if ($value) { $names.Add([string]$value.Value) }
+                }
+            }
+            # [OutputType('AlteryxBackup.X')]
+            foreach ($attr in $ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.AttributeAst] -and $n.TypeName.Name -eq 'OutputType' }, $true)) {
+                foreach ($arg in $attr.PositionalArguments) {
+                    if ($arg -is [System.Management.Automation.Language.StringConstantExpressionAst] -and $arg.Value -like 'AlteryxBackup.*') { $names.Add([string]$arg.Value) }
+                }
+            }
+        }
+        $unique = @($names | Sort-Object -Unique)
+        foreach ($t in 'AlteryxBackup.Result', 'AlteryxBackup.Sandbox', 'AlteryxBackup.VerifyResult', 'AlteryxBackup.RestoreResult', 'AlteryxBackup.DrillResult', 'AlteryxBackup.Check', 'AlteryxBackup.CollectionCount') {
+            $unique | Should -Contain $t -Because 'the scan finds the types the commands emit'
+        }
+        $missing = @($unique | Where-Object { -not (Get-FormatData -TypeName $_) })
+        $missing | Should -BeNullOrEmpty -Because "every emitted type needs a view in AlteryxBackup.Format.ps1xml (found: $($unique -join ', '))"
+    }
+
+    It 'has a table view and a list view for <Type>, and both render a sample' -ForEach @(
+        @{ Type = 'AlteryxBackup.VerifyResult'; Sample = @{ Path = '/b/ServerBackup_Full_20250101_020000.zip'; Success = $true; ExitCode = 0; Mode = 'Full'; Message = 'ok'; Checks = @(); FailedChecks = @(); BadEntries = @() }; Header = 'Checks' }
+        @{ Type = 'AlteryxBackup.RestoreResult'; Sample = @{ Path = '/b/a.zip'; Mode = 'Full'; RestoreMode = 'Full'; Success = $false; ExitCode = 5; Message = 'The MongoDB restore failed'; DryRun = $false; Duration = [timespan]::FromSeconds(75); Checks = @(); FailedChecks = @(); Counts = @(); RolledBack = $true; Rollback = @('database restored'); Services = @(); Warnings = @() }; Header = 'RolledBack' }
+        @{ Type = 'AlteryxBackup.DrillResult'; Sample = @{ Path = '/b/a.zip'; Mode = 'DatabaseOnly'; Success = $true; ExitCode = 0; Message = 'Drill passed'; Duration = [timespan]::FromSeconds(9); Checks = @(); FailedChecks = @(); Counts = @(); Documents = [pscustomobject]@{ expected = 120; restored = 120; actual = 120 }; Timings = [pscustomobject]@{ verify = 1000 }; Kept = $false; Warnings = @() }; Header = 'Documents' }
+    ) {
+        $controls = @((Get-FormatData -TypeName $Type).FormatViewDefinition | ForEach-Object { $_.Control.GetType().Name })
+        $controls | Should -Contain 'TableControl'
+        $controls | Should -Contain 'ListControl'
+        $props = [ordered]@{ PSTypeName = $Type }
+        foreach ($k in $Sample.Keys) { $props[$k] = $Sample[$k] }
+        $obj = [pscustomobject]$props
+        $table = $obj | Format-Table | Out-String -Width 200
+        $table | Should -Match "\b$Header\b"
+        $list = $obj | Format-List | Out-String -Width 200
+        $list | Should -Match '(?m)^Message\s+: '
+        if ($Sample.ContainsKey('Duration')) { $list | Should -Match '(?m)^Duration\s+: 00:0' }
     }
 
     It 'ships the script form Invoke-AlteryxBackup.ps1 next to the manifest' {

@@ -60,6 +60,10 @@ Describe 'Restore-AlteryxBackup parameters' {
         @{ Name = 'ForceStopWorkflows'; Type = [switch] }
         @{ Name = 'SkipChecksumFile'; Type = [switch] }
         @{ Name = 'ArchivePassword'; Type = [securestring] }
+        @{ Name = 'StopServiceForExternalDB'; Type = [switch] }
+        @{ Name = 'MongoCredential'; Type = [pscredential] }
+        @{ Name = 'MongoPassword'; Type = [securestring] }
+        @{ Name = 'MongoCredentialTarget'; Type = [string] }
         @{ Name = 'SandboxPath'; Type = [string] }
         @{ Name = 'NodePath'; Type = [string] }
     ) {
@@ -69,7 +73,7 @@ Describe 'Restore-AlteryxBackup parameters' {
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 12
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 16
     }
 
     It 'takes -Path as the mandatory first parameter, also from ArchivePath / FullName on the pipeline' {
@@ -95,6 +99,51 @@ Describe 'Restore-AlteryxBackup parameters' {
 
     It 'declares its output type AlteryxBackup.RestoreResult' {
         $command.OutputType.Name | Should -Contain 'AlteryxBackup.RestoreResult'
+    }
+}
+
+Describe 'Restore-AlteryxBackup and a self-managed MongoDB credential' {
+    BeforeEach {
+        $script:calls = New-Object System.Collections.Generic.List[object]
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeRestoreResult
+        }
+    }
+
+    It 'splits -MongoCredential into params.MongoUsername and secrets.MongoPassword, and sends -StopServiceForExternalDB' {
+        $cred = [pscredential]::new('svc-restore', (ConvertTo-SecureString 'r3st0re pw' -AsPlainText -Force))
+        $null = Restore-AlteryxBackup -Path 'TestDrive:\b\ServerBackup_DB_20250101_020000.zip' -MongoCredential $cred -StopServiceForExternalDB -Confirm:$false
+        $request = $script:calls[0].Request
+        $request.params.MongoUsername | Should -Be 'svc-restore'
+        $request.params.StopServiceForExternalDB | Should -BeTrue
+        $request.params.Contains('MongoCredential') | Should -BeFalse
+        [System.Net.NetworkCredential]::new('', $request.secrets.MongoPassword).Password | Should -Be 'r3st0re pw'
+        $json = InModuleScope AlteryxBackup -Parameters @{ R = $request } { ConvertTo-AlteryxBackupRequestJson -Request $R }
+        ($json | ConvertFrom-Json).params.PSObject.Properties.Name | Should -Not -Contain 'MongoPassword'
+    }
+
+    It 'reads -MongoCredentialTarget from Credential Manager and sends it like -MongoCredential' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 0; UserName = 'svc-restore'; Password = (ConvertTo-SecureString 'st0red' -AsPlainText -Force) } }
+        $null = Restore-AlteryxBackup -Path 'TestDrive:\b\a.zip' -MongoCredentialTarget 'AlteryxBackup/MongoDB' -Confirm:$false
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 1 -Exactly -ParameterFilter { $Target -eq 'AlteryxBackup/MongoDB' }
+        $script:calls[0].Request.params.MongoUsername | Should -Be 'svc-restore'
+        $script:calls[0].Request.params.Contains('MongoCredentialTarget') | Should -BeFalse
+        [System.Net.NetworkCredential]::new('', $script:calls[0].Request.secrets.MongoPassword).Password | Should -Be 'st0red'
+    }
+
+    It 'stops with the credential error and $LASTEXITCODE 3 when the target is not stored; the core never runs' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 1168; UserName = $null; Password = $null } }
+        $global:LASTEXITCODE = 0
+        { Restore-AlteryxBackup -Path 'TestDrive:\b\a.zip' -MongoCredentialTarget 'Missing/Target' -Confirm:$false } | Should -Throw -ErrorId 'AlteryxBackup.CredentialNotFound,Restore-AlteryxBackup'
+        $global:LASTEXITCODE | Should -Be 3
+        $script:calls.Count | Should -Be 0
+    }
+
+    It 'refuses two of -MongoCredential, -MongoPassword, -MongoCredentialTarget' {
+        { Restore-AlteryxBackup -Path 'a.zip' -MongoCredentialTarget 't' -MongoPassword (ConvertTo-SecureString 'x' -AsPlainText -Force) -Confirm:$false } |
+            Should -Throw -ErrorId 'AlteryxBackup.MongoCredentialConflict,Restore-AlteryxBackup'
+        $script:calls.Count | Should -Be 0
     }
 }
 

@@ -205,7 +205,7 @@ test('a version mismatch is a clear warning; --mode ConfigOnly restores only the
   t.false(plan.steps.some((s) => s.name === 'database'));
 });
 
-test('a self-managed MongoDB archive: exit 5 "not supported yet", nothing changed', async (t) => {
+test('an archive labelled self-managed onto an embedded server: exit 5 (a migration, not a restore), nothing changed', async (t) => {
   const a = await backupOf(t, 'DatabaseOnly');
   const entries = await zipEntries(a.archive);
   const m = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as Manifest;
@@ -217,7 +217,7 @@ test('a self-managed MongoDB archive: exit 5 "not supported yet", nothing change
   const before = snapshot(b.dir);
   const r = await restoreCli(crafted, b);
   t.is(r.code, 5);
-  t.regex(String(r.result!['message']), /self-managed MongoDB .*not supported yet/);
+  t.regex(String(r.result!['message']), /^This server uses the embedded MongoDB .*a dump of a self-managed MongoDB \(mongodump\); moving between the two is a migration this tool does not do\. Nothing was changed\./);
   t.deepEqual(snapshot(b.dir), before);
 });
 

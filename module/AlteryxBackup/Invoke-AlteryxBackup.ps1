@@ -9,8 +9,9 @@
     with exit code 6 (and nothing runs) instead of failing parameter binding. The result object is
     written to the output and the script ends with `exit <ExitCode>`, which Task Scheduler shows as the
     task's Last Run Result and a batch file reads as %ERRORLEVEL%. A parameter value the cmdlet refuses
-    (for example -MongoDBType bogus) ends with exit code 3; any other unexpected error ends with exit
-    code 1 and its message.
+    (for example -MongoDBType bogus), and a MongoDB credential that cannot be resolved (-MongoCredentialTarget
+    not found in Windows Credential Manager, or given together with -MongoCredential), end with exit code 3;
+    any other unexpected error ends with exit code 1 and its message.
 
     Exit codes: 0 success, 1 general error, 2 service or workflow wait timed out, 3 validation failed,
     4 storage error, 5 MongoDB error, 6 invalid backup mode.
@@ -74,6 +75,9 @@
 
 .PARAMETER MongoPassword
     Password (SecureString) of a self-managed MongoDB.
+.PARAMETER MongoCredentialTarget
+    Target name of a generic credential in Windows Credential Manager holding the MongoDB user and password
+    (cmdkey /generic:<target> /user:<user> /pass, as the account that runs the task). Not found: exit code 3.
 
 .PARAMETER CompressionLevel
     Deflate level 0-9.
@@ -138,6 +142,7 @@ param(
     [string] $MongoAuthDatabase,
     [System.Management.Automation.PSCredential] $MongoCredential,
     [System.Security.SecureString] $MongoPassword,
+    [string] $MongoCredentialTarget,
     [int] $CompressionLevel,
     [System.Security.SecureString] $ArchivePassword,
     [string] $SandboxPath,
@@ -146,9 +151,14 @@ param(
 )
 
 $validModes = @('Full', 'DatabaseOnly', 'ConfigOnly')
+$global:LASTEXITCODE = 0
 
 try {
-    Import-Module (Join-Path $PSScriptRoot 'AlteryxBackup.psd1') -Force -ErrorAction Stop
+    # The module next to this script; when exactly that module is loaded already it is used as it is.
+    $loaded = Get-Module AlteryxBackup | Where-Object { $_.ModuleBase -eq $PSScriptRoot } | Select-Object -First 1
+    if (-not $loaded) {
+        Import-Module (Join-Path $PSScriptRoot 'AlteryxBackup.psd1') -Force -ErrorAction Stop
+    }
 
     if ($Help) {
         Get-Help Invoke-AlteryxBackup -Full
@@ -193,6 +203,12 @@ catch [System.Management.Automation.ParameterBindingException] {
     exit 3
 }
 catch {
+    # The MongoDB credential could not be resolved (-MongoCredentialTarget not in Credential Manager, no
+    # Credential Manager, or given together with -MongoCredential): a validation failure, nothing ran.
+    if ($_.FullyQualifiedErrorId -match '^AlteryxBackup\.(Credential|MongoCredential)') {
+        Write-Error -Message "AlteryxBackup: MongoDB credential: $($_.Exception.Message)" -ErrorId 'AlteryxBackup.Exit3' -Category InvalidArgument -ErrorAction Continue
+        exit 3
+    }
     Write-Error -Message "AlteryxBackup failed: $($_.Exception.Message)" -ErrorId 'AlteryxBackup.Exit1' -ErrorAction Continue
     exit 1
 }

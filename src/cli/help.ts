@@ -67,7 +67,11 @@ workers, controller), saves the files about to be overwritten to <TempDirectory>
 moves the MongoDB data folder aside, then restores RuntimeSettings.xml (overrides, never the defaults),
 Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config, the controller token (setserversecret) and
 MongoDB (emongorestore, judged by mongoRestore.log), starts the service and checks it. Any failure puts
-the previous files, token and database back and the services as found. See docs/restore.md.
+the previous files, token and database back and the services as found. A self-managed MongoDB is checked
+first (driver ping), dumped to the pre-restore folder (mongodump --gzip), restored with mongorestore
+--gzip --drop and judged by its output; a failure restores the pre-restore dump. The service is stopped
+for the files; for a DatabaseOnly self-managed restore only with --stop-service-for-external-db.
+See docs/restore.md.
 
 Options:
   -y, --yes                           confirm: a restore overwrites production (not needed with --dry-run)
@@ -81,10 +85,11 @@ Options:
       --request-stdin                 read the whole request as JSON from stdin (the PowerShell module)
 ${paramLines}
 
-Encrypted archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD.
+Encrypted archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD. Self-managed MongoDB: ALTERYXBACKUP_MONGO_PASSWORD.
 Exit codes: 0 restored; 3 archive or pre-flight check failed (nothing changed) or the restored server
-failed its checks (rolled back); 4 not enough space; 5 MongoDB restore failed (rolled back), or a
-self-managed MongoDB archive (not supported yet); 1/2 as for backup.
+failed its checks (rolled back); 4 not enough space; 5 MongoDB unreachable or credentials refused (nothing
+changed), MongoDB restore failed (rolled back), or the archive's MongoDB kind differs from the server's;
+1/2 as for backup.
 `,
   drill: `alteryx-backup drill - prove that a backup restores, without touching the server
 

@@ -76,7 +76,7 @@ function requestFromFlags(values: Record<string, unknown>, positionals: string[]
   }
   return {
     params,
-    secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] },
+    secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'], MongoPassword: process.env['ALTERYXBACKUP_MONGO_PASSWORD'] },
     dryRun: !!values['dry-run'],
     verbose: !!values['verbose'],
   };

@@ -74,21 +74,38 @@ export async function gzipDumpCounts(dir: string): Promise<Record<string, Record
   return out;
 }
 
-/** mongodump is there and runs (`mongodump --version`): checked before anything is stopped. */
-export async function checkMongodump(ctx: RunContext, run: RunFn = runProcess): Promise<string> {
-  const exe = ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath;
+/**
+ * The MongoDB Database Tools executable `tool`: mongodump is MongodumpPath; mongorestore is the file beside
+ * it (same folder, same extension) when MongodumpPath is a path, else `mongorestore` on PATH.
+ */
+export function mongoToolPath(ctx: RunContext, tool: 'mongodump' | 'mongorestore'): string {
+  const dumpPath = ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath;
+  if (tool === 'mongodump') return dumpPath;
+  const m = /^(.*[\\/])?mongodump(\.exe)?$/i.exec(dumpPath);
+  return m ? `${m[1] ?? ''}mongorestore${m[2] ?? ''}` : 'mongorestore';
+}
+
+/** mongodump (or mongorestore) is there and runs (`<tool> --version`): checked before anything is stopped. */
+export async function checkMongoTool(ctx: RunContext, tool: 'mongodump' | 'mongorestore', run: RunFn = runProcess): Promise<string> {
+  const exe = mongoToolPath(ctx, tool);
   const res = await run(exe, ['--version'], { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: 30_000 });
-  const version = /mongodump version:?\s*(\S+)/i.exec(res.stdout)?.[1];
+  const version = new RegExp(`${tool} version:?\\s*(\\S+)`, 'i').exec(res.stdout)?.[1];
   if (res.exitCode !== 0 || !version) {
     const why = res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
+    const setting = `MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath = ${JSON.stringify(ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath)}`;
     throw new BackupError(
       ExitCode.Validation,
-      `mongodump cannot be run (${why}; MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath = ${JSON.stringify(exe)}).`,
-      'Install the MongoDB Database Tools (100.x) on this machine, and put mongodump on PATH or set MongodumpPath to its full path.',
+      `${tool} cannot be run (${why}; ${tool === 'mongodump' ? setting : `looked for beside mongodump: ${setting}`}).`,
+      `Install the MongoDB Database Tools (100.x) on this machine, and put ${tool} on PATH or set MongodumpPath to mongodump's full path${tool === 'mongorestore' ? ' (mongorestore is taken from the same folder)' : ''}.`,
     );
   }
-  ctx.log.info(`mongodump ${version} (${exe})`);
+  ctx.log.info(`${tool} ${version} (${exe})`);
   return version;
+}
+
+/** mongodump is there and runs (`mongodump --version`): checked before anything is stopped. */
+export function checkMongodump(ctx: RunContext, run: RunFn = runProcess): Promise<string> {
+  return checkMongoTool(ctx, 'mongodump', run);
 }
 
 /** The --config file's content: the connection string (no password in it) and the password. */
@@ -127,6 +144,65 @@ function failedLine(output: string): string | undefined {
     .find((l) => /^Failed:/.test(l));
 }
 
+export interface MongodumpRun {
+  databases: Record<string, Record<string, number>>;
+  sizeBytes: number;
+  durationMs: number;
+}
+
+/**
+ * One `mongodump --config=<0600 file> --out=<outDir> [--gzip] [--oplog]` with the target's connection and
+ * password in the --config file (removed in every outcome); judged by the exit code, the `Failed:` line and
+ * .bson files for every Alteryx database. `what` names the dump in messages ("mongodump", "the pre-restore
+ * mongodump"). Returns the per-collection counts of the folder.
+ */
+export async function runMongodump(
+  ctx: RunContext,
+  target: MongoTarget,
+  outDir: string,
+  opts: { gzip: boolean; oplog: boolean; timeoutMs: number; what?: string },
+  run: RunFn = runProcess,
+): Promise<MongodumpRun> {
+  const what = opts.what ?? 'mongodump';
+  await fsp.mkdir(outDir, { recursive: true });
+  const exe = mongoToolPath(ctx, 'mongodump');
+  const secret = await writeSecretConfig(mongodumpConfigYaml(target));
+  const args = [`--config=${secret.file}`, `--out=${outDir}`, ...(opts.gzip ? ['--gzip'] : []), ...(opts.oplog ? ['--oplog'] : [])];
+  ctx.log.info(`Dumping the self-managed MongoDB${opts.what ? ` (${opts.what})` : ''}: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
+  ctx.progress({ activity: 'Dumping MongoDB', status: `mongodump${opts.gzip ? ' --gzip' : ''}${opts.oplog ? ' --oplog' : ''}`, percent: -1 });
+  const t0 = ctx.clock.now();
+  let res: CommandResult;
+  try {
+    res = await run(exe, args, { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: opts.timeoutMs, signal: ctx.signal });
+  } finally {
+    await secret.remove();
+    ctx.log.debug('The mongodump --config file was removed');
+  }
+  const durationMs = ctx.clock.now() - t0;
+  const output = `${res.stdout}\n${res.stderr}`;
+  for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongodump: ${line}`);
+  const failed = failedLine(output);
+  if (res.exitCode !== 0 || res.signal || failed) {
+    const why = res.signal ? `was ended by ${res.signal}${durationMs >= opts.timeoutMs ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `${what === 'mongodump' ? 'mongodump of the self-managed MongoDB' : what} failed (${why})${failed ? `: ${failed}` : ''}.`,
+      'The full mongodump output is in the DEBUG lines of the log. Check the user\'s "backup" role, the free space in TempDirectory and the MongoDB server log.',
+    );
+  }
+  const ext = opts.gzip ? '.bson.gz' : '.bson';
+  const missing: string[] = [];
+  for (const db of EXPECTED_DATABASES) {
+    const files = await fsp.readdir(join(outDir, db)).catch(() => [] as string[]);
+    if (!files.some((f) => f.endsWith(ext))) missing.push(db);
+  }
+  if (missing.length) {
+    throw new BackupError(ExitCode.MongoDB, `The ${what} output is incomplete: no ${ext} files for ${missing.join(', ')}, although mongodump reported success.`, 'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.');
+  }
+  const databases = opts.gzip ? await gzipDumpCounts(outDir) : await dumpCounts(outDir);
+  return { databases, sizeBytes: await treeSize(outDir), durationMs };
+}
+
 /** The dump step of a self-managed run (after the connectivity check). */
 export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<void> {
   const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
@@ -142,43 +218,7 @@ export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoT
     }
   }
   const local = join(ctx.staging.local, 'MongoDB');
-  await fsp.mkdir(local, { recursive: true });
-  const exe = sm.MongodumpPath;
-  const secret = await writeSecretConfig(mongodumpConfigYaml(target));
-  const args = [`--config=${secret.file}`, `--out=${local}`, ...(gzip ? ['--gzip'] : []), ...(oplog ? ['--oplog'] : [])];
-  ctx.log.info(`Dumping the self-managed MongoDB: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
-  ctx.progress({ activity: 'Dumping MongoDB', status: `mongodump${gzip ? ' --gzip' : ''}${oplog ? ' --oplog' : ''}`, percent: -1 });
-  const t0 = ctx.clock.now();
-  let res: CommandResult;
-  try {
-    res = await run(exe, args, { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: sm.DumpTimeoutMinutes * 60_000, signal: ctx.signal });
-  } finally {
-    await secret.remove();
-    ctx.log.debug('The mongodump --config file was removed');
-  }
-  const durationMs = ctx.clock.now() - t0;
-  const output = `${res.stdout}\n${res.stderr}`;
-  for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongodump: ${line}`);
-  const failed = failedLine(output);
-  if (res.exitCode !== 0 || res.signal || failed) {
-    const why = res.signal ? `was ended by ${res.signal}${durationMs >= sm.DumpTimeoutMinutes * 60_000 ? ` after DumpTimeoutMinutes (${sm.DumpTimeoutMinutes})` : ''}` : `exit code ${res.exitCode}`;
-    throw new BackupError(
-      ExitCode.MongoDB,
-      `mongodump of the self-managed MongoDB failed (${why})${failed ? `: ${failed}` : ''}.`,
-      'The full mongodump output is in the DEBUG lines of the log. Check the user\'s "backup" role, the free space in TempDirectory and the MongoDB server log.',
-    );
-  }
-  const ext = gzip ? '.bson.gz' : '.bson';
-  const missing: string[] = [];
-  for (const db of EXPECTED_DATABASES) {
-    const files = await fsp.readdir(join(local, db)).catch(() => [] as string[]);
-    if (!files.some((f) => f.endsWith(ext))) missing.push(db);
-  }
-  if (missing.length) {
-    throw new BackupError(ExitCode.MongoDB, `The mongodump output is incomplete: no ${ext} files for ${missing.join(', ')}, although mongodump reported success.`, 'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.');
-  }
-  const databases = gzip ? await gzipDumpCounts(local) : await dumpCounts(local);
-  const sizeBytes = await treeSize(local);
+  const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000 }, run);
   ctx.dump = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
   ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);

@@ -11,10 +11,11 @@ import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
 import { RunLogger, fileStamp, type LogSink } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
-import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, setKnob } from '../sandbox/index.ts';
+import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
 import { formatDuration } from '../util/format.ts';
 import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
+import { restoredDatabases } from './restore-selfmanaged.ts';
 import { verifyArchive, type Check } from './verify.ts';
 
 export interface DrillRequest {
@@ -62,7 +63,7 @@ export interface DrillResult {
 export const DRILL_STEPS: PlannedStep[] = [
   { name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it', changesState: false },
   { name: 'scratch', description: 'Create a scratch server of the same version and topology (the live server is not touched)', changesState: false },
-  { name: 'restore', description: 'Restore the archive into the scratch server (files, token, emongorestore) and judge mongoRestore.log', changesState: false },
+  { name: 'restore', description: 'Restore the archive into the scratch server (files, token, emongorestore or, for a self-managed MongoDB, mongorestore) and judge the restore log', changesState: false },
   { name: 'count', description: 'Count the documents of every collection in the scratch database and compare them with the manifest', changesState: false },
   { name: 'cleanup', description: 'Remove the scratch server (unless -Keep)', changesState: false },
 ];
@@ -169,16 +170,18 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
     const source = openSandbox(String(req.params['SandboxPath']));
     const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : source.version;
     const topology = m.nodes.length > 1 ? 'multi' : 'single';
+    // The scratch server has the archive's kind of MongoDB: embedded, or its own self-managed one.
+    const selfManaged = m.mongo.type === 'selfManaged';
     const parent = typeof req.params['ScratchPath'] === 'string' && req.params['ScratchPath'] ? resolve(req.params['ScratchPath']) : tmpdir();
     await fsp.mkdir(parent, { recursive: true });
     scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
     scratchRemove = scratchRoot;
     const scratch = join(scratchRoot, 'server');
     await timed('scratch', async () => {
-      await createSandbox(scratch, { topology, mongo: 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
+      await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
       setKnob(scratch, 'service.stopSeconds', '0.1');
       setKnob(scratch, 'service.startSeconds', '0.1');
-      log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version})`);
+      log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version}, ${selfManaged ? 'its own self-managed MongoDB' : 'embedded MongoDB'})`);
     });
     // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders
     // (so nothing of the restore lands on the live server) and a short poll interval.
@@ -187,12 +190,22 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
     cfg['BackupConfiguration'] = { ...cfg['BackupConfiguration'], TempDirectory: 'D:\\Temp\\AlteryxDrill', LogDirectory: 'D:\\Alteryx\\BackupLogs', NetworkBackupPaths: [] };
     cfg['ServiceConfiguration'] = { ...cfg['ServiceConfiguration'], PollIntervalSeconds: 0.05, MaxWorkflowWaitSeconds: 0 };
     cfg['ServerConfiguration'] = { ...cfg['ServerConfiguration'], Nodes: [] };
+    // The scratch server's own MongoDB: its connection comes from its RuntimeSettings.xml, never the live one's.
+    const mongoCfg = (cfg['MongoDBConfiguration'] ?? {}) as Record<string, unknown>;
+    cfg['MongoDBConfiguration'] = {
+      ...mongoCfg,
+      Type: 'auto',
+      SelfManagedMongoDB: { ...((mongoCfg['SelfManagedMongoDB'] ?? {}) as Record<string, unknown>), ConnectionString: undefined, Host: undefined, Username: undefined, ReplicaSet: undefined, Tls: undefined, TlsCAFile: undefined, MongodumpPath: 'mongodump' },
+    };
+    // The live server's MongoDB password is not the scratch server's: the scratch one is used, the live one never.
+    const scratchSecrets: Record<string, string | undefined> = { ...req.secrets, MongoPassword: selfManaged ? readSandboxFile(scratch).selfManaged?.password : undefined };
+    for (const x of Object.values(scratchSecrets)) log.masker.add(x);
     writeFileSync(scratchConfig, JSON.stringify(cfg, null, 2));
 
     // 3. Restore into it.
     restore = await timed('restore', () =>
       runRestore(
-        { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: req.secrets, dryRun: false },
+        { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: scratchSecrets, dryRun: false },
         { platform: () => sandboxPlatform(scratch), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
       ),
     );
@@ -208,9 +221,12 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         log.info('The archive holds no database: no documents to count');
         return;
       }
-      const actual = databaseDocumentCounts(scratch);
+      // Self-managed: mongorestore writes the Alteryx databases only (--nsInclude); those are compared.
+      const expected = selfManaged ? restoredDatabases(m.mongo.databases) : m.mongo.databases;
+      const all = databaseDocumentCounts(scratch);
+      const actual = selfManaged ? restoredDatabases(all) : all;
       actualTotal = totalDocuments(actual);
-      counts = compareCounts(m.mongo.databases, restore?.restoreLog?.collections, actual);
+      counts = compareCounts(expected, restore?.restoreLog?.collections, actual);
       const bad = counts.filter((x) => !x.ok);
       for (const r of counts) log.info(`  ${r.ok ? 'ok  ' : 'DIFF'} ${r.database}.${r.collection}: manifest ${r.expected ?? '-'}, restored ${r.restored ?? '-'}, counted ${r.actual ?? '-'}`);
       check(

@@ -20,6 +20,11 @@ import { extractArchive } from './extract.ts';
 import { buildRestorePlan, restoreScope, type RestoreScope } from './plan.ts';
 import { compareCounts, judgeRestoreLog, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { verifyArchive, type Check, type VerifyResult } from './verify.ts';
+import type { RunFn } from '../mongo/dump.ts';
+import type { SelfManagedChecked } from '../mongo/index.ts';
+import type { MongoTarget } from '../mongo/target.ts';
+import { runProcess } from '../util/exec.ts';
+import { checkSelfManagedRestore, preRestoreDump, restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
 
 export interface RestoreRequest {
   /** Path (archive), SandboxPath, ConfigPath, RestoreMode, TempDirectory, LogDirectory, MaxServiceWait, ... */
@@ -40,6 +45,8 @@ export interface RestoreDeps {
   logger?: RunLogger;
   /** A drill has verified the archive already: its result is used instead of a second pass. */
   verified?: VerifyResult;
+  /** Runs mongodump / mongorestore (self-managed MongoDB); runProcess unless a test wraps it to see the arguments. */
+  run?: RunFn;
 }
 
 export interface RestoredFile {
@@ -157,6 +164,8 @@ interface Rollback {
   tokens: Array<{ node: NodeRef; token: string }>;
   tokensChanged: NodeRef[];
   db?: { configured: string; local: string; preConfigured: string; preLocal: string; existed: boolean; moved: boolean };
+  /** Self-managed: the pre-restore dump of the current database, restored back with --drop on failure. */
+  selfDb?: { target: MongoTarget; dumpLocal: string; dumpConfigured: string; documents: number; restoreStarted: boolean };
 }
 
 function majorMinor(v: string | null | undefined): string | undefined {
@@ -271,13 +280,11 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     const scope: RestoreScope = scopeOrError;
     restoreMode = requestedMode ?? m.mode;
     log.info(`Archive: mode ${m.mode}, taken ${m.createdAt} on ${m.hostName} (Alteryx Server ${m.serverVersion ?? 'unknown'}), ${m.files.length} files; restoring: ${[scope.config && 'configuration files', scope.secrets && 'controller token', scope.database && 'MongoDB'].filter(Boolean).join(', ')}`);
-    if (scope.database && m.mongo.type === 'selfManaged') {
-      throw new BackupError(
-        ExitCode.MongoDB,
-        'Restoring a self-managed MongoDB (mongorestore --gzip) is not supported yet by this build; nothing was changed.',
-        'Restore the dump in MongoDB/ with mongorestore --gzip --drop by hand (docs/restore.md), or restore the configuration with -RestoreMode ConfigOnly.',
-      );
-    }
+    // Self-managed: mongorestore into the external MongoDB; the service is stopped for the files and token
+    // (they take effect at the next start), and for the database only with StopServiceForExternalDB.
+    const selfManagedDb = scope.database && m.mongo.type === 'selfManaged';
+    const stopsService = scope.config || !selfManagedDb || config.ServiceConfiguration.StopServiceForExternalDB;
+    const run = deps.run ?? runProcess;
 
     // The run context the shared steps (services) work with.
     const stamp = fileStamp(startedAt);
@@ -287,13 +294,13 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     const tempLocal = p.paths.resolve(tempConfigured);
     const nodes = p.nodes;
     const controller = nodes.find((n) => n.role === 'controller') ?? nodes[0]!;
-    const steps = buildRestorePlan({ scope, multiNode: nodes.length > 1, extractFolder: extractConfigured, preRestoreFolder: preConfigured });
+    const steps = buildRestorePlan({ scope, multiNode: nodes.length > 1, extractFolder: extractConfigured, preRestoreFolder: preConfigured, selfManaged: selfManagedDb, stopsService });
     const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode: `Restore ${restoreMode}`, logPath: log.logPath };
     const journal = new JournalFile(tempLocal, journalHead);
     ctx = {
       mode: restoreMode,
       config,
-      plan: { mode: restoreMode, scopes: MODE_SCOPES[restoreMode], stopsService: true, steps },
+      plan: { mode: restoreMode, scopes: MODE_SCOPES[restoreMode], stopsService, steps },
       platform: p,
       log,
       clock,
@@ -410,11 +417,18 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       if (scope.database) {
         const decision = detectMongoType(config.MongoDBConfiguration.Type, c.settings.get(controller.name));
         c.mongo = decision;
-        if (decision.type !== 'embedded') {
-          throw new BackupError(ExitCode.MongoDB, `This server uses a self-managed MongoDB (${decision.decidedBy}); restoring an embedded-MongoDB dump into it is not supported yet. Nothing was changed.`, 'Restore the dump in MongoDB/ with mongorestore by hand (docs/restore.md).');
+        log.info(`MongoDB of this server: ${decision.type} (decided by ${decision.decidedBy}); the archive's: ${m.mongo.type}`);
+        if (decision.type !== m.mongo.type) {
+          throw new BackupError(
+            ExitCode.MongoDB,
+            decision.type === 'selfManaged'
+              ? `This server uses a self-managed MongoDB (${decision.decidedBy}) and the archive holds an embedded-MongoDB dump (emongodump); moving between the two is a migration this tool does not do. Nothing was changed.`
+              : `This server uses the embedded MongoDB (${decision.decidedBy}) and the archive holds a dump of a self-managed MongoDB (mongodump); moving between the two is a migration this tool does not do. Nothing was changed.`,
+            'Restore onto a server with the same kind of MongoDB (set MongoDBConfiguration.Type if detection is wrong), or restore the files only with -RestoreMode ConfigOnly; see docs/restore.md.',
+          );
         }
-        dbRootConfigured = c.settings.get(controller.name)?.value('Controller', 'EmbeddedMongoDBRootPath');
-        if (!dbRootConfigured && !scope.config) {
+        if (decision.type === 'embedded') dbRootConfigured = c.settings.get(controller.name)?.value('Controller', 'EmbeddedMongoDBRootPath');
+        if (decision.type === 'embedded' && !dbRootConfigured && !scope.config) {
           throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings (or restore the configuration first).');
         }
       }
@@ -423,8 +437,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       const tempFree = await p.system.freeBytes(tempProbe);
       let preBytes = 0;
       for (const x of placements) preBytes += (await fsp.stat(p.paths.resolve(x.configured, x.node)).catch(() => undefined))?.size ?? 0;
-      let tempNeeded = extractBytes + preBytes;
-      let dbDetail = '';
+      // Self-managed: the pre-restore dump of the current database goes to the temp folder too (about the archive's size).
+      let tempNeeded = extractBytes + preBytes + (selfManagedDb ? dumpBytes : 0);
+      let dbDetail = selfManagedDb ? ` (with ${formatBytes(dumpBytes)} for the pre-restore dump of the database)` : '';
       if (scope.database && dbRootConfigured) {
         const dbProbe = await nearestExisting(p.paths.resolve(dbRootConfigured, controller));
         const sameDrive = /^[A-Za-z]:/.test(dbRootConfigured) && dbRootConfigured[0]!.toUpperCase() === tempConfigured[0]?.toUpperCase();
@@ -442,6 +457,10 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         throw new BackupError(ExitCode.Storage, `Not enough free space in ${tempConfigured}: ${formatBytes(tempFree)} free, ${formatBytes(tempNeeded)} needed.`, 'Free space or set TempDirectory (-TempDirectory) to a larger drive.');
       }
     });
+
+    // Self-managed: reachable, credentials accepted, mongodump and mongorestore there, before anything stops (REQ-2.2.6).
+    let selfChecked: SelfManagedChecked | undefined;
+    if (selfManagedDb) selfChecked = await step('mongo-check', () => checkSelfManagedRestore(c, run));
 
     if (req.dryRun) {
       for (const s of steps) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
@@ -475,8 +494,10 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     }
 
     // 4. Stop, ordered.
-    await step('workflows', () => waitForWorkflows(c));
-    await step('stop-service', () => stopServices(c));
+    if (stopsService) {
+      await step('workflows', () => waitForWorkflows(c));
+      await step('stop-service', () => stopServices(c));
+    } else log.info('The service stays running (self-managed MongoDB, database only, without -StopServiceForExternalDB).');
 
     // 5. Save what is about to change.
     preRestoreLocal = p.paths.resolve(preConfigured);
@@ -517,7 +538,15 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         }
         log.info('Current controller token(s) kept in memory for rollback (never written to disk)');
       }
-      if (scope.database) {
+      if (selfManagedDb && selfChecked) {
+        // A database cannot be moved aside: it is dumped, and restored back with --drop if the restore fails.
+        const dumpLocal = join(preRestoreLocal!, 'MongoDB');
+        const dumpConfigured = joinConfigured(preConfigured, 'MongoDB');
+        const d = await preRestoreDump(c, selfChecked.target, dumpLocal, run);
+        const documents = totalDocuments(restoredDatabases(d.databases));
+        rb.selfDb = { target: selfChecked.target, dumpLocal, dumpConfigured, documents, restoreStarted: false };
+        log.info(`Pre-restore dump of the current MongoDB: ${dumpConfigured} (${formatBytes(d.sizeBytes)}, ${documents} documents in the Alteryx databases, ${formatDuration(d.durationMs)}); a failed restore is rolled back from it`);
+      } else if (scope.database) {
         // The settings in effect once the files are back decide the data folder: read them after the files step.
         log.info('The MongoDB data folder is moved aside in the database step, once the restored settings are in place');
       }
@@ -561,59 +590,71 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       });
     }
 
-    // 8. MongoDB through emongorestore, judged by mongoRestore.log.
+    // 8. MongoDB: emongorestore judged by mongoRestore.log (embedded), or mongorestore judged by its output (self-managed).
     if (scope.database) {
       await step('database', async () => {
-        const settings = await readNodeSettings(c, controller);
-        c.settings.set(controller.name, settings);
-        const root = settings.value('Controller', 'EmbeddedMongoDBRootPath') ?? dbRootConfigured;
-        if (!root) throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings.');
-        const local = p.paths.resolve(root, controller);
-        const preConfiguredDb = `${root.replace(/[\\/]+$/, '')}.PreRestore_${stamp}`;
-        const preLocal = p.paths.resolve(preConfiguredDb, controller);
-        const existed = await exists(local);
-        rb.db = { configured: root, local, preConfigured: preConfiguredDb, preLocal, existed, moved: false };
-        changed = true;
-        if (existed) {
-          await fsp.rename(local, preLocal);
-          rb.db.moved = true;
-          log.info(`Current MongoDB data folder moved aside: ${root} -> ${preConfiguredDb} (${formatBytes(await treeSize(preLocal))})`);
+        let v: RestoreLogVerdict;
+        let expected = m.mongo.databases;
+        const source = selfManagedDb ? 'mongorestore' : 'mongoRestore.log';
+        if (selfManagedDb) {
+          if (!selfChecked || !rb.selfDb) throw new BackupError(ExitCode.General, 'Internal error: the self-managed restore has no checked connection or pre-restore dump.');
+          changed = true;
+          rb.selfDb.restoreStarted = true;
+          expected = restoredDatabases(m.mongo.databases);
+          const r = await runMongorestore(c, selfChecked.target, join(extractLocal!, 'MongoDB'), { gzip: m.mongo.gzip, what: "the archive's dump" }, run);
+          v = r.verdict;
+        } else {
+          const settings = await readNodeSettings(c, controller);
+          c.settings.set(controller.name, settings);
+          const root = settings.value('Controller', 'EmbeddedMongoDBRootPath') ?? dbRootConfigured;
+          if (!root) throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings.');
+          const local = p.paths.resolve(root, controller);
+          const preConfiguredDb = `${root.replace(/[\\/]+$/, '')}.PreRestore_${stamp}`;
+          const preLocal = p.paths.resolve(preConfiguredDb, controller);
+          const existed = await exists(local);
+          rb.db = { configured: root, local, preConfigured: preConfiguredDb, preLocal, existed, moved: false };
+          changed = true;
+          if (existed) {
+            await fsp.rename(local, preLocal);
+            rb.db.moved = true;
+            log.info(`Current MongoDB data folder moved aside: ${root} -> ${preConfiguredDb} (${formatBytes(await treeSize(preLocal))})`);
+          }
+          await fsp.mkdir(local, { recursive: true });
+          const from = joinConfigured(extractConfigured, 'MongoDB');
+          log.info(`Restoring MongoDB: AlteryxService.exe emongorestore=${from},${root}`);
+          deps.progress({ activity: 'Restoring MongoDB', status: 'emongorestore', percent: -1 });
+          const r = await p.alteryx.run(controller, paths.exe, `emongorestore=${from},${root}`);
+          const output = `${r.stdout}\n${r.stderr}`;
+          for (const line of output.split(/\r?\n/).filter((l) => l.trim())) log.debug(`emongorestore: ${line}`);
+          const logFile = join(extractLocal!, 'MongoDB', 'mongoRestore.log');
+          const text = await fsp.readFile(logFile, 'utf8').catch(() => undefined);
+          v = judgeRestoreLog(text, r.exitCode);
+          if (/EMongoRestore failed/i.test(output)) {
+            v.ok = false;
+            v.reasons.push('the output says "EMongoRestore failed"');
+            v.summary = `FAILED (${v.reasons.join('; ')})`;
+          }
         }
-        await fsp.mkdir(local, { recursive: true });
-        const from = joinConfigured(extractConfigured, 'MongoDB');
-        log.info(`Restoring MongoDB: AlteryxService.exe emongorestore=${from},${root}`);
-        deps.progress({ activity: 'Restoring MongoDB', status: 'emongorestore', percent: -1 });
-        const r = await p.alteryx.run(controller, paths.exe, `emongorestore=${from},${root}`);
-        const output = `${r.stdout}\n${r.stderr}`;
-        for (const line of output.split(/\r?\n/).filter((l) => l.trim())) log.debug(`emongorestore: ${line}`);
-        const logFile = join(extractLocal!, 'MongoDB', 'mongoRestore.log');
-        const text = await fsp.readFile(logFile, 'utf8').catch(() => undefined);
-        verdict = judgeRestoreLog(text, r.exitCode);
-        if (/EMongoRestore failed/i.test(output)) {
-          verdict.ok = false;
-          verdict.reasons.push('the output says "EMongoRestore failed"');
-          verdict.summary = `FAILED (${verdict.reasons.join('; ')})`;
-        }
-        verdict.problemLines.forEach((line, i) => log.log(i < 5 ? 'ERROR' : 'DEBUG', `mongoRestore.log: ${line}`));
-        check('restore log', verdict.ok, verdict.summary);
-        counts = compareCounts(m.mongo.databases, verdict.collections, undefined);
-        const expectedTotal = totalDocuments(m.mongo.databases);
+        verdict = v;
+        v.problemLines.forEach((line, i) => log.log(i < 5 ? 'ERROR' : 'DEBUG', `${source}: ${line}`));
+        check('restore log', v.ok, v.summary);
+        counts = compareCounts(expected, v.collections, undefined);
+        const expectedTotal = totalDocuments(expected);
         const badRows = counts.filter((x) => !x.ok);
-        const countsOk = verdict.ok && badRows.length === 0 && verdict.restored === expectedTotal;
+        const countsOk = v.ok && badRows.length === 0 && v.restored === expectedTotal;
         check(
           'document counts',
           countsOk,
           badRows.length
             ? `${badRows.length} collection(s) differ from the manifest: ${badRows.slice(0, 5).map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}`).join('; ')}`
-            : `${verdict.restored ?? 0} restored of ${expectedTotal} in the manifest, ${counts.length} collections`,
+            : `${v.restored ?? 0} restored of ${expectedTotal} in the manifest, ${counts.length} collections`,
         );
-        if (!verdict.ok) {
-          throw new BackupError(ExitCode.MongoDB, `The MongoDB restore failed: ${verdict.reasons.join('; ')}.`, 'The previous database and files are put back; see mongoRestore.log lines in the log (DEBUG) and the Alteryx service log.');
-        }
-        if (!countsOk) {
-          throw new BackupError(ExitCode.MongoDB, `The MongoDB restore did not restore what the manifest lists (${verdict.restored} of ${expectedTotal} documents).`, 'The previous database and files are put back; see the log.');
-        }
-        log.info(`MongoDB restored: ${verdict.restored} documents in ${counts.length} collections`);
+        const putBack = selfManagedDb
+          ? 'The previous database is restored from the pre-restore dump (mongorestore --drop) and the previous files are put back; the mongorestore output is in the DEBUG lines of the log.'
+          : 'The previous database and files are put back; see mongoRestore.log lines in the log (DEBUG) and the Alteryx service log.';
+        if (!v.ok) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore failed: ${v.reasons.join('; ')}.`, putBack);
+        if (!countsOk) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore did not restore what the manifest lists (${v.restored} of ${expectedTotal} documents).`, putBack);
+        log.info(`MongoDB restored: ${v.restored} documents in ${counts.length} collections`);
       });
     }
 
@@ -636,7 +677,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       }
       if (checks.some((x) => !x.ok)) throw new BackupError(ExitCode.Validation, `The restored server failed its checks: ${checks.filter((x) => !x.ok).map((x) => `${x.name} (${x.detail})`).join('; ')}.`);
     });
-    message = `${restoreMode} restore of ${archivePath} completed${preRestoreLocal ? `; the previous files are in ${preConfigured}` : ''}${rb.db?.moved ? ` and the previous database in ${rb.db.preConfigured}` : ''}.`;
+    const kept = [rb.files.some((f) => f.saved) || rb.keys.some((k) => k.existed) ? 'the previous files' : '', rb.selfDb ? 'a dump of the previous database' : ''].filter(Boolean).join(' and ');
+    message = `${restoreMode} restore of ${archivePath} completed${preRestoreLocal && kept ? `; ${kept} ${kept.startsWith('a dump') ? 'is' : 'are'} in ${preConfigured}` : ''}${rb.db?.moved ? ` and the previous database in ${rb.db.preConfigured}` : ''}.`;
   } catch (err) {
     exitCode = signal.aborted ? ExitCode.General : exitCodeOf(err);
     message = signal.aborted ? `The restore was interrupted (${String(signal.reason ?? 'signal')}).` : describeError(err);
@@ -697,6 +739,16 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         if (d.moved) await fsp.rename(d.preLocal, d.local);
       });
     }
+    if (r.selfDb?.restoreStarted) {
+      const d = r.selfDb;
+      await attempt(`database restored from the pre-restore dump ${d.dumpConfigured} (mongorestore --drop)`, async () => {
+        const { verdict: v } = await runMongorestore(c, d.target, d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, deps.run ?? runProcess);
+        // An empty database before the restore: "0 document(s) restored" is then the right answer.
+        const empty = d.documents === 0 && v.exitCode === 0 && v.failed === 0 && v.problemLines.length === 0 && v.restored === 0;
+        if (!v.ok && !empty) throw new Error(`mongorestore of the pre-restore dump: ${v.summary}; the dump is kept in ${d.dumpConfigured}`);
+        if (v.ok && v.restored !== d.documents) throw new Error(`mongorestore of the pre-restore dump restored ${v.restored} of its ${d.documents} documents; the dump is kept in ${d.dumpConfigured}`);
+      });
+    }
     const paths = nodePaths(c);
     for (const t of [...r.tokens].filter((x) => r.tokensChanged.some((n) => n.name === x.node.name))) {
       await attempt(`controller token put back on ${t.node.name}`, async () => {
@@ -744,7 +796,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       counts,
       restoredFiles,
       preRestorePath: preRestoreLocal && existsSync(preRestoreLocal) ? preRestoreLocal : null,
-      preRestoreDatabasePath: rb.db?.moved && !rolledBack ? rb.db.preLocal : null,
+      preRestoreDatabasePath: rb.db?.moved && !rolledBack ? rb.db.preLocal : rb.selfDb && existsSync(rb.selfDb.dumpLocal) ? rb.selfDb.dumpLocal : null,
       rolledBack,
       rollback: rollbackDone,
       services: finalStates,

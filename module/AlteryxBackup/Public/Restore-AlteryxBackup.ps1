@@ -26,8 +26,16 @@ function Restore-AlteryxBackup {
              restored file matches the manifest.
         Any failure after the first change puts the previous files, token and database back and the services
         as they were found. A Full archive restores everything; ConfigOnly the files and the token only;
-        DatabaseOnly the database only; -RestoreMode narrows a Full archive. Self-managed MongoDB archives are
-        not supported yet (exit code 5, nothing changed).
+        DatabaseOnly the database only; -RestoreMode narrows a Full archive.
+
+        A self-managed MongoDB archive is restored into this server's self-managed MongoDB: the connection is
+        checked first (nothing stopped when it fails, exit code 5), the current database is dumped to the
+        pre-restore folder (mongodump --gzip), then mongorestore --gzip --drop restores the three Alteryx
+        databases and its output is judged like mongoRestore.log; a failure restores the pre-restore dump.
+        The password travels on stdin and in an owner-only mongorestore --config file, never on a command line.
+        The service is stopped for the configuration files; a DatabaseOnly restore of a self-managed MongoDB
+        stops it only with -StopServiceForExternalDB. An archive whose kind of MongoDB differs from the
+        server's is refused (exit code 5, nothing changed).
 
         A restore overwrites production: ConfirmImpact is High, so PowerShell asks unless -Confirm:$false is
         given. -WhatIf verifies the archive, runs the pre-flight and prints the plan ("What if:" lines, no
@@ -38,7 +46,8 @@ function Restore-AlteryxBackup {
         AlteryxBackup.Exit<code>; $LASTEXITCODE is set to the exit code. Exit codes: 0 restored; 1 general
         (also: a service did not start); 2 a wait timed out; 3 the archive or pre-flight failed (nothing
         changed) or the restored server failed its checks (rolled back); 4 not enough space; 5 the MongoDB
-        restore failed (rolled back) or the archive is of a self-managed MongoDB.
+        restore failed (rolled back), a self-managed MongoDB is unreachable or refuses the credentials, or the
+        archive's kind of MongoDB differs from the server's (nothing changed).
 
     .PARAMETER Path
         The archive to restore. Accepts pipeline input by the property names ArchivePath and FullName.
@@ -72,6 +81,21 @@ function Restore-AlteryxBackup {
     .PARAMETER ArchivePassword
         Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
 
+    .PARAMETER StopServiceForExternalDB
+        Stop AlteryxService for a DatabaseOnly restore of a self-managed MongoDB too (Full and ConfigOnly
+        restores always stop it, for the configuration files).
+
+    .PARAMETER MongoCredential
+        User and password of a self-managed MongoDB (roles backup and restore on admin). The password is
+        passed to the core on stdin only.
+
+    .PARAMETER MongoPassword
+        Password (SecureString) of a self-managed MongoDB whose user is configured.
+
+    .PARAMETER MongoCredentialTarget
+        Target name of a generic credential in Windows Credential Manager holding the self-managed MongoDB
+        user and password (cmdkey /generic:<target> /user:<user> /pass). Not found: exit code 3.
+
     .PARAMETER SandboxPath
         Restore into a simulated Alteryx Server folder (see New-AlteryxSandbox) instead of this machine.
 
@@ -104,6 +128,12 @@ function Restore-AlteryxBackup {
         Get-ChildItem D:\Alteryx\Backups\ServerBackup_DB_*.zip | Sort-Object Name | Select-Object -Last 1 | Restore-AlteryxBackup -ArchivePassword (Read-Host -AsSecureString 'Archive password')
 
         Restores the newest DatabaseOnly archive, encrypted with a password.
+
+    .EXAMPLE
+        Restore-AlteryxBackup -Path .\ServerBackup_DB_20250101_020000.zip -MongoCredentialTarget 'AlteryxBackup/MongoDB' -StopServiceForExternalDB
+
+        Restores a self-managed MongoDB archive, the MongoDB user and password taken from Windows Credential
+        Manager, with AlteryxService stopped during the restore.
 
     .INPUTS
         Objects with an ArchivePath or FullName property.
@@ -155,6 +185,15 @@ function Restore-AlteryxBackup {
 
         [System.Security.SecureString] $ArchivePassword,
 
+        [switch] $StopServiceForExternalDB,
+
+        [System.Management.Automation.PSCredential] $MongoCredential,
+
+        [System.Security.SecureString] $MongoPassword,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $MongoCredentialTarget,
+
         [ValidateNotNullOrEmpty()]
         [string] $SandboxPath,
 
@@ -163,8 +202,27 @@ function Restore-AlteryxBackup {
     )
 
     process {
+        $given = @(@('MongoCredential', 'MongoPassword', 'MongoCredentialTarget') | Where-Object { $PSBoundParameters.ContainsKey($_) })
+        if ($given.Count -gt 1) {
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
+                        (New-Object System.ArgumentException "Use one of -MongoCredential, -MongoPassword and -MongoCredentialTarget, not $($given -join ' and ')."),
+                        'AlteryxBackup.MongoCredentialConflict',
+                        [System.Management.Automation.ErrorCategory]::InvalidArgument,
+                        $null)))
+        }
         $bound = @{}
         foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
+        # Windows Credential Manager: the stored credential travels exactly like -MongoCredential (stdin only).
+        if ($bound.ContainsKey('MongoCredentialTarget')) {
+            try {
+                $bound['MongoCredential'] = Get-AlteryxStoredCredential -Target $MongoCredentialTarget
+            }
+            catch {
+                $global:LASTEXITCODE = 3
+                $PSCmdlet.ThrowTerminatingError($_)
+            }
+            [void]$bound.Remove('MongoCredentialTarget')
+        }
         foreach ($key in @('Path', 'SandboxPath', 'ConfigPath')) {
             if ($bound.ContainsKey($key)) {
                 $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
