@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { basename } from 'node:path';
-import { loadConfig, type Params } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { RunLogger, fileStamp, type LogSink } from '../log/logger.ts';
+import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
 import { captureMetadata } from '../steps/metadata.ts';
 import { exportSecrets } from '../steps/secrets.ts';
@@ -20,30 +20,16 @@ import { verifyArchive } from '../restore/verify.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
-import { realClock, joinConfigured, warn, type Clock, type ProgressEvent, type RunContext } from './context.ts';
+import { realClock, joinConfigured, warn, type RunContext, type RunDeps, type RunRequest } from './context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from './errors.ts';
 import { acquireLock, JournalFile } from './lock.ts';
 import { detectMongoType } from './mongo-detect.ts';
-import { buildPlan, type PlannedStep } from './plan.ts';
+import { buildPlan } from './plan.ts';
 import { EffectiveSettings, readRuntimeSettings } from './settings.ts';
 import { recoverFromJournal } from './recover.ts';
 
-export interface BackupRequest {
-  params: Params;
-  secrets: Record<string, string | undefined>;
-  dryRun: boolean;
-}
-
-export interface BackupDeps {
-  /** Builds the platform for this run (sandbox when SandboxPath is given, Windows otherwise). */
-  platform(params: Params, config: BackupConfig): Platform;
-  sink: LogSink;
-  progress: (p: ProgressEvent) => void;
-  plan?: (steps: PlannedStep[]) => void;
-  clock?: Clock;
-  signal?: AbortSignal;
-  now?: () => Date;
-}
+export type BackupRequest = RunRequest;
+export type BackupDeps = RunDeps;
 
 export interface BackupResult {
   type: 'result';

@@ -1,9 +1,29 @@
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import type { RunLogger } from '../log/logger.ts';
+import type { LogSink, RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
-import type { Plan } from './plan.ts';
+import type { Plan, PlannedStep } from './plan.ts';
+import type { Params } from '../config/load.ts';
 import type { Manifest } from './manifest.ts';
 import type { EffectiveSettings } from './settings.ts';
+
+/** What every run (backup, restore, drill) is asked: the parameters, the secrets from stdin, dry run or not. */
+export interface RunRequest {
+  params: Params;
+  secrets: Record<string, string | undefined>;
+  dryRun: boolean;
+}
+
+/** What every run is given: how to build the platform, where its events go, and (for tests) clock and signal. */
+export interface RunDeps {
+  /** Builds the platform for this run (sandbox when SandboxPath is given, Windows otherwise). */
+  platform(params: Params, config: BackupConfig): Platform;
+  sink: LogSink;
+  progress: (p: ProgressEvent) => void;
+  plan?: (steps: PlannedStep[]) => void;
+  clock?: Clock;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
 
 export interface Clock {
   now(): number;

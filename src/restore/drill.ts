@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { realClock, type Clock, type ProgressEvent } from '../core/context.ts';
+import { realClock, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import type { BackupResult } from '../core/backup.ts';
 import type { Manifest } from '../core/manifest.ts';
 import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
-import { RunLogger, fileStamp, type LogSink } from '../log/logger.ts';
+import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
 import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
@@ -18,22 +18,9 @@ import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { verifyArchive, type Check } from './verify.ts';
 
-export interface DrillRequest {
-  /** Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
-  params: Params;
-  secrets: Record<string, string | undefined>;
-  dryRun: boolean;
-}
-
-export interface DrillDeps {
-  platform(params: Params, config: BackupConfig): Platform;
-  sink: LogSink;
-  progress: (p: ProgressEvent) => void;
-  plan?: (steps: PlannedStep[]) => void;
-  clock?: Clock;
-  signal?: AbortSignal;
-  now?: () => Date;
-}
+/** params: Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
+export type DrillRequest = RunRequest;
+export type DrillDeps = RunDeps;
 
 export interface DrillResult {
   type: 'result';

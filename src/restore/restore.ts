@@ -1,16 +1,16 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
-import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { realClock, joinConfigured, type Clock, type ProgressEvent, type RunContext } from '../core/context.ts';
+import type { BackupMode } from '../config/schema.ts';
+import { realClock, joinConfigured, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import { acquireLock, JournalFile } from '../core/lock.ts';
 import type { Manifest, ManifestFile } from '../core/manifest.ts';
 import { detectMongoType } from '../core/mongo-detect.ts';
-import { MODE_SCOPES, type PlannedStep } from '../core/plan.ts';
+import { MODE_SCOPES } from '../core/plan.ts';
 import { recoverFromJournal } from '../core/recover.ts';
 import { EffectiveSettings, parseRuntimeSettings } from '../core/settings.ts';
-import { RunLogger, fileStamp, type LogSink } from '../log/logger.ts';
+import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
 import { nodePaths } from '../steps/preflight.ts';
 import { restoreServices, stopServices, waitForWorkflows } from '../steps/services.ts';
@@ -26,21 +26,10 @@ import type { MongoTarget } from '../mongo/target.ts';
 import { runProcess } from '../util/exec.ts';
 import { checkSelfManagedRestore, preRestoreDump, restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
 
-export interface RestoreRequest {
-  /** Path (archive), SandboxPath, ConfigPath, RestoreMode, TempDirectory, LogDirectory, MaxServiceWait, ... */
-  params: Params;
-  secrets: Record<string, string | undefined>;
-  dryRun: boolean;
-}
+/** params: Path (archive), SandboxPath, ConfigPath, RestoreMode, TempDirectory, LogDirectory, MaxServiceWait, ... */
+export type RestoreRequest = RunRequest;
 
-export interface RestoreDeps {
-  platform(params: Params, config: BackupConfig): Platform;
-  sink: LogSink;
-  progress: (p: ProgressEvent) => void;
-  plan?: (steps: PlannedStep[]) => void;
-  clock?: Clock;
-  signal?: AbortSignal;
-  now?: () => Date;
+export interface RestoreDeps extends RunDeps {
   /** A drill passes its own logger: one log file for the whole drill. */
   logger?: RunLogger;
   /** A drill has verified the archive already: its result is used instead of a second pass. */
