@@ -20,7 +20,7 @@ import { verifyArchive } from '../restore/verify.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
-import { realClock, joinConfigured, warn, type RunContext, type RunDeps, type RunRequest } from './context.ts';
+import { realClock, joinConfigured, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from './context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from './errors.ts';
 import { acquireLock, JournalFile } from './lock.ts';
 import { detectMongoType } from './mongo-detect.ts';
@@ -97,39 +97,11 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     const tempConfigured = config.BackupConfiguration.TempDirectory;
     const stagingConfigured = joinConfigured(tempConfigured, `ServerBackup_${mode}_${stamp}`);
     const nodes = platform.nodes;
-    const controller = nodes.find((n) => n.role === 'controller') ?? nodes[0]!;
-    const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode, logPath };
     const tempLocal = platform.paths.resolve(tempConfigured);
-    const journal = new JournalFile(tempLocal, journalHead);
-    ctx = {
-      mode,
-      config,
-      plan: buildPlan({ mode, mongoType: 'embedded', stopServiceForExternalDB: false, multiNode: nodes.length > 1 }),
-      platform,
-      log,
-      clock,
-      signal,
-      progress: deps.progress,
-      startedAt,
-      stamp,
-      nodes,
-      controller,
-      multiNode: nodes.length > 1,
-      staging: { configured: stagingConfigured, local: platform.paths.resolve(stagingConfigured) },
-      files: [],
-      services: [],
-      mongo: { type: 'embedded', decidedBy: '' },
-      settings: new Map(),
-      metadata: {},
-      stepDurations: {},
-      warnings: [],
-      secretsCaptured: false,
-      archivePassword: req.secrets['ArchivePassword'],
-      secrets: req.secrets,
-      downtime: {},
-      dryRun: req.dryRun,
-      journal: { update: (s) => journal.update(s), clear: () => journal.clear() },
-    };
+    const plan = buildPlan({ mode, mongoType: 'embedded', stopServiceForExternalDB: false, multiNode: nodes.length > 1 });
+    ctx = newRunContext({ mode, config, plan, platform, log, clock, signal, progress: deps.progress, startedAt, stamp, req, staging: stagingConfigured, journal: { dir: tempLocal, mode } });
+    const controller = ctx.controller;
+    const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode, logPath };
     const c = ctx;
     for (const node of nodes) await readSettings(c, node);
     const decision = detectMongoType(config.MongoDBConfiguration.Type, c.settings.get(controller.name));

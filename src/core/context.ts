@@ -1,4 +1,5 @@
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import { JournalFile } from './lock.ts';
 import type { LogSink, RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
 import type { Plan, PlannedStep } from './plan.ts';
@@ -146,4 +147,60 @@ export function joinConfigured(base: string, ...parts: string[]): string {
 export function warn(ctx: RunContext, message: string): void {
   ctx.warnings.push(ctx.log.masker.mask(message));
   ctx.log.warn(message);
+}
+
+/**
+ * A run context with the parts every run derives the same way: nodes and controller from the platform, the
+ * staging folder in both forms, empty collections, and the journal in the temp folder.
+ */
+export function newRunContext(a: {
+  mode: BackupMode;
+  config: BackupConfig;
+  plan: Plan;
+  platform: Platform;
+  log: RunLogger;
+  clock: Clock;
+  signal: AbortSignal;
+  progress: (p: ProgressEvent) => void;
+  startedAt: Date;
+  stamp: string;
+  req: RunRequest;
+  /** The working folder, configured form (staging for a backup, extraction for a restore). */
+  staging: string;
+  /** Where the journal lives (the resolved temp folder) and the run name it records. */
+  journal: { dir: string; mode: string };
+  stepDurations?: Record<string, number>;
+  warnings?: string[];
+}): RunContext {
+  const nodes = a.platform.nodes;
+  const journal = new JournalFile(a.journal.dir, { pid: process.pid, startedAt: a.startedAt.toISOString(), mode: a.journal.mode, logPath: a.log.logPath });
+  return {
+    mode: a.mode,
+    config: a.config,
+    plan: a.plan,
+    platform: a.platform,
+    log: a.log,
+    clock: a.clock,
+    signal: a.signal,
+    progress: a.progress,
+    startedAt: a.startedAt,
+    stamp: a.stamp,
+    nodes,
+    controller: nodes.find((n) => n.role === 'controller') ?? nodes[0]!,
+    multiNode: nodes.length > 1,
+    staging: { configured: a.staging, local: a.platform.paths.resolve(a.staging) },
+    files: [],
+    services: [],
+    mongo: { type: 'embedded', decidedBy: '' },
+    settings: new Map(),
+    metadata: {},
+    stepDurations: a.stepDurations ?? {},
+    warnings: a.warnings ?? [],
+    secretsCaptured: false,
+    archivePassword: a.req.secrets['ArchivePassword'],
+    secrets: a.req.secrets,
+    downtime: {},
+    dryRun: a.req.dryRun,
+    journal: { update: (s) => journal.update(s), clear: () => journal.clear() },
+  };
 }

@@ -2,7 +2,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupMode } from '../config/schema.ts';
-import { realClock, joinConfigured, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
+import { realClock, joinConfigured, newRunContext, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import { acquireLock, JournalFile } from '../core/lock.ts';
 import type { Manifest, ManifestFile } from '../core/manifest.ts';
@@ -282,11 +282,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     const preConfigured = joinConfigured(tempConfigured, `PreRestore_${stamp}`);
     const tempLocal = p.paths.resolve(tempConfigured);
     const nodes = p.nodes;
-    const controller = nodes.find((n) => n.role === 'controller') ?? nodes[0]!;
     const steps = buildRestorePlan({ scope, multiNode: nodes.length > 1, extractFolder: extractConfigured, preRestoreFolder: preConfigured, selfManaged: selfManagedDb, stopsService });
     const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode: `Restore ${restoreMode}`, logPath: log.logPath };
-    const journal = new JournalFile(tempLocal, journalHead);
-    ctx = {
+    ctx = newRunContext({
       mode: restoreMode,
       config,
       plan: { mode: restoreMode, scopes: MODE_SCOPES[restoreMode], stopsService, steps },
@@ -297,24 +295,13 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       progress: deps.progress,
       startedAt,
       stamp,
-      nodes,
-      controller,
-      multiNode: nodes.length > 1,
-      staging: { configured: extractConfigured, local: p.paths.resolve(extractConfigured) },
-      files: [],
-      services: [],
-      mongo: { type: 'embedded', decidedBy: '' },
-      settings: new Map(),
-      metadata: {},
+      req,
+      staging: extractConfigured,
+      journal: { dir: tempLocal, mode: journalHead.mode },
       stepDurations,
       warnings,
-      secretsCaptured: false,
-      archivePassword: req.secrets['ArchivePassword'],
-      secrets: req.secrets,
-      downtime: {},
-      dryRun: req.dryRun,
-      journal: { update: (s) => journal.update(s), clear: () => journal.clear() },
-    };
+    });
+    const controller = ctx.controller;
     const c = ctx;
     log.info(`Plan: ${steps.map((s) => s.name).join(' -> ')}`);
     deps.plan?.(steps);
