@@ -18,17 +18,9 @@ import {
   readEvents,
   type SandboxNode,
 } from '../src/sandbox/index.ts';
-import { tempDir } from '../src/sandbox/test-support.ts';
+import { useSandboxDirs } from './helpers/emulator.ts';
 
-const dirs: string[] = [];
-const mk = (p = 'sbx-create-') => {
-  const d = tempDir(p);
-  dirs.push(d);
-  return d;
-};
-test.after.always(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const mk = useSandboxDirs(test, 'sbx-create-');
 
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
 type Tree = Record<string, Record<string, string>>;

@@ -17,18 +17,11 @@ import {
   mapWindowsPath,
   DATABASES,
 } from '../src/sandbox/index.ts';
-import { ensureEmulatorBundle, run, tempDir } from '../src/sandbox/test-support.ts';
+import { run, useSandboxDirs } from './helpers/emulator.ts';
 
-const dirs: string[] = [];
-test.before(async () => {
-  await ensureEmulatorBundle();
-});
-test.after.always(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const mk = useSandboxDirs(test, 'sbx-emu-');
 async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<{ dir: string; exe: string; root: string }> {
-  const dir = tempDir('sbx-emu-');
-  dirs.push(dir);
+  const dir = mk();
   const info = await createSandbox(dir, { dbSizeMb: 0.3, ...opts });
   return { dir, exe: alteryxServiceExecutable(dir, info.nodes[0]!.name), root: info.nodes[0]!.root };
 }

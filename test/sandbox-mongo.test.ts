@@ -13,15 +13,9 @@ import {
   readEvents,
   mongoServerDir,
 } from '../src/sandbox/index.ts';
-import { ensureEmulatorBundle, run, tempDir } from '../src/sandbox/test-support.ts';
+import { run, useSandboxDirs } from './helpers/emulator.ts';
 
-const dirs: string[] = [];
-test.before(async () => {
-  await ensureEmulatorBundle();
-});
-test.after.always(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const mk = useSandboxDirs(test, 'sbx-mongo-');
 
 interface Ctx {
   dir: string;
@@ -33,8 +27,7 @@ interface Ctx {
   work: string;
 }
 async function selfManaged(opts: Parameters<typeof createSandbox>[1] = {}): Promise<Ctx> {
-  const dir = tempDir('sbx-mongo-');
-  dirs.push(dir);
+  const dir = mk();
   await createSandbox(dir, { mongo: 'self-managed', dbSizeMb: 0.3, ...opts });
   const sm = readSandboxFile(dir).selfManaged!;
   const work = path.join(dir, 'work');
@@ -206,8 +199,7 @@ test('mongorestore.fail=partial reports failed documents; options errors exit 1;
 });
 
 test('mongodump on an embedded sandbox finds no server (no self-managed MongoDB)', async (t) => {
-  const dir = tempDir('sbx-mongo-');
-  dirs.push(dir);
+  const dir = mk();
   await createSandbox(dir, { dbSizeMb: 0.1 });
   const r = await run(path.join(mongoToolsPathDir(dir), 'mongodump'), ['--host', 'mongo01', '-u', 'backup', '-p', 'x', '--out', path.join(dir, 'x')]);
   t.is(r.code, 1);

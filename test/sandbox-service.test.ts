@@ -29,18 +29,11 @@ import {
   knobsOf,
   knobsSchema,
 } from '../src/sandbox/index.ts';
-import { ensureEmulatorBundle, run, tempDir } from '../src/sandbox/test-support.ts';
+import { run, useSandboxDirs } from './helpers/emulator.ts';
 
-const dirs: string[] = [];
-test.before(async () => {
-  await ensureEmulatorBundle();
-});
-test.after.always(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const mk = useSandboxDirs(test, 'sbx-svc-');
 async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<string> {
-  const d = tempDir('sbx-svc-');
-  dirs.push(d);
+  const d = mk();
   await createSandbox(d, { dbSizeMb: 0.2, ...opts });
   return d;
 }
