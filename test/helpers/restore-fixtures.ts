@@ -2,7 +2,7 @@
 // archives damaged or crafted byte by byte.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ZipArchive } from 'archiver';
 import type { ExecutionContext } from 'ava';
@@ -10,7 +10,7 @@ import { runBackup, type BackupResult } from '../../src/core/backup.ts';
 import { choosePlatform } from '../../src/cli/main.ts';
 import type { Manifest } from '../../src/core/manifest.ts';
 import { entryStream, openZip, readEntries } from '../../src/restore/verify.ts';
-import { alteryxServiceExecutable, databaseDocumentCounts, mapWindowsPath, openSandbox, WIN } from '../../src/sandbox/index.ts';
+import { alteryxServiceExecutable, databaseDocumentCounts, mapWindowsPath, openSandbox, WIN, mongoServerDir } from '../../src/sandbox/index.ts';
 import type { CreateOptions } from '../../src/sandbox/index.ts';
 import { quickSandbox } from './sandbox.ts';
 
@@ -51,6 +51,17 @@ export function defaultsHashes(dir: string): Record<string, string> {
 }
 
 export const counts = (dir: string) => databaseDocumentCounts(dir);
+
+/** SHA-256 of every collection file of a sandbox's self-managed MongoDB: a change of content, not only of counts. */
+export function databaseHashes(dir: string): Record<string, string> {
+  const root = mongoServerDir(dir);
+  const out: Record<string, string> = {};
+  for (const db of readdirSync(root)) {
+    if (!statSync(join(root, db)).isDirectory()) continue;
+    for (const f of readdirSync(join(root, db)).filter((x) => x.endsWith('.bson'))) out[`${db}/${f}`] = sha(readFileSync(join(root, db, f)));
+  }
+  return out;
+}
 
 export function token(dir: string): string {
   const info = openSandbox(dir);
