@@ -2,7 +2,9 @@
  * A minimal MongoDB wire-protocol peer on loopback: enough of a mongod for the official driver to connect,
  * authenticate with SCRAM-SHA-256 and run ping / hello / buildInfo / listDatabases. It is what the
  * connectivity check talks to in the tests and in the sandbox (which has no real MongoDB): the driver code
- * path is the production one, only the server is small.
+ * path is the production one, only the server is small. With `collections`/`count`/`onShutdown` it also
+ * answers listCollections, count and shutdown (the sandbox's emulated mongod, src/sandbox/emulator/mongod.ts).
+ * Without users no command needs authentication.
  *
  * Protocol: OP_QUERY (2004, the driver's first hello) answered with OP_REPLY (1); OP_MSG (2013) answered
  * with OP_MSG. SCRAM-SHA-256 per RFC 7677: the client proof is verified and the server signature sent, so a
@@ -12,7 +14,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { BSON, Binary, ObjectId, type Document } from 'bson';
+import { BSON, Binary, Long, ObjectId, type Document } from 'bson';
 
 export interface PeerUser {
   username: string;
@@ -34,6 +36,14 @@ export interface WirePeerOptions {
   version?: string;
   /** Called per incoming connection: false closes it at once (a refusing or flapping server). */
   accept?: () => boolean;
+  /** Listen on 127.0.0.1 at this port (default 0: any free port). A port in use rejects the start (EADDRINUSE). */
+  port?: number;
+  /** Collection names of a database, for listCollections (called per request). */
+  collections?: (db: string) => string[];
+  /** Document count of a collection, for count (called per request; 0 when absent). */
+  count?: (db: string, coll: string) => number;
+  /** Called on the tick after the reply to a `shutdown` command (run against admin) was sent. */
+  onShutdown?: () => void;
 }
 
 export interface PeerCommand {
@@ -215,6 +225,35 @@ export async function startWirePeer(opts: WirePeerOptions = {}): Promise<WirePee
         const names = opts.databases?.() ?? [];
         return { databases: names.map((n) => (cmd['nameOnly'] ? { name: n } : { name: n, sizeOnDisk: 0, empty: false })), totalSize: 0, ok: 1 };
       }
+      case 'listcollections': {
+        if (needsAuth) return failed(13, 'Unauthorized', 'command listCollections requires authentication');
+        const filter = (cmd['filter'] ?? {}) as Document;
+        const wanted = typeof filter['name'] === 'string' ? filter['name'] : undefined;
+        const names = (opts.collections?.(db) ?? []).filter((n) => wanted === undefined || n === wanted);
+        const firstBatch = names.map((n) =>
+          cmd['nameOnly'] ? { name: n, type: 'collection' } : { name: n, type: 'collection', options: {}, info: { readOnly: false } },
+        );
+        return { cursor: { id: Long.fromNumber(0), ns: `${db}.$cmd.listCollections`, firstBatch }, ok: 1 };
+      }
+      case 'count': {
+        if (needsAuth) return failed(13, 'Unauthorized', 'command count requires authentication');
+        const coll = cmd[name];
+        if (typeof coll !== 'string') return failed(73, 'InvalidNamespace', `collection name has invalid type ${typeof coll}`);
+        try {
+          return { n: opts.count?.(db, coll) ?? 0, ok: 1 };
+        } catch (err) {
+          return failed(1, 'InternalError', (err as Error).message);
+        }
+      }
+      case 'shutdown': {
+        if (db !== 'admin') return failed(13, 'Unauthorized', 'shutdown must run from the admin database');
+        if (needsAuth) return failed(13, 'Unauthorized', 'command shutdown requires authentication');
+        if (opts.onShutdown) {
+          const cb = opts.onShutdown;
+          setImmediate(() => cb());
+        }
+        return { ok: 1 };
+      }
       default:
         return failed(59, 'CommandNotFound', `no such command: '${name}'`);
     }
@@ -338,7 +377,7 @@ export async function startWirePeer(opts: WirePeerOptions = {}): Promise<WirePee
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
   address = `127.0.0.1:${port}`;

@@ -249,9 +249,18 @@ function writeNodeTree(
     if (mtime) fs.utimesSync(file, mtime, mtime);
     return file;
   };
-  // Install dir (Program Files): the emulator shim, placeholders, the defaults settings, alteryx.config.
+  // Install dir (Program Files): the emulator shims, placeholders, the defaults settings, alteryx.config.
   writeShim(m(WIN.serviceExe), shimScript('AlteryxService', dir, node.name));
   fs.utimesSync(m(WIN.serviceExe), installTime, installTime);
+  // The MongoDB binaries Alteryx Server ships in its bin folder (the restore drill starts mongod.exe).
+  for (const [exe, tool] of [
+    [WIN.mongodExe, 'mongod'],
+    [WIN.mongorestoreExe, 'mongorestore'],
+    [WIN.mongodumpExe, 'mongodump'],
+  ] as const) {
+    writeShim(m(exe), shimScript(tool, dir, node.name));
+    fs.utimesSync(m(exe), installTime, installTime);
+  }
   write(WIN.engineExe, `Placeholder: AlteryxEngineCmd.exe of the Alteryx sandbox (Alteryx Server ${f.version}).\n`, installTime);
   write(`${WIN.binDir}\\AlteryxGui.exe`, `Placeholder: AlteryxGui.exe of the Alteryx sandbox.\n`, installTime);
   write(`${WIN.binDir}\\version.txt`, `${f.version}\n`, installTime);

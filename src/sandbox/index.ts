@@ -29,6 +29,7 @@ export { appendEvent, readEvents, eventsFile, type SandboxEvent } from './events
 export { readKnobs, setKnob, knobsSchema, type Knobs, type DestinationFault } from './knobs.ts';
 export { knobsOf } from './knobs-core.ts';
 export { countBsonDocuments } from './bson-io.ts';
+export { loopbackMongod, mongodRegistryFile, netDir } from './mongod-registry.ts';
 export { DATABASES, COLLECTIONS } from './data-gen.ts';
 
 /** The true document counts of the sandbox's database (embedded or self-managed): db → collection → docs. */

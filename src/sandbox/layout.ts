@@ -9,6 +9,10 @@ export const WIN = {
   serviceExe: 'C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe',
   engineExe: 'C:\\Program Files\\Alteryx\\bin\\AlteryxEngineCmd.exe',
   binDir: 'C:\\Program Files\\Alteryx\\bin',
+  /** The MongoDB binaries Alteryx Server ships beside AlteryxService.exe (emulated; docs/sandbox.md). */
+  mongodExe: 'C:\\Program Files\\Alteryx\\bin\\mongod.exe',
+  mongorestoreExe: 'C:\\Program Files\\Alteryx\\bin\\mongorestore.exe',
+  mongodumpExe: 'C:\\Program Files\\Alteryx\\bin\\mongodump.exe',
   defaultsXml: 'C:\\Program Files\\Alteryx\\bin\\RuntimeData\\RuntimeSettings.xml',
   overridesXml: 'C:\\ProgramData\\Alteryx\\RuntimeSettings.xml',
   keysDir: 'C:\\ProgramData\\Alteryx\\Keys',

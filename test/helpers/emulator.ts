@@ -19,12 +19,18 @@ function newestSource(): number {
     }
   };
   walk(path.join(repo, 'src', 'sandbox'));
+  // Bundled into the emulator from outside src/sandbox (the emulated mongod serves the wire peer).
+  for (const f of ['src/mongo/wire-peer.ts', 'src/util/fsx.ts', 'src/core/errors.ts']) {
+    const p = path.join(repo, f);
+    if (fs.existsSync(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
   return newest;
 }
 
 /**
- * Makes sure module/AlteryxBackup/lib/sandbox-emulator.mjs exists and is not older than src/sandbox, running
- * the project's build (scripts/build.mjs) when it is not. Safe to call from parallel test workers.
+ * Makes sure module/AlteryxBackup/lib/sandbox-emulator.mjs exists and is not older than src/sandbox (nor than
+ * the few files it bundles from elsewhere), running the project's build (scripts/build.mjs) when it is not.
+ * Safe to call from parallel test workers.
  */
 export function ensureEmulatorBundle(): string {
   const out = emulatorBundlePath();

@@ -1,8 +1,9 @@
 // The emulated executables of the Alteryx sandbox (bundled to module/AlteryxBackup/lib/sandbox-emulator.mjs).
 // Started by the shims createSandbox writes:
-//   node sandbox-emulator.mjs <AlteryxService|mongodump|mongorestore> --sandbox DIR --node NAME [args...]
+//   node sandbox-emulator.mjs <AlteryxService|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]
 import { describeError } from '../../core/errors.ts';
 import { alteryxService } from './alteryx-service.ts';
+import { mongod } from './mongod.ts';
 import { mongodump, mongorestore } from './mongo-tools.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -16,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     else node = v;
   }
   if (!tool || !dir || !node) {
-    process.stderr.write('usage: sandbox-emulator.mjs <AlteryxService|mongodump|mongorestore> --sandbox DIR --node NAME [args...]\n');
+    process.stderr.write('usage: sandbox-emulator.mjs <AlteryxService|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]\n');
     return 1;
   }
   const io = {
@@ -28,10 +29,12 @@ async function main(argv: string[]): Promise<number> {
   switch (tool) {
     case 'AlteryxService':
       return alteryxService(dir, node, rest, io);
+    case 'mongod':
+      return mongod(dir, node, rest, io);
     case 'mongodump':
-      return mongodump(dir, rest, io);
+      return mongodump(dir, node, rest, io);
     case 'mongorestore':
-      return mongorestore(dir, rest, io);
+      return mongorestore(dir, node, rest, io);
     default:
       process.stderr.write(`sandbox-emulator: unknown tool ${tool}\n`);
       return 1;
@@ -45,5 +48,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     process.stderr.write(`${describeError(err)}\n`);
     process.exitCode = 1;
+    // A listening mongod would keep the process alive: end it.
+    if (process.argv[2] === 'mongod') process.exit(1);
   },
 );

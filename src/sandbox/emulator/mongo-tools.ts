@@ -7,6 +7,7 @@ import { appendEvent } from '../events.ts';
 import { knobsOf } from '../knobs-core.ts';
 import { mongoServerDir } from '../layout.ts';
 import { controllerNode, infoOf, readSandboxFile } from '../meta.ts';
+import { loopbackMongod } from '../mongod-registry.ts';
 import type { SandboxFile, SelfManagedMongo } from '../types.ts';
 import { isWindowsPath, mapWindowsPath } from '../winpath.ts';
 import { fileSink, last, mongoTime, parseArgs, streamSink, type ParsedArgs, type Sink } from './common.ts';
@@ -100,10 +101,49 @@ function connection(p: ParsedArgs, mapPath: (s: string) => string): Conn | strin
   return conn;
 }
 
-/** Checks the connection against the sandbox's self-managed MongoDB; returns an error line or undefined. */
-function connect(f: SandboxFile, conn: Conn): string | undefined {
-  const sm = f.selfManaged as SelfManagedMongo | undefined;
+/** The server a connection reaches: its data folder and how the failure messages name it. */
+interface Server {
+  dataDir: string;
+  /** host:port as mongodump's connection-pool errors name it. */
+  hostPort: string;
+  replicaSet?: string;
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+
+function splitHostPort(h: string): { host: string; port: number } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(h);
+  if (!m) return { host: h, port: 27017 };
+  return { host: m[1] as string, port: m[2] ? Number(m[2]) : 27017 };
+}
+
+const isLoopback = (h: string) => LOOPBACK_HOSTS.includes(splitHostPort(h).host.toLowerCase());
+
+/**
+ * Resolves the connection to a server of the sandbox, or returns mongo-tools' error line ('NOAUTH' when no
+ * username was given to a server that needs one):
+ * - loopback hosts only (127.0.0.1 / localhost): the emulated mongod registered on that port (DIR/net), its
+ *   data folder; none: connection refused;
+ * - else the self-managed MongoDB (selfManaged in sandbox.json), DIR/mongo-server.
+ */
+function resolveServer(dir: string, f: SandboxFile, conn: Conn): Server | string {
   const shown = `mongodb://${conn.hosts.join(',')}/`;
+  if (conn.hosts.length > 0 && conn.hosts.every(isLoopback)) {
+    for (const h of conn.hosts) {
+      const m = loopbackMongod(dir, splitHostPort(h).port);
+      if (!m) continue;
+      if (conn.username !== undefined) {
+        // No user exists on a fresh mongod (with or without --auth): SCRAM fails as for an unknown user.
+        return `Failed: can't create session: failed to connect to ${shown}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-1": (AuthenticationFailed) Authentication failed.`;
+      }
+      if (m.auth) return 'NOAUTH';
+      return { dataDir: m.dbpath, hostPort: h };
+    }
+    return `Failed: can't create session: failed to connect to ${shown}: server selection error: server selection timeout, current topology: { Type: ${conn.hosts.length === 1 ? 'Single' : 'Unknown'}, Servers: [${conn.hosts
+      .map((h) => `{ Addr: ${h}, Type: Unknown, Last error: dial tcp ${h}: connect: connection refused }, `)
+      .join('')}] }`;
+  }
+  const sm = f.selfManaged as SelfManagedMongo | undefined;
   const unreachable = () =>
     `Failed: can't create session: failed to connect to ${shown}: server selection error: server selection timeout, current topology: { Type: Unknown, Servers: [${conn.hosts
       .map((h) => `{ Addr: ${h}, Type: Unknown, Last error: dial tcp: lookup ${h.split(':')[0]}: no such host }, `)
@@ -115,11 +155,13 @@ function connect(f: SandboxFile, conn: Conn): string | undefined {
   if (conn.username !== sm.username || conn.password !== sm.password || conn.authDb !== sm.authDatabase) {
     return `Failed: can't create session: failed to connect to ${shown}: connection() error occurred during connection handshake: auth error: sasl conversation error: unable to authenticate using mechanism "SCRAM-SHA-256": (AuthenticationFailed) Authentication failed.`;
   }
-  return undefined;
+  return { dataDir: mongoServerDir(dir), hostPort: `${sm.host}:${sm.port}`, ...(sm.replicaSet ? { replicaSet: sm.replicaSet } : {}) };
 }
 
-function mapper(dir: string, f: SandboxFile): (s: string) => string {
-  const root = controllerNode(infoOf(dir, f)).root;
+/** Windows paths through the drives of the node the shim belongs to; POSIX paths as given. */
+function mapper(dir: string, f: SandboxFile, node: string): (s: string) => string {
+  const info = infoOf(dir, f);
+  const root = (info.nodes.find((n) => n.name.toLowerCase() === node.toLowerCase()) ?? controllerNode(info)).root;
   return (s: string) => (isWindowsPath(s) ? mapWindowsPath(dir, root, s) : path.resolve(s));
 }
 
@@ -135,7 +177,7 @@ function logEvent(dir: string, tool: string, p: ParsedArgs, extra: Record<string
   });
 }
 
-export async function mongodump(dir: string, args: string[], io: Io): Promise<number> {
+export async function mongodump(dir: string, node: string, args: string[], io: Io): Promise<number> {
   const f = readSandboxFile(dir);
   const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
   const p = parseArgs(args, DUMP_SPEC);
@@ -148,7 +190,7 @@ export async function mongodump(dir: string, args: string[], io: Io): Promise<nu
     io.out(`mongodump version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
     return 0;
   }
-  const map = mapper(dir, f);
+  const map = mapper(dir, f, node);
   logEvent(dir, 'mongodump', p, { phase: 'start' });
   const done = (code: number) => {
     logEvent(dir, 'mongodump', p, { phase: 'end', exitCode: code });
@@ -159,17 +201,16 @@ export async function mongodump(dir: string, args: string[], io: Io): Promise<nu
     log(`Failed: ${conn}`);
     return done(1);
   }
-  const bad = connect(f, conn);
-  if (bad === 'NOAUTH') {
+  const server = resolveServer(dir, f, conn);
+  if (server === 'NOAUTH') {
     log('Failed: error getting database names: (Unauthorized) command listDatabases requires authentication');
     return done(1);
   }
-  if (bad) {
-    log(bad);
+  if (typeof server === 'string') {
+    log(server);
     return done(1);
   }
-  const sm = f.selfManaged as SelfManagedMongo;
-  if (p.opts.has('oplog') && (!sm.replicaSet || p.opts.has('db'))) {
+  if (p.opts.has('oplog') && (!server.replicaSet || p.opts.has('db'))) {
     log(
       p.opts.has('db')
         ? 'Failed: bad option: --oplog mode only supported on full dumps'
@@ -178,18 +219,18 @@ export async function mongodump(dir: string, args: string[], io: Io): Promise<nu
     return done(1);
   }
   const knobs = knobsOf(f).mongodump;
-  const collections = listCollections(mongoServerDir(dir), last(p, 'db'), last(p, 'collection'));
+  const collections = listCollections(server.dataDir, last(p, 'db'), last(p, 'collection'));
   const gzip = p.opts.has('gzip');
   const failAt = knobs.fail === 'exit' ? Math.floor(collections.length / 2) : undefined;
   const common = {
-    source: mongoServerDir(dir),
+    source: server.dataDir,
     collections,
     gzip,
     seconds: knobs.seconds,
     progress: log,
     ...(failAt !== undefined ? { failAt } : {}),
     failMessage: (c: { db: string; coll: string }) =>
-      `error writing data for collection \`${c.db}.${c.coll}\` to disk: error reading collection: connection pool for ${sm.host}:${sm.port} was cleared because another operation failed with: connection(${sm.host}:${sm.port}) incomplete read of message header: EOF`,
+      `error writing data for collection \`${c.db}.${c.coll}\` to disk: error reading collection: connection pool for ${server.hostPort} was cleared because another operation failed with: connection(${server.hostPort}) incomplete read of message header: EOF`,
   };
   try {
     if (p.opts.has('archive')) {
@@ -229,7 +270,7 @@ export async function mongodump(dir: string, args: string[], io: Io): Promise<nu
   return done(0);
 }
 
-export async function mongorestore(dir: string, args: string[], io: Io): Promise<number> {
+export async function mongorestore(dir: string, node: string, args: string[], io: Io): Promise<number> {
   const f = readSandboxFile(dir);
   const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
   const p = parseArgs(args, RESTORE_SPEC);
@@ -242,7 +283,7 @@ export async function mongorestore(dir: string, args: string[], io: Io): Promise
     io.out(`mongorestore version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
     return 0;
   }
-  const map = mapper(dir, f);
+  const map = mapper(dir, f, node);
   logEvent(dir, 'mongorestore', p, { phase: 'start', drop: p.opts.has('drop') });
   const done = (code: number) => {
     logEvent(dir, 'mongorestore', p, { phase: 'end', exitCode: code });
@@ -253,13 +294,13 @@ export async function mongorestore(dir: string, args: string[], io: Io): Promise
     log(`Failed: ${conn}`);
     return done(1);
   }
-  const bad = connect(f, conn);
-  if (bad === 'NOAUTH') {
+  const server = resolveServer(dir, f, conn);
+  if (server === 'NOAUTH') {
     log('Failed: (Unauthorized) command listCollections requires authentication');
     return done(1);
   }
-  if (bad) {
-    log(bad);
+  if (typeof server === 'string') {
+    log(server);
     return done(1);
   }
   const gzip = p.opts.has('gzip');
@@ -293,7 +334,7 @@ export async function mongorestore(dir: string, args: string[], io: Io): Promise
     const globs = includes.map((g) => new RegExp('^' + g.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
     sources = sources.filter((s) => (!db || s.db === db) && (globs.length === 0 || globs.some((r) => r.test(`${s.db}.${s.coll}`))));
     const knobs = knobsOf(f).mongorestore;
-    const r = await restoreCollections(sources, { target: mongoServerDir(dir), drop: p.opts.has('drop'), log, fault: knobs.fail });
+    const r = await restoreCollections(sources, { target: server.dataDir, drop: p.opts.has('drop'), log, fault: knobs.fail });
     if (r.error) log(`Failed: ${r.error}`);
     log(restoreSummary(r));
     return done(r.error ? 1 : 0);
