@@ -2,7 +2,8 @@
 <#
     Restore-AlteryxBackup: parameter set, ShouldProcess (ConfirmImpact High, -WhatIf), the bridge request,
     the typed result and errors against a mocked core; tagged Integration, for each backup mode a backup of
-    sandbox A restored into a fresh sandbox B through the cmdlet, and a failed restore rolled back.
+    sandbox A restored into a fresh sandbox B through the cmdlet, a failed restore rolled back, and a restore
+    whose core is killed mid-way rolled back by the watchdog's recover.
 #>
 
 BeforeAll {
@@ -362,6 +363,85 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty
             Get-TestToken -Sandbox $B | Should -Be $beforeToken
             (Get-TestServiceState -Sandbox $B)['ALTERYX01'] | Should -Be 'Running'
+        }
+    }
+
+    Context 'the core killed mid-restore: the watchdog rolls the restore back from the journal' {
+        BeforeAll {
+            $B = New-TestSandbox -Path (Join-Path $TestDrive 'B-killed') -SizeMB 1
+            $script:KilledBefore = @{
+                Files  = Get-TestConfigHash -Sandbox $B
+                Counts = Get-TestDocumentCount -Sandbox $B
+            }
+            # Slow enough to be caught in the middle: files, Keys and token are the archive's by then, the database half-restored.
+            Set-TestKnob -Sandbox $B -Setting 'emongorestore.seconds=8'
+            $module = $script:ModuleManifest
+            $job = Start-Job -ScriptBlock {
+                param($Module, $Archive, $Sbx, $Config)
+                Import-Module $Module
+                $r = Restore-AlteryxBackup -Path $Archive -SandboxPath $Sbx -ConfigPath $Config -Confirm:$false -ErrorAction SilentlyContinue 3>$null
+                [pscustomobject]@{
+                    TypeName     = $r.PSObject.TypeNames[0]
+                    ExitCode     = $r.ExitCode
+                    LastExitCode = $global:LASTEXITCODE
+                    Success      = $r.Success
+                    Message      = $r.Message
+                    Interrupted  = $r.Interrupted
+                    RolledBack   = $r.RolledBack
+                    Rollback     = @($r.Rollback)
+                    Manual       = @($r.Recovery.restore.manual)
+                    RecoverExit  = $r.Recovery.exitCode
+                    Cleared      = $r.Recovery.journalCleared
+                }
+            } -ArgumentList $module, $script:Archives['Full'], $B, $script:Config
+            $journal = Join-Path $B 'D/Temp/AlteryxBackup.journal.json'
+            $events = Join-Path $B 'events.jsonl'
+            $deadline = (Get-Date).AddSeconds(90)
+            while ((Get-Date) -lt $deadline -and -not (Select-String -LiteralPath $events -Pattern '"command":"emongorestore","phase":"start"' -Quiet)) { Start-Sleep -Milliseconds 100 }
+            $script:KilledAt = @{
+                Files   = Get-TestConfigHash -Sandbox $B
+                Journal = Get-Content -LiteralPath $journal -Raw | ConvertFrom-Json
+                Service = (Get-TestServiceState -Sandbox $B)['ALTERYX01']
+            }
+            & kill -9 $script:KilledAt.Journal.pid
+            $script:Killed = $job | Wait-Job -Timeout 120 | Receive-Job
+            $job | Remove-Job -Force
+            $script:KilledSandbox = $B
+        }
+
+        It 'killed the core after the files and during the database restore' {
+            $script:KilledAt.Journal.pid | Should -BeGreaterThan 0
+            @($script:KilledAt.Journal.restore.phases) | Should -Be @('files', 'server-secret', 'database')
+            $script:KilledAt.Service | Should -Be 'Stopped'
+            Compare-TestHashtable -Left $script:KilledBefore.Files -Right $script:SourceFiles | Should -Not -BeNullOrEmpty -Because 'B''s files differ from the archive''s'
+            Compare-TestHashtable -Left $script:KilledAt.Files -Right $script:SourceFiles | Should -BeNullOrEmpty -Because 'the files were the archive''s at the kill'
+        }
+
+        It 'returns a RestoreResult with exit code 1 that says it was interrupted and rolled back' {
+            $script:Killed.TypeName | Should -Be 'AlteryxBackup.RestoreResult'
+            $script:Killed.ExitCode | Should -Be 1
+            $script:Killed.LastExitCode | Should -Be 1
+            $script:Killed.Success | Should -BeFalse
+            $script:Killed.Interrupted | Should -BeTrue
+            $script:Killed.Message | Should -Match "interrupted.*'recover' ran"
+            $script:Killed.RolledBack | Should -BeTrue
+            @($script:Killed.Rollback | Where-Object { $_ -match 'RuntimeSettings\.xml on ALTERYX01 put back' }).Count | Should -Be 1
+            @($script:Killed.Rollback | Where-Object { $_ -match 'database folder .* put back' }).Count | Should -Be 1
+            $script:Killed.Cleared | Should -BeTrue
+        }
+
+        It 'names the controller token step (setserversecret had run)' {
+            $script:Killed.RecoverExit | Should -Be 1
+            ($script:Killed.Manual -join ' ') | Should -Match ([regex]::Escape('AlteryxService.exe setserversecret=<token of the pre-restore backup>'))
+        }
+
+        It 'puts the files, Keys and database back and leaves the service Running, the journal gone' {
+            $B = $script:KilledSandbox
+            Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $script:KilledBefore.Files | Should -BeNullOrEmpty
+            Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $script:KilledBefore.Counts | Should -BeNullOrEmpty
+            (Get-TestServiceState -Sandbox $B)['ALTERYX01'] | Should -Be 'Running'
+            Test-Path -LiteralPath (Join-Path $B 'D/Temp/AlteryxBackup.journal.json') | Should -BeFalse
+            @(Get-ChildItem -LiteralPath (Join-Path $B 'D/Temp') -Directory -Filter 'AlteryxRestore_*').Count | Should -Be 0 -Because 'the extraction folder holds the token in clear'
         }
     }
 

@@ -61,3 +61,13 @@ test('maskDeep masks secret-named keys and known values inside objects', (t) => 
   const out = m.maskDeep({ a: { Password: 'x1', note: 'has s3cr3t-value inside' }, list: ['s3cr3t-value'], n: 3 });
   t.deepEqual(out, { a: { Password: MASK, note: `has ${MASK} inside` }, list: [MASK], n: 3 });
 });
+
+test('a <placeholder> in an instruction is not taken for a secret; real values after secret= / token: still are', (t) => {
+  const m = new Masker();
+  const line = 'Put it back by hand: AlteryxService.exe setserversecret=<token of the pre-restore backup> on ALTERYX01';
+  t.is(m.mask(line), line);
+  t.is(m.mask('AlteryxService.exe setserversecret=9f2c4e6a8b0d1f3e'), `AlteryxService.exe setserversecret=${MASK}`);
+  t.is(m.mask('token: <abc'), `token: ${MASK}`, 'an unclosed bracket is a value');
+  t.is(m.mask('password="<p@ss>word"'), `password="${MASK}"`, 'a value that only starts like a placeholder is masked');
+  t.is(m.mask('pwd=<p@ss> next'), `pwd=${MASK} next`, 'a bracketed value without words is masked');
+});

@@ -8,8 +8,8 @@ import type { Params } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
 import { runBackup, type BackupResult } from '../core/backup.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { JournalFile } from '../core/lock.ts';
-import { recoverFromJournal } from '../core/recover.ts';
+import { JournalFile, processAlive } from '../core/lock.ts';
+import { recoverFromJournal, type RecoverReport } from '../core/recover.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
@@ -159,20 +159,26 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
   let exitCode: ExitCodeValue = ExitCode.Success;
   let message = 'Nothing to recover: no interrupted run left a journal.';
   let outcomes: unknown[] = [];
+  let report: RecoverReport | undefined;
   try {
     const { config } = loadConfig(req.params);
     const platform = choosePlatform(req.params, config);
     try {
       const dir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
       const journal = JournalFile.read(dir);
-      if (journal) {
-        const res = await recoverFromJournal(platform, journal, log, dir);
-        outcomes = res;
-        const bad = res.filter((o) => o.action === 'failed' || o.action === 'unknown-node');
-        exitCode = bad.length ? ExitCode.General : ExitCode.Success;
-        message = bad.length
-          ? `Recovery could not start: ${bad.map((b) => b.node).join(', ')}`
-          : `Recovered the interrupted run ${journal.pid}: ${res.map((o) => `${o.node} ${o.action}`).join(', ') || 'no service needed starting'}`;
+      if (journal && journal.pid !== process.pid && processAlive(journal.pid)) {
+        // Not interrupted: a run that still works must not have its changes undone under it.
+        exitCode = ExitCode.General;
+        message = `Nothing recovered: run ${journal.pid} (${journal.mode}, started ${journal.startedAt}) is still running.`;
+      } else if (journal) {
+        // Its own log file beside the runs' logs: what was put back and what is left to do by hand.
+        log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Recover', new Date());
+        report = await recoverFromJournal(platform, journal, log, dir, config.ServiceConfiguration.MaxServiceWaitSeconds * 1000);
+        outcomes = report.services;
+        exitCode = report.complete ? ExitCode.Success : ExitCode.General;
+        message = report.complete
+          ? `Recovered the interrupted run ${journal.pid}: ${report.summary}`
+          : `Recovery of the interrupted run ${journal.pid} is not complete: ${report.summary}`;
       }
     } finally {
       await platform.dispose();
@@ -182,8 +188,21 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
     message = describeError(err);
   }
   log.log(exitCode ? 'ERROR' : 'INFO', message);
-  if (out.json) out.event({ type: 'result', exitCode, success: exitCode === 0, message: log.masker.mask(message), recovered: outcomes });
-  else out.text(message);
+  if (out.json) {
+    out.event({
+      type: 'result',
+      command: 'recover',
+      exitCode,
+      success: exitCode === 0,
+      message: log.masker.mask(message),
+      recovered: outcomes,
+      run: report ? { pid: report.pid, mode: report.mode, startedAt: report.startedAt, logPath: report.logPath ?? null } : null,
+      restore: report?.restore ?? null,
+      journalCleared: report?.journalCleared ?? null,
+      complete: report?.complete ?? null,
+      logPath: log.logPath ?? null,
+    });
+  } else out.text(message);
   return exitCode;
 }
 

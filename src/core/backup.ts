@@ -26,7 +26,7 @@ import { acquireLock, JournalFile } from './lock.ts';
 import { detectMongoType } from './mongo-detect.ts';
 import { buildPlan } from './plan.ts';
 import { EffectiveSettings, readRuntimeSettings } from './settings.ts';
-import { recoverFromJournal } from './recover.ts';
+import { recoverFromJournal, recoveryBlocks } from './recover.ts';
 
 export type BackupRequest = RunRequest;
 export type BackupDeps = RunDeps;
@@ -130,8 +130,16 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     if (lock.staleFrom) warn(c, `A previous run (pid ${lock.staleFrom.pid}, ${lock.staleFrom.mode}, started ${lock.staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${lock.staleFrom.logPath ? ` ${lock.staleFrom.logPath}` : ''}`);
     const leftover = JournalFile.read(tempLocal);
     if (leftover && leftover.pid !== process.pid) {
-      await recoverFromJournal(platform, leftover, log, tempLocal);
-      c.warnings.push(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; its services were put back before this run.`);
+      const rep = await recoverFromJournal(platform, leftover, log, tempLocal, config.ServiceConfiguration.MaxServiceWaitSeconds * 1000);
+      c.warnings.push(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before this run${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`);
+      for (const m of rep.restore?.manual ?? []) c.warnings.push(`The interrupted restore left this to do by hand: ${m}`);
+      if (recoveryBlocks(rep)) {
+        throw new BackupError(
+          ExitCode.General,
+          `The interrupted restore (run ${leftover.pid}) could not be rolled back completely: ${rep.restore!.failed.join('; ')}. Nothing was backed up: a backup now would capture a half-restored server.`,
+          `Fix the cause (see the log), then run "alteryx-backup recover"; the pre-restore copy is in ${rep.restore!.preRestorePath}.`,
+        );
+      }
     }
 
     await step(c, 'preflight', async () => {

@@ -1,5 +1,5 @@
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { JournalFile } from './lock.ts';
+import { JournalFile, type RestoreJournal } from './lock.ts';
 import type { LogSink, RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
 import type { Plan, PlannedStep } from './plan.ts';
@@ -132,8 +132,8 @@ export interface RunContext {
   /** Set once the service(s) are stopped until they are back: downtime accounting. */
   downtime: { stoppedAt?: number; startedAt?: number };
   dryRun: boolean;
-  /** Persists what must survive a killed process (service states). */
-  journal: { update(services: ServiceRecord[]): void; clear(): void };
+  /** Persists what must survive a killed process: service states, and what a restore has changed. */
+  journal: { update(services: ServiceRecord[]): void; clear(): void; restore(section: RestoreJournal | undefined): void; file: string };
 }
 
 /** Joins path parts in the style of the configured base (Windows `\` or POSIX `/`). */
@@ -201,6 +201,6 @@ export function newRunContext(a: {
     secrets: a.req.secrets,
     downtime: {},
     dryRun: a.req.dryRun,
-    journal: { update: (s) => journal.update(s), clear: () => journal.clear() },
+    journal: { update: (s) => journal.update(s), clear: () => journal.clear(), restore: (r) => journal.restore(r), file: journal.file },
   };
 }

@@ -8,8 +8,8 @@ export const MASK = '********';
 const PATTERNS: Array<[RegExp, string]> = [
   // mongodb://user:password@host  and  mongodb+srv://user:password@host
   [/(mongodb(?:\+srv)?:\/\/[^:/@\s]*:)([^@\s]+)(@)/gi, `$1${MASK}$3`],
-  // password=..., pwd: ..., "password":"..."
-  [/("?(?:password|passwd|pwd|secret|token)"?\s*[:=]\s*"?)([^"\s,;&}]+)/gi, `$1${MASK}`],
+  // password=..., pwd: ..., "password":"..." (not a <placeholder with words> in an instruction: setserversecret=<token of the ... backup>)
+  [/("?(?:password|passwd|pwd|secret|token)"?\s*[:=]\s*"?)(?!<[^<>"\r\n]{0,80} [^<>"\r\n]{0,80}>(?=[\s"',;)]|$))([^"\s,;&}]+)/gi, `$1${MASK}`],
   // --password xyz / -p xyz on a command line
   [/(--password[=\s]+)(\S+)/gi, `$1${MASK}`],
   // Admin: xyz / Non-Admin: xyz lines of getemongopassword

@@ -49,7 +49,7 @@ export interface ProcessPort {
 
 export interface AlteryxCliPort {
   /** Runs AlteryxService.exe with one argument (e.g. `getserversecret`, `emongodump=D:\Temp\x`). */
-  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandResult>;
+  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number; signal?: AbortSignal; onSpawn?: (pid: number) => void }): Promise<CommandResult>;
 }
 
 export interface SystemPort {

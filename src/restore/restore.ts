@@ -4,11 +4,11 @@ import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { realClock, joinConfigured, newRunContext, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { acquireLock, JournalFile } from '../core/lock.ts';
+import { acquireLock, JournalFile, type RestoreJournal } from '../core/lock.ts';
 import type { Manifest, ManifestFile } from '../core/manifest.ts';
 import { detectMongoType } from '../core/mongo-detect.ts';
 import { MODE_SCOPES } from '../core/plan.ts';
-import { recoverFromJournal } from '../core/recover.ts';
+import { recoverFromJournal, recoveryBlocks } from '../core/recover.ts';
 import { EffectiveSettings, parseRuntimeSettings } from '../core/settings.ts';
 import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
@@ -168,6 +168,28 @@ async function nearestExisting(p: string): Promise<string> {
   return cur;
 }
 
+/** A password-free connection string, with any other secret option value masked too (for the journal and the log). */
+function maskAll(text: string, secrets: string[]): string {
+  let out = text;
+  for (const v of secrets) if (v) out = out.split(v).join('***');
+  return out;
+}
+
+/**
+ * The newest Full or ConfigOnly archive in LocalBackupPath taken before this restore (by the time in its
+ * name): where the previous controller token is when a killed restore cannot put it back. Configured form.
+ */
+async function newestBackupBefore(ctx: RunContext, stamp: string): Promise<string | null> {
+  const configured = ctx.config.BackupConfiguration.LocalBackupPath;
+  const names = await fsp.readdir(ctx.platform.paths.resolve(configured)).catch(() => [] as string[]);
+  let best: { name: string; at: string } | undefined;
+  for (const name of names) {
+    const m = /^ServerBackup_(?:Full|Config)_(\d{8}_\d{6})\.zip$/.exec(name);
+    if (m && m[1]! <= stamp && (!best || m[1]! > best.at)) best = { name, at: m[1]! };
+  }
+  return best ? joinConfigured(configured, best.name) : null;
+}
+
 async function copyFileAtomic(src: string, dest: string): Promise<void> {
   await fsp.mkdir(dirname(dest), { recursive: true });
   const tmp = `${dest}.restoring-${process.pid}`;
@@ -212,6 +234,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
   const stepDurations: Record<string, number> = {};
   const rb: Rollback = { files: [], keys: [], tokens: [], tokensChanged: [] };
   let changed = false;
+  /** The journal's restore section (what a recovery would put back), written before each change. */
+  let rj: RestoreJournal | undefined;
+  const journal = (section: RestoreJournal | undefined) => ctx?.journal.restore(section);
   const check = (name: string, ok: boolean, detail: string) => {
     checks.push({ name, ok, detail: log.masker.mask(detail) });
     log.log(ok ? 'INFO' : 'ERROR', `Check ${name}: ${ok ? 'ok' : 'FAILED'} - ${detail}`);
@@ -451,10 +476,32 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     release = lock.release;
     const leftover = JournalFile.read(tempLocal);
     if (leftover && leftover.pid !== process.pid) {
-      await recoverFromJournal(p, leftover, log, tempLocal);
-      warn(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; its services were put back before this restore.`);
+      const rep = await recoverFromJournal(p, leftover, log, tempLocal, config.ServiceConfiguration.MaxServiceWaitSeconds * 1000);
+      warn(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before this restore${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`);
+      for (const mm of rep.restore?.manual ?? []) warn(`The interrupted restore left this to do by hand: ${mm}`);
+      if (recoveryBlocks(rep)) {
+        throw new BackupError(
+          ExitCode.General,
+          `The interrupted restore (run ${leftover.pid}) could not be rolled back completely: ${rep.restore!.failed.join('; ')}. Nothing was changed by this restore.`,
+          `Fix the cause (see the log), then run "alteryx-backup recover"; the pre-restore copy is in ${rep.restore!.preRestorePath}.`,
+        );
+      }
     }
     extractLocal = c.staging.local;
+    // The journal's restore section, before the extraction (the token in clear) and every change: a killed
+    // restore is rolled back by `recover` like a failed one (src/core/recover.ts). Never a secret in it.
+    rj = {
+      archivePath,
+      restoreMode,
+      preRestore: { configured: preConfigured, local: p.paths.resolve(preConfigured) },
+      extraction: { configured: extractConfigured, local: extractLocal },
+      phases: [],
+      files: [],
+      keys: [],
+      tokenNodes: [],
+      tokenBackup: scope.secrets ? await newestBackupBefore(c, stamp) : null,
+    };
+    journal(rj);
     const ex = await step('extract', () =>
       extractArchive(archivePath!, extractLocal!, m.files, wanted, {
         password: req.secrets['ArchivePassword'],
@@ -530,6 +577,14 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         await fsp.rm(preRestoreLocal!, { recursive: true, force: true });
         preRestoreLocal = undefined;
       } else log.info(`Pre-restore copy of the files: ${preConfigured}`);
+      // What was saved, and where: from here on every change is journaled before it is made.
+      rj!.files = rb.files.map((f) => ({ node: f.node.name, configured: f.configured, local: f.local, existed: f.existed, saved: f.saved }));
+      rj!.keys = rb.keys.map((k) => ({ node: k.node.name, configured: k.configured, local: k.local, existed: k.existed, saved: k.saved }));
+      if (rb.selfDb) {
+        const d = rb.selfDb;
+        rj!.selfManaged = { dumpConfigured: d.dumpConfigured, dumpLocal: d.dumpLocal, documents: d.documents, uri: maskAll(d.target.uri, d.target.secrets), restoreStarted: false };
+      }
+      journal(rj);
     });
 
     // 6. Files, in the host-recovery order: RuntimeSettings.xml, Keys, SystemAlias/SystemConnections, alteryx.config.
@@ -537,6 +592,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     if (scope.config) {
       await step('files', async () => {
         changed = true;
+        rj!.phases.push('files');
+        journal(rj);
         for (const k of rb.keys) {
           await fsp.rm(k.local, { recursive: true, force: true });
           await fsp.mkdir(k.local, { recursive: true });
@@ -555,8 +612,11 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       await step('server-secret', async () => {
         changed = true;
         const ordered = [...nodes].sort((a, b) => (a.role === 'controller' ? -1 : b.role === 'controller' ? 1 : 0));
+        rj!.phases.push('server-secret');
         for (const node of ordered) {
           rb.tokensChanged.push(node);
+          rj!.tokenNodes.push(node.name);
+          journal(rj);
           const r = await p.alteryx.run(node, paths.exe, `setserversecret=${token}`);
           if (r.exitCode !== 0) {
             throw new BackupError(ExitCode.General, `AlteryxService.exe setserversecret failed on ${node.name} (exit code ${r.exitCode}): ${log.masker.mask((r.stderr || r.stdout).trim())}.`, 'Run the restore as Administrator.');
@@ -576,6 +636,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
           if (!selfChecked || !rb.selfDb) throw new BackupError(ExitCode.General, 'Internal error: the self-managed restore has no checked connection or pre-restore dump.');
           changed = true;
           rb.selfDb.restoreStarted = true;
+          rj!.phases.push('database');
+          rj!.selfManaged!.restoreStarted = true;
+          journal(rj);
           expected = restoredDatabases(m.mongo.databases);
           const r = await runMongorestore(c, selfChecked.target, join(extractLocal!, 'MongoDB'), { gzip: m.mongo.gzip, what: "the archive's dump" }, run);
           v = r.verdict;
@@ -590,16 +653,30 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
           const existed = await exists(local);
           rb.db = { configured: root, local, preConfigured: preConfiguredDb, preLocal, existed, moved: false };
           changed = true;
+          const jdb: NonNullable<RestoreJournal['database']> = { configured: root, local, preConfigured: preConfiguredDb, preLocal, existed, moved: false };
+          rj!.phases.push('database');
+          rj!.database = jdb;
+          journal(rj);
           if (existed) {
             await fsp.rename(local, preLocal);
             rb.db.moved = true;
+            jdb.moved = true;
+            journal(rj);
             log.info(`Current MongoDB data folder moved aside: ${root} -> ${preConfiguredDb} (${formatBytes(await treeSize(preLocal))})`);
           }
           await fsp.mkdir(local, { recursive: true });
           const from = joinConfigured(extractConfigured, 'MongoDB');
           log.info(`Restoring MongoDB: AlteryxService.exe emongorestore=${from},${root}`);
           deps.progress({ activity: 'Restoring MongoDB', status: 'emongorestore', percent: -1 });
-          const r = await p.alteryx.run(controller, paths.exe, `emongorestore=${from},${root}`);
+          // Its process id goes to the journal: it would outlive a killed restore, and recovery waits for it.
+          const r = await p.alteryx.run(controller, paths.exe, `emongorestore=${from},${root}`, {
+            onSpawn: (pid) => {
+              jdb.toolPid = pid;
+              journal(rj);
+            },
+          });
+          jdb.toolPid = undefined;
+          journal(rj);
           const output = `${r.stdout}\n${r.stderr}`;
           for (const line of output.split(/\r?\n/).filter((l) => l.trim())) log.debug(`emongorestore: ${line}`);
           const logFile = join(extractLocal!, 'MongoDB', 'mongoRestore.log');
@@ -653,6 +730,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
       }
       if (checks.some((x) => !x.ok)) throw new BackupError(ExitCode.Validation, `The restored server failed its checks: ${checks.filter((x) => !x.ok).map((x) => `${x.name} (${x.detail})`).join('; ')}.`);
     });
+    // Done: nothing for a recovery to undo.
+    rj = undefined;
+    journal(undefined);
     const kept = [rb.files.some((f) => f.saved) || rb.keys.some((k) => k.existed) ? 'the previous files' : '', rb.selfDb ? 'a dump of the previous database' : ''].filter(Boolean).join(' and ');
     message = `${restoreMode} restore of ${archivePath} completed${preRestoreLocal && kept ? `; ${kept} ${kept.startsWith('a dump') ? 'is' : 'are'} in ${preConfigured}` : ''}${rb.db?.moved ? ` and the previous database in ${rb.db.preConfigured}` : ''}.`;
   } catch (err) {
@@ -666,11 +746,25 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         log.setStep('rollback');
         log.warn('Rolling back: putting back the files, the token and the database as they were before the restore');
         rolledBack = true;
+        let complete = true;
         await rollback(ctx, rb, rollbackDone).catch((err) => {
+          complete = false;
           const mm = `Rollback incomplete: ${describeError(err)}`;
           log.error(mm);
           message = `${message} ${mm}`;
         });
+        if (rj && !complete) {
+          // What is still not back stays in the journal for `recover`; a token put back here is no longer to do by hand.
+          if (rb.tokensChanged.every((n) => rollbackDone.includes(`controller token put back on ${n.name}`))) rj.phases = rj.phases.filter((x) => x !== 'server-secret');
+          journal(rj);
+          message = `${message} What is not back is in the journal ${ctx.journal.file}: run "alteryx-backup recover" once the cause is fixed.`;
+        } else if (rj) {
+          rj = undefined;
+          journal(undefined);
+        }
+      } else if (rj) {
+        rj = undefined;
+        journal(undefined);
       }
       if (ctx.services.some((s) => s.stoppedByUs && !s.restarted)) {
         log.warn('Starting the services this run stopped');

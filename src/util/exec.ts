@@ -8,7 +8,7 @@ import type { CommandResult } from '../platform/ports.ts';
 export function runProcess(
   file: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number | undefined; cwd?: string; input?: string; signal?: AbortSignal | undefined } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number | undefined; cwd?: string; input?: string; signal?: AbortSignal | undefined; onSpawn?: ((pid: number) => void) | undefined } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     let stdout = '';
@@ -20,6 +20,8 @@ export function runProcess(
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+    // The child's id, for a caller that records it (a restore's journal: recovery waits for a tool that outlives it).
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const timer =
       opts.timeoutMs && opts.timeoutMs > 0
         ? setTimeout(() => {

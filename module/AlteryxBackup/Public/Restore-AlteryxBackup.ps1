@@ -25,7 +25,11 @@ function Restore-AlteryxBackup {
           6. Start the services that were running (controller first) and check that they run and that every
              restored file matches the manifest.
         Any failure after the first change puts the previous files, token and database back and the services
-        as they were found. A Full archive restores everything; ConfigOnly the files and the token only;
+        as they were found. If the core (node) is killed mid-restore, the run journal in TempDirectory lets the
+        watchdog's 'recover' put back the files, Keys and the moved-aside database folder and start the
+        services; the result then has Interrupted $true, ExitCode 1, and Recovery (what was put back, and what
+        is left to do by hand: the controller token once setserversecret had run, a self-managed database
+        once mongorestore had started). A Full archive restores everything; ConfigOnly the files and the token only;
         DatabaseOnly the database only; -RestoreMode narrows a Full archive.
 
         A self-managed MongoDB archive is restored into this server's self-managed MongoDB: the connection is
@@ -44,7 +48,7 @@ function Restore-AlteryxBackup {
         Output: one AlteryxBackup.RestoreResult with every check. When the restore fails, the object is still
         written (Success $false, ExitCode, RolledBack), followed by a non-terminating error
         AlteryxBackup.Exit<code>; $LASTEXITCODE is set to the exit code. Exit codes: 0 restored; 1 general
-        (also: a service did not start); 2 a wait timed out; 3 the archive or pre-flight failed (nothing
+        (also: a service did not start; the core was killed mid-restore and recovered); 2 a wait timed out; 3 the archive or pre-flight failed (nothing
         changed) or the restored server failed its checks (rolled back); 4 not enough space; 5 the MongoDB
         restore failed (rolled back), a self-managed MongoDB is unreachable or refuses the credentials, or the
         archive's kind of MongoDB differs from the server's (nothing changed).
@@ -142,7 +146,9 @@ function Restore-AlteryxBackup {
         AlteryxBackup.RestoreResult. Properties: Path, Mode (the archive's), RestoreMode, Success, ExitCode,
         Message, DryRun, Duration, LogPath, Checks (Name, Ok, Detail), FailedChecks, RestoreLog (the verdict
         on mongoRestore.log), Counts (Database, Collection, Expected, Restored, Ok), RestoredFiles,
-        PreRestorePath, PreRestoreDatabasePath, RolledBack, Rollback, Services, Warnings, Plan.
+        PreRestorePath, PreRestoreDatabasePath, RolledBack, Rollback, Services, Warnings, Plan, Interrupted (the
+        core was killed mid-restore), Recovery (the result of the 'recover' that followed: message, restore.putBack,
+        restore.failed, restore.manual, journalCleared, complete, logPath).
 
     .LINK
         Test-AlteryxBackup
@@ -281,6 +287,25 @@ function Restore-AlteryxBackup {
         $duration = [timespan]::Zero
         if ($null -ne $core.durationMs) { $duration = [timespan]::FromMilliseconds([double]$core.durationMs) }
 
+        # Node killed mid-restore: the watchdog ran 'recover', which rolled back from the journal what the
+        # restore had changed (docs/restore.md, "An interrupted restore"); its result is the Recovery property.
+        $interrupted = $false
+        $recovery = $null
+        if ($core.PSObject.Properties['summary'] -and $null -ne $core.summary -and $core.summary.PSObject.Properties['interrupted'] -and [bool]$core.summary.interrupted) {
+            $interrupted = $true
+            if ($core.summary.PSObject.Properties['recover']) { $recovery = $core.summary.recover }
+        }
+        $rolledBack = [bool]$core.rolledBack
+        $rollback = @($core.rollback | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        $logPath = $core.logPath
+        if ($interrupted -and $null -ne $recovery) {
+            if ($recovery.PSObject.Properties['restore'] -and $null -ne $recovery.restore) {
+                $rolledBack = $true
+                $rollback = @($recovery.restore.putBack | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            }
+            if (-not $logPath -and $recovery.PSObject.Properties['run'] -and $null -ne $recovery.run) { $logPath = $recovery.run.logPath }
+        }
+
         $result = [pscustomobject]@{
             PSTypeName             = 'AlteryxBackup.RestoreResult'
             Path                   = $archive
@@ -291,7 +316,7 @@ function Restore-AlteryxBackup {
             Message                = [string]$core.message
             DryRun                 = [bool]$core.dryRun
             Duration               = $duration
-            LogPath                = $core.logPath
+            LogPath                = $logPath
             Checks                 = $checks
             FailedChecks           = @($checks | Where-Object { -not $_.Ok })
             RestoreLog             = $core.restoreLog
@@ -299,11 +324,13 @@ function Restore-AlteryxBackup {
             RestoredFiles          = @($core.restoredFiles | Where-Object { $null -ne $_ })
             PreRestorePath         = $core.preRestorePath
             PreRestoreDatabasePath = $core.preRestoreDatabasePath
-            RolledBack             = [bool]$core.rolledBack
-            Rollback               = @($core.rollback | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            RolledBack             = $rolledBack
+            Rollback               = $rollback
             Services               = @($core.services | Where-Object { $null -ne $_ })
             Warnings               = @($core.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             Plan                   = @($core.plan | Where-Object { $null -ne $_ })
+            Interrupted            = $interrupted
+            Recovery               = $recovery
         }
         $result
         if ($exitCode -ne 0) {

@@ -36,7 +36,7 @@ export function sandboxPlatform(dir: string): Platform {
     },
     alteryx: {
       // The configured exe path is mapped like any other: the sandbox's shim lives at the install path.
-      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs, signal: opts?.signal }),
+      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs, signal: opts?.signal, onSpawn: opts?.onSpawn }),
     },
     system: {
       isElevated: async () => sb.isElevated(info.path),

@@ -119,7 +119,7 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
     alteryx: {
       run: (node, exePath, arg, o) => {
         if (!node.local) throw new Error(`AlteryxService.exe runs on the controller; ${node.name} is remote`);
-        return runProcess(exePath, [arg], { timeoutMs: o?.timeoutMs, signal: o?.signal });
+        return runProcess(exePath, [arg], { timeoutMs: o?.timeoutMs, signal: o?.signal, onSpawn: o?.onSpawn });
       },
     },
     system: {
