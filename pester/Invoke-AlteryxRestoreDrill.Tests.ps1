@@ -30,7 +30,9 @@ BeforeAll {
             documents   = [pscustomobject]@{ expected = 351; restored = 351; actual = 351 }
             restoreLog  = [pscustomobject]@{ ok = $true; restored = 351; failed = 0; summary = 'success' }
             timingsMs   = [pscustomobject]@{ verify = 70; scratch = 120; restore = 2100; count = 27; cleanup = 12; total = 2400 }
-            scratchPath = '/tmp/AlteryxDrill_x/server'
+            method      = 'mongod'
+            port        = 27099
+            scratchPath = '/tmp/AlteryxDrill_x'
             kept        = $false
             plan        = $Plan
             errors      = @()
@@ -48,6 +50,8 @@ Describe 'Invoke-AlteryxRestoreDrill parameters' {
         @{ Name = 'BackupMode'; Type = [string] }
         @{ Name = 'ScratchPath'; Type = [string] }
         @{ Name = 'Keep'; Type = [switch] }
+        @{ Name = 'Method'; Type = [string] }
+        @{ Name = 'Port'; Type = [int] }
         @{ Name = 'ConfigPath'; Type = [string] }
         @{ Name = 'LocalBackupPath'; Type = [string] }
         @{ Name = 'LogDirectory'; Type = [string] }
@@ -61,7 +65,18 @@ Describe 'Invoke-AlteryxRestoreDrill parameters' {
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 11
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 13
+    }
+
+    It 'accepts -Method Auto, Mongod or Sandbox and nothing else' {
+        $set = $command.Parameters['Method'].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
+        @($set.ValidValues) | Should -Be @('Auto', 'Mongod', 'Sandbox')
+        { Invoke-AlteryxRestoreDrill -Path 'x.zip' -Method Docker } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxRestoreDrill'
+    }
+
+    It 'refuses a -Port outside 0-65535 before the core runs' {
+        { Invoke-AlteryxRestoreDrill -Path 'x.zip' -Port 70000 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxRestoreDrill'
+        { Invoke-AlteryxRestoreDrill -Path 'x.zip' -Port -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxRestoreDrill'
     }
 
     It 'has no mandatory parameter (the newest archive is the default)' {
@@ -106,7 +121,19 @@ Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
         $p.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
         $p.Keep | Should -BeTrue
         $p.Contains('Path') | Should -BeFalse
+        $p.Contains('Method') | Should -BeFalse
+        $p.Contains('Port') | Should -BeFalse
         $r.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.DrillResult'
+    }
+
+    It 'forwards -Method and -Port to the core and returns them' {
+        $r = Invoke-AlteryxRestoreDrill -Path 'x.zip' -Method Mongod -Port 27099
+        $p = $script:calls[0].Request.params
+        $p.Method | Should -Be 'Mongod'
+        $p.Port | Should -Be 27099
+        $p.Port | Should -BeOfType [int]
+        $r.Method | Should -Be 'mongod'
+        $r.Port | Should -Be 27099
     }
 
     It 'returns the counts, timings and verdict as typed properties' {
@@ -207,5 +234,56 @@ Describe 'Invoke-AlteryxRestoreDrill against the real core' -Tag 'Integration' {
         $all[0].Message | Should -Match '\.sha256 says'
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Invoke-AlteryxRestoreDrill'
         @(Get-ChildItem -LiteralPath $empty) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Invoke-AlteryxRestoreDrill -Method Mongod against the real core (a scratch mongod on a spare port)' -Tag 'Integration' {
+    BeforeAll {
+        $config = New-TestConfig -Path (Join-Path $TestDrive 'config.json')
+        $A = New-TestSandbox -Path (Join-Path $TestDrive 'A') -SizeMB 1
+        $db = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $A -ConfigPath $config 3>$null
+        if ($db.ExitCode -ne 0) { throw "backup failed: $($db.Message)" }
+        $liveFiles = Get-TestConfigHash -Sandbox $A
+        $liveCounts = Get-TestDocumentCount -Sandbox $A
+        $serviceEvents = @(Get-Content -LiteralPath (Join-Path $A 'events.jsonl') | ConvertFrom-Json | Where-Object { $_.kind -eq 'service' }).Count
+        $scratch = Join-Path $TestDrive 'scratch'
+        $null = New-Item -ItemType Directory -Path $scratch
+        $drill = $db | Invoke-AlteryxRestoreDrill -SandboxPath $A -ConfigPath $config -Method Mongod -ScratchPath $scratch 3>$null
+        $mongod = @(Get-Content -LiteralPath (Join-Path $A 'events.jsonl') | ConvertFrom-Json | Where-Object { $_.tool -eq 'mongod' })
+    }
+
+    It 'passes with every collection equal to the manifest and the live database' {
+        $drill.ExitCode | Should -Be 0 -Because $drill.Message
+        $drill.Method | Should -Be 'mongod'
+        $drill.FailedChecks | Should -BeNullOrEmpty
+        @($drill.Counts).Count | Should -Be 11
+        foreach ($row in $drill.Counts) {
+            $row.Ok | Should -BeTrue
+            $row.Actual | Should -Be $liveCounts["$($row.Database).$($row.Collection)"]
+        }
+        $drill.RestoreLog.ok | Should -BeTrue
+    }
+
+    It 'ran one scratch mongod on the reported port, not the live one, and shut it down' {
+        $drill.Port | Should -BeGreaterThan 0
+        $drill.Port | Should -Not -Be 27018
+        @($mongod | Where-Object { $_.phase -eq 'start' }).Count | Should -Be 1
+        ($mongod | Where-Object { $_.phase -eq 'start' }).port | Should -Be $drill.Port
+        @($mongod | Where-Object { $_.phase -eq 'end' }).Count | Should -Be 1
+    }
+
+    It 'removes the scratch folder and leaves the live server, its files, database and service untouched' {
+        @(Get-ChildItem -LiteralPath $scratch) | Should -BeNullOrEmpty
+        Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $A) -Right $liveFiles | Should -BeNullOrEmpty
+        Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $A) -Right $liveCounts | Should -BeNullOrEmpty
+        @(Get-Content -LiteralPath (Join-Path $A 'events.jsonl') | ConvertFrom-Json | Where-Object { $_.kind -eq 'service' }).Count | Should -Be $serviceEvents
+        (Get-TestServiceState -Sandbox $A)['ALTERYX01'] | Should -Be 'Running'
+    }
+
+    It 'refuses the live EmbeddedMongoDBPort with exit 3' {
+        $all = @(Invoke-AlteryxRestoreDrill -Path $db.ArchivePath -SandboxPath $A -ConfigPath $config -Method Mongod -Port 27018 -ScratchPath $scratch 2>&1 3>$null)
+        $all[0].ExitCode | Should -Be 3
+        $all[0].Message | Should -Match "27018 is the live embedded MongoDB's port"
+        $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Invoke-AlteryxRestoreDrill'
     }
 }

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { Manifest } from '../src/core/manifest.ts';
 import { readEvents } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { backupOf, configHashes, corruptEntryByte, counts, sha, token, writeSha256, writeZip, zipEntries } from './helpers/restore-fixtures.ts';
+import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, sha, token, writeSha256, writeZip, zipEntries } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -35,17 +35,7 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
       t.deepEqual(res['counts'], []);
       t.is(res['restoreLog'], null);
     } else {
-      const rows = res['counts'] as Row[];
-      t.is(rows.length, 11);
-      for (const row of rows) {
-        t.true(row.ok, JSON.stringify(row));
-        t.is(row.actual, a.manifest.mongo.databases[row.database]?.[row.collection] ?? -1);
-        t.is(row.restored, row.expected);
-      }
-      t.true((res['restoreLog'] as { ok: boolean }).ok);
-      const docs = res['documents'] as { expected: number; restored: number; actual: number };
-      t.is(docs.actual, docs.expected);
-      t.true(docs.expected > 0);
+      assertDrillCounts(t, res, a.manifest);
     }
     t.deepEqual(readdirSync(scratchParent), [], 'the scratch server is removed');
     t.deepEqual(liveState(a.dir), live, 'the live server is not touched');

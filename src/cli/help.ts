@@ -14,7 +14,7 @@ Usage:
   alteryx-backup backup --mode <Full|DatabaseOnly|ConfigOnly> [options]
   alteryx-backup verify ARCHIVE [--json]
   alteryx-backup restore ARCHIVE --yes [--mode Full|DatabaseOnly|ConfigOnly] [--dry-run] [--sandbox DIR]
-  alteryx-backup drill [ARCHIVE] [--mode M] [--scratch DIR] [--keep] [--sandbox DIR]
+  alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep] [--sandbox DIR]
   alteryx-backup recover [--config FILE] [--sandbox DIR]
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
@@ -46,8 +46,17 @@ ${exitCodes}
 `,
   recover: `alteryx-backup recover - finish the rollback of an interrupted run
 
-Reads the run journal in the temp directory and starts every service the dead run had stopped.
+Reads the run journal in the temp directory (AlteryxBackup.journal.json) of a run that was killed. For an
+interrupted restore it first puts back what the restore changed: the files and Keys from the pre-restore
+folder, the moved-aside MongoDB data folder (after waiting for an emongorestore still running), and removes
+the extraction folder; then it starts every service the dead run had stopped, controller first. What it
+cannot do (the previous controller token, a self-managed database whose mongorestore had started) it names
+with the command to run by hand. The cmdlets' watchdog and the next backup or restore run it too.
+
 Usage: alteryx-backup recover [--config FILE] [--sandbox DIR] [--json]
+
+Exit codes: 0 everything is back (or there was nothing to recover); 1 something is left to do by hand, a
+put-back failed (the journal is kept: fix the cause and run recover again), or the run is still alive.
 `,
   verify: `alteryx-backup verify - check an archive offline
 
@@ -93,23 +102,32 @@ changed), MongoDB restore failed (rolled back), or the archive's MongoDB kind di
 `,
   drill: `alteryx-backup drill - prove that a backup restores, without touching the server
 
-Usage: alteryx-backup drill [ARCHIVE] [--mode M] [--scratch DIR] [--keep] [--sandbox DIR] [--json]
+Usage: alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep]
+                            [--sandbox DIR] [--json]
 
-Verifies ARCHIVE (default: the newest archive of --mode in LocalBackupPath), restores it into a fresh
-scratch server of the same version and topology, compares every collection's document count with the
-manifest (the counts at dump time) and the restore log, judges mongoRestore.log, reports timings, and
-removes the scratch server unless --keep. A drill of a real Windows server is not available yet: run it
-on a copy of the archive against a sandbox (docs/restore.md).
+Verifies ARCHIVE (default: the newest archive of --mode in LocalBackupPath), restores it into a scratch
+location, compares every collection's document count with the manifest (the counts at dump time) and the
+restore log, judges the restore log, reports timings, and removes the scratch location unless --keep.
+
+Methods (RestoreConfiguration.DrillMethod; auto = sandbox with --sandbox, mongod on a server):
+  mongod   extract the archive (secrets excepted, every file checked against its SHA-256) into a scratch
+           folder, start the install's mongod.exe on a scratch data folder and a spare loopback port (never
+           the live EmbeddedMongoDBPort), mongorestore the dump into it, count through the driver, shut it
+           down. The live service, data folder and port are not touched; no password is needed.
+  sandbox  create a scratch sandbox of the same version and topology and run a full restore into it.
 
 Options:
-      --scratch <dir>                 parent folder of the scratch server (default: the system temp folder)
-      --keep                          keep the scratch server for inspection
+      --method <m>                    auto (default), mongod or sandbox
+      --port <n>                      the scratch mongod's loopback port (default 0: a free one)
+      --scratch <dir>                 parent folder of the scratch location (default: the system temp folder)
+      --keep                          keep the scratch location for inspection (mongod is always shut down)
   -m, --mode <mode>                   with no ARCHIVE: drill the newest archive of this mode
       --no-sha256-file                do not check ARCHIVE.sha256 even when it is there
   -c, --config <file>, --sandbox <dir>, --json, -v, --request-stdin   as for restore
 
 Exit codes: 0 the backup restores and every count matches; 3 the archive failed verification (the
-failing entry is named); 5 the restore failed or a count differs; 1 no scratch server could be made.
+failing entry is named), or mongod.exe / mongorestore.exe / the port is not usable; 4 not enough space in
+the scratch folder; 5 the scratch mongod did not start, the restore failed or a count differs; 1 other.
 `,
   sandbox: `alteryx-backup sandbox - a simulated Alteryx Server on disk
 

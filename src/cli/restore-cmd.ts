@@ -55,6 +55,8 @@ const drillOptions: NonNullable<ParseArgsConfig['options']> = {
   mode: { type: 'string', short: 'm' },
   scratch: { type: 'string' },
   keep: { type: 'boolean' },
+  method: { type: 'string' },
+  port: { type: 'string' },
 };
 
 function requestFromFlags(values: Record<string, unknown>, positionals: string[]): Request {
@@ -122,7 +124,7 @@ function printDrill(out: Output, r: DrillResult): void {
   }
   if (r.restoreLog) out.text(`  restore log: ${r.restoreLog.summary}`);
   out.text(`  timings : ${Object.entries(r.timingsMs).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
-  if (r.scratchPath) out.text(`  scratch : ${r.scratchPath}${r.kept ? ' (kept)' : ' (removed)'}`);
+  if (r.scratchPath) out.text(`  scratch : ${r.scratchPath}${r.kept ? ' (kept)' : ' (removed)'}${r.port ? `; scratch mongod on 127.0.0.1:${r.port}` : ''}`);
   if (r.logPath) out.text(`  log     : ${r.logPath}`);
   out.text(r.success ? `SUCCESS: ${r.message}` : `FAILED (exit ${r.exitCode}, ${exitCodeNames[r.exitCode]}): ${r.message}`);
 }
@@ -141,6 +143,12 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   if (!stdin && command === 'drill') {
     if (values['scratch'] !== undefined) req.params['ScratchPath'] = values['scratch'];
     if (values['keep']) req.params['Keep'] = true;
+    if (values['method'] !== undefined) req.params['Method'] = values['method'];
+    if (values['port'] !== undefined) {
+      const n = Number(values['port']);
+      if (!/^\d+$/.test(String(values['port'])) || n > 65535) throw new BackupError(ExitCode.Validation, `--port must be a whole number from 0 to 65535, not ${JSON.stringify(values['port'])}.`);
+      req.params['Port'] = n;
+    }
   }
   const out = new Output(!!values['json'] || stdin, req.verbose || !!values['verbose']);
   const ac = abortOnSignals();

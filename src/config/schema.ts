@@ -177,6 +177,16 @@ export const ConfigSchema = z
           .default(false)
           .describe('After each successful backup, run a restore drill of the archive just made (docs/restore.md). A failed drill fails the run with its exit code.'),
         DrillScratchDirectory: z.string().min(1).optional().describe('Parent folder of the drill\'s scratch server. Default: the system temp folder.'),
+        DrillMethod: z
+          .enum(['auto', 'sandbox', 'mongod'])
+          .default('auto')
+          .describe(
+            'How a drill restores: mongod = a scratch data folder and a second MongoDB (the install\'s mongod.exe) on a spare loopback port, the live service untouched; sandbox = a fresh scratch sandbox (needs -SandboxPath). auto = sandbox when running against a sandbox, mongod on a server.',
+          ),
+        DrillPort: z.number().int().min(0).max(65535).default(0).describe('Loopback port of the drill\'s scratch mongod. 0 = a free port chosen at run time (never the live EmbeddedMongoDBPort).'),
+        MongodPath: windowsPath.optional().describe('mongod.exe for the drill\'s scratch MongoDB. Default: mongod.exe beside AlteryxService.exe (Alteryx Server ships it in its bin folder).'),
+        MongorestorePath: windowsPath.optional().describe('mongorestore.exe for the drill\'s scratch restore. Default: mongorestore.exe beside AlteryxService.exe.'),
+        DrillStartTimeoutSeconds: z.number().int().min(1).max(3600).default(120).describe('How long the drill waits for its scratch mongod to accept connections.'),
       })
       .strict()
       .prefault({}),

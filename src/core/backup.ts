@@ -217,7 +217,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   }
   const result = finish();
   // RestoreConfiguration.DrillAfterBackup: prove that the archive just published restores (docs/restore.md).
-  if (result.success && !req.dryRun && loadedConfig?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, loadedConfig, platform?.kind);
+  if (result.success && !req.dryRun && loadedConfig?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, loadedConfig);
   // Alerts come last, once the outcome is known; they never change it (failures are warnings).
   if (loadedConfig && !req.dryRun) {
     const n = await notifyRun({

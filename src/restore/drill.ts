@@ -12,10 +12,13 @@ import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
 import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
-import { formatDuration } from '../util/format.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
 import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
+import { chooseDrillMethod, chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
+import { extractArchive } from './extract.ts';
+import { parseRuntimeSettings } from '../core/settings.ts';
 import { verifyArchive, type Check } from './verify.ts';
 
 /** params: Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
@@ -43,17 +46,35 @@ export interface DrillResult {
   restoreLog: RestoreLogVerdict | null;
   restore: Pick<RestoreResult, 'exitCode' | 'message' | 'rolledBack'> | null;
   timingsMs: Record<string, number>;
+  /** sandbox: a scratch sandbox; mongod: a scratch mongod on a spare port (a server's drill). */
+  method: DrillMethod | null;
+  /** The scratch mongod's loopback port (method mongod). */
+  port: number | null;
   scratchPath: string | null;
   kept: boolean;
 }
 
-export const DRILL_STEPS: PlannedStep[] = [
-  { name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it', changesState: false },
-  { name: 'scratch', description: 'Create a scratch server of the same version and topology (the live server is not touched)', changesState: false },
-  { name: 'restore', description: 'Restore the archive into the scratch server (files, token, emongorestore or, for a self-managed MongoDB, mongorestore) and judge the restore log', changesState: false },
-  { name: 'count', description: 'Count the documents of every collection in the scratch database and compare them with the manifest', changesState: false },
-  { name: 'cleanup', description: 'Remove the scratch server (unless -Keep)', changesState: false },
-];
+/** The steps of a drill, per method (DrillMethod): a scratch sandbox, or a scratch mongod on a server. */
+export function drillSteps(method: DrillMethod): PlannedStep[] {
+  const verify = { name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it', changesState: false };
+  const count = { name: 'count', description: 'Count the documents of every collection in the scratch database and compare them with the manifest', changesState: false };
+  if (method === 'mongod') {
+    return [
+      verify,
+      { name: 'scratch', description: 'Extract the archive (secrets excepted) into a scratch folder and start a second MongoDB (the install\'s mongod.exe) on a spare loopback port; the live service, its data folder and its port are not touched', changesState: false },
+      { name: 'restore', description: 'Restore the archive\'s dump into the scratch MongoDB with mongorestore and judge its output as mongoRestore.log', changesState: false },
+      count,
+      { name: 'cleanup', description: 'Shut the scratch MongoDB down and remove the scratch folder (unless -Keep)', changesState: false },
+    ];
+  }
+  return [
+    verify,
+    { name: 'scratch', description: 'Create a scratch server of the same version and topology (the live server is not touched)', changesState: false },
+    { name: 'restore', description: 'Restore the archive into the scratch server (files, token, emongorestore or, for a self-managed MongoDB, mongorestore) and judge the restore log', changesState: false },
+    count,
+    { name: 'cleanup', description: 'Remove the scratch server (unless -Keep)', changesState: false },
+  ];
+}
 
 /** The newest archive this tool (or the legacy script) named in `dir`, of `mode` when given. */
 export function newestArchive(dir: string, mode?: BackupMode): string | undefined {
@@ -90,6 +111,10 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
   let scratchRoot: string | undefined;
   let scratchRemove: string | undefined;
   let actualTotal: number | null = null;
+  let method: DrillMethod | null = null;
+  let port: number | null = null;
+  let restoreLog: RestoreLogVerdict | null = null;
+  let mongod: ScratchMongod | undefined;
   const keep = !!req.params['Keep'];
   let platform: Platform | undefined;
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -122,7 +147,10 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       log.info(`Newest ${mode ?? ''} archive: ${archivePath}`.replace('  ', ' '));
     }
     log.info(`AlteryxBackup restore drill started${req.dryRun ? ' (dry run)' : ''}: ${archivePath} (live server: ${live.description}; it is not touched)`);
-    deps.plan?.(DRILL_STEPS);
+    method = chooseDrillMethod(req.params['Method'], config.RestoreConfiguration.DrillMethod, live.kind);
+    const steps = drillSteps(method);
+    log.info(`Drill method: ${method === 'mongod' ? 'a scratch MongoDB (mongod) on a spare loopback port' : 'a scratch sandbox'}`);
+    deps.plan?.(steps);
 
     // 1. Verify: exit 3 naming what failed, before any scratch server exists.
     const sideCar = `${archivePath}.sha256`;
@@ -141,65 +169,120 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
     manifest = v.manifest;
     const m = manifest;
     if (req.dryRun) {
-      for (const s of DRILL_STEPS.slice(1)) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
+      for (const s of steps.slice(1)) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
       message = `Dry run of a drill of ${archivePath}: the archive verified; no scratch server was created.`;
       return finish();
     }
 
-    // 2. The scratch server.
-    if (live.kind !== 'sandbox') {
-      throw new BackupError(
-        ExitCode.General,
-        'A drill on a Windows server (a scratch data folder and a spare port for a second embedded MongoDB) is not available in this build.',
-        'Copy the archive to a test machine and run the drill there against a sandbox (-SandboxPath), or restore it onto a test server with Restore-AlteryxBackup; see docs/restore.md.',
-      );
-    }
-    const source = openSandbox(String(req.params['SandboxPath']));
-    const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : source.version;
-    const topology = m.nodes.length > 1 ? 'multi' : 'single';
-    // The scratch server has the archive's kind of MongoDB: embedded, or its own self-managed one.
+    // 2. The scratch location: a folder of its own under ScratchPath (default: the system temp folder).
     const selfManaged = m.mongo.type === 'selfManaged';
     const parent = typeof req.params['ScratchPath'] === 'string' && req.params['ScratchPath'] ? resolve(req.params['ScratchPath']) : tmpdir();
     await fsp.mkdir(parent, { recursive: true });
-    scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
-    scratchRemove = scratchRoot;
-    const scratch = join(scratchRoot, 'server');
-    await timed('scratch', async () => {
-      await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
-      setKnob(scratch, 'service.stopSeconds', '0.1');
-      setKnob(scratch, 'service.startSeconds', '0.1');
-      log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version}, ${selfManaged ? 'its own self-managed MongoDB' : 'embedded MongoDB'})`);
-    });
-    // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders
-    // (so nothing of the restore lands on the live server) and a short poll interval.
-    const scratchConfig = join(scratchRoot, 'drill-config.json');
-    const cfg = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
-    cfg['BackupConfiguration'] = { ...cfg['BackupConfiguration'], TempDirectory: 'D:\\Temp\\AlteryxDrill', LogDirectory: 'D:\\Alteryx\\BackupLogs', NetworkBackupPaths: [] };
-    cfg['ServiceConfiguration'] = { ...cfg['ServiceConfiguration'], PollIntervalSeconds: 0.05, MaxWorkflowWaitSeconds: 0 };
-    cfg['ServerConfiguration'] = { ...cfg['ServerConfiguration'], Nodes: [] };
-    // The scratch server's own MongoDB: its connection comes from its RuntimeSettings.xml, never the live one's.
-    const mongoCfg = (cfg['MongoDBConfiguration'] ?? {}) as Record<string, unknown>;
-    cfg['MongoDBConfiguration'] = {
-      ...mongoCfg,
-      Type: 'auto',
-      SelfManagedMongoDB: { ...((mongoCfg['SelfManagedMongoDB'] ?? {}) as Record<string, unknown>), ConnectionString: undefined, Host: undefined, Username: undefined, ReplicaSet: undefined, Tls: undefined, TlsCAFile: undefined, MongodumpPath: 'mongodump' },
-    };
-    // The live server's MongoDB password is not the scratch server's: the scratch one is used, the live one never.
-    const scratchSecrets: Record<string, string | undefined> = { ...req.secrets, MongoPassword: selfManaged ? readSandboxFile(scratch).selfManaged?.password : undefined };
-    for (const x of Object.values(scratchSecrets)) log.masker.add(x);
-    writeFileSync(scratchConfig, JSON.stringify(cfg, null, 2));
+    // Self-managed: mongorestore writes the Alteryx databases only (--nsInclude); those are compared.
+    const expected = selfManaged ? restoredDatabases(m.mongo.databases) : m.mongo.databases;
+    let actualCounts: () => Promise<Record<string, Record<string, number>>>;
+    if (method === 'mongod') {
+      const rc = config.RestoreConfiguration;
+      const env = live.childEnv();
+      const mongorestore = await timed('scratch', async () => {
+        const tools = await drillTools(live, config);
+        const livePort = await liveEmbeddedPort(live, config);
+        const requested = req.params['Port'] === undefined || req.params['Port'] === null ? rc.DrillPort : Number(req.params['Port']);
+        if (!Number.isInteger(requested) || requested < 0 || requested > 65535) throw new BackupError(ExitCode.Validation, `-Port must be a whole number from 0 to 65535, not ${JSON.stringify(req.params['Port'])}.`);
+        port = await chooseDrillPort(requested, livePort);
+        const needed = scratchBytesNeeded(m);
+        const free = await live.system.freeBytes(parent);
+        if (free < needed) {
+          throw new BackupError(ExitCode.Storage, `The scratch folder ${parent} has ${formatBytes(free)} free; the drill needs about ${formatBytes(needed)}.`, 'Point -ScratchPath (RestoreConfiguration.DrillScratchDirectory) at a volume with more space.');
+        }
+        scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
+        scratchRemove = scratchRoot;
+        log.info(`Scratch folder: ${scratchRoot} (${formatBytes(free)} free, about ${formatBytes(needed)} needed)`);
+        // Everything but the secrets, each checked against its manifest SHA-256 while written.
+        const ex = await extractArchive(archivePath!, join(scratchRoot, 'archive'), m.files, (f) => !isSecret(f.path), {
+          password: req.secrets['ArchivePassword'],
+          onFile: (d, t, n) => deps.progress({ activity: 'Drill: extracting the archive', status: n, percent: Math.round((d / t) * 100) }),
+        });
+        const settings = ex.files.filter((f) => /(^|\/)Config\/RuntimeSettings\.xml$/.test(f.path));
+        for (const f of settings) parseRuntimeSettings(await fsp.readFile(f.local, 'utf8'), f.path);
+        check(
+          'scratch files',
+          true,
+          `${ex.files.length} files (${formatBytes(ex.bytes)}) extracted, each equal to its manifest SHA-256${settings.length ? `; RuntimeSettings.xml parses (${settings.length} node${settings.length > 1 ? 's' : ''})` : ''}; secrets verified in the archive, not written`,
+        );
+        if (m.mongo.dumped) mongod = await startScratchMongod({ exe: tools.mongod.local, scratch: scratchRoot, port, env, timeoutMs: rc.DrillStartTimeoutSeconds * 1000, log, signal: deps.signal });
+        return tools.mongorestore.local;
+      });
+      // 3. Restore into it.
+      if (mongod) {
+        const dumpDir = join(scratchRoot!, 'archive', 'MongoDB');
+        await timed('restore', async () => {
+          deps.progress({ activity: 'Drill: restoring MongoDB', status: `mongorestore into 127.0.0.1:${port}`, percent: -1 });
+          const r = await restoreIntoScratch({
+            exe: mongorestore,
+            dumpDir,
+            port: port!,
+            gzip: m.mongo.gzip,
+            selfManaged,
+            scratch: scratchRoot!,
+            env,
+            timeoutMs: config.MongoDBConfiguration.SelfManagedMongoDB.DumpTimeoutMinutes * 60_000,
+            log,
+            signal: deps.signal,
+          });
+          restoreLog = r.verdict;
+          check('restore log', r.verdict.ok, `${r.verdict.summary} (${r.logPath})`);
+          if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, `The scratch restore failed: ${r.verdict.summary}.`, 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
+        });
+      }
+      actualCounts = () => countScratch(port!);
+    } else {
+      const source = openSandbox(String(req.params['SandboxPath']));
+      const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : source.version;
+      const topology = m.nodes.length > 1 ? 'multi' : 'single';
+      // The scratch server has the archive's kind of MongoDB: embedded, or its own self-managed one.
+      scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
+      scratchRemove = scratchRoot;
+      const scratch = join(scratchRoot, 'server');
+      await timed('scratch', async () => {
+        await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
+        setKnob(scratch, 'service.stopSeconds', '0.1');
+        setKnob(scratch, 'service.startSeconds', '0.1');
+        log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version}, ${selfManaged ? 'its own self-managed MongoDB' : 'embedded MongoDB'})`);
+      });
+      // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders
+      // (so nothing of the restore lands on the live server) and a short poll interval.
+      const scratchConfig = join(scratchRoot, 'drill-config.json');
+      const cfg = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+      cfg['BackupConfiguration'] = { ...cfg['BackupConfiguration'], TempDirectory: 'D:\\Temp\\AlteryxDrill', LogDirectory: 'D:\\Alteryx\\BackupLogs', NetworkBackupPaths: [] };
+      cfg['ServiceConfiguration'] = { ...cfg['ServiceConfiguration'], PollIntervalSeconds: 0.05, MaxWorkflowWaitSeconds: 0 };
+      cfg['ServerConfiguration'] = { ...cfg['ServerConfiguration'], Nodes: [] };
+      // The scratch server's own MongoDB: its connection comes from its RuntimeSettings.xml, never the live one's.
+      const mongoCfg = (cfg['MongoDBConfiguration'] ?? {}) as Record<string, unknown>;
+      cfg['MongoDBConfiguration'] = {
+        ...mongoCfg,
+        Type: 'auto',
+        SelfManagedMongoDB: { ...((mongoCfg['SelfManagedMongoDB'] ?? {}) as Record<string, unknown>), ConnectionString: undefined, Host: undefined, Username: undefined, ReplicaSet: undefined, Tls: undefined, TlsCAFile: undefined, MongodumpPath: 'mongodump' },
+      };
+      // The live server's MongoDB password is not the scratch server's: the scratch one is used, the live one never.
+      const scratchSecrets: Record<string, string | undefined> = { ...req.secrets, MongoPassword: selfManaged ? readSandboxFile(scratch).selfManaged?.password : undefined };
+      for (const x of Object.values(scratchSecrets)) log.masker.add(x);
+      writeFileSync(scratchConfig, JSON.stringify(cfg, null, 2));
 
-    // 3. Restore into it.
-    restore = await timed('restore', () =>
-      runRestore(
-        { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: scratchSecrets, dryRun: false },
-        { platform: () => sandboxPlatform(scratch), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
-      ),
-    );
-    log.setStep('restore');
-    for (const c of restore.checks) checks.push(c);
-    if (!restore.success) {
-      throw new BackupError(restore.exitCode, `The scratch restore failed: ${restore.message}`, 'The archive verified but does not restore: take a new backup and look at the restore log lines above.');
+      // 3. Restore into it.
+      restore = await timed('restore', () =>
+        runRestore(
+          { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: scratchSecrets, dryRun: false },
+          { platform: () => sandboxPlatform(scratch), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
+        ),
+      );
+      log.setStep('restore');
+      for (const c of restore.checks) checks.push(c);
+      restoreLog = restore.restoreLog ?? null;
+      if (!restore.success) {
+        throw new BackupError(restore.exitCode, `The scratch restore failed: ${restore.message}`, 'The archive verified but does not restore: take a new backup and look at the restore log lines above.');
+      }
+      actualCounts = async () => databaseDocumentCounts(scratch);
     }
 
     // 4. Counts: manifest (dump time) vs the restore log vs the scratch database itself.
@@ -208,12 +291,10 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         log.info('The archive holds no database: no documents to count');
         return;
       }
-      // Self-managed: mongorestore writes the Alteryx databases only (--nsInclude); those are compared.
-      const expected = selfManaged ? restoredDatabases(m.mongo.databases) : m.mongo.databases;
-      const all = databaseDocumentCounts(scratch);
+      const all = await actualCounts();
       const actual = selfManaged ? restoredDatabases(all) : all;
       actualTotal = totalDocuments(actual);
-      counts = compareCounts(expected, restore?.restoreLog?.collections, actual);
+      counts = compareCounts(expected, restoreLog?.collections, actual);
       const bad = counts.filter((x) => !x.ok);
       for (const r of counts) log.info(`  ${r.ok ? 'ok  ' : 'DIFF'} ${r.database}.${r.collection}: manifest ${r.expected ?? '-'}, restored ${r.restored ?? '-'}, counted ${r.actual ?? '-'}`);
       check(
@@ -233,13 +314,18 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
     if (!(err instanceof BackupError) && err instanceof Error && err.stack) log.debug(err.stack);
   } finally {
     log.setStep('cleanup');
+    if (mongod) {
+      const s = clock.now();
+      await mongod.stop();
+      timings['cleanup'] = clock.now() - s;
+    }
     if (scratchRemove) {
-      if (keep) log.info(`Scratch server kept: ${scratchRoot}`);
+      if (keep) log.info(`Scratch ${method === 'mongod' ? 'folder' : 'server'} kept: ${scratchRoot}${method === 'mongod' ? ' (db = the restored data folder, mongod.log, mongoRestore.log)' : ''}`);
       else {
         const s = clock.now();
         await fsp.rm(scratchRemove, { recursive: true, force: true }).catch((err) => log.warn(`Could not remove the scratch server ${scratchRemove}: ${(err as Error).message}`));
-        timings['cleanup'] = clock.now() - s;
-        log.info(`Scratch server removed: ${scratchRoot}`);
+        timings['cleanup'] = (timings['cleanup'] ?? 0) + clock.now() - s;
+        log.info(`Scratch ${method === 'mongod' ? 'folder' : 'server'} removed: ${scratchRoot}`);
       }
     }
     await platform?.dispose().catch(() => {});
@@ -269,10 +355,12 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       badEntries,
       counts,
       documents: { expected: manifest ? totalDocuments(manifest.mongo.databases) : 0, restored: restore?.restoreLog?.restored ?? null, actual: actualTotal },
-      restoreLog: restore?.restoreLog ?? null,
+      restoreLog,
       restore: restore ? { exitCode: restore.exitCode, message: restore.message, rolledBack: restore.rolledBack } : null,
       timingsMs: timings,
-      scratchPath: scratchRoot ? join(scratchRoot, 'server') : null,
+      method,
+      port,
+      scratchPath: scratchRoot ? (method === 'mongod' ? scratchRoot : join(scratchRoot, 'server')) : null,
       kept: keep && !!scratchRoot,
     };
   }
@@ -281,20 +369,16 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
 /**
  * RestoreConfiguration.DrillAfterBackup: the hook at the end of a successful backup. Drills the archive
  * just published and records the outcome in the backup's result (summary.drill); a failed drill fails the
- * run with the drill's exit code. On a Windows server (no scratch server yet) it only warns.
+ * run with the drill's exit code. The method is RestoreConfiguration.DrillMethod: on a server a scratch
+ * mongod on a spare port (DrillPort), against a sandbox a scratch sandbox.
  */
 export async function drillAfterBackup(
   result: BackupResult,
   req: { params: Params; secrets: Record<string, string | undefined> },
   deps: Pick<DrillDeps, 'platform' | 'sink' | 'progress' | 'signal'>,
   config: BackupConfig,
-  kind: Platform['kind'] | undefined,
 ): Promise<void> {
   if (!result.archivePath) return;
-  if (kind !== 'sandbox') {
-    result.warnings.push('RestoreConfiguration.DrillAfterBackup: a drill of a Windows server is not available in this build; no drill ran (docs/restore.md).');
-    return;
-  }
   const params: Params = { ...req.params, Path: result.archivePath };
   if (config.RestoreConfiguration.DrillScratchDirectory) params['ScratchPath'] = config.RestoreConfiguration.DrillScratchDirectory;
   const d = await runDrill(

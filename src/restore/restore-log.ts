@@ -78,6 +78,20 @@ export function judgeRestoreLog(text: string | undefined, exitCode: number | nul
   return { ok, exitCode, restored, failed, summaryLines, problemLines: shown, collections, reasons, summary };
 }
 
+/**
+ * The verdict on a mongorestore run from its collected output: judged as mongoRestore.log, and a failure
+ * whatever it printed when a signal (timeout, Ctrl+C) ended it.
+ */
+export function judgeMongorestoreRun(output: string, res: { exitCode: number; signal?: string | undefined }): RestoreLogVerdict {
+  const verdict = judgeRestoreLog(output, res.signal ? null : res.exitCode);
+  if (res.signal) {
+    verdict.ok = false;
+    verdict.reasons.push(`mongorestore was ended by ${res.signal}`);
+    verdict.summary = `FAILED (${verdict.reasons.join('; ')})`;
+  }
+  return verdict;
+}
+
 /** Total of a db -> collection -> count map. */
 export function totalDocuments(counts: Record<string, Record<string, number>>): number {
   return Object.values(counts).reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);

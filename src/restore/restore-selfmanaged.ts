@@ -13,7 +13,7 @@ import type { MongoTarget } from '../mongo/target.ts';
 import { EXPECTED_DATABASES } from '../steps/dump.ts';
 import { runProcess } from '../util/exec.ts';
 import { formatDuration } from '../util/format.ts';
-import { judgeRestoreLog, type RestoreLogVerdict } from './restore-log.ts';
+import { judgeMongorestoreRun, type RestoreLogVerdict } from './restore-log.ts';
 
 /** The namespaces a restore writes: the Alteryx databases only (never admin, local or config). */
 export const RESTORE_NAMESPACES = EXPECTED_DATABASES.map((db) => `${db}.*`);
@@ -67,12 +67,7 @@ export async function runMongorestore(
   const durationMs = ctx.clock.now() - t0;
   const output = `${res.stdout}\n${res.stderr}`;
   for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongorestore: ${line}`);
-  const verdict = judgeRestoreLog(output, res.signal ? null : res.exitCode);
-  if (res.signal) {
-    verdict.ok = false;
-    verdict.reasons.push(`mongorestore was ended by ${res.signal}`);
-    verdict.summary = `FAILED (${verdict.reasons.join('; ')})`;
-  }
+  const verdict = judgeMongorestoreRun(output, res);
   ctx.log.info(`mongorestore (${opts.what}) ended with exit code ${res.exitCode} after ${formatDuration(durationMs)}: ${verdict.summary}`);
   return { verdict, durationMs };
 }

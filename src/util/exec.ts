@@ -51,3 +51,39 @@ export function runProcess(
     else child.stdin.end();
   });
 }
+
+export interface StartedProcess {
+  pid: number | undefined;
+  /** Resolves when the process has ended (never rejects). */
+  exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** True until the process has ended. */
+  running(): boolean;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * A long-running child (a scratch mongod): no shell, arguments as an array, output discarded (it logs to
+ * its own file). The caller stops it and awaits `exited`.
+ */
+export function startProcess(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): StartedProcess {
+  const child = spawn(file, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'ignore', 'ignore'], windowsHide: true });
+  let alive = true;
+  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
+    child.on('error', () => {
+      alive = false;
+      resolve({ exitCode: 127, signal: null });
+    });
+    child.on('exit', (code, signal) => {
+      alive = false;
+      resolve({ exitCode: code, signal });
+    });
+  });
+  return {
+    pid: child.pid,
+    exited,
+    running: () => alive,
+    kill: (signal = 'SIGTERM') => {
+      if (alive) child.kill(signal);
+    },
+  };
+}

@@ -158,3 +158,22 @@ export async function withUnsafeEntry(src: string, dest: string, unsafeName: str
   if (n !== 2) throw new Error(`expected the name twice (local header, central directory), found ${n}`);
   writeFileSync(dest, bytes);
 }
+
+/**
+ * A drill result whose database came back whole: 11 collections, each counted equal to the manifest and to
+ * the restore log, the restore-log verdict a success, and the document totals equal and above zero.
+ */
+export function assertDrillCounts(t: ExecutionContext, res: Record<string, unknown>, manifest: Manifest): void {
+  const rows = res['counts'] as Array<{ database: string; collection: string; expected: number; restored: number; actual: number; ok: boolean }>;
+  t.is(rows.length, 11);
+  for (const row of rows) {
+    t.true(row.ok, JSON.stringify(row));
+    t.is(row.actual, manifest.mongo.databases[row.database]?.[row.collection] ?? -1);
+    t.is(row.restored, row.expected);
+  }
+  t.true((res['restoreLog'] as { ok: boolean }).ok);
+  const docs = res['documents'] as { expected: number; actual: number };
+  t.true(docs.expected > 0);
+  t.is(docs.actual, docs.expected);
+}
+

@@ -1,35 +1,44 @@
 function Invoke-AlteryxRestoreDrill {
     <#
     .SYNOPSIS
-        Proves that a backup restores: restores it into a scratch server, without touching the live one, and
-        compares every collection's document count with the manifest.
+        Proves that a backup restores: restores it into a scratch MongoDB (or a scratch sandbox), without
+        touching the live server, and compares every collection's document count with the manifest.
 
     .DESCRIPTION
         Invoke-AlteryxRestoreDrill is a restore drill in the spirit of dbatools' Test-DbaLastBackup. It:
           1. verifies the archive (as Test-AlteryxBackup does; a failure names the entry and ends the drill
              with exit code 3 before anything is created);
-          2. creates a fresh scratch server of the same Alteryx Server version and topology in a temporary
-             folder (-ScratchPath);
-          3. restores the archive into it exactly as Restore-AlteryxBackup would (files, Keys, controller
-             token, emongorestore) and judges mongoRestore.log;
+          2. makes a scratch location in a temporary folder (-ScratchPath), by -Method:
+             - Mongod (the default on a server): extracts the archive there (secrets excepted; every file
+               checked against its SHA-256, RuntimeSettings.xml parsed) and starts a second MongoDB - the
+               install's own mongod.exe, beside AlteryxService.exe - on a scratch data folder and a spare
+               loopback port (-Port; never the live EmbeddedMongoDBPort), without authentication and
+               listening on 127.0.0.1 only;
+             - Sandbox (the default with -SandboxPath): creates a fresh scratch sandbox of the same Alteryx
+               Server version and topology;
+          3. restores the archive into it: mongorestore of the dump into the scratch MongoDB (Mongod), or
+             exactly what Restore-AlteryxBackup does (Sandbox: files, Keys, controller token, emongorestore),
+             and judges the restore log (mongoRestore.log) as Alteryx says;
           4. counts the documents of every collection of the restored database and compares them with the
              manifest (the counts at dump time) and with the restore log;
-          5. reports the verdict, per-database and per-collection counts and the time of each part, and removes
-             the scratch server unless -Keep.
-        The live server's services, files and database are never touched; only the drill's log file is
-        written to its log directory.
+          5. reports the verdict, per-database and per-collection counts and the time of each part, shuts the
+             scratch MongoDB down and removes the scratch location unless -Keep.
+        The live server's services, files, data folder, port and database are never touched, and no
+        password is needed; only the drill's log file is written to its log directory.
 
         Without -Path the newest archive in LocalBackupPath is drilled (of -BackupMode when given), which is
         what a scheduled drill after the nightly backup does.
 
-        This build runs drills against a sandbox source (-SandboxPath): on a Windows server, copy the archive
-        to a test machine and drill it there, or restore it onto a test server with Restore-AlteryxBackup
-        (docs/restore.md describes the scratch-folder and spare-port approach for a live server).
+        Run it as Administrator on the server (or on any machine with Alteryx Server installed: only
+        mongod.exe and mongorestore.exe are used; RestoreConfiguration.MongodPath and MongorestorePath point
+        elsewhere). The scratch folder needs about the dump's size (five times it for a gzip'd self-managed
+        dump) plus the files.
 
         Output: one AlteryxBackup.DrillResult. When the drill fails, the object is still written, followed by
         a non-terminating error AlteryxBackup.Exit<code>; $LASTEXITCODE is set. Exit codes: 0 the backup
         restores and every count matches; 3 the archive failed verification; 5 the restore failed or a count
-        differs; 1 the scratch server could not be made.
+        differs; 1 the scratch server could not be made. Mongod: 3 also when mongod.exe or mongorestore.exe is
+        missing or the port is taken; 4 not enough space under -ScratchPath; 5 the scratch mongod did not start.
 
     .PARAMETER Path
         The archive to drill. Default: the newest archive in LocalBackupPath. Accepts pipeline input by the
@@ -39,10 +48,20 @@ function Invoke-AlteryxRestoreDrill {
         Without -Path: drill the newest archive of this mode (Full, DatabaseOnly, ConfigOnly).
 
     .PARAMETER ScratchPath
-        Parent folder of the scratch server. Default: the system temp folder.
+        Parent folder of the scratch location. Default: RestoreConfiguration.DrillScratchDirectory, else the
+        system temp folder.
 
     .PARAMETER Keep
-        Keep the scratch server (its path is in the result) for inspection.
+        Keep the scratch location (its path is in the result) for inspection. The scratch MongoDB is shut
+        down in every case; with Mongod its data folder (db), mongod.log and mongoRestore.log stay.
+
+    .PARAMETER Method
+        Auto (default: Sandbox with -SandboxPath, else Mongod), Mongod or Sandbox
+        (RestoreConfiguration.DrillMethod).
+
+    .PARAMETER Port
+        Loopback port of the scratch mongod (Mongod). 0, the default, picks a free one
+        (RestoreConfiguration.DrillPort). A port in use, or the live EmbeddedMongoDBPort, is refused (exit 3).
 
     .PARAMETER ConfigPath
         Path of the JSON configuration file. Default: config/backup-config.json next to the module.
@@ -64,6 +83,17 @@ function Invoke-AlteryxRestoreDrill {
 
     .PARAMETER NodePath
         Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
+
+    .EXAMPLE
+        Invoke-AlteryxRestoreDrill -BackupMode Full -ScratchPath E:\DrillScratch
+
+        On the server: drills the newest Full archive in LocalBackupPath with a scratch mongod on a free
+        loopback port, in a folder under E:\DrillScratch; the live service keeps running.
+
+    .EXAMPLE
+        Invoke-AlteryxRestoreDrill -Path \\nas01\AlteryxBackups\ServerBackup_DB_20250101_020000.zip -Port 27099 -Keep
+
+        Drills an archive on a share with the scratch mongod on port 27099 and keeps the scratch folder.
 
     .EXAMPLE
         Invoke-AlteryxRestoreDrill -Path C:\Backups\ServerBackup_Full_20250101_020000.zip -SandboxPath C:\Temp\sbx
@@ -91,7 +121,8 @@ function Invoke-AlteryxRestoreDrill {
     .OUTPUTS
         AlteryxBackup.DrillResult. Properties: Path, Mode, Success, ExitCode, Message, Duration, LogPath,
         Checks (Name, Ok, Detail), FailedChecks, BadEntries, Counts (Database, Collection, Expected, Restored,
-        Actual, Ok), Documents, RestoreLog, Timings (milliseconds per part), ScratchPath, Kept, Warnings.
+        Actual, Ok), Documents, RestoreLog, Timings (milliseconds per part), Method, Port, ScratchPath, Kept,
+        Warnings.
 
     .LINK
         Restore-AlteryxBackup
@@ -114,6 +145,12 @@ function Invoke-AlteryxRestoreDrill {
         [string] $ScratchPath,
 
         [switch] $Keep,
+
+        [ValidateSet('Auto', 'Mongod', 'Sandbox')]
+        [string] $Method,
+
+        [ValidateRange(0, 65535)]
+        [int] $Port,
 
         [ValidateNotNullOrEmpty()]
         [string] $ConfigPath,
@@ -146,8 +183,8 @@ function Invoke-AlteryxRestoreDrill {
         $archive = 'the newest archive'
         if ($PSBoundParameters.ContainsKey('BackupMode')) { $archive = "the newest $BackupMode archive" }
         if ($bound.ContainsKey('Path')) { $archive = [string]$bound['Path'] }
-        $scratch = 'a scratch server in the temp folder'
-        if ($bound.ContainsKey('ScratchPath')) { $scratch = "a scratch server under $($bound['ScratchPath'])" }
+        $scratch = 'a scratch location in the temp folder'
+        if ($bound.ContainsKey('ScratchPath')) { $scratch = "a scratch location under $($bound['ScratchPath'])" }
         $coreArgs = @{}
         if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
 
@@ -214,6 +251,8 @@ function Invoke-AlteryxRestoreDrill {
             Documents    = $core.documents
             RestoreLog   = $core.restoreLog
             Timings      = [pscustomobject]$timings
+            Method       = [string]$core.method
+            Port         = $core.port
             ScratchPath  = $core.scratchPath
             Kept         = [bool]$core.kept
             Warnings     = @($core.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
