@@ -1,7 +1,9 @@
 // npm run bench: speed and memory, measured against references run in the same script.
 //   1. archive throughput of a DatabaseOnly backup vs 7-Zip (7zz a -tzip -mx=6) on the same dump folder;
 //   2. peak memory (maxRSS of the CLI process) for a small and a 4x larger database: flat means streaming;
-//   3. one PowerShell session for many calls (the Windows adapter's design) vs a new pwsh per call.
+//   3. one PowerShell session for many calls (the Windows adapter's design) vs a new pwsh per call;
+//   4. a restore drill of the same DatabaseOnly archive: a scratch mongod on a spare port (a server's drill)
+//      vs a whole scratch sandbox, per part (verify, scratch, restore, count, cleanup).
 // Sizes: BENCH_MB (default 64) and 4 x that. Results: medians of BENCH_RUNS (default 3), printed and written
 // to bench/results/latest.json.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -108,6 +110,24 @@ if (existsSync(pwsh)) {
   results['powershell'] = { sessionCallMs: +median(session).toFixed(1), newProcessPerCallMs: +median(fresh).toFixed(1), ratio: +(median(fresh) / median(session)).toFixed(1) };
   console.log('powershell', results['powershell']);
   rmSync(logDir, { recursive: true, force: true });
+}
+
+// 4: drill methods on the same archive.
+{
+  const { dir, sbx, config } = await sandbox(MB);
+  const archive = (backup(sbx, config) as unknown as { archivePath: string }).archivePath;
+  const drill = (method: string) => {
+    const out = execFileSync(process.execPath, [cli, 'drill', archive, '--method', method, '--sandbox', sbx, '--config', config, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { exitCode: number; message: string; timingsMs: Record<string, number> };
+    if (r.exitCode !== 0) throw new Error(r.message);
+    return r.timingsMs;
+  };
+  const runs: Record<string, Array<Record<string, number>>> = { mongod: [], sandbox: [] };
+  for (let i = 0; i < RUNS; i++) for (const m of ['mongod', 'sandbox']) runs[m]!.push(drill(m));
+  const med = (m: string) => Object.fromEntries(Object.keys(runs[m]![0]!).map((k) => [k, Math.round(median(runs[m]!.map((x) => x[k] ?? 0)))]));
+  results['drill'] = { mongod: med('mongod'), sandbox: med('sandbox'), ratioMongodToSandbox: +(median(runs['mongod']!.map((x) => x['total']!)) / median(runs['sandbox']!.map((x) => x['total']!))).toFixed(2) };
+  console.log('drill', results['drill']);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -15,7 +15,7 @@ import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, re
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-type Row = { database: string; collection: string; expected: number; restored: number; actual: number; ok: boolean };
+type Row = { database: string; collection: string; expected: number; restored: number; actual: number | null; ok: boolean };
 
 function liveState(dir: string) {
   return { config: configHashes(dir), counts: counts(dir), token: token(dir), service: readEvents(dir).filter((e) => e['kind'] === 'service').length };
@@ -121,6 +121,24 @@ test('a failing mongorestore fails the drill with exit 5, the restore-log check 
   t.deepEqual(readdirSync(scratch), []);
   assertNoMongodLeft(t, a.dir);
   t.deepEqual(liveState(a.dir), live);
+});
+
+test('a scratch MongoDB older than the driver (4.0, as older Alteryx releases ship): the drill passes on the restore log counts, says so, and ends mongod', async (t) => {
+  const a = await backupOf(t, 'DatabaseOnly');
+  setKnob(a.dir, 'mongod.version', '4.0.28');
+  const r = await drill([a.archive, '--scratch', tempDir(t)], a);
+  t.is(r.code, 0, r.stdout.slice(-3000));
+  const res = r.result!;
+  const rows = res['counts'] as Row[];
+  t.is(rows.length, 11);
+  for (const row of rows) {
+    t.true(row.ok, JSON.stringify(row));
+    t.is(row.actual, null, 'not counted in the database');
+    t.is(row.restored, a.manifest.mongo.databases[row.database]?.[row.collection] ?? -1);
+  }
+  t.true((res['warnings'] as string[]).some((w) => /older than the driver supports \(4\.4\), so the counts are the restore log's/.test(w)));
+  t.regex(String(res['message']), /equal to the manifest by the restore log/);
+  assertNoMongodLeft(t, a.dir);
 });
 
 test('a scratch mongod that dies at start: exit 5 with the words of its own log', async (t) => {

@@ -95,6 +95,14 @@ test('the dialled address is the peer, the messages name the configured hosts (t
   t.false(f.message.includes(closed));
 });
 
+test('a MongoDB older than 4.4 (wire version 7 = 4.0): exit 5 saying so, not "unreachable"', async (t) => {
+  const p = await peer(t, { users, databases, version: '4.0.28', maxWireVersion: 7 });
+  const tg = target(`mongodb://backup@${p.address}/`, PW);
+  const f = await failure(t, tg);
+  t.is(f.kind, 'version');
+  t.regex(connectionError(tg, f.kind, f.message, TIMEOUT).full, /older than 4\.4.*Upgrade that MongoDB/s);
+});
+
 test('authenticated but without the backup role: exit 5 naming the missing privilege', async (t) => {
   const p = await peer(t, { users, databases });
   const tg = target(`mongodb://reader@${p.address}/`, 'reader-pw');

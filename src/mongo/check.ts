@@ -21,7 +21,7 @@ export interface PingResult {
   durationMs: number;
 }
 
-export type FailureKind = 'unreachable' | 'auth' | 'tls' | 'unauthorized' | 'other';
+export type FailureKind = 'unreachable' | 'auth' | 'tls' | 'unauthorized' | 'version' | 'other';
 
 export interface PingOptions {
   timeoutMs: number;
@@ -56,6 +56,8 @@ export function classifyMongoError(err: unknown): { kind: FailureKind; detail: s
   if (chain.some((c) => c.code === 18 || c.codeName === 'AuthenticationFailed' || /authentication failed/i.test(c.message))) return { kind: 'auth', detail };
   if (chain.some((c) => c.code === 13 || c.codeName === 'Unauthorized')) return { kind: 'unauthorized', detail };
   if (chain.some((c) => TLS_TEXT.test(c.message) || (typeof c.code === 'string' && /CERT|SSL|TLS/.test(c.code)))) return { kind: 'tls', detail };
+  // "Server at h:p reports maximum wire version 7, but this version of the Node.js Driver requires at least 9 (MongoDB 4.4)"
+  if (chain.some((c) => /wire version/i.test(c.message))) return { kind: 'version', detail };
   if (chain.some((c) => (typeof c.code === 'string' && UNREACHABLE_CODES.has(c.code)) || /querySrv|getaddrinfo|timed out|ECONNREFUSED|closed/i.test(c.message) || c.name === 'MongoServerSelectionError')) {
     return { kind: 'unreachable', detail };
   }
@@ -140,6 +142,12 @@ export function connectionError(target: MongoTarget, kind: FailureKind, detail: 
         ExitCode.MongoDB,
         `${who} signed in to MongoDB at ${hosts} but may not list the databases (${detail}).`,
         'Grant the user the "backup" role on the admin database (db.grantRolesToUser("<user>", [{ role: "backup", db: "admin" }])); see docs/mongodb.md. Nothing was stopped.',
+      );
+    case 'version':
+      return new BackupError(
+        ExitCode.MongoDB,
+        `MongoDB at ${hosts} answered, but its version is older than 4.4, the oldest this tool's MongoDB driver speaks (${detail}).`,
+        'Upgrade that MongoDB to 4.4 or later (MongoDB 4.2 and older are out of support), or back it up with mongodump by hand. Nothing was stopped.',
       );
     default:
       return new BackupError(ExitCode.MongoDB, `The MongoDB connectivity check at ${hosts} failed: ${detail}.`, 'See the DEBUG lines of the log. Nothing was stopped.');

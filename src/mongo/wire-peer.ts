@@ -34,6 +34,8 @@ export interface WirePeerOptions {
   /** Serve TLS with this key and certificate (PEM). */
   tls?: { key: string | Buffer; cert: string | Buffer };
   version?: string;
+  /** maxWireVersion in hello (default 21, MongoDB 7.0): an old server (4.0 = 7) is refused by the driver. */
+  maxWireVersion?: number;
   /** Called per incoming connection: false closes it at once (a refusing or flapping server). */
   accept?: () => boolean;
   /** Listen on 127.0.0.1 at this port (default 0: any free port). A port in use rejects the start (EADDRINUSE). */
@@ -138,7 +140,7 @@ export async function startWirePeer(opts: WirePeerOptions = {}): Promise<WirePee
       logicalSessionTimeoutMinutes: 30,
       connectionId: st.id,
       minWireVersion: 0,
-      maxWireVersion: 21,
+      maxWireVersion: opts.maxWireVersion ?? 21,
       readOnly: false,
       ok: 1,
     };

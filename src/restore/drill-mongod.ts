@@ -136,6 +136,11 @@ export interface ScratchMongod {
   dbPath: string;
   logPath: string;
   process: StartedProcess;
+  /**
+   * Set when the MongoDB driver refuses this server's version (older than 4.4, e.g. the MongoDB 4.0 of older
+   * Alteryx releases): it is then neither counted nor shut down through the driver.
+   */
+  driverRefusal?: string | undefined;
   /** Shuts it down (shutdown command, then a kill after the grace time); idempotent; never throws. */
   stop(): Promise<string>;
 }
@@ -184,7 +189,7 @@ export async function startScratchMongod(
     dbPath,
     logPath,
     process: proc,
-    stop: () => (stopped ??= stopMongod(proc, o.port, o.log)),
+    stop: () => (stopped ??= stopMongod(proc, o.port, o.log, !handle.driverRefusal)),
   };
   const t0 = Date.now();
   for (;;) {
@@ -207,8 +212,13 @@ export async function startScratchMongod(
       await c.db('admin').command({ ping: 1 });
       o.log.info(`The scratch MongoDB answers on ${LOOPBACK}:${o.port} (pid ${proc.pid}, ${formatDuration(Date.now() - t0)})`);
       return handle;
-    } catch {
-      // not yet
+    } catch (err) {
+      // An old MongoDB answers, but the driver will not talk to it: the drill goes on without the driver.
+      if (/wire version/i.test((err as Error).message)) {
+        handle.driverRefusal = (err as Error).message;
+        o.log.warn(`The scratch MongoDB answers on ${LOOPBACK}:${o.port} (pid ${proc.pid}), but its version is older than the driver supports (4.4): ${handle.driverRefusal}`);
+        return handle;
+      }
     } finally {
       await c.close().catch(() => {});
     }
@@ -225,16 +235,21 @@ export async function startScratchMongod(
   }
 }
 
-async function stopMongod(proc: StartedProcess, port: number, log: RunLogger): Promise<string> {
+async function stopMongod(proc: StartedProcess, port: number, log: RunLogger, viaDriver: boolean): Promise<string> {
   if (!proc.running()) return 'already ended';
-  const c = client(port, 2000);
-  try {
-    await c.connect();
-    await c.db('admin').command({ shutdown: 1 });
-  } catch {
-    // mongod closes the connection as it shuts down: an error here is the normal answer.
-  } finally {
-    await c.close().catch(() => {});
+  if (viaDriver) {
+    const c = client(port, 2000);
+    try {
+      await c.connect();
+      await c.db('admin').command({ shutdown: 1 });
+    } catch {
+      // mongod closes the connection as it shuts down: an error here is the normal answer.
+    } finally {
+      await c.close().catch(() => {});
+    }
+  } else {
+    // No driver for this version: a termination request (on Windows the process is ended). Its data is a copy.
+    proc.kill('SIGTERM');
   }
   const grace = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000).unref());
   const first = await Promise.race([proc.exited, grace]);

@@ -21,7 +21,7 @@ export function knobsOf(f: SandboxFile): Knobs {
     mongodump: { seconds: 0, fail: false, ...obj(r['mongodump']) },
     mongorestore: { fail: false, ...obj(r['mongorestore']) },
     mongo: { unreachable: false, ...obj(r['mongo']) },
-    mongod: { failStart: false, startSeconds: 0, ...obj(r['mongod']) },
+    mongod: { failStart: false, startSeconds: 0, version: '7.0.12', ...obj(r['mongod']) },
     disk: { freeBytes: { ...obj(obj(r['disk'])['freeBytes']) } },
     destinations: mapValues(r['destinations'], (x) => ({ offline: false, failTimes: 0, ...x })),
     nodes: mapValues(r['nodes'], (x) => ({ unreachable: false, ...x })),

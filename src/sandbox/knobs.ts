@@ -48,7 +48,13 @@ export const knobsSchema = z.strictObject({
   mongodump: z.strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit'])]).default(false) }).prefault({}),
   mongorestore: z.strictObject({ fail: z.union([z.literal(false), z.enum(['exit', 'partial'])]).default(false) }).prefault({}),
   mongo: z.strictObject({ unreachable: z.boolean().default(false) }).prefault({}),
-  mongod: z.strictObject({ failStart: z.boolean().default(false), startSeconds: seconds.default(0) }).prefault({}),
+  mongod: z
+    .strictObject({
+      failStart: z.boolean().default(false),
+      startSeconds: seconds.default(0),
+      version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a MongoDB version such as 4.0.28').default('7.0.12'),
+    })
+    .prefault({}),
   disk: z
     .strictObject({ freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}) })
     .prefault({}),

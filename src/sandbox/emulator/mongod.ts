@@ -73,6 +73,14 @@ Build Info: {
 
 type LogSeverity = 'I' | 'W' | 'E' | 'F';
 
+/** The wire version a mongod of that version reports (knob mongod.version): 4.0 = 7, 4.2 = 8, 4.4 = 9, 5.0 = 13, 6.0 = 17, 7.0 = 21. */
+export function maxWireVersionOf(version: string): number {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const table: Array<[number, number, number]> = [[8, 0, 25], [7, 0, 21], [6, 0, 17], [5, 0, 13], [4, 4, 9], [4, 2, 8], [4, 0, 7], [3, 6, 6], [3, 4, 5], [3, 2, 4], [3, 0, 3]];
+  for (const [ma, mi, wire] of table) if (major > ma || (major === ma && minor >= mi)) return wire;
+  return 2;
+}
+
 /** One structured log line as mongod 4.4+ writes it. */
 export function mongodLogLine(s: LogSeverity, c: string, id: number, ctx: string, msg: string, attr?: Record<string, unknown>): string {
   const t = { $date: new Date().toISOString().replace('Z', '+00:00') };
@@ -162,7 +170,7 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
     return EXIT.clean;
   }
   if (p.opts.has('version')) {
-    io.out(VERSION_TEXT);
+    io.out(VERSION_TEXT.split(MONGOD_VERSION).join(knobsOf(readSandboxFile(dir)).mongod.version));
     return EXIT.clean;
   }
   const portArg = last(p, 'port') ?? '27017';
@@ -255,7 +263,7 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   };
 
   log('I', 'CONTROL', 4615611, 'MongoDB starting', { pid: process.pid, port, dbPath: dbpathGiven, architecture: '64-bit', host: node.name });
-  log('I', 'CONTROL', 23403, 'Build Info', { buildInfo: { version: MONGOD_VERSION, gitVersion: '0000000000000000000000000000000000000000', modules: [], allocator: 'tcmalloc', environment: { distmod: 'windows', distarch: 'x86_64', target_arch: 'x86_64' } } });
+  log('I', 'CONTROL', 23403, 'Build Info', { buildInfo: { version: knobs.version, gitVersion: '0000000000000000000000000000000000000000', modules: [], allocator: 'tcmalloc', environment: { distmod: 'windows', distarch: 'x86_64', target_arch: 'x86_64' } } });
   log('I', 'CONTROL', 51765, 'Operating System', { os: { name: 'Microsoft Windows Server 2019', version: '10.0 (build 17763)' } });
   log('I', 'CONTROL', 21951, 'Options set by command line', {
     options: {
@@ -312,7 +320,8 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   try {
     peer = await startWirePeer({
       port,
-      version: MONGOD_VERSION,
+      version: knobs.version,
+      maxWireVersion: maxWireVersionOf(knobs.version),
       ...view,
       // --auth: authentication required, and no user anybody knows (a fresh data folder has none).
       ...(auth ? { users: [{ username: `__sandbox_${randomBytes(8).toString('hex')}`, password: randomBytes(24).toString('hex'), db: 'admin' }] } : {}),
