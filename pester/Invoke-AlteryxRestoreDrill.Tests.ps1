@@ -280,6 +280,42 @@ Describe 'Invoke-AlteryxRestoreDrill -Method Mongod against the real core (a scr
         (Get-TestServiceState -Sandbox $A)['ALTERYX01'] | Should -Be 'Running'
     }
 
+    It 'a drill whose core is killed: the watchdog ends the scratch mongod and removes the scratch folder' {
+        Set-TestKnob -Sandbox $A -Setting 'mongod.startSeconds=120'
+        $killScratch = Join-Path $TestDrive 'scratch-killed'
+        $null = New-Item -ItemType Directory -Path $killScratch
+        $job = Start-Job -ScriptBlock {
+            param($Module, $Archive, $Sbx, $Config, $Scratch)
+            Import-Module $Module
+            $r = Invoke-AlteryxRestoreDrill -Path $Archive -SandboxPath $Sbx -ConfigPath $Config -Method Mongod -ScratchPath $Scratch -ErrorAction SilentlyContinue 3>$null
+            [pscustomobject]@{ ExitCode = $r.ExitCode; Interrupted = $r.Interrupted; Drill = $r.Recovery.drill; RecoverExit = $r.Recovery.exitCode }
+        } -ArgumentList $script:ModuleManifest, $db.ArchivePath, $A, $config, $killScratch
+        $journalFile = Join-Path $A 'D/Temp/AlteryxBackup.drill.json'
+        $deadline = (Get-Date).AddSeconds(90)
+        $journal = $null
+        while ((Get-Date) -lt $deadline) {
+            if (Test-Path -LiteralPath $journalFile) {
+                $journal = Get-Content -LiteralPath $journalFile -Raw | ConvertFrom-Json
+                if ($null -ne $journal.mongod) { break }
+            }
+            Start-Sleep -Milliseconds 100
+        }
+        $journal.mongod | Should -Not -BeNullOrEmpty
+        & kill -9 $journal.pid
+        $r = $job | Wait-Job -Timeout 120 | Receive-Job
+        $job | Remove-Job -Force
+        Set-TestKnob -Sandbox $A -Setting 'mongod.startSeconds=0'
+        $r.ExitCode | Should -Be 1
+        $r.Interrupted | Should -BeTrue
+        $r.RecoverExit | Should -Be 0
+        $r.Drill.pid | Should -Be $journal.pid
+        $r.Drill.scratchRemoved | Should -BeTrue
+        @(Get-ChildItem -LiteralPath $killScratch) | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $journalFile | Should -BeFalse
+        & kill -0 $journal.mongod.pid 2>$null
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'the scratch mongod is gone'
+    }
+
     It 'refuses the live EmbeddedMongoDBPort with exit 3' {
         $all = @(Invoke-AlteryxRestoreDrill -Path $db.ArchivePath -SandboxPath $A -ConfigPath $config -Method Mongod -Port 27018 -ScratchPath $scratch 2>&1 3>$null)
         $all[0].ExitCode | Should -Be 3

@@ -2,7 +2,8 @@
 // through the sandbox's emulated mongod.exe / mongorestore.exe in its install bin folder, real child
 // processes and the official driver. The live server must stay exactly as it was.
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
@@ -10,6 +11,8 @@ import { runBackup } from '../src/core/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import { chooseDrillMethod, chooseDrillPort, isSecret, scratchBytesNeeded } from '../src/restore/drill-mongod.ts';
 import type { Manifest } from '../src/core/manifest.ts';
+import { processAlive } from '../src/core/lock.ts';
+import { DRILL_JOURNAL_NAME, DrillJournalFile, type DrillJournal } from '../src/restore/drill-journal.ts';
 import { runCli } from './helpers/cli.ts';
 import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, readManifest, token } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
@@ -247,4 +250,85 @@ test('scratch space and secrets: gzip dumps need more room; Secrets entries are 
   t.true(isSecret('Secrets/ControllerToken.txt'));
   t.true(isSecret('nodes/ctl01/Secrets/MongoPasswords.txt'));
   t.false(isSecret('Config/RuntimeSettings.xml'));
+});
+
+/** The drill journal under the sandbox's temp folder (wherever TempDirectory maps). */
+function findDrillJournal(dir: string): string | undefined {
+  const stack = [dir];
+  while (stack.length) {
+    const d = stack.pop()!;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) stack.push(join(d, e.name));
+      else if (e.name === DRILL_JOURNAL_NAME) return join(d, e.name);
+    }
+  }
+  return undefined;
+}
+
+async function waitFor(what: string, fn: () => boolean, ms = 30_000): Promise<void> {
+  const t0 = Date.now();
+  while (!fn()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a drill killed while its scratch mongod runs: recover ends that mongod and removes the scratch folder; the journal is gone', async (t) => {
+  const a = await backupOf(t, 'DatabaseOnly');
+  setKnob(a.dir, 'mongod.startSeconds', '120');
+  const scratch = tempDir(t);
+  let pid = 0;
+  const run = runCli(['drill', a.archive, '--method', 'mongod', '--scratch', scratch, '--sandbox', a.dir, '--config', a.config, '--json'], { onSpawn: (p) => (pid = p) });
+  await waitFor('the scratch mongod in the drill journal', () => {
+    const f = findDrillJournal(a.dir);
+    return !!f && !!(JSON.parse(readFileSync(f, 'utf8')) as DrillJournal).mongod;
+  });
+  const journalFile = findDrillJournal(a.dir)!;
+  const j = JSON.parse(readFileSync(journalFile, 'utf8')) as DrillJournal;
+  t.is(j.pid, pid);
+  t.true(j.scratch.startsWith(scratch));
+  t.false(readFileSync(journalFile, 'utf8').includes(token(a.dir)), 'no secret in the journal');
+  process.kill(pid, 'SIGKILL');
+  await run;
+  t.true(processAlive(j.mongod!.pid), 'the scratch mongod outlives the killed drill');
+  t.true(existsSync(j.scratch));
+
+  const r = await runCli(['recover', '--sandbox', a.dir, '--config', a.config, '--json']);
+  t.is(r.code, 0, r.stdout.slice(-2000));
+  const d = r.result!['drill'] as { pid: number; mongod: string; scratchRemoved: boolean };
+  t.is(d.pid, pid);
+  t.true(d.mongod === 'killed' || d.mongod === 'shut down', d.mongod);
+  t.true(d.scratchRemoved);
+  t.regex(String(r.result!['message']), /Cleaned up after the interrupted drill/);
+  t.false(processAlive(j.mongod!.pid));
+  t.false(existsSync(j.scratch));
+  t.false(existsSync(journalFile));
+});
+
+test('a killed drill whose mongod listens: the next drill shuts it down (shutdown command), cleans up, warns, and passes', async (t) => {
+  const a = await backupOf(t, 'DatabaseOnly');
+  const scratch = tempDir(t);
+  // What a drill killed after its mongod started leaves: a journal naming a dead drill, a live mongod, a scratch folder.
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const port = await chooseDrillPort(0, 27018);
+  const old = join(scratch, 'AlteryxDrill_old');
+  mkdirSync(join(old, 'db'), { recursive: true });
+  const bin = (name: string) => join(a.dir, 'C', 'Program Files', 'Alteryx', 'bin', name);
+  const child = spawn(bin('mongod.exe'), ['--dbpath', join(old, 'db'), '--port', String(port), '--bind_ip', '127.0.0.1', '--logpath', join(old, 'mongod.log')], { stdio: 'ignore', detached: true });
+  t.teardown(() => void (processAlive(child.pid!) && process.kill(child.pid!, 'SIGKILL')));
+  await waitFor('the old mongod to listen', () => existsSync(join(a.dir, 'net', `127.0.0.1_${port}.json`)));
+  const tempLocal = join(a.dir, 'D', 'Temp');
+  mkdirSync(tempLocal, { recursive: true });
+  const cfg = JSON.parse(readFileSync(a.config, 'utf8')) as Record<string, Record<string, unknown>>;
+  writeFileSync(a.config, JSON.stringify({ ...cfg, BackupConfiguration: { ...(cfg['BackupConfiguration'] ?? {}), TempDirectory: 'D:\\Temp' } }));
+  new DrillJournalFile(tempLocal).write({ pid: dead, startedAt: new Date().toISOString(), archive: a.archive, scratch: old, keep: false, mongod: { pid: child.pid!, port } });
+
+  const r = await drill([a.archive, '--scratch', scratch], a);
+  t.is(r.code, 0, r.stdout.slice(-3000));
+  t.true((r.result!['warnings'] as string[]).some((w) => w.includes(`The previous drill (pid ${dead}`) && w.includes('its scratch mongod was shut down') && w.includes('was removed')));
+  t.false(processAlive(child.pid!));
+  t.false(existsSync(old));
+  t.false(existsSync(join(tempLocal, DRILL_JOURNAL_NAME)));
+  const ends = mongodEvents(a.dir).filter((e) => e['phase'] === 'end' && Number(e['port']) === port);
+  t.is(ends.length, 1, 'the old mongod ended by its own shutdown, not killed');
 });

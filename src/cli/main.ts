@@ -10,6 +10,7 @@ import { runBackup, type BackupResult } from '../core/backup.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import { JournalFile, processAlive } from '../core/lock.ts';
 import { recoverFromJournal, type RecoverReport } from '../core/recover.ts';
+import { DrillJournalFile, recoverDrill, type DrillRecovery } from '../restore/drill-journal.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
@@ -160,6 +161,7 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
   let message = 'Nothing to recover: no interrupted run left a journal.';
   let outcomes: unknown[] = [];
   let report: RecoverReport | undefined;
+  let drill: DrillRecovery | undefined;
   try {
     const { config } = loadConfig(req.params);
     const platform = choosePlatform(req.params, config);
@@ -179,6 +181,16 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
         message = report.complete
           ? `Recovered the interrupted run ${journal.pid}: ${report.summary}`
           : `Recovery of the interrupted run ${journal.pid} is not complete: ${report.summary}`;
+      }
+      // A killed drill: its scratch mongod (loopback, no authentication, a copy of the data) and scratch folder.
+      if (DrillJournalFile.read(dir)) {
+        if (!log.logPath) log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Recover', new Date());
+        drill = await recoverDrill(dir, log);
+        if (drill && !drill.running) {
+          const what = `the interrupted drill ${drill.pid}: ${drill.mongod ? `scratch mongod ${drill.mongod}, ` : ''}scratch folder ${drill.scratchRemoved ? 'removed' : 'left'} (${drill.scratch})`;
+          message = journal ? `${message} Also cleaned up after ${what}.` : `Cleaned up after ${what}.`;
+          if (drill.mongod === 'still running') exitCode = ExitCode.General;
+        }
       }
     } finally {
       await platform.dispose();
@@ -200,6 +212,7 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
       restore: report?.restore ?? null,
       journalCleared: report?.journalCleared ?? null,
       complete: report?.complete ?? null,
+      drill: drill ?? null,
       logPath: log.logPath ?? null,
     });
   } else out.text(message);

@@ -175,7 +175,7 @@ function client(port: number, timeoutMs: number): MongoClient {
  * waits until it answers a ping. Exit 5 with the log's own words when it ends or does not answer in time.
  */
 export async function startScratchMongod(
-  o: { exe: string; scratch: string; port: number; env: NodeJS.ProcessEnv; timeoutMs: number; log: RunLogger; signal?: AbortSignal | undefined },
+  o: { exe: string; scratch: string; port: number; env: NodeJS.ProcessEnv; timeoutMs: number; log: RunLogger; signal?: AbortSignal | undefined; onSpawn?: (pid: number) => void },
 ): Promise<ScratchMongod> {
   const dbPath = join(o.scratch, 'db');
   const logPath = join(o.scratch, 'mongod.log');
@@ -183,6 +183,7 @@ export async function startScratchMongod(
   const args = ['--dbpath', dbPath, '--port', String(o.port), '--bind_ip', LOOPBACK, '--logpath', logPath];
   o.log.info(`Starting the scratch MongoDB: ${o.exe} ${args.join(' ')}`);
   const proc = startProcess(o.exe, args, { env: o.env });
+  if (proc.pid !== undefined) o.onSpawn?.(proc.pid);
   let stopped: Promise<string> | undefined;
   const handle: ScratchMongod = {
     port: o.port,

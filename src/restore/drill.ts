@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, promises as fsp, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, promises as fsp, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
@@ -18,6 +18,7 @@ import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { chooseDrillMethod, chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
 import { extractArchive } from './extract.ts';
+import { DrillJournalFile, recoverDrill } from './drill-journal.ts';
 import { parseRuntimeSettings } from '../core/settings.ts';
 import { verifyArchive, type Check } from './verify.ts';
 
@@ -115,6 +116,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
   let port: number | null = null;
   let restoreLog: RestoreLogVerdict | null = null;
   let mongod: ScratchMongod | undefined;
+  let journal: DrillJournalFile | undefined;
   const keep = !!req.params['Keep'];
   let platform: Platform | undefined;
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -147,6 +149,18 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       log.info(`Newest ${mode ?? ''} archive: ${archivePath}`.replace('  ', ' '));
     }
     log.info(`AlteryxBackup restore drill started${req.dryRun ? ' (dry run)' : ''}: ${archivePath} (live server: ${live.description}; it is not touched)`);
+    // A drill killed earlier may have left a scratch mongod and folder: end and remove them first.
+    const tempLocal = live.paths.resolve(config.BackupConfiguration.TempDirectory);
+    if (!req.dryRun) {
+      const leftover = await recoverDrill(tempLocal, log);
+      if (leftover?.running) throw new BackupError(ExitCode.General, `Another drill (pid ${leftover.pid}, started ${leftover.startedAt}) is running.`, 'Wait for it to finish; drills run one at a time.');
+      if (leftover) warnings.push(`The previous drill (pid ${leftover.pid}, started ${leftover.startedAt}) was interrupted: ${leftover.mongod ? `its scratch mongod was ${leftover.mongod}, ` : ''}its scratch folder ${leftover.scratchRemoved ? 'was removed' : 'was left'} (${leftover.scratch}).`);
+    }
+    const startJournal = (scratch: string) => {
+      mkdirSync(tempLocal, { recursive: true });
+      journal = new DrillJournalFile(tempLocal);
+      journal.write({ pid: process.pid, startedAt: startedAt.toISOString(), archive: archivePath!, scratch, keep });
+    };
     method = chooseDrillMethod(req.params['Method'], config.RestoreConfiguration.DrillMethod, live.kind);
     const steps = drillSteps(method);
     log.info(`Drill method: ${method === 'mongod' ? 'a scratch MongoDB (mongod) on a spare loopback port' : 'a scratch sandbox'}`);
@@ -199,6 +213,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         }
         scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
         scratchRemove = scratchRoot;
+        startJournal(scratchRoot);
         log.info(`Scratch folder: ${scratchRoot} (${formatBytes(free)} free, about ${formatBytes(needed)} needed)`);
         // Everything but the secrets, each checked against its manifest SHA-256 while written.
         const ex = await extractArchive(archivePath!, join(scratchRoot, 'archive'), m.files, (f) => !isSecret(f.path), {
@@ -212,7 +227,19 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
           true,
           `${ex.files.length} files (${formatBytes(ex.bytes)}) extracted, each equal to its manifest SHA-256${settings.length ? `; RuntimeSettings.xml parses (${settings.length} node${settings.length > 1 ? 's' : ''})` : ''}; secrets verified in the archive, not written`,
         );
-        if (m.mongo.dumped) mongod = await startScratchMongod({ exe: tools.mongod.local, scratch: scratchRoot, port, env, timeoutMs: rc.DrillStartTimeoutSeconds * 1000, log, signal: deps.signal });
+        const mongodPort = port;
+        if (m.mongo.dumped) {
+          mongod = await startScratchMongod({
+            exe: tools.mongod.local,
+            scratch: scratchRoot,
+            port,
+            env,
+            timeoutMs: rc.DrillStartTimeoutSeconds * 1000,
+            log,
+            signal: deps.signal,
+            onSpawn: (pid) => journal?.update({ mongod: { pid, port: mongodPort } }),
+          });
+        }
         return tools.mongorestore.local;
       });
       // 3. Restore into it.
@@ -251,6 +278,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       // The scratch server has the archive's kind of MongoDB: embedded, or its own self-managed one.
       scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
       scratchRemove = scratchRoot;
+      startJournal(scratchRoot);
       const scratch = join(scratchRoot, 'server');
       await timed('scratch', async () => {
         await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
@@ -338,6 +366,8 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         log.info(`Scratch ${method === 'mongod' ? 'folder' : 'server'} removed: ${scratchRoot}`);
       }
     }
+    // Nothing left for recover to clean up.
+    journal?.clear();
     await platform?.dispose().catch(() => {});
   }
   return finish();

@@ -122,7 +122,8 @@ function Invoke-AlteryxRestoreDrill {
         AlteryxBackup.DrillResult. Properties: Path, Mode, Success, ExitCode, Message, Duration, LogPath,
         Checks (Name, Ok, Detail), FailedChecks, BadEntries, Counts (Database, Collection, Expected, Restored,
         Actual, Ok), Documents, RestoreLog, Timings (milliseconds per part), Method, Port, ScratchPath, Kept,
-        Warnings.
+        Interrupted (the core was killed mid-drill), Recovery (the result of the 'recover' that followed: the
+        scratch mongod stopped, the scratch folder removed), Warnings.
 
     .LINK
         Restore-AlteryxBackup
@@ -235,6 +236,10 @@ function Invoke-AlteryxRestoreDrill {
         $duration = [timespan]::Zero
         if ($null -ne $core.durationMs) { $duration = [timespan]::FromMilliseconds([double]$core.durationMs) }
 
+        # Node killed mid-drill: the watchdog ran 'recover', which stopped the scratch mongod and removed the
+        # scratch folder (docs/restore.md); its result is the Recovery property.
+        $interruption = Get-AlteryxBackupInterruption -Core $core
+
         $result = [pscustomobject]@{
             PSTypeName   = 'AlteryxBackup.DrillResult'
             Path         = $core.archivePath
@@ -255,6 +260,8 @@ function Invoke-AlteryxRestoreDrill {
             Port         = $core.port
             ScratchPath  = $core.scratchPath
             Kept         = [bool]$core.kept
+            Interrupted  = $interruption.Interrupted
+            Recovery     = $interruption.Recovery
             Warnings     = @($core.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
         }
         $result

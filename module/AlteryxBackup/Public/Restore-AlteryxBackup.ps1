@@ -289,12 +289,9 @@ function Restore-AlteryxBackup {
 
         # Node killed mid-restore: the watchdog ran 'recover', which rolled back from the journal what the
         # restore had changed (docs/restore.md, "An interrupted restore"); its result is the Recovery property.
-        $interrupted = $false
-        $recovery = $null
-        if ($core.PSObject.Properties['summary'] -and $null -ne $core.summary -and $core.summary.PSObject.Properties['interrupted'] -and [bool]$core.summary.interrupted) {
-            $interrupted = $true
-            if ($core.summary.PSObject.Properties['recover']) { $recovery = $core.summary.recover }
-        }
+        $interruption = Get-AlteryxBackupInterruption -Core $core
+        $interrupted = $interruption.Interrupted
+        $recovery = $interruption.Recovery
         $rolledBack = [bool]$core.rolledBack
         $rollback = @($core.rollback | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
         $logPath = $core.logPath
