@@ -17,6 +17,7 @@ import { runCli } from './helpers/cli.ts';
 import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, readManifest, token } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type Row = { database: string; collection: string; expected: number; restored: number; actual: number | null; ok: boolean };
 
@@ -265,13 +266,6 @@ function findDrillJournal(dir: string): string | undefined {
   return undefined;
 }
 
-async function waitFor(what: string, fn: () => boolean, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!fn()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('a drill killed while its scratch mongod runs: recover ends that mongod and removes the scratch folder; the journal is gone', async (t) => {
   const a = await backupOf(t, 'DatabaseOnly');

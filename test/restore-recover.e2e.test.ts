@@ -15,6 +15,7 @@ import { runCli, type CliRun } from './helpers/cli.ts';
 import { backupOf, configHashes, counts, sha, token, zipEntries } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type Sbx = Awaited<ReturnType<typeof quickSandbox>>;
 type RestoreSection = NonNullable<Journal['restore']>;
@@ -34,6 +35,16 @@ const alive = (pid: number) => {
   }
 };
 
+/** A Full restore of A into B, slowed in emongorestore (6 s) and SIGKILLed there; the kill checked. */
+async function restoreKilledMidDatabase(t: ExecutionContext) {
+  const p = await prepare(t);
+  const { b } = p;
+  setKnob(b.dir, 'emongorestore.seconds', '6');
+  const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
+  assertKilledMidDatabase(t, k, p);
+  return { p, b, k };
+}
+
 /** Document counts of any embedded data folder (the sandbox's helper reads only the live one). */
 function folderCounts(root: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
@@ -43,13 +54,6 @@ function folderCounts(root: string): Record<string, Record<string, number>> {
   return out;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 /** A ConfigOnly backup of B before the restore: the "newest backup taken before the restore", with B's token. */
 async function backupOfB(b: Sbx): Promise<string> {
@@ -65,7 +69,7 @@ async function backupOfB(b: Sbx): Promise<string> {
 async function killRestoreWhen(archive: string, b: Sbx, ready: () => boolean, extra: string[] = []) {
   let pid = 0;
   const run = runCli(['restore', archive, '--sandbox', b.dir, '--config', b.config, '--yes', '--json', ...extra], { onSpawn: (p) => (pid = p) });
-  await until('the restore to reach the kill point', ready);
+  await waitFor('the restore to reach the kill point', ready);
   process.kill(pid, 'SIGKILL');
   const dead: CliRun = await run;
   const journalText = readFileSync(journalPath(b.dir), 'utf8');
@@ -119,11 +123,7 @@ function assertPutBack(t: ExecutionContext, b: Sbx, before: Awaited<ReturnType<t
 }
 
 test('Full restore SIGKILLed during emongorestore: recover puts files, Keys and the data folder back, then starts the service, and names the token step', async (t) => {
-  const p = await prepare(t);
-  const { b } = p;
-  setKnob(b.dir, 'emongorestore.seconds', '6');
-  const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
-  assertKilledMidDatabase(t, k, p);
+  const { p, b, k } = await restoreKilledMidDatabase(t);
   t.true(typeof k.journal.restore!.database!.toolPid === 'number', 'the emongorestore process is journaled');
 
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
@@ -165,11 +165,7 @@ test('Full restore SIGKILLed during emongorestore: recover puts files, Keys and 
 });
 
 test('a killed Full restore is rolled back by the next backup before it backs up', async (t) => {
-  const p = await prepare(t);
-  const { b } = p;
-  setKnob(b.dir, 'emongorestore.seconds', '6');
-  const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
-  assertKilledMidDatabase(t, k, p);
+  const { p, b, k } = await restoreKilledMidDatabase(t);
   setKnob(b.dir, 'emongorestore.seconds', '0');
 
   const next = await runCli(['backup', '--mode', 'Full', '--sandbox', b.dir, '--config', b.config, '--json']);
@@ -189,11 +185,7 @@ test('a killed Full restore is rolled back by the next backup before it backs up
 });
 
 test('a killed Full restore is rolled back by the next restore before it saves the pre-restore state again', async (t) => {
-  const p = await prepare(t);
-  const { b } = p;
-  setKnob(b.dir, 'emongorestore.seconds', '6');
-  const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
-  assertKilledMidDatabase(t, k, p);
+  const { p, b, k } = await restoreKilledMidDatabase(t);
   setKnob(b.dir, 'emongorestore.seconds', '0');
   const firstPre = tempEntries(b.dir, 'PreRestore_')[0]!;
   // The next run must not start within the same second: its folders would have the same names.
@@ -278,13 +270,9 @@ test('Full restore SIGKILLed during the service stop (nothing changed yet): reco
 });
 
 test('an emongorestore that outlives the killed restore: nothing touches the data folder while it runs, the service stays stopped, the next backup refuses; once it ends, recover finishes', async (t) => {
-  const p = await prepare(t);
-  const { b } = p;
-  setKnob(b.dir, 'emongorestore.seconds', '6');
-  const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
-  assertKilledMidDatabase(t, k, p);
+  const { p, b, k } = await restoreKilledMidDatabase(t);
   const realTool = k.journal.restore!.database!.toolPid!;
-  await until('the orphaned emongorestore to end', () => !alive(realTool), 20_000);
+  await waitFor('the orphaned emongorestore to end', () => !alive(realTool), 20_000);
   const dbLocal = k.journal.restore!.database!.local;
   // A stand-in for an emongorestore still running (on Windows it does not die with its parent): it writes
   // into the data folder when it ends, as the real one would with its last collection.
@@ -312,7 +300,7 @@ test('an emongorestore that outlives the killed restore: nothing touches the dat
   t.regex(String(refused.result!['message']), /could not be rolled back completely: .*still runs.*Nothing was backed up/);
 
   tool.kill('SIGTERM');
-  await until('the stand-in tool to end', () => tool.exitCode !== null);
+  await waitFor('the stand-in tool to end', () => tool.exitCode !== null);
   t.true(existsSync(marker), 'it wrote into the half-restored folder as it ended');
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
   t.is(rec.code, 1, 'the token is still to do by hand');
