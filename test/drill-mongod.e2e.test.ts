@@ -2,11 +2,11 @@
 // through the sandbox's emulated mongod.exe / mongorestore.exe in its install bin folder, real child
 // processes and the official driver. The live server must stay exactly as it was.
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
-import { readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
+import { mongoToolsPathDir, readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { runBackup } from '../src/core/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import { chooseDrillMethod, chooseDrillPort, isSecret, scratchBytesNeeded } from '../src/restore/drill-mongod.ts';
@@ -182,6 +182,20 @@ test('a missing mongod.exe is exit 3 naming RestoreConfiguration.MongodPath', as
   t.is(r.code, 3, r.stdout.slice(-2000));
   t.regex(String(r.result!['message']), /mongod\.exe and it was not found at C:\\Program Files\\MongoDB\\bin\\mongod\.exe/);
   t.regex(r.stdout, /RestoreConfiguration\.MongodPath/);
+});
+
+test('no mongorestore.exe beside mongod.exe: the one on PATH (MongoDB Database Tools) is used; none anywhere is exit 3 naming MongorestorePath', async (t) => {
+  const a = await backupOf(t, 'DatabaseOnly');
+  rmSync(join(a.dir, 'C', 'Program Files', 'Alteryx', 'bin', 'mongorestore.exe'));
+  const r = await drill([a.archive, '--scratch', tempDir(t)], a);
+  t.is(r.code, 0, r.stdout.slice(-2000));
+  const onPath = join(mongoToolsPathDir(a.dir), 'mongorestore');
+  t.true(readFileSync(String(r.result!['logPath']), 'utf8').includes(`${onPath} --host=127.0.0.1`), 'the PATH one ran');
+  rmSync(onPath);
+  const none = await drill([a.archive, '--scratch', tempDir(t)], a);
+  t.is(none.code, 3);
+  t.regex(String(none.result!['message']), /mongorestore\.exe and it was not found at C:\\Program Files\\Alteryx\\bin\\mongorestore\.exe, nor PATH/);
+  t.regex(none.stdout, /RestoreConfiguration\.MongorestorePath/);
 });
 
 test('not enough space under the scratch folder is exit 4 before anything is extracted', async (t) => {

@@ -185,7 +185,7 @@ export const ConfigSchema = z
           ),
         DrillPort: z.number().int().min(0).max(65535).default(0).describe('Loopback port of the drill\'s scratch mongod. 0 = a free port chosen at run time (never the live EmbeddedMongoDBPort).'),
         MongodPath: windowsPath.optional().describe('mongod.exe for the drill\'s scratch MongoDB. Default: mongod.exe beside AlteryxService.exe (Alteryx Server ships it in its bin folder).'),
-        MongorestorePath: windowsPath.optional().describe('mongorestore.exe for the drill\'s scratch restore. Default: mongorestore.exe beside AlteryxService.exe.'),
+        MongorestorePath: windowsPath.optional().describe('mongorestore.exe for the drill\'s scratch restore. Default: mongorestore.exe beside mongod.exe, else mongorestore on PATH (the MongoDB Database Tools).'),
         DrillStartTimeoutSeconds: z.number().int().min(1).max(3600).default(120).describe('How long the drill waits for its scratch mongod to accept connections.'),
       })
       .strict()

@@ -22,6 +22,7 @@ import type { RunLogger } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { runProcess, startProcess, type StartedProcess } from '../util/exec.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
+import { findOnPath } from '../util/fsx.ts';
 import { judgeMongorestoreRun, type RestoreLogVerdict } from './restore-log.ts';
 import { RESTORE_NAMESPACES } from './restore-selfmanaged.ts';
 
@@ -44,26 +45,40 @@ export function chooseDrillMethod(requested: unknown, configured: BackupConfig['
   return raw;
 }
 
-/** mongod.exe and mongorestore.exe: configured, else beside AlteryxService.exe. Exit 3 when either is missing. */
+/**
+ * mongod.exe and mongorestore.exe: configured, else beside AlteryxService.exe (where Alteryx Server ships
+ * mongod.exe). mongorestore.exe, when the install does not have it, is also looked for on PATH (the MongoDB
+ * Database Tools). Exit 3 naming the setting when either is missing.
+ */
 export async function drillTools(platform: Platform, config: BackupConfig): Promise<{ mongod: { configured: string; local: string }; mongorestore: { configured: string; local: string } }> {
   const bin = config.ServerConfiguration.AlteryxServicePath.replace(/[\\/][^\\/]*$/, '');
   const rc = config.RestoreConfiguration;
-  const pick = async (configured: string, key: string) => {
-    const local = platform.paths.resolve(configured);
-    const ok = await fsp.stat(local).then((s) => s.isFile(), () => false);
-    if (!ok) {
-      throw new BackupError(
-        ExitCode.Validation,
-        `The drill needs ${configured.split(/[\\/]/).pop()} and it was not found at ${configured}.`,
-        `Set RestoreConfiguration.${key} to its path (Alteryx Server installs it in its bin folder beside AlteryxService.exe), or run the drill against a sandbox.`,
-      );
+  const isFile = (local: string) => fsp.stat(local).then((s) => s.isFile(), () => false);
+  const missing = (tried: string[], key: string, extra = '') =>
+    new BackupError(
+      ExitCode.Validation,
+      `The drill needs ${tried[0]!.split(/[\\/]/).pop()} and it was not found at ${tried.join(', nor ')}.`,
+      `Set RestoreConfiguration.${key} to its path (Alteryx Server installs mongod.exe in its bin folder beside AlteryxService.exe${extra}), or run the drill against a sandbox.`,
+    );
+  const mongodConfigured = rc.MongodPath ?? joinConfigured(bin, 'mongod.exe');
+  const mongodLocal = platform.paths.resolve(mongodConfigured);
+  if (!(await isFile(mongodLocal))) throw missing([mongodConfigured], 'MongodPath');
+  let mongorestore: { configured: string; local: string } | undefined;
+  if (rc.MongorestorePath) {
+    const local = platform.paths.resolve(rc.MongorestorePath);
+    if (!(await isFile(local))) throw missing([rc.MongorestorePath], 'MongorestorePath');
+    mongorestore = { configured: rc.MongorestorePath, local };
+  } else {
+    const besideMongod = joinConfigured(mongodConfigured.replace(/[\\/][^\\/]*$/, ''), 'mongorestore.exe');
+    const local = platform.paths.resolve(besideMongod);
+    if (await isFile(local)) mongorestore = { configured: besideMongod, local };
+    else {
+      const onPath = findOnPath('mongorestore', platform.childEnv());
+      if (!onPath) throw missing([besideMongod, 'PATH'], 'MongorestorePath', '; or install the MongoDB Database Tools');
+      mongorestore = { configured: onPath, local: onPath };
     }
-    return { configured, local };
-  };
-  return {
-    mongod: await pick(rc.MongodPath ?? joinConfigured(bin, 'mongod.exe'), 'MongodPath'),
-    mongorestore: await pick(rc.MongorestorePath ?? joinConfigured(bin, 'mongorestore.exe'), 'MongorestorePath'),
-  };
+  }
+  return { mongod: { configured: mongodConfigured, local: mongodLocal }, mongorestore };
 }
 
 /** The live embedded MongoDB's port from the live settings (overrides over defaults); 27018 when unreadable. */

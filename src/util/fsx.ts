@@ -79,3 +79,20 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   await fsp.writeFile(tmp, data);
   await fsp.rename(tmp, file);
 }
+
+/** The first `name` (or `name.exe`) in the folders of the PATH of `env`; undefined when none is there. */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
+  const dirs = (key ? (env[key] ?? '') : '').split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
+  for (const d of dirs) {
+    for (const n of [name, `${name}.exe`]) {
+      const p = join(d, n);
+      try {
+        if (statSync(p).isFile()) return p;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
