@@ -102,7 +102,8 @@ function requestFromFlags(values: Record<string, unknown>): Request {
   };
 }
 
-function abortOnSignals(): AbortController {
+/** Ctrl+C / SIGTERM / SIGHUP abort the run (its rollback then runs); a second signal exits at once. */
+export function abortOnSignals(): AbortController {
   const ac = new AbortController();
   let count = 0;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -7,7 +7,7 @@ import { runDrill, type DrillResult } from '../restore/drill.ts';
 import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
-import { choosePlatform } from './main.ts';
+import { abortOnSignals, choosePlatform } from './main.ts';
 import { Output } from './output.ts';
 
 interface Request {
@@ -82,19 +82,6 @@ function requestFromFlags(values: Record<string, unknown>, positionals: string[]
     dryRun: !!values['dry-run'],
     verbose: !!values['verbose'],
   };
-}
-
-function abortOnSignals(): AbortController {
-  const ac = new AbortController();
-  let count = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (++count > 1) process.exit(ExitCode.General);
-    ac.abort(sig);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  return ac;
 }
 
 function printChecks(out: Output, checks: Array<{ name: string; ok: boolean; detail: string }>): void {

@@ -153,25 +153,17 @@ export function warn(ctx: RunContext, message: string): void {
  * A run context with the parts every run derives the same way: nodes and controller from the platform, the
  * staging folder in both forms, empty collections, and the journal in the temp folder.
  */
-export function newRunContext(a: {
-  mode: BackupMode;
-  config: BackupConfig;
-  plan: Plan;
-  platform: Platform;
-  log: RunLogger;
-  clock: Clock;
-  signal: AbortSignal;
-  progress: (p: ProgressEvent) => void;
-  startedAt: Date;
-  stamp: string;
-  req: RunRequest;
-  /** The working folder, configured form (staging for a backup, extraction for a restore). */
-  staging: string;
-  /** Where the journal lives (the resolved temp folder) and the run name it records. */
-  journal: { dir: string; mode: string };
-  stepDurations?: Record<string, number>;
-  warnings?: string[];
-}): RunContext {
+export function newRunContext(
+  a: Pick<RunContext, 'mode' | 'config' | 'plan' | 'platform' | 'log' | 'clock' | 'signal' | 'progress' | 'startedAt' | 'stamp'> & {
+    req: RunRequest;
+    /** The working folder, configured form (staging for a backup, extraction for a restore). */
+    staging: string;
+    /** Where the journal lives (the resolved temp folder) and the run name it records. */
+    journal: { dir: string; mode: string };
+    stepDurations?: Record<string, number>;
+    warnings?: string[];
+  },
+): RunContext {
   const nodes = a.platform.nodes;
   const journal = new JournalFile(a.journal.dir, { pid: process.pid, startedAt: a.startedAt.toISOString(), mode: a.journal.mode, logPath: a.log.logPath });
   return {

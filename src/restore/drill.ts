@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
 import { realClock, type RunDeps, type RunRequest } from '../core/context.ts';
-import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
+import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import type { BackupResult } from '../core/backup.ts';
 import type { Manifest } from '../core/manifest.ts';
 import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
@@ -18,6 +18,7 @@ import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { chooseDrillMethod, chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
 import { extractArchive } from './extract.ts';
+import { closeRun } from './result.ts';
 import { DrillJournalFile, recoverDrill } from './drill-journal.ts';
 import { parseRuntimeSettings } from '../core/settings.ts';
 import { verifyArchive, type Check } from './verify.ts';
@@ -375,21 +376,8 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
   function finish(): DrillResult {
     const durationMs = clock.now() - t0;
     timings['total'] = durationMs;
-    log.setStep('summary');
-    log.info(`Drill timings: ${Object.entries(timings).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
-    log.info(`Completed after ${formatDuration(durationMs)}; exit code ${exitCode} (${exitCodeNames[exitCode]})`);
-    if (exitCode === ExitCode.Success) log.success(message);
     return {
-      type: 'result',
-      command: 'drill',
-      exitCode,
-      success: exitCode === ExitCode.Success,
-      message: log.masker.mask(message),
-      archivePath,
-      mode: manifest?.mode ?? null,
-      dryRun: req.dryRun,
-      durationMs,
-      logPath: log.logPath ?? null,
+      ...closeRun(log, { command: 'drill', partsLabel: 'Drill timings', parts: timings, exitCode, message, durationMs, archivePath, manifest, dryRun: req.dryRun }),
       warnings: [...warnings, ...(restore?.warnings ?? [])],
       checks,
       badEntries,

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { realClock, joinConfigured, newRunContext, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
-import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
+import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import { acquireLock, JournalFile, type RestoreJournal } from '../core/lock.ts';
 import type { Manifest, ManifestFile } from '../core/manifest.ts';
 import { detectMongoType } from '../core/mongo-detect.ts';
@@ -17,6 +17,7 @@ import { restoreServices, stopServices, waitForWorkflows } from '../steps/servic
 import { exists, listFiles, sha256File, treeSize } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { extractArchive } from './extract.ts';
+import { closeRun } from './result.ts';
 import { buildRestorePlan, restoreScope, type RestoreScope } from './plan.ts';
 import { compareCounts, judgeRestoreLog, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { verifyArchive, type Check, type VerifyResult } from './verify.ts';
@@ -843,22 +844,9 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
 
   function finish(): RestoreResult {
     const durationMs = clock.now() - t0;
-    log.setStep('summary');
-    log.info(`Restore steps: ${Object.entries(stepDurations).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
-    log.info(`Completed after ${formatDuration(durationMs)}; exit code ${exitCode} (${exitCodeNames[exitCode]})`);
-    if (exitCode === ExitCode.Success) log.success(message);
     return {
-      type: 'result',
-      command: 'restore',
-      exitCode,
-      success: exitCode === ExitCode.Success,
-      message: log.masker.mask(message),
-      archivePath,
-      mode: manifest?.mode ?? null,
+      ...closeRun(log, { command: 'restore', partsLabel: 'Restore steps', parts: stepDurations, exitCode, message, durationMs, archivePath, manifest, dryRun: req.dryRun }),
       restoreMode,
-      dryRun: req.dryRun,
-      durationMs,
-      logPath: log.logPath ?? null,
       warnings,
       checks,
       badEntries,

@@ -78,19 +78,23 @@ function lastWorkflowEnd(knobs: Knobs, node: string, now: number): number {
   return end;
 }
 
+/** Under the sandbox lock: the node's state settled to now, with its knobs, for a start or stop request. */
+function withSettledState(dir: string, node: string, fn: (a: { n: string; st: ReturnType<typeof settle>; sk: ReturnType<typeof serviceKnobsFor>; knobs: ReturnType<typeof knobsOf>; now: number }) => void): void {
+  const n = findNode(dir, node, readSandboxFile(dir)).name;
+  withLock(dir, () => {
+    const knobs = knobsOf(readSandboxFile(dir));
+    const now = Date.now();
+    fn({ n, st: settle(dir, n, now), sk: serviceKnobsFor(knobs, n), knobs, now });
+  });
+}
+
 /**
  * Running (or Paused) → StopPending, then Stopped after service.stopSeconds. A stop waits for the node's
  * running workflows to end first (as AlteryxService does). service.hangOnStop: it never settles. No-op when
  * Stopped or StopPending (except that a hung stop is rescheduled once hangOnStop has been turned off).
  */
 export function requestServiceStop(dir: string, node: string): void {
-  const f = readSandboxFile(dir);
-  const n = findNode(dir, node, f).name;
-  withLock(dir, () => {
-    const knobs = knobsOf(readSandboxFile(dir));
-    const sk = serviceKnobsFor(knobs, n);
-    const now = Date.now();
-    const st = settle(dir, n, now);
+  withSettledState(dir, node, ({ n, st, sk, knobs, now }) => {
     if (st.state === 'Stopped') return;
     const at = () => (sk.hangOnStop ? null : new Date(lastWorkflowEnd(knobs, n, now) + sk.stopSeconds * 1000).toISOString());
     if (st.state === 'StopPending') {
@@ -111,13 +115,7 @@ export function requestServiceStop(dir: string, node: string): void {
  * service.failStart → back to Stopped instead. No-op when Running or StartPending.
  */
 export function requestServiceStart(dir: string, node: string): void {
-  const f = readSandboxFile(dir);
-  const n = findNode(dir, node, f).name;
-  withLock(dir, () => {
-    const knobs = knobsOf(readSandboxFile(dir));
-    const sk = serviceKnobsFor(knobs, n);
-    const now = Date.now();
-    const st = settle(dir, n, now);
+  withSettledState(dir, node, ({ n, st, sk, now }) => {
     if (st.state === 'Running' || st.state === 'StartPending') return;
     transition(dir, n, st, 'StartPending', now);
     st.pending = { to: sk.failStart ? 'Stopped' : 'Running', at: new Date(now + sk.startSeconds * 1000).toISOString() };

@@ -177,23 +177,46 @@ function logEvent(dir: string, tool: string, p: ParsedArgs, extra: Record<string
   });
 }
 
-export async function mongodump(dir: string, node: string, args: string[], io: Io): Promise<number> {
+interface ToolRun {
+  f: SandboxFile;
+  p: ParsedArgs;
+  log: (s: string) => void;
+  map: (s: string) => string;
+  server: Server;
+  /** Records the end event and returns the exit code. */
+  done: (code: number) => number;
+}
+
+/**
+ * What mongodump and mongorestore do alike before their work: parse the options (exit 1 with the tool's
+ * usage line), answer --version, record the start event, resolve the connection and the server it reaches
+ * (exit 1 with the tool's `Failed:` line). Returns the exit code when the tool ends here.
+ */
+function openToolRun(
+  tool: 'mongodump' | 'mongorestore',
+  dir: string,
+  node: string,
+  args: string[],
+  io: Io,
+  o: { spec: Parameters<typeof parseArgs>[1]; badPositional: (p: ParsedArgs) => string | undefined; noAuth: string; startExtra?: (p: ParsedArgs) => Record<string, unknown> },
+): ToolRun | number {
   const f = readSandboxFile(dir);
   const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
-  const p = parseArgs(args, DUMP_SPEC);
-  if (p.error || p.positional.length) {
-    log(`error parsing command line options: ${p.error ?? `error parsing positional arguments: provide only one MongoDB connection string`}`);
-    log(`try 'mongodump --help' for more information`);
+  const p = parseArgs(args, o.spec);
+  const positional = o.badPositional(p);
+  if (p.error || positional) {
+    log(`error parsing command line options: ${p.error ?? positional}`);
+    log(`try '${tool} --help' for more information`);
     return 1;
   }
   if (p.opts.has('version')) {
-    io.out(`mongodump version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
+    io.out(`${tool} version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
     return 0;
   }
   const map = mapper(dir, f, node);
-  logEvent(dir, 'mongodump', p, { phase: 'start' });
+  logEvent(dir, tool, p, { phase: 'start', ...(o.startExtra?.(p) ?? {}) });
   const done = (code: number) => {
-    logEvent(dir, 'mongodump', p, { phase: 'end', exitCode: code });
+    logEvent(dir, tool, p, { phase: 'end', exitCode: code });
     return code;
   };
   const conn = connection(p, map);
@@ -203,13 +226,24 @@ export async function mongodump(dir: string, node: string, args: string[], io: I
   }
   const server = resolveServer(dir, f, conn);
   if (server === 'NOAUTH') {
-    log('Failed: error getting database names: (Unauthorized) command listDatabases requires authentication');
+    log(`Failed: ${o.noAuth}`);
     return done(1);
   }
   if (typeof server === 'string') {
     log(server);
     return done(1);
   }
+  return { f, p, log, map, server, done };
+}
+
+export async function mongodump(dir: string, node: string, args: string[], io: Io): Promise<number> {
+  const run = openToolRun('mongodump', dir, node, args, io, {
+    spec: DUMP_SPEC,
+    badPositional: (p) => (p.positional.length ? 'error parsing positional arguments: provide only one MongoDB connection string' : undefined),
+    noAuth: 'error getting database names: (Unauthorized) command listDatabases requires authentication',
+  });
+  if (typeof run === 'number') return run;
+  const { f, p, log, map, server, done } = run;
   if (p.opts.has('oplog') && (!server.replicaSet || p.opts.has('db'))) {
     log(
       p.opts.has('db')
@@ -271,38 +305,14 @@ export async function mongodump(dir: string, node: string, args: string[], io: I
 }
 
 export async function mongorestore(dir: string, node: string, args: string[], io: Io): Promise<number> {
-  const f = readSandboxFile(dir);
-  const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
-  const p = parseArgs(args, RESTORE_SPEC);
-  if (p.error || p.positional.length > 1) {
-    log(`error parsing command line options: ${p.error ?? 'too many positional arguments'}`);
-    log(`try 'mongorestore --help' for more information`);
-    return 1;
-  }
-  if (p.opts.has('version')) {
-    io.out(`mongorestore version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
-    return 0;
-  }
-  const map = mapper(dir, f, node);
-  logEvent(dir, 'mongorestore', p, { phase: 'start', drop: p.opts.has('drop') });
-  const done = (code: number) => {
-    logEvent(dir, 'mongorestore', p, { phase: 'end', exitCode: code });
-    return code;
-  };
-  const conn = connection(p, map);
-  if (typeof conn === 'string') {
-    log(`Failed: ${conn}`);
-    return done(1);
-  }
-  const server = resolveServer(dir, f, conn);
-  if (server === 'NOAUTH') {
-    log('Failed: (Unauthorized) command listCollections requires authentication');
-    return done(1);
-  }
-  if (typeof server === 'string') {
-    log(server);
-    return done(1);
-  }
+  const run = openToolRun('mongorestore', dir, node, args, io, {
+    spec: RESTORE_SPEC,
+    badPositional: (p) => (p.positional.length > 1 ? 'too many positional arguments' : undefined),
+    noAuth: '(Unauthorized) command listCollections requires authentication',
+    startExtra: (p) => ({ drop: p.opts.has('drop') }),
+  });
+  if (typeof run === 'number') return run;
+  const { f, p, log, map, server, done } = run;
   const gzip = p.opts.has('gzip');
   let tmp: string | undefined;
   try {
