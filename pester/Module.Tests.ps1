@@ -199,9 +199,10 @@ Describe 'AlteryxBackup module manifest' {
             Should -BeOfType [System.Management.Automation.TableControl]
     }
 
-    It 'has a format view for every PSTypeName the public commands emit or declare' {
+    It 'has a format view for every PSTypeName the public commands (and the private helpers that build their objects) emit or declare' {
         $names = New-Object System.Collections.Generic.List[string]
-        foreach ($file in Get-ChildItem -LiteralPath (Join-Path $script:ModuleRoot 'Public') -Filter '*.ps1' -File) {
+        $files = foreach ($folder in 'Public', 'Private') { Get-ChildItem -LiteralPath (Join-Path $script:ModuleRoot $folder) -Filter '*.ps1' -File }
+        foreach ($file in $files) {
             $tokens = $null
             $errors = $null
             $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$tokens, [ref]$errors)

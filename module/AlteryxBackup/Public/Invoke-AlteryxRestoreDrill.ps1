@@ -186,49 +186,16 @@ function Invoke-AlteryxRestoreDrill {
         if ($bound.ContainsKey('Path')) { $archive = [string]$bound['Path'] }
         $scratch = 'a scratch location in the temp folder'
         if ($bound.ContainsKey('ScratchPath')) { $scratch = "a scratch location under $($bound['ScratchPath'])" }
-        $coreArgs = @{}
-        if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+        $nodeArgs = @{}
+        if ($PSBoundParameters.ContainsKey('NodePath')) { $nodeArgs['NodePath'] = $NodePath }
+        $run = Invoke-AlteryxBackupConfirmedCommand -Cmdlet $PSCmdlet -Command 'drill' -BoundParameters $bound `
+            -Target $scratch -Action "Restore drill of $archive" -CoreTarget $archive -FailureTarget $archive @nodeArgs
+        if ($null -eq $run) { return }
+        $core = $run.Core
+        $exitCode = $run.ExitCode
 
-        # Assigned first and tested after: if the confirmation prompt itself fails (a host that cannot
-        # prompt), the assignment statement aborts, $confirmed stays $false and nothing runs.
-        $dryRun = $false
-        $confirmed = $false
-        $confirmed = $PSCmdlet.ShouldProcess($scratch, "Restore drill of $archive")
-        if (-not $confirmed) {
-            if (-not $WhatIfPreference) { return }
-            $dryRun = $true
-        }
-
-        $request = New-AlteryxBackupRequest -Command 'drill' -BoundParameters $bound -DryRun:$dryRun
-        $core = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'drill' -Request $request -Target $archive @coreArgs
-
-        $exitCode = 1
-        if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-        $global:LASTEXITCODE = $exitCode
-
-        if ($dryRun) {
-            Write-AlteryxBackupPlan -Plan $core.plan -Target $scratch
-            if ($exitCode -ne 0) {
-                Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $archive `
-                    -Message ([string]$core.message) -Fallback "The dry run failed with exit code $exitCode."
-            }
-            return
-        }
-
-        $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
-                [pscustomobject]@{ PSTypeName = 'AlteryxBackup.Check'; Name = [string]$c.name; Ok = [bool]$c.ok; Detail = [string]$c.detail }
-            })
-        $counts = @(foreach ($row in @($core.counts | Where-Object { $null -ne $_ })) {
-                [pscustomobject]@{
-                    PSTypeName = 'AlteryxBackup.CollectionCount'
-                    Database   = [string]$row.database
-                    Collection = [string]$row.collection
-                    Expected   = $row.expected
-                    Restored   = $row.restored
-                    Actual     = $row.actual
-                    Ok         = [bool]$row.ok
-                }
-            })
+        $checks = @(ConvertTo-AlteryxBackupCheck -Checks $core.checks)
+        $counts = @(ConvertTo-AlteryxBackupCollectionCount -Rows $core.counts -IncludeActual)
         $timings = [ordered]@{}
         if ($null -ne $core.timingsMs) {
             foreach ($p in $core.timingsMs.PSObject.Properties) { $timings[$p.Name] = [long]$p.Value }

@@ -240,50 +240,18 @@ function Restore-AlteryxBackup {
         $what = 'everything the archive holds'
         if ($PSBoundParameters.ContainsKey('RestoreMode')) { $what = "$RestoreMode" }
         $action = "Restore $what from $archive (overwrites the configuration and database; the current ones are saved first)"
-        $coreArgs = @{}
-        if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+        $nodeArgs = @{}
+        if ($PSBoundParameters.ContainsKey('NodePath')) { $nodeArgs['NodePath'] = $NodePath }
+        # -WhatIf: the plan as "What if:" lines, no object; a failed dry run (the archive or the pre-flight)
+        # is still an error.
+        $run = Invoke-AlteryxBackupConfirmedCommand -Cmdlet $PSCmdlet -Command 'restore' -BoundParameters $bound `
+            -Target $target -Action $action -CoreTarget $target -FailureTarget $archive @nodeArgs
+        if ($null -eq $run) { return }
+        $core = $run.Core
+        $exitCode = $run.ExitCode
 
-        # Assigned first and tested after: if the confirmation prompt itself fails (a host that cannot
-        # prompt), the assignment statement aborts, $confirmed stays $false and nothing runs.
-        $dryRun = $false
-        $confirmed = $false
-        $confirmed = $PSCmdlet.ShouldProcess($target, $action)
-        if (-not $confirmed) {
-            if (-not $WhatIfPreference) { return }
-            $dryRun = $true
-        }
-
-        $request = New-AlteryxBackupRequest -Command 'restore' -BoundParameters $bound -DryRun:$dryRun
-        $core = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'restore' -Request $request -Target $target @coreArgs
-
-        $exitCode = 1
-        if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-        $global:LASTEXITCODE = $exitCode
-
-        if ($dryRun) {
-            # -WhatIf: the plan as "What if:" lines, no object; a failed dry run (the archive or the
-            # pre-flight) is still an error.
-            Write-AlteryxBackupPlan -Plan $core.plan -Target $target
-            if ($exitCode -ne 0) {
-                Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $archive `
-                    -Message ([string]$core.message) -Fallback "The dry run failed with exit code $exitCode."
-            }
-            return
-        }
-
-        $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
-                [pscustomobject]@{ PSTypeName = 'AlteryxBackup.Check'; Name = [string]$c.name; Ok = [bool]$c.ok; Detail = [string]$c.detail }
-            })
-        $counts = @(foreach ($row in @($core.counts | Where-Object { $null -ne $_ })) {
-                [pscustomobject]@{
-                    PSTypeName = 'AlteryxBackup.CollectionCount'
-                    Database   = [string]$row.database
-                    Collection = [string]$row.collection
-                    Expected   = $row.expected
-                    Restored   = $row.restored
-                    Ok         = [bool]$row.ok
-                }
-            })
+        $checks = @(ConvertTo-AlteryxBackupCheck -Checks $core.checks)
+        $counts = @(ConvertTo-AlteryxBackupCollectionCount -Rows $core.counts)
         $duration = [timespan]::Zero
         if ($null -ne $core.durationMs) { $duration = [timespan]::FromMilliseconds([double]$core.durationMs) }
 

@@ -98,14 +98,7 @@ function Test-AlteryxBackup {
 
             $exitCode = 1
             if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-            $checks = @(foreach ($c in @($core.checks | Where-Object { $null -ne $_ })) {
-                    [pscustomobject]@{
-                        PSTypeName = 'AlteryxBackup.Check'
-                        Name       = [string]$c.name
-                        Ok         = [bool]$c.ok
-                        Detail     = [string]$c.detail
-                    }
-                })
+            $checks = @(ConvertTo-AlteryxBackupCheck -Checks $core.checks)
             $result = [pscustomobject]@{
                 PSTypeName   = 'AlteryxBackup.VerifyResult'
                 Path         = $full
