@@ -7,9 +7,9 @@
  */
 import { existsSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { processAlive } from '../core/lock.ts';
 import type { RunLogger } from '../log/logger.ts';
+import { sendShutdown } from './drill-mongod.ts';
 
 export const DRILL_JOURNAL_NAME = 'AlteryxBackup.drill.json';
 
@@ -85,12 +85,7 @@ export async function recoverDrill(dir: string, log: RunLogger): Promise<DrillRe
   log.warn(`Drill ${j.pid} (started ${j.startedAt}, ${j.archive}) was interrupted; cleaning up after it`);
   if (j.mongod && processAlive(j.mongod.pid)) {
     // The shutdown command first (mongod closes its files cleanly), a kill if it does not go.
-    const c = new MongoClient(`mongodb://127.0.0.1:${j.mongod.port}/?directConnection=true`, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000, maxPoolSize: 1 });
-    await c
-      .connect()
-      .then(() => c.db('admin').command({ shutdown: 1 }))
-      .catch(() => {})
-      .finally(() => c.close().catch(() => {}));
+    await sendShutdown(j.mongod.port);
     if (await waitGone(j.mongod.pid, 15_000)) out.mongod = 'shut down';
     else {
       try {

@@ -251,19 +251,23 @@ export async function startScratchMongod(
   }
 }
 
+/** The `shutdown` command to the scratch mongod on 127.0.0.1:port; never throws (mongod drops the connection as it goes). */
+export async function sendShutdown(port: number): Promise<void> {
+  const c = client(port, 2000);
+  try {
+    await c.connect();
+    await c.db('admin').command({ shutdown: 1 });
+  } catch {
+    // the normal answer, or nobody listens any more
+  } finally {
+    await c.close().catch(() => {});
+  }
+}
+
 async function stopMongod(proc: StartedProcess, port: number, log: RunLogger, viaDriver: boolean): Promise<string> {
   if (!proc.running()) return 'already ended';
-  if (viaDriver) {
-    const c = client(port, 2000);
-    try {
-      await c.connect();
-      await c.db('admin').command({ shutdown: 1 });
-    } catch {
-      // mongod closes the connection as it shuts down: an error here is the normal answer.
-    } finally {
-      await c.close().catch(() => {});
-    }
-  } else {
+  if (viaDriver) await sendShutdown(port);
+  else {
     // No driver for this version: a termination request (on Windows the process is ended). Its data is a copy.
     proc.kill('SIGTERM');
   }
