@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
 import { appendEvent } from './events.ts';
-import { alteryxConfigWinPath, emulatorBundlePath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
+import { alteryxConfigWinPath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
 import { REFERENCE_DEFAULTS_XML, REFERENCE_OVERRIDES_XML } from './reference-settings.ts';
 import { initServiceState } from './service.ts';
 import { setSetting } from './settings-xml.ts';
 import type { CreateOptions, NodeRole, SandboxFile, SandboxInfo, SelfManagedMongo } from './types.ts';
 import { mapWindowsPath } from './winpath.ts';
+import { writeToolExecutable } from './tool-exe.ts';
 
 /** Full versions for the short forms (plausible build numbers; any YYYY.N works). */
 const KNOWN_VERSIONS: Record<string, string> = {
@@ -99,24 +100,6 @@ function prepareDir(dir: string, force: boolean): void {
     throw new BackupError(ExitCode.Validation, `${dir} already holds a sandbox.`, 'Pass --force (force: true) to replace it.');
   }
   for (const e of entries) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
-}
-
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A POSIX shell shim that runs the emulator bundle for one tool. */
-export function shimScript(tool: string, dir: string, node: string): string {
-  return (
-    `#!/bin/sh\n# Emulated ${tool} of the Alteryx sandbox ${dir} (node ${node}); see docs/sandbox.md.\n` +
-    `exec ${shQuote(process.execPath)} ${shQuote(emulatorBundlePath())} ${tool} --sandbox ${shQuote(dir)} --node ${shQuote(node)} "$@"\n`
-  );
-}
-
-function writeShim(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content, { mode: 0o755 });
-  fs.chmodSync(file, 0o755);
 }
 
 function defaultsXml(role: NodeRole, embeddedController: boolean): string {
@@ -250,16 +233,14 @@ function writeNodeTree(
     return file;
   };
   // Install dir (Program Files): the emulator shims, placeholders, the defaults settings, alteryx.config.
-  writeShim(m(WIN.serviceExe), shimScript('AlteryxService', dir, node.name));
-  fs.utimesSync(m(WIN.serviceExe), installTime, installTime);
+  fs.utimesSync(writeToolExecutable(m(WIN.serviceExe), 'AlteryxService', dir, node.name), installTime, installTime);
   // The MongoDB binaries Alteryx Server ships in its bin folder (the restore drill starts mongod.exe).
   for (const [exe, tool] of [
     [WIN.mongodExe, 'mongod'],
     [WIN.mongorestoreExe, 'mongorestore'],
     [WIN.mongodumpExe, 'mongodump'],
   ] as const) {
-    writeShim(m(exe), shimScript(tool, dir, node.name));
-    fs.utimesSync(m(exe), installTime, installTime);
+    fs.utimesSync(writeToolExecutable(m(exe), tool, dir, node.name), installTime, installTime);
   }
   write(WIN.engineExe, `Placeholder: AlteryxEngineCmd.exe of the Alteryx sandbox (Alteryx Server ${f.version}).\n`, installTime);
   write(`${WIN.binDir}\\AlteryxGui.exe`, `Placeholder: AlteryxGui.exe of the Alteryx sandbox.\n`, installTime);
@@ -340,7 +321,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
   generateDatabases(dataDir, o.dbSizeMb);
   for (const tool of ['mongodump', 'mongorestore']) {
-    writeShim(path.join(mongoToolsPathDir(abs), tool), shimScript(tool, abs, controller));
+    writeToolExecutable(path.join(mongoToolsPathDir(abs), tool), tool, abs, controller);
   }
   fs.mkdirSync(path.join(abs, 'UNC'), { recursive: true });
   appendEvent(abs, { kind: 'sandbox', action: 'created', topology: o.topology, mongo: o.mongo, version: o.version, dbSizeMb: o.dbSizeMb });
