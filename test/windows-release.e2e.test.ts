@@ -202,6 +202,16 @@ for (const rt of [windows, linux]) {
     t.is(getServiceState(sb2, 'ALTERYX01'), 'Running');
   });
 
+  test.serial(`${rt.name}: the demo (a sandbox and a Full backup) from the release alone`, async (t) => {
+    const dir = path.join(work, `${rt === windows ? 'w' : 'l'}-demo`);
+    const r = await cli(rt, ['demo', rt.p(dir)]);
+    t.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+    t.regex(r.stdout, /Backup done/);
+    const zips = fs.readdirSync(path.join(dir, 'D', 'Alteryx', 'Backups')).filter((n) => n.endsWith('.zip'));
+    t.is(zips.length, 1);
+    t.is(spawnSync('unzip', ['-tq', path.join(dir, 'D', 'Alteryx', 'Backups', zips[0]!)]).status, 0);
+  });
+
   test.serial(`${rt.name}: a bad mode ends with exit 6`, async (t) => {
     const r = await cli(rt, ['backup', '--mode', 'Bogus', '--sandbox', rt.p(sb1), '--json']);
     t.is(r.code, 6, r.stdout + r.stderr);
