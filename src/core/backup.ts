@@ -17,6 +17,7 @@ import { copyToDestinations, probeDestinations, type DestinationOutcome } from '
 import { applyRetention } from '../steps/retention.ts';
 import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { verifyArchive } from '../restore/verify.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
@@ -311,7 +312,7 @@ async function verifyStep(ctx: RunContext): Promise<void> {
 /** Publishes atomically: rename from the temporary name, then `<archive>.sha256` (sha256sum format). */
 async function publish(ctx: RunContext): Promise<void> {
   const a = ctx.archive!;
-  await fsp.rename(a.tempPath, a.finalPath);
+  await retryWhileBusy('publish the archive as', a.finalPath, () => fsp.rename(a.tempPath, a.finalPath));
   await writeFileAtomic(`${a.finalPath}.sha256`, `${a.sha256}  ${basename(a.finalPath)}\n`);
   ctx.log.success(`Archive published: ${a.finalPath} (${formatBytes(a.sizeBytes)}); checksum in ${basename(a.finalPath)}.sha256`);
 }

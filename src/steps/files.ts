@@ -5,6 +5,7 @@ import { warn, type FileKind, type RunContext } from '../core/context.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
 import { nodePaths } from './preflight.ts';
+import { caseDistinctPath, foldCase } from '../util/winfs.ts';
 
 /** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
 export function nodePrefix(ctx: RunContext, node: NodeRef): string {
@@ -14,7 +15,13 @@ export function nodePrefix(ctx: RunContext, node: NodeRef): string {
 async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, kind: FileKind, note?: string): Promise<boolean> {
   const src = ctx.platform.paths.resolve(configured, node);
   if (!(await exists(src))) return false;
-  const dest = join(ctx.staging.local, ...archivePath.split('/'));
+  // Two captured names that differ only in case must not land on one staging file (NTFS is case-insensitive).
+  const wanted = join(ctx.staging.local, ...archivePath.split('/'));
+  const dest = caseDistinctPath(ctx.files.map((f) => f.localPath), wanted);
+  if (dest !== wanted) {
+    const other = ctx.files.find((f) => foldCase(f.archivePath) === foldCase(archivePath))?.archivePath ?? '?';
+    warn(ctx, `${archivePath} and ${other} differ only in case: both are in the archive, but a Windows folder holds one of them when restored`);
+  }
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
   ctx.files.push({ archivePath, localPath: dest, kind, node: node.name, source: configured, note });

@@ -2,6 +2,7 @@ import { createReadStream, promises as fsp, statSync, openSync, readSync, closeS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
+import { findExecutable, retryWhileBusy } from './winfs.ts';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -77,22 +78,10 @@ export function countBsonDocuments(file: string): number {
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.partial-${process.pid}`;
   await fsp.writeFile(tmp, data);
-  await fsp.rename(tmp, file);
+  await retryWhileBusy('replace', file, () => fsp.rename(tmp, file));
 }
 
-/** The first `name` (or `name.exe`) in the folders of the PATH of `env`; undefined when none is there. */
+/** The first executable `name` on the PATH of `env` (PATHEXT-aware on Windows: src/util/winfs.ts); undefined when none is there. */
 export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
-  const dirs = (key ? (env[key] ?? '') : '').split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
-  for (const d of dirs) {
-    for (const n of [name, `${name}.exe`]) {
-      const p = join(d, n);
-      try {
-        if (statSync(p).isFile()) return p;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
+  return findExecutable(name, env);
 }
