@@ -43,6 +43,10 @@ function parseArgs(argv) {
     else fail(`unknown argument ${a}; usage: node scripts/release.mjs [--skip-nupkg] [--sign-thumbprint T | --sign-pfx FILE]`);
   }
   if (o.signThumbprint && o.signPfx) fail('give --sign-thumbprint or --sign-pfx, not both');
+  if ((o.signThumbprint || o.signPfx) && process.platform !== 'win32') {
+    fail('signing uses Set-AuthenticodeSignature, which exists on Windows only: run the release with --sign-* on a Windows build machine (docs/installation.md)');
+  }
+  if (o.signPfx && !fs.existsSync(o.signPfx)) fail(`the certificate file ${o.signPfx} does not exist`);
   return o;
 }
 

@@ -212,6 +212,35 @@ for (const rt of [windows, linux]) {
     t.is(spawnSync('unzip', ['-tq', path.join(dir, 'D', 'Alteryx', 'Backups', zips[0]!)]).status, 0);
   });
 
+  test.serial(`${rt.name}: a captured folder deeper than 260 characters, aux.txt, and two names differing only in case`, async (t) => {
+    const keys = path.join(sb1, 'C', 'ProgramData', 'Alteryx', 'Keys');
+    const deepRel = Array.from({ length: 20 }, (_, i) => `deep-folder-${String(i + 1).padStart(2, '0')}`);
+    const deepWin = `C:\\ProgramData\\Alteryx\\Keys\\${deepRel.join('\\')}\\deep.key`;
+    t.true(deepWin.length > 260, `${deepWin.length} characters`);
+    fs.mkdirSync(path.join(keys, ...deepRel), { recursive: true });
+    fs.writeFileSync(path.join(keys, ...deepRel, 'deep.key'), 'deep key\n');
+    fs.writeFileSync(path.join(keys, 'aux.txt'), 'a device name on Windows\n');
+    fs.writeFileSync(path.join(keys, 'Case.key'), 'upper-case name\n');
+    fs.writeFileSync(path.join(keys, 'case.key'), 'lower-case name\n');
+    try {
+      const r = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb1), '--json']);
+      t.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+      const archive = path.join(sb1, 'D', 'Alteryx', 'Backups', String(r.result?.['archivePath']).split(/[\\/]/).at(-1)!);
+      const entry = (name: string) => spawnSync('unzip', ['-p', archive, name], { encoding: 'utf8' }).stdout;
+      t.is(entry(`Config/Keys/${deepRel.join('/')}/deep.key`), 'deep key\n');
+      t.is(entry('Config/Keys/aux.txt'), 'a device name on Windows\n');
+      t.is(entry('Config/Keys/Case.key'), 'upper-case name\n');
+      t.is(entry('Config/Keys/case.key'), 'lower-case name\n');
+      t.regex(r.stdout, /Config\/Keys\/[Cc]ase\.key and Config\/Keys\/[Cc]ase\.key differ only in case/);
+      t.is(spawnSync('7zz', ['t', archive], { stdio: 'ignore' }).status, 0);
+      const v = await cli(rt, ['verify', rt.p(archive), '--json']);
+      t.is(v.code, 0, v.stdout.slice(-2000));
+    } finally {
+      fs.rmSync(path.join(keys, deepRel[0]!), { recursive: true, force: true });
+      for (const f of ['aux.txt', 'Case.key', 'case.key']) fs.rmSync(path.join(keys, f), { force: true });
+    }
+  });
+
   test.serial(`${rt.name}: a bad mode ends with exit 6`, async (t) => {
     const r = await cli(rt, ['backup', '--mode', 'Bogus', '--sandbox', rt.p(sb1), '--json']);
     t.is(r.code, 6, r.stdout + r.stderr);
