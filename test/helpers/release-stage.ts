@@ -225,6 +225,18 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       }
     });
 
+    test.serial(`${rt.name}: a workflow still running after the wait is stopped with --force-stop-workflows`, async (t) => {
+      setKnob(sb1, 'workflows', JSON.stringify([{ name: 'Nightly_Load.yxmd', remainingSeconds: 600 }]));
+      try {
+        const r = await cli(rt, ['backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb1), '--max-workflow-wait', '1', '--force-stop-workflows', '--json']);
+        t.is(r.code, 0, r.stdout.slice(-2000) + r.stderr);
+        t.true(readEvents(sb1).some((e) => e['kind'] === 'workflow' && e['action'] === 'killed' && e['name'] === 'Nightly_Load.yxmd'));
+        t.is(getServiceState(sb1, 'ALTERYX01'), 'Running');
+      } finally {
+        setKnob(sb1, 'workflows', '[]');
+      }
+    });
+
     test.serial(`${rt.name}: a bad mode ends with exit 6`, async (t) => {
       const r = await cli(rt, ['backup', '--mode', 'Bogus', '--sandbox', rt.p(sb1), '--json']);
       t.is(r.code, 6, r.stdout + r.stderr);
