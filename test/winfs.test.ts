@@ -3,7 +3,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { adminSharePath, caseCollisions, caseDistinctPath, findExecutable, isWindowsUnsafeName, pathExtensions, retryWhileBusy } from '../src/util/winfs.ts';
+import { adminSharePath, caseDistinctPath, findExecutable, isWindowsUnsafeName, pathExtensions, retryWhileBusy } from '../src/util/winfs.ts';
 import { BackupError } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -17,14 +17,6 @@ test('caseDistinctPath keeps a free name and moves a name equal ignoring case to
   t.is(caseDistinctPath(taken, '/s/Keys/new.key'), '/s/Keys/new.key');
   t.is(caseDistinctPath(taken, '/s/Keys/case.key'), '/s/Keys/case.key~2');
   t.is(caseDistinctPath([...taken, '/s/Keys/case.key~2'], '/s/Keys/CASE.KEY'), '/s/Keys/CASE.KEY~3');
-});
-
-test('caseCollisions groups names equal ignoring case, and only those', (t) => {
-  t.deepEqual(caseCollisions(['a/Report.yxmd', 'a/report.yxmd', 'b', 'A/REPORT.YXMD', 'c', 'C']), [
-    ['A/REPORT.YXMD', 'a/Report.yxmd', 'a/report.yxmd'],
-    ['C', 'c'],
-  ]);
-  t.deepEqual(caseCollisions(['x', 'y']), []);
 });
 
 test("adminSharePath: another node's drive path through its C$ share, long-path forms kept long, UNC unchanged", (t) => {

@@ -5,7 +5,7 @@ import { warn, type FileKind, type RunContext } from '../core/context.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
 import { nodePaths } from './preflight.ts';
-import { caseDistinctPath, foldCase } from '../util/winfs.ts';
+import { caseDistinctPath, foldCase, isWindowsUnsafeName } from '../util/winfs.ts';
 
 /** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
 export function nodePrefix(ctx: RunContext, node: NodeRef): string {
@@ -22,6 +22,8 @@ async function stageFile(ctx: RunContext, node: NodeRef, configured: string, arc
     const other = ctx.files.find((f) => foldCase(f.archivePath) === foldCase(archivePath))?.archivePath ?? '?';
     warn(ctx, `${archivePath} and ${other} differ only in case: both are in the archive, but a Windows folder holds one of them when restored`);
   }
+  const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
+  if (unsafe) warn(ctx, `${archivePath}: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space); it is archived as it is, but Windows Explorer and tools without long-path (\\\\?\\) support cannot create it when extracting`);
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
   ctx.files.push({ archivePath, localPath: dest, kind, node: node.name, source: configured, note });

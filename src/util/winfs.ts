@@ -32,19 +32,6 @@ export function caseDistinctPath(taken: Iterable<string>, wanted: string): strin
   }
 }
 
-/** Groups of names that are equal ignoring case (each group sorted, groups in order of first name). */
-export function caseCollisions(names: Iterable<string>): string[][] {
-  const groups = new Map<string, string[]>();
-  for (const n of names) {
-    const k = foldCase(n);
-    const g = groups.get(k);
-    if (g) {
-      if (!g.includes(n)) g.push(n);
-    } else groups.set(k, [n]);
-  }
-  return [...groups.values()].filter((g) => g.length > 1).map((g) => g.sort());
-}
-
 /**
  * A local path of another node as seen from this one, through the administrative share: `C:\x` -> `\\HOST\C$\x`,
  * `\\?\C:\x` (a long-path form, which Node's fs also uses by itself past 260 characters) -> `\\?\UNC\HOST\C$\x`.

@@ -216,6 +216,7 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
         t.is(entry('Config/Keys/Case.key'), 'upper-case name\n');
         t.is(entry('Config/Keys/case.key'), 'lower-case name\n');
         t.regex(r.stdout, /Config\/Keys\/[Cc]ase\.key and Config\/Keys\/[Cc]ase\.key differ only in case/);
+        t.regex(r.stdout, /Config\/Keys\/aux\.txt: \\"aux\.txt\\" is a name Windows reserves/);
         t.is(spawnSync('7zz', ['t', archive], { stdio: 'ignore' }).status, 0);
         const v = await cli(rt, ['verify', rt.p(archive), '--json']);
         t.is(v.code, 0, v.stdout.slice(-2000));
