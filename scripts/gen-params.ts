@@ -62,16 +62,17 @@ function wrap(text: string, width: number): string[] {
 }
 
 function renderOne(p: ParameterSpec, form: Form, pad: string): string[] {
-  const out = wrap(form === 'cmdlet' ? p.description : p.help, 100).map((l) => `${pad}# ${l}`);
-  if (form === 'cmdlet') {
-    if (p.parameterSet) out.push(`${pad}[Parameter(ParameterSetName = ${quote(p.parameterSet)})]`);
-    if (p.aliases?.length) out.push(`${pad}[Alias(${p.aliases.map(quote).join(', ')})]`);
-    if (p.validateSet) out.push(`${pad}[ValidateSet(${p.validateSet.map(quote).join(', ')})]`);
-    if (p.range) out.push(`${pad}[ValidateRange(${p.range[0]}, ${p.range[1]})]`);
-    if (p.notEmpty) out.push(`${pad}[ValidateNotNullOrEmpty()]`);
-  }
+  const cmdlet = form === 'cmdlet';
+  const out = wrap(cmdlet ? p.description : p.help, 100).map((l) => `${pad}# ${l}`);
+  if (cmdlet && p.parameterSet) out.push(`${pad}[Parameter(ParameterSetName = ${quote(p.parameterSet)})]`);
+  // Both forms take the earlier names, so that scheduled tasks written with them keep working. Validation is
+  // the cmdlet's only: the script form takes plain values and turns what the cmdlet refuses into exit code 3.
+  if (p.aliases?.length) out.push(`${pad}[Alias(${p.aliases.map(quote).join(', ')})]`);
+  if (cmdlet && p.validateSet) out.push(`${pad}[ValidateSet(${p.validateSet.map(quote).join(', ')})]`);
+  if (cmdlet && p.range) out.push(`${pad}[ValidateRange(${p.range[0]}, ${p.range[1]})]`);
+  if (cmdlet && p.notEmpty) out.push(`${pad}[ValidateNotNullOrEmpty()]`);
   if (p.defaultHelp) out.push(`${pad}[PSDefaultValue(Help = ${quote(p.defaultHelp)})]`);
-  if (p.psType === 'PSCredential' && form === 'cmdlet') {
+  if (p.psType === 'PSCredential' && cmdlet) {
     out.push(`${pad}${TYPES[p.psType]}`, `${pad}[System.Management.Automation.Credential()]`);
     out.push(`${pad}$${p.name}`);
   } else {

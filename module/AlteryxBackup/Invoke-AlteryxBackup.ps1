@@ -71,9 +71,11 @@ param(
     [string] $MongoDBType = 'auto',
 
     # Seconds to wait for a service to stop or start.
+    [Alias('MaxServiceWait')]
     [int] $MaxServiceWaitSeconds = 7200,
 
     # Seconds to wait for running workflows.
+    [Alias('MaxWorkflowWait')]
     [int] $MaxWorkflowWaitSeconds = 3600,
 
     # Days to keep archives of this mode.
@@ -170,9 +172,9 @@ try {
     $result
 
     $exitCode = 0
-    $last = @($result | Where-Object { $null -ne $_ -and $_.PSObject.TypeNames -contains 'AlteryxBackup.Result' }) | Select-Object -Last 1
-    if ($null -ne $last) {
-        $exitCode = [int]$last.ExitCode
+    $results = @($result | Where-Object { $null -ne $_ -and $_.PSObject.TypeNames -contains 'AlteryxBackup.Result' })
+    if ($results.Count -gt 0) {
+        $exitCode = [int]$results[$results.Count - 1].ExitCode
     }
     else {
         foreach ($record in @($runErrors)) {

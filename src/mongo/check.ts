@@ -72,7 +72,9 @@ export async function pingMongo(target: MongoTarget, opts: PingOptions): Promise
   if (opts.dial && target.conn.scheme === 'mongodb') {
     const configured = hostList(target.conn);
     const mapped = await Promise.all(configured.map((h) => opts.dial!(h)));
-    configured.forEach((h, i) => dialled.push([mapped[i]!, h]));
+    configured.forEach((h, i) => {
+      dialled.push([mapped[i]!, h]);
+    });
     uri = formatConnectionString(target.conn, { withUser: false, hosts: [...new Set(mapped)] });
   }
   const options: MongoClientOptions = {

@@ -15,7 +15,7 @@ export async function exists(p: string): Promise<boolean> {
 /** Total size of a folder tree (0 when it does not exist). */
 export async function treeSize(dir: string): Promise<number> {
   let total = 0;
-  let entries;
+  let entries: import('node:fs').Dirent[];
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
   } catch {

@@ -7,7 +7,8 @@ function Invoke-AlteryxBackupConfirmedCommand {
         When ShouldProcess would answer without asking (no -WhatIf, no confirmation prompt due), it is
         called once for the whole operation and the command runs at once: no dry run first.
         Otherwise (-WhatIf, $WhatIfPreference, -Confirm, a $ConfirmPreference at or below the cmdlet's
-        ConfirmImpact) the core is asked for a dry run first, which changes nothing and returns the plan
+        ConfirmImpact) the core is asked for a dry run first (with confirmation due, after the operation
+        as a whole was confirmed, so that a host that cannot ask stops before anything runs), which changes nothing and returns the plan
         (docs/bridge.md), and ShouldProcess is called once per step whose ChangesState is true
         (ConvertTo-AlteryxBackupPlanStep). With -WhatIf PowerShell prints one "What if:" line per step;
         a dry run that passed writes its message ("pre-flight passed; nothing was changed"), one that
@@ -106,7 +107,16 @@ function Invoke-AlteryxBackupConfirmedCommand {
         return @{ Core = $core; ExitCode = $exitCode }
     }
 
-    # The plan first: a dry run changes nothing and says what the run would change.
+    # Confirmation due: the operation as a whole is asked first, before anything runs (Yes to All there
+    # answers the per-step questions too); a host that cannot ask stops here, with nothing run.
+    if (-not $whatIf) {
+        $yes = $false
+        try { $yes = $Cmdlet.ShouldProcess($Target, $Action) }
+        catch { return (& $unconfirmable $_) }
+        if (-not $yes) { return }
+    }
+
+    # The plan: a dry run changes nothing and says what the run would change.
     $dryRequest = New-AlteryxBackupRequest -Command $Command -BoundParameters $BoundParameters -DryRun
     $dry = Invoke-AlteryxBackupCommand -Cmdlet $Cmdlet -Command $Command -Request $dryRequest -Target $CoreTarget @coreArgs
     $dryExit = 1

@@ -38,7 +38,7 @@ function Invoke-AlteryxBackupNative {
     }
     finally {
         if ($had) { $global:LASTEXITCODE = $saved }
-        else { Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue }
+        else { Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue -WhatIf:$false -Confirm:$false }
     }
     if ($null -eq $exitCode) { $exitCode = 0 }
 

@@ -97,7 +97,9 @@ function Restore-AlteryxBackup {
         passed to the core on stdin only.
 
     .PARAMETER MongoPassword
-        Password (SecureString) of a self-managed MongoDB whose user is configured.
+        Password (SecureString) of a self-managed MongoDB whose user is configured. The three MongoDB
+        credential sources (-MongoCredential, -MongoPassword, -MongoCredentialTarget) are parameter sets:
+        PowerShell refuses two of them together.
 
     .PARAMETER MongoCredentialTarget
         Target name of a generic credential in Windows Credential Manager holding the self-managed MongoDB
@@ -172,7 +174,7 @@ function Restore-AlteryxBackup {
     .LINK
         about_AlteryxBackup
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'Default')]
     [OutputType('AlteryxBackup.RestoreResult')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
@@ -206,10 +208,13 @@ function Restore-AlteryxBackup {
 
         [switch] $StopServiceForExternalDB,
 
+        [Parameter(ParameterSetName = 'MongoCredential')]
         [System.Management.Automation.PSCredential] $MongoCredential,
 
+        [Parameter(ParameterSetName = 'MongoPassword')]
         [System.Security.SecureString] $MongoPassword,
 
+        [Parameter(ParameterSetName = 'MongoCredentialTarget')]
         [ValidateNotNullOrEmpty()]
         [string] $MongoCredentialTarget,
 
@@ -225,14 +230,6 @@ function Restore-AlteryxBackup {
     process {
         # -Force: restore without asking, like -Confirm:$false (an explicit -Confirm still asks).
         if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
-        $given = @(@('MongoCredential', 'MongoPassword', 'MongoCredentialTarget') | Where-Object { $PSBoundParameters.ContainsKey($_) })
-        if ($given.Count -gt 1) {
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        (New-Object System.ArgumentException "Use one of -MongoCredential, -MongoPassword and -MongoCredentialTarget, not $($given -join ' and ')."),
-                        'AlteryxBackup.MongoCredentialConflict',
-                        [System.Management.Automation.ErrorCategory]::InvalidArgument,
-                        $null)))
-        }
         $bound = @{}
         foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
         [void]$bound.Remove('Force')
