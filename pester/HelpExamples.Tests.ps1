@@ -71,7 +71,8 @@ BeforeAll {
         'Invoke-AlteryxBackup#7'       = @{ Replace = @{ 'C:\Temp\sbx' = '<DIR>/sbx-new' } }
         'Invoke-AlteryxRestoreDrill#1' = @{ Replace = @{ 'E:\DrillScratch' = '<DIR>/scratch' } }
         'Invoke-AlteryxRestoreDrill#3' = @{ Replace = @{ 'C:\Backups\ServerBackup_Full_20250101_020000.zip' = '<FULL>'; 'C:\Temp\sbx' = '<SB>' } }
-        'Invoke-AlteryxRestoreDrill#4' = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
+        # -Keep leaves the scratch location in the system temp folder: TMPDIR puts it in the test's folder.
+        'Invoke-AlteryxRestoreDrill#4' = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' }; Env = @{ TMPDIR = '<DIR>'; TEMP = '<DIR>'; TMP = '<DIR>' } }
         'Invoke-AlteryxRestoreDrill#5' = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
         'Invoke-AlteryxRestoreDrill#6' = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
         'New-AlteryxSandbox#1'         = @{ Replace = @{ 'C:\Temp\sbx' = '<DIR>/sbx-new' } }

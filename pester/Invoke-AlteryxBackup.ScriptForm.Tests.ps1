@@ -72,6 +72,27 @@ Describe 'The script form Invoke-AlteryxBackup.ps1 and -MongoCredentialTarget' {
         $LASTEXITCODE | Should -Be 1
         (@($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]).FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit1'
     }
+
+    It 'exits 6 for an invalid mode before anything runs: no core, no credential read' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { throw 'must not be read' }
+        $global:LASTEXITCODE = 99
+        $out = & $script:ScriptForm -BackupMode Everything -MongoCredentialTarget 'AlteryxBackup/MongoDB' 2>&1
+        $LASTEXITCODE | Should -Be 6
+        (@($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]).FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit6'
+        $calls.Count | Should -Be 0
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 0 -Exactly
+    }
+
+    It 'exits with the code of a failed -WhatIf dry run (which writes no result object), and 0 after one that passed' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeResult -ExitCode 4 -DryRun $true -Message 'LocalBackupPath is not writable' }
+        $out = & $script:ScriptForm -BackupMode ConfigOnly -WhatIf 2>&1 6>$null
+        $LASTEXITCODE | Should -Be 4
+        (@($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]).Exception.Message | Should -Match 'not writable'
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeResult -DryRun $true -Message 'Dry run: pre-flight passed; nothing was changed.' }
+        $global:LASTEXITCODE = 99
+        $null = & $script:ScriptForm -BackupMode ConfigOnly -WhatIf 6>$null
+        $LASTEXITCODE | Should -Be 0
+    }
 }
 
 Describe 'The script form against the real core' -Tag 'Integration' {

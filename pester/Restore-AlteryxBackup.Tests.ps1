@@ -56,8 +56,8 @@ Describe 'Restore-AlteryxBackup parameters' {
         @{ Name = 'ConfigPath'; Type = [string] }
         @{ Name = 'TempDirectory'; Type = [string] }
         @{ Name = 'LogDirectory'; Type = [string] }
-        @{ Name = 'MaxServiceWait'; Type = [int] }
-        @{ Name = 'MaxWorkflowWait'; Type = [int] }
+        @{ Name = 'MaxServiceWaitSeconds'; Type = [int] }
+        @{ Name = 'MaxWorkflowWaitSeconds'; Type = [int] }
         @{ Name = 'ForceStopWorkflows'; Type = [switch] }
         @{ Name = 'SkipChecksumFile'; Type = [switch] }
         @{ Name = 'ArchivePassword'; Type = [securestring] }
@@ -175,7 +175,7 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             $params.Path | Should -Be (Join-Path $TestDrive 'b/ServerBackup_Full_20250101_020000.zip')
             $params.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
             $params.RestoreMode | Should -Be 'ConfigOnly'
-            $params.MaxServiceWait | Should -Be 60
+            $params.MaxServiceWaitSeconds | Should -Be 60 -Because '-MaxServiceWait is the alias of -MaxServiceWaitSeconds'
             $params.Contains('ArchivePassword') | Should -BeFalse
             $script:calls[0].Request.secrets.ArchivePassword | Should -BeOfType [securestring]
         }

@@ -73,14 +73,16 @@ function Restore-AlteryxBackup {
     .PARAMETER LogDirectory
         Folder of the log file BackupLog_Restore_YYYYMMDD_HHmmss.log (BackupConfiguration.LogDirectory).
 
-    .PARAMETER MaxServiceWait
-        Seconds to wait for AlteryxService to stop or start (1-86400).
+    .PARAMETER MaxServiceWaitSeconds
+        Seconds to wait for AlteryxService to stop or start (1-86400; ServiceConfiguration.MaxServiceWaitSeconds).
+        Alias: -MaxServiceWait.
 
-    .PARAMETER MaxWorkflowWait
-        Seconds to wait for running workflows before the service is stopped (1-86400).
+    .PARAMETER MaxWorkflowWaitSeconds
+        Seconds to wait for running workflows before the service is stopped (1-86400;
+        ServiceConfiguration.MaxWorkflowWaitSeconds). Alias: -MaxWorkflowWait.
 
     .PARAMETER ForceStopWorkflows
-        Stop workflows still running after -MaxWorkflowWait instead of failing.
+        Stop workflows still running after -MaxWorkflowWaitSeconds instead of failing.
 
     .PARAMETER SkipChecksumFile
         Do not check <archive>.sha256 even when it is there (the entries are still checked).
@@ -195,10 +197,12 @@ function Restore-AlteryxBackup {
         [string] $LogDirectory,
 
         [ValidateRange(1, 86400)]
-        [int] $MaxServiceWait,
+        [Alias('MaxServiceWait')]
+        [int] $MaxServiceWaitSeconds,
 
         [ValidateRange(1, 86400)]
-        [int] $MaxWorkflowWait,
+        [Alias('MaxWorkflowWait')]
+        [int] $MaxWorkflowWaitSeconds,
 
         [switch] $ForceStopWorkflows,
 
