@@ -65,7 +65,7 @@ function Invoke-AlteryxBackup {
         Full backup, copied to a share and a second drive, showing every step.
 
     .EXAMPLE
-        Invoke-AlteryxBackup -BackupMode DatabaseOnly -MaxWorkflowWait 1800 -ForceStopWorkflows
+        Invoke-AlteryxBackup -BackupMode DatabaseOnly -MaxWorkflowWaitSeconds 1800 -ForceStopWorkflows
 
         MongoDB-only backup; waits up to 30 minutes for running workflows, then stops them.
 
