@@ -57,7 +57,7 @@ export function readHistory(file: string): ReadReport {
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs fn while holding <file>.lock (created exclusively); waits for another holder, takes over a dead one's. */
-export async function withHistoryLock<T>(file: string, fn: () => T): Promise<T> {
+export async function withHistoryLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   const t0 = Date.now();
   let fd: number | undefined;
@@ -80,7 +80,7 @@ export async function withHistoryLock<T>(file: string, fn: () => T): Promise<T> 
     }
   }
   try {
-    return fn();
+    return await fn();
   } finally {
     closeSync(fd);
     try {
