@@ -83,13 +83,9 @@ const dayKey = (t: number) => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 };
 
-/** One row of day cells per mode, coloured by the worst backup outcome of the day. */
+/** Per mode a row of day cells (HTML, so that it wraps on a phone), coloured by the worst backup outcome of the day. */
 function calendar(records: readonly RunRecord[], fromDay: number, days: number, label: string): string {
-  const cell = 14;
-  const gap = 3;
-  const labelW = 96;
-  const width = labelW + days * (cell + gap);
-  const rows = BACKUP_MODES.map((mode, i) => {
+  const rows = BACKUP_MODES.map((mode) => {
     const byDay = new Map<string, { status: RunStatus | 'none'; n: number }>();
     for (const r of records) {
       if (r.kind !== 'backup' || r.mode !== mode) continue;
@@ -97,20 +93,18 @@ function calendar(records: readonly RunRecord[], fromDay: number, days: number, 
       const cur = byDay.get(k) ?? { status: 'none' as const, n: 0 };
       byDay.set(k, { status: worse(cur.status, r.status), n: cur.n + 1 });
     }
-    const y = i * (cell + gap) + 16;
     const cells: string[] = [];
     for (let d = 0; d < days; d++) {
-      const t = new Date(fromDay).setDate(new Date(fromDay).getDate() + d);
-      const k = dayKey(t);
+      const day = new Date(fromDay);
+      day.setDate(day.getDate() + d);
+      const k = dayKey(day.getTime());
       const v = byDay.get(k) ?? { status: 'none' as const, n: 0 };
-      cells.push(
-        `<rect class="day ${STATUS_CLASS[v.status]}" x="${labelW + d * (cell + gap)}" y="${y}" width="${cell}" height="${cell}" rx="2" data-mode="${mode}" data-day="${k}" data-status="${v.status}" data-runs="${v.n}"><title>${k} ${mode}: ${v.n ? `${v.n} run(s), ${v.status}` : 'no backup'}</title></rect>`,
-      );
+      const text = `${k} ${mode}: ${v.n ? `${v.n} run(s), ${v.status}` : 'no backup'}`;
+      cells.push(`<span class="day ${STATUS_CLASS[v.status]}" role="img" aria-label="${text}" title="${text}" data-mode="${mode}" data-day="${k}" data-status="${v.status}" data-runs="${v.n}"></span>`);
     }
-    return `<text x="0" y="${y + 11}" class="axis">${mode}</text>${cells.join('')}`;
+    return `<div class="cal-row"><span class="cal-label">${mode}</span><div class="cells">${cells.join('')}</div></div>`;
   }).join('');
-  const h = BACKUP_MODES.length * (cell + gap) + 20;
-  return `<figure class="chart cal" data-chart="calendar-${days}"><figcaption>${esc(label)}</figcaption><svg role="img" aria-label="${esc(label)}" viewBox="0 0 ${width} ${h}" preserveAspectRatio="xMinYMin meet"><text x="${labelW}" y="10" class="axis">${dayKey(fromDay)}</text>${rows}</svg></figure>`;
+  return `<figure class="chart cal" data-chart="calendar-${days}"><figcaption>${esc(label)} <span class="meta">(from ${dayKey(fromDay)})</span></figcaption>${rows}</figure>`;
 }
 
 interface Series {
@@ -120,12 +114,12 @@ interface Series {
 
 /** A line chart of one value per run with an optional band (the health band of the size check). */
 function trendChart(opts: { id: string; title: string; series: Series[]; unit: (v: number) => string; band?: { low: number; high: number } | null; kind: 'line' | 'bar' }): string {
-  const W = 640;
-  const H = 200;
-  const L = 64;
+  const W = 480;
+  const H = 220;
+  const L = 72;
   const R = 12;
   const T = 12;
-  const B = 28;
+  const B = 30;
   const s = opts.series;
   if (!s.length) return `<figure class="chart" data-chart="${opts.id}"><figcaption>${esc(opts.title)}</figcaption><p class="empty">No data yet.</p></figure>`;
   const times = s.map((p) => Date.parse(p.r.startedAt));
@@ -167,18 +161,18 @@ main{max-width:1100px;margin:0 auto;padding:16px}h1{font-size:1.5rem;margin:.2em
 .verdict{border-radius:8px;padding:12px 16px;margin:12px 0;color:#fff}.verdict.OK{background:var(--ok)}.verdict.WARNING{background:#ffd24d;color:#1a1a1a}.verdict.CRITICAL{background:var(--bad)}.verdict.UNKNOWN{background:#555}
 .verdict strong{font-size:1.3rem;display:block}.verdict ul{margin:.4em 0 0;padding-left:1.2em}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin:0;padding:0;list-style:none}.kpis li{background:var(--card);border-radius:8px;padding:10px}.kpis b{display:block;font-size:1.3rem}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:14px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(400px,100%),1fr));gap:14px}
 figure.chart{margin:0;background:var(--card);border-radius:8px;padding:10px}figure.cal{grid-column:1/-1}figcaption{font-weight:600;margin-bottom:4px}
-svg{width:100%;height:auto;display:block}.axis{font-size:11px;fill:var(--muted)}.grid{stroke:#c3c7cf;stroke-width:1}
+svg{width:100%;height:auto;display:block}.axis{font-size:14px;fill:var(--muted)}.grid{stroke:#c3c7cf;stroke-width:1}
 .line{fill:none;stroke:var(--line);stroke-width:2}.pt{stroke:#fff;stroke-width:1}circle.pt{fill:var(--line)}circle.pt.bad{fill:var(--bad)}circle.pt.warn{fill:var(--warn)}rect.bar{fill:var(--line)}
 .band{fill:#2e7d32;fill-opacity:.14}
-rect.day.ok{fill:var(--ok)}rect.day.warn{fill:#e0a100}rect.day.bad{fill:var(--bad)}rect.day.none{fill:var(--none)}
+.cal-row{display:flex;gap:8px;align-items:flex-start;margin:4px 0}.cal-label{flex:0 0 7.5em;font-size:.9rem}.cells{display:flex;flex-wrap:wrap;gap:3px}.day{display:inline-block;width:14px;height:14px;border-radius:2px}.cal[data-chart=calendar-90] .cells{gap:2px}.cal[data-chart=calendar-90] .day{width:7px;height:14px;border-radius:1px}.day.ok{background:var(--ok)}.day.warn{background:#e0a100}.day.bad{background:var(--bad)}.day.none{background:var(--none)}
 .legend{display:flex;gap:14px;flex-wrap:wrap;margin:6px 0;color:var(--muted);font-size:.9rem}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--none);vertical-align:top}th{background:var(--card)}
 td.msg{min-width:240px}.tag{display:inline-block;padding:0 6px;border-radius:4px;font-weight:600;color:#fff}.tag.ok{background:var(--ok)}.tag.warn{background:var(--warn)}.tag.bad{background:var(--bad)}
 .empty{color:var(--muted);font-style:italic}
-@media (max-width:600px){main{padding:10px}body{font-size:14px}.charts{grid-template-columns:1fr}}
-@media print{body{font-size:11pt}main{max-width:none}figure.chart,section{break-inside:avoid}.scroll{overflow:visible}.verdict{border:2px solid #000}}
+@media (max-width:600px){main{padding:10px}body{font-size:14px}.charts{grid-template-columns:1fr}.cal-row{flex-direction:column;gap:2px}.cal-label{flex:none}}
+@media print{*{-webkit-print-color-adjust:exact;print-color-adjust:exact}body{font-size:11pt}main{max-width:none}figure.chart,section{break-inside:avoid}.scroll{overflow:visible}.verdict{border:2px solid #000}}
 `;
 
 const tag = (s: string) => `<span class="tag ${STATUS_CLASS[s as RunStatus] ?? 'bad'}">${esc(s)}</span>`;
@@ -252,8 +246,7 @@ export function renderReport(input: ReportInput): string {
 <li><b data-kpi="drills">${t.drillsPassed} / ${t.drills}</b>drills passed</li></ul>
 ${table(['Mode', 'Backups', 'Good', 'Failed', 'Success rate', 'Data protected', 'Average downtime'], modeRows)}</section>
 <section id="calendar"><h2>Runs per day</h2><div class="legend"><span><i style="background:var(--ok)"></i>success</span><span><i style="background:#e0a100"></i>partial (a copy failed)</span><span><i style="background:var(--bad)"></i>failed</span><span><i style="background:var(--none)"></i>no backup</span></div><div class="charts">${calendars}</div></section>
-<section id="trends"><h2>Size and duration trends</h2><p class="meta">The shaded band is the size health band around the median of recent backups.</p><div class="charts">${trends || '<p class="empty">No backups yet.</p>'}</div></section>
-<section id="downtime"><h2>Downtime</h2><div class="charts">${downtime}</div></section>
+<section id="trends"><h2>Size, duration and downtime trends</h2><p class="meta">The shaded band is the size health band around the median of recent backups.</p><div class="charts">${trends}${downtime}</div></section>
 <section id="destinations"><h2>Destinations</h2>${table(['Destination', 'Kind', 'Last status', 'Failed in a row', 'Last success', 'Last error'], destRows)}</section>
 <section id="drills"><h2>Restore drills</h2>${table(['Time', 'Mode', 'Verdict', 'Archive', 'Documents (restored / expected)', 'Duration'], drillRows)}</section>
 <section id="failures"><h2>Newest failures</h2>${table(['Time', 'Run', 'Mode', 'Status', 'Exit', 'Message'], failRows, 'failures')}</section>
