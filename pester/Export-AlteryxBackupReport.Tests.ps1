@@ -17,6 +17,8 @@ Describe 'Export-AlteryxBackupReport parameters' {
         @{ Name = 'Path'; Type = [string] }
         @{ Name = 'Month'; Type = [string] }
         @{ Name = 'CsvPath'; Type = [string] }
+        @{ Name = 'Email'; Type = [switch] }
+        @{ Name = 'SmtpCredential'; Type = [pscredential] }
         @{ Name = 'ConfigPath'; Type = [string] }
         @{ Name = 'LogDirectory'; Type = [string] }
         @{ Name = 'SandboxPath'; Type = [string] }
@@ -64,6 +66,15 @@ Describe 'Export-AlteryxBackupReport with a mocked core' {
         $r.Status | Should -Be 'WARNING'
         $r.Runs | Should -Be 7
         ($r | Format-Table | Out-String -Width 200) | Should -Match 'WARNING\s+7\s'
+    }
+
+    It '-Email sends Email, the SMTP user as a param and the password among the secrets only' {
+        $cred = New-Object System.Management.Automation.PSCredential ('reports', (ConvertTo-SecureString 'p4ss' -AsPlainText -Force))
+        $null = Export-AlteryxBackupReport -Path 'TestDrive:\r.html' -Email -SmtpCredential $cred
+        $script:calls[0].params.Email | Should -BeTrue
+        $script:calls[0].params.SmtpUsername | Should -Be 'reports'
+        $script:calls[0].params.Contains('SmtpCredential') | Should -BeFalse
+        $script:calls[0].secrets.SmtpPassword | Should -BeOfType [securestring]
     }
 
     It 'a core error becomes AlteryxBackup.Exit<N>' {

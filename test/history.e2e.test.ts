@@ -16,6 +16,7 @@ import type { RunRecord } from '../src/history/types.ts';
 import { setKnob } from '../src/sandbox/index.ts';
 import { repo, runCli, type CliRun } from './helpers/cli.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
+import { loopbackSmtp, parseMail } from './helpers/smtp.ts';
 
 const NAS = '\\\\nas01\\AlteryxBackups';
 const DAY = 86_400_000;
@@ -142,10 +143,10 @@ test('60 backups across the modes with injected failures: catalog, Get-AlteryxBa
   t.deepEqual(real.map((r) => `${r.mode}:${r.status}`), plan.map((p) => `${p.mode}:${p.expect}`));
   for (const [i, r] of real.entries()) {
     const res = plan[i]!.run!.result!;
-    t.is(r.exitCode, res['exitCode']);
-    t.is(r.archivePath, res['archivePath']);
-    t.is(r.sha256, res['sha256']);
-    t.is(r.logPath, res['logPath']);
+    t.is(r.exitCode, res['exitCode'] as number);
+    t.is(r.archivePath, res['archivePath'] as string | null);
+    t.is(r.sha256, res['sha256'] as string | null);
+    t.is(r.logPath, res['logPath'] as string | null);
   }
   t.deepEqual(real[4]!.destinations.map((d) => d.status), ['ok', 'failed']);
 
@@ -253,4 +254,31 @@ test('health is UNKNOWN (exit 3) when it cannot run, history and report refuse b
   const r = await runCli(['report', '--html', join(dir, 'r.html'), '--month', '2026-13', '--sandbox', dir, '--config', config]);
   t.is(r.code, 3);
   t.regex(r.stderr, /--month must be YYYY-MM/);
+});
+
+test('report --month --email mails the monthly HTML and CSV through the SMTP relay; a relay that refuses is exit 1 with the files kept', async (t) => {
+  const smtp = await loopbackSmtp(t, { user: 'reports', password: 's3cret-smtp' });
+  const notification = { SMTPServer: '127.0.0.1', SMTPPort: smtp.port, UseSSL: true, AllowInvalidCertificates: true, FromAddress: 'backup@example.test', ToAddresses: ['admins@example.test'], SMTPUsername: 'reports' };
+  const { root, dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { NotificationConfiguration: notification });
+  t.is((await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json'])).result?.['exitCode'], 0);
+  const now = new Date();
+  const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+  const html = join(root, `AlteryxBackup-${month}.html`);
+  const sent = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config, '--json'], { env: { ALTERYXBACKUP_SMTP_PASSWORD: 's3cret-smtp' } });
+  t.is(sent.code, 0, String(sent.result?.['message']));
+  t.is(sent.result!['email'], 'sent');
+  t.is(smtp.messages.length, 1);
+  t.deepEqual(smtp.logins.map((l) => l.ok), [true]);
+  const mail = parseMail(smtp.messages[0]!.raw);
+  t.regex(mail.headers['subject'] ?? '', new RegExp(`^\\[AlteryxBackup\\] Monthly report ${month} of ALTERYX01: health OK`));
+  t.deepEqual(mail.attachments.map((a) => a.filename), [`AlteryxBackup-${month}.html`, `AlteryxBackup-${month}.csv`]);
+  t.is(mail.attachments[0]!.content, readFileSync(html, 'utf8'));
+  t.false(sent.stdout.includes('s3cret-smtp'));
+  // A wrong password: the relay refuses, the report is still written, exit 1 says why.
+  rmSync(html);
+  const refused = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config], { env: { ALTERYXBACKUP_SMTP_PASSWORD: 'wrong-password' } });
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /Report written: .* The email could not be sent: .*Invalid username or password/);
+  t.false(refused.stderr.includes('wrong-password'));
+  t.truthy(readFileSync(html, 'utf8').length);
 });

@@ -133,7 +133,7 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
       await page.setViewport({ width, height: 900 });
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       await page.screenshot({ path: join(ARTEFACTS, `${name}-${width}.png`), fullPage: true });
-      const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, svgs: document.querySelectorAll('svg').length }));
+      const layout = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, svgs: document.querySelectorAll('svg').length })")) as { scroll: number; inner: number; svgs: number };
       t.true(layout.scroll <= layout.inner, `${name} at ${width} px needs no sideways scrolling (${layout.scroll} > ${layout.inner})`);
       t.true(layout.svgs >= 7, `${name}: the charts are there`);
       const c = await contrastFailures(page);

@@ -172,12 +172,14 @@ Exit codes (Nagios/Icinga plugin convention, also PRTG, Zabbix, SCOM):
 `,
   report: `alteryx-backup report - a self-contained HTML dashboard (no network, no script)
 
-Usage: alteryx-backup report --html FILE [--month YYYY-MM] [--csv FILE] [--config FILE] [--sandbox DIR]
+Usage: alteryx-backup report --html FILE [--month YYYY-MM] [--csv FILE] [--email] [--config FILE] [--sandbox DIR]
 
 Options:
       --html <file>                   the HTML file to write (replaced atomically)
       --month <YYYY-MM>               the monthly report: that month's runs and totals; also writes a CSV of totals
       --csv <file>                    where the monthly CSV goes (default: FILE with .csv)
+      --email                         also mail the file(s) through NotificationConfiguration's SMTP relay
+                                      (password: ALTERYXBACKUP_SMTP_PASSWORD)
       --json                          one result event
 `,
   demo: `alteryx-backup demo - create a sandbox and back it up

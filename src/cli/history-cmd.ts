@@ -11,6 +11,8 @@ import { openHistory, type HistoryContext } from '../history/record.ts';
 import { rebuildRecords } from '../history/rebuild.ts';
 import { monthRange, monthlyCsv, renderReport } from '../history/report.ts';
 import { readHistory, replaceHistory } from '../history/store.ts';
+import { sendReportEmail } from '../history/mail.ts';
+import { smtpPassword } from '../alerts/index.ts';
 import type { RunRecord } from '../history/types.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
@@ -33,18 +35,19 @@ const common: NonNullable<ParseArgsConfig['options']> = {
 const OPTIONS: Record<'history' | 'health' | 'report', NonNullable<ParseArgsConfig['options']>> = {
   history: { ...common, csv: { type: 'boolean' }, rebuild: { type: 'boolean' }, mode: { type: 'string', short: 'm' }, kind: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, last: { type: 'string' } },
   health: { ...common },
-  report: { ...common, html: { type: 'string' }, month: { type: 'string' }, csv: { type: 'string' } },
+  report: { ...common, html: { type: 'string' }, month: { type: 'string' }, csv: { type: 'string' }, email: { type: 'boolean' } },
 };
 
 interface Req {
   params: Params;
+  secrets: Record<string, string | undefined>;
 }
 
 function request(values: Record<string, unknown>): Req {
   if (values['request-stdin']) {
     try {
-      const obj = JSON.parse(readFileSync(0, 'utf8').replace(/^\uFEFF/, '')) as { params?: Params };
-      return { params: obj.params ?? {} };
+      const obj = JSON.parse(readFileSync(0, 'utf8').replace(/^\uFEFF/, '')) as { params?: Params; secrets?: Record<string, string | undefined> };
+      return { params: obj.params ?? {}, secrets: obj.secrets ?? {} };
     } catch (err) {
       throw new BackupError(ExitCode.General, `The request on stdin is not JSON: ${(err as Error).message}`);
     }
@@ -53,9 +56,9 @@ function request(values: Record<string, unknown>): Req {
   if (values['config'] !== undefined) params['ConfigPath'] = values['config'];
   if (values['sandbox'] !== undefined) params['SandboxPath'] = values['sandbox'];
   for (const p of PARAMS) if (values[p.flag] !== undefined) params[p.name] = values[p.flag];
-  const map: Record<string, string> = { mode: 'Mode', kind: 'Kind', status: 'Status', since: 'Since', last: 'Last', html: 'Path', month: 'Month', csv: 'CsvPath', rebuild: 'Rebuild' };
+  const map: Record<string, string> = { mode: 'Mode', kind: 'Kind', status: 'Status', since: 'Since', last: 'Last', html: 'Path', month: 'Month', csv: 'CsvPath', rebuild: 'Rebuild', email: 'Email' };
   for (const [flag, name] of Object.entries(map)) if (values[flag] !== undefined) params[name] = values[flag];
-  return { params };
+  return { params, secrets: {} };
 }
 
 /** The configuration's parameters only (the command's own filters are not configuration keys). */
@@ -148,7 +151,7 @@ async function health(out: Output, params: Params): Promise<ExitCodeValue> {
   return exitCode as ExitCodeValue;
 }
 
-async function report(out: Output, params: Params): Promise<ExitCodeValue> {
+async function report(out: Output, params: Params, secrets: Record<string, string | undefined>): Promise<ExitCodeValue> {
   const target = params['Path'];
   if (typeof target !== 'string' || !target) throw new BackupError(ExitCode.Validation, 'report needs the file to write: alteryx-backup report --html FILE [--month YYYY-MM].');
   const month = params['Month'] === undefined || params['Month'] === null || params['Month'] === '' ? undefined : String(params['Month']);
@@ -171,10 +174,32 @@ async function report(out: Output, params: Params): Promise<ExitCodeValue> {
       const { from, to } = monthRange(month);
       writeFileAtomicSync(csvFile, monthlyCsv(records.filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to), month));
     }
-    const message = `Report written: ${file}${csvFile ? ` and ${csvFile}` : ''} (${records.length} run(s), health ${v.status}).`;
-    if (out.json) out.event({ type: 'result', command: 'report', exitCode: 0, success: true, message, path: file, csvPath: csvFile, status: v.status, runs: records.length });
+    let message = `Report written: ${file}${csvFile ? ` and ${csvFile}` : ''} (${records.length} run(s), health ${v.status}).`;
+    let exitCode: ExitCodeValue = ExitCode.Success;
+    let email: string | null = null;
+    if (params['Email'] === true) {
+      const cfg = h.config.NotificationConfiguration;
+      const paramUser = params['SmtpUsername'];
+      const host = h.platform.system.hostname();
+      const sent = await sendReportEmail({
+        config: cfg,
+        subject: `${month ? `Monthly report ${month}` : 'Backup dashboard'} of ${host}: health ${v.status}`,
+        text: `${v.summary}\r\n\r\nThe report is attached (${[file, csvFile].filter(Boolean).map((f) => f!.split(/[\\/]/).pop()).join(', ')}); open it in a browser. It needs no network.\r\n`,
+        files: [file, ...(csvFile ? [csvFile] : [])],
+        username: typeof paramUser === 'string' && paramUser ? paramUser : cfg.SMTPUsername,
+        password: smtpPassword(secrets),
+      });
+      email = sent.status;
+      if (sent.status === 'sent') message += ` Emailed to ${sent.recipients.join(', ')}.`;
+      else {
+        exitCode = ExitCode.General;
+        message += ` The email could not be sent: ${sent.error}`;
+      }
+    }
+    if (out.json) out.event({ type: 'result', command: 'report', exitCode, success: exitCode === 0, message, path: file, csvPath: csvFile, status: v.status, runs: records.length, email });
+    else if (exitCode) process.stderr.write(`alteryx-backup report: ${message}\n`);
     else out.text(message);
-    return ExitCode.Success;
+    return exitCode;
   });
 }
 
@@ -198,7 +223,7 @@ export async function historyCommand(command: 'history' | 'health' | 'report', a
     const req = request(values);
     if (command === 'history') return await history(out, req.params, !!values['csv']);
     if (command === 'health') return await health(out, req.params);
-    return await report(out, req.params);
+    return await report(out, req.params, req.secrets);
   } catch (err) {
     // health keeps the plugin convention even for bad arguments: UNKNOWN (3).
     const code = command === 'health' ? 3 : err instanceof BackupError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ExitCode.Validation : exitCodeOf(err);

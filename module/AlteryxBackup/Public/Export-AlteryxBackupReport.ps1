@@ -15,6 +15,10 @@ function Export-AlteryxBackupReport {
         success rate, data protected, average downtime), and a CSV of the totals per mode beside it
         (-CsvPath, default: the HTML file's name with .csv). The files are replaced atomically.
 
+        -Email also mails the file(s) to NotificationConfiguration.ToAddresses through its SMTP relay (a
+        scheduled task on the first of the month makes the monthly report arrive by itself; docs/history.md).
+        When the email cannot be sent the files are still written, and the error says why (exit code 1).
+
     .PARAMETER Path
         The HTML file to write.
 
@@ -23,6 +27,13 @@ function Export-AlteryxBackupReport {
 
     .PARAMETER CsvPath
         Where the monthly CSV goes (only with -Month). Default: Path with the extension .csv.
+
+    .PARAMETER Email
+        Also send the report by email through NotificationConfiguration's SMTP relay.
+
+    .PARAMETER SmtpCredential
+        SMTP login for -Email (the password goes to the core on stdin, never on a command line). Otherwise
+        NotificationConfiguration.SMTPUsername and $env:ALTERYXBACKUP_SMTP_PASSWORD.
 
     .PARAMETER ConfigPath
         backup-config.json to use. Default: the module's config file.
@@ -47,15 +58,16 @@ function Export-AlteryxBackupReport {
         The monthly report of November 2026, with AlteryxBackup-2026-11.csv beside it.
 
     .EXAMPLE
-        $last = (Get-Date).AddMonths(-1).ToString('yyyy-MM'); Export-AlteryxBackupReport -Path "D:\Reports\$last.html" -Month $last
+        $last = (Get-Date).AddMonths(-1).ToString('yyyy-MM'); Export-AlteryxBackupReport -Path "D:\Reports\$last.html" -Month $last -Email
 
-        Last month's report, e.g. from a scheduled task on the first of the month.
+        Last month's report, mailed to the admins: the action of a scheduled task on the first of the month.
 
     .INPUTS
         None.
 
     .OUTPUTS
-        AlteryxBackup.ReportResult. Properties: Path, CsvPath, Status (the health verdict), Runs, Message.
+        AlteryxBackup.ReportResult. Properties: Path, CsvPath, Status (the health verdict), Runs, Email (sent,
+        failed, or empty without -Email), Message.
 
     .LINK
         Get-AlteryxBackupHistory
@@ -76,6 +88,10 @@ function Export-AlteryxBackupReport {
         [ValidateNotNullOrEmpty()]
         [string] $CsvPath,
 
+        [switch] $Email,
+
+        [System.Management.Automation.PSCredential] $SmtpCredential,
+
         [ValidateNotNullOrEmpty()]
         [string] $ConfigPath,
 
@@ -92,11 +108,14 @@ function Export-AlteryxBackupReport {
     $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
     $bound = [ordered]@{ Path = $full }
     if ($PSBoundParameters.ContainsKey('Month')) { $bound['Month'] = $Month }
+    if ($Email) { $bound['Email'] = $true }
+    if ($PSBoundParameters.ContainsKey('SmtpCredential')) { $bound['SmtpCredential'] = $SmtpCredential }
     foreach ($name in 'CsvPath', 'ConfigPath', 'LogDirectory', 'SandboxPath') {
         if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PSBoundParameters[$name]) }
     }
     $action = 'Write the backup dashboard'
     if ($Month) { $action = "Write the monthly report of $Month (HTML and CSV)" }
+    if ($Email) { $action += ' and email it' }
     if (-not $PSCmdlet.ShouldProcess($full, $action)) { return }
     $coreArgs = @{}
     if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
@@ -118,6 +137,7 @@ function Export-AlteryxBackupReport {
         CsvPath    = [string]$core.csvPath
         Status     = [string]$core.status
         Runs       = [int]$core.runs
+        Email      = [string]$core.email
         Message    = [string]$core.message
     }
 }
