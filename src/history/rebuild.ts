@@ -91,7 +91,7 @@ export function recordFromLog(logFile: string, lines: LogLine[], host: string): 
     sha256: null,
     sizeBytes: null,
     dumpBytes: null,
-    durationMs: Math.max(0, lastTime - t),
+    durationMs: Math.max(0, lastTime - (lines.length ? Date.parse(lines[0]!.time) : t)),
     downtimeMs: kind === 'backup' ? (down ? parseDuration(down[1]!) : 0) : null,
     stepDurationsMs: {},
     destinations: archivePath ? [{ path: '', kind: 'local', status: 'ok', error: null }] : [],
