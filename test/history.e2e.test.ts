@@ -188,7 +188,7 @@ test('60 backups across the modes with injected failures: catalog, Get-AlteryxBa
   // Health: OK now (exit 0).
   const ok = await cli(['health']);
   t.is(ok.code, 0, ok.stdout);
-  t.regex(ok.stdout, /^ALTERYXBACKUP OK - /);
+  t.regex(ok.stdout, /^ALTERYXBACKUP OK - .* \| Full_age_h=[\d.]+;;192 DatabaseOnly_age_h=[\d.]+;;26 ConfigOnly_age_h=[\d.]+;;192$/m);
 
   // CRITICAL (exit 2) once the newest DatabaseOnly backup is older than its interval (here 0.001 h = 3.6 s).
   const strict = join(root, 'strict.json');
@@ -281,4 +281,18 @@ test('report --month --email mails the monthly HTML and CSV through the SMTP rel
   t.regex(refused.stderr, /Report written: .* The email could not be sent: .*Invalid username or password/);
   t.false(refused.stderr.includes('wrong-password'));
   t.truthy(readFileSync(html, 'utf8').length);
+});
+
+test('RestoreConfiguration.DrillAfterBackup: the backup and its drill are both in the catalog', async (t) => {
+  const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { RestoreConfiguration: { DrillAfterBackup: true } });
+  const b = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(b.result?.['exitCode'], 0, String(b.result?.['message']));
+  const records = (await runCli(['history', '--sandbox', dir, '--config', config, '--json'])).result!['records'] as RunRecord[];
+  t.deepEqual(records.map((r) => `${r.kind}:${r.mode}:${r.status}`).sort(), ['backup:DatabaseOnly:Success', 'drill:DatabaseOnly:Success']);
+  const drill = records.find((r) => r.kind === 'drill')!;
+  t.is(drill.archivePath, b.result!['archivePath'] as string);
+  t.is(drill.drill?.verdict, 'passed');
+  t.true(drill.drill!.documentsExpected > 0);
+  t.is(drill.drill!.documentsActual, drill.drill!.documentsExpected);
+  t.regex(drill.id, /^drill-BackupLog_Drill_\d{8}_\d{6}$/);
 });

@@ -144,7 +144,8 @@ async function health(out: Output, params: Params): Promise<ExitCodeValue> {
   const summary = v ? v.summary : `UNKNOWN - the health check could not run: ${error}`;
   if (out.json) out.event({ type: 'result', command: 'health', exitCode, success: exitCode === 0, status, message: summary, reasons: v?.reasons ?? [], modes: v?.modes ?? [], runs: v?.runs ?? 0, freeBytes: v?.freeBytes ?? null, checkedAt: v?.checkedAt ?? new Date().toISOString(), file });
   else {
-    const age = (v?.modes ?? []).filter((m) => m.runs > 0).map((m) => `${m.mode}_age_h=${m.lastGoodAgeHours ?? ''};${m.expectedIntervalHours || ''}`);
+    // Performance data (label=value;warn;crit): each mode's newest good backup age against its interval.
+    const age = (v?.modes ?? []).filter((m) => m.runs > 0).map((m) => `${m.mode}_age_h=${m.lastGoodAgeHours ?? 'U'};;${m.expectedIntervalHours || ''}`);
     out.text(`ALTERYXBACKUP ${summary.startsWith(status) ? summary : `${status} - ${summary}`}${age.length ? ` | ${age.join(' ')}` : ''}`);
     for (const r of v?.reasons ?? []) out.text(`${r.severity}: [${r.check}] ${r.message}`);
   }
