@@ -153,6 +153,11 @@ Describe 'Get-AlteryxBackupHistory against the real core' -Tag 'Integration' {
         @(Get-AlteryxBackupHistory -SandboxPath $S -ConfigPath $config -Since (Get-Date).AddMinutes(10)).Count | Should -Be 0
     }
 
+    It 'reads the catalog of the log folder given (a server path, mapped into the sandbox)' {
+        @(Get-AlteryxBackupHistory -SandboxPath $S -ConfigPath $config -LogDirectory 'D:\Alteryx\BackupLogs').Count | Should -Be 3
+        @(Get-AlteryxBackupHistory -SandboxPath $S -ConfigPath $config -LogDirectory 'D:\Alteryx\OtherLogs').Count | Should -Be 0
+    }
+
     It 'exports to CSV that reads back with the same values' {
         $csv = Join-Path $TestDrive 'h.csv'
         Get-AlteryxBackupHistory -SandboxPath $S -ConfigPath $config | Export-Csv -NoTypeInformation -Path $csv

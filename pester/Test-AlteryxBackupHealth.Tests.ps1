@@ -73,13 +73,13 @@ Describe 'Test-AlteryxBackupHealth with a mocked core' {
         $global:LASTEXITCODE | Should -Be 3
     }
 
-    It 'sends the paths resolved' {
+    It 'sends the configuration file resolved, the log folder (a server path) as given' {
         $script:req = $null
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { $script:req = $Request; New-FakeHealth }
-        $null = Test-AlteryxBackupHealth -ConfigPath 'TestDrive:\c.json' -LogDirectory 'TestDrive:\logs'
+        $null = Test-AlteryxBackupHealth -ConfigPath 'TestDrive:\c.json' -LogDirectory 'D:\Alteryx\BackupLogs'
         $script:req.command | Should -Be 'health'
         $script:req.params.ConfigPath | Should -Be (Join-Path $TestDrive 'c.json')
-        $script:req.params.LogDirectory | Should -Be (Join-Path $TestDrive 'logs')
+        $script:req.params.LogDirectory | Should -Be 'D:\Alteryx\BackupLogs'
     }
 }
 

@@ -110,9 +110,11 @@ function Export-AlteryxBackupReport {
     if ($PSBoundParameters.ContainsKey('Month')) { $bound['Month'] = $Month }
     if ($Email) { $bound['Email'] = $true }
     if ($PSBoundParameters.ContainsKey('SmtpCredential')) { $bound['SmtpCredential'] = $SmtpCredential }
-    foreach ($name in 'CsvPath', 'ConfigPath', 'LogDirectory', 'SandboxPath') {
+    foreach ($name in 'CsvPath', 'ConfigPath', 'SandboxPath') {
         if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PSBoundParameters[$name]) }
     }
+    # The log folder is a server path (in a sandbox, a Windows path of the simulated server): as given.
+    if ($PSBoundParameters.ContainsKey('LogDirectory')) { $bound['LogDirectory'] = $LogDirectory }
     $action = 'Write the backup dashboard'
     if ($Month) { $action = "Write the monthly report of $Month (HTML and CSV)" }
     if ($Email) { $action += ' and email it' }

@@ -117,9 +117,12 @@ function Get-AlteryxBackupHistory {
         if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSBoundParameters[$name] }
     }
     if ($PSBoundParameters.ContainsKey('Since')) { $bound['Since'] = $Since.ToUniversalTime().ToString('o', [System.Globalization.CultureInfo]::InvariantCulture) }
-    foreach ($name in 'ConfigPath', 'LogDirectory', 'SandboxPath') {
+    # Files of this machine are resolved against the PowerShell location; the log folder is a server path
+    # (in a sandbox, a Windows path of the simulated server) and goes as given, as for Invoke-AlteryxBackup.
+    foreach ($name in 'ConfigPath', 'SandboxPath') {
         if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PSBoundParameters[$name]) }
     }
+    if ($PSBoundParameters.ContainsKey('LogDirectory')) { $bound['LogDirectory'] = $LogDirectory }
     $target = 'the run catalog (AlteryxBackupHistory.jsonl in the log folder)'
     if ($Rebuild) {
         if (-not $PSCmdlet.ShouldProcess($target, 'Rebuild from the archives and logs')) { return }

@@ -76,9 +76,12 @@ function Test-AlteryxBackupHealth {
     )
 
     $bound = [ordered]@{}
-    foreach ($name in 'ConfigPath', 'LogDirectory', 'SandboxPath') {
+    # Files of this machine are resolved against the PowerShell location; the log folder is a server path
+    # (in a sandbox, a Windows path of the simulated server) and goes as given, as for Invoke-AlteryxBackup.
+    foreach ($name in 'ConfigPath', 'SandboxPath') {
         if ($PSBoundParameters.ContainsKey($name)) { $bound[$name] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PSBoundParameters[$name]) }
     }
+    if ($PSBoundParameters.ContainsKey('LogDirectory')) { $bound['LogDirectory'] = $LogDirectory }
     $coreArgs = @{}
     if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
     $target = 'the backup health'
