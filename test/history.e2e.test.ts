@@ -68,7 +68,7 @@ interface RealRun {
   run?: CliRun;
 }
 
-test('60 backups across the modes with injected failures: catalog, Get-AlteryxBackupHistory -Last 10 | Export-Csv, rebuild, health', async (t) => {
+test.serial('60 backups across the modes with injected failures: catalog, Get-AlteryxBackupHistory -Last 10 | Export-Csv, rebuild, health', async (t) => {
   const { root, dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } });
   const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config]);
   const plan: RealRun[] = [
@@ -170,6 +170,12 @@ test('60 backups across the modes with injected failures: catalog, Get-AlteryxBa
     t.is(row[head.indexOf('Sha256')], newest10[i]!.sha256 ?? '');
   }
 
+  // The CLI's CSV: a header and the newest three rows.
+  const csvOut = await cli(['history', '--csv', '--last', '3']);
+  const csvRows = parseCsv(csvOut.stdout);
+  t.is(csvRows.length, 4);
+  t.deepEqual(csvRows.slice(1).map((r) => [r[0], r[7]]), all.slice(-3).map((r) => [r.id, r.status]));
+
   // Delete the store, rebuild: the successful real runs come back the same.
   rmSync(historyPath(join(dir, 'D', 'Alteryx', 'BackupLogs')));
   const rebuilt = await cli(['history', '--rebuild', '--json']);
@@ -236,6 +242,29 @@ test('health WARNING (exit 1) when a backup is 80 % smaller than the median, and
   const third = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', off, '--json']);
   t.false((third.result!['warnings'] as string[]).some((w) => w.startsWith('Health ')));
   t.is(third.result!['health'], undefined);
+});
+
+test('a good backup whose health check fires sends one HEALTH WARNING email (OnlyOnFailure notwithstanding)', async (t) => {
+  const smtp = await loopbackSmtp(t);
+  const notification = { Enabled: true, OnlyOnFailure: true, SMTPServer: '127.0.0.1', SMTPPort: smtp.port, UseSSL: false, FromAddress: 'backup@example.test', ToAddresses: ['admins@example.test'] };
+  const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { NotificationConfiguration: notification });
+  const first = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(first.result?.['exitCode'], 0);
+  t.is(smtp.messages.length, 0, 'a healthy good backup sends nothing with OnlyOnFailure');
+  const recs = readHistory(historyPath(join(dir, 'D', 'Alteryx', 'BackupLogs'))).records;
+  for (let i = 0; i < 5; i++) {
+    await recordRun(
+      { exitCode: 0, message: 'ConfigOnly backup completed', mode: 'ConfigOnly', archivePath: `D:\\Alteryx\\Backups\\night${i}.zip`, sizeBytes: Number(first.result!['sizeBytes']) * 10, durationMs: 500 },
+      { kind: 'backup', params: { SandboxPath: dir, ConfigPath: config }, startedAt: new Date(Date.parse(recs[0]!.startedAt) - (5 - i) * DAY), platform: choosePlatform },
+    );
+  }
+  await nextSecond(Date.parse(recs[0]!.startedAt) + 999);
+  const second = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(second.code, 0);
+  t.is(smtp.messages.length, 1);
+  const mail = parseMail(smtp.messages[0]!.raw);
+  t.regex(mail.headers['subject'] ?? '', /^\[AlteryxBackup\] HEALTH WARNING: ConfigOnly backup on ALTERYX01 \(exit 0, success\)/);
+  t.regex(mail.text, /Health WARNING: The ConfigOnly backup .* 90 % smaller than the median/);
 });
 
 test('health is UNKNOWN (exit 3) when it cannot run, history and report refuse bad input with exit 3', async (t) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -7,6 +7,7 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 /** Debian's headless Chromium with a fresh profile, nothing that reaches out to the network on its own. */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/install-tools.sh (it installs Debian's chromium), or set CHROMIUM_PATH.`);
   const profile = mkdtempSync(join(tmpdir(), 'ab-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
