@@ -176,6 +176,8 @@ td.msg{min-width:240px}.tag{display:inline-block;padding:0 6px;border-radius:4px
 `;
 
 const tag = (s: string) => `<span class="tag ${STATUS_CLASS[s as RunStatus] ?? 'bad'}">${esc(s)}</span>`;
+/** A coloured label with its own text: ok/failed for destinations, passed/failed for drills. */
+const badge = (good: boolean, text: string) => `<span class="tag ${good ? 'ok' : 'bad'}">${esc(text)}</span>`;
 
 /** The whole report as one HTML document. */
 export function renderReport(input: ReportInput): string {
@@ -219,9 +221,9 @@ export function renderReport(input: ReportInput): string {
       dests.set(d.path, { kind: d.kind, last: r, status: d.status, lastOk: d.status === 'ok' ? r.startedAt : (prev?.lastOk ?? null), error: d.error });
     }
   }
-  const destRows = [...dests.entries()].map(([path, d]) => [esc(path), esc(d.kind), tag(d.status === 'ok' ? 'Success' : 'Failed') + ` ${esc(d.status)}`, String(streaks.get(path) ?? 0), d.lastOk ? time(d.lastOk) : '-', esc(d.error ?? '')]);
+  const destRows = [...dests.entries()].map(([path, d]) => [esc(path), esc(d.kind), badge(d.status === 'ok', d.status), String(streaks.get(path) ?? 0), d.lastOk ? time(d.lastOk) : '-', esc(d.error ?? '')]);
   const drills = records.filter((r) => r.kind === 'drill').reverse().slice(0, 20);
-  const drillRows = drills.map((r) => [time(r.startedAt), esc(r.mode ?? '-'), tag(r.exitCode === 0 ? 'Success' : 'Failed') + ` ${r.exitCode === 0 ? 'passed' : 'failed'}`, esc(r.archiveName ?? '-'), esc(r.drill ? `${r.drill.documentsActual ?? '-'} / ${r.drill.documentsExpected}` : '-'), esc(dur(r.durationMs))]);
+  const drillRows = drills.map((r) => [time(r.startedAt), esc(r.mode ?? '-'), badge(r.exitCode === 0, r.exitCode === 0 ? 'passed' : 'failed'), esc(r.archiveName ?? '-'), esc(r.drill ? `${r.drill.documentsActual ?? '-'} / ${r.drill.documentsExpected}` : '-'), esc(dur(r.durationMs))]);
   const failures = records.filter((r) => r.status !== 'Success').reverse().slice(0, 15);
   const failRows = failures.map((r) => [time(r.startedAt), esc(r.kind), esc(r.mode ?? '-'), tag(r.status), String(r.exitCode), `<span class="msg">${esc(r.message)}</span>`]);
   const modeRows = BACKUP_MODES.map((m) => {
@@ -237,7 +239,7 @@ export function renderReport(input: ReportInput): string {
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>
 <header><h1>${esc(title)}</h1><p class="meta">Generated ${time(input.generatedAt.toISOString())} from ${t.runs} run(s) in the history${input.month ? ` of ${esc(input.month)}` : ''}.</p></header>
-<section id="health" class="verdict ${h.status}" data-status="${h.status}"><strong>Health: ${h.status}</strong>${h.reasons.length ? `<ul>${h.reasons.map((r) => `<li data-check="${r.check}">${esc(r.severity)}: ${esc(r.message)}</li>`).join('')}</ul>` : '<span>Every check passed.</span>'}</section>
+<section id="health" class="verdict ${h.status}" data-status="${h.status}"><strong>Health${input.month ? ' now' : ''}: ${h.status}</strong>${h.reasons.length ? `<ul>${h.reasons.map((r) => `<li data-check="${r.check}">${esc(r.severity)}: ${esc(r.message)}</li>`).join('')}</ul>` : '<span>Every check passed.</span>'}</section>
 <section id="totals"><h2>Totals</h2><ul class="kpis">
 <li><b data-kpi="runs">${t.runs}</b>runs</li>
 <li><b data-kpi="success-rate">${t.successRate === null ? '-' : `${t.successRate} %`}</b>backup success rate</li>
