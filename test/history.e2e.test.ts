@@ -325,3 +325,23 @@ test('RestoreConfiguration.DrillAfterBackup: the backup and its drill are both i
   t.is(drill.drill!.documentsActual, drill.drill!.documentsExpected);
   t.regex(drill.id, /^drill-BackupLog_Drill_\d{8}_\d{6}$/);
 });
+
+test('verify (with a configuration or sandbox) and restore are recorded with their outcomes', async (t) => {
+  const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 });
+  const b = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(b.result?.['exitCode'], 0);
+  const archive = b.result!['archivePath'] as string;
+  t.is((await runCli(['verify', archive, '--sandbox', dir, '--config', config])).code, 0);
+  t.is((await runCli(['verify', `${archive}.missing.zip`, '--sandbox', dir, '--config', config])).code, 3);
+  await nextSecond(Date.now());
+  const r = await runCli(['restore', archive, '--yes', '--sandbox', dir, '--config', config, '--json']);
+  t.is(r.result?.['exitCode'], 0, String(r.result?.['message']));
+  // Without a configuration or sandbox, an offline verify has no catalog to go to.
+  t.is((await runCli(['verify', archive])).code, 0);
+  const records = (await runCli(['history', '--sandbox', dir, '--config', config, '--json'])).result!['records'] as RunRecord[];
+  t.deepEqual(records.map((x) => `${x.kind}:${x.status}:${x.exitCode}`), ['backup:Success:0', 'verify:Success:0', 'verify:Failed:3', 'restore:Success:0']);
+  t.is(records[1]!.sha256, b.result!['sha256'] as string);
+  t.is(records[1]!.mode, 'ConfigOnly');
+  t.is(records[3]!.archivePath, archive);
+  t.regex(records[3]!.id, /^restore-BackupLog_Restore_\d{8}_\d{6}$/);
+});
