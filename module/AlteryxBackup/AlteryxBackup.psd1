@@ -15,6 +15,9 @@
         'Test-AlteryxBackup'
         'Restore-AlteryxBackup'
         'Invoke-AlteryxRestoreDrill'
+        'Get-AlteryxBackupHistory'
+        'Test-AlteryxBackupHealth'
+        'Export-AlteryxBackupReport'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -22,6 +22,8 @@ import { Output } from './output.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
 import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
+import { historyCommand } from './history-cmd.ts';
+import { afterRun } from '../history/after-run.ts';
 
 interface Request {
   command?: string;
@@ -129,6 +131,7 @@ function printResult(out: Output, r: BackupResult): void {
   if (r.stagingPath) out.text(`  staging : ${r.stagingPath} (kept)`);
   for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
   out.text(`  duration: ${formatDuration(r.durationMs)}`);
+  for (const w of r.warnings.filter((x) => x.startsWith('Health '))) out.text(`  ${w}`);
 }
 
 async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
@@ -140,10 +143,13 @@ async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
   const req = values['request-stdin'] ? readStdinJson() : requestFromFlags(values);
   const out = new Output(!!values['json'], req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
+  const startedAt = new Date();
   const result = await runBackup(
     { params: req.params, secrets: req.secrets, dryRun: req.dryRun || !!values['dry-run'] },
     { platform: choosePlatform, sink: out.log, progress: out.progress, plan: (steps) => out.json && out.event({ type: 'plan', steps }), signal: ac.signal },
   );
+  // The run catalog and the end-of-backup health checks (docs/history.md): warnings added before the result is printed.
+  await afterRun(result, { kind: 'backup', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printResult(out, result);
   return result.exitCode;
 }
@@ -221,12 +227,13 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
 }
 
 async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' }, config: { type: 'string', short: 'c' }, sandbox: { type: 'string' } }, allowPositionals: true, strict: true });
   if (values.help) {
     process.stdout.write(HELP.verify);
     return ExitCode.Success;
   }
-  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0] }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
+  const startedAt = new Date();
+  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0], ConfigPath: values.config, SandboxPath: values.sandbox }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
   const archive = req.params['Path'];
   const out = new Output(!!values.json, false);
   if (typeof archive !== 'string' || !archive) {
@@ -241,6 +248,10 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
   const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
+  // Into the run catalog when its location is known (a configuration or a sandbox); an offline check elsewhere is not recorded.
+  if (req.params['ConfigPath'] || req.params['SandboxPath']) {
+    await afterRun({ exitCode, message, mode: res.manifest?.mode ?? null, archivePath: path, sha256: res.archiveSha256 ?? null, durationMs: Date.now() - startedAt.getTime() }, { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform });
+  }
   if (out.json) out.event({ type: 'result', exitCode, success: res.ok, message, archive: path, mode: res.manifest?.mode ?? null, checks: res.checks, badEntries: res.badEntries });
   else {
     for (const c of res.checks) out.text(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
@@ -259,6 +270,10 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
         return await recoverCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'history':
+      case 'health':
+      case 'report':
+        return await historyCommand(command, rest);
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);
