@@ -22,6 +22,8 @@ import { Output } from './output.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
 import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
+import { migrateBatchCommand } from '../migrate/command.ts';
+import { compareCommand } from '../compare/command.ts';
 
 interface Request {
   command?: string;
@@ -262,6 +264,10 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);
+      case 'migrate-batch':
+        return await migrateBatchCommand(rest);
+      case 'compare':
+        return await compareCommand(rest);
       case 'sandbox':
       case 'sandbox-create':
       case 'sandbox-status':
