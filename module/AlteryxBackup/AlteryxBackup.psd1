@@ -15,6 +15,10 @@
         'Test-AlteryxBackup'
         'Restore-AlteryxBackup'
         'Invoke-AlteryxRestoreDrill'
+        'Register-AlteryxBackupTask'
+        'Get-AlteryxBackupTask'
+        'Unregister-AlteryxBackupTask'
+        'Export-AlteryxBackupTaskXml'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
