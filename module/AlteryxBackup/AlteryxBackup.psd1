@@ -19,6 +19,8 @@
         'Get-AlteryxBackupTask'
         'Unregister-AlteryxBackupTask'
         'Export-AlteryxBackupTaskXml'
+        'ConvertFrom-AlteryxBackupBatch'
+        'Compare-AlteryxBackup'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -21,7 +21,7 @@ function Invoke-AlteryxBackupCore {
         -*Action Stop), a Node still running is killed (with its child processes where .NET allows it)
         and `recover` runs quietly.
     .PARAMETER Command
-        Node command: backup, sandbox-create, sandbox-status, verify, restore, drill, recover.
+        Node command: backup, sandbox-create, sandbox-status, verify, restore, drill, recover, migrate-batch, compare.
     .PARAMETER Request
         The request from New-AlteryxBackupRequest; its `command` is set to -Command in a copy.
     .PARAMETER NodePath
@@ -35,7 +35,7 @@ function Invoke-AlteryxBackupCore {
     [OutputType([pscustomobject])]
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover')]
+        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'migrate-batch', 'compare')]
         [string] $Command,
 
         [Parameter(Mandatory = $true)]
