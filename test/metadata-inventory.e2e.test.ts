@@ -4,7 +4,11 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSandbox } from '../src/sandbox/index.ts';
 import { sandboxInventory } from '../src/sandbox/inventory.ts';
-import { obfuscateKey, parseServerVersion } from '../src/steps/inventory.ts';
+import { galleryAdGroups, obfuscateKey, parseServerVersion } from '../src/steps/inventory.ts';
+import type { RunContext } from '../src/core/context.ts';
+import { BSON } from 'bson';
+import { gzipSync } from 'node:zlib';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { windowsPlatform } from '../src/platform/windows/adapter.ts';
 import { runCli, repo } from './helpers/cli.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
@@ -57,7 +61,7 @@ test('metadata.json of a sandbox Full backup holds every REQ-3.4 item; the licen
   t.false(readFileSync(logPath, 'utf8').includes(key));
 });
 
-test('a missing item is recorded as missing with its reason and does not fail the backup; ConfigOnly has no dump for the AD groups', async (t) => {
+test('a missing item is recorded as missing with its reason and does not fail the backup', async (t) => {
   const { dir, config } = await quickSandbox(t);
   rmSync(join(dir, 'C', 'Program Files', 'Alteryx', 'bin', 'Miniconda3'), { recursive: true, force: true });
   rmSync(join(dir, 'C', 'ProgramData', 'Alteryx', 'Tools'), { recursive: true, force: true });
@@ -68,8 +72,6 @@ test('a missing item is recorded as missing with its reason and does not fail th
   t.regex(node['pythonPackages']!.reason!, /no Python environment at C:\\Program Files\\Alteryx\\bin\\Miniconda3\\envs/);
   t.is(node['connectors']!.status, 'missing');
   t.regex(node['customTools']!.reason!, /neither C:\\ProgramData\\Alteryx\\Tools nor .*HtmlPlugins exists/);
-  t.is(meta.inventory['adGroups']!.status, 'missing');
-  t.regex(meta.inventory['adGroups']!.reason!, /no database dump/);
   t.is(node['license']!.status, 'ok', 'the rest is still there');
 });
 
@@ -100,4 +102,27 @@ test.serial('the Windows adapter reads ODBC through the session and reports a fa
   }
   t.regex(readFileSync(join(dir, 'calls.log'), 'utf8'), /Get-ItemProperty\|HKLM:\\SOFTWARE\\WOW6432Node\\ODBC\\ODBCINST\.INI\\ODBC Drivers/);
   t.true(readdirSync(dir).length > 0);
+});
+
+test('Windows: the Gallery user groups with AD groups come from the AlteryxGallery dump (plain or gzip); without a dump or groups, missing with why', async (t) => {
+  const dir = tempDir(t);
+  const ctx = (dump?: string) => ({ platform: { kind: 'windows', inventory: undefined }, dump: dump ? { dir: dump } : undefined }) as unknown as RunContext;
+  const none = await galleryAdGroups(ctx());
+  t.is(none.status, 'missing');
+  t.regex((none as { reason: string }).reason, /no database dump/);
+  mkdirSync(join(dir, 'AlteryxGallery'));
+  t.regex(((await galleryAdGroups(ctx(dir))) as { reason: string }).reason, /no user groups collection/);
+  const docs = [
+    { name: 'Finance', role: 'Artisan', activeDirectoryGroups: [{ name: 'CONTOSO\\Finance', sid: 'S-1-5-21-1-2-3-1104' }] },
+    { name: 'Legacy', sid: 'S-1-5-21-1-2-3-1200', adName: 'CONTOSO\\Old' },
+    { name: 'Local only', activeDirectoryGroups: [] },
+  ];
+  writeFileSync(join(dir, 'AlteryxGallery', 'userGroups.bson.gz'), gzipSync(Buffer.concat(docs.map((d) => BSON.serialize(d)))));
+  const r = await galleryAdGroups(ctx(dir));
+  t.is(r.status, 'ok');
+  const groups = (r as { value: Array<{ name: string; activeDirectoryGroups: Array<{ name: string; sid: string }> }> }).value;
+  t.deepEqual(groups.map((g) => g.name), ['Finance', 'Legacy']);
+  t.is(groups[1]!.activeDirectoryGroups[0]!.name, 'CONTOSO\\Old');
+  writeFileSync(join(dir, 'AlteryxGallery', 'userGroups.bson.gz'), gzipSync(BSON.serialize(docs[2]!)));
+  t.regex(((await galleryAdGroups(ctx(dir))) as { reason: string }).reason, /hold no Active Directory group/);
 });

@@ -110,6 +110,11 @@ export interface InventoryPort {
   odbc(node: NodeRef): Promise<OdbcInventory>;
   windows(node: NodeRef): Promise<{ caption: string; version: string; build: string }>;
   dotnet(node: NodeRef): Promise<{ version: string; release: number }>;
+  /**
+   * The Gallery's user groups that hold Active Directory groups, when the platform can tell. Without it (Windows)
+   * they are read from the AlteryxGallery dump of the run.
+   */
+  galleryGroups?(node: NodeRef): Promise<Array<{ name: string; role: string | null; activeDirectoryGroups: Array<{ name: string | null; sid: string | null }> }>>;
 }
 
 export interface LicenseInfo {

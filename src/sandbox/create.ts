@@ -340,7 +340,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
   const dataDir =
     o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
   generateDatabases(dataDir, o.dbSizeMb);
-  writeInventoryFixtures(info, dataDir);
+  writeInventoryFixtures(info);
   for (const tool of ['mongodump', 'mongorestore']) {
     writeShim(path.join(mongoToolsPathDir(abs), tool), shimScript(tool, abs, controller));
   }

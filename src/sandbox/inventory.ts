@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { BSON, ObjectId } from 'bson';
 import { WIN } from './layout.ts';
 import type { SandboxInfo } from './types.ts';
 import { mapWindowsPath } from './winpath.ts';
@@ -9,8 +8,8 @@ import type { InventoryPort, NodeRef } from '../platform/ports.ts';
 
 /**
  * What a typical Alteryx Server node has installed besides Alteryx itself, for the metadata of a backup
- * (REQ-3.4.x): Python packages in Alteryx's Miniconda environments, connectors and custom tools, the Gallery's
- * user groups with Active Directory groups, and (through the inventory port) a licence, ODBC, Windows and .NET.
+ * (REQ-3.4.x): Python packages in Alteryx's Miniconda environments, connectors and custom tools, and (through the
+ * inventory port) a licence, ODBC, Windows and .NET versions and the Gallery's user groups with AD groups.
  * Deleting a folder of these from a sandbox makes the item "missing" in the next backup's metadata.json.
  */
 
@@ -30,8 +29,8 @@ const TOOLS: Array<{ folder: string; name: string; version: string; category: st
 const toolConfig = (t: (typeof TOOLS)[number]) =>
   `<?xml version="1.0"?>\r\n<AlteryxJavaScriptPlugin>\r\n  <EngineSettings EngineDll="Python" EngineDllEntryPoint="main.py" SDKVersion="10.1" />\r\n  <GuiSettings Html="index.html" Icon="icon.png" SDKVersion="10.1">\r\n    <MetaInfo>\r\n      <Name>${t.name}</Name>\r\n      <Description>${t.name} (sandbox)</Description>\r\n      <CategoryName>${t.category}</CategoryName>\r\n      <Version>${t.version}</Version>\r\n      <Author>Sandbox</Author>\r\n    </MetaInfo>\r\n  </GuiSettings>\r\n</AlteryxJavaScriptPlugin>\r\n`;
 
-/** Writes the Python environments and tools on every node, and the Gallery's user groups into the database folder. */
-export function writeInventoryFixtures(info: SandboxInfo, dataDir: string): void {
+/** Writes the Python environments and tools on every node. */
+export function writeInventoryFixtures(info: SandboxInfo): void {
   for (const n of info.nodes) {
     const m = (win: string) => mapWindowsPath(info.path, n.root, win);
     for (const [env, pkgs] of Object.entries(PYTHON_ENVS)) {
@@ -48,14 +47,6 @@ export function writeInventoryFixtures(info: SandboxInfo, dataDir: string): void
       fs.writeFileSync(path.join(d, `${t.folder}Config.xml`), toolConfig(t));
     }
   }
-  const groups = [
-    { name: 'Finance Analysts', role: 'Artisan', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Finance', sid: 'S-1-5-21-1004336348-1177238915-682003330-1104' }] },
-    { name: 'Gallery Curators', role: 'Curator', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Admins', sid: 'S-1-5-21-1004336348-1177238915-682003330-1107' }] },
-    { name: 'Local viewers', role: 'Viewer', activeDirectoryGroups: [] },
-  ];
-  const dir = path.join(dataDir, 'AlteryxGallery');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'userGroups.bson'), Buffer.concat(groups.map((g) => BSON.serialize({ _id: new ObjectId(), ...g, dateCreated: new Date() }))));
 }
 
 /** The inventory port of a sandbox: plausible answers, stable for one sandbox. */
@@ -77,5 +68,12 @@ export function sandboxInventory(info: SandboxInfo): InventoryPort {
     }),
     windows: async () => ({ caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', build: '20348' }),
     dotnet: async () => ({ version: '4.8', release: 528449 }),
+    // The sandbox's Gallery uses Windows authentication with two groups mapped to AD groups (its database
+    // keeps the 11 generated collections; on a server the groups are read from the dump).
+    galleryGroups: async () => [
+      { name: 'Finance Analysts', role: 'Artisan', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Finance', sid: 'S-1-5-21-1004336348-1177238915-682003330-1104' }] },
+      { name: 'Gallery Curators', role: 'Curator', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Admins', sid: 'S-1-5-21-1004336348-1177238915-682003330-1107' }] },
+      { name: 'Local viewers', role: 'Viewer', activeDirectoryGroups: [] },
+    ],
   };
 }

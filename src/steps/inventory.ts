@@ -164,6 +164,11 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
  * array, an `activeDirectoryGroup` object or a `sid` field are accepted, and anything else is reported.
  */
 export async function galleryAdGroups(ctx: RunContext): Promise<Item<GalleryGroup[]>> {
+  const port = ctx.platform.inventory?.galleryGroups;
+  if (port) {
+    const groups = (await port.call(ctx.platform.inventory, ctx.controller)).filter((g) => g.activeDirectoryGroups.length);
+    return groups.length ? ok(groups, `${ctx.platform.kind} inventory`) : missing('no Gallery user group holds an Active Directory group');
+  }
   if (!ctx.dump) return missing('this mode has no database dump to read the Gallery\'s user groups from (run a Full or DatabaseOnly backup)');
   const dbDir = join(ctx.dump.dir, 'AlteryxGallery');
   const file = (await fsp.readdir(dbDir).catch(() => [] as string[])).find((f) => /^user_?groups\.bson(\.gz)?$/i.test(f));
