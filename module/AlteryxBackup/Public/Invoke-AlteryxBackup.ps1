@@ -186,10 +186,12 @@ function Invoke-AlteryxBackup {
         (cmdkey /generic:AlteryxBackup/MongoDB /user:svc-backup /pass): nothing secret on the command line.
 
     .EXAMPLE
-        schtasks /Create /TN "Alteryx Full Backup" /RU SYSTEM /SC DAILY /ST 02:00 /TR "powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1 -BackupMode Full"
+        schtasks /Create /TN "Alteryx Full Backup" /RU SYSTEM /RL HIGHEST /SC DAILY /ST 02:00 /TR "powershell.exe -NoProfile -ExecutionPolicy Bypass -File \"C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1\" -BackupMode Full"
 
         Task Scheduler: nightly Full backup at 02:00 as SYSTEM through the script form, whose exit code
-        (0-6) is the task's Last Run Result.
+        (0-6) is the task's Last Run Result. The script path is quoted inside /TR (\"...\") because of the
+        space in C:\Program Files. Register-AlteryxBackupTask -Schedule Nightly makes the same task with
+        IgnoreNew and an execution time limit (docs/scheduling.md).
 
     .EXAMPLE
         $r = Invoke-AlteryxBackup -BackupMode DatabaseOnly -ErrorAction SilentlyContinue
