@@ -157,3 +157,15 @@ test('migrate-batch: a missing batch file is exit 3 naming the file; an AlteryxS
   t.regex((r.result!['unmapped'] as Array<{ variable: string; reason: string }>).find((u) => u.variable === 'AlteryxService')!.reason, /does not name an \.exe/);
   t.is(loadConfig({ ConfigPath: join(dir, 'c.json') }).config.ServerConfiguration.AlteryxServicePath, 'C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe', 'the default stays');
 });
+
+test('a variable that holds a secret is listed without its value and never carried', (t) => {
+  const r = migrateBatch({ backupScript: { path: 'C:\\b\\backup.bat', text: 'SET MongoPassword=Hunter2-secret\r\nSET SMTP_PWD="p@ss word"\r\nSET TempDir=D:\\Temp\\' } });
+  const text = JSON.stringify(r);
+  t.false(text.includes('Hunter2-secret'));
+  t.false(text.includes('p@ss word'));
+  const u = r.unmapped.find((x) => x.variable === 'MongoPassword')!;
+  t.is(u.value, '********');
+  t.regex(u.reason, /holds a secret/);
+  t.is(r.unmapped.find((x) => x.variable === 'SMTP_PWD')!.value, '********');
+  t.is((r.config.BackupConfiguration as Record<string, unknown>)['TempDirectory'], 'D:\\Temp');
+});

@@ -60,6 +60,9 @@ function scriptDirOf(path: string): string {
 
 const isUnc = (p: string) => p.startsWith('\\\\');
 
+/** Names of variables that hold secrets (SET MongoPassword=..., SET SmtpPwd=...). */
+const SECRET_NAME = /pass(word)?|pwd|secret|token|credential|apikey/i;
+
 const DROPPED_ZIP =
   'no longer needed: the tool writes its .zip archive itself (7-Zip is used only by Compare-AlteryxBackup to read old .7z archives)';
 
@@ -80,6 +83,16 @@ class Builder {
   }
   skip(v: BatchVariable, reason: string): void {
     this.unmapped.push({ variable: v.name, value: v.value, file: v.file, line: v.line, reason });
+  }
+  /** A variable whose name says it holds a secret: never carried, its value never repeated. */
+  secret(v: BatchVariable): void {
+    this.unmapped.push({
+      variable: v.name,
+      value: '********',
+      file: v.file,
+      line: v.line,
+      reason: 'its name says it holds a secret: secrets never go into backup-config.json (use -MongoCredential / -MongoCredentialTarget, -ArchivePassword or -SmtpCredential); remove it from the batch file too',
+    });
   }
 }
 
@@ -247,6 +260,10 @@ export function migrateBatch(input: MigrationInput): MigrationResult {
       b.skip(v, 'SET /P asks the user for a value when the script runs; a scheduled backup cannot prompt');
       continue;
     }
+    if (SECRET_NAME.test(v.name)) {
+      b.secret(v);
+      continue;
+    }
     mapBackupVariable(b, v, seen);
     seen.set(v.name.toLowerCase(), v);
   }
@@ -255,6 +272,7 @@ export function migrateBatch(input: MigrationInput): MigrationResult {
     const cleanupVars = new Map<string, string>();
     for (const v of parseBatch(input.cleanupScript.text, input.cleanupScript.path, scriptDirOf(input.cleanupScript.path), cleanupVars)) {
       if (v.flag === 'P') b.skip(v, 'SET /P asks the user for a value when the script runs');
+      else if (SECRET_NAME.test(v.name)) b.secret(v);
       else mapCleanupVariable(b, v);
     }
   }
