@@ -98,7 +98,7 @@ test('compare: the legacy .7z (through 7-Zip) and a legacy .zip give the same ro
   t.deepEqual(readdirSync(work).filter((n) => n.startsWith('ab-compare')), [], 'no scratch folder left beside');
 
   const zip = join(work, 'legacy.zip');
-  execFileSync('zip', ['-qr', zip, 'ServerBackup_20260101_020000'], { cwd: legacy });
+  execFileSync(exe!, ['a', '-tzip', '-bd', '-y', zip, 'ServerBackup_20260101_020000'], { cwd: legacy, stdio: 'ignore' });
   const rz = await runCli(['compare', zip, ours, '--json']);
   checkRows(t, rz.result!['rows'] as Row[]);
 });
