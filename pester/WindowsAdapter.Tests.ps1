@@ -118,3 +118,51 @@ Describe 'Get-AbInventory' {
         @($r.dsns).Count | Should -Be 0
     }
 }
+
+Describe 'Metadata inventory (REQ-3.4.x): Get-AbLicense, Get-AbOdbcInventory, Get-AbWindowsVersion, Get-AbDotNetVersion' {
+    It 'reads licence keys and non-secret details from the Alteryx registry keys' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\SRC\Alteryx' } {
+            [pscustomobject]@{ LicenseKey = 'ABCD-EFGH-IJKL-1234'; Product = 'Alteryx Server'; InstallDir64 = 'C:\Program Files\Alteryx'; PSPath = 'x' }
+        }
+        Mock Get-ItemProperty { $null }
+        $r = Get-AbLicense | ConvertFrom-Json
+        @($r.keys) | Should -Be @('ABCD-EFGH-IJKL-1234')
+        $r.details.Product | Should -Be 'Alteryx Server'
+        $r.source | Should -Match 'WOW6432Node'
+    }
+    It 'reports no key (an empty list) when the registry has none' {
+        Mock Get-ItemProperty { $null }
+        @((Get-AbLicense | ConvertFrom-Json).keys).Count | Should -Be 0
+    }
+    It 'lists 64- and 32-bit drivers, system DSNs of both views and the user DSNs of the running account' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\ODBC\ODBCINST.INI\ODBC Drivers' } { [pscustomobject]@{ 'ODBC Driver 17 for SQL Server' = 'Installed' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\WOW6432Node\ODBC\ODBCINST.INI\ODBC Drivers' } { [pscustomobject]@{ 'SQL Server' = 'Installed' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Warehouse = 'ODBC Driver 17 for SQL Server' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\WOW6432Node\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Legacy = 'SQL Server' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Mine = 'SQL Server'; PSDrive = 'HKCU' } }
+        $r = Get-AbOdbcInventory | ConvertFrom-Json
+        @($r.drivers | ForEach-Object { "$($_.name)|$($_.platform)" }) | Should -Be @('ODBC Driver 17 for SQL Server|64-bit', 'SQL Server|32-bit')
+        @($r.dsns | ForEach-Object { "$($_.name)|$($_.scope)|$($_.platform)|$($_.driver)" }) | Should -Be @('Warehouse|system|64-bit|ODBC Driver 17 for SQL Server', 'Legacy|system|32-bit|SQL Server', 'Mine|user|any|SQL Server')
+        $r.userScopeAccount | Should -Not -BeNullOrEmpty
+    }
+    It 'reads a remote node through Invoke-Command' {
+        Mock Invoke-Command { @{ drivers = @(@{ name = 'Remote Driver'; platform = '64-bit' }); dsns = @(); userScopeAccount = 'CONTOSO\svc' } }
+        $r = Get-AbOdbcInventory -ComputerName 'WKR1' | ConvertFrom-Json
+        $r.drivers[0].name | Should -Be 'Remote Driver'
+        Should -Invoke Invoke-Command -Times 1 -ParameterFilter { $ComputerName -eq 'WKR1' -and $ScriptBlock.ToString() -match 'function Get-AbRegistryValue' }
+    }
+    It 'reads the Windows version from Win32_OperatingSystem' {
+        Mock Get-CimInstance -ParameterFilter { $ClassName -eq 'Win32_OperatingSystem' } { [pscustomobject]@{ Caption = 'Microsoft Windows Server 2019 Datacenter'; Version = '10.0.17763'; BuildNumber = '17763' } }
+        $r = Get-AbWindowsVersion | ConvertFrom-Json
+        $r.caption | Should -Be 'Microsoft Windows Server 2019 Datacenter'
+        $r.build | Should -Be '17763'
+    }
+    It 'maps the .NET Framework Release value to its version, and throws when there is none' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { [pscustomobject]@{ Release = 528449 } }
+        (Get-AbDotNetVersion | ConvertFrom-Json).version | Should -Be '4.8'
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { [pscustomobject]@{ Release = 461814 } }
+        (Get-AbDotNetVersion | ConvertFrom-Json).version | Should -Be '4.7.2'
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { $null }
+        { Get-AbDotNetVersion } | Should -Throw -ExpectedMessage '*not installed*'
+    }
+}

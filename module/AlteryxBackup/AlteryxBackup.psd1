@@ -18,6 +18,12 @@
         'Get-AlteryxBackupHistory'
         'Test-AlteryxBackupHealth'
         'Export-AlteryxBackupReport'
+        'Register-AlteryxBackupTask'
+        'Get-AlteryxBackupTask'
+        'Unregister-AlteryxBackupTask'
+        'Export-AlteryxBackupTaskXml'
+        'ConvertFrom-AlteryxBackupBatch'
+        'Compare-AlteryxBackup'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -16,6 +16,8 @@ Usage:
   alteryx-backup restore ARCHIVE --yes [--mode Full|DatabaseOnly|ConfigOnly] [--dry-run] [--sandbox DIR]
   alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep] [--sandbox DIR]
   alteryx-backup recover [--config FILE] [--sandbox DIR]
+  alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE] [--keep-names]
+  alteryx-backup compare LEGACY OURS [--strict]
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
   alteryx-backup sandbox set DIR key=value [key=value ...]

@@ -24,6 +24,8 @@ import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
+import { migrateBatchCommand } from '../migrate/command.ts';
+import { compareCommand } from '../compare/command.ts';
 
 interface Request {
   command?: string;
@@ -277,6 +279,10 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);
+      case 'migrate-batch':
+        return await migrateBatchCommand(rest);
+      case 'compare':
+        return await compareCommand(rest);
       case 'sandbox':
       case 'sandbox-create':
       case 'sandbox-status':

@@ -135,3 +135,90 @@ function Get-AbInventory {
     if ($ComputerName) { $r = Invoke-Command -ComputerName $ComputerName -ScriptBlock $read -ErrorAction Stop } else { $r = & $read }
     ConvertTo-Json -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) } -Compress -Depth 4
 }
+
+# --- Metadata inventory (REQ-3.4.x): licence, ODBC (64/32-bit, system/user), Windows and .NET versions. ---
+# Each function answers what it finds; the core records an item it cannot get as missing, with the reason.
+
+function Get-AbRegistryValue {
+    # The values of one registry key as name/value pairs, without PowerShell's PS* properties; none when absent.
+    param([Parameter(Mandatory = $true)] [string] $Path)
+    $item = Get-ItemProperty -Path $Path -ErrorAction SilentlyContinue
+    if (-not $item) { return }
+    foreach ($p in $item.PSObject.Properties) {
+        if ($p.Name -like 'PS*') { continue }
+        [pscustomobject]@{ Name = [string]$p.Name; Value = [string]$p.Value }
+    }
+}
+
+function Invoke-AbLocalOrRemote {
+    # Runs a script block here, or on -ComputerName through Invoke-Command (WinRM), with the adapter's helpers.
+    param([scriptblock] $ScriptBlock, [string] $ComputerName)
+    if ($ComputerName) {
+        $helper = ${function:Get-AbRegistryValue}.ToString()
+        $remote = [scriptblock]::Create("function Get-AbRegistryValue { $helper }`n" + $ScriptBlock.ToString())
+        Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ErrorAction Stop
+    }
+    else { & $ScriptBlock }
+}
+
+function Get-AbLicense {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = {
+        $roots = @('HKLM:\SOFTWARE\SRC\Alteryx', 'HKLM:\SOFTWARE\WOW6432Node\SRC\Alteryx', 'HKLM:\SOFTWARE\Alteryx')
+        $keys = @()
+        $details = @{}
+        foreach ($root in $roots) {
+            foreach ($v in @(Get-AbRegistryValue -Path $root)) {
+                if ($v.Name -match 'License' -and $v.Name -match 'Key|Code|Serial' -and $v.Value.Length -ge 8) { $keys += $v.Value }
+                elseif ($v.Name -match '^(Product|Edition|LicenseExpiration|Expiration|LicensedTo|Email)') { $details[$v.Name] = $v.Value }
+            }
+        }
+        @{ keys = @($keys | Select-Object -Unique); source = ($roots -join ', '); details = $details }
+    }
+    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName
+    ConvertTo-Json -InputObject @{ keys = @($r.keys); source = [string]$r.source; details = $r.details } -Compress -Depth 4
+}
+
+function Get-AbOdbcInventory {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = {
+        $drivers = @()
+        $dsns = @()
+        foreach ($view in @(@{ Root = 'HKLM:\SOFTWARE\ODBC'; Platform = '64-bit' }, @{ Root = 'HKLM:\SOFTWARE\WOW6432Node\ODBC'; Platform = '32-bit' })) {
+            foreach ($d in @(Get-AbRegistryValue -Path "$($view.Root)\ODBCINST.INI\ODBC Drivers")) { $drivers += @{ name = $d.Name; platform = $view.Platform } }
+            foreach ($s in @(Get-AbRegistryValue -Path "$($view.Root)\ODBC.INI\ODBC Data Sources")) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'system'; platform = $view.Platform } }
+        }
+        # User DSNs of both bitnesses share one key; they belong to the account the backup runs as.
+        foreach ($s in @(Get-AbRegistryValue -Path 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources')) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'user'; platform = 'any' } }
+        $account = [Environment]::UserName
+        if ([Environment]::UserDomainName) { $account = "$([Environment]::UserDomainName)\$account" }
+        @{ drivers = $drivers; dsns = $dsns; userScopeAccount = $account }
+    }
+    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName
+    ConvertTo-Json -InputObject @{ drivers = @($r.drivers); dsns = @($r.dsns); userScopeAccount = [string]$r.userScopeAccount } -Compress -Depth 4
+}
+
+function Get-AbWindowsVersion {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $params = @{ ClassName = 'Win32_OperatingSystem'; ErrorAction = 'Stop' }
+    if ($ComputerName) { $params.ComputerName = $ComputerName }
+    $os = Get-CimInstance @params | Select-Object -First 1
+    if (-not $os) { throw 'Win32_OperatingSystem returned nothing' }
+    @{ caption = [string]$os.Caption; version = [string]$os.Version; build = [string]$os.BuildNumber } | ConvertTo-AbJsonLine
+}
+
+function Get-AbDotNetVersion {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = { [int]((Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' -ErrorAction SilentlyContinue).Release) }
+    $release = [int](Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName)
+    if (-not $release) { throw '.NET Framework 4.5 or later is not installed (no NDP\v4\Full Release value)' }
+    # Microsoft's documented minimum Release values of each .NET Framework 4.x version.
+    $versions = @(@(533320, '4.8.1'), @(528040, '4.8'), @(461808, '4.7.2'), @(461308, '4.7.1'), @(460798, '4.7'), @(394802, '4.6.2'), @(394254, '4.6.1'), @(393295, '4.6'), @(379893, '4.5.2'), @(378675, '4.5.1'), @(378389, '4.5'))
+    $version = "4.x (release $release)"
+    foreach ($v in $versions) { if ($release -ge $v[0]) { $version = $v[1]; break } }
+    @{ version = $version; release = $release } | ConvertTo-AbJsonLine
+}

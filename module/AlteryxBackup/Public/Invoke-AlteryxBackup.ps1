@@ -113,6 +113,8 @@ function Invoke-AlteryxBackup {
         (0-6) is the task's Last Run Result. The path of the script is quoted inside -Argument, so an
         install under C:\Program Files works. From cmd.exe the same task is:
         schtasks /Create /TN "Alteryx Full Backup" /RU SYSTEM /SC DAILY /ST 02:00 /TR "powershell.exe -NoProfile -ExecutionPolicy Bypass -File \"C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1\" -BackupMode Full"
+        Register-AlteryxBackupTask -Schedule Nightly makes the same task with IgnoreNew and an execution
+        time limit (docs/scheduling.md).
 
     .EXAMPLE
         $r = Invoke-AlteryxBackup -BackupMode DatabaseOnly -ErrorAction SilentlyContinue

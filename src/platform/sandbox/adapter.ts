@@ -4,6 +4,7 @@ import * as sb from '../../sandbox/index.ts';
 import type { NodeRef, Platform } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
 import { sandboxMongoPeer } from '../../mongo/sandbox-peer.ts';
+import { sandboxInventory } from '../../sandbox/inventory.ts';
 
 /**
  * The sandbox adapter: the same ports as Windows, answered by the simulated server on disk. Windows
@@ -71,6 +72,7 @@ export function sandboxPlatform(dir: string): Platform {
       },
     },
     mongo: { dialAddress: (hostPort) => mongo.dialAddress(hostPort) },
+    inventory: sandboxInventory(info),
     childEnv: env,
     dispose: () => mongo.close(),
   };

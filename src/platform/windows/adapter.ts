@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statfs } from 'node:fs/promises';
 import { PowerShell } from 'node-powershell';
-import type { NodeRef, Platform, ServiceState, Workflow } from '../ports.ts';
+import type { LicenseInfo, NodeRef, OdbcInventory, Platform, ServiceState, Workflow } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
 import { loadEdge } from './edge.ts';
 
@@ -143,6 +143,13 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         const r = await call<{ odbcDrivers: string[] | null; dsns: Array<{ name: string; driver: string }> | null }>('Get-AbInventory', { ComputerName: cn(node) });
         return { odbcDrivers: r.odbcDrivers ?? [], dsns: r.dsns ?? [] };
       },
+    },
+    // REQ-3.4.x: Adapter/WindowsAdapter.ps1 reads the registry and CIM (remote nodes through Invoke-Command / CIM).
+    inventory: {
+      license: (node) => call<LicenseInfo>('Get-AbLicense', { ComputerName: cn(node) }).then((r) => ({ keys: r.keys ?? [], source: r.source, details: r.details ?? undefined })),
+      odbc: (node) => call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node) }).then((r) => ({ drivers: r.drivers ?? [], dsns: r.dsns ?? [], userScopeAccount: r.userScopeAccount ?? undefined })),
+      windows: (node) => call<{ caption: string; version: string; build: string }>('Get-AbWindowsVersion', { ComputerName: cn(node) }),
+      dotnet: (node) => call<{ version: string; release: number }>('Get-AbDotNetVersion', { ComputerName: cn(node) }),
     },
     // Real shares fail on their own: the copy's file operations report it, so there is nothing to ask here.
     storage: { probe: async () => undefined, beforeWrite: async () => ({}) },
