@@ -15,6 +15,7 @@ import { TOOL_VERSION } from '../core/version.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
+import { isLocalHost } from '../platform/localhost.ts';
 import { windowsPlatform } from '../platform/windows/adapter.ts';
 import { verifyArchive } from '../restore/verify.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
@@ -43,7 +44,7 @@ export function choosePlatform(params: Params, config: BackupConfig): Platform {
     throw new BackupError(ExitCode.Validation, 'This machine is not a Windows server with Alteryx Server.', 'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".');
   }
   const nodes: NodeRef[] = config.ServerConfiguration.Nodes.length
-    ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: n.Name.toLowerCase() === hostname().toLowerCase() }))
+    ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: isLocalHost(n.Name) }))
     : [{ name: hostname(), role: 'controller', local: true }];
   return windowsPlatform({ serviceName: config.ServerConfiguration.ServiceName, nodes });
 }

@@ -12,7 +12,12 @@
 
 function ConvertTo-AbJsonLine {
     param([Parameter(ValueFromPipeline = $true)] $InputObject)
-    process { ConvertTo-Json -InputObject $InputObject -Compress -Depth 4 }
+    process {
+        $json = ConvertTo-Json -InputObject $InputObject -Compress -Depth 4
+        # ASCII only: every other character as \uXXXX, so that no console code page (powershell.exe writes in the
+        # OEM one) can change a workflow, account or DSN name on its way to the core.
+        [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+    }
 }
 
 function Get-AbRemoteService {
@@ -35,16 +40,48 @@ function Get-AbServiceState {
     @{ state = $state } | ConvertTo-AbJsonLine
 }
 
+# Win32 error codes of service control: 1056 already running, 1061 cannot accept control messages now (a
+# pending state), 1062 not started. Win32_Service method return codes: 5 cannot accept control now, 6 not
+# active, 10 already running. "Already in that state" is success; "cannot accept control now" is a retry.
+function Get-AbServiceErrorCode {
+    param($ErrorRecord)
+    $e = $ErrorRecord.Exception
+    while ($null -ne $e) {
+        if ($e -is [System.ComponentModel.Win32Exception]) { return [int]$e.NativeErrorCode }
+        $e = $e.InnerException
+    }
+    if ([string]$ErrorRecord -match '\b(1056|1061|1062)\b') { return [int]$Matches[1] }
+    return -1
+}
+
+function New-AbServiceControlResult {
+    param([bool] $Ok, [int] $Code, [bool] $Retry = $false, [string] $State = '', [string] $Message = '')
+    @{ ok = $Ok; code = $Code; retry = $Retry; state = $State; message = $Message } | ConvertTo-AbJsonLine
+}
+
 function Request-AbServiceStop {
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [string] $Name, [string] $ComputerName = '')
     if ($ComputerName) {
         $svc = Get-AbRemoteService -Name $Name -ComputerName $ComputerName
+        $state = ([string]$svc.State) -replace ' ', ''
+        if ($state -eq 'Stopped' -or $state -eq 'StopPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StartPending') { return New-AbServiceControlResult -Ok $false -Code 5 -Retry $true -State $state }
         $r = Invoke-CimMethod -InputObject $svc -MethodName StopService -ErrorAction Stop
-        @{ ok = ($r.ReturnValue -eq 0 -or $r.ReturnValue -eq 5); code = [int]$r.ReturnValue } | ConvertTo-AbJsonLine
+        $code = [int]$r.ReturnValue
+        New-AbServiceControlResult -Ok ($code -eq 0 -or $code -eq 6) -Code $code -Retry ($code -eq 5) -State $state
     } else {
-        Stop-Service -Name $Name -NoWait -Force -ErrorAction Stop
-        @{ ok = $true; code = 0 } | ConvertTo-AbJsonLine
+        $svc = Get-Service -Name $Name -ErrorAction Stop
+        $state = [string]$svc.Status
+        if ($state -eq 'Stopped' -or $state -eq 'StopPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StartPending') { return New-AbServiceControlResult -Ok $false -Code 1061 -Retry $true -State $state }
+        try {
+            Stop-Service -Name $Name -NoWait -Force -ErrorAction Stop
+            New-AbServiceControlResult -Ok $true -Code 0 -State $state
+        } catch {
+            $code = Get-AbServiceErrorCode $_
+            New-AbServiceControlResult -Ok ($code -eq 1062) -Code $code -Retry ($code -eq 1061) -State $state -Message ([string]$_.Exception.Message)
+        }
     }
 }
 
@@ -53,13 +90,25 @@ function Request-AbServiceStart {
     param([Parameter(Mandatory = $true)] [string] $Name, [string] $ComputerName = '')
     if ($ComputerName) {
         $svc = Get-AbRemoteService -Name $Name -ComputerName $ComputerName
+        $state = ([string]$svc.State) -replace ' ', ''
+        if ($state -eq 'Running' -or $state -eq 'StartPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StopPending') { return New-AbServiceControlResult -Ok $false -Code 5 -Retry $true -State $state }
         $r = Invoke-CimMethod -InputObject $svc -MethodName StartService -ErrorAction Stop
-        @{ ok = ($r.ReturnValue -eq 0 -or $r.ReturnValue -eq 10); code = [int]$r.ReturnValue } | ConvertTo-AbJsonLine
+        $code = [int]$r.ReturnValue
+        New-AbServiceControlResult -Ok ($code -eq 0 -or $code -eq 10) -Code $code -Retry ($code -eq 5) -State $state
     } else {
-        # Start-Service waits for Running; the core polls anyway, so start without blocking the session long.
+        # Start() returns at once; the core polls the state anyway, so the session is not blocked.
         $svc = Get-Service -Name $Name -ErrorAction Stop
-        $svc.Start()
-        @{ ok = $true; code = 0 } | ConvertTo-AbJsonLine
+        $state = [string]$svc.Status
+        if ($state -eq 'Running' -or $state -eq 'StartPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StopPending') { return New-AbServiceControlResult -Ok $false -Code 1061 -Retry $true -State $state }
+        try {
+            $svc.Start()
+            New-AbServiceControlResult -Ok $true -Code 0 -State $state
+        } catch {
+            $code = Get-AbServiceErrorCode $_
+            New-AbServiceControlResult -Ok ($code -eq 1056) -Code $code -Retry ($code -eq 1061) -State $state -Message ([string]$_.Exception.Message)
+        }
     }
 }
 
@@ -85,7 +134,7 @@ function Get-AbWorkflowProcess {
         elseif ($cmd -match '(\S+\.yxm[dcw])') { $name = Split-Path -Leaf $Matches[1] }
         @{ name = $name; pid = [int]$_.ProcessId }
     })
-    ConvertTo-Json -InputObject @{ workflows = $list } -Compress -Depth 4
+    ConvertTo-AbJsonLine -InputObject @{ workflows = $list }
 }
 
 function Stop-AbWorkflowProcess {
@@ -94,13 +143,17 @@ function Stop-AbWorkflowProcess {
     $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ErrorAction = 'Stop' }
     if ($ComputerName) { $params.ComputerName = $ComputerName }
     $stopped = @()
+    $failed = @()
     foreach ($p in @(Get-CimInstance @params)) {
         if ($PSCmdlet.ShouldProcess("AlteryxEngineCmd.exe pid $($p.ProcessId)", 'Terminate')) {
-            [void](Invoke-CimMethod -InputObject $p -MethodName Terminate -ErrorAction Stop)
-            $stopped += "AlteryxEngineCmd.exe pid $($p.ProcessId)"
+            # Win32_Process.Terminate: 0 done; 2 access denied, 3 insufficient privilege, 8 unknown, 9 path
+            # not found, 21 invalid parameter: the process still runs, so it is reported, never counted as stopped.
+            $r = Invoke-CimMethod -InputObject $p -MethodName Terminate -ErrorAction Stop
+            if ([int]$r.ReturnValue -eq 0) { $stopped += "AlteryxEngineCmd.exe pid $($p.ProcessId)" }
+            else { $failed += @{ pid = [int]$p.ProcessId; code = [int]$r.ReturnValue } }
         }
     }
-    ConvertTo-Json -InputObject @{ stopped = $stopped } -Compress
+    ConvertTo-AbJsonLine -InputObject @{ stopped = $stopped; failed = $failed }
 }
 
 function Test-AbElevated {
@@ -115,7 +168,9 @@ function Test-AbNodeReachable {
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [string] $ComputerName)
     $ok = $false
-    try { $ok = [bool](Test-WSMan -ComputerName $ComputerName -ErrorAction Stop) } catch { $ok = $false }
+    # -Authentication Default: an authenticated WS-Management call, as the run will make; without it Test-WSMan
+    # answers anonymously and says "reachable" for a node whose WinRM refuses this account.
+    try { $ok = [bool](Test-WSMan -ComputerName $ComputerName -Authentication Default -ErrorAction Stop) } catch { $ok = $false }
     @{ reachable = $ok } | ConvertTo-AbJsonLine
 }
 
@@ -133,7 +188,7 @@ function Get-AbInventory {
         @{ odbcDrivers = $drivers; dsns = $dsns }
     }
     if ($ComputerName) { $r = Invoke-Command -ComputerName $ComputerName -ScriptBlock $read -ErrorAction Stop } else { $r = & $read }
-    ConvertTo-Json -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) } -Compress -Depth 4
+    ConvertTo-AbJsonLine -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) }
 }
 
 # --- Metadata inventory (REQ-3.4.x): licence, ODBC (64/32-bit, system/user), Windows and .NET versions. ---

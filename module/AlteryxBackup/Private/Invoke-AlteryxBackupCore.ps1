@@ -229,8 +229,7 @@ function Invoke-AlteryxBackupCore {
             # Stopped from PowerShell (Ctrl+C, a stop, an exception): do not leave Node running.
             try {
                 if (-not $proc.HasExited) {
-                    $killTree = $proc.GetType().GetMethod('Kill', [type[]]@([bool]))
-                    if ($null -ne $killTree) { $proc.Kill($true) } else { $proc.Kill() }
+                    Stop-AlteryxBackupProcessTree -Process $proc
                     [void]$proc.WaitForExit(10000)
                 }
             }
