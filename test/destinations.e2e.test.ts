@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runBackup, type BackupResult } from '../src/core/backup.ts';
+import { runBackup, type BackupResult } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import type { ProgressEvent } from '../src/core/context.ts';
 import type { LogRecord } from '../src/log/logger.ts';

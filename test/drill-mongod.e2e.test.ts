@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { mongoToolsPathDir, readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
-import { runBackup } from '../src/core/backup.ts';
+import { runBackup } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import { chooseDrillMethod, chooseDrillPort, isSecret, scratchBytesNeeded } from '../src/restore/drill-mongod.ts';
 import type { Manifest } from '../src/core/manifest.ts';

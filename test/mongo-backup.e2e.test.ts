@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { runBackup, type BackupResult } from '../src/core/backup.ts';
+import { runBackup, type BackupResult } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import { databaseDocumentCounts, eventsFile, getServiceState, readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { countBsonDocuments } from '../src/util/fsx.ts';

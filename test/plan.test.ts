@@ -1,6 +1,6 @@
 import test from 'ava';
 import { buildPlan, MODE_SCOPES } from '../src/core/plan.ts';
-import { archiveName } from '../src/steps/archive.ts';
+import { archiveName } from '../src/archive/writer.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { startOrder, stopOrder } from '../src/steps/services.ts';
 import type { NodeRef } from '../src/platform/ports.ts';

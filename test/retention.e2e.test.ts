@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
-import { runBackup } from '../src/core/backup.ts';
+import { runBackup } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/cli/main.ts';
 import type { RunContext } from '../src/core/context.ts';
 import { RunLogger, type LogRecord } from '../src/log/logger.ts';

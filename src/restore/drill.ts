@@ -5,7 +5,7 @@ import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
 import { realClock, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import type { BackupResult } from '../core/backup.ts';
+import type { BackupResult } from '../backup/backup.ts';
 import type { Manifest } from '../core/manifest.ts';
 import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
 import { RunLogger, fileStamp } from '../log/logger.ts';
@@ -17,11 +17,11 @@ import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } 
 import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { chooseDrillMethod, chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
-import { extractArchive } from './extract.ts';
+import { extractArchive } from '../archive/extract.ts';
 import { closeRun } from './result.ts';
 import { DrillJournalFile, recoverDrill } from './drill-journal.ts';
 import { parseRuntimeSettings } from '../core/settings.ts';
-import { verifyArchive, type Check } from './verify.ts';
+import { verifyArchive, type Check } from '../archive/verify.ts';
 
 /** params: Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
 export type DrillRequest = RunRequest;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { formatTimestamp } from '../log/logger.ts';
-import { archiveName } from './archive.ts';
+import { archiveName } from '../archive/writer.ts';
 import type { DestinationOutcome } from './destinations.ts';
 
 // ---------------------------------------------------------------------------------------------------------

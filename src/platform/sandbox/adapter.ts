@@ -3,7 +3,7 @@ import { delimiter } from 'node:path';
 import * as sb from '../../sandbox/index.ts';
 import type { NodeRef, Platform } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
-import { sandboxMongoPeer } from '../../mongo/sandbox-peer.ts';
+import { sandboxMongoPeer } from '../../sandbox/sandbox-peer.ts';
 
 /**
  * The sandbox adapter: the same ports as Windows, answered by the simulated server on disk. Windows

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startWirePeer, type WirePeer } from '../../mongo/wire-peer.ts';
+import { startWirePeer, type WirePeer } from '../wire-peer.ts';
 import { countBsonDocuments } from '../bson-io.ts';
 import { appendEvent } from '../events.ts';
 import { knobsOf } from '../knobs-core.ts';
