@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runBackup, type BackupResult } from '../src/backup/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { verifyArchive } from '../src/archive/verify.ts';
 import { alteryxServiceExecutable, databaseDocumentCounts, getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
 import { countBsonDocuments } from '../src/util/fsx.ts';

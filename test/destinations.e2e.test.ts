@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runBackup, type BackupResult } from '../src/backup/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import type { ProgressEvent } from '../src/core/context.ts';
 import type { LogRecord } from '../src/log/logger.ts';
 import { readKnobs, setKnob } from '../src/sandbox/index.ts';

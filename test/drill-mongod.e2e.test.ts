@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { mongoToolsPathDir, readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { runBackup } from '../src/backup/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { chooseDrillMethod, chooseDrillPort, isSecret, scratchBytesNeeded } from '../src/restore/drill-mongod.ts';
 import type { Manifest } from '../src/core/manifest.ts';
 import { processAlive } from '../src/core/lock.ts';

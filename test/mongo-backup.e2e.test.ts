@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runBackup, type BackupResult } from '../src/backup/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { databaseDocumentCounts, eventsFile, getServiceState, readEvents, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { countBsonDocuments } from '../src/util/fsx.ts';
 import type { LogRecord } from '../src/log/logger.ts';

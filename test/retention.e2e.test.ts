@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { runBackup } from '../src/backup/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import type { RunContext } from '../src/core/context.ts';
 import { RunLogger, type LogRecord } from '../src/log/logger.ts';
 import { setKnob } from '../src/sandbox/index.ts';

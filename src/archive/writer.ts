@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
 import type { RunContext } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
+import { ENCRYPTION_KEY_GUIDANCE, MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
 import { MODE_SUFFIX } from '../core/plan.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
-import { ENCRYPTION_KEY_GUIDANCE } from '../steps/secrets.ts';
 
 /** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
 export function archiveName(ctx: Pick<RunContext, 'mode' | 'stamp' | 'config'>): string {

@@ -7,7 +7,8 @@ import { runDrill, type DrillResult } from '../restore/drill.ts';
 import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
-import { abortOnSignals, choosePlatform } from './main.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { abortOnSignals } from './signals.ts';
 import { Output } from './output.ts';
 
 interface Request {

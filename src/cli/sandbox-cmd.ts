@@ -6,7 +6,7 @@ import { BackupError, ExitCode, type ExitCodeValue } from '../core/errors.ts';
 import { runBackup } from '../backup/backup.ts';
 import { HELP } from './help.ts';
 import { Output } from './output.ts';
-import { choosePlatform } from './main.ts';
+import { choosePlatform } from '../platform/choose.ts';
 
 const createOptions = {
   topology: { type: 'string' },

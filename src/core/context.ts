@@ -1,10 +1,10 @@
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { JournalFile, type RestoreJournal } from './lock.ts';
+import { JournalFile, type RestoreJournal } from './journal.ts';
 import type { LogSink, RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
 import type { Plan, PlannedStep } from './plan.ts';
 import type { Params } from '../config/load.ts';
-import type { Manifest } from './manifest.ts';
+import type { FileKind, Manifest } from './manifest.ts';
 import type { EffectiveSettings } from './settings.ts';
 
 /** What every run (backup, restore, drill) is asked: the parameters, the secrets from stdin, dry run or not. */
@@ -56,7 +56,6 @@ export interface ProgressEvent {
   completed?: boolean;
 }
 
-export type FileKind = 'settings' | 'settings-defaults' | 'keys' | 'engine' | 'config-file' | 'secret' | 'database' | 'metadata';
 
 /** A file placed in the staging folder, bound for the archive. */
 export interface StagedFile {

@@ -5,13 +5,10 @@ import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
 import { realClock, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import type { BackupResult } from '../backup/backup.ts';
 import type { Manifest } from '../core/manifest.ts';
 import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
 import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
-import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
-import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
@@ -273,19 +270,19 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         return undefined;
       };
     } else {
-      const source = openSandbox(String(req.params['SandboxPath']));
-      const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : source.version;
+      if (!live.scratch) throw new BackupError(ExitCode.Validation, 'This platform has no scratch server for a drill.', 'Use -Method mongod (a scratch mongod on a spare port).');
+      const scratchPort = live.scratch;
+      const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : scratchPort.liveVersion;
       const topology = m.nodes.length > 1 ? 'multi' : 'single';
       // The scratch server has the archive's kind of MongoDB: embedded, or its own self-managed one.
       scratchRoot = mkdtempSync(join(parent, `AlteryxDrill_${fileStamp(startedAt)}_`));
       scratchRemove = scratchRoot;
       startJournal(scratchRoot);
       const scratch = join(scratchRoot, 'server');
-      await timed('scratch', async () => {
-        await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
-        setKnob(scratch, 'service.stopSeconds', '0.1');
-        setKnob(scratch, 'service.startSeconds', '0.1');
+      const server = await timed('scratch', async () => {
+        const created = await scratchPort.create(scratch, { topology, selfManaged, version });
         log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version}, ${selfManaged ? 'its own self-managed MongoDB' : 'embedded MongoDB'})`);
+        return created;
       });
       // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders
       // (so nothing of the restore lands on the live server) and a short poll interval.
@@ -302,7 +299,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         SelfManagedMongoDB: { ...((mongoCfg['SelfManagedMongoDB'] ?? {}) as Record<string, unknown>), ConnectionString: undefined, Host: undefined, Username: undefined, ReplicaSet: undefined, Tls: undefined, TlsCAFile: undefined, MongodumpPath: 'mongodump' },
       };
       // The live server's MongoDB password is not the scratch server's: the scratch one is used, the live one never.
-      const scratchSecrets: Record<string, string | undefined> = { ...req.secrets, MongoPassword: selfManaged ? readSandboxFile(scratch).selfManaged?.password : undefined };
+      const scratchSecrets: Record<string, string | undefined> = { ...req.secrets, MongoPassword: server.mongoPassword };
       for (const x of Object.values(scratchSecrets)) log.masker.add(x);
       writeFileSync(scratchConfig, JSON.stringify(cfg, null, 2));
 
@@ -310,7 +307,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       restore = await timed('restore', () =>
         runRestore(
           { params: { Path: archivePath, SandboxPath: scratch, ConfigPath: scratchConfig }, secrets: scratchSecrets, dryRun: false },
-          { platform: () => sandboxPlatform(scratch), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
+          { platform: () => server.platform(), sink: deps.sink, progress: deps.progress, clock, logger: log, verified: v, ...(deps.signal ? { signal: deps.signal } : {}) },
         ),
       );
       log.setStep('restore');
@@ -319,7 +316,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       if (!restore.success) {
         throw new BackupError(restore.exitCode, `The scratch restore failed: ${restore.message}`, 'The archive verified but does not restore: take a new backup and look at the restore log lines above.');
       }
-      actualCounts = async () => databaseDocumentCounts(scratch);
+      actualCounts = () => server.documentCounts();
     }
 
     // 4. Counts: manifest (dump time) vs the restore log vs the scratch database itself.
@@ -391,33 +388,5 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       scratchPath: scratchRoot ? (method === 'mongod' ? scratchRoot : join(scratchRoot, 'server')) : null,
       kept: keep && !!scratchRoot,
     };
-  }
-}
-
-/**
- * RestoreConfiguration.DrillAfterBackup: the hook at the end of a successful backup. Drills the archive
- * just published and records the outcome in the backup's result (summary.drill); a failed drill fails the
- * run with the drill's exit code. The method is RestoreConfiguration.DrillMethod: on a server a scratch
- * mongod on a spare port (DrillPort), against a sandbox a scratch sandbox.
- */
-export async function drillAfterBackup(
-  result: BackupResult,
-  req: { params: Params; secrets: Record<string, string | undefined> },
-  deps: Pick<DrillDeps, 'platform' | 'sink' | 'progress' | 'signal'>,
-  config: BackupConfig,
-): Promise<void> {
-  if (!result.archivePath) return;
-  const params: Params = { ...req.params, Path: result.archivePath };
-  if (config.RestoreConfiguration.DrillScratchDirectory) params['ScratchPath'] = config.RestoreConfiguration.DrillScratchDirectory;
-  const d = await runDrill(
-    { params, secrets: { ArchivePassword: req.secrets['ArchivePassword'] }, dryRun: false },
-    { platform: deps.platform, sink: deps.sink, progress: deps.progress, ...(deps.signal ? { signal: deps.signal } : {}) },
-  );
-  result.summary['drill'] = { exitCode: d.exitCode, success: d.success, message: d.message, documents: d.documents, timingsMs: d.timingsMs, logPath: d.logPath };
-  result.warnings = [...result.warnings, ...d.warnings];
-  if (!d.success) {
-    result.exitCode = d.exitCode;
-    result.success = false;
-    result.message = `${result.message} The restore drill of this archive failed (exit ${d.exitCode}): ${d.message}`;
   }
 }

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
 import { exists } from '../util/fsx.ts';
-import { JOURNAL_NAME, processAlive, writeJournal, type Journal, type JournalEntry, type RestorePhase } from '../core/lock.ts';
+import { JOURNAL_NAME, writeJournal, type Journal, type JournalEntry, type RestorePhase } from '../core/journal.ts';
+import { processAlive } from '../core/lock.ts';
 import { realClock } from '../core/context.ts';
 
 export interface RecoverOutcome {

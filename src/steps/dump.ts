@@ -2,22 +2,9 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, type RunContext } from '../core/context.ts';
-import { countBsonDocuments, listFiles, treeSize } from '../util/fsx.ts';
+import { listFiles, treeSize } from '../util/fsx.ts';
+import { EXPECTED_DATABASES, dumpCounts } from '../mongo/dump-counts.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
-
-/** The databases every Alteryx Server backup must hold. */
-export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;
-
-/** Per-database, per-collection document counts of a dump folder (`<db>/<coll>.bson`). */
-export async function dumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const rel of await listFiles(dir)) {
-    const m = /^([^/]+)\/(.+)\.bson$/.exec(rel);
-    if (!m) continue;
-    (out[m[1]!] ??= {})[m[2]!] = countBsonDocuments(join(dir, rel));
-  }
-  return out;
-}
 
 /**
  * REQ-2.1.1/2.1.2: `AlteryxService.exe emongodump=<staging>\MongoDB`. Success only when the exit code is 0,

@@ -1,10 +1,11 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { warn, type FileKind, type RunContext } from '../core/context.ts';
+import { warn, type RunContext } from '../core/context.ts';
+import type { FileKind } from '../core/manifest.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
-import { nodePaths } from './preflight.ts';
+import { nodePaths } from '../core/paths.ts';
 
 /** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
 export function nodePrefix(ctx: RunContext, node: NodeRef): string {

@@ -2,10 +2,9 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext } from '../core/context.ts';
+import { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
-/** Alteryx's guidance on the encryption key, written to the log and the manifest (REQ-3.2.3). */
-export const ENCRYPTION_KEY_GUIDANCE =
-  'Alteryx Server encrypts stored credentials and DCM connections with keys held on the controller. To restore on a new host you need the controller token (ControllerToken.txt, restored with "AlteryxService.exe setserversecret=<token>") and the Keys folder from C:\\ProgramData\\Alteryx\\Keys. Keep a copy of the controller token outside this archive (for example in your password vault): without it the stored credentials in the Gallery cannot be decrypted.';
+export { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
 async function writeSecret(ctx: RunContext, name: string, content: string): Promise<void> {
   const dir = join(ctx.staging.local, 'Secrets');

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import type { CommandResult } from '../platform/ports.ts';
+
+/** What a finished child process gave back. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** Set when the process was ended by a signal or timed out. */
+  signal?: string | undefined;
+}
 
 /**
  * The one seam for child processes: no shell, arguments as an array, output collected, a timeout that

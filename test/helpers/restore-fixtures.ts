@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { ZipArchive } from 'archiver';
 import type { ExecutionContext } from 'ava';
 import { runBackup, type BackupResult } from '../../src/backup/backup.ts';
-import { choosePlatform } from '../../src/cli/main.ts';
+import { choosePlatform } from '../../src/platform/choose.ts';
 import type { Manifest } from '../../src/core/manifest.ts';
 import { entryStream, openZip, readEntries } from '../../src/archive/verify.ts';
 import { alteryxServiceExecutable, databaseDocumentCounts, mapWindowsPath, openSandbox, WIN, mongoServerDir } from '../../src/sandbox/index.ts';

@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import { countBsonDocuments, listFiles } from '../util/fsx.ts';
+
+/** The databases every Alteryx Server backup must hold. */
+export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;
+
+/** Per-database, per-collection document counts of a dump folder (`<db>/<coll>.bson`). */
+export async function dumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const rel of await listFiles(dir)) {
+    const m = /^([^/]+)\/(.+)\.bson$/.exec(rel);
+    if (!m) continue;
+    (out[m[1]!] ??= {})[m[2]!] = countBsonDocuments(join(dir, rel));
+  }
+  return out;
+}
