@@ -91,7 +91,7 @@ export async function checkMongoTool(ctx: RunContext, tool: 'mongodump' | 'mongo
   const res = await run(exe, ['--version'], { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: 30_000 });
   const version = new RegExp(`${tool} version:?\\s*(\\S+)`, 'i').exec(res.stdout)?.[1];
   if (res.exitCode !== 0 || !version) {
-    const why = res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
+    const why = res.error?.failure === 'spawn' || res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
     const setting = `MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath = ${JSON.stringify(ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath)}`;
     throw new BackupError(
       ExitCode.Validation,
@@ -183,7 +183,8 @@ export async function runMongodump(
   for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongodump: ${line}`);
   const failed = failedLine(output);
   if (res.exitCode !== 0 || res.signal || failed) {
-    const why = res.signal ? `was ended by ${res.signal}${durationMs >= opts.timeoutMs ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
+    const timedOut = res.error ? res.error.failure === 'timeout' : durationMs >= opts.timeoutMs;
+    const why = res.signal ? `was ended by ${res.signal}${timedOut ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
     throw new BackupError(
       ExitCode.MongoDB,
       `${what === 'mongodump' ? 'mongodump of the self-managed MongoDB' : what} failed (${why})${failed ? `: ${failed}` : ''}.`,
