@@ -1,12 +1,11 @@
 import test from 'ava';
-import { buildPlan, MODE_SCOPES } from '../src/core/plan.ts';
-import { archiveName } from '../src/archive/writer.ts';
+import { archiveName, buildPlan, MODE_SCOPES } from '../src/core/plan.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { startOrder, stopOrder } from '../src/steps/services.ts';
 import type { NodeRef } from '../src/platform/ports.ts';
 
-const names = (mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly', mongoType: 'embedded' | 'selfManaged' = 'embedded', stop = false) =>
-  buildPlan({ mode, mongoType, stopServiceForExternalDB: stop, multiNode: false }).steps.map((s) => s.name);
+const names = (mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly', mongoType: 'embedded' | 'selfManaged' = 'embedded', stop = false): string[] =>
+  buildPlan({ mode, mongoType, config: ConfigSchema.parse({ ServiceConfiguration: { StopServiceForExternalDB: stop } }), nodes: [{ name: 'ALTERYX01', role: 'controller' }], stamp: '20260113_020000' }).steps.map((s) => s.name);
 
 test('ConfigOnly never touches the service and never dumps', (t) => {
   const steps = names('ConfigOnly');

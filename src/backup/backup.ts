@@ -1,37 +1,33 @@
 import { promises as fsp } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { basename } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
 import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
-import { captureMetadata } from '../steps/metadata.ts';
-import { exportSecrets } from '../steps/secrets.ts';
-import { captureFiles } from '../steps/files.ts';
-import { dumpEmbedded } from '../steps/dump.ts';
-import { checkSelfManaged, dumpSelfManaged } from '../mongo/index.ts';
-import { nodePaths } from '../core/paths.ts';
-import { preflight } from '../steps/preflight.ts';
-import { restoreServices, stopServices, waitForWorkflows } from '../steps/services.ts';
-import { writeArchive } from '../archive/writer.ts';
-import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
-import { applyRetention } from '../steps/retention.ts';
+import { restoreServices } from '../steps/services.ts';
+import type { DestinationOutcome } from '../steps/destinations.ts';
 import { notifyRun, smtpPassword } from '../alerts/index.ts';
-import { verifyArchive } from '../archive/verify.ts';
-import { drillAfterBackup } from './drill-after.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
-import { writeFileAtomic } from '../util/fsx.ts';
-import { realClock, joinConfigured, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
+import { realClock, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { JournalFile } from '../core/journal.ts';
-import { acquireLock } from '../core/lock.ts';
 import { detectMongoType } from '../core/mongo-detect.ts';
-import { buildPlan } from '../core/plan.ts';
+import { nodePaths } from '../core/paths.ts';
+import { buildPlan, type Plan } from '../core/plan.ts';
+import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
-import { recoverFromJournal, recoveryBlocks } from '../restore/recover.ts';
+import { recoverLeftover } from '../restore/recover.ts';
+import { drillAfterBackup } from './drill-after.ts';
+import { BACKUP_STEPS, destinationsOf, type ArchiveOutput } from './steps.ts';
+import type { DumpOutput } from '../steps/dump.ts';
+import type { StagedFile } from '../core/context.ts';
 
 export type BackupRequest = RunRequest;
-export type BackupDeps = RunDeps;
+export interface BackupDeps extends RunDeps {
+  /** The step table (BACKUP_STEPS unless a test wraps it to watch or change what runs). */
+  steps?: StepTable<RunContext, Plan['steps'][number]>;
+  /** The plan as built, before it runs (a test may return a changed one: the runner runs what it is given). */
+  editPlan?: (plan: Plan) => Plan;
+}
 
 export interface BackupResult {
   type: 'result';
@@ -58,263 +54,217 @@ async function readSettings(ctx: RunContext, node: NodeRef): Promise<void> {
   ctx.settings.set(node.name, new EffectiveSettings(await read(p.overrides), await read(p.defaults)));
 }
 
+/** What one backup run has become so far: what the result is built from. */
+interface BackupState {
+  req: BackupRequest;
+  log: RunLogger;
+  t0: number;
+  clock: NonNullable<RunDeps['clock']>;
+  exitCode: ExitCodeValue;
+  message: string;
+  mode: BackupMode | null;
+  ctx?: RunContext | undefined;
+  outcome?: RunOutcome | undefined;
+  platform?: Platform | undefined;
+  config?: BackupConfig | undefined;
+  finishedLogged: boolean;
+}
+
 /**
- * One backup run: configuration, plan, pre-flight, the steps, and — whatever happens after a service was
- * stopped — rollback that puts every service back the way it was found. Returns the result event;
- * never throws.
+ * One backup run: configuration, plan, then the runner (core/runner.ts) executes the plan's steps with
+ * lock, leftover-journal recovery, timing and the rollback that puts every service back the way it was
+ * found. Returns the result event; never throws.
  */
 export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<BackupResult> {
   const clock = deps.clock ?? realClock;
-  const t0 = clock.now();
   const startedAt = deps.now ? deps.now() : new Date();
   const log = new RunLogger(deps.sink);
   for (const v of Object.values(req.secrets)) log.masker.add(v);
   log.masker.add(smtpPassword(req.secrets));
   const signal = deps.signal ?? new AbortController().signal;
-
-  let ctx: RunContext | undefined;
-  let platform: Platform | undefined;
-  let mode: BackupMode | null = null;
-  let release: (() => void) | undefined;
-  let exitCode: ExitCodeValue = ExitCode.Success;
-  let message = '';
-  let destinations: DestinationOutcome[] = [];
-  let published = false;
-  let finishedLogged = false;
-  let loadedConfig: BackupConfig | undefined;
-
+  const st: BackupState = { req, log, t0: clock.now(), clock, exitCode: ExitCode.Success, message: '', mode: null, finishedLogged: false };
   try {
-    const loaded = loadConfig(req.params);
-    mode = loaded.mode;
-    const config = loaded.config;
-    loadedConfig = config;
-    platform = deps.platform(req.params, config);
-    const logDir = platform.paths.resolve(config.BackupConfiguration.LogDirectory);
-    const logPath = log.attachFiles(logDir, mode, startedAt);
-    log.info(`AlteryxBackup started: mode ${mode}${req.dryRun ? ' (dry run: nothing will be changed)' : ''} on ${platform.description}`);
-    log.info(`Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`);
-    log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
-
-    const stamp = fileStamp(startedAt);
-    const tempConfigured = config.BackupConfiguration.TempDirectory;
-    const stagingConfigured = joinConfigured(tempConfigured, `ServerBackup_${mode}_${stamp}`);
-    const nodes = platform.nodes;
-    const tempLocal = platform.paths.resolve(tempConfigured);
-    const plan = buildPlan({ mode, mongoType: 'embedded', stopServiceForExternalDB: false, multiNode: nodes.length > 1 });
-    ctx = newRunContext({ mode, config, plan, platform, log, clock, signal, progress: deps.progress, startedAt, stamp, req, staging: stagingConfigured, journal: { dir: tempLocal, mode } });
-    const controller = ctx.controller;
-    const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode, logPath };
-    const c = ctx;
-    for (const node of nodes) await readSettings(c, node);
-    const decision = detectMongoType(config.MongoDBConfiguration.Type, c.settings.get(controller.name));
-    c.mongo = decision;
-    c.plan = buildPlan({ mode, mongoType: decision.type, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB, multiNode: c.multiNode });
-    if (c.plan.scopes.includes('Database')) log.info(`MongoDB: ${decision.type} (decided by ${decision.decidedBy})`);
-    log.info(`Nodes: ${nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`);
-    log.info(`Plan: ${c.plan.steps.map((s) => s.name).join(' -> ')}`);
-    deps.plan?.(c.plan.steps);
-
-    if (req.dryRun) {
-      for (const s of c.plan.steps) log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
-      await step(c, 'preflight', async () => {
-        await preflight(c);
-        await probeDestinations(c);
-      });
-      if (c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database')) await step(c, 'mongo-check', () => checkSelfManaged(c));
-      await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true }));
-      message = `Dry run of a ${mode} backup: pre-flight passed; nothing was changed.`;
-      return finish();
-    }
-
-    await fsp.mkdir(tempLocal, { recursive: true });
-    const lock = acquireLock(tempLocal, journalHead);
-    release = lock.release;
-    if (lock.staleFrom) warn(c, `A previous run (pid ${lock.staleFrom.pid}, ${lock.staleFrom.mode}, started ${lock.staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${lock.staleFrom.logPath ? ` ${lock.staleFrom.logPath}` : ''}`);
-    const leftover = JournalFile.read(tempLocal);
-    if (leftover && leftover.pid !== process.pid) {
-      const rep = await recoverFromJournal(platform, leftover, log, tempLocal, config.ServiceConfiguration.MaxServiceWaitSeconds * 1000);
-      c.warnings.push(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before this run${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`);
-      for (const m of rep.restore?.manual ?? []) c.warnings.push(`The interrupted restore left this to do by hand: ${m}`);
-      if (recoveryBlocks(rep)) {
-        throw new BackupError(
-          ExitCode.General,
-          `The interrupted restore (run ${leftover.pid}) could not be rolled back completely: ${rep.restore!.failed.join('; ')}. Nothing was backed up: a backup now would capture a half-restored server.`,
-          `Fix the cause (see the log), then run "alteryx-backup recover"; the pre-restore copy is in ${rep.restore!.preRestorePath}.`,
-        );
-      }
-    }
-
-    await step(c, 'preflight', async () => {
-      await preflight(c);
-      await probeDestinations(c);
+    const ctx = await prepare(st, req, deps, { clock, signal, startedAt });
+    const plan = deps.editPlan ? deps.editPlan(buildBackupPlan(ctx)) : buildBackupPlan(ctx);
+    ctx.plan = plan;
+    if (plan.scopes.includes('Database')) log.info(`MongoDB: ${ctx.mongo.type} (decided by ${ctx.mongo.decidedBy})`);
+    log.info(`Nodes: ${ctx.nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`);
+    st.outcome = await runPlan(plan, deps.steps ?? BACKUP_STEPS, ctx, {
+      log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: ctx.stepDurations,
+      onPlan: (steps) => deps.plan?.([...steps]),
+      onStepDone: (step) => step.name === 'start-service' && logDowntime(ctx),
+      lock: {
+        dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory),
+        head: { pid: process.pid, startedAt: startedAt.toISOString(), mode: ctx.mode, logPath: log.logPath },
+        recover: (found) => recoverLeftover({ platform: ctx.platform, log, dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory), maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000, warn: (m) => ctx.warnings.push(m), what: 'backup' }, found),
+      },
+      onError: (err) => failed(st, err, signal),
+      rollback: (outcome) => rollback(st, ctx, outcome),
     });
-    // Self-managed MongoDB: reachable, credentials accepted, mongodump present, before anything stops (REQ-2.2.6).
-    const selfManaged = c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database') ? await step(c, 'mongo-check', () => checkSelfManaged(c)) : undefined;
-    await fsp.mkdir(c.staging.local, { recursive: true });
-    if (c.plan.stopsService) {
-      await step(c, 'workflows', () => waitForWorkflows(c));
-      await step(c, 'stop-service', () => stopServices(c));
-    }
-    const has = (s: string) => c.plan.steps.some((p) => p.name === s);
-    if (has('dump')) await step(c, 'dump', () => (selfManaged ? dumpSelfManaged(c, selfManaged) : dumpEmbedded(c)));
-    if (has('files')) await step(c, 'files', () => captureFiles(c));
-    if (has('secrets')) await step(c, 'secrets', () => exportSecrets(c));
-    if (c.plan.stopsService) {
-      await step(c, 'start-service', () => restoreServices(c));
-      if (c.downtime.stoppedAt !== undefined && c.downtime.startedAt !== undefined) {
-        log.info(`Service downtime: ${formatDuration(c.downtime.startedAt - c.downtime.stoppedAt)}`);
-      }
-    }
-    if (has('metadata')) await step(c, 'metadata', () => captureMetadata(c));
-    await step(c, 'archive', () => writeArchive(c));
-    await step(c, 'verify', () => verifyStep(c));
-    await step(c, 'publish', () => publish(c));
-    published = true;
-    destinations = [{ path: config.BackupConfiguration.LocalBackupPath, kind: 'local', status: 'ok', attempts: 1, archivePath: c.archive!.finalPath }];
-    if (config.BackupConfiguration.NetworkBackupPaths.length) {
-      const net = await step(c, 'copy', () => copyToDestinations(c));
-      destinations.push(...net);
-    }
-    // Only after a published, verified archive; destinations whose copy failed keep their older backups.
-    await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true, destinations }));
-    await step(c, 'cleanup', async () => {
-      await fsp.rm(c.staging.local, { recursive: true, force: true });
-      log.info(`Staging folder removed: ${c.staging.configured}`);
-    });
-    const failed = destinations.filter((d) => d.status !== 'ok');
-    if (failed.length) {
-      exitCode = ExitCode.Storage;
-      message = `Backup written, but ${failed.length} destination(s) failed: ${failed.map((d) => `${d.path} (${d.error})`).join('; ')}`;
-      log.error(message);
-    } else {
-      message = `${mode} backup completed: ${c.archive!.finalPath}`;
-    }
+    if (!st.outcome.error) judge(st, ctx, st.outcome, plan);
   } catch (err) {
-    exitCode = signal.aborted ? ExitCode.General : exitCodeOf(err);
-    message = signal.aborted ? `The backup was interrupted (${String(signal.reason ?? 'signal')}).` : describeError(err);
-    log.error(message);
-    if (!(err instanceof BackupError) && err instanceof Error && err.stack) log.debug(err.stack);
+    failed(st, err, signal);
   } finally {
-    if (ctx) {
-      // Rollback: whatever happened, services go back to the state they were found in.
-      if (ctx.services.some((s) => s.stoppedByUs && !s.restarted)) {
-        ctx.log.warn('Rolling back: starting the services this run stopped');
-        try {
-          await restoreServices({ ...ctx, signal: new AbortController().signal });
-        } catch (err) {
-          const m = `Rollback could not start every service: ${describeError(err)}`;
-          ctx.log.error(m);
-          if (exitCode === ExitCode.Success) exitCode = exitCodeOf(err);
-          message = message ? `${message} ${m}` : m;
-        }
-      }
-      if (ctx.archive && !published) await fsp.rm(ctx.archive.tempPath, { force: true }).catch(() => {});
-      if (exitCode !== ExitCode.Success && !published) {
-        const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
-        if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
-      }
-    }
-    release?.();
-    await platform?.dispose().catch(() => {});
+    await st.platform?.dispose().catch(() => {});
   }
-  const result = finish();
-  // RestoreConfiguration.DrillAfterBackup: prove that the archive just published restores (docs/restore.md).
-  if (result.success && !req.dryRun && loadedConfig?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, loadedConfig);
-  // Alerts come last, once the outcome is known; they never change it (failures are warnings).
-  if (loadedConfig && !req.dryRun) {
-    const n = await notifyRun({
-      config: loadedConfig,
-      outcome: result,
-      log,
-      hostname: platform?.system.hostname() ?? osHostname(),
-      startedAt,
-      dryRun: req.dryRun,
-      params: req.params,
-      secrets: req.secrets,
-    });
-    result.warnings = [...result.warnings, ...n.warnings];
-  }
+  const result = finish(st);
+  await afterRun(st, result, deps, startedAt);
   return result;
-
-  function finish(): BackupResult {
-    const durationMs = clock.now() - t0;
-    const a = ctx?.archive;
-    const downtimeMs = ctx?.downtime.stoppedAt !== undefined && ctx.downtime.startedAt !== undefined ? ctx.downtime.startedAt - ctx.downtime.stoppedAt : 0;
-    const summary = {
-      mode,
-      exitStatus: `${exitCode} (${exitCodeNames[exitCode]})`,
-      files: ctx?.files.length ?? 0,
-      archiveEntries: a?.entries ?? 0,
-      archiveBytes: a?.sizeBytes ?? 0,
-      dumpBytes: ctx?.dump?.sizeBytes ?? 0,
-      dumpDocuments: ctx?.dump ? Object.values(ctx.dump.databases).reduce((n, c) => n + Object.values(c).reduce((x, y) => x + y, 0), 0) : 0,
-      downtimeMs,
-      stepDurationsMs: ctx?.stepDurations ?? {},
-      destinations: destinations.map((d) => `${d.path}: ${d.status}`),
-      warnings: ctx?.warnings.length ?? 0,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    };
-    if (!finishedLogged) {
-      finishedLogged = true;
-      log.setStep('summary');
-      if (ctx) {
-        log.info(`Summary: mode ${mode}, ${summary.files} files, archive ${a ? formatBytes(a.sizeBytes) : '-'}, downtime ${formatDuration(downtimeMs)}, steps ${Object.entries(summary.stepDurationsMs).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
-      }
-      log.info(`Completed at ${new Date().toISOString()} after ${formatDuration(durationMs)}; exit code ${exitCode} (${exitCodeNames[exitCode]})`);
-      if (exitCode === ExitCode.Success) log.success(message);
-    }
-    return {
-      type: 'result',
-      exitCode,
-      success: exitCode === ExitCode.Success,
-      mode,
-      message: log.masker.mask(message),
-      archivePath: published && a ? a.finalPath : null,
-      sha256: published && a ? a.sha256 : null,
-      sizeBytes: published && a ? a.sizeBytes : null,
-      durationMs,
-      logPath: log.logPath ?? null,
-      destinations,
-      warnings: ctx?.warnings ?? [],
-      dryRun: req.dryRun,
-      stagingPath: ctx && exitCode !== ExitCode.Success && !published ? ctx.staging.local : null,
-      summary,
-    };
-  }
 }
-async function step<T>(ctx: RunContext, name: string, fn: () => Promise<T>): Promise<T> {
-  if (ctx.signal.aborted) throw new BackupError(ExitCode.General, 'Interrupted.');
-  ctx.log.setStep(name);
-  const t = ctx.clock.now();
-  try {
-    return await fn();
-  } finally {
-    ctx.stepDurations[name] = ctx.clock.now() - t;
+
+/** Configuration, platform, log files, the nodes' settings and the MongoDB decision: the run context. */
+async function prepare(st: BackupState, req: BackupRequest, deps: BackupDeps, t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date }): Promise<RunContext> {
+  const { log } = st;
+  const loaded = loadConfig(req.params);
+  const mode = loaded.mode;
+  st.mode = mode;
+  const config = loaded.config;
+  st.config = config;
+  const platform = deps.platform(req.params, config);
+  st.platform = platform;
+  log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), mode, t.startedAt);
+  log.info(`AlteryxBackup started: mode ${mode}${req.dryRun ? ' (dry run: nothing will be changed)' : ''} on ${platform.description}`);
+  log.info(`Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`);
+  log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
+  const stamp = fileStamp(t.startedAt);
+  const tempConfigured = config.BackupConfiguration.TempDirectory;
+  const plan0 = { mode, scopes: [], stopsService: false };
+  const ctx = newRunContext({
+    mode, config, plan: plan0, platform, log, clock: t.clock, signal: t.signal, progress: deps.progress, startedAt: t.startedAt, stamp, req,
+    staging: buildPlan({ mode, mongoType: 'embedded', config, nodes: platform.nodes, stamp }).staging,
+    journal: { dir: platform.paths.resolve(tempConfigured), mode },
+  });
+  st.ctx = ctx;
+  for (const node of ctx.nodes) await readSettings(ctx, node);
+  ctx.mongo = detectMongoType(config.MongoDBConfiguration.Type, ctx.settings.get(ctx.controller.name));
+  return ctx;
+}
+
+function buildBackupPlan(ctx: RunContext): Plan {
+  return buildPlan({ mode: ctx.mode, mongoType: ctx.mongo.type, config: ctx.config, nodes: ctx.nodes, stamp: ctx.stamp, encrypted: !!ctx.archivePassword });
+}
+
+function logDowntime(ctx: RunContext): void {
+  const d = ctx.downtime;
+  if (d.stoppedAt !== undefined && d.startedAt !== undefined && !d.logged) {
+    d.logged = true;
+    ctx.log.info(`Service downtime: ${formatDuration(d.startedAt - d.stoppedAt)}`);
   }
 }
 
-/** REQ-6.2.1-6.2.5: the archive exists, is above the mode's minimum, opens, and matches its manifest. */
-async function verifyStep(ctx: RunContext): Promise<void> {
-  const a = ctx.archive!;
-  const v = ctx.config.ValidationConfiguration;
-  const min = v.MinimumBackupSizeMB[ctx.mode] * 1024 * 1024;
-  if (!v.VerifyArchiveIntegrity) {
-    ctx.log.warn('VerifyArchiveIntegrity is off: the archive was not reopened');
+function failed(st: BackupState, err: unknown, signal: AbortSignal): void {
+  if (st.message && st.exitCode !== ExitCode.Success) return;
+  st.exitCode = signal.aborted ? ExitCode.General : exitCodeOf(err);
+  st.message = signal.aborted ? `The backup was interrupted (${String(signal.reason ?? 'signal')}).` : describeError(err);
+  st.log.error(st.message);
+  if (!(err instanceof BackupError) && err instanceof Error && err.stack) st.log.debug(err.stack);
+}
+
+/** Every step ran: the outcome of a dry run, of a clean run, or of a run some destination failed. */
+function judge(st: BackupState, ctx: RunContext, outcome: RunOutcome, plan: Plan): void {
+  if (st.req.dryRun) {
+    st.message = `Dry run of a ${plan.mode} backup: pre-flight passed; nothing was changed.`;
     return;
   }
-  const res = await verifyArchive(a.tempPath, { password: ctx.archivePassword, expectedSha256: a.sha256, minSizeBytes: min });
-  for (const c of res.checks) ctx.log.log(c.ok ? 'INFO' : 'ERROR', `Verify ${c.name}: ${c.ok ? 'ok' : 'FAILED'} - ${c.detail}`);
-  if (!res.ok) {
-    const failed = res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}. It was not published.`, 'See the log; the staging folder is kept.');
+  const bad = destinationsOf(ctx, outcome.results).filter((d) => d.status !== 'ok');
+  if (bad.length) {
+    st.exitCode = ExitCode.Storage;
+    st.message = `Backup written, but ${bad.length} destination(s) failed: ${bad.map((d) => `${d.path} (${d.error})`).join('; ')}`;
+    st.log.error(st.message);
+  } else st.message = `${plan.mode} backup completed: ${plan.archive.path === '' ? '' : outcome.results.get<ArchiveOutput>('archive')?.archive.finalPath}`;
+}
+
+/** The rollback `finally`: whatever happened, services go back to the state they were found in. */
+async function rollback(st: BackupState, ctx: RunContext, outcome: RunOutcome): Promise<void> {
+  if (ctx.services.some((s) => s.stoppedByUs && !s.restarted)) {
+    ctx.log.warn('Rolling back: starting the services this run stopped');
+    try {
+      await restoreServices({ ...ctx, signal: new AbortController().signal });
+    } catch (err) {
+      const m = `Rollback could not start every service: ${describeError(err)}`;
+      ctx.log.error(m);
+      if (st.exitCode === ExitCode.Success) st.exitCode = exitCodeOf(err);
+      st.message = st.message ? `${st.message} ${m}` : m;
+    }
+  }
+  const published = outcome.results.has('publish');
+  const a = outcome.results.get<ArchiveOutput>('archive')?.archive;
+  if (a && !published) await fsp.rm(a.tempPath, { force: true }).catch(() => {});
+  if (outcome.error && !published && !ctx.dryRun) {
+    const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
+    if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
   }
 }
 
-/** Publishes atomically: rename from the temporary name, then `<archive>.sha256` (sha256sum format). */
-async function publish(ctx: RunContext): Promise<void> {
-  const a = ctx.archive!;
-  await fsp.rename(a.tempPath, a.finalPath);
-  await writeFileAtomic(`${a.finalPath}.sha256`, `${a.sha256}  ${basename(a.finalPath)}\n`);
-  ctx.log.success(`Archive published: ${a.finalPath} (${formatBytes(a.sizeBytes)}); checksum in ${basename(a.finalPath)}.sha256`);
+/** After the result: the drill of the new archive (DrillAfterBackup), then the alerts; they never change a success into nothing. */
+async function afterRun(st: BackupState, result: BackupResult, deps: BackupDeps, startedAt: Date): Promise<void> {
+  const { req, config, log } = st;
+  // RestoreConfiguration.DrillAfterBackup: prove that the archive just published restores (docs/restore.md).
+  if (result.success && !req.dryRun && config?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, config);
+  // Alerts come last, once the outcome is known; they never change it (failures are warnings).
+  if (config && !req.dryRun) {
+    const n = await notifyRun({ config, outcome: result, log, hostname: st.platform?.system.hostname() ?? osHostname(), startedAt, dryRun: req.dryRun, params: req.params, secrets: req.secrets });
+    result.warnings = [...result.warnings, ...n.warnings];
+  }
 }
 
+function summaryOf(st: BackupState, durationMs: number): { summary: Record<string, unknown>; downtimeMs: number; files: number } {
+  const { ctx, outcome } = st;
+  const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
+  const dump = outcome?.results.get<DumpOutput>('dump')?.dump;
+  const files = outcome ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length + outcome.results.all<StagedFile[]>('files').flat().length + outcome.results.all<StagedFile[]>('secrets').flat().length + (outcome.results.has('metadata') ? 1 : 0) : 0;
+  const downtimeMs = ctx?.downtime.stoppedAt !== undefined && ctx.downtime.startedAt !== undefined ? ctx.downtime.startedAt - ctx.downtime.stoppedAt : 0;
+  const summary = {
+    mode: st.mode,
+    exitStatus: `${st.exitCode} (${exitCodeNames[st.exitCode]})`,
+    files,
+    archiveEntries: a?.entries ?? 0,
+    archiveBytes: a?.sizeBytes ?? 0,
+    dumpBytes: dump?.sizeBytes ?? 0,
+    dumpDocuments: dump ? Object.values(dump.databases).reduce((n, c) => n + Object.values(c).reduce((x, y) => x + y, 0), 0) : 0,
+    downtimeMs,
+    stepDurationsMs: ctx?.stepDurations ?? {},
+    /** The plan steps that ran to completion, in order (a dry run: those it checked). */
+    executedSteps: outcome?.executed ?? [],
+    destinations: ctx && outcome ? destinationsOf(ctx, outcome.results).map((d) => `${d.path}: ${d.status}`) : [],
+    warnings: ctx?.warnings.length ?? 0,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  void durationMs;
+  return { summary, downtimeMs, files };
+}
+
+function finish(st: BackupState): BackupResult {
+  const { log, ctx, outcome } = st;
+  const durationMs = st.clock.now() - st.t0;
+  const published = !!outcome?.results.has('publish');
+  const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
+  const { summary, downtimeMs, files } = summaryOf(st, durationMs);
+  if (!st.finishedLogged) {
+    st.finishedLogged = true;
+    log.setStep('summary');
+    if (ctx) {
+      const steps = Object.entries(ctx.stepDurations).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ');
+      log.info(`Summary: mode ${st.mode}, ${files} files, archive ${a ? formatBytes(a.sizeBytes) : '-'}, downtime ${formatDuration(downtimeMs)}, steps ${steps}`);
+    }
+    log.info(`Completed at ${new Date().toISOString()} after ${formatDuration(durationMs)}; exit code ${st.exitCode} (${exitCodeNames[st.exitCode]})`);
+    if (st.exitCode === ExitCode.Success) log.success(st.message);
+  }
+  return {
+    type: 'result',
+    exitCode: st.exitCode,
+    success: st.exitCode === ExitCode.Success,
+    mode: st.mode,
+    message: log.masker.mask(st.message),
+    archivePath: published && a ? a.finalPath : null,
+    sha256: published && a ? a.sha256 : null,
+    sizeBytes: published && a ? a.sizeBytes : null,
+    durationMs,
+    logPath: log.logPath ?? null,
+    destinations: ctx && outcome ? destinationsOf(ctx, outcome.results) : [],
+    warnings: ctx?.warnings ?? [],
+    dryRun: st.req.dryRun,
+    stagingPath: ctx && st.exitCode !== ExitCode.Success && !published ? ctx.staging.local : null,
+    summary,
+  };
+}

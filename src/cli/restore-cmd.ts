@@ -144,7 +144,7 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
     platform: choosePlatform,
     sink: out.log,
     progress: out.progress,
-    plan: (steps: unknown[]) => out.json && out.event({ type: 'plan', steps }),
+    plan: (steps: readonly unknown[]) => out.json && out.event({ type: 'plan', steps }),
     signal: ac.signal,
   };
   if (command === 'restore') {

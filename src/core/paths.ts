@@ -1,7 +1,15 @@
-import { joinConfigured, type RunContext } from './context.ts';
+import type { BackupConfig } from '../config/schema.ts';
+
+/** Joins path parts in the style of the configured base (Windows `\` or POSIX `/`). */
+export function joinConfigured(base: string, ...parts: string[]): string {
+  const win = /^[A-Za-z]:/.test(base) || base.startsWith('\\\\') || (base.includes('\\') && !base.includes('/'));
+  const sep = win ? '\\' : '/';
+  const trimmed = base.replace(/[\\/]+$/, '');
+  return [trimmed, ...parts.map((p) => p.replace(/^[\\/]+|[\\/]+$/g, ''))].join(sep);
+}
 
 /** Configured paths of the files a mode needs on a node. */
-export function nodePaths(ctx: RunContext) {
+export function nodePaths(ctx: { config: BackupConfig }) {
   const s = ctx.config.ServerConfiguration;
   const pd = s.ProgramDataDirectory;
   const inst = s.InstallDirectory;

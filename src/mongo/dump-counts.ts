@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { countBsonDocuments, listFiles } from '../util/fsx.ts';
 
-/** The databases every Alteryx Server backup must hold. */
-export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;
+export { EXPECTED_DATABASES } from '../core/manifest.ts';
 
 /** Per-database, per-collection document counts of a dump folder (`<db>/<coll>.bson`). */
 export async function dumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {

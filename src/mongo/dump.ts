@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { stringify as toYaml } from 'yaml';
-import type { RunContext } from '../core/context.ts';
+import type { DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { CommandResult } from '../util/exec.ts';
 import { EXPECTED_DATABASES, dumpCounts } from './dump-counts.ts';
@@ -205,7 +205,7 @@ export async function runMongodump(
 }
 
 /** The dump step of a self-managed run (after the connectivity check). */
-export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<void> {
+export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<{ dump: DumpInfo; files: StagedFile[] }> {
   const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
   const { target, ping } = checked;
   const gzip = sm.UseCompression;
@@ -220,13 +220,12 @@ export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoT
   }
   const local = join(ctx.staging.local, 'MongoDB');
   const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000 }, run);
-  ctx.dump = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
+  const dump: DumpInfo = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
   ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);
   for (const [db, colls] of Object.entries(databases)) {
     ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
   }
-  for (const rel of await listFiles(local)) {
-    ctx.files.push({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' });
-  }
+  const files: StagedFile[] = (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' }));
+  return { dump, files };
 }

@@ -55,6 +55,10 @@ export interface DrillResult {
 
 /** The steps of a drill, per method (DrillMethod): a scratch sandbox, or a scratch mongod on a server. */
 export function drillSteps(method: DrillMethod): PlannedStep[] {
+  return drillStepList(method).map((s) => ({ id: s.name, target: 'a scratch location (the live server is not touched)', action: s.name === 'verify' || s.name === 'count' ? 'Check' : 'Drill', ...s }));
+}
+
+function drillStepList(method: DrillMethod): Array<Pick<PlannedStep, 'name' | 'description' | 'changesState'>> {
   const verify = { name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it', changesState: false };
   const count = { name: 'count', description: 'Count the documents of every collection in the scratch database and compare them with the manifest', changesState: false };
   if (method === 'mongod') {

@@ -6,6 +6,7 @@ import { exists } from '../util/fsx.ts';
 import { JOURNAL_NAME, writeJournal, type Journal, type JournalEntry, type RestorePhase } from '../core/journal.ts';
 import { processAlive } from '../core/lock.ts';
 import { realClock } from '../core/context.ts';
+import { BackupError, ExitCode } from '../core/errors.ts';
 
 export interface RecoverOutcome {
   node: string;
@@ -295,3 +296,30 @@ export function recoveryBlocks(report: RecoverReport): boolean {
   return (report.restore?.failed.length ?? 0) > 0;
 }
 
+
+/**
+ * The runner's leftover-journal hook for backups and restores (core/runner.ts `lock.recover`): a run that
+ * died is reported; what it left in its journal is put back before this run. A restore that could not be
+ * rolled back completely stops this run (exit 1): working on a half-restored server would make it worse.
+ */
+export async function recoverLeftover(
+  a: { platform: Platform; log: RunLogger; dir: string; maxWaitMs: number; warn: (m: string) => void; what: 'backup' | 'restore' },
+  found: { leftover: Journal | undefined; staleFrom: { pid: number; mode: string; startedAt: string; logPath?: string | undefined } | undefined },
+): Promise<void> {
+  const { staleFrom, leftover } = found;
+  if (staleFrom && a.what === 'backup') {
+    a.warn(`A previous run (pid ${staleFrom.pid}, ${staleFrom.mode}, started ${staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${staleFrom.logPath ? ` ${staleFrom.logPath}` : ''}`);
+  }
+  if (!leftover) return;
+  const rep = await recoverFromJournal(a.platform, leftover, a.log, a.dir, a.maxWaitMs);
+  const before = a.what === 'backup' ? 'this run' : 'this restore';
+  a.warn(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before ${before}${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`);
+  for (const m of rep.restore?.manual ?? []) a.warn(`The interrupted restore left this to do by hand: ${m}`);
+  if (recoveryBlocks(rep)) {
+    throw new BackupError(
+      ExitCode.General,
+      `The interrupted restore (run ${leftover.pid}) could not be rolled back completely: ${rep.restore!.failed.join('; ')}. ${a.what === 'backup' ? 'Nothing was backed up: a backup now would capture a half-restored server.' : 'Nothing was changed by this restore.'}`,
+      `Fix the cause (see the log), then run "alteryx-backup recover"; the pre-restore copy is in ${rep.restore!.preRestorePath}.`,
+    );
+  }
+}
