@@ -7,7 +7,7 @@ import type { BackupMode } from '../config/schema.ts';
 import { realClock, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
 import { MODE_SUFFIX } from '../core/plan.ts';
-import { runPlan } from '../core/runner.ts';
+import { runPlan, type StepTable } from '../core/runner.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { formatDuration } from '../util/format.ts';
@@ -22,7 +22,10 @@ export { drillSteps } from './drill-steps.ts';
 
 /** params: Path (archive; newest of BackupMode in LocalBackupPath when absent), SandboxPath, ConfigPath, ScratchPath, Keep. */
 export type DrillRequest = RunRequest;
-export type DrillDeps = RunDeps;
+export interface DrillDeps extends RunDeps {
+  /** The step table (DRILL_STEPS unless a test wraps it to watch what runs). */
+  steps?: StepTable<DrillRun> | undefined;
+}
 
 export interface DrillResult {
   type: 'result';
@@ -95,7 +98,7 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
   const signal = deps.signal ?? new AbortController().signal;
   try {
     const d = await prepareDrill(st, req, deps, startedAt);
-    const outcome = await runPlan({ steps: drillSteps(d.method) }, DRILL_STEPS, d, {
+    const outcome = await runPlan({ steps: drillSteps(d.method) }, deps.steps ?? DRILL_STEPS, d, {
       log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: st.timings,
       onPlan: (s) => deps.plan?.([...s]),
       onError: (err) => failed(st, err),
