@@ -1,7 +1,5 @@
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
 import type { ArchiveInfo, DumpInfo, RunContext, StagedFile } from '../core/context.ts';
@@ -11,25 +9,10 @@ import { archiveName } from '../core/plan.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
+import { HashingStream } from './hashing.ts';
 
 /** Already-compressed content is stored, not deflated again. */
 const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
-
-/** Hashes and counts what flows through it: each byte is read once, on its way into the archive. */
-class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  size = 0;
-  digest = '';
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    this.digest = this.hash.digest('hex');
-    cb();
-  }
-}
 
 const require = createRequire(import.meta.url);
 

@@ -39,7 +39,7 @@ function nodeOf(ctx: RunContext, name: string): NodeRef {
 }
 
 /** The archive this run wrote (the archive step's result). */
-export function archiveOf(results: StepResults): ArchiveInfo {
+function archiveOf(results: StepResults): ArchiveInfo {
   const a = results.get<ArchiveOutput>('archive')?.archive;
   if (!a) throw new BackupError(ExitCode.General, 'Internal error: no archive was written before this step.');
   return a;

@@ -119,7 +119,7 @@ export function startOrder<N extends Pick<NodeRef, 'role'>>(nodes: readonly N[])
 }
 
 /** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
-export function nodePrefix(multiNode: boolean, node: Pick<NodeRef, 'name'>): string {
+function nodePrefix(multiNode: boolean, node: Pick<NodeRef, 'name'>): string {
   return multiNode ? `nodes/${node.name}/` : '';
 }
 

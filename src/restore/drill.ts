@@ -57,7 +57,7 @@ export interface DrillResult {
 }
 
 /** The newest archive this tool (or the legacy script) named in `dir`, of `mode` when given. */
-export function newestArchive(dir: string, mode?: BackupMode): string | undefined {
+function newestArchive(dir: string, mode?: BackupMode): string | undefined {
   if (!existsSync(dir)) return undefined;
   const re = mode ? new RegExp(`^ServerBackup_${MODE_SUFFIX[mode]}_\\d{8}_\\d{6}\\.zip$`) : /^ServerBackup_(?:(?:Full|DB|Config)_)?\d{8}_\d{6}\.zip$/;
   const stamp = (n: string) => /(\d{8}_\d{6})\.zip$/.exec(n)?.[1] ?? '';

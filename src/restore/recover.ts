@@ -318,7 +318,7 @@ async function startOne(platform: Platform, journal: Journal, entry: JournalEntr
 }
 
 /** Whether the interrupted run's rollback left something only recovery can still do (the next run must not start). */
-export function recoveryBlocks(report: RecoverReport): boolean {
+function recoveryBlocks(report: RecoverReport): boolean {
   return (report.restore?.failed.length ?? 0) > 0;
 }
 

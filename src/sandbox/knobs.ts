@@ -14,7 +14,7 @@ export function readKnobs(dir: string): Knobs {
   return parseKnobs(readSandboxFile(dir));
 }
 
-export function parseKnobs(f: SandboxFile): Knobs {
+function parseKnobs(f: SandboxFile): Knobs {
   const r = knobsSchema.safeParse(f.knobs ?? {});
   if (!r.success) {
     throw new BackupError(ExitCode.Validation, `The knobs in sandbox.json are invalid: ${formatIssues(r.error)}`, 'Fix them with `alteryx-backup sandbox set`.');

@@ -53,6 +53,6 @@ export interface DumpOutput {
 }
 
 /** The files of a dump folder, bound for MongoDB/ in the archive. */
-export async function dumpFiles(local: string): Promise<StagedFile[]> {
+async function dumpFiles(local: string): Promise<StagedFile[]> {
   return (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' as const }));
 }

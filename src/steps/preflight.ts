@@ -4,7 +4,6 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import { exists, treeSize } from '../util/fsx.ts';
 import { formatBytes } from '../util/format.ts';
-import type { NodeRef } from '../platform/ports.ts';
 import { nodePaths } from '../core/paths.ts';
 
 /** Checks that a folder exists (or can be created) and accepts a file; the probe file is removed. */
@@ -105,8 +104,4 @@ export async function preflight(ctx: RunContext): Promise<void> {
     }
   }
   if (!stops && scopes.includes('Database')) log.info('The service stays running (self-managed MongoDB without -StopServiceForExternalDB).');
-}
-
-export function nodeLabel(node: NodeRef): string {
-  return `${node.name} (${node.role})`;
 }

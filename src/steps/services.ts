@@ -107,11 +107,6 @@ export async function stopService(ctx: RunContext, node: NodeRef): Promise<Servi
   return rec;
 }
 
-/** Stops the service on every node in order (UI nodes, workers, the controller). */
-export async function stopServices(ctx: RunContext): Promise<void> {
-  for (const node of stopOrder(ctx.nodes)) await stopService(ctx, node);
-}
-
 /**
  * Starts the service on one node if this run stopped it and it was running before (REQ-2.1.4); once every
  * stopped service is back, the downtime ends and the journal's service part is cleared.

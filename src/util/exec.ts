@@ -14,7 +14,7 @@ export interface CommandResult {
 }
 
 /** Default cap of the output kept per stream: what a judge of the output needs, not all a chatty child says. */
-export const DEFAULT_MAX_BUFFER = 8 * 1024 * 1024;
+const DEFAULT_MAX_BUFFER = 8 * 1024 * 1024;
 /** How much of each stream an ExecError carries. */
 const TAIL_CHARS = 2000;
 
