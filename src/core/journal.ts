@@ -42,7 +42,7 @@ export interface RestoreJournalKeys {
 export type RestorePhase = 'files' | 'server-secret' | 'database';
 
 /**
- * What a restore has changed, so that a killed restore is rolled back like a failed one (src/core/recover.ts).
+ * What a restore has changed, so that a killed restore is rolled back like a failed one (src/restore/recover.ts).
  * Written before each overwrite. Never a secret: the previous controller token stays in the restore's memory.
  */
 export interface RestoreJournal {
