@@ -17,7 +17,7 @@ import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
 import { recoverLeftover } from '../restore/recover.ts';
 import { drillAfterBackup } from './drill-after.ts';
-import { BACKUP_STEPS, destinationsOf, type ArchiveOutput } from './steps.ts';
+import { BACKUP_STEPS, destinationsOf, type ArchiveOutput, type MetadataOutput } from './steps.ts';
 import type { DumpOutput } from '../steps/dump.ts';
 import type { StagedFile } from '../core/context.ts';
 
@@ -171,7 +171,7 @@ function judge(st: BackupState, ctx: RunContext, outcome: RunOutcome, plan: Plan
     st.exitCode = ExitCode.Storage;
     st.message = `Backup written, but ${bad.length} destination(s) failed: ${bad.map((d) => `${d.path} (${d.error})`).join('; ')}`;
     st.log.error(st.message);
-  } else st.message = `${plan.mode} backup completed: ${plan.archive.path === '' ? '' : outcome.results.get<ArchiveOutput>('archive')?.archive.finalPath}`;
+  } else st.message = `${plan.mode} backup completed: ${outcome.results.get<ArchiveOutput>('archive')?.archive.finalPath}`;
 }
 
 /** The rollback `finally`: whatever happened, services go back to the state they were found in. */
@@ -208,11 +208,11 @@ async function afterRun(st: BackupState, result: BackupResult, deps: BackupDeps,
   }
 }
 
-function summaryOf(st: BackupState, durationMs: number): { summary: Record<string, unknown>; downtimeMs: number; files: number } {
+function summaryOf(st: BackupState): { summary: Record<string, unknown>; downtimeMs: number; files: number } {
   const { ctx, outcome } = st;
   const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
   const dump = outcome?.results.get<DumpOutput>('dump')?.dump;
-  const files = outcome ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length + outcome.results.all<StagedFile[]>('files').flat().length + outcome.results.all<StagedFile[]>('secrets').flat().length + (outcome.results.has('metadata') ? 1 : 0) : 0;
+  const files = outcome ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length + outcome.results.all<StagedFile[]>('files').flat().length + outcome.results.all<StagedFile[]>('secrets').flat().length + outcome.results.all<MetadataOutput>('metadata').flatMap((m) => m.files).length : 0;
   const downtimeMs = ctx?.downtime.stoppedAt !== undefined && ctx.downtime.startedAt !== undefined ? ctx.downtime.startedAt - ctx.downtime.stoppedAt : 0;
   const summary = {
     mode: st.mode,
@@ -230,7 +230,6 @@ function summaryOf(st: BackupState, durationMs: number): { summary: Record<strin
     warnings: ctx?.warnings.length ?? 0,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
-  void durationMs;
   return { summary, downtimeMs, files };
 }
 
@@ -239,7 +238,7 @@ function finish(st: BackupState): BackupResult {
   const durationMs = st.clock.now() - st.t0;
   const published = !!outcome?.results.has('publish');
   const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
-  const { summary, downtimeMs, files } = summaryOf(st, durationMs);
+  const { summary, downtimeMs, files } = summaryOf(st);
   if (!st.finishedLogged) {
     st.finishedLogged = true;
     log.setStep('summary');
