@@ -225,7 +225,8 @@ function finish(st: RestoreState): RestoreResult {
   const rb = r?.rb;
   return {
     ...closeRun(log, { command: 'restore', partsLabel: 'Restore steps', parts: st.stepDurations, exitCode: o.exitCode, message: o.message, durationMs, archivePath: st.archivePath, manifest, dryRun: st.req.dryRun }),
-    restoreMode: manifest && r ? r.restoreMode : null,
+    // Known once the archive verified and holds what is asked (a valid scope restores files or a database).
+    restoreMode: manifest && r && (r.scope.config || r.scope.database) ? r.restoreMode : null,
     warnings: st.warnings,
     checks: r?.checks ?? [],
     badEntries: r?.badEntries ?? [],

@@ -39,8 +39,8 @@ async function verifyStep(r: RestoreRun): Promise<VerifyResult> {
     const failed = v.checks.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`);
     throw new BackupError(ExitCode.Validation, `The archive failed verification, nothing was changed: ${failed.join('; ')}.`, 'Use another backup; run "verify" for the details.');
   }
-  if (r.planError) throw r.planError;
   r.verifiedManifest = v.manifest;
+  if (r.planError) throw r.planError;
   return v;
 }
 
