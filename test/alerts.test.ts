@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { runBackup } from '../src/core/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { runBackup } from '../src/backup/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { LogRecord } from '../src/log/logger.ts';

@@ -9,7 +9,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { recordRun } from '../src/history/record.ts';
 import { readHistory, historyPath } from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';

@@ -10,7 +10,7 @@ import { ConfigSchema } from '../src/config/schema.ts';
 import { ExitCode } from '../src/core/errors.ts';
 import { classifyMongoError, connectionError, pingMongo, type FailureKind } from '../src/mongo/check.ts';
 import { resolveMongoTarget, type MongoTarget } from '../src/mongo/target.ts';
-import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/mongo/wire-peer.ts';
+import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/sandbox/wire-peer.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const PW = 'Pa55:w/rd@%é!';

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'puppeteer-core';
-import { choosePlatform } from '../src/cli/main.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { recordRun } from '../src/history/record.ts';
 import type { RunRecord } from '../src/history/types.ts';
 import { setKnob } from '../src/sandbox/index.ts';

@@ -16,7 +16,7 @@ import { smtpPassword } from '../alerts/index.ts';
 import type { RunRecord } from '../history/types.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
-import { choosePlatform } from './main.ts';
+import { choosePlatform } from '../platform/choose.ts';
 import { Output } from './output.ts';
 
 const configFlags = Object.fromEntries(

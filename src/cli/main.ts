@@ -1,25 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PARAMS } from '../config/params.ts';
 import type { BackupConfig } from '../config/schema.ts';
 import type { Params } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
-import { runBackup, type BackupResult } from '../core/backup.ts';
+import { runBackup, type BackupResult } from '../backup/backup.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { JournalFile, processAlive } from '../core/lock.ts';
-import { recoverFromJournal, type RecoverReport } from '../core/recover.ts';
+import { JournalFile } from '../core/journal.ts';
+import { processAlive } from '../core/lock.ts';
+import { recoverFromJournal, type RecoverReport } from '../restore/recover.ts';
 import { DrillJournalFile, recoverDrill, type DrillRecovery } from '../restore/drill-journal.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
-import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
-import { isLocalHost } from '../platform/localhost.ts';
-import { windowsPlatform } from '../platform/windows/adapter.ts';
-import { verifyArchive } from '../restore/verify.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { verifyArchive } from '../archive/verify.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
+import { abortOnSignals } from './signals.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
 import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
@@ -36,18 +35,6 @@ interface Request {
   verbose: boolean;
 }
 
-/** Sandbox when SandboxPath is given; Windows otherwise (and only on Windows). */
-export function choosePlatform(params: Params, config: BackupConfig): Platform {
-  const sandbox = params['SandboxPath'];
-  if (typeof sandbox === 'string' && sandbox.length > 0) return sandboxPlatform(resolve(sandbox));
-  if (process.platform !== 'win32') {
-    throw new BackupError(ExitCode.Validation, 'This machine is not a Windows server with Alteryx Server.', 'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".');
-  }
-  const nodes: NodeRef[] = config.ServerConfiguration.Nodes.length
-    ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: isLocalHost(n.Name) }))
-    : [{ name: hostname(), role: 'controller', local: true }];
-  return windowsPlatform({ serviceName: config.ServerConfiguration.ServiceName, nodes });
-}
 
 function readStdinJson(): Request {
   let text: string;
@@ -107,20 +94,6 @@ function requestFromFlags(values: Record<string, unknown>): Request {
   };
 }
 
-/** Ctrl+C / SIGTERM / SIGHUP abort the run (its rollback then runs); a second signal exits at once. */
-export function abortOnSignals(): AbortController {
-  const ac = new AbortController();
-  let count = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    count++;
-    if (count > 1) process.exit(ExitCode.General);
-    ac.abort(sig);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  return ac;
-}
 
 function printResult(out: Output, r: BackupResult): void {
   if (out.json) {

@@ -8,7 +8,8 @@ import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
 import { afterRun } from '../history/after-run.ts';
-import { abortOnSignals, choosePlatform } from './main.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { abortOnSignals } from './signals.ts';
 import { Output } from './output.ts';
 
 interface Request {
@@ -145,7 +146,7 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
     platform: choosePlatform,
     sink: out.log,
     progress: out.progress,
-    plan: (steps: unknown[]) => out.json && out.event({ type: 'plan', steps }),
+    plan: (steps: readonly unknown[]) => out.json && out.event({ type: 'plan', steps }),
     signal: ac.signal,
   };
   if (command === 'restore') {

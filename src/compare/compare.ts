@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { entryStream, openZip, readEntries } from '../restore/verify.ts';
+import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { runProcess } from '../util/exec.ts';
 
 /**

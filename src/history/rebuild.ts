@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import type { BackupMode } from '../config/schema.ts';
 import type { Manifest } from '../core/manifest.ts';
 import { MANIFEST_NAME } from '../core/manifest.ts';
-import { entryStream, openZip, readEntries } from '../restore/verify.ts';
+import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { parseArchiveName, parseLogName } from '../steps/retention.ts';
 import { BACKUP_MODES } from '../config/schema.ts';
 import { runId } from './record.ts';

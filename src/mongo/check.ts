@@ -7,7 +7,7 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { RunContext } from '../core/context.ts';
-import { EXPECTED_DATABASES } from '../steps/dump.ts';
+import { EXPECTED_DATABASES } from './dump-counts.ts';
 import { formatDuration } from '../util/format.ts';
 import { resolveMongoTarget, type MongoTarget } from './target.ts';
 import { formatConnectionString, hostList } from './uri.ts';

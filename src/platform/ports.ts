@@ -1,3 +1,4 @@
+import type { CommandResult } from '../util/exec.ts';
 /**
  * The ports: everything the core needs from the machine, and nothing more. Each has a Windows adapter
  * (PowerShell session, CIM, sc.exe) and a sandbox adapter (the simulated server on disk). File contents
@@ -14,13 +15,7 @@ export interface NodeRef {
   local: boolean;
 }
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  /** Set when the process was ended by a signal or timed out. */
-  signal?: string | undefined;
-}
+export type { CommandResult } from '../util/exec.ts';
 
 export interface Workflow {
   name: string;
@@ -133,6 +128,28 @@ export interface OdbcInventory {
   userScopeAccount?: string | undefined;
 }
 
+/**
+ * Where a drill can build a scratch server of the same version and topology, restore into it and count its
+ * database, without touching the live server. Only the sandbox has one (on a server the drill starts a scratch
+ * mongod instead, DrillMethod mongod).
+ */
+export interface ScratchServerPort {
+  /** The live server's Alteryx Server version (a.b.c.d). */
+  liveVersion: string;
+  /** Creates a scratch server in `dir` (fast service transitions, a tiny database the restore replaces). */
+  create(dir: string, opts: { topology: 'single' | 'multi'; selfManaged: boolean; version: string }): Promise<ScratchServer>;
+}
+
+export interface ScratchServer {
+  dir: string;
+  /** Its self-managed MongoDB's password (a self-managed scratch server only). */
+  mongoPassword: string | undefined;
+  /** The platform of the scratch server, for the restore into it. */
+  platform(): Platform;
+  /** Per database and collection: the documents in its database now. */
+  documentCounts(): Promise<Record<string, Record<string, number>>>;
+}
+
 export interface Platform {
   kind: 'windows' | 'sandbox';
   /** Human description for the log, e.g. the sandbox folder. */
@@ -146,6 +163,8 @@ export interface Platform {
   storage: StoragePort;
   mongo?: MongoPort | undefined;
   inventory?: InventoryPort | undefined;
+  /** The drill's scratch server (the sandbox only). */
+  scratch?: ScratchServerPort | undefined;
   /** Environment additions for child processes (the sandbox puts its emulated mongodump on PATH). */
   childEnv(): NodeJS.ProcessEnv;
   dispose(): Promise<void>;

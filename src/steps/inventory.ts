@@ -163,14 +163,14 @@ const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
  * (a collection named like userGroups). The field names are not documented by Alteryx: an `activeDirectoryGroups`
  * array, an `activeDirectoryGroup` object or a `sid` field are accepted, and anything else is reported.
  */
-export async function galleryAdGroups(ctx: RunContext): Promise<Item<GalleryGroup[]>> {
+export async function galleryAdGroups(ctx: RunContext, dump?: { dir: string }): Promise<Item<GalleryGroup[]>> {
   const port = ctx.platform.inventory?.galleryGroups;
   if (port) {
     const groups = (await port.call(ctx.platform.inventory, ctx.controller)).filter((g) => g.activeDirectoryGroups.length);
     return groups.length ? ok(groups, `${ctx.platform.kind} inventory`) : missing('no Gallery user group holds an Active Directory group');
   }
-  if (!ctx.dump) return missing('this mode has no database dump to read the Gallery\'s user groups from (run a Full or DatabaseOnly backup)');
-  const dbDir = join(ctx.dump.dir, 'AlteryxGallery');
+  if (!dump) return missing('this mode has no database dump to read the Gallery\'s user groups from (run a Full or DatabaseOnly backup)');
+  const dbDir = join(dump.dir, 'AlteryxGallery');
   const file = (await fsp.readdir(dbDir).catch(() => [] as string[])).find((f) => /^user_?groups\.bson(\.gz)?$/i.test(f));
   if (!file) return missing('the Gallery has no user groups collection in this dump (no groups, or a Gallery that does not use Windows authentication)');
   let raw = await fsp.readFile(join(dbDir, file));
@@ -248,7 +248,7 @@ async function nodeInventory(ctx: RunContext, node: NodeRef): Promise<NodeInvent
 }
 
 /** Everything above for the server and each node. Never throws. */
-export async function collectInventory(ctx: RunContext, serverVersionText: string | undefined): Promise<ServerInventory> {
+export async function collectInventory(ctx: RunContext, serverVersionText: string | undefined, dump?: { dir: string }): Promise<ServerInventory> {
   const v = parseServerVersion(serverVersionText);
   const nodes: Record<string, NodeInventory> = {};
   for (const node of ctx.nodes) nodes[node.name] = await nodeInventory(ctx, node);
@@ -261,7 +261,7 @@ export async function collectInventory(ctx: RunContext, serverVersionText: strin
   const inventory: ServerInventory = {
     version: v ? ok(v.version) : missing('AlteryxService.exe getversion printed no version'),
     build: v?.build ? ok(v.build) : missing(v ? `the version ${v.version} carries no build number` : 'AlteryxService.exe getversion printed no version'),
-    adGroups: await collect(() => galleryAdGroups(ctx)),
+    adGroups: await collect(() => galleryAdGroups(ctx, dump)),
     freeSpace: free,
     nodes,
   };
