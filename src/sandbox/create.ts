@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
+import { writeInventoryFixtures } from './inventory.ts';
 import { appendEvent } from './events.ts';
 import { alteryxConfigWinPath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
@@ -320,6 +321,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
   const dataDir =
     o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
   generateDatabases(dataDir, o.dbSizeMb);
+  writeInventoryFixtures(info);
   for (const tool of ['mongodump', 'mongorestore']) {
     writeToolExecutable(path.join(mongoToolsPathDir(abs), tool), tool, abs, controller);
   }

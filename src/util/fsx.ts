@@ -16,7 +16,7 @@ export async function exists(p: string): Promise<boolean> {
 /** Total size of a folder tree (0 when it does not exist). */
 export async function treeSize(dir: string): Promise<number> {
   let total = 0;
-  let entries;
+  let entries: import('node:fs').Dirent[];
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
   } catch {
@@ -81,7 +81,10 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   await retryWhileBusy('replace', file, () => fsp.rename(tmp, file));
 }
 
-/** The first executable `name` on the PATH of `env` (PATHEXT-aware on Windows: src/util/winfs.ts); undefined when none is there. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  return findExecutable(name, env);
+/**
+ * The first executable `name` on the PATH of `env` (PATHEXT-aware on Windows, quoted PATH entries allowed:
+ * src/util/winfs.ts); undefined when none is there.
+ */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  return findExecutable(name, env, platform);
 }
