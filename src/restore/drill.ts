@@ -13,7 +13,7 @@ import type { Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
 import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
-import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import { compareCounts, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { chooseDrillMethod, chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
@@ -262,7 +262,9 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
           });
           restoreLog = r.verdict;
           check('restore log', r.verdict.ok, `${r.verdict.summary} (${r.logPath})`);
-          if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, `The scratch restore failed: ${r.verdict.summary}.`, 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
+          // realworld (issue 13): an unverifiable restore (`done` only) has a message of its own.
+          const unverified = r.verdict.unverifiable ? restoreFailureMessage(r.verdict, 'The scratch restore') : undefined;
+          if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, unverified?.message ?? `The scratch restore failed: ${r.verdict.summary}.`, unverified?.hint ?? 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
         });
       }
       actualCounts = async () => {

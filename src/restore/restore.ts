@@ -19,7 +19,7 @@ import { formatBytes, formatDuration } from '../util/format.ts';
 import { extractArchive } from './extract.ts';
 import { closeRun } from './result.ts';
 import { buildRestorePlan, restoreScope, type RestoreScope } from './plan.ts';
-import { compareCounts, judgeRestoreLog, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import { compareCounts, judgeRestoreLog, readRestoreLogFile, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { verifyArchive, type Check, type VerifyResult } from './verify.ts';
 import type { RunFn } from '../mongo/dump.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
@@ -681,7 +681,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
           const output = `${r.stdout}\n${r.stderr}`;
           for (const line of output.split(/\r?\n/).filter((l) => l.trim())) log.debug(`emongorestore: ${line}`);
           const logFile = join(extractLocal!, 'MongoDB', 'mongoRestore.log');
-          const text = await fsp.readFile(logFile, 'utf8').catch(() => undefined);
+          // realworld (issue 13): UTF-16LE/BOM/CRLF logs are decoded by the judge's reader.
+          const text = await readRestoreLogFile(logFile);
           v = judgeRestoreLog(text, r.exitCode);
           if (/EMongoRestore failed/i.test(output)) {
             v.ok = false;
@@ -706,7 +707,11 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
         const putBack = selfManagedDb
           ? 'The previous database is restored from the pre-restore dump (mongorestore --drop) and the previous files are put back; the mongorestore output is in the DEBUG lines of the log.'
           : 'The previous database and files are put back; see mongoRestore.log lines in the log (DEBUG) and the Alteryx service log.';
-        if (!v.ok) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore failed: ${v.reasons.join('; ')}.`, putBack);
+        if (!v.ok) {
+          // realworld (issue 13): an unverifiable restore (`done` only) has a message of its own.
+          const f = restoreFailureMessage(v);
+          throw new BackupError(ExitCode.MongoDB, f.message, f.hint ? `${f.hint} ${putBack}` : putBack);
+        }
         if (!countsOk) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore did not restore what the manifest lists (${v.restored} of ${expectedTotal} documents).`, putBack);
         log.info(`MongoDB restored: ${v.restored} documents in ${counts.length} collections`);
       });
