@@ -11,7 +11,7 @@ import { MODE_SUFFIX, type PlannedStep } from '../core/plan.ts';
 import { RunLogger, fileStamp } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
-import { createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
+import { copyToolKnobs, createSandbox, databaseDocumentCounts, fullVersion, openSandbox, readSandboxFile, setKnob } from '../sandbox/index.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { compareCounts, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
@@ -287,6 +287,8 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
         await createSandbox(scratch, { topology, mongo: selfManaged ? 'self-managed' : 'embedded', version: fullVersion(version), dbSizeMb: 0.05 });
         setKnob(scratch, 'service.stopSeconds', '0.1');
         setKnob(scratch, 'service.startSeconds', '0.1');
+        // realworld (issue 13): the scratch server runs the live server's tools (their output format).
+        copyToolKnobs(source.path, scratch);
         log.info(`Scratch server: ${scratch} (${topology}, Alteryx Server ${version}, ${selfManaged ? 'its own self-managed MongoDB' : 'embedded MongoDB'})`);
       });
       // The scratch restore's configuration: the live one, with the scratch server's own temp and log folders

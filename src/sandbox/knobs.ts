@@ -4,6 +4,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { withLock } from './lock.ts';
 import { readSandboxFile, writeSandboxFile, infoOf } from './meta.ts';
 import { normalizeDestinationKey } from './knobs-core.ts';
+import { DEFAULT_TOOLS_VERSION } from './emulator/tools-format.ts';
 import type { SandboxFile } from './types.ts';
 
 const seconds = z.number().finite().nonnegative();
@@ -43,11 +44,23 @@ export const knobsSchema = z.strictObject({
     .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'empty'])]).default(false) })
     .prefault({}),
   emongorestore: z
-    .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'partial'])]).default(false) })
+    .strictObject({
+      seconds: seconds.default(0),
+      fail: z.union([z.literal(false), z.enum(['exit', 'text', 'partial'])]).default(false),
+      logEncoding: z.enum(['utf8', 'utf16le']).default('utf8'),
+    })
     .prefault({}),
   mongodump: z.strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit'])]).default(false) }).prefault({}),
   mongorestore: z.strictObject({ fail: z.union([z.literal(false), z.enum(['exit', 'partial'])]).default(false) }).prefault({}),
   mongo: z.strictObject({ unreachable: z.boolean().default(false) }).prefault({}),
+  mongoTools: z
+    .strictObject({
+      version: z
+        .string()
+        .regex(/^r?\d+\.\d+\.\d+$/, 'a MongoDB Database Tools version such as 100.16.0 or r4.0.28')
+        .default(DEFAULT_TOOLS_VERSION),
+    })
+    .prefault({}),
   mongod: z
     .strictObject({
       failStart: z.boolean().default(false),
@@ -185,3 +198,13 @@ function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) =>
   });
 }
 
+
+/**
+ * The knobs that describe the server's tools rather than a fault (mongoTools.*, emongorestore.logEncoding),
+ * copied from one sandbox to another: a drill's scratch server runs the same tools as the live one.
+ */
+export function copyToolKnobs(from: string, to: string): void {
+  const k = readKnobs(from);
+  setKnob(to, 'mongoTools.version', JSON.stringify(k.mongoTools.version));
+  if (k.emongorestore.logEncoding !== 'utf8') setKnob(to, 'emongorestore.logEncoding', JSON.stringify(k.emongorestore.logEncoding));
+}
