@@ -23,7 +23,8 @@ import { writeFileAtomic } from '../util/fsx.ts';
 import { realClock, joinConfigured, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from './context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from './errors.ts';
 import { acquireLock, JournalFile } from './lock.ts';
-import { detectMongoType } from './mongo-detect.ts';
+import { detectedMongo, detectPersistence, scopeLimits, withoutScopes } from './persistence.ts';
+import { resolveTopology } from './topology.ts';
 import { buildPlan } from './plan.ts';
 import { EffectiveSettings, readRuntimeSettings } from './settings.ts';
 import { recoverFromJournal, recoveryBlocks } from './recover.ts';
@@ -100,15 +101,27 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     const tempLocal = platform.paths.resolve(tempConfigured);
     const plan = buildPlan({ mode, mongoType: 'embedded', stopServiceForExternalDB: false, multiNode: nodes.length > 1 });
     ctx = newRunContext({ mode, config, plan, platform, log, clock, signal, progress: deps.progress, startedAt, stamp, req, staging: stagingConfigured, journal: { dir: tempLocal, mode } });
-    const controller = ctx.controller;
     const journalHead = { pid: process.pid, startedAt: startedAt.toISOString(), mode, logPath };
     const c = ctx;
     for (const node of nodes) await readSettings(c, node);
-    const decision = detectMongoType(config.MongoDBConfiguration.Type, c.settings.get(controller.name));
+    // realworld (issue 13): node roles from RuntimeSettings.xml (src/core/topology.ts) when no nodes are
+    // configured, else cross-checked; persistence (src/core/persistence.ts); what this node cannot back up.
+    const topo = resolveTopology(nodes, config.ServerConfiguration.Nodes.length > 0 || nodes.length > 1, (n) => c.settings.get(n.name));
+    c.nodes = topo.nodes;
+    c.controller = c.nodes.find((n) => n.role === 'controller') ?? c.nodes[0]!;
+    for (const w of topo.warnings) warn(c, w);
+    const persistence = detectPersistence(config.MongoDBConfiguration.Type, c.settings.get(c.controller.name));
+    c.persistence = persistence;
+    c.roles = topo.detected;
+    const decision = detectedMongo(persistence);
     c.mongo = decision;
-    c.plan = buildPlan({ mode, mongoType: decision.type, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB, multiNode: c.multiNode });
+    const limits = scopeLimits(mode, c.multiNode ? undefined : topo.detected.get(c.controller.name), persistence, c.multiNode);
+    log.info(`Persistence: ${persistence.kind} (decided by ${persistence.decidedBy})`);
+    if (limits.refusal) throw new BackupError(ExitCode.Validation, limits.refusal.message, limits.refusal.hint);
+    c.plan = withoutScopes(buildPlan({ mode, mongoType: decision.type, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB, multiNode: c.multiNode }), limits.drop);
+    for (const w of limits.warnings) warn(c, w);
     if (c.plan.scopes.includes('Database')) log.info(`MongoDB: ${decision.type} (decided by ${decision.decidedBy})`);
-    log.info(`Nodes: ${nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`);
+    log.info(`Nodes: ${topo.lines.join('; ')}`);
     log.info(`Plan: ${c.plan.steps.map((s) => s.name).join(' -> ')}`);
     deps.plan?.(c.plan.steps);
 

@@ -249,6 +249,14 @@ export interface DiscreteSettings {
  */
 export function connectionFromDiscrete(d: DiscreteSettings): MongoConnection {
   let list = d.Host.trim();
+  // realworld (issue 13): a URI-style tail (`host/?replicaSet=rs0`) is never taken for a host name to dial.
+  if (list.includes('?')) {
+    throw new BackupError(
+      ExitCode.Validation,
+      `SelfManagedMongoDB.Host ${JSON.stringify(d.Host)} holds connection string options (the part from "?"), not a host list.`,
+      'Give the whole value as SelfManagedMongoDB.ConnectionString (-MongoConnectionString), e.g. mongodb://mongo01:27017/?replicaSet=rs0, or only the host names in Host.',
+    );
+  }
   let setName = d.ReplicaSet;
   const slash = list.indexOf('/');
   if (slash >= 0) {
@@ -273,6 +281,25 @@ export function connectionFromDiscrete(d: DiscreteSettings): MongoConnection {
   if (setName) options['replicaSet'] = setName;
   if (d.AuthDatabase) options['authSource'] = d.AuthDatabase;
   return { scheme: 'mongodb', hosts, username: d.Username || undefined, database: d.Database, options };
+}
+
+/**
+ * Controller/MongoDBServerName as Alteryx stores it: `host[:port][,host[:port]...]`, mongodump's
+ * `set/host1,host2` seed form, or hosts with a URI-style tail (`host/?replicaSet=rs0`,
+ * `host:27017/AlteryxService?authSource=admin`), which is parsed as the connection string it is.
+ * Throws BackupError (exit 3) when it is neither: it is never dialled as a host name.
+ */
+export function parseServerName(value: string, username: string | undefined, warnings: string[] = []): MongoConnection {
+  const v = value.trim();
+  const slash = v.indexOf('/');
+  if (v.includes('?') || (slash >= 0 && slash === v.length - 1) || (slash >= 0 && /[:,]/.test(v.slice(0, slash)))) {
+    const conn = parseConnectionString(`mongodb://${v}`, warnings);
+    if (username && !conn.username) conn.username = username;
+    return conn;
+  }
+  const conn = connectionFromDiscrete({ Host: v, Port: 27017, Username: username });
+  delete conn.options['authSource'];
+  return conn;
 }
 
 export function isTls(c: MongoConnection): boolean {

@@ -11,7 +11,9 @@ import { sandboxMongoPeer } from '../../mongo/sandbox-peer.ts';
  */
 export function sandboxPlatform(dir: string): Platform {
   const info = sb.openSandbox(dir);
-  const nodes: NodeRef[] = info.nodes.map((n) => ({ name: n.name, role: n.role, local: n.root === info.path }));
+  // realworld (issue 13): a single-machine sandbox is a server with no ServerConfiguration.Nodes: like
+  // choosePlatform on Windows it starts as the controller, and the backup reads the role from RuntimeSettings.xml.
+  const nodes: NodeRef[] = info.nodes.map((n) => ({ name: n.name, role: info.topology === 'single' ? 'controller' : n.role, local: n.root === info.path }));
   const rootOf = (node?: NodeRef) => {
     const n = info.nodes.find((x) => x.name === node?.name) ?? info.nodes.find((x) => x.root === info.path) ?? info.nodes[0]!;
     return n.root;
