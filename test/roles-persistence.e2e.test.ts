@@ -47,7 +47,7 @@ test('a sandbox whose RuntimeSettings.xml is a worker\'s is backed up as a worke
   t.true([...entries.keys()].some((k) => /RuntimeSettings\.xml$/.test(k)));
   t.true([...entries.keys()].some((k) => /Keys\//.test(k)));
   const log = logText(r);
-  t.regex(log, /ALTERYX-WKR1: worker \(from RuntimeSettings\.xml: Controller\/ControllerEnabled = False/);
+  t.regex(log, /Nodes: ALTERYX-WKR1 \(worker, from RuntimeSettings\.xml: Controller\/ControllerEnabled = False/);
   t.regex(log, /role worker/);
   t.true((r.result!['warnings'] as string[]).some((w) => /worker .*backed up on the controller ctl01:80/.test(w)));
   const db = await backup(s, 'DatabaseOnly');

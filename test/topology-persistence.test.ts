@@ -41,7 +41,7 @@ test('topology: not configured, the file decides; configured, a contradiction wa
   const free = resolveTopology([node], false, () => settings(WORKER));
   t.is(free.nodes[0]!.role, 'worker');
   t.deepEqual(free.warnings, []);
-  t.regex(free.lines[0]!, /ALTERYX01: worker \(from RuntimeSettings\.xml: .*its controller is ctl01:80\)/);
+  t.regex(free.lines[0]!, /ALTERYX01 \(worker, from RuntimeSettings\.xml: .*its controller is ctl01:80\)/);
   const set = resolveTopology([node], true, () => settings(WORKER));
   t.is(set.nodes[0]!.role, 'controller');
   t.is(set.warnings.length, 1);

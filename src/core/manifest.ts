@@ -55,7 +55,7 @@ export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | '
   if (cfg) {
     for (const n of m.nodes) patterns.push(new RegExp(`^${node(n.name)}Config/RuntimeSettings\\.xml$`));
     // realworld (issue 13): a worker's backup has no Secrets scope (the token is the controller's).
-    if (!m.scopes || m.scopes.includes('Secrets')) patterns.push(/^Secrets\/ControllerToken\.txt$/);
+    if (!m.scopes?.length || m.scopes.includes('Secrets')) patterns.push(/^Secrets\/ControllerToken\.txt$/);
   } else {
     forbidden.push(/(^|\/)Config\//, /^Secrets\//);
   }

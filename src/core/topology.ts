@@ -85,10 +85,10 @@ export function resolveTopology(nodes: NodeRef[], configured: boolean, settingsO
       if (d.nodeRole !== n.role) {
         warnings.push(`Node ${n.name}: ServerConfiguration.Nodes says role "${n.role}", but its RuntimeSettings.xml says "${d.role}" (${d.decidedBy}); the configured role is used.`);
       }
-      lines.push(`${n.name}: ${n.role} (configured; RuntimeSettings.xml: ${d.role})`);
+      lines.push(`${n.name} (${n.role})${d.nodeRole !== n.role ? ` [its RuntimeSettings.xml says ${d.role}]` : ''}`);
       return n;
     }
-    lines.push(`${n.name}: ${d.role} (from RuntimeSettings.xml: ${d.decidedBy}${d.remoteController ? `; its controller is ${d.remoteController}` : ''})`);
+    lines.push(`${n.name} (${d.role}, from RuntimeSettings.xml: ${d.decidedBy}${d.remoteController ? `; its controller is ${d.remoteController}` : ''})`);
     return { ...n, role: d.nodeRole };
   });
   return { nodes: out, detected, warnings, lines };
