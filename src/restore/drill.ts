@@ -177,6 +177,8 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
       warnings.push(`No .sha256 beside ${archivePath}: the archive's own SHA-256 was not checked`);
       log.warn(warnings.at(-1)!);
     }
+    // realworld (issue 13): a legacy batch archive is named, with how to restore it by hand.
+    if (v.legacy) throw new BackupError(ExitCode.Validation, v.legacy.message, v.legacy.hint);
     if (!v.ok || !v.manifest) {
       const failed = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
       throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}.`, 'This backup cannot be trusted: take a new one.');

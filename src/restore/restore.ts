@@ -283,6 +283,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     else for (const c of v.checks) check(c.name, c.ok, c.detail);
     badEntries.push(...v.badEntries);
     if (!useSide && !deps.verified) warn(`No ${sideCar.split(/[\\/]/).pop()} beside the archive: its own SHA-256 was not checked (the entries were)`);
+    // realworld (issue 13): a legacy batch archive is named, with how to restore it by hand.
+    if (v.legacy) throw new BackupError(ExitCode.Validation, `${v.legacy.message} Nothing was changed.`, v.legacy.hint);
     if (!v.ok || !v.manifest) {
       const failed = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
       throw new BackupError(ExitCode.Validation, `The archive failed verification, nothing was changed: ${failed.join('; ')}.`, 'Use another backup; run "verify" for the details.');
