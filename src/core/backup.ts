@@ -81,6 +81,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   let published = false;
   let finishedLogged = false;
   let loadedConfig: BackupConfig | undefined;
+  let stagingKept = false;
 
   try {
     const loaded = loadConfig(req.params);
@@ -222,6 +223,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       if (ctx.archive && !published) await fsp.rm(ctx.archive.tempPath, { force: true }).catch(() => {});
       if (exitCode !== ExitCode.Success && !published) {
         const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
+        stagingKept = kept; // realworld (issue 13): only a folder that exists is reported "(kept)".
         if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
       }
     }
@@ -288,7 +290,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       destinations,
       warnings: ctx?.warnings ?? [],
       dryRun: req.dryRun,
-      stagingPath: ctx && exitCode !== ExitCode.Success && !published ? ctx.staging.local : null,
+      stagingPath: ctx && exitCode !== ExitCode.Success && !published && stagingKept ? ctx.staging.local : null,
       summary,
     };
   }

@@ -13,9 +13,13 @@ import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
 import { ENCRYPTION_KEY_GUIDANCE } from './secrets.ts';
 
-/** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
+/**
+ * REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy
+ * ServerBackup_YYYYMMDD_HHmmss.zip. realworld (issue 13): the legacy name means a full backup (the batch
+ * script made nothing else), so it is used for Full only; DatabaseOnly and ConfigOnly keep their mode's name.
+ */
 export function archiveName(ctx: Pick<RunContext, 'mode' | 'stamp' | 'config'>): string {
-  return ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy'
+  return ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && ctx.mode === 'Full'
     ? `ServerBackup_${ctx.stamp}.zip`
     : `ServerBackup_${MODE_SUFFIX[ctx.mode]}_${ctx.stamp}.zip`;
 }
@@ -94,8 +98,13 @@ export async function writeArchive(ctx: RunContext): Promise<void> {
   const tempPath = join(destDir, `${name}.partial`);
   const level = ctx.config.BackupConfiguration.CompressionLevel;
   const encrypted = !!ctx.archivePassword;
+  if (ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && ctx.mode !== 'Full') {
+    ctx.log.info(`ArchiveNameFormat legacy names Full backups only (the batch script made nothing else): this ${ctx.mode} archive is named ${name}`);
+  }
   if (ctx.secretsCaptured && !encrypted) {
-    const msg = 'The archive holds the controller token and MongoDB passwords in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive';
+    // realworld (issue 13): say what is in clear: the token always, MongoDB passwords only when exported.
+    const held = ctx.files.some((f) => f.archivePath === 'Secrets/MongoPasswords.txt') ? 'the controller token and the MongoDB passwords' : 'the controller token';
+    const msg = `The archive holds ${held} in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive`;
     ctx.warnings.push(msg);
     ctx.log.warn(msg);
   }
