@@ -7,8 +7,9 @@ import { readdirSync } from 'node:fs';
 import { choosePlatform } from '../src/cli/main.ts';
 import { runBackup } from '../src/core/backup.ts';
 import type { LogRecord } from '../src/log/logger.ts';
+import { runDrill } from '../src/restore/drill.ts';
 import { runRestore } from '../src/restore/restore.ts';
-import { getServiceState, openSandbox, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
+import { getServiceState, openSandbox, readKnobs, readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { runProcess } from '../src/util/exec.ts';
 import { runCli } from './helpers/cli.ts';
 import { backupOf, configHashes, counts, readManifest, token } from './helpers/restore-fixtures.ts';
@@ -123,4 +124,38 @@ test('knob mongoTools.version is validated: a version that is not x.y.z is exit 
   const r = await runCli(['sandbox', 'set', a.dir, 'mongoTools.version="4.0"']);
   t.is(r.code, 3, r.stderr);
   t.regex(r.stderr + r.stdout, /mongoTools\.version.*MongoDB Database Tools version such as 100\.16\.0/);
+});
+
+test('tools 4.0.28: a drill of a self-managed archive into a scratch sandbox (DrillMethod sandbox) runs the live server\'s tools version and passes on per-collection lines', async (t) => {
+  const a = await selfManagedArchive(t, '4.0.28');
+  const logs: LogRecord[] = [];
+  const d = await runDrill(
+    { params: { Path: a.archive, SandboxPath: a.dir, ConfigPath: a.config, ScratchPath: tempDir(t), Keep: true }, secrets: {}, dryRun: false },
+    { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {} },
+  );
+  t.is(d.exitCode, 0, d.message);
+  t.is(d.restoreLog!.format, 'legacy');
+  t.is(readKnobs(d.scratchPath!).mongoTools.version, '4.0.28', 'the scratch server got the live tools version');
+  t.is(d.documents.actual, d.documents.expected);
+});
+
+test('an unacknowledged write concern (w=0 in the connection string): the restore cannot be verified, exit 5 with its own message', async (t) => {
+  const a = await selfManagedArchive(t, '100.16.0');
+  const b = await quickSandbox(t, { mongo: 'self-managed' }, FAST);
+  const sm = readSandboxFile(b.dir).selfManaged!;
+  const uri = `mongodb://${sm.username}@${sm.host}:${sm.port}/?replicaSet=${sm.replicaSet}&authSource=${sm.authDatabase}&w=0`;
+  const before = state(b.dir);
+  const logs: LogRecord[] = [];
+  const r = await runRestore(
+    { params: { Path: a.archive, SandboxPath: b.dir, ConfigPath: b.config, MongoConnectionString: uri }, secrets: { MongoPassword: sm.password }, dryRun: false },
+    { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {} },
+  );
+  t.is(r.exitCode, 5, r.message);
+  t.regex(r.message, /^The MongoDB restore cannot be verified: the tools printed only "done"/);
+  t.true(r.restoreLog!.unverifiable);
+  t.regex(r.message, /Remove w=0/);
+  // The rollback is written acknowledged, so it is verified: the database and files are as they were.
+  t.true(r.rolledBack);
+  t.notRegex(r.message, /Rollback incomplete/);
+  t.deepEqual(state(b.dir), before);
 });

@@ -25,7 +25,7 @@ import type { RunFn } from '../mongo/dump.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import type { MongoTarget } from '../mongo/target.ts';
 import { runProcess } from '../util/exec.ts';
-import { checkSelfManagedRestore, preRestoreDump, restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
+import { acknowledgedTarget, checkSelfManagedRestore, preRestoreDump, restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
 
 /** params: Path (archive), SandboxPath, ConfigPath, RestoreMode, TempDirectory, LogDirectory, MaxServiceWait, ... */
 export type RestoreRequest = RunRequest;
@@ -820,7 +820,8 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     if (r.selfDb?.restoreStarted) {
       const d = r.selfDb;
       await attempt(`database restored from the pre-restore dump ${d.dumpConfigured} (mongorestore --drop)`, async () => {
-        const { verdict: v } = await runMongorestore(c, d.target, d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, deps.run ?? runProcess);
+        // realworld (issue 13): the rollback is always written with an acknowledged write concern (verifiable).
+        const { verdict: v } = await runMongorestore(c, acknowledgedTarget(d.target), d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, deps.run ?? runProcess);
         // An empty database before the restore: "0 document(s) restored" is then the right answer.
         const empty = d.documents === 0 && v.exitCode === 0 && v.failed === 0 && v.problemLines.length === 0 && v.restored === 0;
         if (!v.ok && !empty) throw new Error(`mongorestore of the pre-restore dump: ${v.summary}; the dump is kept in ${d.dumpConfigured}`);
