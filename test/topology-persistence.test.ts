@@ -9,6 +9,8 @@ import { buildPlan } from '../src/core/plan.ts';
 import { REFERENCE_DEFAULTS_XML } from '../src/sandbox/reference-settings.ts';
 import { parseServerName } from '../src/mongo/uri.ts';
 import { BackupError } from '../src/core/errors.ts';
+import { ConfigSchema } from '../src/config/schema.ts';
+import { resolveMongoTarget } from '../src/mongo/target.ts';
 
 const defaults = parseRuntimeSettings(REFERENCE_DEFAULTS_XML, 'defaults.xml');
 const settings = (xml: string) => new EffectiveSettings(parseRuntimeSettings(`<SystemSettings>${xml}</SystemSettings>`, 'overrides.xml'), defaults);
@@ -119,4 +121,19 @@ test('MongoDBServerName: host lists and seed form as before; URI-style tails par
   for (const v of ['mongo01/?replicaSet=rs0', 'mongo01:27017/?replicaSet=rs0']) {
     t.false(parseServerName(v, undefined).hosts.some((h) => h.host.includes('?')), v);
   }
+});
+
+test('the MongoDB target from RuntimeSettings.xml: a URI-style MongoDBServerName is parsed, an encrypted advanced string is named with how to supply the plain one', (t) => {
+  const sm = ConfigSchema.parse({}).MongoDBConfiguration.SelfManagedMongoDB;
+  const tail = resolveMongoTarget(sm, settings('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01/?replicaSet=rs0</MongoDBServerName><MongoDBUserName>alteryx</MongoDBUserName></Controller>'), { MongoPassword: 'pw12' });
+  t.is(tail.uri, 'mongodb://alteryx@mongo01:27017/?replicaSet=rs0&authSource=admin');
+  const bad = t.throws(() => resolveMongoTarget(sm, settings('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01/?tls=perhaps</MongoDBServerName></Controller>'), {}), { instanceOf: BackupError });
+  t.regex(bad!.message, /^Controller\/MongoDBServerName in the overrides RuntimeSettings\.xml \("mongo01\/\?tls=perhaps"\) is not a host list: option tls="perhaps" must be true or false/);
+  const enc = t.throws(() => resolveMongoTarget(sm, settings('<Controller><MongoDBEnabled>True</MongoDBEnabled><AdvancedMongoConnectionEncrypted>AQAAANCM</AdvancedMongoConnectionEncrypted></Controller>'), { MongoPassword: 'pw12' }), { instanceOf: BackupError });
+  t.regex(enc!.message, /stored encrypted in RuntimeSettings\.xml \(Controller\/AdvancedMongoConnectionEncrypted, overrides file\): this tool cannot decrypt it/);
+  t.regex(enc!.hint!, /SelfManagedMongoDB\.ConnectionString \(-MongoConnectionString\)/);
+  // A configured connection string wins: the encrypted one is not needed then.
+  t.is(resolveMongoTarget(ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: { ConnectionString: 'mongodb://backup@m1:27017/' } } }).MongoDBConfiguration.SelfManagedMongoDB, settings('<Controller><AdvancedMongoConnectionEncrypted>AQAAANCM</AdvancedMongoConnectionEncrypted></Controller>'), { MongoPassword: 'pw12' }).source, 'MongoDBConfiguration.SelfManagedMongoDB.ConnectionString');
+  // A configured Host with a URI tail is refused, never dialled.
+  t.throws(() => resolveMongoTarget(ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: { Host: 'mongo01/?replicaSet=rs0' } } }).MongoDBConfiguration.SelfManagedMongoDB, undefined, {}), { message: /holds connection string options/ });
 });
