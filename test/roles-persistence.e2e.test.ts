@@ -129,3 +129,25 @@ test('sandbox create refuses what does not exist: a role for a multi-node sandbo
     t.regex(r.stderr, re);
   }
 });
+
+test('a Server UI (Gallery-only) node is backed up as one; in a multi-node sandbox a node whose file contradicts its configured role warns with both values', async (t) => {
+  const ui = await sandbox(t, ['--role', 'ui']);
+  const r = await backup(ui, 'Full');
+  t.is(r.code, 0, r.stdout.slice(-2000));
+  const meta = JSON.parse((await zipEntries(String(r.result!['archivePath']))).get('metadata.json')!.toString('utf8'));
+  t.deepEqual([meta.nodes[0].role, meta.nodes[0].detectedRole], ['ui', 'ui']);
+  t.deepEqual(emongodumps(ui.dir), []);
+
+  const multi = await sandbox(t, ['--topology', 'multi']);
+  const wkr = openSandbox(multi.dir).nodes.find((n) => n.name === 'ALTERYX-WKR1')!;
+  const file = mapWindowsPath(multi.dir, wkr.root, WIN.overridesXml);
+  let xml = readFileSync(file, 'utf8');
+  xml = setSetting(xml, 'Controller', 'ControllerEnabled', 'True');
+  xml = setSetting(xml, 'Worker', 'UseLocalServer', 'True');
+  writeFileSync(file, xml);
+  const m = await backup(multi, 'ConfigOnly');
+  t.is(m.code, 0, m.stdout.slice(-2000));
+  const w = (m.result!['warnings'] as string[]).find((x) => /ALTERYX-WKR1/.test(x));
+  t.regex(w ?? '', /Node ALTERYX-WKR1: ServerConfiguration\.Nodes says role "worker", but its RuntimeSettings\.xml says "controller"/);
+  t.regex(logText(m), /ALTERYX-WKR1 \(worker\) \[its RuntimeSettings\.xml says controller\]/);
+});
