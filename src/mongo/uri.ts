@@ -33,7 +33,7 @@ export interface MongoConnection {
  * Our option table (the syntax of the string itself is mongodb-connection-string-url's, the parser the
  * MongoDB driver uses): canonical spelling and how the value is checked. `list` options may repeat
  * (readPreferenceTags); `int` has a minimum; enums compare case-insensitively. Checked against MongoDB's
- * URI options specification (test/fixtures/mongodb-specifications, see test/mongo-uri-spec.test.ts).
+ * URI options specification (scripts/check-uri-spec.ts runs its tests; test/mongo-uri-rules.test.ts has ours).
  */
 type OptionKind = 'bool' | 'string' | 'anyString' | 'tags' | 'keyValues' | 'compressors' | readonly string[] | { int: number; max?: number };
 const OPTIONS: Record<string, OptionKind> = {
@@ -144,7 +144,8 @@ function parseHost(raw: string, srv: boolean): MongoHost {
 function checkOption(key: string, value: string, warnings: string[]): void {
   const kind = OPTIONS[key]!;
   const shown = SECRET_OPTIONS.has(key) ? '(secret, not shown)' : JSON.stringify(value);
-  if (value === '') throw invalid(`option "${key}" has no value (write name=value).`);
+  // An empty readPreferenceTags is the "any server" fallback tag set; every other option needs a value.
+  if (value === '' && kind !== 'tags') throw invalid(`option "${key}" has no value (write name=value).`);
   if (kind === 'bool' && !/^(true|false)$/i.test(value)) throw invalid(`option ${key}=${shown} must be true or false.`);
   if (typeof kind === 'object' && !Array.isArray(kind)) {
     const k = kind as { int: number; max?: number };
@@ -155,7 +156,7 @@ function checkOption(key: string, value: string, warnings: string[]): void {
   if (Array.isArray(kind) && !kind.some((k) => k.toLowerCase() === value.toLowerCase())) {
     throw invalid(`option ${key}=${shown} is not one of ${kind.join(', ')}.`);
   }
-  if (kind === 'tags' && !value.split(',').every((p) => /^[^:,]+:[^,]*$/.test(p))) {
+  if (kind === 'tags' && value !== '' && !value.split(',').every((p) => /^[^:,]+:[^,]*$/.test(p))) {
     throw invalid(`option ${key}=${shown} must be tag:value pairs separated by commas (e.g. dc:ny,rack:1).`);
   }
   if (kind === 'keyValues' && !value.split(',').every((p) => /^[^:,]+:.*$/.test(p))) {
@@ -214,9 +215,11 @@ export function parseConnectionString(text: string, warnings: string[] = []): Mo
     decode(rawUser, 'user name', false);
     if (rawPass !== undefined) decode(rawPass, 'password', true);
   }
+  // Without user info, an "@" in the options (replicaSet=a@b) would be taken for the end of one by the library.
+  const forLib = at < 0 && authorityEnd >= 0 ? `${m[1]}://${authority}${rest.slice(authorityEnd).replace(/@/g, '%40')}` : s;
   let cs: ConnectionString;
   try {
-    cs = new ConnectionString(s);
+    cs = new ConnectionString(forLib);
   } catch (err) {
     throw libError(err as Error, rawPass);
   }
