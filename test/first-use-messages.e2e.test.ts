@@ -3,8 +3,8 @@
 // blank, and a ConfigOnly archive with legacy naming not named like a Full.
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { choosePlatform } from '../src/cli/main.ts';
-import { runBackup } from '../src/core/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
+import { runBackup } from '../src/backup/backup.ts';
 import type { LogRecord } from '../src/log/logger.ts';
 import { readSandboxFile, setKnob } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';

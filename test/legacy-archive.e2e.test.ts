@@ -5,7 +5,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { recognizeLegacyArchive, hasLegacyLayout } from '../src/restore/legacy.ts';
+import { recognizeLegacyArchive, hasLegacyLayout } from '../src/archive/legacy.ts';
 import { readEvents } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { configHashes, counts, writeZip } from './helpers/restore-fixtures.ts';

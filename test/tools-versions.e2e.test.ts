@@ -4,8 +4,8 @@
 // must pass a good restore and fail (exit 5, everything put back) a partial failure in each format.
 import test from 'ava';
 import { readdirSync } from 'node:fs';
-import { choosePlatform } from '../src/cli/main.ts';
-import { runBackup } from '../src/core/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
+import { runBackup } from '../src/backup/backup.ts';
 import type { LogRecord } from '../src/log/logger.ts';
 import { runDrill } from '../src/restore/drill.ts';
 import { runRestore } from '../src/restore/restore.ts';

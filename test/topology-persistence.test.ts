@@ -4,7 +4,7 @@
 import test from 'ava';
 import { EffectiveSettings, parseRuntimeSettings } from '../src/core/settings.ts';
 import { detectNodeRole, resolveTopology } from '../src/core/topology.ts';
-import { detectPersistence, scopeLimits, withoutScopes } from '../src/core/persistence.ts';
+import { detectPersistence, scopeLimits } from '../src/core/persistence.ts';
 import { buildPlan } from '../src/core/plan.ts';
 import { REFERENCE_DEFAULTS_XML } from '../src/sandbox/reference-settings.ts';
 import { parseServerName } from '../src/mongo/uri.ts';
@@ -83,7 +83,7 @@ test('scope limits: a worker keeps its files and keys only, DatabaseOnly on it i
   const full = scopeLimits('Full', worker, embedded, false);
   t.deepEqual(full.drop, ['Database', 'Secrets']);
   t.regex(full.warnings[0]!, /worker .*backed up on the controller ctl01:80\. No service is stopped/);
-  const plan = withoutScopes(buildPlan({ mode: 'Full', mongoType: 'embedded', stopServiceForExternalDB: false, multiNode: false }), full.drop);
+  const plan = buildPlan({ mode: 'Full', mongoType: 'embedded', config: ConfigSchema.parse({}), nodes: [{ name: 'WRK01', role: 'worker' }], stamp: '20260113_020000', drop: full.drop });
   t.deepEqual(plan.scopes, ['Config', 'Keys', 'Metadata']);
   t.false(plan.stopsService);
   t.deepEqual(plan.steps.filter((s) => ['dump', 'stop-service', 'start-service', 'workflows', 'secrets', 'mongo-check'].includes(s.name)), []);
@@ -99,6 +99,12 @@ test('scope limits: a worker keeps its files and keys only, DatabaseOnly on it i
   t.regex(sf.warnings[0]!, /SQL Server .*files, keys and secrets, NOT the database.*SQL Server's own tools/);
   t.regex(scopeLimits('DatabaseOnly', undefined, sql, false).refusal!.message, /SQL Server database .*not in MongoDB: a DatabaseOnly backup cannot back it up/);
   t.deepEqual(scopeLimits('ConfigOnly', undefined, sql, false), { drop: ['Database'], warnings: [], summary: 'Persistence sqlServer: no database dump' });
+  // The plan leaves out the database (no dump, no stop) and the MongoDB passwords of a SQL Server node.
+  const sqlPlan = buildPlan({ mode: 'Full', mongoType: 'embedded', config: ConfigSchema.parse({}), nodes: [{ name: 'CTL01', role: 'controller' }], stamp: '20260113_020000', drop: sf.drop, persistence: 'sqlServer' });
+  t.deepEqual(sqlPlan.scopes, ['Config', 'Keys', 'Secrets', 'Metadata']);
+  t.false(sqlPlan.stopsService);
+  t.deepEqual((sqlPlan.steps.find((s) => s.name === 'secrets') as { files?: string[] } | undefined)?.files, ['ControllerToken.txt']);
+  t.deepEqual(sqlPlan.steps.filter((s) => ['dump', 'stop-service', 'start-service', 'workflows'].includes(s.name)), []);
   const lite = scopeLimits('Full', undefined, { kind: 'sqlite', decidedBy: 'y', sqlitePath: 'C:\\a.db' }, false);
   t.regex(lite.warnings[0]!, /SQLite database C:\\a\.db.*copy the SQLite file/);
   t.deepEqual(scopeLimits('Full', detectNodeRole(settings(COMBINED)), embedded, false).drop, []);

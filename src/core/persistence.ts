@@ -144,24 +144,6 @@ export function scopeLimits(mode: BackupMode, role: RoleDecision | undefined, p:
   return { drop: [], warnings: [] };
 }
 
-/** Steps that exist only for a scope: dropped with it. */
-const STEPS_OF: Partial<Record<Scope, string[]>> = {
-  Database: ['mongo-check', 'workflows', 'stop-service', 'dump', 'start-service'],
-  Secrets: ['secrets'],
-};
-
-/** The plan without the dropped scopes and their steps (a plan that stops nothing when the database goes). */
-export function withoutScopes<P extends { scopes: readonly Scope[]; stopsService: boolean; steps: { name: string }[] }>(plan: P, drop: Scope[]): P {
-  if (drop.length === 0) return plan;
-  const gone = new Set(drop.flatMap((s) => STEPS_OF[s] ?? []));
-  return {
-    ...plan,
-    scopes: plan.scopes.filter((s) => !drop.includes(s)),
-    stopsService: drop.includes('Database') ? false : plan.stopsService,
-    steps: plan.steps.filter((s) => !gone.has(s.name)),
-  };
-}
-
 /** The MongoDB decision the rest of the run uses (SQL Server and SQLite have no dump: their Database scope is dropped). */
 export function detectedMongo(p: PersistenceDecision): { type: 'embedded' | 'selfManaged'; decidedBy: string } {
   return { type: p.kind === 'selfManaged' ? 'selfManaged' : 'embedded', decidedBy: p.decidedBy };

@@ -110,9 +110,6 @@ function decode(part: string, what: string, secret: boolean): string {
   }
 }
 
-/** Characters RFC 3986 and the MongoDB URI spec require to be percent-encoded in the user name and password. */
-const MUST_ENCODE = /[:/?#[\]@]/;
-
 function parseHost(raw: string, srv: boolean): MongoHost {
   if (raw === '') throw invalid('a host name is empty (two commas in a row, or a trailing comma?).');
   let host: string;

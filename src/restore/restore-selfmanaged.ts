@@ -11,7 +11,7 @@ import { checkMongoTool, childEnvWithoutSecrets, mongodumpConfigYaml, mongoToolP
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import type { MongoTarget } from '../mongo/target.ts';
 import { formatConnectionString } from '../mongo/uri.ts';
-import { EXPECTED_DATABASES } from '../steps/dump.ts';
+import { EXPECTED_DATABASES } from '../mongo/dump-counts.ts';
 import { runProcess } from '../util/exec.ts';
 import { formatDuration } from '../util/format.ts';
 import { judgeMongorestoreRun, type RestoreLogVerdict } from './restore-log.ts';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
+import { writeInventoryFixtures } from './inventory.ts';
 import { appendEvent } from './events.ts';
 import { alteryxConfigWinPath, emulatorBundlePath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
@@ -389,6 +390,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(4080)]));
   }
+  writeInventoryFixtures(info);
   for (const tool of ['mongodump', 'mongorestore']) {
     writeShim(path.join(mongoToolsPathDir(abs), tool), shimScript(tool, abs, controller));
   }

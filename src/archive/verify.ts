@@ -33,7 +33,7 @@ export interface VerifyResult {
   archiveSha256?: string | undefined;
   /** Entries whose content did not match, by name. */
   badEntries: string[];
-  /** realworld (issue 13): set when this is an archive of the legacy batch script (src/restore/legacy.ts). */
+  /** realworld (issue 13): set when this is an archive of the legacy batch script (src/archive/legacy.ts). */
   legacy?: LegacyArchive | undefined;
 }
 
