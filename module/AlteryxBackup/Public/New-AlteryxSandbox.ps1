@@ -64,17 +64,6 @@ function New-AlteryxSandbox {
         Replaces ./sbx-multi with a multi-node sandbox using a self-managed MongoDB of about 50 MB.
 
     .EXAMPLE
-        New-AlteryxSandbox -Path C:\Temp\sbx-worker -Role worker
-
-        Creates a single worker node: a backup of it holds its settings and keys only (no database, no
-        service stop).
-
-    .EXAMPLE
-        New-AlteryxSandbox -Path C:\Temp\sbx-sql -Persistence sqlServer
-
-        Creates a controller whose data is in a user-managed SQL Server database (Alteryx Server 2024.1).
-
-    .EXAMPLE
         $sbx = New-AlteryxSandbox -Path (Join-Path $env:TEMP 'sbx')
         Invoke-AlteryxBackup -BackupMode Full -SandboxPath $sbx.Path -Verbose
 
@@ -84,6 +73,17 @@ function New-AlteryxSandbox {
         New-AlteryxSandbox -Path C:\Temp\sbx -Version 2022.3.1.395 -WhatIf
 
         Shows what would be created without creating it.
+
+    .EXAMPLE
+        New-AlteryxSandbox -Path C:\Temp\sbx-worker -Role worker
+
+        Creates a single worker node: a backup of it holds its settings and keys only (no database, no
+        service stop).
+
+    .EXAMPLE
+        New-AlteryxSandbox -Path C:\Temp\sbx-sql -Persistence sqlServer
+
+        Creates a controller whose data is in a user-managed SQL Server database (Alteryx Server 2024.1).
 
     .INPUTS
         None.
