@@ -5,6 +5,19 @@ import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { MANIFEST_NAME, expectedEntries, type Manifest } from '../core/manifest.ts';
 import { sha256File } from '../util/fsx.ts';
 import { decryptAesEntry, isAesEntry } from './zip-aes.ts';
+import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
+
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r').catch(() => undefined);
+  if (!fh) return Buffer.alloc(0);
+  try {
+    const buf = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface Check {
   name: string;
@@ -20,6 +33,8 @@ export interface VerifyResult {
   archiveSha256?: string | undefined;
   /** Entries whose content did not match, by name. */
   badEntries: string[];
+  /** realworld (issue 13): set when this is an archive of the legacy batch script (src/archive/legacy.ts). */
+  legacy?: LegacyArchive | undefined;
 }
 
 export function openZip(file: string): Promise<ZipFile> {
@@ -86,7 +101,8 @@ export async function verifyArchive(
   const checks: Check[] = [];
   const badEntries: string[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
-  const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries });
+  let legacy: LegacyArchive | undefined;
+  const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries, ...(legacy ? { legacy } : {}) });
   let manifest: Manifest | undefined;
   let archiveSha256: string | undefined;
 
@@ -110,6 +126,12 @@ export async function verifyArchive(
     add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
   }
 
+  // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
+  legacy = recognizeLegacyArchive(archive, await readHead(archive));
+  if (legacy) {
+    add('legacy archive', false, `${legacy.message} ${legacy.hint}`);
+    return result();
+  }
   let zf: ZipFile;
   try {
     zf = await openZip(archive);
@@ -138,7 +160,8 @@ export async function verifyArchive(
     const byName = new Map(entries.map((e) => [e.fileName, e]));
     const me = byName.get(MANIFEST_NAME);
     if (!me) {
-      add('manifest', false, 'manifest.json is missing');
+      legacy = recognizeLegacyArchive(archive, Buffer.alloc(0), entries.map((e) => e.fileName));
+      add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
       return result();
     }
     try {
