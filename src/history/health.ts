@@ -7,7 +7,16 @@ import { isGoodBackup, type RunRecord } from './types.ts';
 export type HealthStatus = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 export const HEALTH_EXIT: Record<HealthStatus, 0 | 1 | 2 | 3> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
 
-export type HealthCheck = 'missed-schedule' | 'last-run-failed' | 'size-band' | 'duration-spike' | 'downtime-spike' | 'destination-failing' | 'drill-age' | 'free-space' | 'no-history';
+export type HealthCheck =
+  | 'missed-schedule'
+  | 'last-run-failed'
+  | 'size-band'
+  | 'duration-spike'
+  | 'downtime-spike'
+  | 'destination-failing'
+  | 'drill-age'
+  | 'free-space'
+  | 'no-history';
 
 export interface HealthReason {
   check: HealthCheck;
@@ -59,95 +68,207 @@ const rank: Record<HealthStatus, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNK
 
 const hours = (ms: number) => Math.round((ms / HOUR) * 10) / 10;
 
+type AddReason = (check: HealthCheck, severity: HealthReason['severity'], mode: BackupMode | null, message: string) => void;
+
+/** One mode's runs and the medians its trend checks compare against. */
+interface ModeFacts {
+  mode: BackupMode;
+  runs: RunRecord[];
+  interval: number;
+  last: RunRecord | undefined;
+  newestGood: RunRecord | undefined;
+  /** The good runs before the newest good one (at most MedianOfRuns): the medians are theirs. */
+  earlier: RunRecord[];
+  medSize: number | null;
+  medDur: number | null;
+  /** Enough earlier runs for the trend checks (MinimumRunsForTrend). */
+  trend: boolean;
+  band: ModeHealth['band'];
+}
+
 /** The checks of docs/history.md over the catalog. `freeBytes`: free space at LocalBackupPath, when known. */
 export function evaluateHealth(records: readonly RunRecord[], th: HealthThresholds, opts: { now: Date; freeBytes?: number | null | undefined }): HealthVerdict {
   const now = opts.now.getTime();
   const reasons: HealthReason[] = [];
   const modes: ModeHealth[] = [];
-  const add = (check: HealthCheck, severity: HealthReason['severity'], mode: BackupMode | null, message: string) => reasons.push({ check, severity, mode, message });
+  const add: AddReason = (check, severity, mode, message) => reasons.push({ check, severity, mode, message });
   const sorted = [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const backups = sorted.filter((r) => r.kind === 'backup');
 
-  if (!sorted.length) add('no-history', 'UNKNOWN', null, 'The history has no runs yet: run a backup (or alteryx-backup history --rebuild if the catalog was lost).');
+  if (!sorted.length)
+    add('no-history', 'UNKNOWN', null, 'The history has no runs yet: run a backup (or alteryx-backup history --rebuild if the catalog was lost).');
 
   for (const mode of BACKUP_MODES) {
-    const runs = backups.filter((r) => r.mode === mode);
-    const interval = th.ExpectedIntervalHours[mode];
-    const good = runs.filter(isGoodBackup);
-    const last = runs.at(-1);
-    const newestGood = good.at(-1);
-    const earlier = good.slice(0, -1).slice(-th.MedianOfRuns);
-    const medSize = median(earlier.map((r) => r.sizeBytes ?? 0).filter((n) => n > 0));
-    const medDur = median(earlier.map((r) => r.durationMs));
-    const trend = earlier.length >= th.MinimumRunsForTrend;
-    const band = medSize !== null ? { low: medSize * (1 - th.SizeBandBelowPercent / 100), high: medSize * (1 + th.SizeBandAbovePercent / 100) } : null;
-    modes.push({
-      mode,
-      runs: runs.length,
-      lastRun: last?.startedAt ?? null,
-      lastStatus: last?.status ?? null,
-      lastGood: newestGood?.startedAt ?? null,
-      lastGoodAgeHours: newestGood ? hours(now - Date.parse(newestGood.startedAt)) : null,
-      expectedIntervalHours: interval,
-      medianSizeBytes: medSize,
-      medianDurationMs: medDur,
-      band,
-    });
-    if (!runs.length) continue;
-
-    if (interval > 0) {
-      if (!newestGood) add('missed-schedule', 'CRITICAL', mode, `No good ${mode} backup in the history: all ${runs.length} ${mode} run(s) failed.`);
-      else {
-        const age = now - Date.parse(newestGood.startedAt);
-        if (age > interval * HOUR) add('missed-schedule', 'CRITICAL', mode, `The newest good ${mode} backup is ${hours(age)} h old (${newestGood.startedAt}); one is expected every ${interval} h (HealthConfiguration.ExpectedIntervalHours.${mode}).`);
-      }
-    }
-    if (last && last.status === 'Failed') add('last-run-failed', 'CRITICAL', mode, `The last ${mode} backup (${last.startedAt}) failed with exit code ${last.exitCode}: ${last.message}`);
-    else if (last && last.status === 'Partial') add('last-run-failed', 'WARNING', mode, `The last ${mode} backup (${last.startedAt}) was published but a destination failed (exit ${last.exitCode}): ${last.message}`);
-
-    if (newestGood && trend && medSize !== null && band && newestGood.sizeBytes !== null) {
-      const size = newestGood.sizeBytes;
-      const pct = Math.round(((size - medSize) / medSize) * 100);
-      const what = `The ${mode} backup ${newestGood.archiveName ?? newestGood.startedAt} is ${formatBytes(size)}, ${Math.abs(pct)} % ${pct < 0 ? 'smaller' : 'larger'} than the median ${formatBytes(medSize)} of the ${earlier.length} before it`;
-      if (size < band.low) add('size-band', 'WARNING', mode, `${what} (band -${th.SizeBandBelowPercent} %/+${th.SizeBandAbovePercent} %): check that the database and files were all captured.`);
-      else if (size > band.high) add('size-band', 'WARNING', mode, `${what} (band -${th.SizeBandBelowPercent} %/+${th.SizeBandAbovePercent} %).`);
-    }
-    const minSpike = th.DurationSpikeMinimumSeconds * 1000;
-    if (newestGood && trend && medDur !== null && newestGood.durationMs > medDur * th.DurationSpikeFactor && newestGood.durationMs - medDur > minSpike) {
-      add('duration-spike', 'WARNING', mode, `The ${mode} backup of ${newestGood.startedAt} took ${formatDuration(newestGood.durationMs)}, more than ${th.DurationSpikeFactor} times the median ${formatDuration(medDur)}.`);
-    }
-    const medDown = median(earlier.map((r) => r.downtimeMs ?? 0));
-    const down = newestGood?.downtimeMs ?? 0;
-    if (newestGood && trend && medDown !== null && medDown > 0 && down > medDown * th.DowntimeSpikeFactor && down - medDown > minSpike) {
-      add('downtime-spike', 'WARNING', mode, `The ${mode} backup of ${newestGood.startedAt} kept the service stopped for ${formatDuration(down)}, more than ${th.DowntimeSpikeFactor} times the median ${formatDuration(medDown)}.`);
-    }
+    const facts = modeFacts(backups, mode, th);
+    modes.push(modeHealth(facts, now));
+    if (!facts.runs.length) continue;
+    checkSchedule(facts, now, add);
+    checkLastRun(facts, add);
+    checkTrends(facts, th, add);
   }
 
-  if (th.DestinationFailuresInARow > 0) {
-    for (const [path, streak] of destinationStreaks(backups)) {
-      if (streak >= th.DestinationFailuresInARow) add('destination-failing', 'WARNING', null, `The destination ${path} failed in the last ${streak} backups in a row.`);
-    }
-  }
-
-  if (th.DrillMaxAgeDays > 0 && sorted.length && now - Date.parse(sorted[0]!.startedAt) >= th.DrillMaxAgeDays * DAY) {
-    const passed = sorted.filter((r) => r.kind === 'drill' && r.exitCode === 0).at(-1);
-    if (!passed) add('drill-age', 'WARNING', null, `No restore drill passed in the history (${th.DrillMaxAgeDays} days are allowed): run alteryx-backup drill or set RestoreConfiguration.DrillAfterBackup.`);
-    else if (now - Date.parse(passed.startedAt) > th.DrillMaxAgeDays * DAY) add('drill-age', 'WARNING', null, `The last passed drill was ${Math.floor((now - Date.parse(passed.startedAt)) / DAY)} days ago (${passed.startedAt}); at most ${th.DrillMaxAgeDays} days are allowed.`);
-  }
-
+  checkDestinations(backups, th, add);
+  checkDrill(sorted, th, now, add);
   const free = opts.freeBytes ?? null;
-  if (th.CheckFreeSpace && free !== null) {
-    const expected = Math.max(0, ...modes.filter((m) => m.runs > 0).map((m) => m.medianSizeBytes ?? lastSize(backups, m.mode)));
-    if (expected > 0 && free < expected) add('free-space', 'WARNING', null, `Only ${formatBytes(free)} free at the local backup folder; the next backup is expected to need ${formatBytes(expected)}.`);
-  }
+  checkFreeSpace(free, modes, backups, th, add);
 
   const status = reasons.reduce<HealthStatus>((s, r) => (rank[r.severity] > rank[s] ? r.severity : s), 'OK');
-  const checked = modes.filter((m) => m.runs > 0);
-  const summary =
-    status === 'OK'
-      ? `OK - ${sorted.length} run(s) in the history; ${checked.map((m) => `${m.mode} ${m.lastGoodAgeHours ?? '-'} h old`).join(', ') || 'no backups'}`
-      : `${status} - ${reasons.filter((r) => r.severity === status).map((r) => r.message).join(' ')}`;
+  const summary = healthSummary(status, reasons, modes, sorted.length);
   return { status, exitCode: HEALTH_EXIT[status], reasons, checkedAt: opts.now.toISOString(), summary, modes, runs: sorted.length, freeBytes: free };
+}
+
+function modeFacts(backups: readonly RunRecord[], mode: BackupMode, th: HealthThresholds): ModeFacts {
+  const runs = backups.filter((r) => r.mode === mode);
+  const good = runs.filter(isGoodBackup);
+  const earlier = good.slice(0, -1).slice(-th.MedianOfRuns);
+  const medSize = median(earlier.map((r) => r.sizeBytes ?? 0).filter((n) => n > 0));
+  const medDur = median(earlier.map((r) => r.durationMs));
+  const band = medSize !== null ? { low: medSize * (1 - th.SizeBandBelowPercent / 100), high: medSize * (1 + th.SizeBandAbovePercent / 100) } : null;
+  return {
+    mode,
+    runs,
+    interval: th.ExpectedIntervalHours[mode],
+    last: runs.at(-1),
+    newestGood: good.at(-1),
+    earlier,
+    medSize,
+    medDur,
+    trend: earlier.length >= th.MinimumRunsForTrend,
+    band,
+  };
+}
+
+function modeHealth(f: ModeFacts, now: number): ModeHealth {
+  return {
+    mode: f.mode,
+    runs: f.runs.length,
+    lastRun: f.last?.startedAt ?? null,
+    lastStatus: f.last?.status ?? null,
+    lastGood: f.newestGood?.startedAt ?? null,
+    lastGoodAgeHours: f.newestGood ? hours(now - Date.parse(f.newestGood.startedAt)) : null,
+    expectedIntervalHours: f.interval,
+    medianSizeBytes: f.medSize,
+    medianDurationMs: f.medDur,
+    band: f.band,
+  };
+}
+
+/** missed-schedule: no good backup at all, or the newest good one older than the expected interval. */
+function checkSchedule({ mode, runs, interval, newestGood }: ModeFacts, now: number, add: AddReason): void {
+  if (interval <= 0) return;
+  if (!newestGood) add('missed-schedule', 'CRITICAL', mode, `No good ${mode} backup in the history: all ${runs.length} ${mode} run(s) failed.`);
+  else {
+    const age = now - Date.parse(newestGood.startedAt);
+    if (age > interval * HOUR)
+      add(
+        'missed-schedule',
+        'CRITICAL',
+        mode,
+        `The newest good ${mode} backup is ${hours(age)} h old (${newestGood.startedAt}); one is expected every ${interval} h (HealthConfiguration.ExpectedIntervalHours.${mode}).`,
+      );
+  }
+}
+
+/** last-run-failed: the last run failed (CRITICAL) or published with a failed destination (WARNING). */
+function checkLastRun({ mode, last }: ModeFacts, add: AddReason): void {
+  if (last && last.status === 'Failed')
+    add('last-run-failed', 'CRITICAL', mode, `The last ${mode} backup (${last.startedAt}) failed with exit code ${last.exitCode}: ${last.message}`);
+  else if (last && last.status === 'Partial')
+    add(
+      'last-run-failed',
+      'WARNING',
+      mode,
+      `The last ${mode} backup (${last.startedAt}) was published but a destination failed (exit ${last.exitCode}): ${last.message}`,
+    );
+}
+
+/** The trend checks of the newest good run against the medians: size-band, duration-spike, downtime-spike. */
+function checkTrends({ mode, newestGood, earlier, medSize, medDur, trend, band }: ModeFacts, th: HealthThresholds, add: AddReason): void {
+  if (newestGood && trend && medSize !== null && band && newestGood.sizeBytes !== null) {
+    const size = newestGood.sizeBytes;
+    const pct = Math.round(((size - medSize) / medSize) * 100);
+    const what = `The ${mode} backup ${newestGood.archiveName ?? newestGood.startedAt} is ${formatBytes(size)}, ${Math.abs(pct)} % ${pct < 0 ? 'smaller' : 'larger'} than the median ${formatBytes(medSize)} of the ${earlier.length} before it`;
+    if (size < band.low)
+      add(
+        'size-band',
+        'WARNING',
+        mode,
+        `${what} (band -${th.SizeBandBelowPercent} %/+${th.SizeBandAbovePercent} %): check that the database and files were all captured.`,
+      );
+    else if (size > band.high) add('size-band', 'WARNING', mode, `${what} (band -${th.SizeBandBelowPercent} %/+${th.SizeBandAbovePercent} %).`);
+  }
+  const minSpike = th.DurationSpikeMinimumSeconds * 1000;
+  if (newestGood && trend && medDur !== null && newestGood.durationMs > medDur * th.DurationSpikeFactor && newestGood.durationMs - medDur > minSpike) {
+    add(
+      'duration-spike',
+      'WARNING',
+      mode,
+      `The ${mode} backup of ${newestGood.startedAt} took ${formatDuration(newestGood.durationMs)}, more than ${th.DurationSpikeFactor} times the median ${formatDuration(medDur)}.`,
+    );
+  }
+  const medDown = median(earlier.map((r) => r.downtimeMs ?? 0));
+  const down = newestGood?.downtimeMs ?? 0;
+  if (newestGood && trend && medDown !== null && medDown > 0 && down > medDown * th.DowntimeSpikeFactor && down - medDown > minSpike) {
+    add(
+      'downtime-spike',
+      'WARNING',
+      mode,
+      `The ${mode} backup of ${newestGood.startedAt} kept the service stopped for ${formatDuration(down)}, more than ${th.DowntimeSpikeFactor} times the median ${formatDuration(medDown)}.`,
+    );
+  }
+}
+
+/** destination-failing: a network destination failed in the last DestinationFailuresInARow backups. */
+function checkDestinations(backups: readonly RunRecord[], th: HealthThresholds, add: AddReason): void {
+  if (th.DestinationFailuresInARow <= 0) return;
+  for (const [path, streak] of destinationStreaks(backups)) {
+    if (streak >= th.DestinationFailuresInARow)
+      add('destination-failing', 'WARNING', null, `The destination ${path} failed in the last ${streak} backups in a row.`);
+  }
+}
+
+/** drill-age: once the history is DrillMaxAgeDays old, a restore drill must have passed within that many days. */
+function checkDrill(sorted: readonly RunRecord[], th: HealthThresholds, now: number, add: AddReason): void {
+  if (!(th.DrillMaxAgeDays > 0 && sorted.length && now - Date.parse(sorted[0]!.startedAt) >= th.DrillMaxAgeDays * DAY)) return;
+  const passed = sorted.filter((r) => r.kind === 'drill' && r.exitCode === 0).at(-1);
+  if (!passed)
+    add(
+      'drill-age',
+      'WARNING',
+      null,
+      `No restore drill passed in the history (${th.DrillMaxAgeDays} days are allowed): run alteryx-backup drill or set RestoreConfiguration.DrillAfterBackup.`,
+    );
+  else if (now - Date.parse(passed.startedAt) > th.DrillMaxAgeDays * DAY)
+    add(
+      'drill-age',
+      'WARNING',
+      null,
+      `The last passed drill was ${Math.floor((now - Date.parse(passed.startedAt)) / DAY)} days ago (${passed.startedAt}); at most ${th.DrillMaxAgeDays} days are allowed.`,
+    );
+}
+
+/** free-space: less free space at the local backup folder than the largest mode's expected backup size. */
+function checkFreeSpace(free: number | null, modes: readonly ModeHealth[], backups: RunRecord[], th: HealthThresholds, add: AddReason): void {
+  if (!(th.CheckFreeSpace && free !== null)) return;
+  const expected = Math.max(0, ...modes.filter((m) => m.runs > 0).map((m) => m.medianSizeBytes ?? lastSize(backups, m.mode)));
+  if (expected > 0 && free < expected)
+    add(
+      'free-space',
+      'WARNING',
+      null,
+      `Only ${formatBytes(free)} free at the local backup folder; the next backup is expected to need ${formatBytes(expected)}.`,
+    );
+}
+
+/** The verdict's one line: the mode ages when OK, else the messages of the reasons of the worst severity. */
+function healthSummary(status: HealthStatus, reasons: readonly HealthReason[], modes: readonly ModeHealth[], runs: number): string {
+  const checked = modes.filter((m) => m.runs > 0);
+  return status === 'OK'
+    ? `OK - ${runs} run(s) in the history; ${checked.map((m) => `${m.mode} ${m.lastGoodAgeHours ?? '-'} h old`).join(', ') || 'no backups'}`
+    : `${status} - ${reasons
+        .filter((r) => r.severity === status)
+        .map((r) => r.message)
+        .join(' ')}`;
 }
 
 function lastSize(backups: RunRecord[], mode: BackupMode): number {

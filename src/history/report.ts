@@ -64,10 +64,38 @@ export function totals(records: readonly RunRecord[]): ReportTotals {
 
 /** Monthly totals as CSV: one row per mode and one for all. */
 export function monthlyCsv(records: readonly RunRecord[], month: string): string {
-  const rows = [['month', 'mode', 'runs', 'backups', 'successful', 'failed', 'successRatePercent', 'dataProtectedBytes', 'averageDowntimeMs', 'drills', 'drillsPassed'].join(',')];
+  const rows = [
+    [
+      'month',
+      'mode',
+      'runs',
+      'backups',
+      'successful',
+      'failed',
+      'successRatePercent',
+      'dataProtectedBytes',
+      'averageDowntimeMs',
+      'drills',
+      'drillsPassed',
+    ].join(','),
+  ];
   for (const mode of [...BACKUP_MODES, 'All'] as const) {
     const t = totals(mode === 'All' ? records : records.filter((r) => r.mode === mode));
-    rows.push([month, mode, t.runs, t.backups, t.successful, t.failed, t.successRate ?? '', t.dataProtectedBytes, t.averageDowntimeMs ?? '', t.drills, t.drillsPassed].join(','));
+    rows.push(
+      [
+        month,
+        mode,
+        t.runs,
+        t.backups,
+        t.successful,
+        t.failed,
+        t.successRate ?? '',
+        t.dataProtectedBytes,
+        t.averageDowntimeMs ?? '',
+        t.drills,
+        t.drillsPassed,
+      ].join(','),
+    );
   }
   return rows.join('\r\n') + '\r\n';
 }
@@ -100,7 +128,9 @@ function calendar(records: readonly RunRecord[], fromDay: number, days: number, 
       const k = dayKey(day.getTime());
       const v = byDay.get(k) ?? { status: 'none' as const, n: 0 };
       const text = `${k} ${mode}: ${v.n ? `${v.n} run(s), ${v.status}` : 'no backup'}`;
-      cells.push(`<span class="day ${STATUS_CLASS[v.status]}" role="img" aria-label="${text}" title="${text}" data-mode="${mode}" data-day="${k}" data-status="${v.status}" data-runs="${v.n}"></span>`);
+      cells.push(
+        `<span class="day ${STATUS_CLASS[v.status]}" role="img" aria-label="${text}" title="${text}" data-mode="${mode}" data-day="${k}" data-status="${v.status}" data-runs="${v.n}"></span>`,
+      );
     }
     return `<div class="cal-row"><span class="cal-label">${mode}</span><div class="cells">${cells.join('')}</div></div>`;
   }).join('');
@@ -113,7 +143,14 @@ interface Series {
 }
 
 /** A line chart of one value per run with an optional band (the health band of the size check). */
-function trendChart(opts: { id: string; title: string; series: Series[]; unit: (v: number) => string; band?: { low: number; high: number } | null; kind: 'line' | 'bar' }): string {
+function trendChart(opts: {
+  id: string;
+  title: string;
+  series: Series[];
+  unit: (v: number) => string;
+  band?: { low: number; high: number } | null;
+  kind: 'line' | 'bar';
+}): string {
   const W = 480;
   const H = 220;
   const L = 72;
@@ -129,16 +166,35 @@ function trendChart(opts: { id: string; title: string; series: Series[]; unit: (
   const x = (t: number) => (t1 === t0 ? L + (W - L - R) / 2 : L + ((t - t0) / (t1 - t0)) * (W - L - R));
   const y = (v: number) => T + (1 - v / maxV) * (H - T - B);
   const ticks = [0, 0.5, 1].map((f) => maxV * f);
-  const grid = ticks.map((v) => `<line class="grid" x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(opts.unit(v))}</text>`).join('');
-  const band = opts.band ? `<rect class="band" x="${L}" width="${W - L - R}" y="${y(Math.min(opts.band.high, maxV)).toFixed(1)}" height="${(y(opts.band.low) - y(Math.min(opts.band.high, maxV))).toFixed(1)}" data-low="${Math.round(opts.band.low)}" data-high="${Math.round(opts.band.high)}"><title>Health band: ${esc(opts.unit(opts.band.low))} - ${esc(opts.unit(opts.band.high))}</title></rect>` : '';
+  const grid = ticks
+    .map(
+      (v) =>
+        `<line class="grid" x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(opts.unit(v))}</text>`,
+    )
+    .join('');
+  const band = opts.band
+    ? `<rect class="band" x="${L}" width="${W - L - R}" y="${y(Math.min(opts.band.high, maxV)).toFixed(1)}" height="${(y(opts.band.low) - y(Math.min(opts.band.high, maxV))).toFixed(1)}" data-low="${Math.round(opts.band.low)}" data-high="${Math.round(opts.band.high)}"><title>Health band: ${esc(opts.unit(opts.band.low))} - ${esc(opts.unit(opts.band.high))}</title></rect>`
+    : '';
   const pts = s.map((p, i) => ({ p, cx: x(times[i]!), cy: y(p.value) }));
   let marks: string;
   if (opts.kind === 'line') {
     const path = pts.map((q, i) => `${i ? 'L' : 'M'}${q.cx.toFixed(1)},${q.cy.toFixed(1)}`).join(' ');
-    marks = `<path class="line" d="${path}"/>` + pts.map((q) => `<circle class="pt ${STATUS_CLASS[q.p.r.status]}" cx="${q.cx.toFixed(1)}" cy="${q.cy.toFixed(1)}" r="3" data-id="${esc(q.p.r.id)}" data-time="${esc(q.p.r.startedAt)}" data-value="${q.p.value}"><title>${esc(q.p.r.startedAt)}: ${esc(opts.unit(q.p.value))}</title></circle>`).join('');
+    marks =
+      `<path class="line" d="${path}"/>` +
+      pts
+        .map(
+          (q) =>
+            `<circle class="pt ${STATUS_CLASS[q.p.r.status]}" cx="${q.cx.toFixed(1)}" cy="${q.cy.toFixed(1)}" r="3" data-id="${esc(q.p.r.id)}" data-time="${esc(q.p.r.startedAt)}" data-value="${q.p.value}"><title>${esc(q.p.r.startedAt)}: ${esc(opts.unit(q.p.value))}</title></circle>`,
+        )
+        .join('');
   } else {
     const bw = Math.max(1, Math.min(12, (W - L - R) / pts.length - 1));
-    marks = pts.map((q) => `<rect class="pt bar" x="${(q.cx - bw / 2).toFixed(1)}" y="${q.cy.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - B - q.cy).toFixed(1)}" data-id="${esc(q.p.r.id)}" data-time="${esc(q.p.r.startedAt)}" data-value="${q.p.value}"><title>${esc(q.p.r.startedAt)}: ${esc(opts.unit(q.p.value))}</title></rect>`).join('');
+    marks = pts
+      .map(
+        (q) =>
+          `<rect class="pt bar" x="${(q.cx - bw / 2).toFixed(1)}" y="${q.cy.toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - B - q.cy).toFixed(1)}" data-id="${esc(q.p.r.id)}" data-time="${esc(q.p.r.startedAt)}" data-value="${q.p.value}"><title>${esc(q.p.r.startedAt)}: ${esc(opts.unit(q.p.value))}</title></rect>`,
+      )
+      .join('');
   }
   const axis = `<text class="axis" x="${L}" y="${H - 8}">${esc(dayKey(t0))}</text><text class="axis" x="${W - R}" y="${H - 8}" text-anchor="end">${esc(dayKey(t1))}</text>`;
   return `<figure class="chart" data-chart="${opts.id}"><figcaption>${esc(opts.title)}</figcaption><svg role="img" aria-label="${esc(opts.title)}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet">${grid}${band}${marks}${axis}</svg></figure>`;
@@ -181,55 +237,17 @@ const badge = (good: boolean, text: string) => `<span class="tag ${good ? 'ok' :
 
 /** The whole report as one HTML document. */
 export function renderReport(input: ReportInput): string {
-  const now = input.generatedAt.getTime();
-  let records = [...input.records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  let period: string;
-  let calendars: string;
-  if (input.month) {
-    const { from, to } = monthRange(input.month);
-    records = records.filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to);
-    const days = Math.round((to - from) / DAY);
-    period = `Monthly report ${input.month}`;
-    calendars = calendar(records, from, days, `Backups in ${input.month} per mode`);
-  } else {
-    const today = new Date(now);
-    const start = (n: number) => new Date(today.getFullYear(), today.getMonth(), today.getDate() - (n - 1)).getTime();
-    period = 'Dashboard';
-    calendars = calendar(records, start(30), 30, 'Last 30 days per mode') + calendar(records, start(90), 90, 'Last 90 days per mode');
-  }
+  const { records, period, calendars } = reportPeriod(input);
   const t = totals(records);
   const h = input.health;
   const backups = records.filter((r) => r.kind === 'backup');
-  const trends = BACKUP_MODES.filter((m) => backups.some((r) => r.mode === m))
-    .map((mode: BackupMode) => {
-      const good = backups.filter((r) => r.mode === mode && isGoodBackup(r));
-      const band = h.modes.find((x) => x.mode === mode)?.band ?? null;
-      return (
-        trendChart({ id: `size-${mode}`, title: `${mode}: archive size`, series: good.map((r) => ({ r, value: r.sizeBytes ?? 0 })), unit: mb, band, kind: 'line' }) +
-        trendChart({ id: `duration-${mode}`, title: `${mode}: duration`, series: backups.filter((r) => r.mode === mode).map((r) => ({ r, value: r.durationMs })), unit: dur, kind: 'line' })
-      );
-    })
-    .join('');
+  const trends = trendCharts(backups, h);
   const downSeries = backups.filter((r) => (r.downtimeMs ?? 0) > 0).map((r) => ({ r, value: r.downtimeMs ?? 0 }));
   const downtime = trendChart({ id: 'downtime', title: 'Service downtime per backup', series: downSeries, unit: dur, kind: 'bar' });
-
-  const streaks = destinationStreaks(backups);
-  const dests = new Map<string, { kind: string; last: RunRecord; status: string; lastOk: string | null; error: string | null }>();
-  for (const r of backups) {
-    for (const d of r.destinations) {
-      const prev = dests.get(d.path);
-      dests.set(d.path, { kind: d.kind, last: r, status: d.status, lastOk: d.status === 'ok' ? r.startedAt : (prev?.lastOk ?? null), error: d.error });
-    }
-  }
-  const destRows = [...dests.entries()].map(([path, d]) => [esc(path), esc(d.kind), badge(d.status === 'ok', d.status), String(streaks.get(path) ?? 0), d.lastOk ? time(d.lastOk) : '-', esc(d.error ?? '')]);
-  const drills = records.filter((r) => r.kind === 'drill').reverse().slice(0, 20);
-  const drillRows = drills.map((r) => [time(r.startedAt), esc(r.mode ?? '-'), badge(r.exitCode === 0, r.exitCode === 0 ? 'passed' : 'failed'), esc(r.archiveName ?? '-'), esc(r.drill ? `${r.drill.documentsActual ?? '-'} / ${r.drill.documentsExpected}` : '-'), esc(dur(r.durationMs))]);
-  const failures = records.filter((r) => r.status !== 'Success').reverse().slice(0, 15);
-  const failRows = failures.map((r) => [time(r.startedAt), esc(r.kind), esc(r.mode ?? '-'), tag(r.status), String(r.exitCode), `<span class="msg">${esc(r.message)}</span>`]);
-  const modeRows = BACKUP_MODES.map((m) => {
-    const x = totals(records.filter((r) => r.mode === m));
-    return [esc(m), String(x.backups), String(x.successful), String(x.failed), x.successRate === null ? '-' : `${x.successRate} %`, esc(mb(x.dataProtectedBytes)), x.averageDowntimeMs === null ? '-' : esc(dur(x.averageDowntimeMs))];
-  });
+  const destRows = destinationRows(backups);
+  const drillRows = drillRowsOf(records);
+  const failRows = failureRows(records);
+  const modeRows = modeTotalRows(records);
   const title = `AlteryxBackup - ${input.host} - ${period}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -254,4 +272,118 @@ ${table(['Mode', 'Backups', 'Good', 'Failed', 'Success rate', 'Data protected', 
 <section id="failures"><h2>Newest failures</h2>${table(['Time', 'Run', 'Mode', 'Status', 'Exit', 'Message'], failRows, 'failures')}</section>
 </main></body></html>
 `;
+}
+
+/** The report's runs (sorted; the month's only for a monthly report), its heading and its calendars. */
+function reportPeriod(input: ReportInput): { records: RunRecord[]; period: string; calendars: string } {
+  const now = input.generatedAt.getTime();
+  const sorted = [...input.records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (input.month) {
+    const { from, to } = monthRange(input.month);
+    const records = sorted.filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to);
+    const days = Math.round((to - from) / DAY);
+    return { records, period: `Monthly report ${input.month}`, calendars: calendar(records, from, days, `Backups in ${input.month} per mode`) };
+  }
+  const today = new Date(now);
+  const start = (n: number) => new Date(today.getFullYear(), today.getMonth(), today.getDate() - (n - 1)).getTime();
+  return {
+    records: sorted,
+    period: 'Dashboard',
+    calendars: calendar(sorted, start(30), 30, 'Last 30 days per mode') + calendar(sorted, start(90), 90, 'Last 90 days per mode'),
+  };
+}
+
+/** Per mode with backups: the size chart of its good backups (with the health band) and the duration chart of all. */
+function trendCharts(backups: readonly RunRecord[], h: HealthVerdict): string {
+  return BACKUP_MODES.filter((m) => backups.some((r) => r.mode === m))
+    .map((mode: BackupMode) => {
+      const good = backups.filter((r) => r.mode === mode && isGoodBackup(r));
+      const band = h.modes.find((x) => x.mode === mode)?.band ?? null;
+      return (
+        trendChart({
+          id: `size-${mode}`,
+          title: `${mode}: archive size`,
+          series: good.map((r) => ({ r, value: r.sizeBytes ?? 0 })),
+          unit: mb,
+          band,
+          kind: 'line',
+        }) +
+        trendChart({
+          id: `duration-${mode}`,
+          title: `${mode}: duration`,
+          series: backups.filter((r) => r.mode === mode).map((r) => ({ r, value: r.durationMs })),
+          unit: dur,
+          kind: 'line',
+        })
+      );
+    })
+    .join('');
+}
+
+/** The destinations table: each destination's newest status, failure streak, last success and last error. */
+function destinationRows(backups: readonly RunRecord[]): string[][] {
+  const streaks = destinationStreaks(backups);
+  const dests = new Map<string, { kind: string; last: RunRecord; status: string; lastOk: string | null; error: string | null }>();
+  for (const r of backups) {
+    for (const d of r.destinations) {
+      const prev = dests.get(d.path);
+      dests.set(d.path, { kind: d.kind, last: r, status: d.status, lastOk: d.status === 'ok' ? r.startedAt : (prev?.lastOk ?? null), error: d.error });
+    }
+  }
+  return [...dests.entries()].map(([path, d]) => [
+    esc(path),
+    esc(d.kind),
+    badge(d.status === 'ok', d.status),
+    String(streaks.get(path) ?? 0),
+    d.lastOk ? time(d.lastOk) : '-',
+    esc(d.error ?? ''),
+  ]);
+}
+
+/** The restore drills table: the 20 newest drills. */
+function drillRowsOf(records: readonly RunRecord[]): string[][] {
+  const drills = records
+    .filter((r) => r.kind === 'drill')
+    .reverse()
+    .slice(0, 20);
+  return drills.map((r) => [
+    time(r.startedAt),
+    esc(r.mode ?? '-'),
+    badge(r.exitCode === 0, r.exitCode === 0 ? 'passed' : 'failed'),
+    esc(r.archiveName ?? '-'),
+    esc(r.drill ? `${r.drill.documentsActual ?? '-'} / ${r.drill.documentsExpected}` : '-'),
+    esc(dur(r.durationMs)),
+  ]);
+}
+
+/** The newest failures table: the 15 newest runs that did not succeed. */
+function failureRows(records: readonly RunRecord[]): string[][] {
+  const failures = records
+    .filter((r) => r.status !== 'Success')
+    .reverse()
+    .slice(0, 15);
+  return failures.map((r) => [
+    time(r.startedAt),
+    esc(r.kind),
+    esc(r.mode ?? '-'),
+    tag(r.status),
+    String(r.exitCode),
+    `<span class="msg">${esc(r.message)}</span>`,
+  ]);
+}
+
+/** The totals table: one row of totals per mode. */
+function modeTotalRows(records: readonly RunRecord[]): string[][] {
+  return BACKUP_MODES.map((m) => {
+    const x = totals(records.filter((r) => r.mode === m));
+    return [
+      esc(m),
+      String(x.backups),
+      String(x.successful),
+      String(x.failed),
+      x.successRate === null ? '-' : `${x.successRate} %`,
+      esc(mb(x.dataProtectedBytes)),
+      x.averageDowntimeMs === null ? '-' : esc(dur(x.averageDowntimeMs)),
+    ];
+  });
 }

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statfs } from 'node:fs/promises';
 import { PowerShell } from 'node-powershell';
-import type { LicenseInfo, NodeRef, OdbcInventory, Platform, ServiceState, Workflow } from '../ports.ts';
+import type { InventoryPort, LicenseInfo, NodeRef, OdbcInventory, Platform, ProcessPort, ServicePort, ServiceState, SystemPort, Workflow } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
-import { loadEdge } from './edge.ts';
+import { type EdgeCalls, loadEdge } from './edge.ts';
 import { adminSharePath } from '../../util/winfs.ts';
 
 /**
@@ -61,7 +61,10 @@ export function adapterSessionEnv(env: NodeJS.ProcessEnv, executable: string): N
     `${programFiles}\\WindowsPowerShell\\Modules`,
     `${systemRoot}\\system32\\WindowsPowerShell\\v1.0\\Modules`,
   ];
-  const inherited = (get('PSModulePath') ?? '').split(';').map((p) => p.trim()).filter(Boolean);
+  const inherited = (get('PSModulePath') ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const keep = inherited.filter((p) => !/(^|\\)PowerShell(\\|$)/i.test(p.replace(/\//g, '\\')));
   const seen = new Set<string>();
   const merged = [...defaults, ...keep].filter((p) => {
@@ -77,7 +80,13 @@ export function adapterSessionEnv(env: NodeJS.ProcessEnv, executable: string): N
 }
 
 /** Win32_Process.Terminate return values (Microsoft's documentation of the method). */
-const TERMINATE_CODES: Record<number, string> = { 2: 'access denied', 3: 'insufficient privilege', 8: 'unknown failure', 9: 'path not found', 21: 'invalid parameter' };
+const TERMINATE_CODES: Record<number, string> = {
+  2: 'access denied',
+  3: 'insufficient privilege',
+  8: 'unknown failure',
+  9: 'path not found',
+  21: 'invalid parameter',
+};
 
 const STATE_MAP: Record<string, ServiceState> = {
   Running: 'Running',
@@ -93,7 +102,10 @@ const STATE_MAP: Record<string, ServiceState> = {
 export function adapterScriptPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // Bundled: <module>/lib/alteryx-backup.mjs; from source: <repo>/src/platform/windows/adapter.ts.
-  for (const p of [join(here, '..', 'Adapter', 'WindowsAdapter.ps1'), join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1')]) {
+  for (const p of [
+    join(here, '..', 'Adapter', 'WindowsAdapter.ps1'),
+    join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1'),
+  ]) {
     if (existsSync(p)) return p;
   }
   throw new Error('WindowsAdapter.ps1 is missing from the module folder (Adapter\\WindowsAdapter.ps1): reinstall the module');
@@ -126,19 +138,23 @@ function serviceControl(call: AdapterCall, name: string, cn: (node: NodeRef) => 
       const how = node.local ? `error ${r.code}` : `Win32_Service.${method} returned ${r.code}`;
       if (!r.retry) throw new Error(`${verb} ${name} on ${node.name} failed (${how}${r.message ? `: ${r.message}` : ''})`);
       if (attempt >= retry.attempts) {
-        throw new Error(`${verb} ${name} on ${node.name} failed: the service stayed ${r.state || 'in a pending state'} and could not accept the request (${how}) after ${attempt} attempts`);
+        throw new Error(
+          `${verb} ${name} on ${node.name} failed: the service stayed ${r.state || 'in a pending state'} and could not accept the request (${how}) after ${attempt} attempts`,
+        );
       }
       await new Promise((res) => setTimeout(res, retry.delayMs));
     }
   };
 }
 
+/** The remote computer name for CIM, none for the local node. */
+type ComputerNameOf = (node: NodeRef) => string | undefined;
+
 /**
- * The Windows adapter: one PowerShell session per run (disposed in every outcome) running the functions of
- * Adapter/WindowsAdapter.ps1 for services, processes and CIM; AlteryxService.exe runs as a plain child
- * process. Remote nodes are reached through CIM over WinRM (docs/configuration.md, multi-node).
+ * The adapter's PowerShell session, started on the first call (encodings, then Adapter/WindowsAdapter.ps1 and
+ * the optional prelude), and `call`, which runs one adapter function in it and parses its one JSON line.
  */
-export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
+function adapterSession(opts: WindowsPlatformOptions): { call: AdapterCall; dispose: () => Promise<void> } {
   let ps: PowerShell | undefined;
   let ready: Promise<void> | undefined;
   const session = async () => {
@@ -167,91 +183,145 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
     const res = await (await session()).invoke(`${fn} ${argText}`.trim());
     // Console control sequences (pwsh writes some even when redirected) are not output.
     const text = res.raw.replace(/\x1b\[[?0-9;]*[A-Za-z]/g, '').trim();
-    const line = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('{')).pop();
+    const line = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('{'))
+      .pop();
     if (!line) throw new Error(`${fn} returned no result${res.raw.trim() ? `: ${res.raw.trim().slice(0, 300)}` : ''}`);
     return JSON.parse(line) as T;
   };
-  const cn = (node: NodeRef) => (node.local ? undefined : node.name);
+  const dispose = async () => {
+    if (ps) await ps.dispose().catch(() => {});
+    ps = undefined;
+  };
+  return { call, dispose };
+}
+
+/**
+ * The Windows adapter: one PowerShell session per run (disposed in every outcome) running the functions of
+ * Adapter/WindowsAdapter.ps1 for services, processes and CIM; AlteryxService.exe runs as a plain child
+ * process. Remote nodes are reached through CIM over WinRM (docs/configuration.md, multi-node).
+ */
+export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
+  const { call, dispose } = adapterSession(opts);
+  const cn: ComputerNameOf = (node) => (node.local ? undefined : node.name);
   const edge = loadEdge();
   const name = opts.serviceName;
-  const control = serviceControl(call, name, cn, opts.controlRetry);
 
   return {
     kind: 'windows',
     description: `Windows host ${hostname()}${edge ? ' (edge-js loaded)' : ''}`,
     nodes: opts.nodes,
     paths: { resolve: (p, node) => (node && !node.local ? adminSharePath(p, node.name) : p) },
-    services: {
-      async getState(node) {
-        if (node.local && edge) {
-          const s = await edge.serviceStatus(name).catch(() => undefined);
-          if (s) return STATE_MAP[s] ?? 'NotFound';
-        }
-        const r = await call<{ state: string }>('Get-AbServiceState', { Name: name, ComputerName: cn(node) });
-        return STATE_MAP[r.state] ?? 'NotFound';
-      },
-      requestStop: (node) => control(node, 'Request-AbServiceStop', 'stopping', 'StopService'),
-      requestStart: (node) => control(node, 'Request-AbServiceStart', 'starting', 'StartService'),
-      async logOnAccount(node) {
-        const r = await call<{ account: string | null }>('Get-AbServiceLogOnAccount', { Name: name, ComputerName: cn(node) });
-        return r.account ?? undefined;
-      },
-    },
-    processes: {
-      async runningWorkflows(node) {
-        return (await call<{ workflows: Workflow[] }>('Get-AbWorkflowProcess', { ComputerName: cn(node) })).workflows ?? [];
-      },
-      async stopWorkflows(node) {
-        const r = await call<{ stopped: string[] | null; failed: Array<{ pid: number; code: number }> | null }>('Stop-AbWorkflowProcess', { ComputerName: cn(node) });
-        const failed = r.failed ?? [];
-        if (failed.length) {
-          const what = failed.map((f) => `pid ${f.pid} (Win32_Process.Terminate returned ${f.code}${TERMINATE_CODES[f.code] ? `: ${TERMINATE_CODES[f.code]}` : ''})`).join(', ');
-          throw new Error(`ForceStopWorkflows could not stop AlteryxEngineCmd.exe ${what} on ${node.name}; the service was not touched. Run the backup as an account that may end those processes, or stop them by hand.`);
-        }
-        return r.stopped ?? [];
-      },
-    },
+    services: windowsServices(call, cn, name, edge, serviceControl(call, name, cn, opts.controlRetry)),
+    processes: windowsProcesses(call, cn),
     alteryx: {
       run: (node, exePath, arg, o) => {
         if (!node.local) throw new Error(`AlteryxService.exe runs on the controller; ${node.name} is remote`);
         return runProcess(exePath, [arg], { timeoutMs: o?.timeoutMs, signal: o?.signal, onSpawn: o?.onSpawn });
       },
     },
-    system: {
-      async isElevated() {
-        if (edge) {
-          const e = await edge.isElevated().catch(() => undefined);
-          if (e !== undefined) return e;
-        }
-        return (await call<{ elevated: boolean }>('Test-AbElevated')).elevated;
-      },
-      async freeBytes(localPath) {
-        const s = await statfs(localPath);
-        return Number(s.bavail) * Number(s.bsize);
-      },
-      hostname: () => hostname(),
-      async reachable(node) {
-        if (node.local) return true;
-        return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
-      },
-      async inventory(node) {
-        const r = await call<{ odbcDrivers: string[] | null; dsns: Array<{ name: string; driver: string }> | null }>('Get-AbInventory', { ComputerName: cn(node) });
-        return { odbcDrivers: r.odbcDrivers ?? [], dsns: r.dsns ?? [] };
-      },
-    },
+    system: windowsSystem(call, cn, edge),
     // REQ-3.4.x: Adapter/WindowsAdapter.ps1 reads the registry and CIM (remote nodes through Invoke-Command / CIM).
-    inventory: {
-      license: (node) => call<LicenseInfo>('Get-AbLicense', { ComputerName: cn(node) }).then((r) => ({ keys: r.keys ?? [], source: r.source, details: r.details ?? undefined })),
-      odbc: (node) => call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node) }).then((r) => ({ drivers: r.drivers ?? [], dsns: r.dsns ?? [], userScopeAccount: r.userScopeAccount ?? undefined })),
-      windows: (node) => call<{ caption: string; version: string; build: string }>('Get-AbWindowsVersion', { ComputerName: cn(node) }),
-      dotnet: (node) => call<{ version: string; release: number }>('Get-AbDotNetVersion', { ComputerName: cn(node) }),
-    },
+    inventory: windowsInventory(call, cn),
     // Real shares fail on their own: the copy's file operations report it, so there is nothing to ask here.
     storage: { probe: async () => undefined, beforeWrite: async () => ({}) },
     childEnv: () => process.env,
-    dispose: async () => {
-      if (ps) await ps.dispose().catch(() => {});
-      ps = undefined;
+    dispose,
+  };
+}
+
+/** The service port: the state through edge-js locally when loaded, else the adapter; stop/start through `control`. */
+function windowsServices(
+  call: AdapterCall,
+  cn: ComputerNameOf,
+  name: string,
+  edge: EdgeCalls | undefined,
+  control: ReturnType<typeof serviceControl>,
+): ServicePort {
+  return {
+    async getState(node) {
+      if (node.local && edge) {
+        const s = await edge.serviceStatus(name).catch(() => undefined);
+        if (s) return STATE_MAP[s] ?? 'NotFound';
+      }
+      const r = await call<{ state: string }>('Get-AbServiceState', { Name: name, ComputerName: cn(node) });
+      return STATE_MAP[r.state] ?? 'NotFound';
     },
+    requestStop: (node) => control(node, 'Request-AbServiceStop', 'stopping', 'StopService'),
+    requestStart: (node) => control(node, 'Request-AbServiceStart', 'starting', 'StartService'),
+    async logOnAccount(node) {
+      const r = await call<{ account: string | null }>('Get-AbServiceLogOnAccount', { Name: name, ComputerName: cn(node) });
+      return r.account ?? undefined;
+    },
+  };
+}
+
+/** The process port: the running AlteryxEngineCmd.exe workflows, and ending them (ForceStopWorkflows). */
+function windowsProcesses(call: AdapterCall, cn: ComputerNameOf): ProcessPort {
+  return {
+    async runningWorkflows(node) {
+      return (await call<{ workflows: Workflow[] }>('Get-AbWorkflowProcess', { ComputerName: cn(node) })).workflows ?? [];
+    },
+    async stopWorkflows(node) {
+      const r = await call<{ stopped: string[] | null; failed: Array<{ pid: number; code: number }> | null }>('Stop-AbWorkflowProcess', {
+        ComputerName: cn(node),
+      });
+      const failed = r.failed ?? [];
+      if (failed.length) {
+        const what = failed
+          .map((f) => `pid ${f.pid} (Win32_Process.Terminate returned ${f.code}${TERMINATE_CODES[f.code] ? `: ${TERMINATE_CODES[f.code]}` : ''})`)
+          .join(', ');
+        throw new Error(
+          `ForceStopWorkflows could not stop AlteryxEngineCmd.exe ${what} on ${node.name}; the service was not touched. Run the backup as an account that may end those processes, or stop them by hand.`,
+        );
+      }
+      return r.stopped ?? [];
+    },
+  };
+}
+
+/** The system port: elevation (edge-js first), free space, host name, node reachability, the ODBC inventory. */
+function windowsSystem(call: AdapterCall, cn: ComputerNameOf, edge: EdgeCalls | undefined): SystemPort {
+  return {
+    async isElevated() {
+      if (edge) {
+        const e = await edge.isElevated().catch(() => undefined);
+        if (e !== undefined) return e;
+      }
+      return (await call<{ elevated: boolean }>('Test-AbElevated')).elevated;
+    },
+    async freeBytes(localPath) {
+      const s = await statfs(localPath);
+      return Number(s.bavail) * Number(s.bsize);
+    },
+    hostname: () => hostname(),
+    async reachable(node) {
+      if (node.local) return true;
+      return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
+    },
+    async inventory(node) {
+      const r = await call<{ odbcDrivers: string[] | null; dsns: Array<{ name: string; driver: string }> | null }>('Get-AbInventory', {
+        ComputerName: cn(node),
+      });
+      return { odbcDrivers: r.odbcDrivers ?? [], dsns: r.dsns ?? [] };
+    },
+  };
+}
+
+/** The inventory port (REQ-3.4.x): license, ODBC drivers and DSNs, Windows and .NET versions. */
+function windowsInventory(call: AdapterCall, cn: ComputerNameOf): InventoryPort {
+  return {
+    license: (node) =>
+      call<LicenseInfo>('Get-AbLicense', { ComputerName: cn(node) }).then((r) => ({ keys: r.keys ?? [], source: r.source, details: r.details ?? undefined })),
+    odbc: (node) =>
+      call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node) }).then((r) => ({
+        drivers: r.drivers ?? [],
+        dsns: r.dsns ?? [],
+        userScopeAccount: r.userScopeAccount ?? undefined,
+      })),
+    windows: (node) => call<{ caption: string; version: string; build: string }>('Get-AbWindowsVersion', { ComputerName: cn(node) }),
+    dotnet: (node) => call<{ version: string; release: number }>('Get-AbDotNetVersion', { ComputerName: cn(node) }),
   };
 }
