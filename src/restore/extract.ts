@@ -6,11 +6,13 @@ import { Transform, type TransformCallback } from 'node:stream';
 import type { Entry } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { ManifestFile } from '../core/manifest.ts';
-import { entryStream, openZip, readEntries, unsafeEntryName } from './verify.ts';
+import { formatBytes } from '../util/format.ts';
+import { entryNameProblem } from '../util/winnames.ts';
+import { ArchiveRefused, entryStream, inspectArchive, openZip } from './verify.ts';
 
 /** Where an archive entry lands under `root`; throws when it would land outside (zip slip). */
 export function safeTarget(root: string, name: string): string {
-  if (unsafeEntryName(name) || name.includes('\0')) {
+  if (entryNameProblem(name)) {
     throw new BackupError(ExitCode.Validation, `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`, 'Use an archive made by this tool; do not restore archives of unknown origin.');
   }
   const base = resolve(root);
@@ -56,11 +58,25 @@ export async function extractArchive(
 ): Promise<ExtractResult> {
   const zf = await openZip(archive);
   try {
-    const entries = await readEntries(zf);
-    // Refuse first, write later.
+    // Refuse first, write later: the same table checks as verify (count, names, kinds, duplicates, ratio).
+    const entries = await inspectArchive(zf);
     for (const e of entries) safeTarget(root, e.fileName);
     const byName = new Map<string, Entry>(entries.map((e) => [e.fileName, e]));
     const selected = manifestFiles.filter(want);
+    const listed = new Set(manifestFiles.map((f) => f.path));
+    const unlisted = entries.find((e) => !e.fileName.endsWith('/') && e.fileName !== 'manifest.json' && !listed.has(e.fileName));
+    if (unlisted) throw new ArchiveRefused(unlisted.fileName, 'it is not listed in the manifest');
+    for (const f of selected) {
+      const e = byName.get(f.path);
+      if (e && e.uncompressedSize !== f.size) throw new ArchiveRefused(f.path, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes`);
+    }
+    // Total size against the free space where it is written (with 5% and 64 MB to spare).
+    const total = selected.reduce((n, f) => n + f.size, 0);
+    const free = await freeBytesAt(root);
+    if (free !== undefined && total + Math.max(64 * 1024 * 1024, total * 0.05) > free) {
+      const biggest = [...selected].sort((a, b) => b.size - a.size)[0];
+      throw new ArchiveRefused(biggest?.path ?? '(archive)', `the ${selected.length} entries to extract total ${formatBytes(total)}, more than the ${formatBytes(free)} free at ${root} (limit: free space less a margin)`);
+    }
     const out: ExtractResult = { files: [], bytes: 0 };
     let i = 0;
     for (const f of selected) {
@@ -70,8 +86,10 @@ export async function extractArchive(
       await fsp.mkdir(dirname(target), { recursive: true });
       const h = new Hasher();
       try {
-        await pipeline(await entryStream(zf, e, opts.password), h, createWriteStream(target));
+        // 'wx': never through a file or link that is already there.
+        await pipeline(await entryStream(zf, e, opts.password, f.size), h, createWriteStream(target, { flags: 'wx' }));
       } catch (err) {
+        if (err instanceof BackupError) throw err;
         throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`, 'Run "verify" on the archive; take another backup.');
       }
       if (h.digest !== f.sha256 || h.size !== f.size) {
@@ -84,5 +102,20 @@ export async function extractArchive(
     return out;
   } finally {
     zf.close();
+  }
+}
+
+/** Free bytes on the volume of `dir` (or of its nearest existing parent); undefined when it cannot be told. */
+async function freeBytesAt(dir: string): Promise<number | undefined> {
+  let cur = resolve(dir);
+  for (;;) {
+    try {
+      const s = await fsp.statfs(cur);
+      return s.bavail * s.bsize;
+    } catch {
+      const up = dirname(cur);
+      if (up === cur) return undefined;
+      cur = up;
+    }
   }
 }
