@@ -17,6 +17,7 @@ import { restoreServices, stopServices, waitForWorkflows } from '../steps/servic
 import { exists, listFiles, sha256File, treeSize } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { extractArchive } from './extract.ts';
+import { decodeText, readTextFile } from '../util/text.ts';
 import { closeRun } from './result.ts';
 import { buildRestorePlan, restoreScope, type RestoreScope } from './plan.ts';
 import { compareCounts, judgeRestoreLog, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
@@ -80,8 +81,8 @@ export interface RestoreResult {
 async function readNodeSettings(ctx: RunContext, node: NodeRef): Promise<EffectiveSettings> {
   const p = nodePaths(ctx);
   const read = async (configured: string) => {
-    const xml = await fsp.readFile(ctx.platform.paths.resolve(configured, node), 'utf8').catch(() => undefined);
-    return xml === undefined ? undefined : parseRuntimeSettings(xml, configured);
+    const buf = await fsp.readFile(ctx.platform.paths.resolve(configured, node)).catch(() => undefined);
+    return buf === undefined ? undefined : parseRuntimeSettings(decodeText(buf, configured), configured);
   };
   return new EffectiveSettings(await read(p.overrides), await read(p.defaults));
 }
@@ -681,7 +682,11 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
           const output = `${r.stdout}\n${r.stderr}`;
           for (const line of output.split(/\r?\n/).filter((l) => l.trim())) log.debug(`emongorestore: ${line}`);
           const logFile = join(extractLocal!, 'MongoDB', 'mongoRestore.log');
-          const text = await fsp.readFile(logFile, 'utf8').catch(() => undefined);
+          // UTF-8 or UTF-16 with BOM; a log in another encoding is reported, not misread (util/text).
+          const text = await readTextFile(logFile).catch((err: unknown) => {
+            if (err instanceof BackupError) log.error(err.full);
+            return undefined;
+          });
           v = judgeRestoreLog(text, r.exitCode);
           if (/EMongoRestore failed/i.test(output)) {
             v.ok = false;
