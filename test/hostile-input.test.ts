@@ -16,7 +16,7 @@ import { tempDir } from './helpers/tmp.ts';
 function refused(t: import('ava').ExecutionContext, fn: () => unknown, code: number, re: RegExp): BackupError {
   const err = t.throws(fn) as BackupError;
   t.true(err instanceof BackupError, String(err));
-  t.is(err.exitCode, code, err.message);
+  t.is(err.exitCode as number, code, err.message);
   t.regex(err.full, re);
   t.false(/\n\s+at /.test(err.full), 'no stack trace in the message');
   return err;

@@ -17,6 +17,7 @@ import type { NodeRef, Platform } from '../platform/ports.ts';
 import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
 import { windowsPlatform } from '../platform/windows/adapter.ts';
 import { verifyArchive } from '../restore/verify.ts';
+import { sweepIfNoRunIsAlive } from '../core/cleanup.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
@@ -183,6 +184,8 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
           ? `Recovered the interrupted run ${journal.pid}: ${report.summary}`
           : `Recovery of the interrupted run ${journal.pid} is not complete: ${report.summary}`;
       }
+      // [hostile, issue 12] Staging and extraction folders of killed runs (secrets in clear), unless a run is alive.
+      await sweepIfNoRunIsAlive(dir, log);
       // A killed drill: its scratch mongod (loopback, no authentication, a copy of the data) and scratch folder.
       if (DrillJournalFile.read(dir)) {
         if (!log.logPath) log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Recover', new Date());

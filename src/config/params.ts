@@ -32,6 +32,7 @@ export const PARAMS: ParamSpec[] = [
   { name: 'MongoPort', flag: 'mongo-port', kind: 'int', path: ['MongoDBConfiguration', 'SelfManagedMongoDB', 'Port'], help: 'Self-managed MongoDB port.' },
   { name: 'MongoDatabase', flag: 'mongo-database', kind: 'string', path: ['MongoDBConfiguration', 'SelfManagedMongoDB', 'Database'], help: 'Self-managed MongoDB database.' },
   { name: 'MongoAuthDatabase', flag: 'mongo-auth-database', kind: 'string', path: ['MongoDBConfiguration', 'SelfManagedMongoDB', 'AuthDatabase'], help: 'Authentication database.' },
+  { name: 'KeepStagingOnFailure', flag: 'keep-staging-on-failure', kind: 'boolean', path: ['BackupConfiguration', 'KeepStagingOnFailure'], help: 'Keep the staging folder of a failed run (secrets removed).' },
   { name: 'MongoUsername', flag: 'mongo-username', kind: 'string', path: ['MongoDBConfiguration', 'SelfManagedMongoDB', 'Username'], help: 'Self-managed MongoDB user.' },
 ];
 

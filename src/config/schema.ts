@@ -60,6 +60,10 @@ export const ConfigSchema = z
           .strict()
           .prefault({})
           .describe('Copies to NetworkBackupPaths: run in parallel, each verified by size and SHA-256 read back from the destination.'),
+        KeepStagingOnFailure: z
+          .boolean()
+          .default(false)
+          .describe('Keep the staging folder of a failed run for inspection (its secret files are removed all the same). Default: removed by the run, by recover and by the next run.'),
         RetentionIncludesLegacy7z: z
           .boolean()
           .default(false)

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { basename } from 'node:path';
 import { loadConfig } from '../config/load.ts';
@@ -27,6 +27,7 @@ import { detectMongoType } from './mongo-detect.ts';
 import { buildPlan } from './plan.ts';
 import { EffectiveSettings, readRuntimeSettings } from './settings.ts';
 import { recoverFromJournal, recoveryBlocks } from './recover.ts';
+import { cleanupFailedStaging, sweepStalePartials, sweepStaleWorkFolders } from './cleanup.ts';
 
 export type BackupRequest = RunRequest;
 export type BackupDeps = RunDeps;
@@ -80,6 +81,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   let published = false;
   let finishedLogged = false;
   let loadedConfig: BackupConfig | undefined;
+  let stagingKept = false;
 
   try {
     const loaded = loadConfig(req.params);
@@ -142,6 +144,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       }
     }
 
+    // [hostile, issue 12] Staging/extraction folders of killed runs go (secrets in clear); kept ones lose their secrets.
+    await sweepStaleWorkFolders(tempLocal, log, c.staging.local);
     await step(c, 'preflight', async () => {
       await preflight(c);
       await probeDestinations(c);
@@ -178,6 +182,8 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     await step(c, 'cleanup', async () => {
       await fsp.rm(c.staging.local, { recursive: true, force: true });
       log.info(`Staging folder removed: ${c.staging.configured}`);
+      // [hostile, issue 12] .partial files of killed runs and failed copies, at every destination (logged).
+      await sweepStalePartials([platform!.paths.resolve(config.BackupConfiguration.LocalBackupPath), ...config.BackupConfiguration.NetworkBackupPaths.map((d) => platform!.paths.resolve(d))], log, startedAt);
     });
     const failed = destinations.filter((d) => d.status !== 'ok');
     if (failed.length) {
@@ -208,8 +214,10 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       }
       if (ctx.archive && !published) await fsp.rm(ctx.archive.tempPath, { force: true }).catch(() => {});
       if (exitCode !== ExitCode.Success && !published) {
-        const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
-        if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
+        // [hostile, issue 12] The failed run's staging goes, unless KeepStagingOnFailure (then its secrets go anyway).
+        const keep = ctx.config.BackupConfiguration.KeepStagingOnFailure;
+        await cleanupFailedStaging(ctx.staging.local, ctx.staging.configured, ctx.log, keep).catch((err: Error) => ctx!.log.error(`The staging folder ${ctx!.staging.configured} could not be removed: ${err.message}; remove it by hand (it may hold the database dump).`));
+        stagingKept = keep && existsSync(ctx.staging.local);
       }
     }
     release?.();
@@ -275,7 +283,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       destinations,
       warnings: ctx?.warnings ?? [],
       dryRun: req.dryRun,
-      stagingPath: ctx && exitCode !== ExitCode.Success && !published ? ctx.staging.local : null,
+      stagingPath: ctx && exitCode !== ExitCode.Success && !published && (stagingKept || existsSync(ctx.staging.local)) ? ctx.staging.local : null,
       summary,
     };
   }

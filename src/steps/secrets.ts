@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext } from '../core/context.ts';
@@ -7,12 +6,10 @@ import { warn, type RunContext } from '../core/context.ts';
 export const ENCRYPTION_KEY_GUIDANCE =
   'Alteryx Server encrypts stored credentials and DCM connections with keys held on the controller. To restore on a new host you need the controller token (ControllerToken.txt, restored with "AlteryxService.exe setserversecret=<token>") and the Keys folder from C:\\ProgramData\\Alteryx\\Keys. Keep a copy of the controller token outside this archive (for example in your password vault): without it the stored credentials in the Gallery cannot be decrypted.';
 
+/** Held in memory and streamed into the archive: a secret never touches the staging folder (issue 12). */
 async function writeSecret(ctx: RunContext, name: string, content: string): Promise<void> {
-  const dir = join(ctx.staging.local, 'Secrets');
-  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, name);
-  await fsp.writeFile(file, content, { mode: 0o600 });
-  ctx.files.push({ archivePath: `Secrets/${name}`, localPath: file, kind: 'secret', node: ctx.controller.name });
+  const file = join(ctx.staging.local, 'Secrets', name);
+  ctx.files.push({ archivePath: `Secrets/${name}`, localPath: file, content: Buffer.from(content, 'utf8'), kind: 'secret', node: ctx.controller.name });
 }
 
 /** REQ-3.2.1/3.2.2: the controller token and the embedded MongoDB passwords, masked from here on. */
