@@ -234,7 +234,7 @@ export const connectionInput = fc.record({
     { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
     { weight: 1, arbitrary: fc.constantFrom('mongodb://mongo01/AlteryxGallery', 'mongodb://mongo01:27017,mongo02:27018/?replicaSet=rs0', 'mongodb+srv://cluster0.example.net/AlteryxGallery', 'mongodb://[fd00::1]:27019/?tls=true') },
   ),
-  password: fc.option(fc.string({ minLength: 1, maxLength: 12 })),
+  password: fc.option(fc.string({ minLength: 1, maxLength: 12 }), { freq: 1 }),
 });
 
 const SM_DEFAULTS = { Port: 27017, Database: 'AlteryxGallery', AuthDatabase: 'admin', UseCompression: true, Oplog: false, ConnectTimeoutSeconds: 10, MongodumpPath: 'mongodump', DumpTimeoutMinutes: 720 };
