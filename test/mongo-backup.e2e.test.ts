@@ -168,7 +168,7 @@ test('interrupted during mongodump (Ctrl+C): the dump process is ended, the --co
     { params: { BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, secrets: { MongoPassword: password }, dryRun: false },
     { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {}, signal: ac.signal },
   );
-  while (!mongodumpEvents(dir).some((e) => e['phase'] === 'start') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+  while (!mongodumpEvents(dir).some((e) => e['phase'] === 'start') && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));
   const cfg = configFileOf(logs);
   t.truthy(cfg);
   t.true(existsSync(cfg!), 'the --config file exists while mongodump runs');

@@ -2,7 +2,7 @@
 // failed one: the journal's restore section tells `recover` (or the next backup / restore) what to put back.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { choosePlatform } from '../src/cli/main.ts';
 import { runBackup } from '../src/core/backup.ts';
@@ -277,9 +277,12 @@ test('an emongorestore that outlives the killed restore: nothing touches the dat
   // A stand-in for an emongorestore still running (on Windows it does not die with its parent): it writes
   // into the data folder when it ends, as the real one would with its last collection.
   const marker = join(dbLocal, 'AlteryxGallery', 'late-write.bson');
-  const tool = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+  const ready = `${marker}.ready`;
+  const tool = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
   t.teardown(() => tool.kill('SIGKILL'));
-  await new Promise((r) => setTimeout(r, 300));
+  // Its SIGTERM handler is installed (a fixed sleep was too short on a loaded machine).
+  await waitFor('the stand-in tool to start', () => existsSync(ready), 60_000);
+  rmSync(ready);
   const j = readJournal(b.dir);
   j.restore!.database!.toolPid = tool.pid!;
   writeFileSync(journalPath(b.dir), JSON.stringify(j));
