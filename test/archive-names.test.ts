@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { entryNameProblem, windowsNameKey } from '../src/util/winnames.ts';
-import { extractArchive } from '../src/restore/extract.ts';
+import { checkFits, extractArchive } from '../src/restore/extract.ts';
 import { craftZip } from './helpers/crafted-zip.ts';
 import { sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -68,4 +68,16 @@ test('extraction (the same reader) catches a header that lies while inflating, a
   const err3 = await t.throwsAsync(extractArchive(zip3, root3, [{ path: 'Config/ok', size: 1, sha256: sha('y'), kind: 'keys' }], () => true));
   t.regex(err3!.message, /"Config\/extra" is refused: it is not listed in the manifest/);
   t.deepEqual(readdirSync(root3), []);
+});
+
+test('the extracted total must fit the free space at the target (with a margin): exit 3 naming the largest entry and the limit', (t) => {
+  const files = [
+    { path: 'MongoDB/AlteryxGallery/big.bson', size: 5 * 1024 ** 3, sha256: 'a'.repeat(64), kind: 'database' as const },
+    { path: 'Config/RuntimeSettings.xml', size: 100, sha256: 'b'.repeat(64), kind: 'settings' as const },
+  ];
+  const err = t.throws(() => checkFits(files, 4 * 1024 ** 3, '/scratch'));
+  t.regex(err!.message, /"MongoDB\/AlteryxGallery\/big\.bson" is refused: the 2 entries to extract total 5(\.0)? GB, more than the 4(\.0)? GB free at \/scratch \(limit: the free space less 5% or 64 MB\)/);
+  t.is((err as { exitCode?: number }).exitCode, 3);
+  t.notThrows(() => checkFits(files, 6 * 1024 ** 3, '/scratch'));
+  t.notThrows(() => checkFits(files, undefined, '/scratch'));
 });

@@ -125,6 +125,10 @@ function assertPutBack(t: ExecutionContext, b: Sbx, before: Awaited<ReturnType<t
 test('Full restore SIGKILLed during emongorestore: recover puts files, Keys and the data folder back, then starts the service, and names the token step', async (t) => {
   const { p, b, k } = await restoreKilledMidDatabase(t);
   t.true(typeof k.journal.restore!.database!.toolPid === 'number', 'the emongorestore process is journaled');
+  // The extraction folder of the killed restore never held the controller token (it is read into memory).
+  const extraction = join(b.dir, 'D', 'Temp', tempEntries(b.dir, 'AlteryxRestore_')[0]!);
+  t.true(existsSync(join(extraction, 'MongoDB')), 'the kill left the extraction folder');
+  t.deepEqual(readdirSync(extraction, { recursive: true }).map(String).filter((n) => /ControllerToken|Secrets/i.test(n)), []);
 
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
   const res = rec.result!;

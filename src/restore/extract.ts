@@ -42,6 +42,8 @@ class Hasher extends Transform {
 export interface ExtractResult {
   files: Array<{ path: string; local: string; size: number; sha256: string }>;
   bytes: number;
+  /** The entries `inMemory` selected, checked like the others but never written (secrets). */
+  memory: Map<string, Buffer>;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function extractArchive(
   root: string,
   manifestFiles: ManifestFile[],
   want: (f: ManifestFile) => boolean,
-  opts: { password?: string | undefined; onFile?: (done: number, total: number, name: string) => void } = {},
+  opts: { password?: string | undefined; onFile?: (done: number, total: number, name: string) => void; inMemory?: (f: ManifestFile) => boolean } = {},
 ): Promise<ExtractResult> {
   const zf = await openZip(archive);
   try {
@@ -70,19 +72,19 @@ export async function extractArchive(
       const e = byName.get(f.path);
       if (e && e.uncompressedSize !== f.size) throw new ArchiveRefused(f.path, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes`);
     }
-    // Total size against the free space where it is written (with 5% and 64 MB to spare).
-    const total = selected.reduce((n, f) => n + f.size, 0);
-    const free = await freeBytesAt(root);
-    if (free !== undefined && total + Math.max(64 * 1024 * 1024, total * 0.05) > free) {
-      const biggest = [...selected].sort((a, b) => b.size - a.size)[0];
-      throw new ArchiveRefused(biggest?.path ?? '(archive)', `the ${selected.length} entries to extract total ${formatBytes(total)}, more than the ${formatBytes(free)} free at ${root} (limit: free space less a margin)`);
-    }
-    const out: ExtractResult = { files: [], bytes: 0 };
+    checkFits(selected, await freeBytesAt(root), root);
+    const out: ExtractResult = { files: [], bytes: 0, memory: new Map() };
     let i = 0;
     for (const f of selected) {
       const e = byName.get(f.path);
       if (!e) throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} listed in the manifest is missing.`, 'Run "verify" on the archive.');
       const target = safeTarget(root, f.path);
+      if (opts.inMemory?.(f)) {
+        const buf = await readChecked(zf, e, f, opts.password);
+        out.memory.set(f.path, buf);
+        opts.onFile?.(++i, selected.length, f.path);
+        continue;
+      }
       await fsp.mkdir(dirname(target), { recursive: true });
       const h = new Hasher();
       try {
@@ -118,4 +120,27 @@ async function freeBytesAt(dir: string): Promise<number | undefined> {
       cur = up;
     }
   }
+}
+
+/** Refuses an extraction whose total (the manifest's sizes) does not fit the free space at `root`, with a margin. */
+export function checkFits(selected: ManifestFile[], free: number | undefined, root: string): void {
+  const total = selected.reduce((n, f) => n + f.size, 0);
+  if (free !== undefined && total + Math.max(64 * 1024 * 1024, total * 0.05) > free) {
+    const biggest = [...selected].sort((a, b) => b.size - a.size)[0];
+    throw new ArchiveRefused(biggest?.path ?? '(archive)', `the ${selected.length} entries to extract total ${formatBytes(total)}, more than the ${formatBytes(free)} free at ${root} (limit: the free space less 5% or 64 MB)`);
+  }
+}
+
+/** One entry into memory, checked against its manifest size and SHA-256 (for secrets, which are never written). */
+async function readChecked(zf: import('yauzl').ZipFile, e: Entry, f: ManifestFile, password: string | undefined): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  try {
+    for await (const c of (await entryStream(zf, e, password, f.size)) as AsyncIterable<Buffer>) parts.push(c);
+  } catch (err) {
+    if (err instanceof BackupError) throw err;
+    throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`, 'Run "verify" on the archive; take another backup.');
+  }
+  const buf = Buffer.concat(parts);
+  if (createHash('sha256').update(buf).digest('hex') !== f.sha256) throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} does not match its manifest SHA-256.`, 'The archive changed or is corrupt; use another backup.');
+  return buf;
 }

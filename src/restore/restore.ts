@@ -507,13 +507,15 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     const ex = await step('extract', () =>
       extractArchive(archivePath!, extractLocal!, m.files, wanted, {
         password: req.secrets['ArchivePassword'],
+        // [hostile, issue 12] The controller token is read into memory, never written to the extraction folder.
+        inMemory: (f) => f.path === 'Secrets/ControllerToken.txt',
         onFile: (d, t, n) => deps.progress({ activity: 'Extracting the archive', status: n, percent: Math.round((d / t) * 100) }),
       }),
     );
     log.info(`Extracted ${ex.files.length} files (${formatBytes(ex.bytes)}) to ${extractConfigured}`);
     let token: string | undefined;
     if (scope.secrets) {
-      token = (await fsp.readFile(join(extractLocal, 'Secrets', 'ControllerToken.txt'), 'utf8')).trim();
+      token = decodeText(ex.memory.get('Secrets/ControllerToken.txt') ?? Buffer.alloc(0), 'Secrets/ControllerToken.txt in the archive').trim();
       log.masker.add(token);
       if (!token) throw new BackupError(ExitCode.Validation, 'Secrets/ControllerToken.txt in the archive is empty.', 'Use another backup.');
     }
