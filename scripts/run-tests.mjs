@@ -121,7 +121,8 @@ function describeExit({ code, signal, error }) {
  *   ✔ file › title                      passed
  *   ✘ [fail]: file › title message       failed (also hooks, and [unexpected pass])
  *   - [skip] file › title                skipped
- *   ✘ Timed out while running tests      then "N tests were pending in FILE" and "◌ file › title" lines
+ *   ✘ Timed out while running tests      then "N tests were pending in FILE" and "◌ file › title" lines,
+ *                                        or "Failed to exit when running FILE" (nothing of it had started)
  *   ✘ N tests remaining in FILE          a worker that ended early
  *   ✘ FILE exited ...                    a worker that crashed
  *   Uncaught exception in FILE / Unhandled rejection in FILE
@@ -138,6 +139,11 @@ export function avaLineParser(counts, failures) {
     if (inPending && (m = /^(?:◌|\(o\)) (.+)$/.exec(l))) {
       counts.failed += 1;
       failures.push(`timed out: ${m[1]}`);
+      return;
+    }
+    if (inPending && (m = /^Failed to exit when running (.+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`timed out: ${m[1]} (no test of it had started or it did not exit)`);
       return;
     }
     if (inPending && l !== '' && !/tests? were pending in /.test(l) && !/^[ℹi] /.test(l)) inPending = false;
