@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { entryNameProblem, windowsNameKey } from '../src/util/winnames.ts';
-import { checkFits, extractArchive } from '../src/restore/extract.ts';
+import { checkFits, extractArchive } from '../src/archive/extract.ts';
 import { craftZip } from './helpers/crafted-zip.ts';
 import { sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';

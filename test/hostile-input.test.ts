@@ -8,7 +8,7 @@ import { BackupError } from '../src/core/errors.ts';
 import { parseManifest } from '../src/core/manifest.ts';
 import { parseRuntimeSettings, readRuntimeSettings } from '../src/core/settings.ts';
 import { decodeText } from '../src/util/text.ts';
-import { verifyArchive } from '../src/restore/verify.ts';
+import { verifyArchive } from '../src/archive/verify.ts';
 import { craftZip } from './helpers/crafted-zip.ts';
 import { sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';

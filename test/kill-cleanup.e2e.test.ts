@@ -4,7 +4,7 @@
 // sandbox allows it (a service that takes long to stop, a slow dump, a FIFO the files step blocks on, an
 // AlteryxService.exe that blocks on getserversecret, a slow share) and otherwise caught from the run's log.
 import test from 'ava';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, constants as C } from 'node:fs';
 import { join } from 'node:path';
 import { alteryxServiceExecutable, getServiceState, mapWindowsPath, openSandbox, readEvents, setKnob, WIN } from '../src/sandbox/index.ts';

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { waitFor } from './helpers/wait.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/mongo/wire-peer.ts';
+import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/sandbox/wire-peer.ts';
 
 const data: Record<string, Record<string, number>> = {
   AlteryxService: { AS_Queue: 12, AS_Results: 3 },

@@ -18,7 +18,9 @@ test.before(async () => {
   original = readFileSync(overrides, 'utf8');
   mkdirSync(mapWindowsPath(a.dir, ctrl.root, 'C:\\ProgramData\\Alteryx\\EmptyMongo'), { recursive: true });
 });
-test.after.always(() => teardowns.forEach((f) => f()));
+test.after.always(() => {
+  for (const f of teardowns) f();
+});
 
 const stops = () => readEvents(a.dir).filter((e) => e['kind'] === 'service' && /Stop/.test(String(e['to']))).length;
 

@@ -7,7 +7,9 @@ import { runDrill, type DrillResult } from '../restore/drill.ts';
 import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
-import { abortOnSignals, choosePlatform } from './main.ts';
+import { afterRun } from '../history/after-run.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { abortOnSignals } from './signals.ts';
 import { Output } from './output.ts';
 
 interface Request {
@@ -139,11 +141,12 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   }
   const out = new Output(!!values['json'] || stdin, req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
+  const startedAt = new Date();
   const deps = {
     platform: choosePlatform,
     sink: out.log,
     progress: out.progress,
-    plan: (steps: unknown[]) => out.json && out.event({ type: 'plan', steps }),
+    plan: (steps: readonly unknown[]) => out.json && out.event({ type: 'plan', steps }),
     signal: ac.signal,
   };
   if (command === 'restore') {
@@ -155,10 +158,12 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
       return ExitCode.Validation;
     }
     const r = await runRestore({ params: req.params, secrets: req.secrets, dryRun: req.dryRun }, deps);
+    await afterRun(r, { kind: 'restore', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
     printRestore(out, r);
     return r.exitCode;
   }
   const r = await runDrill({ params: req.params, secrets: req.secrets, dryRun: req.dryRun }, deps);
+  await afterRun(r, { kind: 'drill', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printDrill(out, r);
   return r.exitCode;
 }

@@ -81,6 +81,7 @@ function checkShape(root: unknown, file: string): void {
   while (stack.length) {
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
       const bad = /[\u0000-\u001f\u007f]/.exec(v);
       if (bad) {
         throw new BackupError(ExitCode.Validation, `Invalid configuration: ${path || '(root)'} holds a control character (code ${bad[0].charCodeAt(0)}) [${file}].`, 'Remove it (a pasted tab or line break is the usual cause) and run again.');
@@ -94,6 +95,7 @@ function checkShape(root: unknown, file: string): void {
     const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
     for (const [k, x] of entries) {
       if (COMMENT_KEY.test(k)) continue;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
       if (/[\u0000-\u001f\u007f]/.test(k)) throw new BackupError(ExitCode.Validation, `Invalid configuration: a key under ${path || '(root)'} holds a control character [${file}].`, 'Remove it and run again.');
       stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 });
     }
@@ -170,7 +172,8 @@ export function loadConfig(params: Params, opts: { candidates?: string[] } = {})
 
   const overridden: string[] = [];
   for (const spec of PARAMS) {
-    const value = params[spec.name];
+    // An earlier name (-MaxServiceWait for -MaxServiceWaitSeconds) still counts; the current name wins.
+    const value = [spec.name, ...spec.aliases].map((n) => params[n]).find((v) => v !== undefined && v !== null);
     if (value === undefined || value === null) continue;
     const path = typeof spec.path === 'function' ? spec.path(mode) : spec.path;
     setPath(input, path, spec.kind === 'string[]' && !Array.isArray(value) ? [value] : value);

@@ -7,6 +7,7 @@
 /** Device names Windows reserves in every folder, with or without an extension (`NUL`, `nul.txt`, `COM1.log`). */
 const RESERVED = /^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?$/i;
 /** Characters Windows refuses in a file name (the colon also opens an alternate data stream: `name:stream`). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const FORBIDDEN = /[<>:"|?*\u0000-\u001f]/;
 
 /** Why one path component is not a safe Windows file name, or undefined when it is. */

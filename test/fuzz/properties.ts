@@ -19,8 +19,8 @@ import { parseManifest, type Manifest } from '../../src/core/manifest.ts';
 import { detectMongoType } from '../../src/core/mongo-detect.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../../src/core/settings.ts';
 import { resolveMongoTarget, type SelfManagedConfig } from '../../src/mongo/target.ts';
-import { extractArchive } from '../../src/restore/extract.ts';
-import { verifyArchive } from '../../src/restore/verify.ts';
+import { extractArchive } from '../../src/archive/extract.ts';
+import { verifyArchive } from '../../src/archive/verify.ts';
 import { entryNameProblem } from '../../src/util/winnames.ts';
 import { bundle } from '../helpers/cli.ts';
 import { craftZip, type CraftedEntry } from '../helpers/crafted-zip.ts';
@@ -379,7 +379,7 @@ export async function checkZip(dir: string, x: { entries: CraftedEntry[]; manife
 // ---------------------------------------------------------------------------------------------------------------
 
 export const ARBS = { config: configInput, settings: settingsInput, connection: connectionInput, manifest: manifestInput, zip: zipInput } as const;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each kind's check takes its own input type; ARBS pairs them
 export const CHECKS: Record<Kind, (dir: string, x: any) => Promise<Outcome>> = { config: checkConfig, settings: checkSettings, connection: checkConnection, manifest: checkManifest, zip: checkZip };
 
 /** Runs `n` generated inputs of one kind in-process; returns the tally (never throws on a violation). */

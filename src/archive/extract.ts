@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type TransformCallback } from 'node:stream';
 import type { Entry } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { ManifestFile } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { entryNameProblem } from '../util/winnames.ts';
+import { HashingStream } from './hashing.ts';
 import { ArchiveRefused, entryStream, inspectArchive, openZip } from './verify.ts';
 
 /** Where an archive entry lands under `root`; throws when it would land outside (zip slip). */
@@ -22,21 +22,6 @@ export function safeTarget(root: string, name: string): string {
     throw new BackupError(ExitCode.Validation, `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`, 'Use an archive made by this tool; do not restore archives of unknown origin.');
   }
   return target;
-}
-
-class Hasher extends Transform {
-  private readonly h = createHash('sha256');
-  size = 0;
-  digest = '';
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.h.update(chunk);
-    this.size += chunk.length;
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    this.digest = this.h.digest('hex');
-    cb();
-  }
 }
 
 export interface ExtractResult {
@@ -86,7 +71,7 @@ export async function extractArchive(
         continue;
       }
       await fsp.mkdir(dirname(target), { recursive: true });
-      const h = new Hasher();
+      const h = new HashingStream();
       try {
         // 'wx': never through a file or link that is already there.
         await pipeline(await entryStream(zf, e, opts.password, f.size), h, createWriteStream(target, { flags: 'wx' }));

@@ -152,12 +152,12 @@ class SizeGuard extends Transform {
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     this.n += chunk.length;
-    if (this.n > this.limit) return cb(new ArchiveRefused(this.entry, `it inflates past the ${this.limit} bytes ${this.what} (the header lies about its size)`));
-    cb(null, chunk);
+    if (this.n > this.limit) cb(new ArchiveRefused(this.entry, `it inflates past the ${this.limit} bytes ${this.what} (the header lies about its size)`));
+    else cb(null, chunk);
   }
   override _flush(cb: TransformCallback): void {
-    if (this.n !== this.limit) return cb(new ArchiveRefused(this.entry, `it inflates to ${this.n} bytes, not the ${this.limit} bytes ${this.what}`));
-    cb();
+    if (this.n !== this.limit) cb(new ArchiveRefused(this.entry, `it inflates to ${this.n} bytes, not the ${this.limit} bytes ${this.what}`));
+    else cb();
   }
 }
 
@@ -235,10 +235,9 @@ export async function verifyArchive(
 ): Promise<VerifyResult> {
   const checks: Check[] = [];
   const badEntries: string[] = [];
-  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const add: AddCheck = (name, ok, detail) => checks.push({ name, ok, detail });
   const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries });
   let manifest: Manifest | undefined;
-  let archiveSha256: string | undefined;
 
   const st = await fsp.stat(archive).catch(() => undefined);
   add('exists', !!st, st ? `${st.size} bytes` : 'the archive does not exist');
@@ -246,7 +245,44 @@ export async function verifyArchive(
   if (opts.minSizeBytes !== undefined) {
     add('minimum size', st.size >= opts.minSizeBytes, `${st.size} bytes, minimum ${Math.round(opts.minSizeBytes)}`);
   }
+  const archiveSha256 = await checkArchiveHash(archive, opts, add);
 
+  let zf: ZipFile;
+  try {
+    zf = await openZip(archive);
+  } catch (err) {
+    add('opens', false, `not a readable ZIP: ${(err as Error).message}`);
+    return result();
+  }
+  try {
+    const entries = await checkEntryTable(zf, add, badEntries);
+    // Nothing is inflated from an archive whose table is refused.
+    if (!entries) return result();
+    const byName = new Map(entries.map((e) => [e.fileName, e]));
+    const me = byName.get(MANIFEST_NAME);
+    if (!me) {
+      add('manifest', false, 'manifest.json is missing');
+      return result();
+    }
+    try {
+      manifest = parseManifest(await readText(zf, me, opts.password));
+      add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
+    } catch (err) {
+      add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
+      return result();
+    }
+    await checkManifestEntries(zf, manifest, byName, opts.password, add, badEntries);
+    checkContent(manifest, entries, add, badEntries);
+  } finally {
+    zf.close();
+  }
+  return result();
+}
+
+type AddCheck = (name: string, ok: boolean, detail: string) => void;
+
+/** The archive's own SHA-256 against the expected value or the `.sha256` file beside it; the hash when computed. */
+async function checkArchiveHash(archive: string, opts: { expectedSha256?: string | undefined; sha256File?: string | undefined }, add: AddCheck): Promise<string | undefined> {
   let expected = opts.expectedSha256;
   if (opts.sha256File !== undefined) {
     let text: string | undefined;
@@ -261,117 +297,99 @@ export async function verifyArchive(
     add('sha256 file', !!m && m[2]!.toLowerCase() === basename(archive).toLowerCase(), m ? `${opts.sha256File} names ${m[2]}` : `${opts.sha256File} ${why}`);
     if (m) expected = m[1]!.toLowerCase();
   }
-  if (expected !== undefined) {
-    archiveSha256 = await sha256File(archive);
-    const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
-    add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
-  }
+  if (expected === undefined) return undefined;
+  const archiveSha256 = await sha256File(archive);
+  const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
+  add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
+  return archiveSha256;
+}
 
-  let zf: ZipFile;
+/** The central directory and its entry table (count, names, kinds, duplicates, ratio); the entries when all pass. */
+async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[]): Promise<Entry[] | undefined> {
+  let entries: Entry[];
   try {
-    zf = await openZip(archive);
+    entries = await readEntries(zf);
   } catch (err) {
-    add('opens', false, `not a readable ZIP: ${(err as Error).message}`);
-    return result();
+    if (err instanceof ArchiveRefused) {
+      badEntries.push(err.entry);
+      add('opens', true, `${zf.entryCount} entries in the central directory`);
+      add('entry count', false, `${err.entry}: ${err.rule}`);
+      return undefined;
+    }
+    // yauzl refuses absolute names, `..` segments and backslashes in the central directory itself.
+    const msg = (err as Error).message;
+    const bad = /^invalid (?:relative|absolute) path: (.*)$|^absolute path: (.*)$|^invalid characters in fileName: (.*)$/.exec(msg);
+    if (bad) {
+      const name = bad[1] ?? bad[2] ?? bad[3] ?? msg;
+      badEntries.push(name);
+      add('opens', true, 'the central directory reads up to an unsafe name');
+      add('safe names', false, `entries escape the target folder: ${name} (the archive is refused)`);
+    } else add('opens', false, `the central directory cannot be read: ${msg}`);
+    return undefined;
   }
-  try {
-    let entries: Entry[];
-    try {
-      entries = await readEntries(zf);
-    } catch (err) {
-      if (err instanceof ArchiveRefused) {
-        badEntries.push(err.entry);
-        add('opens', true, `${zf.entryCount} entries in the central directory`);
-        add('entry count', false, `${err.entry}: ${err.rule}`);
-        return result();
-      }
-      // yauzl refuses absolute names, `..` segments and backslashes in the central directory itself.
-      const msg = (err as Error).message;
-      const bad = /^invalid (?:relative|absolute) path: (.*)$|^absolute path: (.*)$|^invalid characters in fileName: (.*)$/.exec(msg);
-      if (bad) {
-        const name = bad[1] ?? bad[2] ?? bad[3] ?? msg;
-        badEntries.push(name);
-        add('opens', true, 'the central directory reads up to an unsafe name');
-        add('safe names', false, `entries escape the target folder: ${name} (the archive is refused)`);
-      } else add('opens', false, `the central directory cannot be read: ${msg}`);
-      return result();
-    }
-    add('opens', true, `${entries.length} entries`);
-    add('entry count', true, `${entries.length} entries, limit ${ARCHIVE_LIMITS.maxEntries}`);
-    const problems = entryTableProblems(entries);
-    for (const check of ['safe names', 'entry types', 'unique names', 'compression ratio']) {
-      const mine = problems.filter((p) => p.check === check);
-      badEntries.push(...mine.map((p) => p.entry));
-      const shown = mine.slice(0, 10).map((p) => `"${p.entry}": ${p.rule}`);
-      if (mine.length > 10) shown.push(`and ${mine.length - 10} more`);
-      add(check, mine.length === 0, mine.length ? `refused: ${shown.join('; ')}` : OK_DETAIL[check]!);
-    }
-    // Nothing is inflated from an archive whose table is refused.
-    if (problems.length) return result();
-    const byName = new Map(entries.map((e) => [e.fileName, e]));
-    const me = byName.get(MANIFEST_NAME);
-    if (!me) {
-      add('manifest', false, 'manifest.json is missing');
-      return result();
-    }
-    try {
-      manifest = parseManifest(await readText(zf, me, opts.password));
-      add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
-    } catch (err) {
-      add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
-      return result();
-    }
-    const m = manifest;
-    const listed = new Set(m.files.map((f) => f.path));
-    // Sizes from the headers against the manifest, before anything is inflated.
-    const lying: string[] = [];
-    let declared = 0;
-    for (const f of m.files) {
-      const e = byName.get(f.path);
-      if (!e) continue;
-      declared += e.uncompressedSize;
-      if (e.uncompressedSize !== f.size) {
-        lying.push(f.path);
-        add(`entry ${f.path}`, false, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes (limit: the manifest's size)`);
-      }
-    }
-    const total = m.files.reduce((n, f) => n + f.size, 0);
-    add('total size', lying.length === 0, lying.length ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest` : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`);
-    badEntries.push(...lying);
-    for (const f of m.files) {
-      const e = byName.get(f.path);
-      if (lying.includes(f.path)) continue;
-      if (!e) {
-        badEntries.push(f.path);
-        add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
-        continue;
-      }
-      try {
-        const got = await hashEntry(zf, e, opts.password, f.size);
-        const ok = got.sha256 === f.sha256 && got.size === f.size;
-        if (!ok) {
-          badEntries.push(f.path);
-          add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
-        }
-      } catch (err) {
-        badEntries.push(f.path);
-        add(`entry ${f.path}`, false, err instanceof ArchiveRefused ? `refused: ${err.rule}` : `cannot be read: ${(err as Error).message}`);
-      }
-    }
-    if (badEntries.length === 0) add('manifest hashes', true, `${m.files.length} entries match their SHA-256`);
-    const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
-    badEntries.push(...extra);
-    add('no unlisted entries', extra.length === 0, extra.length ? `not in the manifest: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` and ${extra.length - 10} more` : ''}` : 'every entry is in the manifest');
-    const { patterns, forbidden } = expectedEntries(m);
-    const names = [...byName.keys()];
-    const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);
-    add('expected files', missing.length === 0, missing.length ? `missing for mode ${m.mode}: ${missing.join(', ')}` : `all files of mode ${m.mode} present`);
-    const wrong = names.filter((n) => forbidden.some((re) => re.test(n)));
-    add('mode content', wrong.length === 0, wrong.length ? `mode ${m.mode} must not hold: ${wrong.slice(0, 5).join(', ')}` : `nothing outside mode ${m.mode}`);
-  } finally {
-    zf.close();
+  add('opens', true, `${entries.length} entries`);
+  add('entry count', true, `${entries.length} entries, limit ${ARCHIVE_LIMITS.maxEntries}`);
+  const problems = entryTableProblems(entries);
+  for (const check of ['safe names', 'entry types', 'unique names', 'compression ratio']) {
+    const mine = problems.filter((p) => p.check === check);
+    badEntries.push(...mine.map((p) => p.entry));
+    const shown = mine.slice(0, 10).map((p) => `"${p.entry}": ${p.rule}`);
+    if (mine.length > 10) shown.push(`and ${mine.length - 10} more`);
+    add(check, mine.length === 0, mine.length ? `refused: ${shown.join('; ')}` : OK_DETAIL[check]!);
   }
-  return result();
+  return problems.length ? undefined : entries;
+}
+
+/** Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256. */
+async function checkManifestEntries(zf: ZipFile, m: Manifest, byName: Map<string, Entry>, password: string | undefined, add: AddCheck, badEntries: string[]): Promise<void> {
+  const lying: string[] = [];
+  let declared = 0;
+  for (const f of m.files) {
+    const e = byName.get(f.path);
+    if (!e) continue;
+    declared += e.uncompressedSize;
+    if (e.uncompressedSize !== f.size) {
+      lying.push(f.path);
+      add(`entry ${f.path}`, false, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes (limit: the manifest's size)`);
+    }
+  }
+  const total = m.files.reduce((n, f) => n + f.size, 0);
+  add('total size', lying.length === 0, lying.length ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest` : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`);
+  badEntries.push(...lying);
+  for (const f of m.files) {
+    const e = byName.get(f.path);
+    if (lying.includes(f.path)) continue;
+    if (!e) {
+      badEntries.push(f.path);
+      add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
+      continue;
+    }
+    try {
+      const got = await hashEntry(zf, e, password, f.size);
+      if (got.sha256 !== f.sha256 || got.size !== f.size) {
+        badEntries.push(f.path);
+        add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
+      }
+    } catch (err) {
+      badEntries.push(f.path);
+      add(`entry ${f.path}`, false, err instanceof ArchiveRefused ? `refused: ${err.rule}` : `cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (badEntries.length === 0) add('manifest hashes', true, `${m.files.length} entries match their SHA-256`);
+}
+
+/** Nothing unlisted in the archive; the files the mode needs are there, and nothing outside the mode. */
+function checkContent(m: Manifest, entries: Entry[], add: AddCheck, badEntries: string[]): void {
+  const listed = new Set(m.files.map((f) => f.path));
+  const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
+  badEntries.push(...extra);
+  add('no unlisted entries', extra.length === 0, extra.length ? `not in the manifest: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` and ${extra.length - 10} more` : ''}` : 'every entry is in the manifest');
+  const { patterns, forbidden } = expectedEntries(m);
+  const names = entries.map((e) => e.fileName);
+  const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);
+  add('expected files', missing.length === 0, missing.length ? `missing for mode ${m.mode}: ${missing.join(', ')}` : `all files of mode ${m.mode} present`);
+  const wrong = names.filter((n) => forbidden.some((re) => re.test(n)));
+  add('mode content', wrong.length === 0, wrong.length ? `mode ${m.mode} must not hold: ${wrong.slice(0, 5).join(', ')}` : `nothing outside mode ${m.mode}`);
 }
 
 const OK_DETAIL: Record<string, string> = {
