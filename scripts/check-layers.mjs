@@ -25,14 +25,17 @@ export const LAYERS = {
   config: ['util'],
   core: ['util', 'log', 'config', 'platform/ports.ts'],
   archive: ['util', 'log', 'core'],
-  sandbox: ['util'],
+  sandbox: ['util', 'platform/ports.ts'],
   mongo: ['util', 'log', 'config', 'core', 'platform/ports.ts'],
   platform: ['util', 'log', 'config', 'core', 'sandbox'],
   steps: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts'],
   alerts: ['util', 'log', 'config', 'core'],
   restore: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts', 'steps'],
   backup: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts', 'steps', 'alerts', 'restore'],
-  cli: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform', 'steps', 'alerts', 'restore', 'backup', 'sandbox'],
+  migrate: ['util', 'config', 'core'],
+  compare: ['util', 'core', 'archive'],
+  history: ['util', 'log', 'config', 'core', 'archive', 'alerts', 'steps', 'platform/ports.ts'],
+  cli: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform', 'steps', 'alerts', 'restore', 'backup', 'sandbox', 'history', 'migrate', 'compare'],
 };
 
 /** Files every room may import: the error type and exit codes, and the tool's version. */

@@ -106,23 +106,24 @@ test.serial('the Windows adapter reads ODBC through the session and reports a fa
 
 test('Windows: the Gallery user groups with AD groups come from the AlteryxGallery dump (plain or gzip); without a dump or groups, missing with why', async (t) => {
   const dir = tempDir(t);
-  const ctx = (dump?: string) => ({ platform: { kind: 'windows', inventory: undefined }, dump: dump ? { dir: dump } : undefined }) as unknown as RunContext;
-  const none = await galleryAdGroups(ctx());
+  const ctx = () => ({ platform: { kind: 'windows', inventory: undefined } }) as unknown as RunContext;
+  const dumpOf = (d?: string) => (d ? { dir: d } : undefined);
+  const none = await galleryAdGroups(ctx(), dumpOf());
   t.is(none.status, 'missing');
   t.regex((none as { reason: string }).reason, /no database dump/);
   mkdirSync(join(dir, 'AlteryxGallery'));
-  t.regex(((await galleryAdGroups(ctx(dir))) as { reason: string }).reason, /no user groups collection/);
+  t.regex(((await galleryAdGroups(ctx(), dumpOf(dir))) as { reason: string }).reason, /no user groups collection/);
   const docs = [
     { name: 'Finance', role: 'Artisan', activeDirectoryGroups: [{ name: 'CONTOSO\\Finance', sid: 'S-1-5-21-1-2-3-1104' }] },
     { name: 'Legacy', sid: 'S-1-5-21-1-2-3-1200', adName: 'CONTOSO\\Old' },
     { name: 'Local only', activeDirectoryGroups: [] },
   ];
   writeFileSync(join(dir, 'AlteryxGallery', 'userGroups.bson.gz'), gzipSync(Buffer.concat(docs.map((d) => BSON.serialize(d)))));
-  const r = await galleryAdGroups(ctx(dir));
+  const r = await galleryAdGroups(ctx(), dumpOf(dir));
   t.is(r.status, 'ok');
   const groups = (r as { value: Array<{ name: string; activeDirectoryGroups: Array<{ name: string; sid: string }> }> }).value;
   t.deepEqual(groups.map((g) => g.name), ['Finance', 'Legacy']);
   t.is(groups[1]!.activeDirectoryGroups[0]!.name, 'CONTOSO\\Old');
   writeFileSync(join(dir, 'AlteryxGallery', 'userGroups.bson.gz'), gzipSync(BSON.serialize(docs[2]!)));
-  t.regex(((await galleryAdGroups(ctx(dir))) as { reason: string }).reason, /hold no Active Directory group/);
+  t.regex(((await galleryAdGroups(ctx(), dumpOf(dir))) as { reason: string }).reason, /hold no Active Directory group/);
 });

@@ -25,8 +25,8 @@ import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
-import { migrateBatchCommand } from '../migrate/command.ts';
-import { compareCommand } from '../compare/command.ts';
+import { migrateBatchCommand } from './migrate-cmd.ts';
+import { compareCommand } from './compare-cmd.ts';
 
 interface Request {
   command?: string;

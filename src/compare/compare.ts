@@ -129,7 +129,7 @@ async function readFolder(dir: string): Promise<SideFile[]> {
 }
 
 async function readZip(file: string, password?: string): Promise<SideFile[]> {
-  let zf;
+  let zf: Awaited<ReturnType<typeof openZip>>;
   try {
     zf = await openZip(file);
   } catch (err) {

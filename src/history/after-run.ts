@@ -46,7 +46,7 @@ export async function afterRun(result: RunResultLike & { warnings?: string[]; su
     warnings.push(...d.warnings);
   }
   if (ctx.kind === 'backup' && rec.record) {
-    let h;
+    let h: ReturnType<typeof openHistory> | undefined;
     try {
       h = openHistory(ctx.params, ctx.platform);
       if (h.config.HealthConfiguration.CheckAfterBackup) {

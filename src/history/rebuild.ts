@@ -104,7 +104,7 @@ export function recordFromLog(logFile: string, lines: LogLine[], host: string): 
 
 /** manifest.json of an archive, or undefined (encrypted, damaged, not ours). */
 export async function readManifest(archive: string): Promise<Manifest | undefined> {
-  let zf;
+  let zf: Awaited<ReturnType<typeof openZip>> | undefined;
   try {
     zf = await openZip(archive);
     const entries = await readEntries(zf);

@@ -170,7 +170,7 @@ function mapBackupVariable(b: Builder, v: BatchVariable, seen: Map<string, Batch
       b.cfg.ServerConfiguration['AlteryxServicePath'] = exe;
       const keys = ['ServerConfiguration.AlteryxServicePath'];
       const install = /^(.*)\\bin\\AlteryxService\.exe$/i.exec(exe);
-      if (install && install[1]) {
+      if (install?.[1]) {
         b.cfg.ServerConfiguration['InstallDirectory'] = install[1];
         keys.push('ServerConfiguration.InstallDirectory');
       }

@@ -109,6 +109,29 @@ export interface WindowsPlatformOptions {
   controlRetry?: { attempts: number; delayMs: number };
 }
 
+type AdapterCall = <T>(fn: string, args?: Record<string, string | undefined>) => Promise<T>;
+
+/**
+ * One stop or start request. The PowerShell side reads the state first: already in (or on its way to) the
+ * wanted state is success; a pending state in the other direction ("cannot accept control messages now",
+ * 1061 / CIM 5) is asked again after a pause, a bounded number of times (default 120 x 1 s).
+ */
+function serviceControl(call: AdapterCall, name: string, cn: (node: NodeRef) => string | undefined, opts?: { attempts: number; delayMs: number }) {
+  const retry = { attempts: opts?.attempts ?? 120, delayMs: opts?.delayMs ?? 1000 };
+  return async (node: NodeRef, fn: string, verb: string, method: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await call<{ ok: boolean; code: number; retry?: boolean; state?: string; message?: string }>(fn, { Name: name, ComputerName: cn(node) });
+      if (r.ok) return;
+      const how = node.local ? `error ${r.code}` : `Win32_Service.${method} returned ${r.code}`;
+      if (!r.retry) throw new Error(`${verb} ${name} on ${node.name} failed (${how}${r.message ? `: ${r.message}` : ''})`);
+      if (attempt >= retry.attempts) {
+        throw new Error(`${verb} ${name} on ${node.name} failed: the service stayed ${r.state || 'in a pending state'} and could not accept the request (${how}) after ${attempt} attempts`);
+      }
+      await new Promise((res) => setTimeout(res, retry.delayMs));
+    }
+  };
+}
+
 /**
  * The Windows adapter: one PowerShell session per run (disposed in every outcome) running the functions of
  * Adapter/WindowsAdapter.ps1 for services, processes and CIM; AlteryxService.exe runs as a plain child
@@ -148,26 +171,9 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
     return JSON.parse(line) as T;
   };
   const cn = (node: NodeRef) => (node.local ? undefined : node.name);
-  const retry = { attempts: opts.controlRetry?.attempts ?? 120, delayMs: opts.controlRetry?.delayMs ?? 1000 };
-  /**
-   * One stop or start request. The PowerShell side reads the state first: already in (or on its way to) the
-   * wanted state is success; a pending state in the other direction ("cannot accept control messages now",
-   * 1061 / CIM 5) is asked again after a pause, a bounded number of times.
-   */
-  const control = async (node: NodeRef, fn: string, verb: string, method: string): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      const r = await call<{ ok: boolean; code: number; retry?: boolean; state?: string; message?: string }>(fn, { Name: name, ComputerName: cn(node) });
-      if (r.ok) return;
-      const how = node.local ? `error ${r.code}` : `Win32_Service.${method} returned ${r.code}`;
-      if (!r.retry) throw new Error(`${verb} ${name} on ${node.name} failed (${how}${r.message ? `: ${r.message}` : ''})`);
-      if (attempt >= retry.attempts) {
-        throw new Error(`${verb} ${name} on ${node.name} failed: the service stayed ${r.state || 'in a pending state'} and could not accept the request (${how}) after ${attempt} attempts`);
-      }
-      await new Promise((res) => setTimeout(res, retry.delayMs));
-    }
-  };
   const edge = loadEdge();
   const name = opts.serviceName;
+  const control = serviceControl(call, name, cn, opts.controlRetry);
 
   return {
     kind: 'windows',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { Output } from '../cli/output.ts';
-import { compareBackups, formatCompareTable } from './compare.ts';
+import { Output } from './output.ts';
+import { compareBackups, formatCompareTable } from '../compare/compare.ts';
 
 export const COMPARE_HELP = `alteryx-backup compare - compare a legacy backup with one of ours, side by side
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { Output } from '../cli/output.ts';
-import { migrateBatchFiles } from './batch.ts';
+import { Output } from './output.ts';
+import { migrateBatchFiles } from '../migrate/batch.ts';
 
 export const MIGRATE_HELP = `alteryx-backup migrate-batch - turn the legacy backup batch script into backup-config.json
 
