@@ -47,7 +47,8 @@ Describe 'docs/<Name>' -ForEach $docs {
 
 Describe 'the help of Invoke-AlteryxBackup' {
     It 'quotes the -File path inside its schtasks /TR example' {
-        $examples = (Get-Help Invoke-AlteryxBackup -Full).Examples.Example | ForEach-Object { $_.Code }
+        # The /TR line may stand in an example's code or in its remarks (after a New-ScheduledTaskAction example).
+        $examples = (Get-Help Invoke-AlteryxBackup -Full).Examples.Example | ForEach-Object { $_.Code + [Environment]::NewLine + (($_.Remarks | ForEach-Object { $_.Text }) -join [Environment]::NewLine) }
         $tr = @($examples | Where-Object { $_ -match '/TR' })
         $tr.Count | Should -Be 1
         $tr[0] | Should -Match '-File \\"C:\\Program Files\\[^"]+\\Invoke-AlteryxBackup\.ps1\\"'

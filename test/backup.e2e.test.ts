@@ -165,7 +165,7 @@ test('running workflows past MaxWorkflowWait: exit 2, the service was never touc
 test('workflows that finish within the wait are waited for, then the backup runs', async (t) => {
   const { dir, config } = await quickSandbox(t);
   // Long enough to be still running when the backup reaches its workflows step on a loaded machine.
-  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Short.yxmd', remainingSeconds: 10 }]));
+  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Short.yxmd', remainingSeconds: 20 }]));
   const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 0, r.message);
   t.true(logs.some((l) => /Running workflows finished/.test(l.message)));
