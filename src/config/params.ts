@@ -256,7 +256,7 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     psType: 'switch',
     help: 'Keep the staging folder of a failed run (secrets removed).',
     description:
-      'Keep the staging folder of a failed run for inspection (BackupConfiguration.KeepStagingOnFailure): its path is in the result (stagingPath) and the log; its secret files are removed all the same and later runs leave it alone. Without it the failed run removes its staging folder.',
+      'Keep the staging folder of a failed run for inspection (BackupConfiguration.KeepStagingOnFailure): the log names it (and stagingPath in the JSON result of the core); its secret files are removed all the same and later runs leave it alone. Without it the failed run removes its staging folder.',
     config: { flag: 'keep-staging-on-failure', kind: 'boolean', path: ['BackupConfiguration', 'KeepStagingOnFailure'] },
   },
   {

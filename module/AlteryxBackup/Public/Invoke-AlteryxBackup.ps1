@@ -260,8 +260,8 @@ function Invoke-AlteryxBackup {
         [int] $CompressionLevel = 6,
 
         # Keep the staging folder of a failed run for inspection (BackupConfiguration.KeepStagingOnFailure):
-        # its path is in the result (stagingPath) and the log; its secret files are removed all the same and
-        # later runs leave it alone. Without it the failed run removes its staging folder.
+        # the log names it (and stagingPath in the JSON result of the core); its secret files are removed all
+        # the same and later runs leave it alone. Without it the failed run removes its staging folder.
         [switch] $KeepStagingOnFailure,
 
         # Encrypts the archive with AES-256 using this password; such an archive opens with 7-Zip or this
