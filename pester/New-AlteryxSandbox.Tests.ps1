@@ -36,6 +36,8 @@ Describe 'New-AlteryxSandbox parameters' {
         @{ Name = 'Path'; Type = [string] }
         @{ Name = 'Topology'; Type = [string] }
         @{ Name = 'MongoType'; Type = [string] }
+        @{ Name = 'Role'; Type = [string] }
+        @{ Name = 'Persistence'; Type = [string] }
         @{ Name = 'DatabaseSizeMB'; Type = [double] }
         @{ Name = 'Version'; Type = [string] }
         @{ Name = 'Force'; Type = [switch] }
@@ -54,6 +56,8 @@ Describe 'New-AlteryxSandbox parameters' {
     It 'restricts <Name> to <Values>' -ForEach @(
         @{ Name = 'Topology'; Values = @('single', 'multi') }
         @{ Name = 'MongoType'; Values = @('embedded', 'selfManaged') }
+        @{ Name = 'Role'; Values = @('controller', 'worker', 'ui') }
+        @{ Name = 'Persistence'; Values = @('mongo', 'sqlServer', 'sqlite') }
     ) {
         $set = $command.Parameters[$Name].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }
         $set.ValidValues | Should -Be $Values
@@ -105,6 +109,15 @@ Describe 'New-AlteryxSandbox with a mocked core' {
         $params.Force | Should -BeTrue
         $calls[0].NodePath | Should -Be '/opt/node'
         @($calls[0].Request.secrets.Keys) | Should -BeNullOrEmpty
+    }
+
+    It 'sends Role and Persistence in the core names (lower case) only when given' {
+        $null = New-AlteryxSandbox -Path 'TestDrive:\sbx' -Role worker
+        $calls[0].Request.params.Role | Should -BeExactly 'worker'
+        @($calls[0].Request.params.Keys) | Should -Not -Contain 'Persistence'
+        $null = New-AlteryxSandbox -Path 'TestDrive:\sbx2' -Persistence sqlServer
+        $calls[1].Request.params.Persistence | Should -BeExactly 'sqlserver'
+        @($calls[1].Request.params.Keys) | Should -Not -Contain 'Role'
     }
 
     It 'sends Mongo "embedded" for -MongoType embedded' {
@@ -209,6 +222,24 @@ Describe 'New-AlteryxSandbox against the real core' -Tag 'Integration' {
         $all[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit\d,New-AlteryxSandbox$'
         $again = New-AlteryxSandbox -Path $path -Force
         $again.Path | Should -Be $path
+    }
+
+    It 'creates a worker node whose RuntimeSettings.xml says so, and a SQL Server controller' {
+        $worker = New-AlteryxSandbox -Path (Join-Path $TestDrive 'worker') -Role worker
+        $worker.Topology | Should -Be 'single'
+        @($worker.Nodes.Role) | Should -Be @('worker')
+        $settings = Get-ChildItem -LiteralPath (Join-Path $TestDrive 'worker') -Recurse -Filter 'RuntimeSettings.xml' | Where-Object { $_.FullName -match 'ProgramData' } | Select-Object -First 1
+        Get-Content -LiteralPath $settings.FullName -Raw | Should -Match '<ControllerEnabled>False</ControllerEnabled>'
+        $sql = New-AlteryxSandbox -Path (Join-Path $TestDrive 'sql') -Persistence sqlServer
+        (Get-Content -LiteralPath (Join-Path $TestDrive 'sql/sandbox.json') -Raw | ConvertFrom-Json).persistence | Should -Be 'sqlserver'
+        $sql.Version | Should -Match '^2024\.'
+    }
+
+    It 'refuses -Role worker with -Topology multi (exit 3)' {
+        $all = @(New-AlteryxSandbox -Path (Join-Path $TestDrive 'multi-worker') -Topology multi -Role worker 2>&1)
+        $all.Count | Should -Be 1
+        $all[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,New-AlteryxSandbox'
+        $all[0].Exception.Message | Should -Match 'single machine'
     }
 
     It 'creates a multi-node sandbox with a self-managed MongoDB' {

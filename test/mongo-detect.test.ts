@@ -44,7 +44,11 @@ test('embedded, the two self-managed element forms, the Gallery form; the elemen
   // Flags are case-insensitive; the defaults file decides where the overrides are silent.
   const defaultsSelf = parseRuntimeSettings(setSetting(setSetting(REFERENCE_DEFAULTS_XML, 'Controller', 'MongoDBEnabled', 'true'), 'Controller', 'MongoDBServerName', 'm1'), 'd.xml');
   t.deepEqual(detect('', defaultsSelf), { type: 'selfManaged', decidedBy: 'Controller/MongoDBEnabled = True with MongoDBServerName (defaults file)' });
-  t.deepEqual(detect('<Gallery><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), { type: 'selfManaged', decidedBy: 'Gallery/MongoDBWebConnection is set (overrides file)' });
+  // The Gallery's connection is in effect only with MongoDBWebOverride True (issue 13).
+  t.deepEqual(detect('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), { type: 'selfManaged', decidedBy: 'Gallery/MongoDBWebConnection with MongoDBWebOverride = True (overrides file)' });
+  const notInEffect = detect('<Gallery><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>');
+  t.is(notInEffect.type, 'embedded');
+  t.regex(notInEffect.decidedBy, /MongoDBWeb\* is set but not in effect \(MongoDBWebOverride is not True\)/);
 });
 
 test('contradictions are resolved and said: both flags True, MongoDBEnabled without a server name, an explicit Type', (t) => {

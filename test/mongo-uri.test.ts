@@ -168,13 +168,15 @@ test('target: without configuration, RuntimeSettings.xml names the MongoDB (and 
   const cs = resolveMongoTarget(sm(), settingsWith('<Persistence><Mongo><ConnectionString>mongodb://svc@m1:27017,m2:27017/?replicaSet=rs1</ConnectionString></Mongo></Persistence>'), { MongoPassword: 'pw12' });
   t.is(cs.uri, 'mongodb://svc@m1:27017,m2:27017/?replicaSet=rs1&authSource=admin');
   t.is(cs.source, 'Persistence/Mongo/ConnectionString in the overrides RuntimeSettings.xml');
-  const web = resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&amp;replicaSet=rs0</MongoDBWebConnection></Gallery>'), { MongoPassword: 'pw12' });
+  // The Gallery's connection counts only with MongoDBWebOverride True (issue 13).
+  t.throws(() => resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), { MongoPassword: 'pw12' }), { message: /names none/ });
+  const web = resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&amp;replicaSet=rs0</MongoDBWebConnection></Gallery>'), { MongoPassword: 'pw12' });
   t.is(web.uri, 'mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&replicaSet=rs0');
   t.regex(web.source, /^Gallery\/MongoDBWebConnection/);
   const old = resolveMongoTarget(sm(), settingsWith('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017,mongo02:27017</MongoDBServerName><MongoDBUserName>alteryx</MongoDBUserName></Controller>'), { MongoPassword: 'pw12' });
   t.is(old.uri, 'mongodb://alteryx@mongo01:27017,mongo02:27017/?authSource=admin');
   t.regex(old.source, /^Controller\/MongoDBServerName/);
-  const bad = t.throws(() => resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebConnection>mongodb://a:b:c@h</MongoDBWebConnection></Gallery>'), {}), { instanceOf: BackupError });
+  const bad = t.throws(() => resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://a:b:c@h</MongoDBWebConnection></Gallery>'), {}), { instanceOf: BackupError });
   t.regex(bad!.message, /^Gallery\/MongoDBWebConnection in the overrides RuntimeSettings\.xml: .*percent-encode it as %3A/);
 });
 

@@ -85,6 +85,32 @@ for (const topology of ['single', 'multi'] as const) {
   }
 }
 
+// Issue 13: the node's role and its persistence are decided before the plan is built, so the dry run shows
+// exactly what a worker (no dump, no secrets, no service stop) or a SQL Server controller (no dump) runs.
+for (const kind of [
+  { name: 'a single worker node', opts: { role: 'worker' as const }, gone: ['workflows', 'stop-service', 'dump', 'secrets', 'start-service'], kept: ['files', 'metadata', 'archive'] },
+  { name: 'a SQL Server controller', opts: { persistence: 'sqlserver' as const }, gone: ['workflows', 'stop-service', 'dump', 'start-service'], kept: ['files', 'secrets', 'metadata', 'archive'] },
+]) {
+  test(`backup Full on ${kind.name}: the dry run's plan leaves out what this node cannot back up, and is what runs`, async (t) => {
+    // Without a database the archive is a few kB: below the Full minimum meant for a dump.
+    const small = { ...FAST, ValidationConfiguration: { MinimumBackupSizeMB: { Full: 0.001 } } };
+    const s = { ...(await quickSandbox(t, { topology: 'single', modifiedConfig: true, ...kind.opts }, small)), secrets: {} };
+    const dry = await backup(s, 'Full', true);
+    t.is(dry.r.exitCode, 0, dry.r.message);
+    const planned = dry.plan[0]!;
+    for (const n of kind.gone) t.false(planned.some((x) => x.name === n), `${n} planned: ${ids(planned).join(', ')}`);
+    for (const n of kind.kept) t.true(planned.some((x) => x.name === n), `${n} not planned: ${ids(planned).join(', ')}`);
+    const before = readEvents(s.dir).length;
+    const real = await backup(s, 'Full', false);
+    t.is(real.r.exitCode, 0, real.r.message);
+    t.deepEqual(ids(real.plan[0]!), ids(planned));
+    t.deepEqual(real.seen, ids(planned));
+    const events = readEvents(s.dir).slice(before);
+    t.false(events.some((e) => e['kind'] === 'service' && e['to'] === 'StopPending'), 'no service was stopped');
+    t.false(events.some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))), 'no dump ran');
+  });
+}
+
 test('a plan with a step taken out runs without it: no secrets step, no getserversecret, and verify refuses the archive', async (t) => {
   const s = await server(t, 'single', 'embedded');
   const before = readEvents(s.dir).length;

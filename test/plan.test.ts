@@ -50,6 +50,9 @@ test('archive names by mode, and the legacy name by configuration', (t) => {
   t.is(archiveName({ mode: 'ConfigOnly', stamp: '20260113_020000', config }), 'ServerBackup_Config_20260113_020000.zip');
   const legacy = ConfigSchema.parse({ BackupConfiguration: { ArchiveNameFormat: 'legacy' } });
   t.is(archiveName({ mode: 'Full', stamp: '20260113_020000', config: legacy }), 'ServerBackup_20260113_020000.zip');
+  // The legacy name means a full backup: the other modes keep their mode's name (issue 13).
+  t.is(archiveName({ mode: 'ConfigOnly', stamp: '20260113_020000', config: legacy }), 'ServerBackup_Config_20260113_020000.zip');
+  t.is(archiveName({ mode: 'DatabaseOnly', stamp: '20260113_020000', config: legacy }), 'ServerBackup_DB_20260113_020000.zip');
 });
 
 test('multi-node order: UI, workers, controller to stop; the reverse to start', (t) => {

@@ -111,7 +111,7 @@ test('single-node embedded sandbox: tree, settings, keys, engine files, data', a
   t.not(f.secrets.mongoAdminPassword, f.secrets.mongoNonAdminPassword);
   t.deepEqual(f.knobs, {});
   t.is(getServiceState(dir, 'ALTERYX01'), 'Running');
-  t.deepEqual(sandboxStatus(dir), { nodes: [{ name: 'ALTERYX01', role: 'controller', service: 'Running', workflows: [] }] });
+  t.deepEqual(sandboxStatus(dir), { path: dir, nodes: [{ name: 'ALTERYX01', role: 'controller', service: 'Running', workflows: [] }] });
   for (const tool of ['mongodump', 'mongorestore']) t.is(fs.statSync(path.join(mongoToolsPathDir(dir), tool)).mode & 0o777, 0o755);
   t.is(readEvents(dir)[0]!['kind'], 'sandbox');
   // the secrets never appear in the settings files

@@ -202,7 +202,8 @@ test('knobs: defaults, dotted keys, JSON values, null resets, validation errors 
   t.is(k.elevated, true);
   t.deepEqual(k.service, { stopSeconds: 1, startSeconds: 1, hangOnStop: false, failStart: false });
   t.deepEqual(k.emongodump, { seconds: 0, fail: false });
-  t.deepEqual(k.emongorestore, { seconds: 0, fail: false });
+  t.deepEqual(k.emongorestore, { seconds: 0, fail: false, logEncoding: 'utf8' });
+  t.deepEqual(k.mongoTools, { version: '100.9.4' });
   t.deepEqual(k.mongodump, { seconds: 0, fail: false });
   t.deepEqual(k.mongo, { unreachable: false });
   t.deepEqual(k.disk.freeBytes, {});

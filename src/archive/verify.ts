@@ -10,6 +10,19 @@ import { formatBytes } from '../util/format.ts';
 import { readTextFile } from '../util/text.ts';
 import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
 import { decryptAesEntry, isAesEntry } from './zip-aes.ts';
+import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
+
+async function readHead(file: string): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r').catch(() => undefined);
+  if (!fh) return Buffer.alloc(0);
+  try {
+    const buf = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 export interface Check {
   name: string;
@@ -25,6 +38,8 @@ export interface VerifyResult {
   archiveSha256?: string | undefined;
   /** Entries whose content did not match, by name. */
   badEntries: string[];
+  /** realworld (issue 13): set when this is an archive of the legacy batch script (src/archive/legacy.ts). */
+  legacy?: LegacyArchive | undefined;
 }
 
 /**
@@ -236,7 +251,8 @@ export async function verifyArchive(
   const checks: Check[] = [];
   const badEntries: string[] = [];
   const add: AddCheck = (name, ok, detail) => checks.push({ name, ok, detail });
-  const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries });
+  let legacy: LegacyArchive | undefined;
+  const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries, ...(legacy ? { legacy } : {}) });
   let manifest: Manifest | undefined;
 
   const st = await fsp.stat(archive).catch(() => undefined);
@@ -247,6 +263,12 @@ export async function verifyArchive(
   }
   const archiveSha256 = await checkArchiveHash(archive, opts, add);
 
+  // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
+  legacy = recognizeLegacyArchive(archive, await readHead(archive));
+  if (legacy) {
+    add('legacy archive', false, `${legacy.message} ${legacy.hint}`);
+    return result();
+  }
   let zf: ZipFile;
   try {
     zf = await openZip(archive);
@@ -261,7 +283,8 @@ export async function verifyArchive(
     const byName = new Map(entries.map((e) => [e.fileName, e]));
     const me = byName.get(MANIFEST_NAME);
     if (!me) {
-      add('manifest', false, 'manifest.json is missing');
+      legacy = recognizeLegacyArchive(archive, Buffer.alloc(0), entries.map((e) => e.fileName));
+      add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
       return result();
     }
     try {

@@ -78,8 +78,13 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
   const tempPath = join(destDir, `${name}.partial`);
   const level = ctx.config.BackupConfiguration.CompressionLevel;
   const encrypted = !!ctx.archivePassword;
+  if (ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && ctx.mode !== 'Full') {
+    ctx.log.info(`ArchiveNameFormat legacy names Full backups only (the batch script made nothing else): this ${ctx.mode} archive is named ${name}`);
+  }
   if (input.secretsIncluded && !encrypted) {
-    const msg = 'The archive holds the controller token and MongoDB passwords in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive';
+    // realworld (issue 13): say what is in clear: the token always, MongoDB passwords only when exported.
+    const held = input.files.some((f) => f.archivePath === 'Secrets/MongoPasswords.txt') ? 'the controller token and the MongoDB passwords' : 'the controller token';
+    const msg = `The archive holds ${held} in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive`;
     ctx.warnings.push(msg);
     ctx.log.warn(msg);
   }

@@ -8,14 +8,15 @@ import { restoreServices } from '../steps/services.ts';
 import type { DestinationOutcome } from '../steps/destinations.ts';
 import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
-import { realClock, newRunContext, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
+import { realClock, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { detectMongoType } from '../core/mongo-detect.ts';
 import { nodePaths } from '../core/paths.ts';
 import { buildPlan, type Plan } from '../core/plan.ts';
 import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
+import { detectedMongo, detectPersistence, scopeLimits, type ScopeLimits } from '../core/persistence.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
 import { cleanupFailedStaging, sweepStaleWorkFolders } from '../core/cleanup.ts';
+import { resolveTopology } from '../core/topology.ts';
 import { recoverLeftover } from '../restore/recover.ts';
 import { drillAfterBackup } from './drill-after.ts';
 import { BACKUP_STEPS, destinationsOf, type ArchiveOutput, type MetadataOutput } from './steps.ts';
@@ -69,8 +70,10 @@ interface BackupState {
   platform?: Platform | undefined;
   config?: BackupConfig | undefined;
   finishedLogged: boolean;
-  /** The failed run's staging folder was kept on request (KeepStagingOnFailure). */
+  /** realworld (issue 13): the staging folder exists after a failed run (kept on request, KeepStagingOnFailure, or not removable). */
   stagingKept: boolean;
+  /** realworld (issue 13): what this node's role and persistence leave out of the mode's scopes. */
+  limits?: ScopeLimits | undefined;
 }
 
 /**
@@ -88,10 +91,11 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   const st: BackupState = { req, log, t0: clock.now(), clock, exitCode: ExitCode.Success, message: '', mode: null, finishedLogged: false, stagingKept: false };
   try {
     const ctx = await prepare(st, req, deps, { clock, signal, startedAt });
-    const plan = deps.editPlan ? deps.editPlan(buildBackupPlan(ctx)) : buildBackupPlan(ctx);
+    const built = buildBackupPlan(ctx, st.limits);
+    const plan = deps.editPlan ? deps.editPlan(built) : built;
     ctx.plan = plan;
+    for (const w of st.limits?.warnings ?? []) warn(ctx, w);
     if (plan.scopes.includes('Database')) log.info(`MongoDB: ${ctx.mongo.type} (decided by ${ctx.mongo.decidedBy})`);
-    log.info(`Nodes: ${ctx.nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`);
     st.outcome = await runPlan(plan, deps.steps ?? BACKUP_STEPS, ctx, {
       log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: ctx.stepDurations,
       onPlan: (steps) => deps.plan?.([...steps]),
@@ -142,12 +146,37 @@ async function prepare(st: BackupState, req: BackupRequest, deps: BackupDeps, t:
   });
   st.ctx = ctx;
   for (const node of ctx.nodes) await readSettings(ctx, node);
-  ctx.mongo = detectMongoType(config.MongoDBConfiguration.Type, ctx.settings.get(ctx.controller.name));
+  st.limits = resolveRolesAndPersistence(ctx);
   return ctx;
 }
 
-function buildBackupPlan(ctx: RunContext): Plan {
-  return buildPlan({ mode: ctx.mode, mongoType: ctx.mongo.type, config: ctx.config, nodes: ctx.nodes, stamp: ctx.stamp, encrypted: !!ctx.archivePassword });
+/**
+ * realworld (issue 13): node roles from RuntimeSettings.xml (core/topology.ts) when no nodes are configured,
+ * else cross-checked; persistence (core/persistence.ts); what this node cannot back up goes into the plan
+ * (buildPlan's `drop`). A refusal (DatabaseOnly with nothing to dump) is exit 3 before anything runs.
+ */
+function resolveRolesAndPersistence(ctx: RunContext): ScopeLimits {
+  const { config, log } = ctx;
+  const topo = resolveTopology(ctx.nodes, config.ServerConfiguration.Nodes.length > 0 || ctx.nodes.length > 1, (n) => ctx.settings.get(n.name));
+  ctx.nodes = topo.nodes;
+  ctx.controller = ctx.nodes.find((n) => n.role === 'controller') ?? ctx.nodes[0]!;
+  ctx.roles = topo.detected;
+  for (const w of topo.warnings) warn(ctx, w);
+  const persistence = detectPersistence(config.MongoDBConfiguration.Type, ctx.settings.get(ctx.controller.name));
+  ctx.persistence = persistence;
+  ctx.mongo = detectedMongo(persistence);
+  const limits = scopeLimits(ctx.mode, ctx.multiNode ? undefined : topo.detected.get(ctx.controller.name), persistence, ctx.multiNode);
+  log.info(`Persistence: ${persistence.kind} (decided by ${persistence.decidedBy})`);
+  log.info(`Nodes: ${topo.lines.join('; ')}`);
+  if (limits.refusal) throw new BackupError(ExitCode.Validation, limits.refusal.message, limits.refusal.hint);
+  return limits;
+}
+
+function buildBackupPlan(ctx: RunContext, limits: ScopeLimits | undefined): Plan {
+  return buildPlan({
+    mode: ctx.mode, mongoType: ctx.mongo.type, config: ctx.config, nodes: ctx.nodes, stamp: ctx.stamp, encrypted: !!ctx.archivePassword,
+    drop: limits?.drop, persistence: ctx.persistence?.kind,
+  });
 }
 
 function logDowntime(ctx: RunContext): void {
@@ -204,7 +233,8 @@ async function rollback(st: BackupState, ctx: RunContext, outcome: RunOutcome): 
     await cleanupFailedStaging(ctx.staging.local, ctx.staging.configured, ctx.log, keep).catch((err: Error) =>
       ctx.log.error(`The staging folder ${ctx.staging.configured} could not be removed: ${err.message}; remove it by hand (it may hold the database dump).`),
     );
-    st.stagingKept = keep && existsSync(ctx.staging.local);
+    // realworld (issue 13): only a folder that exists is reported as kept.
+    st.stagingKept = existsSync(ctx.staging.local);
   }
 }
 
@@ -275,7 +305,7 @@ function finish(st: BackupState): BackupResult {
     destinations: ctx && outcome ? destinationsOf(ctx, outcome.results) : [],
     warnings: ctx?.warnings ?? [],
     dryRun: st.req.dryRun,
-    stagingPath: ctx && st.exitCode !== ExitCode.Success && !published && (st.stagingKept || existsSync(ctx.staging.local)) ? ctx.staging.local : null,
+    stagingPath: ctx && st.exitCode !== ExitCode.Success && !published && st.stagingKept ? ctx.staging.local : null,
     summary,
   };
 }

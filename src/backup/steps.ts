@@ -20,6 +20,7 @@ import { exportSecrets } from '../steps/secrets.ts';
 import { startService, stopService, waitForWorkflows } from '../steps/services.ts';
 import { formatBytes } from '../util/format.ts';
 import { writeFileAtomic } from '../util/fsx.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 
 /** What the metadata step returns: metadata.json's content and the file itself. */
 export interface MetadataOutput {
@@ -89,7 +90,8 @@ async function verifyStep(ctx: RunContext, a: ArchiveInfo): Promise<void> {
 
 /** Publishes atomically: rename from the temporary name, then `<archive>.sha256` (sha256sum format). */
 async function publish(ctx: RunContext, a: ArchiveInfo): Promise<void> {
-  await fsp.rename(a.tempPath, a.finalPath);
+  // A file another process holds for a moment (antivirus, indexer) is retried, then exit 4 naming it.
+  await retryWhileBusy('publish the archive as', a.finalPath, () => fsp.rename(a.tempPath, a.finalPath));
   await writeFileAtomic(`${a.finalPath}.sha256`, `${a.sha256}  ${basename(a.finalPath)}\n`);
   ctx.log.success(`Archive published: ${a.finalPath} (${formatBytes(a.sizeBytes)}); checksum in ${basename(a.finalPath)}.sha256`);
 }

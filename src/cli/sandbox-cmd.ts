@@ -11,6 +11,8 @@ import { choosePlatform } from '../platform/choose.ts';
 const createOptions = {
   topology: { type: 'string' },
   mongo: { type: 'string' },
+  role: { type: 'string' },
+  persistence: { type: 'string' },
   'db-size-mb': { type: 'string' },
   version: { type: 'string' },
   'modified-config': { type: 'boolean' },
@@ -48,15 +50,40 @@ async function create(args: string[]): Promise<ExitCodeValue> {
     version: (p['Version'] as string | undefined) ?? values.version,
     modifiedConfig: !!(p['ModifiedConfig'] ?? values['modified-config']),
     force: !!(p['Force'] ?? values.force),
+    ...(((p['Role'] as string | undefined) ?? values.role) ? { role: ((p['Role'] as string | undefined) ?? values.role) as sb.NodeRole } : {}),
+    ...(((p['Persistence'] as string | undefined) ?? values.persistence) ? { persistence: ((p['Persistence'] as string | undefined) ?? values.persistence) as sb.Persistence } : {}),
   });
   const status = sb.sandboxStatus(info.path);
-  const payload = { ...info, nodes: status.nodes };
+  const payload = { ...info, nodes: status.nodes, ...(status.mongoCredentials ? { mongoCredentials: status.mongoCredentials } : {}) };
   if (values.json || values['request-stdin']) process.stdout.write(JSON.stringify({ type: 'result', exitCode: 0, success: true, message: `Sandbox created at ${info.path}`, sandbox: payload }) + '\n');
   else {
-    process.stdout.write(`Sandbox created at ${info.path}: ${info.topology}, ${info.mongo} MongoDB, Alteryx Server ${info.version}\n`);
+    process.stdout.write(`Sandbox created at ${info.path}: ${describe(info.path)}, Alteryx Server ${info.version}\n`);
     for (const n of status.nodes) process.stdout.write(`  ${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service}\n`);
+    writeCredentials(status);
   }
   return ExitCode.Success;
+}
+
+/** `single, embedded MongoDB` / `single, SQL Server persistence` ... for the create line. */
+function describe(dir: string): string {
+  const f = sb.readSandboxFile(dir);
+  const data = f.persistence === 'sqlserver' ? 'user-managed SQL Server persistence' : f.persistence === 'sqlite' ? 'SQLite persistence' : `${f.mongo} MongoDB`;
+  return `${f.topology}${f.topology === 'single' ? ` ${f.nodes[0]!.role}` : ''}, ${data}`;
+}
+
+/**
+ * The simulated self-managed MongoDB's connection and credentials (issue 13): a sandbox's own test values,
+ * shown so that its first backup can pass them (they exist nowhere else but sandbox.json).
+ */
+function writeCredentials(st: sb.SandboxStatus): void {
+  const c = st.mongoCredentials;
+  if (!c) return;
+  process.stdout.write(
+    `Self-managed MongoDB (simulated): ${c.hosts.join(',')}${c.replicaSet ? ` (replica set ${c.replicaSet})` : ''}, user ${c.username}, password ${c.password}, authSource ${c.authDatabase}\n` +
+      `  Back it up with the password on stdin or in the environment, never in a file:\n` +
+      `  ALTERYXBACKUP_MONGO_PASSWORD='${c.password}' alteryx-backup backup --mode Full --sandbox ${st.path}\n` +
+      `  Invoke-AlteryxBackup -SandboxPath ${st.path} -MongoCredential (New-Object PSCredential('${c.username}', (ConvertTo-SecureString '${c.password}' -AsPlainText -Force)))\n`,
+  );
 }
 
 async function status(args: string[]): Promise<ExitCodeValue> {
@@ -69,7 +96,10 @@ async function status(args: string[]): Promise<ExitCodeValue> {
   if (!dir) throw new BackupError(ExitCode.Validation, 'sandbox status needs a folder: alteryx-backup sandbox status DIR');
   const st = sb.sandboxStatus(resolve(dir));
   if (values.json || values['request-stdin']) process.stdout.write(JSON.stringify(st) + '\n');
-  else for (const n of st.nodes) process.stdout.write(`${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service.padEnd(13)} ${n.workflows.length ? `workflows: ${n.workflows.join(', ')}` : ''}\n`);
+  else {
+    for (const n of st.nodes) process.stdout.write(`${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service.padEnd(13)} ${n.workflows.length ? `workflows: ${n.workflows.join(', ')}` : ''}\n`);
+    writeCredentials(st);
+  }
   return ExitCode.Success;
 }
 

@@ -8,6 +8,8 @@ export { joinConfigured } from './paths.ts';
 import type { Params } from '../config/load.ts';
 import type { FileKind } from './manifest.ts';
 import type { EffectiveSettings } from './settings.ts';
+import type { PersistenceDecision } from './persistence.ts';
+import type { RoleDecision } from './topology.ts';
 
 /** What every run (backup, restore, drill) is asked: the parameters, the secrets from stdin, dry run or not. */
 export interface RunRequest {
@@ -123,6 +125,9 @@ export interface RunContext {
   files: StagedFile[];
   services: ServiceRecord[];
   mongo: { type: 'embedded' | 'selfManaged'; decidedBy: string };
+  /** realworld (issue 13): where the data lives and what each node's RuntimeSettings.xml says its role is. */
+  persistence?: PersistenceDecision;
+  roles?: Map<string, RoleDecision>;
   settings: Map<string, EffectiveSettings>;
   /** The metadata step's output slot (steps/metadata.ts). */
   metadata: Record<string, unknown>;

@@ -45,7 +45,7 @@ export interface Manifest {
 }
 
 /** Files each mode must hold, for post-backup validation and `verify` (REQ-6.2.5). */
-export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | 'secretsIncluded'>): { patterns: RegExp[]; forbidden: RegExp[] } {
+export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | 'secretsIncluded'> & { scopes?: readonly string[] }): { patterns: RegExp[]; forbidden: RegExp[] } {
   const multi = m.nodes.length > 1;
   const node = (n: string) => (multi ? `nodes/${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/` : '');
   const patterns: RegExp[] = [/^manifest\.json$/];
@@ -58,7 +58,8 @@ export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | '
   if (!db) forbidden.push(/^MongoDB\//);
   if (cfg) {
     for (const n of m.nodes) patterns.push(new RegExp(`^${node(n.name)}Config/RuntimeSettings\\.xml$`));
-    patterns.push(/^Secrets\/ControllerToken\.txt$/);
+    // realworld (issue 13): a worker's backup has no Secrets scope (the token is the controller's).
+    if (!m.scopes?.length || m.scopes.includes('Secrets')) patterns.push(/^Secrets\/ControllerToken\.txt$/);
   } else {
     forbidden.push(/(^|\/)Config\//, /^Secrets\//);
   }

@@ -10,7 +10,7 @@ export interface MongoDecision {
  * REQ-2.2.4: which MongoDB this server uses. An explicit MongoDBConfiguration.Type wins; `auto` reads the
  * effective RuntimeSettings.xml of the controller: <Persistence><Mongo><ConnectionString> when present,
  * then Controller/EmbeddedMongoDBEnabled, then Controller/MongoDBEnabled (user-managed, normally with
- * MongoDBServerName), then the Gallery's MongoDBWeb* elements; none of them: embedded, the Alteryx default.
+ * MongoDBServerName), then the Gallery's MongoDBWeb* elements (only with Gallery/MongoDBWebOverride True); none of them: embedded, the Alteryx default.
  * `decidedBy` names the element, its value and the file it came from (overrides or defaults).
  */
 export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged', s: EffectiveSettings | undefined): MongoDecision {
@@ -34,12 +34,17 @@ export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged',
         : `Controller/MongoDBEnabled = True (${user.from} file; MongoDBServerName is empty)`,
     };
   }
+  // realworld (issue 13): the Gallery's own connection is in effect only when MongoDBWebOverride is True.
+  const override = s.get('Gallery', 'MongoDBWebOverride');
   const web = s.get('Gallery', 'MongoDBWebConnection');
-  if (web && web.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection is set (${web.from} file)` };
   const webServer = s.get('Gallery', 'MongoDBWebServerName');
-  if (webServer && webServer.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName is set (${webServer.from} file)` };
+  if (override && /^true$/i.test(override.value)) {
+    if (web && web.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection with MongoDBWebOverride = True (${web.from} file)` };
+    if (webServer && webServer.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName with MongoDBWebOverride = True (${webServer.from} file)` };
+  }
+  const ignored = (web && web.value.trim()) || (webServer && webServer.value.trim()) ? '; Gallery/MongoDBWeb* is set but not in effect (MongoDBWebOverride is not True)' : '';
   return {
     type: 'embedded',
-    decidedBy: `neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True${emb ? ` (EmbeddedMongoDBEnabled = ${emb.value} in the ${emb.from} file)` : ''}: embedded assumed, the Alteryx default`,
+    decidedBy: `neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True${emb ? ` (EmbeddedMongoDBEnabled = ${emb.value} in the ${emb.from} file)` : ''}${ignored}: embedded assumed, the Alteryx default`,
   };
 }

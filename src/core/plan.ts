@@ -33,9 +33,13 @@ export const MODE_SCOPES: Record<BackupMode, readonly Scope[]> = {
 /** Archive name suffix per mode (REQ-1.1.5). */
 export const MODE_SUFFIX: Record<BackupMode, string> = { Full: 'Full', DatabaseOnly: 'DB', ConfigOnly: 'Config' };
 
-/** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
+/**
+ * REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy
+ * ServerBackup_YYYYMMDD_HHmmss.zip. realworld (issue 13): the legacy name means a full backup (the batch
+ * script made nothing else), so it is used for Full only; DatabaseOnly and ConfigOnly keep their mode's name.
+ */
 export function archiveName(a: { mode: BackupMode; stamp: string; config: BackupConfig }): string {
-  return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' ? `ServerBackup_${a.stamp}.zip` : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
+  return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && a.mode === 'Full' ? `ServerBackup_${a.stamp}.zip` : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
 }
 
 /**
@@ -87,6 +91,14 @@ export interface PlanInput {
   stamp: string;
   /** An AES-256 archive (an ArchivePassword was given). */
   encrypted?: boolean;
+  /**
+   * realworld (issue 13): scopes of the mode this node cannot back up (core/persistence.ts scopeLimits: a
+   * worker or UI node has no Database and no Secrets; SQL Server or SQLite data has no Database). Their steps
+   * are not planned, and a plan without Database stops no service.
+   */
+  drop?: readonly Scope[] | undefined;
+  /** Where the data lives (core/persistence.ts); MongoDB passwords exist only for an embedded MongoDB. */
+  persistence?: 'embedded' | 'selfManaged' | 'sqlServer' | 'sqlite' | undefined;
 }
 
 export interface Plan {
@@ -154,8 +166,9 @@ const fileName = (configured: string) => configured.split(/[\\/]/).pop() ?? conf
  */
 export function buildPlan(input: PlanInput): Plan {
   const { mode, config, mongoType } = input;
-  const scopes = MODE_SCOPES[mode];
-  const stop = stopsService({ mode, mongoType, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB });
+  const drop = input.drop ?? [];
+  const scopes = MODE_SCOPES[mode].filter((s) => !drop.includes(s));
+  const stop = !drop.includes('Database') && stopsService({ mode, mongoType, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB });
   const has = (s: Scope) => scopes.includes(s);
   const multiNode = input.nodes.length > 1;
   const b = config.BackupConfiguration;
@@ -192,8 +205,8 @@ export function buildPlan(input: PlanInput): Plan {
     }
   }
   if (has('Secrets')) {
-    const files = ['ControllerToken.txt', ...(config.FilesConfiguration.BackupMongoPasswords && mongoType === 'embedded' ? ['MongoPasswords.txt'] : [])];
-    add({ id: 'secrets', name: 'secrets', description: mongoType === 'embedded' && files.length > 1 ? 'Export the controller token and the MongoDB passwords' : 'Export the controller token', changesState: false, target: joinConfigured(staging, 'Secrets'), action: 'Export secrets', files });
+    const files = ['ControllerToken.txt', ...(config.FilesConfiguration.BackupMongoPasswords && (input.persistence ?? mongoType) === 'embedded' ? ['MongoPasswords.txt'] : [])];
+    add({ id: 'secrets', name: 'secrets', description: files.length > 1 ? 'Export the controller token and the MongoDB passwords' : 'Export the controller token', changesState: false, target: joinConfigured(staging, 'Secrets'), action: 'Export secrets', files });
   }
   if (stop) {
     for (const n of startOrder(input.nodes)) {

@@ -10,6 +10,7 @@ import {
   PASSWORDLESS_MECHANISMS,
   connectionFromDiscrete,
   formatConnectionString,
+  parseServerName,
   isTls,
   parseConnectionString,
   secretOptionValues,
@@ -49,13 +50,29 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
   };
   const cs = s.nested(['Persistence', 'Mongo', 'ConnectionString']);
   if (cs) return parse(cs.value, 'Persistence/Mongo/ConnectionString', cs.from);
+  // realworld (issue 13): an encrypted "advanced" connection string cannot be read by this tool: say so.
+  const advanced = s.get('Controller', 'AdvancedMongoConnectionEncrypted');
+  if (advanced && advanced.value.trim()) {
+    throw new BackupError(
+      ExitCode.Validation,
+      `The MongoDB connection string is stored encrypted in RuntimeSettings.xml (Controller/AdvancedMongoConnectionEncrypted, ${advanced.from} file): this tool cannot decrypt it.`,
+      `Supply the plain connection string as ${KEY}.ConnectionString (-MongoConnectionString), without the password, and the password with -MongoCredential (or ALTERYXBACKUP_MONGO_PASSWORD); it is the "Advanced" connection string of Alteryx System Settings > Controller > Persistence.`,
+    );
+  }
+  // The Gallery's connection is in effect only when MongoDBWebOverride is True.
   const web = s.get('Gallery', 'MongoDBWebConnection');
-  if (web && web.value.trim()) return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
+  if (web && web.value.trim() && /^true$/i.test(s.value('Gallery', 'MongoDBWebOverride') ?? '')) return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
   const server = s.get('Controller', 'MongoDBServerName');
   if (server && server.value.trim()) {
-    const conn = connectionFromDiscrete({ Host: server.value.trim(), Port: 27017, Username: s.value('Controller', 'MongoDBUserName') || undefined });
-    delete conn.options['authSource'];
-    return { conn, source: `Controller/MongoDBServerName (and MongoDBUserName) in the ${server.from} RuntimeSettings.xml` };
+    // Host lists, the set/hosts seed form, and URI-style tails (host/?replicaSet=rs0): parsed or refused, never dialled as given.
+    const element = 'Controller/MongoDBServerName';
+    try {
+      const conn = parseServerName(server.value, s.value('Controller', 'MongoDBUserName') || undefined, warnings);
+      return { conn, source: `${element} (and MongoDBUserName) in the ${server.from} RuntimeSettings.xml` };
+    } catch (err) {
+      const e = err as BackupError;
+      throw new BackupError(ExitCode.Validation, `${element} in the ${server.from} RuntimeSettings.xml (${JSON.stringify(server.value.trim())}) is not a host list: ${e.message.replace(/^Invalid MongoDB connection string: /, '')}`, `Set ${KEY}.ConnectionString (-MongoConnectionString) or Host (-MongoHost) instead.`);
+    }
   }
   return undefined;
 }

@@ -6,10 +6,9 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import { exists, treeSize } from '../util/fsx.ts';
 import { formatBytes } from '../util/format.ts';
-import { readTextFile } from '../util/text.ts';
 import { check, journal, type RestoreRun } from './context.ts';
 import { readNodeSettings, type RestorePreflight } from './preflight.ts';
-import { compareCounts, judgeRestoreLog, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import { compareCounts, judgeRestoreLog, readRestoreLogFile, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
 
 /** What the database step found: the restore log's verdict and the per-collection counts. */
@@ -97,11 +96,8 @@ async function restoreEmbedded(r: RestoreRun, pre: RestorePreflight | undefined)
   journal(r);
   const output = `${res.stdout}\n${res.stderr}`;
   for (const line of output.split(/\r?\n/).filter((l) => l.trim())) c.log.debug(`emongorestore: ${line}`);
-  // UTF-8 or UTF-16 with BOM; a log in another encoding is reported, not misread (util/text).
-  const text = await readTextFile(join(r.folders.extract.local, 'MongoDB', 'mongoRestore.log')).catch((err: unknown) => {
-    if (err instanceof BackupError) c.log.error(err.full);
-    return undefined;
-  });
+  // realworld (issue 13): UTF-16LE/BOM/CRLF logs are decoded by the judge's reader.
+  const text = await readRestoreLogFile(join(r.folders.extract.local, 'MongoDB', 'mongoRestore.log'));
   return judgeEmongorestore(text, res.exitCode, output);
 }
 
@@ -121,7 +117,11 @@ export async function databaseStep(r: RestoreRun, checked: SelfManagedChecked | 
   const outcome = { verdict: v, counts: judged.counts };
   // For the result event, also when the restore failed.
   r.dbOutcome = outcome;
-  if (!v.ok) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore failed: ${v.reasons.join('; ')}.`, putBack);
+  if (!v.ok) {
+    // realworld (issue 13): an unverifiable restore (`done` only) has a message of its own.
+    const f = restoreFailureMessage(v);
+    throw new BackupError(ExitCode.MongoDB, f.message, f.hint ? `${f.hint} ${putBack}` : putBack);
+  }
   if (!judged.ok) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore did not restore what the manifest lists (${v.restored} of ${judged.expectedTotal} documents).`, putBack);
   c.log.info(`MongoDB restored: ${v.restored} documents in ${judged.counts.length} collections`);
   return outcome;

@@ -14,7 +14,7 @@ import type { Platform, ScratchServer } from '../platform/ports.ts';
 import { formatBytes } from '../util/format.ts';
 import { DrillJournalFile } from './drill-journal.ts';
 import { chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
-import { compareCounts, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import { compareCounts, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
 
@@ -99,6 +99,8 @@ async function verifyStep(d: DrillRun): Promise<VerifyResult> {
     d.warnings.push(`No .sha256 beside ${d.archivePath}: the archive's own SHA-256 was not checked`);
     d.log.warn(d.warnings.at(-1)!);
   }
+  // realworld (issue 13): a legacy batch archive is named, with how to restore it by hand.
+  if (v.legacy) throw new BackupError(ExitCode.Validation, v.legacy.message, v.legacy.hint);
   if (!v.ok || !v.manifest) {
     const failed = v.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}.`, 'This backup cannot be trusted: take a new one.');
@@ -218,7 +220,9 @@ async function restoreIntoMongod(d: DrillRun, mongorestore: string): Promise<Res
   });
   d.restoreLog = r.verdict;
   check(d, 'restore log', r.verdict.ok, `${r.verdict.summary} (${r.logPath})`);
-  if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, `The scratch restore failed: ${r.verdict.summary}.`, 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
+  // realworld (issue 13): an unverifiable restore (`done` only) has a message of its own.
+  const unverified = r.verdict.unverifiable ? restoreFailureMessage(r.verdict, 'The scratch restore') : undefined;
+  if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, unverified?.message ?? `The scratch restore failed: ${r.verdict.summary}.`, unverified?.hint ?? 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
   return r.verdict;
 }
 
@@ -285,7 +289,12 @@ export async function drillCleanup(d: DrillRun): Promise<void> {
 /** The drill's step table (drillSteps): one implementation per step, per method where they differ. */
 export const DRILL_STEPS: StepTable<DrillRun> = {
   verify: { run: (_s, d) => verifyStep(d), preview: (_s, d) => verifyStep(d) },
-  scratch: { run: async (_s, d) => (await fsp.mkdir(d.parent, { recursive: true }), d.method === 'mongod' ? scratchMongod(d) : scratchServer(d)) },
+  scratch: {
+    run: async (_s, d) => {
+      await fsp.mkdir(d.parent, { recursive: true });
+      return d.method === 'mongod' ? scratchMongod(d) : scratchServer(d);
+    },
+  },
   restore: { run: (_s, d, r) => (d.method === 'mongod' ? restoreIntoMongod(d, r.get<string>('scratch')!) : restoreIntoServer(d, r.get<ScratchServer>('scratch')!)) },
   count: { run: (_s, d, r) => countStep(d, d.method === 'mongod' ? undefined : r.get<ScratchServer>('scratch')) },
   cleanup: { run: (_s, d) => drillCleanup(d) },

@@ -10,6 +10,7 @@ import { checkMongoConnection } from '../mongo/check.ts';
 import { checkMongoTool, childEnvWithoutSecrets, mongodumpConfigYaml, mongoToolPath, runMongodump, writeSecretConfig, type MongodumpRun, type RunFn } from '../mongo/dump.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import type { MongoTarget } from '../mongo/target.ts';
+import { formatConnectionString } from '../mongo/uri.ts';
 import { EXPECTED_DATABASES } from '../mongo/dump-counts.ts';
 import { runProcess } from '../util/exec.ts';
 import { formatDuration } from '../util/format.ts';
@@ -75,4 +76,16 @@ export async function runMongorestore(
 /** The manifest's counts for the databases a self-managed restore writes (the --nsInclude ones). */
 export function restoredDatabases(all: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
   return Object.fromEntries(Object.entries(all).filter(([db]) => (EXPECTED_DATABASES as readonly string[]).includes(db)));
+}
+
+/**
+ * realworld (issue 13): the target with an unacknowledged write concern (w=0) taken out, for the rollback:
+ * putting the pre-restore database back must be verifiable (a w=0 mongorestore prints only `done`).
+ */
+export function acknowledgedTarget(target: MongoTarget): MongoTarget {
+  if (target.conn.options['w'] !== '0') return target;
+  const options = { ...target.conn.options };
+  delete options['w'];
+  const conn = { ...target.conn, options };
+  return { ...target, conn, uri: formatConnectionString(conn) };
 }

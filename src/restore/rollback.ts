@@ -5,7 +5,7 @@ import { restoreServices } from '../steps/services.ts';
 import { sha256File } from '../util/fsx.ts';
 import { check, journal, type RestoredFile, type RestoreRun, type Rollback } from './context.ts';
 import { copyFileAtomic } from './files.ts';
-import { runMongorestore } from './restore-selfmanaged.ts';
+import { acknowledgedTarget, runMongorestore } from './restore-selfmanaged.ts';
 
 export type { RestoredFile } from './context.ts';
 
@@ -63,7 +63,8 @@ export async function putBack(c: RunContext, rb: Rollback, done: string[], run: 
   if (rb.selfDb?.restoreStarted) {
     const d = rb.selfDb;
     await attempt(`database restored from the pre-restore dump ${d.dumpConfigured} (mongorestore --drop)`, async () => {
-      const { verdict: v } = await runMongorestore(c, d.target, d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, run);
+      // realworld (issue 13): the rollback is always written with an acknowledged write concern (verifiable).
+      const { verdict: v } = await runMongorestore(c, acknowledgedTarget(d.target), d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, run);
       // An empty database before the restore: "0 document(s) restored" is then the right answer.
       const empty = d.documents === 0 && v.exitCode === 0 && v.failed === 0 && v.problemLines.length === 0 && v.restored === 0;
       if (!v.ok && !empty) throw new Error(`mongorestore of the pre-restore dump: ${v.summary}; the dump is kept in ${d.dumpConfigured}`);

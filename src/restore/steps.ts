@@ -35,6 +35,8 @@ async function verifyStep(r: RestoreRun): Promise<VerifyResult> {
   else for (const x of v.checks) check(r, x.name, x.ok, x.detail);
   r.badEntries.push(...v.badEntries);
   if (!useSide && !r.verified) warn(c, `No ${sideCar.split(/[\\/]/).pop()} beside the archive: its own SHA-256 was not checked (the entries were)`);
+  // realworld (issue 13): a legacy batch archive is named, with how to restore it by hand.
+  if (v.legacy) throw new BackupError(ExitCode.Validation, `${v.legacy.message} Nothing was changed.`, v.legacy.hint);
   if (!v.ok || !v.manifest) {
     const failed = v.checks.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`);
     throw new BackupError(ExitCode.Validation, `The archive failed verification, nothing was changed: ${failed.join('; ')}.`, 'Use another backup; run "verify" for the details.');

@@ -5,13 +5,14 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
 import { writeInventoryFixtures } from './inventory.ts';
 import { appendEvent } from './events.ts';
-import { alteryxConfigWinPath, emulatorBundlePath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
+import { alteryxConfigWinPath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
 import { REFERENCE_DEFAULTS_XML, REFERENCE_OVERRIDES_XML } from './reference-settings.ts';
 import { initServiceState } from './service.ts';
 import { setSetting } from './settings-xml.ts';
 import type { CreateOptions, NodeRole, SandboxFile, SandboxInfo, SelfManagedMongo } from './types.ts';
 import { mapWindowsPath } from './winpath.ts';
+import { writeToolExecutable } from './tool-exe.ts';
 
 /** Full versions for the short forms (plausible build numbers; any YYYY.N works). */
 const KNOWN_VERSIONS: Record<string, string> = {
@@ -54,9 +55,32 @@ const hexUpper = (chars: number) => randomBytes(Math.ceil(chars / 2)).toString('
 /** Stand-in for a DPAPI-encrypted value: useless without the machine, never the plain text. */
 const encryptedBlob = () => randomBytes(120).toString('base64');
 
+/** The remote controller a single-node worker or UI sandbox points at (it is not part of the sandbox). */
+export const REMOTE_CONTROLLER = 'ctl01:80';
+export const SQLITE_PATH = 'C:\\ProgramData\\Alteryx\\Service\\Persistence\\SQLite\\Alteryx.db';
+
 function validate(opts: CreateOptions): Required<Omit<CreateOptions, 'replicaSet'>> & { replicaSet?: string } {
   const topology = opts.topology ?? 'single';
   const mongo = opts.mongo ?? 'embedded';
+  const role = opts.role ?? 'controller';
+  const persistence = opts.persistence ?? 'mongo';
+  if (!['controller', 'worker', 'ui'].includes(role)) {
+    throw new BackupError(ExitCode.Validation, `Invalid sandbox role "${String(role)}".`, 'Use controller, worker or ui.');
+  }
+  if (role !== 'controller' && topology !== 'single') {
+    throw new BackupError(ExitCode.Validation, `A sandbox role (${role}) is for a single machine; a multi-node sandbox has every role already.`, 'Drop --role, or use --topology single.');
+  }
+  if (!['mongo', 'sqlserver', 'sqlite'].includes(persistence)) {
+    throw new BackupError(ExitCode.Validation, `Invalid sandbox persistence "${String(persistence)}".`, 'Use mongo, sqlserver or sqlite.');
+  }
+  if (persistence !== 'mongo' && (mongo !== 'embedded' || topology !== 'single' || role !== 'controller')) {
+    throw new BackupError(ExitCode.Validation, `--persistence ${persistence} is for a single controller without --mongo.`, 'Drop --mongo, --topology and --role with --persistence sqlserver or sqlite.');
+  }
+  const defaultVersion = persistence === 'sqlserver' ? '2024.1' : persistence === 'sqlite' ? '2018.4' : '2023.1';
+  const version = fullVersion(opts.version ?? defaultVersion);
+  if (persistence === 'sqlserver' && !versionAtLeast(version, 2024, 1)) {
+    throw new BackupError(ExitCode.Validation, `SQL Server persistence exists from Alteryx Server 2024.1; ${version} keeps its data in MongoDB.`, 'Give --version 2024.1 or later (or leave it out).');
+  }
   // 4 MB: enough that a backup with the shipped 1 MB minimum archive size passes, as a real Gallery would.
   const dbSizeMb = opts.dbSizeMb ?? 4;
   if (topology !== 'single' && topology !== 'multi') {
@@ -71,8 +95,10 @@ function validate(opts: CreateOptions): Required<Omit<CreateOptions, 'replicaSet
   return {
     topology,
     mongo,
+    role,
+    persistence,
     dbSizeMb,
-    version: fullVersion(opts.version ?? '2023.1'),
+    version,
     modifiedConfig: opts.modifiedConfig ?? false,
     force: opts.force ?? false,
     ...(opts.replicaSet ? { replicaSet: opts.replicaSet } : {}),
@@ -102,24 +128,6 @@ function prepareDir(dir: string, force: boolean): void {
   for (const e of entries) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
 }
 
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A POSIX shell shim that runs the emulator bundle for one tool. */
-export function shimScript(tool: string, dir: string, node: string): string {
-  return (
-    `#!/bin/sh\n# Emulated ${tool} of the Alteryx sandbox ${dir} (node ${node}); see docs/sandbox.md.\n` +
-    `exec ${shQuote(process.execPath)} ${shQuote(emulatorBundlePath())} ${tool} --sandbox ${shQuote(dir)} --node ${shQuote(node)} "$@"\n`
-  );
-}
-
-function writeShim(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content, { mode: 0o755 });
-  fs.chmodSync(file, 0o755);
-}
-
 function defaultsXml(role: NodeRole, embeddedController: boolean): string {
   let xml = REFERENCE_DEFAULTS_XML;
   if (role === 'controller' && embeddedController) {
@@ -130,7 +138,7 @@ function defaultsXml(role: NodeRole, embeddedController: boolean): string {
 }
 
 function overridesXml(
-  f: Pick<SandboxFile, 'topology' | 'mongo' | 'selfManaged'>,
+  f: Pick<SandboxFile, 'topology' | 'mongo' | 'selfManaged' | 'persistence'>,
   node: { name: string; role: NodeRole },
   controller: string,
 ): string {
@@ -149,7 +157,17 @@ function overridesXml(
       set('Controller', 'GalleryEnabled', 'False');
       set('Environment', 'WorkerEnabled', 'False');
     }
-    if (f.mongo === 'embedded') {
+    if (f.persistence === 'sqlserver') {
+      // Alteryx 2024.1+ user-managed SQL Server (element names: see src/core/persistence.ts).
+      set('Controller', 'EmbeddedMongoDBEnabled', 'False');
+      set('Controller', 'MongoDBEnabled', 'False');
+      set('Controller', 'SQLServerEnabled', 'True');
+      set('Controller', 'SQLServerConnectionEncrypted', encryptedBlob());
+    } else if (f.persistence === 'sqlite') {
+      set('Controller', 'EmbeddedMongoDBEnabled', 'False');
+      set('Controller', 'MongoDBEnabled', 'False');
+      set('Controller', 'SQLitePath', SQLITE_PATH);
+    } else if (f.mongo === 'embedded') {
       set('Controller', 'EmbeddedMongoDBEnabled', 'True');
       set('Controller', 'EmbeddedMongoDBPasswordEncrypted', encryptedBlob());
     } else {
@@ -162,6 +180,7 @@ function overridesXml(
       set('Controller', 'MongoDBDatabaseName', 'AlteryxService');
       set('Controller', 'MongoDBUserName', sm.username);
       set('Controller', 'MongoDBPasswordEncrypted', encryptedBlob());
+      set('Gallery', 'MongoDBWebOverride', 'True');
       set('Gallery', 'MongoDBWebConnection', `mongodb://${sm.username}@${hp}/AlteryxGallery?${opts}`);
       set('Gallery', 'MongoDBWebDatabaseName', 'AlteryxGallery');
       set('Gallery', 'MongoDBWebPasswordEncrypted', encryptedBlob());
@@ -187,6 +206,7 @@ function overridesXml(
     if (f.mongo === 'self-managed') {
       const sm = f.selfManaged as SelfManagedMongo;
       const hp = `${sm.host}:${sm.port}`;
+      set('Gallery', 'MongoDBWebOverride', 'True');
       set('Gallery', 'MongoDBWebConnection', `mongodb://${sm.username}@${hp}/AlteryxGallery?authSource=${sm.authDatabase}`);
       set('Gallery', 'MongoDBWebPasswordEncrypted', encryptedBlob());
     }
@@ -251,21 +271,19 @@ function writeNodeTree(
     return file;
   };
   // Install dir (Program Files): the emulator shims, placeholders, the defaults settings, alteryx.config.
-  writeShim(m(WIN.serviceExe), shimScript('AlteryxService', dir, node.name));
-  fs.utimesSync(m(WIN.serviceExe), installTime, installTime);
+  fs.utimesSync(writeToolExecutable(m(WIN.serviceExe), 'AlteryxService', dir, node.name), installTime, installTime);
   // The MongoDB binaries Alteryx Server ships in its bin folder (the restore drill starts mongod.exe).
   for (const [exe, tool] of [
     [WIN.mongodExe, 'mongod'],
     [WIN.mongorestoreExe, 'mongorestore'],
     [WIN.mongodumpExe, 'mongodump'],
   ] as const) {
-    writeShim(m(exe), shimScript(tool, dir, node.name));
-    fs.utimesSync(m(exe), installTime, installTime);
+    fs.utimesSync(writeToolExecutable(m(exe), tool, dir, node.name), installTime, installTime);
   }
   write(WIN.engineExe, `Placeholder: AlteryxEngineCmd.exe of the Alteryx sandbox (Alteryx Server ${f.version}).\n`, installTime);
   write(`${WIN.binDir}\\AlteryxGui.exe`, `Placeholder: AlteryxGui.exe of the Alteryx sandbox.\n`, installTime);
   write(`${WIN.binDir}\\version.txt`, `${f.version}\n`, installTime);
-  write(WIN.defaultsXml, defaultsXml(node.role, f.mongo === 'embedded'), installTime);
+  write(WIN.defaultsXml, defaultsXml(node.role, f.mongo === 'embedded' && (f.persistence ?? 'mongo') === 'mongo'), installTime);
   const configTime = f.modifiedConfig ? new Date(installTime.getTime() + 9 * 86400_000 + 3723_000) : installTime;
   write(alteryxConfigWinPath(f.version), alteryxConfigText(f.version), configTime);
   // ProgramData: overrides, keys, engine files, tools.
@@ -294,11 +312,14 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
   const now = new Date();
   // Installed 30 days ago, to the second (Windows keeps 100 ns; whole seconds survive every file system).
   const installTime = new Date(Math.floor(now.getTime() / 1000) * 1000 - 30 * 86400_000);
-  const nodes = (o.topology === 'single' ? SINGLE_NODES : MULTI_NODES).map((n, i) => ({
+  const single = o.role === 'controller' ? SINGLE_NODES : [{ name: o.role === 'worker' ? 'ALTERYX-WKR1' : 'ALTERYX-UI1', role: o.role }];
+  const nodes = (o.topology === 'single' ? single : MULTI_NODES).map((n, i) => ({
     ...n,
     root: i === 0 ? '.' : path.join('nodes', n.name),
   }));
-  const controller = nodes[0]!.name;
+  // A worker or UI machine points at a controller outside the sandbox.
+  const controller = o.role === 'controller' ? nodes[0]!.name : REMOTE_CONTROLLER;
+  const hasMongo = o.role === 'controller' && o.persistence === 'mongo';
   const f: SandboxFile = {
     format: 'alteryx-backup-sandbox',
     formatVersion: 1,
@@ -315,7 +336,10 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
       mongoAdminPassword: randomBytes(16).toString('hex'),
       mongoNonAdminPassword: randomBytes(16).toString('hex'),
     },
-    ...(o.mongo === 'embedded'
+    ...(o.persistence !== 'mongo' ? { persistence: o.persistence } : {}),
+    ...(!hasMongo
+      ? {}
+      : o.mongo === 'embedded'
       ? { embeddedMongo: { node: controller, rootPath: WIN.embeddedMongoRoot, port: 27018 } }
       : {
           selfManaged: {
@@ -337,14 +361,21 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     writeNodeTree(abs, n.root, n, f, controller, installTime);
     initServiceState(abs, n.name, 'Running', installTime.toISOString());
   }
-  const dataDir =
-    o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
-  generateDatabases(dataDir, o.dbSizeMb);
+  if (hasMongo) {
+    const dataDir =
+      o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
+    generateDatabases(dataDir, o.dbSizeMb);
+  }
+  if (o.persistence === 'sqlite') {
+    const file = mapWindowsPath(abs, info.nodes[0]!.root, SQLITE_PATH);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(4080)]));
+  }
   writeInventoryFixtures(info);
   for (const tool of ['mongodump', 'mongorestore']) {
-    writeShim(path.join(mongoToolsPathDir(abs), tool), shimScript(tool, abs, controller));
+    writeToolExecutable(path.join(mongoToolsPathDir(abs), tool), tool, abs, controller);
   }
   fs.mkdirSync(path.join(abs, 'UNC'), { recursive: true });
-  appendEvent(abs, { kind: 'sandbox', action: 'created', topology: o.topology, mongo: o.mongo, version: o.version, dbSizeMb: o.dbSizeMb });
+  appendEvent(abs, { kind: 'sandbox', action: 'created', topology: o.topology, mongo: o.mongo, role: o.role, persistence: o.persistence, version: o.version, dbSizeMb: o.dbSizeMb });
   return infoOf(abs, readSandboxFile(abs));
 }

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { countBsonDocuments } from './bson-io.ts';
 import { databaseDir } from './layout.ts';
-import { openSandbox } from './meta.ts';
+import { openSandbox, readSandboxFile } from './meta.ts';
 import { getServiceState, runningWorkflows } from './service.ts';
 import type { NodeRole, WinServiceState } from './types.ts';
 
-export type { CreateOptions, MongoKind, NodeRole, SandboxFile, SandboxInfo, SandboxNode, SelfManagedMongo, Topology, WinServiceState } from './types.ts';
+export type { CreateOptions, MongoKind, NodeRole, Persistence, SandboxFile, SandboxInfo, SandboxNode, SelfManagedMongo, Topology, WinServiceState } from './types.ts';
 export { createSandbox, fullVersion } from './create.ts';
 export { openSandbox, isSandbox, readSandboxFile, versionAtLeast } from './meta.ts';
 export { mapWindowsPath, isWindowsPath } from './winpath.ts';
@@ -26,7 +26,7 @@ export {
 export { isElevated, nodeReachable, freeBytesOverride, destinationFault, consumeDestinationWrite, type DestinationFaultMatch } from './faults.ts';
 export { alteryxServiceExecutable, mongoToolsPathDir, mongoServerDir, databaseDir, emulatorBundlePath, alteryxConfigWinPath, WIN } from './layout.ts';
 export { appendEvent, readEvents, eventsFile, type SandboxEvent } from './events.ts';
-export { readKnobs, setKnob, type Knobs, type DestinationFault } from './knobs.ts';
+export { readKnobs, setKnob, copyToolKnobs, type Knobs, type DestinationFault } from './knobs.ts';
 export { knobsSchema } from './knobs-schema.ts';
 export { knobsOf } from './knobs-core.ts';
 export { countBsonDocuments } from './bson-io.ts';
@@ -53,13 +53,29 @@ export function databaseDocumentCounts(dir: string): Record<string, Record<strin
 }
 
 export interface SandboxStatus {
+  path: string;
   nodes: { name: string; role: NodeRole; service: WinServiceState; workflows: string[] }[];
+  /** A self-managed sandbox's simulated MongoDB: what a backup of it needs (test values of this sandbox). */
+  mongoCredentials?: { hosts: string[]; replicaSet?: string; username: string; password: string; authDatabase: string };
 }
 
 /** Each node's role, service state (transitions applied) and running workflows. */
 export function sandboxStatus(dir: string): SandboxStatus {
   const info = openSandbox(dir);
+  const sm = readSandboxFile(dir).selfManaged;
   return {
+    path: info.path,
+    ...(sm
+      ? {
+          mongoCredentials: {
+            hosts: sm.members?.length ? sm.members : [`${sm.host}:${sm.port}`],
+            ...(sm.replicaSet ? { replicaSet: sm.replicaSet } : {}),
+            username: sm.username,
+            password: sm.password,
+            authDatabase: sm.authDatabase,
+          },
+        }
+      : {}),
     nodes: info.nodes.map((n) => ({
       name: n.name,
       role: n.role,

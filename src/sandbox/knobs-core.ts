@@ -3,6 +3,7 @@
 import { writeSandboxFile } from './meta.ts';
 import type { Knobs, ServiceKnobs } from './knobs-schema.ts';
 import type { SandboxFile } from './types.ts';
+import { DEFAULT_TOOLS_VERSION } from './emulator/tools-format.ts';
 
 type Raw = Record<string, unknown>;
 const obj = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {});
@@ -17,10 +18,11 @@ export function knobsOf(f: SandboxFile): Knobs {
     service: { stopSeconds: 1, startSeconds: 1, hangOnStop: false, failStart: false, ...obj(r['service']) },
     workflows: Array.isArray(r['workflows']) ? (r['workflows'] as Knobs['workflows']) : [],
     emongodump: { seconds: 0, fail: false, ...obj(r['emongodump']) },
-    emongorestore: { seconds: 0, fail: false, ...obj(r['emongorestore']) },
+    emongorestore: { seconds: 0, fail: false, logEncoding: 'utf8', ...obj(r['emongorestore']) },
     mongodump: { seconds: 0, fail: false, ...obj(r['mongodump']) },
     mongorestore: { fail: false, ...obj(r['mongorestore']) },
     mongo: { unreachable: false, ...obj(r['mongo']) },
+    mongoTools: { version: DEFAULT_TOOLS_VERSION, ...obj(r['mongoTools']) },
     mongod: { failStart: false, startSeconds: 0, version: '7.0.12', ...obj(r['mongod']) },
     disk: { freeBytes: { ...obj(obj(r['disk'])['freeBytes']) } },
     destinations: mapValues(r['destinations'], (x) => ({ offline: false, failTimes: 0, ...x })),

@@ -1,5 +1,6 @@
 // The knobs' zod schema and types. knobs-core.ts (the emulator's side, without zod) imports the types only.
 import { z } from 'zod';
+import { DEFAULT_TOOLS_VERSION } from './emulator/tools-format.ts';
 
 const seconds = z.number().finite().nonnegative();
 
@@ -38,11 +39,23 @@ export const knobsSchema = z.strictObject({
     .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'empty'])]).default(false) })
     .prefault({}),
   emongorestore: z
-    .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'partial'])]).default(false) })
+    .strictObject({
+      seconds: seconds.default(0),
+      fail: z.union([z.literal(false), z.enum(['exit', 'text', 'partial'])]).default(false),
+      logEncoding: z.enum(['utf8', 'utf16le']).default('utf8'),
+    })
     .prefault({}),
   mongodump: z.strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit'])]).default(false) }).prefault({}),
   mongorestore: z.strictObject({ fail: z.union([z.literal(false), z.enum(['exit', 'partial'])]).default(false) }).prefault({}),
   mongo: z.strictObject({ unreachable: z.boolean().default(false) }).prefault({}),
+  mongoTools: z
+    .strictObject({
+      version: z
+        .string()
+        .regex(/^r?\d+\.\d+\.\d+$/, 'a MongoDB Database Tools version such as 100.16.0 or r4.0.28')
+        .default(DEFAULT_TOOLS_VERSION),
+    })
+    .prefault({}),
   mongod: z
     .strictObject({
       failStart: z.boolean().default(false),

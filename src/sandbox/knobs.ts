@@ -128,3 +128,13 @@ function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) =>
   });
 }
 
+
+/**
+ * The knobs that describe the server's tools rather than a fault (mongoTools.*, emongorestore.logEncoding),
+ * copied from one sandbox to another: a drill's scratch server runs the same tools as the live one.
+ */
+export function copyToolKnobs(from: string, to: string): void {
+  const k = readKnobs(from);
+  setKnob(to, 'mongoTools.version', JSON.stringify(k.mongoTools.version));
+  if (k.emongorestore.logEncoding !== 'utf8') setKnob(to, 'emongorestore.logEncoding', JSON.stringify(k.emongorestore.logEncoding));
+}

@@ -16,7 +16,13 @@ export interface CreateOptions {
   force?: boolean;
   /** Self-managed only: the replica set name (default rs0). */
   replicaSet?: string;
+  /** Single topology only: the machine's role (default controller). A worker or UI node points at the remote controller ctl01:80 and holds no database. */
+  role?: NodeRole;
+  /** Where the Alteryx data lives: MongoDB (default; --mongo says which), SQL Server (2024.1+) or SQLite (old releases). */
+  persistence?: Persistence;
 }
+
+export type Persistence = 'mongo' | 'sqlserver' | 'sqlite';
 
 export interface SandboxNode {
   /** Host name, e.g. ALTERYX01. */
@@ -67,6 +73,8 @@ export interface SandboxFile {
   /** Embedded MongoDB: the controller hosting it and its data folder (Windows path, as in RuntimeSettings.xml). */
   embeddedMongo?: { node: string; rootPath: string; port: number };
   selfManaged?: SelfManagedMongo;
+  /** Where the Alteryx data lives (absent: mongo). */
+  persistence?: Persistence;
   /** Knobs as set (only explicitly set values; readKnobs applies the defaults). */
   knobs: Record<string, unknown>;
 }

@@ -5,14 +5,24 @@ import { warn, type RunContext, type StagedFile } from '../core/context.ts';
 import type { BackupStepOf, FileCopy } from '../core/plan.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
+import { caseDistinctPath, foldCase, isWindowsUnsafeName } from '../util/winfs.ts';
 
 /** An install's alteryx.config counts as modified when its mtime is more than this away from AlteryxService.exe's. */
 const CONFIG_MODIFIED_TOLERANCE_MS = 120_000;
 
-async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, c: FileCopy, note = c.note): Promise<StagedFile | undefined> {
+/** `staged`: what this step staged before (two names that differ only in case must not land on one file). */
+async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, c: FileCopy, staged: StagedFile[], note = c.note): Promise<StagedFile | undefined> {
   const src = ctx.platform.paths.resolve(configured, node);
   if (!(await exists(src))) return undefined;
-  const dest = join(ctx.staging.local, ...archivePath.split('/'));
+  // NTFS is case-insensitive: a second name equal but for case gets a staging file of its own.
+  const wanted = join(ctx.staging.local, ...archivePath.split('/'));
+  const dest = caseDistinctPath(staged.map((f) => f.localPath), wanted);
+  if (dest !== wanted) {
+    const other = staged.find((f) => foldCase(f.archivePath) === foldCase(archivePath))?.archivePath ?? '?';
+    warn(ctx, `${archivePath} and ${other} differ only in case: both are in the archive, but a Windows folder holds one of them when restored`);
+  }
+  const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
+  if (unsafe) warn(ctx, `${archivePath}: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space); it is archived as it is, but Windows Explorer and tools without long-path (\\\\?\\) support cannot create it when extracting`);
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
   ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
@@ -30,16 +40,16 @@ export async function captureFiles(ctx: RunContext, step: BackupStepOf<'files'>)
   let configFound = false;
   for (const c of step.copies) {
     if (c.folder) {
-      out.push(...(await captureFolder(ctx, node, c)));
+      await captureFolder(ctx, node, c, out);
       continue;
     }
     if (c.ifModified) {
-      const r = await captureIfModified(ctx, node, c);
+      const r = await captureIfModified(ctx, node, c, out);
       configFound ||= r.found;
       if (r.file) out.push(r.file);
       continue;
     }
-    const f = await stageFile(ctx, node, c.from, c.to, c);
+    const f = await stageFile(ctx, node, c.from, c.to, c, out);
     if (f) out.push(f);
     else missing(ctx, node, c);
   }
@@ -57,23 +67,22 @@ function missing(ctx: RunContext, node: NodeRef, c: FileCopy): void {
   else ctx.log.info(text);
 }
 
-async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy): Promise<StagedFile[]> {
+/** Stages a folder's files into `out` (the step's staged files so far). */
+async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: StagedFile[]): Promise<void> {
   const dir = ctx.platform.paths.resolve(c.from, node);
   if (!(await exists(dir))) {
     warn(ctx, `The Keys folder was not found at ${c.from} on ${node.name}`);
-    return [];
+    return;
   }
   const files = await listFiles(dir);
-  const out: StagedFile[] = [];
   for (const rel of files) {
-    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c);
+    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out);
     if (f) out.push(f);
   }
   if (files.length === 0) warn(ctx, `The Keys folder ${c.from} on ${node.name} is empty`);
-  return out;
 }
 
-async function captureIfModified(ctx: RunContext, node: NodeRef, c: FileCopy): Promise<{ found: boolean; file?: StagedFile | undefined }> {
+async function captureIfModified(ctx: RunContext, node: NodeRef, c: FileCopy, staged: StagedFile[]): Promise<{ found: boolean; file?: StagedFile | undefined }> {
   const st = await fsp.stat(ctx.platform.paths.resolve(c.from, node)).catch(() => undefined);
   if (!st) return { found: false };
   const exeStat = await fsp.stat(ctx.platform.paths.resolve(c.ifModified!.exe, node)).catch(() => undefined);
@@ -82,5 +91,5 @@ async function captureIfModified(ctx: RunContext, node: NodeRef, c: FileCopy): P
     ctx.log.info(`${c.from} on ${node.name} is unchanged since install: not captured (REQ-3.1.3)`);
     return { found: true };
   }
-  return { found: true, file: await stageFile(ctx, node, c.from, c.to, c, `Modified after install (${new Date(st.mtimeMs).toISOString()})`) };
+  return { found: true, file: await stageFile(ctx, node, c.from, c.to, c, staged, `Modified after install (${new Date(st.mtimeMs).toISOString()})`) };
 }

@@ -32,17 +32,21 @@ export async function captureMetadata(ctx: RunContext, dump?: { dir: string }): 
       workerEnabled: s?.flag('Environment', 'WorkerEnabled') ?? null,
       galleryEnabled: s?.flag('Controller', 'GalleryEnabled') ?? null,
       setupType: s?.value('Environment', 'SetupType') ?? null,
+      // realworld (issue 13): the role RuntimeSettings.xml says, and the elements that decided.
+      detectedRole: ctx.roles?.get(node.name)?.role ?? null,
+      roleDecidedBy: ctx.roles?.get(node.name)?.decidedBy ?? null,
       odbcDrivers: inventory?.odbcDrivers ?? null,
       dsns: inventory?.dsns ?? null,
     });
     if (inventory) ctx.log.info(`Node ${node.name}: ${inventory.odbcDrivers.length} ODBC driver(s), ${inventory.dsns.length} system DSN(s) recorded`);
-    ctx.log.info(`Node ${node.name}: role ${node.role}, service account ${account ?? 'unknown'}, Run As user ${runAsUser ?? '(none)'}`);
+    ctx.log.info(`Node ${node.name}: role ${node.role}, service account ${account ?? 'unknown'}, Run As user ${runAsUser || '(none)'}`);
   }
   ctx.metadata = {
     serverVersion: serverVersion ?? null,
     hostName: ctx.platform.system.hostname(),
     nodes,
     mongo: { type: ctx.mongo.type, decidedBy: ctx.mongo.decidedBy },
+    persistence: ctx.persistence ? { kind: ctx.persistence.kind, decidedBy: ctx.persistence.decidedBy } : null,
     encryptionKeyGuidance: ENCRYPTION_KEY_GUIDANCE,
     // REQ-3.4.x: every item, or { status: 'missing', reason } (src/steps/inventory.ts).
     inventory: await collectInventory(ctx, ver.exitCode === 0 ? ver.stdout : undefined, dump),

@@ -27,7 +27,8 @@ export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
   files.push(writeSecret(ctx, 'ControllerToken.txt', token + '\r\n'));
   ctx.log.info(`Controller token exported to Secrets/ControllerToken.txt (${token.length} characters)`);
 
-  if (ctx.config.FilesConfiguration.BackupMongoPasswords && ctx.mongo.type === 'embedded') {
+  // realworld (issue 13): only an embedded MongoDB has passwords to export (not SQL Server, SQLite).
+  if (ctx.config.FilesConfiguration.BackupMongoPasswords && (ctx.persistence?.kind ?? ctx.mongo.type) === 'embedded') {
     const pw = await ctx.platform.alteryx.run(ctx.controller, exe, 'getemongopassword');
     const lines = pw.stdout.split(/\r?\n/);
     for (const line of lines) {

@@ -2,6 +2,7 @@ import { createReadStream, promises as fsp, statSync, openSync, readSync, closeS
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
+import { findExecutable, retryWhileBusy } from './winfs.ts';
 
 export async function exists(p: string): Promise<boolean> {
   try {
@@ -77,35 +78,13 @@ export function countBsonDocuments(file: string): number {
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.partial-${process.pid}`;
   await fsp.writeFile(tmp, data);
-  await fsp.rename(tmp, file);
+  await retryWhileBusy('replace', file, () => fsp.rename(tmp, file));
 }
 
 /**
- * The first `name` in the folders of the PATH of `env`, trying the extensions of PATHEXT (Windows: `.COM;.EXE;
- * .BAT;.CMD` by default; elsewhere also the bare name and `.exe`); undefined when none is there. PATH entries
- * may be quoted (`"C:\Program Files\MongoDB\Tools\bin"`), as Windows allows.
+ * The first executable `name` on the PATH of `env` (PATHEXT-aware on Windows, quoted PATH entries allowed:
+ * src/util/winfs.ts); undefined when none is there.
  */
 export function findOnPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
-  const get = (k: string) => {
-    const key = Object.keys(env).find((x) => x.toUpperCase() === k);
-    return key ? (env[key] ?? '') : '';
-  };
-  const win = platform === 'win32';
-  const dirs = get('PATH')
-    .split(win ? ';' : ':')
-    .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
-    .filter(Boolean);
-  const exts = win ? (get('PATHEXT') || '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.trim().toLowerCase()).filter(Boolean) : ['', '.exe'];
-  const names = /\.[^.\\/]+$/.test(name) && win ? [name, ...exts.map((e) => name + e)] : exts.map((e) => name + e);
-  for (const d of dirs) {
-    for (const n of names) {
-      const p = join(d, n);
-      try {
-        if (statSync(p).isFile()) return p;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
+  return findExecutable(name, env, platform);
 }

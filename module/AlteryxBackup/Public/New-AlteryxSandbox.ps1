@@ -29,6 +29,17 @@ function New-AlteryxSandbox {
         embedded (MongoDB managed by AlteryxService) or selfManaged (an external MongoDB).
         Default: the core's default (embedded).
 
+    .PARAMETER Role
+        The role of a single-machine sandbox: controller (the default: controller, worker and Server UI),
+        worker (a worker that points at a remote controller) or ui (a Server UI / Gallery node). Its
+        RuntimeSettings.xml says the role, and a backup of it reads the role from there (docs/mongodb.md).
+        Only with -Topology single.
+
+    .PARAMETER Persistence
+        Where the simulated server keeps its data: mongo (the default; embedded or self-managed, see
+        -MongoType), sqlServer (a user-managed SQL Server database, Alteryx Server 2024.1 and later) or
+        sqlite (the SQLite database of old releases). Only for a single controller without -MongoType.
+
     .PARAMETER DatabaseSizeMB
         Approximate size of the simulated MongoDB data, in MB (for example 0.5 for a quick test, 500
         to measure a large dump).
@@ -63,6 +74,17 @@ function New-AlteryxSandbox {
 
         Shows what would be created without creating it.
 
+    .EXAMPLE
+        New-AlteryxSandbox -Path C:\Temp\sbx-worker -Role worker
+
+        Creates a single worker node: a backup of it holds its settings and keys only (no database, no
+        service stop).
+
+    .EXAMPLE
+        New-AlteryxSandbox -Path C:\Temp\sbx-sql -Persistence sqlServer
+
+        Creates a controller whose data is in a user-managed SQL Server database (Alteryx Server 2024.1).
+
     .INPUTS
         None.
 
@@ -85,6 +107,12 @@ function New-AlteryxSandbox {
         [ValidateSet('embedded', 'selfManaged')]
         [string] $MongoType = 'embedded',
 
+        [ValidateSet('controller', 'worker', 'ui')]
+        [string] $Role = 'controller',
+
+        [ValidateSet('mongo', 'sqlServer', 'sqlite')]
+        [string] $Persistence = 'mongo',
+
         [ValidateRange(0, 1048576)]
         [double] $DatabaseSizeMB,
 
@@ -106,6 +134,8 @@ function New-AlteryxSandbox {
     if ($PSBoundParameters.ContainsKey('MongoType')) {
         if ($MongoType -eq 'selfManaged') { $bound['Mongo'] = 'self-managed' } else { $bound['Mongo'] = 'embedded' }
     }
+    if ($PSBoundParameters.ContainsKey('Role')) { $bound['Role'] = $Role.ToLowerInvariant() }
+    if ($PSBoundParameters.ContainsKey('Persistence')) { $bound['Persistence'] = $Persistence.ToLowerInvariant() }
     if ($PSBoundParameters.ContainsKey('DatabaseSizeMB')) { $bound['DbSizeMb'] = $DatabaseSizeMB }
     if ($PSBoundParameters.ContainsKey('Version')) { $bound['Version'] = $Version }
     $bound['Force'] = $Force

@@ -12,7 +12,9 @@ import { sandboxInventory } from '../../sandbox/inventory.ts';
  */
 export function sandboxPlatform(dir: string): Platform {
   const info = sb.openSandbox(dir);
-  const nodes: NodeRef[] = info.nodes.map((n) => ({ name: n.name, role: n.role, local: n.root === info.path }));
+  // realworld (issue 13): a single-machine sandbox is a server with no ServerConfiguration.Nodes: like
+  // choosePlatform on Windows it starts as the controller, and the backup reads the role from RuntimeSettings.xml.
+  const nodes: NodeRef[] = info.nodes.map((n) => ({ name: n.name, role: info.topology === 'single' ? 'controller' : n.role, local: n.root === info.path }));
   const rootOf = (node?: NodeRef) => {
     const n = info.nodes.find((x) => x.name === node?.name) ?? info.nodes.find((x) => x.root === info.path) ?? info.nodes[0]!;
     return n.root;
@@ -73,20 +75,22 @@ export function sandboxPlatform(dir: string): Platform {
     },
     mongo: { dialAddress: (hostPort) => mongo.dialAddress(hostPort) },
     inventory: sandboxInventory(info),
-    scratch: scratchPort(info.version),
+    scratch: scratchPort(info.version, info.path),
     childEnv: env,
     dispose: () => mongo.close(),
   };
 }
 
 /** The drill's scratch server: a fresh sandbox of the archive's version and topology. */
-function scratchPort(liveVersion: string): ScratchServerPort {
+function scratchPort(liveVersion: string, livePath: string): ScratchServerPort {
   return {
     liveVersion,
     create: async (dir, opts): Promise<ScratchServer> => {
       await sb.createSandbox(dir, { topology: opts.topology, mongo: opts.selfManaged ? 'self-managed' : 'embedded', version: sb.fullVersion(opts.version), dbSizeMb: 0.05 });
       sb.setKnob(dir, 'service.stopSeconds', '0.1');
       sb.setKnob(dir, 'service.startSeconds', '0.1');
+      // realworld (issue 13): the scratch server runs the live server's tools (their output format).
+      sb.copyToolKnobs(livePath, dir);
       return {
         dir,
         mongoPassword: opts.selfManaged ? sb.readSandboxFile(dir).selfManaged?.password : undefined,

@@ -7,6 +7,7 @@ import { PowerShell } from 'node-powershell';
 import type { LicenseInfo, NodeRef, OdbcInventory, Platform, ServiceState, Workflow } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
 import { loadEdge } from './edge.ts';
+import { adminSharePath } from '../../util/winfs.ts';
 
 /**
  * A PowerShell single-quoted literal. PowerShell treats the typographic single quotes as quotes too, so
@@ -179,7 +180,7 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
     kind: 'windows',
     description: `Windows host ${hostname()}${edge ? ' (edge-js loaded)' : ''}`,
     nodes: opts.nodes,
-    paths: { resolve: (p, node) => (node && !node.local && /^[A-Za-z]:/.test(p) ? `\\\\${node.name}\\${p[0]}$${p.slice(2)}` : p) },
+    paths: { resolve: (p, node) => (node && !node.local ? adminSharePath(p, node.name) : p) },
     services: {
       async getState(node) {
         if (node.local && edge) {

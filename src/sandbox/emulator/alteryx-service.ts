@@ -10,7 +10,8 @@ import { effectiveSetting } from '../settings-xml.ts';
 import type { SandboxNode } from '../types.ts';
 import { mapWindowsPath, winJoin } from '../winpath.ts';
 import { mongoTime, sleep } from './common.ts';
-import { dirSources, DumpFailure, dumpToDir, listCollections, restoreCollections, restoreSummary } from './engine.ts';
+import { dirSources, DumpFailure, dumpToDir, listCollections, restoreCollections } from './engine.ts';
+import { closingLines, toolsFormat } from './tools-format.ts';
 
 const USAGE = `AlteryxService.exe - Alteryx Server service control (sandbox emulator)
 Usage: AlteryxService.exe <command>
@@ -155,7 +156,8 @@ async function emongodump(dir: string, node: SandboxNode, folderArg: string, io:
   }
   const root = embeddedRoot(dir, node);
   if (!root || !fs.existsSync(root)) return failed(`The embedded MongoDB data folder ${root ?? '(EmbeddedMongoDBRootPath is empty)'} was not found.`);
-  const knobs = knobsOf(readSandboxFile(dir)).emongodump;
+  const allKnobs = knobsOf(readSandboxFile(dir));
+  const knobs = allKnobs.emongodump;
   const out = mapWindowsPath(dir, node.root, folderArg);
   fs.mkdirSync(out, { recursive: true });
   if (knobs.fail === 'empty') return 0;
@@ -176,6 +178,7 @@ async function emongodump(dir: string, node: SandboxNode, folderArg: string, io:
       seconds: knobs.seconds,
       progress,
       display: (db, file) => winJoin(folderArg, db, file),
+      format: toolsFormat(allKnobs.mongoTools.version),
       ...(failAt !== undefined ? { failAt } : {}),
       failMessage: (c) =>
         `error writing data for collection \`${c.db}.${c.coll}\` to disk: error reading from db: (NotPrimaryOrSecondary) node is not in primary or recovering state`,
@@ -206,7 +209,10 @@ async function emongorestore(dir: string, node: SandboxNode, value: string, io: 
   }
   const from = mapWindowsPath(dir, node.root, fromArg);
   const to = mapWindowsPath(dir, node.root, toArg);
-  const knobs = knobsOf(readSandboxFile(dir)).emongorestore;
+  const allKnobs = knobsOf(readSandboxFile(dir));
+  const knobs = allKnobs.emongorestore;
+  // The embedded MongoDB's tools print the format of their version (knob mongoTools.version).
+  const format = toolsFormat(allKnobs.mongoTools.version);
   const lines: string[] = [];
   const log = (line: string) => {
     const l = `${mongoTime()}\t${line}`;
@@ -221,11 +227,16 @@ async function emongorestore(dir: string, node: SandboxNode, value: string, io: 
     log,
     fault: knobs.fail,
     seconds: knobs.seconds,
+    format,
   });
   if (r.error) log(`Failed: ${r.error}`);
-  log(restoreSummary(r));
+  for (const l of closingLines(format, r)) log(l);
   fs.mkdirSync(from, { recursive: true });
-  fs.writeFileSync(path.join(from, 'mongoRestore.log'), lines.join('\n') + '\n');
+  // Knob emongorestore.logEncoding: utf16le is what Windows PowerShell 5.1 redirection writes (BOM, CRLF).
+  // The tools themselves end lines with LF; PowerShell's redirection rewrites them with CRLF.
+  const utf16 = knobs.logEncoding === 'utf16le';
+  const text = lines.join(utf16 ? '\r\n' : '\n') + (utf16 ? '\r\n' : '\n');
+  fs.writeFileSync(path.join(from, 'mongoRestore.log'), utf16 ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]) : text);
   if (r.error && knobs.fail !== 'text') {
     io.out('EMongoRestore failed\n');
     return 1;

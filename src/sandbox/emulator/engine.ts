@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { BSON, Long, EJSON } from 'bson';
 import { BsonSplitter, bsonRecords } from '../bson-io.ts';
 import { fileSink, sleep, type Sink } from './common.ts';
+import { continuedError, doneDumping, finishedRestoring, name, toolsFormat, writingLine, type ToolsFormat } from './tools-format.ts';
 
 export interface CollectionFile {
   db: string;
@@ -93,6 +94,8 @@ export interface DumpOptions {
   /** Fail (throw DumpFailure) before dumping the collection at this index. */
   failAt?: number;
   failMessage?: (c: CollectionFile) => string;
+  /** The tools version's output format (knob mongoTools.version); default 100.9.4's. */
+  format?: ToolsFormat;
 }
 
 /** mongodump --out layout: `<out>/<db>/<coll>.bson` + `<coll>.metadata.json` (with .gz when gzip). */
@@ -110,11 +113,11 @@ export async function dumpToDir(
     const meta = metadataJson(c.db, c.coll);
     fs.writeFileSync(path.join(out, c.db, `${c.coll}.metadata.json${ext}`), o.gzip ? zlib.gzipSync(meta) : meta);
     const bsonName = `${c.coll}.bson${ext}`;
-    o.progress(`writing ${c.db}.${c.coll} to ${o.display(c.db, bsonName)}`);
+    o.progress(writingLine(fmt(o), `${c.db}.${c.coll}`, o.display(c.db, bsonName)));
     const sink = fileSink(path.join(out, c.db, bsonName), o.gzip);
     const count = await copyCollection(c, sink, { totalBytes, seconds: o.seconds });
     await sink.close();
-    o.progress(`done dumping ${c.db}.${c.coll} (${count} ${count === 1 ? 'document' : 'documents'})`);
+    o.progress(doneDumping(fmt(o), `${c.db}.${c.coll}`, count));
     done.push({ ns: `${c.db}.${c.coll}`, count });
   }
   return done;
@@ -144,13 +147,13 @@ export async function dumpToArchive(sink: Sink, o: DumpOptions & { display: stri
   for (let i = 0; i < o.collections.length; i++) {
     const c = o.collections[i] as CollectionFile;
     if (o.failAt === i) throw new DumpFailure(o.failMessage?.(c) ?? `error writing data for collection \`${c.db}.${c.coll}\``);
-    o.progress(`writing ${c.db}.${c.coll} to ${o.display}`);
+    o.progress(writingLine(fmt(o), `${c.db}.${c.coll}`, o.display));
     await sink.write(BSON.serialize({ db: c.db, collection: c.coll, EOF: false, CRC: Long.fromNumber(0) }));
     const count = await copyCollection(c, sink, { totalBytes, seconds: o.seconds });
     await sink.write(TERMINATOR);
     await sink.write(BSON.serialize({ db: c.db, collection: c.coll, EOF: true, CRC: Long.fromNumber(0) }));
     await sink.write(TERMINATOR);
-    o.progress(`done dumping ${c.db}.${c.coll} (${count} ${count === 1 ? 'document' : 'documents'})`);
+    o.progress(doneDumping(fmt(o), `${c.db}.${c.coll}`, count));
     done.push({ ns: `${c.db}.${c.coll}`, count });
   }
   return done;
@@ -304,6 +307,8 @@ export interface RestoreOptions {
   /** 'partial': some documents fail (duplicate key); 'exit': a fatal error after the first collection. */
   fault?: false | 'partial' | 'exit' | 'text';
   seconds?: number;
+  /** The tools version's output format (knob mongoTools.version); default 100.9.4's. */
+  format?: ToolsFormat;
 }
 
 function idKey(doc: Record<string, unknown>): string {
@@ -318,7 +323,8 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
   let restored = 0;
   let failed = 0;
   o.log('preparing collections to restore from');
-  for (const s of sources) if (s.metadataDisplay) o.log(`reading metadata for ${s.db}.${s.coll} from ${s.metadataDisplay}`);
+  const f = fmt(o);
+  for (const s of sources) if (s.metadataDisplay) o.log(`reading metadata for ${name(f, `${s.db}.${s.coll}`)} from ${name(f, s.metadataDisplay)}`);
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i] as RestoreSource;
     const ns = `${s.db}.${s.coll}`;
@@ -334,14 +340,14 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
     const dest = path.join(dir, `${s.coll}.bson`);
     const tmp = `${dest}.restoring`;
     const existing = new Set<string>();
-    if (o.drop) o.log(`dropping collection ${ns} before restoring`);
+    if (o.drop) o.log(`dropping collection ${name(f, ns)} before restoring`);
     if (!o.drop && fs.existsSync(dest)) {
       fs.copyFileSync(dest, tmp);
       for await (const d of bsonRecords(fs.createReadStream(dest), dest)) existing.add(idKey(BSON.deserialize(d as Buffer)));
     } else {
       fs.writeFileSync(tmp, '');
     }
-    o.log(`restoring ${ns} from ${s.display}`);
+    o.log(`restoring ${name(f, ns)} from ${name(f, s.display)}`);
     const fd = fs.openSync(tmp, 'a');
     let ok = 0;
     let bad = 0;
@@ -355,7 +361,7 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
           doc = BSON.deserialize(raw);
         } catch (err) {
           bad++;
-          o.log(`continuing through error: ${ns}: invalid BSON document: ${(err as Error).message}`);
+          o.log(continuedError(f, `${ns}: invalid BSON document: ${(err as Error).message}`));
           continue;
         }
         const key = idKey(doc);
@@ -363,9 +369,7 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
         if (existing.has(key) || injected) {
           bad++;
           if (bad <= 3) {
-            o.log(
-              `continuing through error: E11000 duplicate key error collection: ${ns} index: _id_ dup key: { _id: ${EJSON.stringify(doc['_id'] as never)} }`,
-            );
+            o.log(continuedError(f, `E11000 duplicate key error collection: ${ns} index: _id_ dup key: { _id: ${EJSON.stringify(doc['_id'] as never)} }`));
           }
           continue;
         }
@@ -385,12 +389,12 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
       return { restored, failed, error };
     }
     fs.renameSync(tmp, dest);
-    o.log(`finished restoring ${ns} (${ok} ${ok === 1 ? 'document' : 'documents'}, ${bad} ${bad === 1 ? 'failure' : 'failures'})`);
+    o.log(finishedRestoring(f, ns, ok, bad));
     restored += ok;
     failed += bad;
     if (o.seconds && o.seconds > 0) await sleep((o.seconds * 1000) / sources.length);
   }
-  for (const s of sources) o.log(`no indexes to restore for collection ${s.db}.${s.coll}`);
+  for (const s of sources) o.log(f.family === 'legacy' ? 'no indexes to restore' : `no indexes to restore for collection ${name(f, `${s.db}.${s.coll}`)}`);
   if (o.fault === 'text') return { restored, failed, error: `${sources[0]?.db ?? 'AlteryxService'}: error creating indexes: (Interrupted) operation was interrupted` };
   return { restored, failed };
 }
@@ -399,3 +403,5 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
 export function restoreSummary(r: RestoreResult): string {
   return `${r.restored} document(s) restored successfully. ${r.failed} document(s) failed to restore.`;
 }
+
+const fmt = (o: { format?: ToolsFormat | undefined }): ToolsFormat => o.format ?? toolsFormat();

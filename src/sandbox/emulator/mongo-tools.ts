@@ -11,9 +11,9 @@ import { loopbackMongod } from '../mongod-registry.ts';
 import type { SandboxFile, SelfManagedMongo } from '../types.ts';
 import { isWindowsPath, mapWindowsPath } from '../winpath.ts';
 import { fileSink, last, mongoTime, parseArgs, streamSink, type ParsedArgs, type Sink } from './common.ts';
-import { dirSources, DumpFailure, dumpToArchive, dumpToDir, listCollections, readArchive, restoreCollections, restoreSummary } from './engine.ts';
+import { dirSources, DumpFailure, dumpToArchive, dumpToDir, listCollections, readArchive, restoreCollections } from './engine.ts';
+import { acknowledged, closingLines, toolsFormat, type ToolsFormat } from './tools-format.ts';
 
-const TOOL_VERSION = '100.9.4';
 
 interface Io {
   out: (s: string) => void;
@@ -41,6 +41,8 @@ const RESTORE_SPEC = {
 
 interface Conn {
   hosts: string[];
+  /** The URI's w option (w=0: unacknowledged). */
+  w?: string;
   username?: string;
   password?: string;
   authDb: string;
@@ -58,6 +60,7 @@ function parseUri(uri: string): Conn | string {
     ...(username ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     authDb: params.get('authSource') ?? (m[5] || 'admin'),
+    ...(params.get('w') !== null ? { w: params.get('w') as string } : {}),
   };
 }
 
@@ -185,6 +188,9 @@ interface ToolRun {
   server: Server;
   /** Records the end event and returns the exit code. */
   done: (code: number) => number;
+  /** The output format of the emulated tools version (knob mongoTools.version). */
+  format: ToolsFormat;
+  conn: Conn;
 }
 
 /**
@@ -209,8 +215,9 @@ function openToolRun(
     log(`try '${tool} --help' for more information`);
     return 1;
   }
+  const format = toolsFormat(knobsOf(f).mongoTools.version);
   if (p.opts.has('version')) {
-    io.out(`${tool} version: ${TOOL_VERSION}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
+    io.out(`${tool} version: ${/^\d\./.test(format.version) ? 'r' : ''}${format.version}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
     return 0;
   }
   const map = mapper(dir, f, node);
@@ -233,7 +240,7 @@ function openToolRun(
     log(server);
     return done(1);
   }
-  return { f, p, log, map, server, done };
+  return { f, p, log, map, server, done, format, conn };
 }
 
 export async function mongodump(dir: string, node: string, args: string[], io: Io): Promise<number> {
@@ -243,7 +250,7 @@ export async function mongodump(dir: string, node: string, args: string[], io: I
     noAuth: 'error getting database names: (Unauthorized) command listDatabases requires authentication',
   });
   if (typeof run === 'number') return run;
-  const { f, p, log, map, server, done } = run;
+  const { f, p, log, map, server, done, format } = run;
   if (p.opts.has('oplog') && (!server.replicaSet || p.opts.has('db'))) {
     log(
       p.opts.has('db')
@@ -262,6 +269,7 @@ export async function mongodump(dir: string, node: string, args: string[], io: I
     gzip,
     seconds: knobs.seconds,
     progress: log,
+    format,
     ...(failAt !== undefined ? { failAt } : {}),
     failMessage: (c: { db: string; coll: string }) =>
       `error writing data for collection \`${c.db}.${c.coll}\` to disk: error reading collection: connection pool for ${server.hostPort} was cleared because another operation failed with: connection(${server.hostPort}) incomplete read of message header: EOF`,
@@ -312,7 +320,10 @@ export async function mongorestore(dir: string, node: string, args: string[], io
     startExtra: (p) => ({ drop: p.opts.has('drop') }),
   });
   if (typeof run === 'number') return run;
-  const { f, p, log, map, server, done } = run;
+  const { f, p, log, map, server, done, format, conn } = run;
+  const closing = (r: { restored: number; failed: number; error?: string }) => {
+    for (const l of closingLines(format, r, acknowledged(last(p, 'writeConcern'), conn.w))) log(l);
+  };
   const gzip = p.opts.has('gzip');
   let tmp: string | undefined;
   try {
@@ -326,7 +337,7 @@ export async function mongorestore(dir: string, node: string, args: string[], io
         sources = await readArchive(input as never, a || 'stdin', tmp);
       } catch (err) {
         log(`Failed: ${a || 'stdin'}: error reading archive: ${(err as Error).message}`);
-        log(restoreSummary({ restored: 0, failed: 0 }));
+        closing({ restored: 0, failed: 0, error: 'archive' });
         return done(1);
       }
     } else {
@@ -334,7 +345,7 @@ export async function mongorestore(dir: string, node: string, args: string[], io
       const d = map(dArg);
       if (!fs.existsSync(d)) {
         log(`Failed: mongorestore target '${dArg}' invalid: stat ${dArg}: no such file or directory`);
-        log(restoreSummary({ restored: 0, failed: 0 }));
+        closing({ restored: 0, failed: 0, error: 'target' });
         return done(1);
       }
       sources = dirSources(d, (rel) => path.join(dArg, rel), last(p, 'db'));
@@ -344,9 +355,9 @@ export async function mongorestore(dir: string, node: string, args: string[], io
     const globs = includes.map((g) => new RegExp('^' + g.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
     sources = sources.filter((s) => (!db || s.db === db) && (globs.length === 0 || globs.some((r) => r.test(`${s.db}.${s.coll}`))));
     const knobs = knobsOf(f).mongorestore;
-    const r = await restoreCollections(sources, { target: server.dataDir, drop: p.opts.has('drop'), log, fault: knobs.fail });
+    const r = await restoreCollections(sources, { target: server.dataDir, drop: p.opts.has('drop'), log, fault: knobs.fail, format });
     if (r.error) log(`Failed: ${r.error}`);
-    log(restoreSummary(r));
+    closing(r);
     return done(r.error ? 1 : 0);
   } finally {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
