@@ -26,6 +26,10 @@ BeforeDiscovery {
 
     # The examples that cannot run here, and why. The first test fails when this list and the examples differ.
     $script:NotRunnable = [ordered]@{
+        'Export-AlteryxBackupTaskXml#1'       = 'schtasks.exe (Task Scheduler) exists only on Windows; the XML it imports is written by example 2 here'
+        'Get-AlteryxBackupHistory#3'          = 'Out-GridView opens a desktop window and exists only on Windows'
+        'Get-AlteryxBackupTask#1'             = 'Get-ScheduledTask and Get-ScheduledTaskInfo (the ScheduledTasks module) exist only on Windows'
+        'Get-AlteryxBackupTask#2'             = 'Get-ScheduledTask and Get-ScheduledTaskInfo (the ScheduledTasks module) exist only on Windows'
         'Invoke-AlteryxBackup#4'              = 'Read-Host -AsSecureString needs an interactive host'
         'Invoke-AlteryxBackup#8'              = 'Get-Credential needs an interactive host'
         'Invoke-AlteryxBackup#9'              = 'Windows Credential Manager (-MongoCredentialTarget) exists only on Windows'
@@ -35,10 +39,17 @@ BeforeDiscovery {
         'Register-AlteryxBackupEventSource#1' = 'the Windows Event Log exists only on Windows'
         'Register-AlteryxBackupEventSource#2' = 'the Windows Event Log exists only on Windows (the cmdlet refuses to run elsewhere, -WhatIf or not)'
         'Register-AlteryxBackupEventSource#3' = 'the Windows Event Log and Get-WinEvent exist only on Windows'
+        'Register-AlteryxBackupTask#1'        = 'the task is built and registered with the ScheduledTasks module (New-ScheduledTaskAction, Register-ScheduledTask), which exists only on Windows'
+        'Register-AlteryxBackupTask#2'        = 'the task is built and registered with the ScheduledTasks module (New-ScheduledTaskTrigger, Register-ScheduledTask), which exists only on Windows'
+        'Register-AlteryxBackupTask#3'        = 'the ScheduledTasks module (Register-ScheduledTask, Start-ScheduledTask) exists only on Windows'
+        'Register-AlteryxBackupTask#4'        = 'Get-Credential needs an interactive host; and even under -WhatIf the task is built with New-ScheduledTaskAction (the ScheduledTasks module, only on Windows)'
+        'Register-AlteryxBackupTask#5'        = 'New-ScheduledTaskTrigger and Register-ScheduledTask (the ScheduledTasks module) exist only on Windows'
         'Restore-AlteryxBackup#1'             = 'it asks for confirmation, which needs an interactive host (without one the result is exit code 3: Restore-AlteryxBackup.Tests.ps1)'
         'Restore-AlteryxBackup#6'             = 'Read-Host -AsSecureString needs an interactive host'
         'Restore-AlteryxBackup#7'             = 'Windows Credential Manager (-MongoCredentialTarget) exists only on Windows'
         'Test-AlteryxBackup#4'                = 'Read-Host -AsSecureString needs an interactive host'
+        'Unregister-AlteryxBackupTask#1'      = 'Get-ScheduledTask and Unregister-ScheduledTask (the ScheduledTasks module) exist only on Windows'
+        'Unregister-AlteryxBackupTask#2'      = 'Get-ScheduledTask and Unregister-ScheduledTask (the ScheduledTasks module) exist only on Windows'
         'script#1'                            = 'powershell.exe (Windows PowerShell 5.1) exists only on Windows'
         'script#2'                            = 'a batch file (%ERRORLEVEL%) runs in cmd.exe, which exists only on Windows'
     }
@@ -65,9 +76,46 @@ BeforeAll {
     $script:Full = $script:Archives['Full']
     $script:Backups = Join-Path $script:Sandbox 'D/Alteryx/Backups'
 
+    # A backup of the legacy batch script for Compare-AlteryxBackup, from the Full archive's own files laid out
+    # as the script laid them out (ServerBackup_<ts>\Mongo\..., the three XML files and the token at the top),
+    # as a folder and as the .7z the script made (7-Zip: installed by scripts/install-tools.sh).
+    $script:LegacyRoot = Join-Path $root 'legacy'
+    $script:Legacy = Join-Path $script:LegacyRoot 'ServerBackup_20260112_020000'
+    $x = Join-Path $root 'legacy-x'
+    Add-Type -AssemblyName System.IO.Compression.FileSystem
+    [System.IO.Compression.ZipFile]::ExtractToDirectory($script:Full, $x)
+    $null = New-Item -ItemType Directory -Path $script:Legacy -Force
+    Move-Item -LiteralPath (Join-Path $x 'MongoDB') -Destination (Join-Path $script:Legacy 'Mongo') -ErrorAction Stop
+    foreach ($f in 'Config/RuntimeSettings.xml', 'Config/Engine/SystemAlias.xml', 'Config/Engine/SystemConnections.xml', 'Secrets/ControllerToken.txt') {
+        Move-Item -LiteralPath (Join-Path $x $f) -Destination $script:Legacy -ErrorAction Stop
+    }
+    Remove-Item -LiteralPath $x -Recurse -Force
+    $sevenZip = @($env:ALTERYXBACKUP_7ZIP, (Get-Command 7zz, 7z -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1 -ExpandProperty Path)) | Where-Object { $_ } | Select-Object -First 1
+    if (-not $sevenZip) { throw '7-Zip (7zz) is missing: run bash scripts/install-tools.sh.' }
+    $script:Legacy7z = "$script:Legacy.7z"
+    Push-Location -LiteralPath $script:LegacyRoot
+    try { $null = & $sevenZip a -bd -y $script:Legacy7z 'ServerBackup_20260112_020000' } finally { Pop-Location }
+    if ($LASTEXITCODE -ne 0 -or -not (Test-Path -LiteralPath $script:Legacy7z)) { throw "7-Zip could not write $script:Legacy7z (exit $LASTEXITCODE)." }
+    $script:Fixtures = (Resolve-Path (Join-Path $PSScriptRoot '../test/fixtures')).ProviderPath
+
     # What an example needs beyond the sandbox: local Windows paths mapped to folders of the test (<DIR> is
-    # the example's own working folder), archives copied under the names the example uses, variables it assumes.
+    # the example's own working folder), archives copied under the names the example uses, files of
+    # test/fixtures copied into <DIR> under the names it reads (Files), variables it assumes; Process runs it
+    # in a new pwsh, for an example that ends with exit (a monitoring check's command line); Smtp gives it a
+    # configuration whose NotificationConfiguration is a real SMTP relay on loopback (fixtures/smtp-loopback.mjs).
     $script:Setup = @{
+        'Compare-AlteryxBackup#1'          = @{ Replace = @{ 'D:\Alteryx\Backups\ServerBackup_20260112_020000.7z' = '<LEGACY7Z>'; 'D:\Alteryx\Backups\ServerBackup_Full_20260112_023000.zip' = '<FULL>' } }
+        'Compare-AlteryxBackup#2'          = @{ Replace = @{ 'D:\Temp\ServerBackup_20260112_020000' = '<LEGACY>' }; Copy = @{ 'ServerBackup_Full_20260112_023000.zip' = '<DIR>' } }
+        'Compare-AlteryxBackup#3'          = @{ Variables = @{ legacy = '<LEGACY>'; ours = '<FULL>' } }
+        'ConvertFrom-AlteryxBackupBatch#1' = @{ Replace = @{ 'D:\Scripts' = '<DIR>/Scripts'; 'D:\AlteryxBackup' = '<DIR>/AlteryxBackup' }; Files = @{ 'Scripts/ServerBackup.bat' = 'legacy/ServerBackup.bat'; 'Scripts/BackupCleanup.bat' = 'legacy/ServerBackup_Cleanup.bat' } }
+        'ConvertFrom-AlteryxBackupBatch#2' = @{ Files = @{ 'ServerBackup.bat' = 'legacy/ServerBackup.bat' } }
+        'ConvertFrom-AlteryxBackupBatch#3' = @{ Files = @{ 'ServerBackup.bat' = 'legacy/ServerBackup.bat' } }
+        'Export-AlteryxBackupReport#1'     = @{ Replace = @{ 'D:\Reports' = '<DIR>' } }
+        'Export-AlteryxBackupReport#2'     = @{ Replace = @{ 'D:\Reports' = '<DIR>' } }
+        'Export-AlteryxBackupReport#3'     = @{ Replace = @{ 'D:\Reports' = '<DIR>' }; Smtp = $true }
+        'Export-AlteryxBackupTaskXml#2'    = @{ Replace = @{ 'D:\Deploy' = '<DIR>' } }
+        'Get-AlteryxBackupHistory#2'       = @{ Replace = @{ 'D:\Reports' = '<DIR>' } }
+        'Test-AlteryxBackupHealth#3'       = @{ Process = $true }
         'Invoke-AlteryxBackup#7'       = @{ Replace = @{ 'C:\Temp\sbx' = '<DIR>/sbx-new' } }
         'Invoke-AlteryxRestoreDrill#1' = @{ Replace = @{ 'E:\DrillScratch' = '<DIR>/scratch' } }
         'Invoke-AlteryxRestoreDrill#3' = @{ Replace = @{ 'C:\Backups\ServerBackup_Full_20250101_020000.zip' = '<FULL>'; 'C:\Temp\sbx' = '<SB>' } }
@@ -91,7 +139,7 @@ BeforeAll {
     }
 
     function Expand-Placeholder([string] $Text, [string] $Dir) {
-        $Text.Replace('<DIR>', $Dir).Replace('<SB>', $script:Sandbox).Replace('<FULL>', $script:Full).Replace('<BACKUPS>', $script:Backups).Replace('<SCRIPT>', $script:ScriptForm)
+        $Text.Replace('<DIR>', $Dir).Replace('<SB>', $script:Sandbox).Replace('<FULL>', $script:Full).Replace('<BACKUPS>', $script:Backups).Replace('<SCRIPT>', $script:ScriptForm).Replace('<LEGACY7Z>', $script:Legacy7z).Replace('<LEGACY>', $script:Legacy)
     }
 
     function Invoke-HelpExample {
@@ -104,6 +152,11 @@ BeforeAll {
         if ($null -eq $setup) { $setup = @{} }
         foreach ($pair in @(if ($setup.Replace) { $setup.Replace.GetEnumerator() })) { $Code = $Code.Replace($pair.Key, (Expand-Placeholder $pair.Value $dir)) }
         foreach ($pair in @(if ($setup.Copy) { $setup.Copy.GetEnumerator() })) { Copy-Item -LiteralPath $script:Full -Destination (Join-Path (Expand-Placeholder $pair.Value $dir) $pair.Key) }
+        foreach ($pair in @(if ($setup.Files) { $setup.Files.GetEnumerator() })) {
+            $target = Join-Path $dir $pair.Key
+            $null = New-Item -ItemType Directory -Path (Split-Path -Parent $target) -Force
+            Copy-Item -LiteralPath (Join-Path $script:Fixtures $pair.Value) -Destination $target
+        }
         $savedEnv = @{}
         foreach ($pair in @(if ($setup.Env) { $setup.Env.GetEnumerator() })) {
             $savedEnv[$pair.Key] = [Environment]::GetEnvironmentVariable($pair.Key)
@@ -113,12 +166,43 @@ BeforeAll {
         foreach ($pair in @(if ($setup.Variables) { $setup.Variables.GetEnumerator() })) { $variables[$pair.Key] = Expand-Placeholder $pair.Value $dir }
 
         $defaults = @{}
-        foreach ($command in 'Invoke-AlteryxBackup', 'Restore-AlteryxBackup', 'Invoke-AlteryxRestoreDrill') {
+        foreach ($command in 'Invoke-AlteryxBackup', 'Restore-AlteryxBackup', 'Invoke-AlteryxRestoreDrill', 'Get-AlteryxBackupHistory', 'Test-AlteryxBackupHealth', 'Export-AlteryxBackupReport') {
             $defaults["${command}:SandboxPath"] = $script:Sandbox
             $defaults["${command}:ConfigPath"] = $script:Config
         }
+        $smtp = $null
+        if ($setup.Smtp) {
+            $mailLog = Join-Path $dir 'smtp-messages.jsonl'
+            $psi = New-Object System.Diagnostics.ProcessStartInfo (Get-TestNode)
+            $psi.Arguments = '"{0}" "{1}"' -f (Join-Path $PSScriptRoot 'fixtures/smtp-loopback.mjs'), $mailLog
+            $psi.UseShellExecute = $false
+            $psi.RedirectStandardInput = $true
+            $psi.RedirectStandardOutput = $true
+            $smtp = [System.Diagnostics.Process]::Start($psi)
+            $port = $smtp.StandardOutput.ReadLine()
+            if ($port -notmatch '^\d+$') { throw "the loopback SMTP relay did not start (it wrote '$port')" }
+            $config = Get-Content -LiteralPath $script:Config -Raw | ConvertFrom-Json
+            $config | Add-Member -NotePropertyName NotificationConfiguration -NotePropertyValue ([pscustomobject]@{
+                    SMTPServer = '127.0.0.1'; SMTPPort = [int]$port; UseSSL = $false; FromAddress = 'backup@example.test'; ToAddresses = @('admins@example.test') })
+            $mailConfig = Join-Path $dir 'backup-config.json'
+            Set-Content -LiteralPath $mailConfig -Value (ConvertTo-Json -InputObject $config -Depth 6) -Encoding UTF8
+            $defaults['Export-AlteryxBackupReport:ConfigPath'] = $mailConfig
+        }
         Push-Location -LiteralPath $dir
         try {
+            if ($setup.Process) {
+                # A script of its own in a new pwsh, with the module and the same defaults: what it writes to
+                # stderr comes back as error records, its exit code as LastExitCode.
+                $prelude = "Import-Module '$($script:ModuleManifest.Replace("'", "''"))'`n"
+                foreach ($pair in $defaults.GetEnumerator()) { $prelude += "`$PSDefaultParameterValues['$($pair.Key)'] = '$($pair.Value.Replace("'", "''"))'`n" }
+                $file = Join-Path $dir 'example.ps1'
+                Set-Content -LiteralPath $file -Value ($prelude + $Code) -Encoding UTF8
+                # The PowerShell running these tests (an apphost next to pwsh.dll; the process itself may be dotnet).
+                $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+                if (-not $pwsh) { $pwsh = (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Path }
+                $out = & $pwsh -NoProfile -NonInteractive -File $file 2>&1
+                return [pscustomobject]@{ Output = @($out); LastExitCode = $LASTEXITCODE; Code = $Code }
+            }
             $block = [scriptblock]::Create($Code)
             $out = & {
                 param($PSDefaultParameterValues, $Variables, $Block)
@@ -126,9 +210,18 @@ BeforeAll {
                 $global:LASTEXITCODE = 0
                 . $Block
             } $defaults $variables $block 2>&1 3>$null 4>$null 5>$null 6>$null
-            [pscustomobject]@{ Output = @($out); LastExitCode = $global:LASTEXITCODE; Code = $Code }
+            $exit = $global:LASTEXITCODE
+            $mail = @()
+            if ($smtp) {
+                # The relay ends when its stdin closes, after the messages it received are written down.
+                $smtp.StandardInput.Close()
+                if (-not $smtp.WaitForExit(60000)) { throw 'the loopback SMTP relay did not end within 60 s' }
+                if (Test-Path -LiteralPath $mailLog) { $mail = @(Get-Content -LiteralPath $mailLog | ForEach-Object { $_ | ConvertFrom-Json }) }
+            }
+            [pscustomobject]@{ Output = @($out); LastExitCode = $exit; Code = $Code; Mail = $mail }
         }
         finally {
+            if ($smtp -and -not $smtp.HasExited) { $smtp.Kill() }
             Pop-Location
             foreach ($pair in $savedEnv.GetEnumerator()) { [Environment]::SetEnvironmentVariable($pair.Key, $pair.Value) }
         }
@@ -141,10 +234,12 @@ Describe 'Get-Help examples' {
             $Ids | Should -Contain $key -Because 'an entry of $NotRunnable names an example that exists'
             $NotRunnable[$key] | Should -Not -BeNullOrEmpty
         }
-        @($NotRunnable.Keys) | Should -Be @('Invoke-AlteryxBackup#4', 'Invoke-AlteryxBackup#8', 'Invoke-AlteryxBackup#9', 'Invoke-AlteryxBackup#10',
-            'Invoke-AlteryxBackup#12', 'Invoke-AlteryxRestoreDrill#2', 'Register-AlteryxBackupEventSource#1', 'Register-AlteryxBackupEventSource#2',
-            'Register-AlteryxBackupEventSource#3', 'Restore-AlteryxBackup#1', 'Restore-AlteryxBackup#6', 'Restore-AlteryxBackup#7', 'Test-AlteryxBackup#4',
-            'script#1', 'script#2')
+        @($NotRunnable.Keys) | Should -Be @('Export-AlteryxBackupTaskXml#1', 'Get-AlteryxBackupHistory#3', 'Get-AlteryxBackupTask#1', 'Get-AlteryxBackupTask#2',
+            'Invoke-AlteryxBackup#4', 'Invoke-AlteryxBackup#8', 'Invoke-AlteryxBackup#9', 'Invoke-AlteryxBackup#10', 'Invoke-AlteryxBackup#12',
+            'Invoke-AlteryxRestoreDrill#2', 'Register-AlteryxBackupEventSource#1', 'Register-AlteryxBackupEventSource#2',
+            'Register-AlteryxBackupEventSource#3', 'Register-AlteryxBackupTask#1', 'Register-AlteryxBackupTask#2', 'Register-AlteryxBackupTask#3',
+            'Register-AlteryxBackupTask#4', 'Register-AlteryxBackupTask#5', 'Restore-AlteryxBackup#1', 'Restore-AlteryxBackup#6', 'Restore-AlteryxBackup#7',
+            'Test-AlteryxBackup#4', 'Unregister-AlteryxBackupTask#1', 'Unregister-AlteryxBackupTask#2', 'script#1', 'script#2')
         ($Ids.Count - $NotRunnable.Count) | Should -BeGreaterOrEqual 25 -Because 'most examples run'
         foreach ($key in $script:Setup.Keys) {
             $Ids | Should -Contain $key -Because 'every $Setup entry belongs to an example'
@@ -160,6 +255,10 @@ Describe 'Get-Help examples' {
             $o.ExitCode | Should -Be 0 -Because "$Id`n$($run.Code)`n$($o.Message)"
         }
         $run.LastExitCode | Should -Be 0 -Because "$Id runs the script form in a new process"
+        if ($script:Setup[$Id].Smtp) {
+            @($run.Mail).Count | Should -Be 1 -Because "$Id mails the report through the relay once"
+            @($run.Mail)[0].to | Should -Be 'admins@example.test'
+        }
     }
 }
 
