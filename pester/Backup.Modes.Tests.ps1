@@ -111,3 +111,35 @@ Describe 'the watchdog: the core killed in the middle of the dump' -Tag 'Integra
         ($next.Warnings -join "`n") | Should -Match "A previous run \(pid $CorePid, DatabaseOnly"
     }
 }
+
+Describe 'a failed run: the staging folder is removed, or kept with -KeepStagingOnFailure (issue 12)' -Tag 'Integration' {
+    BeforeAll {
+        $script:Sbx = Join-Path $TestDrive 'sbx-keep'
+        $script:Config = New-TestSandbox -Path $Sbx
+        # The verify step fails (a ConfigOnly minimum no archive reaches), after the files and secrets were captured.
+        $script:FailConfig = Join-Path $TestDrive 'cfg-fail.json'
+        @{ ServiceConfiguration = @{ PollIntervalSeconds = 0.05 }; ValidationConfiguration = @{ MinimumBackupSizeMB = @{ Full = 0.1; DatabaseOnly = 0.1; ConfigOnly = 1000 } } } |
+            ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $FailConfig
+        $script:Temp = Join-Path $Sbx 'D/Temp'
+        function Get-StagingFolders { @(Get-ChildItem -LiteralPath $Temp -Directory -Filter 'ServerBackup_*' -ErrorAction SilentlyContinue) }
+    }
+    It 'removes the staging folder of a failed run without the switch' {
+        $r = Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $Sbx -ConfigPath $FailConfig -ErrorAction SilentlyContinue
+        $r.ExitCode | Should -Be 3 -Because $r.Message
+        @(Get-StagingFolders).Count | Should -Be 0
+    }
+    It 'keeps it with -KeepStagingOnFailure, marked as kept, without the secret files' {
+        $r = Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $Sbx -ConfigPath $FailConfig -KeepStagingOnFailure -ErrorAction SilentlyContinue
+        $r.ExitCode | Should -Be 3 -Because $r.Message
+        $kept = @(Get-StagingFolders)
+        $kept.Count | Should -Be 1
+        Test-Path -LiteralPath (Join-Path $kept[0].FullName '.alteryxbackup-kept') | Should -BeTrue
+        @(Get-ChildItem -LiteralPath $kept[0].FullName -Recurse -File | Where-Object { $_.Name -match '^(ControllerToken|MongoPasswords)\.txt$' }).Count | Should -Be 0
+        @(Get-ChildItem -LiteralPath $kept[0].FullName -Recurse -File -Filter 'RuntimeSettings.xml').Count | Should -BeGreaterThan 0
+    }
+    It 'a later successful run leaves the kept folder alone' {
+        $r = Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $Sbx -ConfigPath $Config
+        $r.ExitCode | Should -Be 0 -Because $r.Message
+        @(Get-StagingFolders).Count | Should -Be 1
+    }
+}

@@ -5,8 +5,10 @@
 //   node scripts/run-tests.mjs                 # ava unit tests, then Pester
 //   node scripts/run-tests.mjs --unit-only     # ava only
 //   node scripts/run-tests.mjs --pester-only   # Pester only
+//   --ava-config FILE                          # another ava configuration (the runner's own tests use it)
 //
-// (a) ava:    node_modules/.bin/ava --tap  (TAP "ok" / "not ok" lines are counted)
+// (a) ava:    node_modules/.bin/ava, default reporter (each test's line is counted; failed, timed-out and
+//             crashed tests are named; see avaLineParser)
 // (b) Pester: bash scripts/pwsh.sh -NonInteractive -File pester/Invoke-Tests.ps1
 //             (its "PESTER-SUMMARY passed=N failed=N skipped=N" line is parsed)
 // Output of both streams through. Exit code: 1 if anything failed or no test ran, else 0.
@@ -17,12 +19,15 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = 'usage: node scripts/run-tests.mjs [--unit-only | --pester-only]';
+const USAGE = 'usage: node scripts/run-tests.mjs [--unit-only | --pester-only] [--ava-config FILE]';
 const args = process.argv.slice(2);
 let runUnit = true;
 let runPester = true;
-for (const arg of args) {
+const avaArgs = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i];
   if (arg === '--unit-only') runPester = false;
+  else if (arg === '--ava-config') avaArgs.push('--config', args[++i] ?? '');
   else if (arg === '--pester-only') runUnit = false;
   else if (arg === '-h' || arg === '--help') {
     console.log(USAGE);
@@ -57,7 +62,7 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
  * calling onLine for every complete stdout line (ANSI codes stripped).
  * Resolves to { code, signal, error }.
  */
-function run(command, commandArgs, onLine) {
+function run(command, commandArgs, onLine, opts = {}) {
   return new Promise((resolve) => {
     let pending = '';
     let settled = false;
@@ -71,8 +76,8 @@ function run(command, commandArgs, onLine) {
     try {
       child = spawn(command, commandArgs, {
         cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: process.env,
+        stdio: ['ignore', 'pipe', opts.onStderrLine ? 'pipe' : 'inherit'],
+        env: opts.env ?? process.env,
       });
     } catch (error) {
       finish({ code: null, signal: null, error });
@@ -86,6 +91,18 @@ function run(command, commandArgs, onLine) {
       pending = lines.pop() ?? '';
       for (const line of lines) onLine(line.replace(ANSI, ''));
     });
+    if (opts.onStderrLine) {
+      // Passed through, and its last lines kept to name a crash.
+      let errPending = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk) => {
+        process.stderr.write(chunk);
+        errPending += chunk;
+        const lines = errPending.split(/\r?\n/);
+        errPending = lines.pop() ?? '';
+        for (const line of lines) opts.onStderrLine(line.replace(ANSI, ''));
+      });
+    }
     child.on('error', (error) => finish({ code: null, signal: null, error }));
     child.on('close', (code, signal) => finish({ code, signal, error: null }));
   });
@@ -97,27 +114,77 @@ function describeExit({ code, signal, error }) {
   return `exit code ${code}`;
 }
 
-async function runAva() {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  const ava = path.join(ROOT, 'node_modules', '.bin', 'ava');
-  note('ava: node_modules/.bin/ava --tap');
-  const result = await run(ava, ['--tap'], (line) => {
-    // Top-level TAP test points only: "ok 3 - title", "not ok 4 - title # TODO".
-    const m = /^(not )?ok\b(.*)$/.exec(line);
-    if (m) {
-      const directive = /#\s*(SKIP|TODO)\b/i.exec(m[2] ?? '');
-      if (directive) counts.skipped += 1;
-      else if (m[1]) counts.failed += 1;
-      else counts.passed += 1;
-    } else if (/^Bail out!/.test(line)) {
-      counts.failed += 1;
+/**
+ * ava's default reporter, parsed line by line. (Its TAP reporter crashes on a timeout — `TypeError: Cannot set
+ * properties of undefined (setting 'name')` in reporters/tap.js, ava 7 — and then names no test; the default
+ * reporter lists the tests that were pending.) Every failure is named in the closing notes:
+ *   ✔ file › title                      passed
+ *   ✘ [fail]: file › title message       failed (also hooks, and [unexpected pass])
+ *   - [skip] file › title                skipped
+ *   ✘ Timed out while running tests      then "N tests were pending in FILE" and "◌ file › title" lines,
+ *                                        or "Failed to exit when running FILE" (nothing of it had started)
+ *   ✘ N tests remaining in FILE          a worker that ended early
+ *   ✘ FILE exited ...                    a worker that crashed
+ *   Uncaught exception in FILE / Unhandled rejection in FILE
+ */
+export function avaLineParser(counts, failures) {
+  let inPending = false;
+  return (line) => {
+    const l = line.trim();
+    let m;
+    if (/^[✘×] Timed out while running tests/.test(l)) {
+      inPending = true;
+      return;
     }
+    if (inPending && (m = /^(?:◌|\(o\)) (.+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`timed out: ${m[1]}`);
+      return;
+    }
+    if (inPending && (m = /^Failed to exit when running (.+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`timed out: ${m[1]} (no test of it had started or it did not exit)`);
+      return;
+    }
+    if (inPending && l !== '' && !/tests? were pending in /.test(l) && !/^[ℹi] /.test(l)) inPending = false;
+    if ((m = /^[✔√] (?:\[expected fail\] )?(.+?)(?: \(\d+(?:\.\d+)?m?s\))?$/.exec(l))) counts.passed += 1;
+    else if ((m = /^[✘×] \[(?:fail|unexpected pass)\]: (.+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`failed: ${m[1]}`);
+    } else if (/^- \[(?:skip|todo)\] /.test(l)) counts.skipped += 1;
+    else if ((m = /^[✘×] (\d+) tests? remaining in (.+)$/.exec(l))) {
+      counts.failed += Number(m[1]);
+      failures.push(`did not run (its worker ended early): ${m[1]} test(s) in ${m[2]}`);
+    } else if ((m = /^[✘×] (.+ exited (?:due to|with) .+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`crashed: ${m[1]}`);
+    } else if ((m = /^(Uncaught exception|Unhandled rejection) in (.+)$/.exec(l))) {
+      counts.failed += 1;
+      failures.push(`${m[1].toLowerCase()} in ${m[2]}`);
+    }
+  };
+}
+
+async function runAva(extraArgs) {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const failures = [];
+  const ava = path.join(ROOT, 'node_modules', '.bin', 'ava');
+  note(`ava: node_modules/.bin/ava ${extraArgs.join(' ')}`.trim());
+  const stderrTail = [];
+  const result = await run(ava, extraArgs, avaLineParser(counts, failures), {
+    env: { ...process.env, FORCE_COLOR: '0' },
+    onStderrLine: (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 20) stderrTail.shift();
+    },
   });
   const ok = !result.error && !result.signal && result.code === 0;
   if (!ok && counts.failed === 0) {
     counts.failed = 1;
-    note(`ava: ${describeExit(result)} with no failing test reported; counting 1 failure`);
+    const crash = stderrTail.find((l) => /Error|reporters[\\/]/.test(l));
+    failures.push(`ava ended with ${describeExit(result)} and reported no failing test${crash ? ` (stderr: ${crash.trim()})` : ''}`);
   }
+  for (const f of failures) note(`ava: ${f}`);
   note(`ava: passed=${counts.passed} failed=${counts.failed} skipped=${counts.skipped} (${describeExit(result)})`);
   return counts;
 }
@@ -155,7 +222,7 @@ const add = (c) => {
   total.failed += c.failed;
   total.skipped += c.skipped;
 };
-if (runUnit) add(await runAva());
+if (runUnit) add(await runAva(avaArgs));
 if (runPester) add(await runPesterSuite());
 
 const nothingRan = total.passed + total.failed === 0;

@@ -107,16 +107,31 @@ test('DatabaseOnly: the dump and metadata only, no configuration files or secret
   t.false(names.some((n) => n.startsWith('Config/') || n.startsWith('Secrets/')));
 });
 
-test('a failed dump: exit 5, service Running again, no archive under a final name, staging kept', async (t) => {
+test('a failed dump: exit 5, service Running again, no archive under a final name, staging removed', async (t) => {
   const { dir, config, info } = await quickSandbox(t);
   setKnob(dir, 'emongodump.fail', '"exit"');
-  const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  const { r, logs } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
+  const lines = logs.map((l) => l.message);
   t.is(r.exitCode, 5);
   t.regex(r.message, /dump failed/i);
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
   t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip')), []);
+  t.is(r.stagingPath, null);
+  t.true(lines.some((l) => /staging folder of the failed run was removed: .*ServerBackup_Full_/.test(l)), lines.join('\n'));
+});
+
+test('a failed run with KeepStagingOnFailure: the staging folder is kept and named in the log, its secrets are not', async (t) => {
+  // The verify step fails (a minimum size no archive reaches), after the files and secrets were captured.
+  const { dir, config } = await quickSandbox(t, {}, { ValidationConfiguration: { MinimumBackupSizeMB: { Full: 0.1, DatabaseOnly: 0.1, ConfigOnly: 1000 } } });
+  const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config, KeepStagingOnFailure: true });
+  const lines = logs.map((l) => l.message);
+  t.is(r.exitCode, 3, r.message);
   t.truthy(r.stagingPath);
   t.true(existsSync(r.stagingPath!));
+  t.true(lines.some((l) => l.includes('kept for inspection (KeepStagingOnFailure)') && l.includes(basename(r.stagingPath!))), lines.join('\n'));
+  const all = readdirSync(r.stagingPath!, { recursive: true }).map(String);
+  t.false(all.some((n) => /ControllerToken\.txt|MongoPasswords\.txt/i.test(n)), all.join(', '));
+  t.true(all.some((n) => /RuntimeSettings\.xml$/.test(n)), 'the rest is kept');
 });
 
 test('a dump that prints "EMongoDump failed" with exit code 0 is still a failure (exit 5)', async (t) => {

@@ -129,7 +129,7 @@ test('target: a password inside the connection string is used only without a sec
   const inString = resolveMongoTarget(sm({ ConnectionString: `mongodb://backup:${ENC}@mongo01/?authSource=admin` }), undefined, {});
   t.is(inString.password, PW);
   t.false(inString.uri.includes(ENC));
-  t.regex(inString.warnings.join(' '), /carries a password: keep it out of configuration files/);
+  t.regex(inString.warnings.join(' '), /carries a password; keep it out of configuration files/);
   const both = resolveMongoTarget(sm({ ConnectionString: `mongodb://backup:${ENC}@mongo01/?authSource=admin` }), undefined, { MongoPassword: 'fromStdin' });
   t.is(both.password, 'fromStdin');
   t.regex(both.warnings.join(' '), /password inside the connection string is ignored/);
@@ -138,6 +138,8 @@ test('target: a password inside the connection string is used only without a sec
   for (const s of inString.secrets) m.add(s);
   t.false(m.mask(`x ${PW} y ${ENC} z`).includes(PW));
   t.false(m.mask(`x ${ENC} z`).includes(ENC));
+  // The warning reads as written once masked (it used to log "password: ******** it out of configuration files").
+  t.is(m.mask(inString.warnings.join(' ')), inString.warnings.join(' '));
 });
 
 test('target: configuration errors are exit 3 naming what to do', (t) => {

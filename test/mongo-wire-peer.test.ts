@@ -1,6 +1,7 @@
 // The wire-protocol peer's commands for the emulated mongod (listCollections, count, shutdown) and its
 // fixed port, through the official driver on 127.0.0.1.
 import test from 'ava';
+import { waitFor } from './helpers/wait.ts';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/sandbox/wire-peer.ts';
 
@@ -78,7 +79,7 @@ test('shutdown: refused outside admin (code 13); on admin it answers ok and call
   t.is(err.message, 'shutdown must run from the admin database');
   t.is(calls, 0);
   t.like(await c.db('admin').command({ shutdown: 1 }), { ok: 1 });
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor('the shutdown callback', () => calls === 1);
   t.is(calls, 1);
   t.deepEqual(p.commands.filter((x) => x.name === 'shutdown').map((x) => x.db), ['AlteryxService', 'admin']);
   // The peer is gone: a new connection is refused.
@@ -105,7 +106,7 @@ test('with users, listCollections, count and shutdown need authentication (13 Un
   t.deepEqual((await authed.db('AlteryxService').listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name), ['AS_Queue', 'AS_Results']);
   t.like(await authed.db('AlteryxService').command({ count: 'AS_Queue' }), { n: 12 });
   t.like(await authed.db('admin').command({ shutdown: 1 }), { ok: 1 });
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the shutdown', () => shutdowns === 1);
   t.is(shutdowns, 1);
 });
 

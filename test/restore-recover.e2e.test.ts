@@ -2,7 +2,7 @@
 // failed one: the journal's restore section tells `recover` (or the next backup / restore) what to put back.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { runBackup } from '../src/backup/backup.ts';
@@ -125,6 +125,10 @@ function assertPutBack(t: ExecutionContext, b: Sbx, before: Awaited<ReturnType<t
 test('Full restore SIGKILLed during emongorestore: recover puts files, Keys and the data folder back, then starts the service, and names the token step', async (t) => {
   const { p, b, k } = await restoreKilledMidDatabase(t);
   t.true(typeof k.journal.restore!.database!.toolPid === 'number', 'the emongorestore process is journaled');
+  // The extraction folder of the killed restore never held the controller token (it is read into memory).
+  const extraction = join(b.dir, 'D', 'Temp', tempEntries(b.dir, 'AlteryxRestore_')[0]!);
+  t.true(existsSync(join(extraction, 'MongoDB')), 'the kill left the extraction folder');
+  t.deepEqual(readdirSync(extraction, { recursive: true }).map(String).filter((n) => /ControllerToken|Secrets/i.test(n)), []);
 
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
   const res = rec.result!;
@@ -250,8 +254,9 @@ test('Full restore SIGKILLed during the service stop (nothing changed yet): reco
   t.deepEqual(k.config, p.before.config, 'nothing written yet');
   const r = k.journal.restore as RestoreSection;
   t.deepEqual(r.phases, [], 'the restore section is there, with no phase started');
-  t.is(tempEntries(b.dir, 'AlteryxRestore_').length, 1, 'the extraction folder (with the archive\'s token in clear) was left behind');
-  t.true(existsSync(join(r.extraction.local, 'Secrets', 'ControllerToken.txt')));
+  t.is(tempEntries(b.dir, 'AlteryxRestore_').length, 1, 'the extraction folder was left behind');
+  // The archive's token was read into memory: the folder a killed restore leaves never holds it in clear.
+  t.false(existsSync(join(r.extraction.local, 'Secrets', 'ControllerToken.txt')));
   setKnob(b.dir, 'service.stopSeconds', '0.3');
 
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
@@ -277,9 +282,12 @@ test('an emongorestore that outlives the killed restore: nothing touches the dat
   // A stand-in for an emongorestore still running (on Windows it does not die with its parent): it writes
   // into the data folder when it ends, as the real one would with its last collection.
   const marker = join(dbLocal, 'AlteryxGallery', 'late-write.bson');
-  const tool = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+  const ready = `${marker}.ready`;
+  const tool = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
   t.teardown(() => tool.kill('SIGKILL'));
-  await new Promise((r) => setTimeout(r, 300));
+  // Its SIGTERM handler is installed (a fixed sleep was too short on a loaded machine).
+  await waitFor('the stand-in tool to start', () => existsSync(ready), 60_000);
+  rmSync(ready);
   const j = readJournal(b.dir);
   j.restore!.database!.toolPid = tool.pid!;
   writeFileSync(journalPath(b.dir), JSON.stringify(j));

@@ -38,7 +38,7 @@ async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<
   return d;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitState(dir: string, node: string, want: string, maxMs = 5000): Promise<number> {
+async function waitState(dir: string, node: string, want: string, maxMs = 60_000): Promise<number> {
   const t0 = Date.now();
   while (getServiceState(dir, node) !== want) {
     if (Date.now() - t0 > maxMs) throw new Error(`${node} did not reach ${want} (is ${getServiceState(dir, node)})`);

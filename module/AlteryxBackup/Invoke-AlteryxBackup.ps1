@@ -116,6 +116,9 @@ param(
     # Deflate level 0-9.
     [int] $CompressionLevel = 6,
 
+    # Keep the staging folder of a failed run (secrets removed).
+    [switch] $KeepStagingOnFailure,
+
     # Password (SecureString) for an AES-256 encrypted archive.
     [System.Security.SecureString] $ArchivePassword,
 

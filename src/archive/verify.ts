@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { MANIFEST_NAME, expectedEntries, type Manifest } from '../core/manifest.ts';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { MANIFEST_NAME, expectedEntries, parseManifest, type Manifest } from '../core/manifest.ts';
 import { sha256File } from '../util/fsx.ts';
+import { formatBytes } from '../util/format.ts';
+import { readTextFile } from '../util/text.ts';
+import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
 import { decryptAesEntry, isAesEntry } from './zip-aes.ts';
 import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
 
@@ -37,13 +42,43 @@ export interface VerifyResult {
   legacy?: LegacyArchive | undefined;
 }
 
+/**
+ * Limits of the one archive reader that verify, restore and drill share (docs/restore.md, "Hostile archives").
+ * A real backup is far inside each: a multi-node Full has a few hundred entries; MongoDB dumps compress 3-20:1.
+ */
+export const ARCHIVE_LIMITS = {
+  /** Entries in the central directory. */
+  maxEntries: 100_000,
+  /** Uncompressed : compressed, per entry, for entries above ratioFloorBytes (deflate's own ceiling is about 1032:1). */
+  maxRatio: 200,
+  ratioFloorBytes: 1024 * 1024,
+  /** manifest.json itself. */
+  maxManifestBytes: 64 * 1024 * 1024,
+};
+
+/** An archive the reader refuses: exit 3, naming the entry and the limit or rule it breaks. */
+export class ArchiveRefused extends BackupError {
+  constructor(
+    readonly entry: string,
+    readonly rule: string,
+  ) {
+    super(ExitCode.Validation, `The archive entry "${entry}" is refused: ${rule}.`, 'Nothing was written. Use an archive made by this tool; do not restore archives of unknown origin.');
+    this.name = 'ArchiveRefused';
+  }
+}
+
 export function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zf) => (err ? reject(err) : resolve(zf))),
+    // Sizes are checked by guardEntryStream (also for AES entries, which yauzl cannot check), with messages naming the entry.
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: false }, (err, zf) => (err ? reject(err) : resolve(zf))),
   );
 }
 
+/** The central directory; more than ARCHIVE_LIMITS.maxEntries entries is refused before any is read. */
 export function readEntries(zf: ZipFile): Promise<Entry[]> {
+  if (zf.entryCount > ARCHIVE_LIMITS.maxEntries) {
+    return Promise.reject(new ArchiveRefused(`(central directory)`, `${zf.entryCount} entries, more than the limit of ${ARCHIVE_LIMITS.maxEntries}`));
+  }
   return new Promise((resolve, reject) => {
     const list: Entry[] = [];
     zf.on('entry', (e: Entry) => {
@@ -56,43 +91,158 @@ export function readEntries(zf: ZipFile): Promise<Entry[]> {
   });
 }
 
-/** Opens an entry's content (decompressed; decrypted for WinZip AES entries when a password is given). */
-export async function entryStream(zf: ZipFile, e: Entry, password?: string): Promise<NodeJS.ReadableStream> {
-  if (isAesEntry(e)) {
-    if (!password) throw new Error('the entry is AES-256 encrypted and no password was given');
-    return decryptAesEntry(zf, e, password);
+/** What kind of entry this is, from its attributes: a file, a folder, or why it is neither. */
+export function entryKind(e: Entry): { kind: 'file' | 'folder' } | { problem: string } {
+  const folder = e.fileName.endsWith('/');
+  const host = e.versionMadeBy >> 8;
+  // Unix (3) and macOS (19) archivers keep the st_mode in the high 16 bits of the external attributes.
+  if (host === 3 || host === 19) {
+    const type = ((e.externalFileAttributes >>> 16) & 0o170000) >>> 0;
+    if (type === 0o120000) return { problem: 'a symbolic link (only regular files are restored)' };
+    if (type !== 0 && type !== 0o100000 && type !== 0o040000) return { problem: `a special file (type ${type.toString(8)}; only regular files are restored)` };
+    if (type === 0o040000 && !folder) return { problem: 'a folder entry without a trailing "/"' };
   }
-  return new Promise((resolve, reject) => zf.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s))));
-}
-
-async function hashEntry(zf: ZipFile, e: Entry, password?: string): Promise<{ sha256: string; size: number }> {
-  const s = await entryStream(zf, e, password);
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of s as AsyncIterable<Buffer>) {
-    h.update(chunk);
-    size += chunk.length;
+  if ((e.externalFileAttributes & 0x400) !== 0) return { problem: 'a reparse point (a Windows symbolic link or junction)' };
+  if (folder) return e.uncompressedSize > 0 || e.compressedSize > 0 ? { problem: 'a folder entry with content' } : { kind: 'folder' };
+  if (e.compressionMethod !== 0 && e.compressionMethod !== 8 && !isAesEntry(e)) return { problem: `compression method ${e.compressionMethod} (only stored, deflate and AES-256 are read)` };
+  if (e.compressionMethod === 0 && !isAesEntry(e) && e.compressedSize !== e.uncompressedSize) {
+    return { problem: `a stored entry whose header sizes disagree (${e.compressedSize} stored, ${e.uncompressedSize} declared)` };
   }
-  return { sha256: h.digest('hex'), size };
+  return { kind: 'file' };
 }
 
-async function readText(zf: ZipFile, e: Entry, password?: string): Promise<string> {
-  const s = await entryStream(zf, e, password);
-  const parts: Buffer[] = [];
-  for await (const chunk of s as AsyncIterable<Buffer>) parts.push(chunk);
-  return Buffer.concat(parts).toString('utf8');
-}
-
-/** Refuses entry names that would escape a target folder (zip slip). */
-export function unsafeEntryName(name: string): boolean {
-  return name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name) || name.split(/[\\/]/).some((p) => p === '..');
+/** One problem per refused entry: names, kinds, duplicates (also after Windows case folding), compression ratio. */
+export function entryTableProblems(entries: Entry[]): Array<{ entry: string; rule: string; check: string }> {
+  const out: Array<{ entry: string; rule: string; check: string }> = [];
+  const seen = new Map<string, { name: string; folder: boolean }>();
+  const folders = new Map<string, string>();
+  for (const e of entries) {
+    const name = e.fileName;
+    const bad = entryNameProblem(name);
+    if (bad) {
+      out.push({ entry: name, rule: `its name has ${bad}`, check: 'safe names' });
+      continue;
+    }
+    const k = entryKind(e);
+    if ('problem' in k) {
+      out.push({ entry: name, rule: `it is ${k.problem}`, check: 'entry types' });
+      continue;
+    }
+    const key = windowsNameKey(name);
+    const prev = seen.get(key);
+    if (prev && !(prev.folder && k.kind === 'folder')) {
+      out.push({ entry: name, rule: prev.name === name ? 'its name appears twice in the archive' : `it names the same file as "${prev.name}" on Windows (names are compared case-insensitively, with either separator)`, check: 'unique names' });
+      continue;
+    }
+    seen.set(key, { name, folder: k.kind === 'folder' });
+    const parts = key.split('/');
+    for (let i = 1; i < parts.length; i++) folders.set(parts.slice(0, i).join('/'), name);
+    if (k.kind === 'file' && e.uncompressedSize > ARCHIVE_LIMITS.ratioFloorBytes) {
+      const ratio = e.uncompressedSize / Math.max(1, e.compressedSize);
+      if (ratio > ARCHIVE_LIMITS.maxRatio) {
+        out.push({ entry: name, rule: `it expands ${Math.round(ratio)}:1 (${formatBytes(e.compressedSize)} to ${formatBytes(e.uncompressedSize)}), above the limit of ${ARCHIVE_LIMITS.maxRatio}:1 per entry`, check: 'compression ratio' });
+      }
+    }
+  }
+  // A file where another entry needs a folder of the same name.
+  for (const [key, v] of seen) {
+    const other = folders.get(key);
+    if (!v.folder && other) out.push({ entry: v.name, rule: `it is a file, and "${other}" needs a folder of the same name`, check: 'unique names' });
+  }
+  return out;
 }
 
 /**
- * Verifies an archive with an independent reader (yauzl, not the writer): it opens, names are safe,
- * manifest.json parses, every manifest entry is present with the same size and SHA-256, nothing is in
- * the archive that the manifest does not list, the files the mode needs are there, and (when given) the
- * archive's own SHA-256 matches the expected value or the `.sha256` file beside it.
+ * Counts what an entry inflates (or decrypts) to, and fails the stream the moment it passes `limit` bytes, or
+ * ends at another size: a header that lies about the size is caught while reading, not after writing 5 GB.
+ */
+class SizeGuard extends Transform {
+  private n = 0;
+  constructor(
+    private readonly entry: string,
+    private readonly limit: number,
+    private readonly what: string,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.n += chunk.length;
+    if (this.n > this.limit) cb(new ArchiveRefused(this.entry, `it inflates past the ${this.limit} bytes ${this.what} (the header lies about its size)`));
+    else cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.n !== this.limit) cb(new ArchiveRefused(this.entry, `it inflates to ${this.n} bytes, not the ${this.limit} bytes ${this.what}`));
+    else cb();
+  }
+}
+
+/**
+ * Opens an entry's content (decompressed; decrypted for WinZip AES entries when a password is given), checked
+ * while it is read against its declared size: the smaller of the header's and `expectedSize` (the manifest's).
+ */
+export async function entryStream(zf: ZipFile, e: Entry, password?: string, expectedSize?: number): Promise<NodeJS.ReadableStream> {
+  let raw: NodeJS.ReadableStream;
+  if (isAesEntry(e)) {
+    if (!password) throw new Error('the entry is AES-256 encrypted and no password was given');
+    raw = await decryptAesEntry(zf, e, password);
+  } else raw = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zf.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s))));
+  const limit = expectedSize === undefined ? e.uncompressedSize : Math.min(e.uncompressedSize, expectedSize);
+  const what = expectedSize === undefined || expectedSize >= e.uncompressedSize ? 'its header declares' : 'the manifest lists';
+  const guard = new SizeGuard(e.fileName, limit, what);
+  raw.on('error', (err) => guard.destroy(err as Error));
+  guard.on('error', () => (raw as unknown as { destroy?: () => void }).destroy?.());
+  return raw.pipe(guard);
+}
+
+async function hashEntry(zf: ZipFile, e: Entry, password: string | undefined, size: number): Promise<{ sha256: string; size: number }> {
+  const s = await entryStream(zf, e, password, size);
+  const h = createHash('sha256');
+  let n = 0;
+  for await (const chunk of s as AsyncIterable<Buffer>) {
+    h.update(chunk);
+    n += chunk.length;
+  }
+  return { sha256: h.digest('hex'), size: n };
+}
+
+async function readText(zf: ZipFile, e: Entry, password?: string): Promise<string> {
+  if (e.uncompressedSize > ARCHIVE_LIMITS.maxManifestBytes) throw new ArchiveRefused(e.fileName, `${e.uncompressedSize} bytes, above the limit of ${ARCHIVE_LIMITS.maxManifestBytes} for manifest.json`);
+  const s = await entryStream(zf, e, password);
+  const parts: Buffer[] = [];
+  for await (const chunk of s as AsyncIterable<Buffer>) parts.push(chunk);
+  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
+}
+
+/** Refuses entry names that would escape a target folder or be misread on Windows (zip slip; util/winnames). */
+export function unsafeEntryName(name: string): boolean {
+  return entryNameProblem(name) !== undefined;
+}
+
+/**
+ * The reader's checks of an open archive, shared by verify and extraction: the entry count, then every entry's
+ * name, kind, uniqueness and compression ratio, from the central directory, before any content is read.
+ * Throws ArchiveRefused for the first problem; returns the entries when there is none.
+ */
+export async function inspectArchive(zf: ZipFile): Promise<Entry[]> {
+  const entries = await readEntries(zf).catch((err: Error) => {
+    if (err instanceof BackupError) throw err;
+    const bad = /^invalid (?:relative|absolute) path: (.*)$|^absolute path: (.*)$|^invalid characters in fileName: (.*)$/.exec(err.message);
+    if (bad) throw new ArchiveRefused(bad[1] ?? bad[2] ?? bad[3] ?? '?', 'its name escapes the target folder');
+    throw new BackupError(ExitCode.Validation, `The central directory cannot be read: ${err.message}.`, 'The archive is damaged: use another backup.');
+  });
+  const p = entryTableProblems(entries)[0];
+  if (p) throw new ArchiveRefused(p.entry, p.rule);
+  return entries;
+}
+
+/**
+ * Verifies an archive with an independent reader (yauzl, not the writer): it opens; the entry table is safe
+ * (count, names under Windows rules, no duplicates even case-folded, only regular files and folders, no
+ * entry expanding beyond the ratio limit); manifest.json parses and has the shape this tool writes; every
+ * entry's header size is the manifest's; every manifest entry is present with the same size and SHA-256,
+ * each checked while it is inflated; nothing is in the archive that the manifest does not list; the files
+ * the mode needs are there; and (when given) the archive's own SHA-256 matches the expected value or the
+ * `.sha256` file beside it. No entry's content is read before the whole table passed.
  */
 export async function verifyArchive(
   archive: string,
@@ -100,11 +250,10 @@ export async function verifyArchive(
 ): Promise<VerifyResult> {
   const checks: Check[] = [];
   const badEntries: string[] = [];
-  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const add: AddCheck = (name, ok, detail) => checks.push({ name, ok, detail });
   let legacy: LegacyArchive | undefined;
   const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries, ...(legacy ? { legacy } : {}) });
   let manifest: Manifest | undefined;
-  let archiveSha256: string | undefined;
 
   const st = await fsp.stat(archive).catch(() => undefined);
   add('exists', !!st, st ? `${st.size} bytes` : 'the archive does not exist');
@@ -112,19 +261,7 @@ export async function verifyArchive(
   if (opts.minSizeBytes !== undefined) {
     add('minimum size', st.size >= opts.minSizeBytes, `${st.size} bytes, minimum ${Math.round(opts.minSizeBytes)}`);
   }
-
-  let expected = opts.expectedSha256;
-  if (opts.sha256File !== undefined) {
-    const text = await fsp.readFile(opts.sha256File, 'utf8').catch(() => undefined);
-    const m = text ? /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/m.exec(text) : null;
-    add('sha256 file', !!m && m[2] === basename(archive), m ? `${opts.sha256File} names ${m[2]}` : `${opts.sha256File} is missing or not in "<hash>  <name>" form`);
-    if (m) expected = m[1]!.toLowerCase();
-  }
-  if (expected !== undefined) {
-    archiveSha256 = await sha256File(archive);
-    const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
-    add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
-  }
+  const archiveSha256 = await checkArchiveHash(archive, opts, add);
 
   // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
   legacy = recognizeLegacyArchive(archive, await readHead(archive));
@@ -140,23 +277,9 @@ export async function verifyArchive(
     return result();
   }
   try {
-    let entries: Entry[];
-    try {
-      entries = await readEntries(zf);
-    } catch (err) {
-      // yauzl refuses absolute names, `..` segments and backslashes in the central directory itself.
-      const msg = (err as Error).message;
-      const bad = /^invalid (?:relative|absolute) path: (.*)$|^invalid characters in fileName: (.*)$/.exec(msg);
-      if (bad) {
-        badEntries.push(bad[1] ?? bad[2] ?? msg);
-        add('opens', true, 'the central directory reads up to an unsafe name');
-        add('safe names', false, `entries escape the target folder: ${bad[1] ?? bad[2]} (the archive is refused)`);
-      } else add('opens', false, `the central directory cannot be read: ${msg}`);
-      return result();
-    }
-    add('opens', true, `${entries.length} entries`);
-    const unsafe = entries.filter((e) => unsafeEntryName(e.fileName)).map((e) => e.fileName);
-    add('safe names', unsafe.length === 0, unsafe.length ? `entries escape the target folder: ${unsafe.join(', ')}` : 'no absolute or ../ names');
+    const entries = await checkEntryTable(zf, add, badEntries);
+    // Nothing is inflated from an archive whose table is refused.
+    if (!entries) return result();
     const byName = new Map(entries.map((e) => [e.fileName, e]));
     const me = byName.get(MANIFEST_NAME);
     if (!me) {
@@ -165,43 +288,136 @@ export async function verifyArchive(
       return result();
     }
     try {
-      manifest = JSON.parse(await readText(zf, me, opts.password)) as Manifest;
+      manifest = parseManifest(await readText(zf, me, opts.password));
       add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
     } catch (err) {
-      add('manifest', false, `manifest.json cannot be read: ${(err as Error).message}`);
+      add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
       return result();
     }
-    const listed = new Set(manifest.files.map((f) => f.path));
-    for (const f of manifest.files) {
-      const e = byName.get(f.path);
-      if (!e) {
-        badEntries.push(f.path);
-        add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
-        continue;
-      }
-      try {
-        const got = await hashEntry(zf, e, opts.password);
-        const ok = got.sha256 === f.sha256 && got.size === f.size;
-        if (!ok) {
-          badEntries.push(f.path);
-          add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
-        }
-      } catch (err) {
-        badEntries.push(f.path);
-        add(`entry ${f.path}`, false, `cannot be read: ${(err as Error).message}`);
-      }
-    }
-    if (badEntries.length === 0) add('manifest hashes', true, `${manifest.files.length} entries match their SHA-256`);
-    const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
-    add('no unlisted entries', extra.length === 0, extra.length ? `not in the manifest: ${extra.join(', ')}` : 'every entry is in the manifest');
-    const { patterns, forbidden } = expectedEntries(manifest);
-    const names = [...byName.keys()];
-    const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);
-    add('expected files', missing.length === 0, missing.length ? `missing for mode ${manifest.mode}: ${missing.join(', ')}` : `all files of mode ${manifest.mode} present`);
-    const wrong = names.filter((n) => forbidden.some((re) => re.test(n)));
-    add('mode content', wrong.length === 0, wrong.length ? `mode ${manifest.mode} must not hold: ${wrong.slice(0, 5).join(', ')}` : `nothing outside mode ${manifest.mode}`);
+    await checkManifestEntries(zf, manifest, byName, opts.password, add, badEntries);
+    checkContent(manifest, entries, add, badEntries);
   } finally {
     zf.close();
   }
   return result();
 }
+
+type AddCheck = (name: string, ok: boolean, detail: string) => void;
+
+/** The archive's own SHA-256 against the expected value or the `.sha256` file beside it; the hash when computed. */
+async function checkArchiveHash(archive: string, opts: { expectedSha256?: string | undefined; sha256File?: string | undefined }, add: AddCheck): Promise<string | undefined> {
+  let expected = opts.expectedSha256;
+  if (opts.sha256File !== undefined) {
+    let text: string | undefined;
+    let why = 'is missing or not in "<hash>  <name>" form';
+    try {
+      text = await readTextFile(opts.sha256File);
+    } catch (err) {
+      if (err instanceof BackupError) why = err.full;
+    }
+    const m = text ? /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/m.exec(text) : null;
+    // Windows file names compare case-insensitively (a sidecar written by PowerShell may differ in case).
+    add('sha256 file', !!m && m[2]!.toLowerCase() === basename(archive).toLowerCase(), m ? `${opts.sha256File} names ${m[2]}` : `${opts.sha256File} ${why}`);
+    if (m) expected = m[1]!.toLowerCase();
+  }
+  if (expected === undefined) return undefined;
+  const archiveSha256 = await sha256File(archive);
+  const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
+  add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
+  return archiveSha256;
+}
+
+/** The central directory and its entry table (count, names, kinds, duplicates, ratio); the entries when all pass. */
+async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[]): Promise<Entry[] | undefined> {
+  let entries: Entry[];
+  try {
+    entries = await readEntries(zf);
+  } catch (err) {
+    if (err instanceof ArchiveRefused) {
+      badEntries.push(err.entry);
+      add('opens', true, `${zf.entryCount} entries in the central directory`);
+      add('entry count', false, `${err.entry}: ${err.rule}`);
+      return undefined;
+    }
+    // yauzl refuses absolute names, `..` segments and backslashes in the central directory itself.
+    const msg = (err as Error).message;
+    const bad = /^invalid (?:relative|absolute) path: (.*)$|^absolute path: (.*)$|^invalid characters in fileName: (.*)$/.exec(msg);
+    if (bad) {
+      const name = bad[1] ?? bad[2] ?? bad[3] ?? msg;
+      badEntries.push(name);
+      add('opens', true, 'the central directory reads up to an unsafe name');
+      add('safe names', false, `entries escape the target folder: ${name} (the archive is refused)`);
+    } else add('opens', false, `the central directory cannot be read: ${msg}`);
+    return undefined;
+  }
+  add('opens', true, `${entries.length} entries`);
+  add('entry count', true, `${entries.length} entries, limit ${ARCHIVE_LIMITS.maxEntries}`);
+  const problems = entryTableProblems(entries);
+  for (const check of ['safe names', 'entry types', 'unique names', 'compression ratio']) {
+    const mine = problems.filter((p) => p.check === check);
+    badEntries.push(...mine.map((p) => p.entry));
+    const shown = mine.slice(0, 10).map((p) => `"${p.entry}": ${p.rule}`);
+    if (mine.length > 10) shown.push(`and ${mine.length - 10} more`);
+    add(check, mine.length === 0, mine.length ? `refused: ${shown.join('; ')}` : OK_DETAIL[check]!);
+  }
+  return problems.length ? undefined : entries;
+}
+
+/** Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256. */
+async function checkManifestEntries(zf: ZipFile, m: Manifest, byName: Map<string, Entry>, password: string | undefined, add: AddCheck, badEntries: string[]): Promise<void> {
+  const lying: string[] = [];
+  let declared = 0;
+  for (const f of m.files) {
+    const e = byName.get(f.path);
+    if (!e) continue;
+    declared += e.uncompressedSize;
+    if (e.uncompressedSize !== f.size) {
+      lying.push(f.path);
+      add(`entry ${f.path}`, false, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes (limit: the manifest's size)`);
+    }
+  }
+  const total = m.files.reduce((n, f) => n + f.size, 0);
+  add('total size', lying.length === 0, lying.length ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest` : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`);
+  badEntries.push(...lying);
+  for (const f of m.files) {
+    const e = byName.get(f.path);
+    if (lying.includes(f.path)) continue;
+    if (!e) {
+      badEntries.push(f.path);
+      add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
+      continue;
+    }
+    try {
+      const got = await hashEntry(zf, e, password, f.size);
+      if (got.sha256 !== f.sha256 || got.size !== f.size) {
+        badEntries.push(f.path);
+        add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
+      }
+    } catch (err) {
+      badEntries.push(f.path);
+      add(`entry ${f.path}`, false, err instanceof ArchiveRefused ? `refused: ${err.rule}` : `cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (badEntries.length === 0) add('manifest hashes', true, `${m.files.length} entries match their SHA-256`);
+}
+
+/** Nothing unlisted in the archive; the files the mode needs are there, and nothing outside the mode. */
+function checkContent(m: Manifest, entries: Entry[], add: AddCheck, badEntries: string[]): void {
+  const listed = new Set(m.files.map((f) => f.path));
+  const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
+  badEntries.push(...extra);
+  add('no unlisted entries', extra.length === 0, extra.length ? `not in the manifest: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` and ${extra.length - 10} more` : ''}` : 'every entry is in the manifest');
+  const { patterns, forbidden } = expectedEntries(m);
+  const names = entries.map((e) => e.fileName);
+  const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);
+  add('expected files', missing.length === 0, missing.length ? `missing for mode ${m.mode}: ${missing.join(', ')}` : `all files of mode ${m.mode} present`);
+  const wrong = names.filter((n) => forbidden.some((re) => re.test(n)));
+  add('mode content', wrong.length === 0, wrong.length ? `mode ${m.mode} must not hold: ${wrong.slice(0, 5).join(', ')}` : `nothing outside mode ${m.mode}`);
+}
+
+const OK_DETAIL: Record<string, string> = {
+  'safe names': 'no absolute, drive, UNC or ../ names; every name is a valid Windows file name',
+  'entry types': 'regular files and folders only',
+  'unique names': 'no two entries name the same file (compared as Windows does)',
+  'compression ratio': `no entry expands beyond ${ARCHIVE_LIMITS.maxRatio}:1`,
+};

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
 import type { ArchiveInfo, DumpInfo, RunContext, StagedFile } from '../core/context.ts';
@@ -112,8 +113,9 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
   for (const file of input.files) {
     const h = new HashingStream();
     hashers.push({ file, h });
-    const src = createReadStream(file.localPath);
-    src.on('error', (err) => h.destroy(err));
+    // Secrets are streamed from memory: they are never written to staging.
+    const src = file.content ? Readable.from([file.content]) : createReadStream(file.localPath);
+    src.on('error', (err: Error) => h.destroy(err));
     zip.append(src.pipe(h), { name: file.archivePath, store: level === 0 || STORED.test(file.archivePath), date: ctx.startedAt });
   }
   // All file entries are consumed in order before the manifest; their digests are known by then.

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { loadConfig } from '../config/load.ts';
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
@@ -15,6 +15,7 @@ import { buildPlan, type Plan } from '../core/plan.ts';
 import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
 import { detectedMongo, detectPersistence, scopeLimits, type ScopeLimits } from '../core/persistence.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
+import { cleanupFailedStaging, sweepStaleWorkFolders } from '../core/cleanup.ts';
 import { resolveTopology } from '../core/topology.ts';
 import { recoverLeftover } from '../restore/recover.ts';
 import { drillAfterBackup } from './drill-after.ts';
@@ -69,7 +70,7 @@ interface BackupState {
   platform?: Platform | undefined;
   config?: BackupConfig | undefined;
   finishedLogged: boolean;
-  /** realworld (issue 13): the staging folder exists after a failed run (only then is it reported kept). */
+  /** realworld (issue 13): the staging folder exists after a failed run (kept on request, KeepStagingOnFailure, or not removable). */
   stagingKept: boolean;
   /** realworld (issue 13): what this node's role and persistence leave out of the mode's scopes. */
   limits?: ScopeLimits | undefined;
@@ -104,6 +105,9 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
         head: { pid: process.pid, startedAt: startedAt.toISOString(), mode: ctx.mode, logPath: log.logPath },
         recover: (found) => recoverLeftover({ platform: ctx.platform, log, dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory), maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000, warn: (m) => ctx.warnings.push(m), what: 'backup' }, found),
       },
+      // [hostile, issue 12] After the lock and leftover recovery, before pre-flight: staging/extraction folders of
+      // killed runs go (secrets in clear); kept ones lose their secrets.
+      before: async () => void (await sweepStaleWorkFolders(ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory), log, ctx.staging.local)),
       onError: (err) => failed(st, err, signal),
       rollback: (outcome) => rollback(st, ctx, outcome),
     });
@@ -221,10 +225,16 @@ async function rollback(st: BackupState, ctx: RunContext, outcome: RunOutcome): 
   const published = outcome.results.has('publish');
   const a = outcome.results.get<ArchiveOutput>('archive')?.archive;
   if (a && !published) await fsp.rm(a.tempPath, { force: true }).catch(() => {});
-  if (outcome.error && !published && !ctx.dryRun) {
-    const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
-    st.stagingKept = kept; // realworld (issue 13): only a folder that exists is reported "(kept)".
-    if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
+  // [hostile, issue 12] The failed run's staging goes, unless KeepStagingOnFailure (then its secrets go anyway).
+  // A run stopped before its first step (the lock held by another run) has no staging folder of its own.
+  const stepsStarted = outcome.executed.length > 0 || outcome.failedStep !== undefined;
+  if (outcome.error && !published && !ctx.dryRun && stepsStarted) {
+    const keep = ctx.config.BackupConfiguration.KeepStagingOnFailure;
+    await cleanupFailedStaging(ctx.staging.local, ctx.staging.configured, ctx.log, keep).catch((err: Error) =>
+      ctx.log.error(`The staging folder ${ctx.staging.configured} could not be removed: ${err.message}; remove it by hand (it may hold the database dump).`),
+    );
+    // realworld (issue 13): only a folder that exists is reported as kept.
+    st.stagingKept = existsSync(ctx.staging.local);
   }
 }
 

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { verifyArchive } from '../archive/verify.ts';
 import { writeArchive } from '../archive/writer.ts';
 import type { ArchiveInfo, RunContext, StagedFile } from '../core/context.ts';
+import { sweepStalePartials } from '../core/cleanup.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { Manifest } from '../core/manifest.ts';
 import type { BackupStep, BackupStepOf } from '../core/plan.ts';
@@ -83,7 +84,7 @@ async function verifyStep(ctx: RunContext, a: ArchiveInfo): Promise<void> {
   for (const c of res.checks) ctx.log.log(c.ok ? 'INFO' : 'ERROR', `Verify ${c.name}: ${c.ok ? 'ok' : 'FAILED'} - ${c.detail}`);
   if (!res.ok) {
     const failed = res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}. It was not published.`, 'See the log; the staging folder is kept.');
+    throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}. It was not published.`, 'See the log; set KeepStagingOnFailure to keep the staging folder for inspection.');
   }
 }
 
@@ -131,8 +132,18 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
       return dumpSelfManaged(c, checked);
     },
   },
-  files: { run: async (s, c) => (await staging(c), captureFiles(c, s as BackupStepOf<'files'>)) },
-  secrets: { run: async (_s, c) => (await staging(c), exportSecrets(c)) },
+  files: {
+    run: async (s, c) => {
+      await staging(c);
+      return captureFiles(c, s as BackupStepOf<'files'>);
+    },
+  },
+  secrets: {
+    run: async (_s, c) => {
+      await staging(c);
+      return exportSecrets(c);
+    },
+  },
   'start-service': { run: (s, c) => startService(c, nodeOf(c, (s as BackupStepOf<'start-service'>).node)) },
   metadata: { run: (_s, c, r) => metadataStep(c, r.get<DumpOutput>('dump')?.dump) },
   archive: { run: (_s, c, r) => archiveStep(c, r) },
@@ -148,6 +159,9 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
     run: async (_s, c) => {
       await fsp.rm(c.staging.local, { recursive: true, force: true });
       c.log.info(`Staging folder removed: ${c.staging.configured}`);
+      // [hostile, issue 12] .partial files of killed runs and failed copies, at every destination (logged).
+      const dirs = [c.config.BackupConfiguration.LocalBackupPath, ...c.config.BackupConfiguration.NetworkBackupPaths];
+      await sweepStalePartials(dirs.map((d) => c.platform.paths.resolve(d)), c.log, c.startedAt);
     },
   },
 };

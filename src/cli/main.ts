@@ -16,6 +16,7 @@ import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
 import { choosePlatform } from '../platform/choose.ts';
 import { verifyArchive } from '../archive/verify.ts';
+import { sweepIfNoRunIsAlive } from '../core/cleanup.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
 import { abortOnSignals } from './signals.ts';
@@ -165,6 +166,8 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
           ? `Recovered the interrupted run ${journal.pid}: ${report.summary}`
           : `Recovery of the interrupted run ${journal.pid} is not complete: ${report.summary}`;
       }
+      // [hostile, issue 12] Staging and extraction folders of killed runs (secrets in clear), unless a run is alive.
+      await sweepIfNoRunIsAlive(dir, log);
       // A killed drill: its scratch mongod (loopback, no authentication, a copy of the data) and scratch folder.
       if (DrillJournalFile.read(dir)) {
         if (!log.logPath) log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Recover', new Date());

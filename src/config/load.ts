@@ -1,9 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { decodeText } from '../util/text.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { BACKUP_MODES, ConfigSchema, stripComments, type BackupConfig, type BackupMode } from './schema.ts';
+import { BACKUP_MODES, COMMENT_KEY, ConfigSchema, stripComments, type BackupConfig, type BackupMode } from './schema.ts';
 import { PARAMS } from './params.ts';
 
 export type Params = Record<string, unknown>;
@@ -37,14 +38,20 @@ export function validateMode(value: unknown, where: string): BackupMode {
 }
 
 function readJsonFile(file: string): unknown {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    buf = readFileSync(file);
   } catch (err) {
     throw new BackupError(ExitCode.Validation, `Cannot read the configuration file ${file}: ${(err as Error).message}.`, 'Check the -ConfigPath value and the file permissions.');
   }
+  if (buf.length > MAX_CONFIG_BYTES) {
+    throw new BackupError(ExitCode.Validation, `The configuration file ${file} is ${buf.length} bytes, more than the ${MAX_CONFIG_BYTES} a configuration can be.`, 'Check that -ConfigPath names backup-config.json.');
+  }
+  // UTF-8 (BOM or not) or UTF-16 with BOM; ANSI and invalid UTF-8 are refused with "save it as UTF-8".
+  const text = decodeText(buf, `The configuration file ${file}`);
+  let value: unknown;
   try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
+    value = JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
     const pos = /position (\d+)/.exec(msg);
@@ -56,6 +63,42 @@ function readJsonFile(file: string): unknown {
       where = ` at line ${line}, column ${col}`;
     }
     throw new BackupError(ExitCode.Validation, `The configuration file ${file} is not valid JSON${where}: ${msg}.`, 'Fix the JSON (a trailing comma or a single backslash in a Windows path are the usual causes: write paths as "D:\\\\Temp").');
+  }
+  checkShape(value, file);
+  return value;
+}
+
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_DEPTH = 32;
+
+/**
+ * Before anything recursive touches the value: no deeper than MAX_CONFIG_DEPTH (a real configuration is 4
+ * levels deep; 10,000 levels would overflow the stack), and no control character in any string or key
+ * (a ServiceName or path with one names something that does not exist). Iterative, so it cannot overflow.
+ */
+function checkShape(root: unknown, file: string): void {
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: root, path: '', depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+      const bad = /[\u0000-\u001f\u007f]/.exec(v);
+      if (bad) {
+        throw new BackupError(ExitCode.Validation, `Invalid configuration: ${path || '(root)'} holds a control character (code ${bad[0].charCodeAt(0)}) [${file}].`, 'Remove it (a pasted tab or line break is the usual cause) and run again.');
+      }
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_CONFIG_DEPTH) {
+      throw new BackupError(ExitCode.Validation, `The configuration file ${file} is nested more than ${MAX_CONFIG_DEPTH} levels deep (at ${path}).`, 'A backup-config.json is 4 levels deep: start from config/backup-config.json.');
+    }
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+    for (const [k, x] of entries) {
+      if (COMMENT_KEY.test(k)) continue;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+      if (/[\u0000-\u001f\u007f]/.test(k)) throw new BackupError(ExitCode.Validation, `Invalid configuration: a key under ${path || '(root)'} holds a control character [${file}].`, 'Remove it and run again.');
+      stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 });
+    }
   }
 }
 
@@ -137,6 +180,7 @@ export function loadConfig(params: Params, opts: { candidates?: string[] } = {})
     overridden.push(path.join('.'));
   }
 
+  checkShape(input, overridden.length ? `${source ?? 'defaults'} + parameters` : (source ?? 'defaults'));
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
     const where = source ?? 'defaults';

@@ -252,6 +252,14 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     config: { flag: 'compression-level', kind: 'int', path: ['BackupConfiguration', 'CompressionLevel'] },
   },
   {
+    name: 'KeepStagingOnFailure',
+    psType: 'switch',
+    help: 'Keep the staging folder of a failed run (secrets removed).',
+    description:
+      'Keep the staging folder of a failed run for inspection (BackupConfiguration.KeepStagingOnFailure): the log names it (and stagingPath in the JSON result of the core); its secret files are removed all the same and later runs leave it alone. Without it the failed run removes its staging folder.',
+    config: { flag: 'keep-staging-on-failure', kind: 'boolean', path: ['BackupConfiguration', 'KeepStagingOnFailure'] },
+  },
+  {
     name: 'ArchivePassword',
     psType: 'SecureString',
     secret: true,

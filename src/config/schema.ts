@@ -60,6 +60,10 @@ export const ConfigSchema = z
           .strict()
           .prefault({})
           .describe('Copies to NetworkBackupPaths: run in parallel, each verified by size and SHA-256 read back from the destination.'),
+        KeepStagingOnFailure: z
+          .boolean()
+          .default(false)
+          .describe('Keep the staging folder of a failed run for inspection (its secret files are removed all the same). Default: removed by the run, by recover and by the next run.'),
         RetentionIncludesLegacy7z: z
           .boolean()
           .default(false)
@@ -69,7 +73,13 @@ export const ConfigSchema = z
       .prefault({}),
     ServerConfiguration: z
       .object({
-        ServiceName: z.string().min(1).default('AlteryxService'),
+        ServiceName: z
+          .string()
+          .min(1)
+          .max(256)
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+          .regex(/^[^\\/\u0000-\u001f\u007f]+$/, 'a Windows service name (no "/", "\\" or control characters)')
+          .default('AlteryxService'),
         AlteryxServicePath: windowsPath.default('C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe'),
         InstallDirectory: windowsPath.default('C:\\Program Files\\Alteryx'),
         ProgramDataDirectory: windowsPath.default('C:\\ProgramData\\Alteryx'),
@@ -137,7 +147,8 @@ export const ConfigSchema = z
         CalculateChecksums: z.boolean().default(true),
         // requirements.md says 0.1 MB for ConfigOnly; a real single-server ConfigOnly archive is 8-40 KB, so 0.1 MB
         // would fail every one. 0.005 MB still catches an empty or truncated archive (docs/configuration.md).
-        MinimumBackupSizeMB: byMode(1, 1, 0.005, z.number().min(0)),
+        // Up to 1 TiB: a larger minimum (1e308) would fail every backup, so it is refused as a typo.
+        MinimumBackupSizeMB: byMode(1, 1, 0.005, z.number().min(0).max(1024 * 1024)),
       })
       .strict()
       .prefault({}),

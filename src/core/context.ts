@@ -65,8 +65,10 @@ export interface ProgressEvent {
 export interface StagedFile {
   /** Path inside the archive, with forward slashes. */
   archivePath: string;
-  /** Where it is in staging. */
+  /** Where it is in staging (for a file held in memory: where it would be, a label only). */
   localPath: string;
+  /** The content held in memory instead of a file in staging: secrets never touch the disk (core/cleanup.ts). */
+  content?: Buffer | undefined;
   kind: FileKind;
   node?: string | undefined;
   /** Where it came from on the server (configured form), for the manifest. */

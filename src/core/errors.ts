@@ -37,11 +37,44 @@ export class BackupError extends Error {
 }
 
 export function exitCodeOf(err: unknown): ExitCodeValue {
-  return err instanceof BackupError ? err.exitCode : ExitCode.General;
+  if (err instanceof BackupError) return err.exitCode;
+  return fileSystemError(err)?.exitCode ?? ExitCode.General;
 }
 
 export function describeError(err: unknown): string {
   if (err instanceof BackupError) return err.full;
+  const fs = fileSystemError(err);
+  if (fs) return fs.full;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+const FS_WHY: Record<string, string> = {
+  ENOENT: 'a folder on the way is missing, or a symbolic link points nowhere',
+  EEXIST: 'something is already there (a file, or a symbolic link, where a folder was expected)',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'a folder is where a file was expected',
+  ELOOP: 'symbolic links point at each other',
+  EACCES: 'access is denied',
+  EPERM: 'the operation is not permitted (permissions, or the file is locked by another program)',
+  EBUSY: 'the file or folder is in use by another program',
+  ENOSPC: 'the drive is full',
+  EROFS: 'the drive is read-only',
+  EMFILE: 'too many files are open',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+/**
+ * A file-system error that escaped the steps (a folder raced away, a symbolic link to nowhere, a locked file)
+ * as a storage error (exit 4) naming the operation, the path and what to do, instead of a raw `EEXIST: ...`.
+ */
+export function fileSystemError(err: unknown): BackupError | undefined {
+  const e = err as (NodeJS.ErrnoException & { dest?: string }) | undefined;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.syscall !== 'string' || !FS_WHY[e.code]) return undefined;
+  const where = e.path ? ` ${e.path}${e.dest ? ` -> ${e.dest}` : ''}` : '';
+  return new BackupError(
+    ExitCode.Storage,
+    `A file operation failed: ${e.syscall}${where}: ${FS_WHY[e.code]} (${e.code}).`,
+    'Check that the path exists and is a real folder (not a symbolic link to a missing place), that nothing else is using it, and that the account running the tool may write there; then run again.',
+  );
 }

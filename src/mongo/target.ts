@@ -134,7 +134,7 @@ export function resolveMongoTarget(sm: SelfManagedConfig, settings: EffectiveSet
     warnings.push(
       secret !== undefined && secret !== conn.password
         ? 'The password inside the connection string is ignored: the one given with -MongoCredential / ALTERYXBACKUP_MONGO_PASSWORD is used.'
-        : 'The connection string carries a password: keep it out of configuration files and pass it with -MongoCredential, -MongoCredentialTarget or ALTERYXBACKUP_MONGO_PASSWORD.',
+        : 'The connection string carries a password; keep it out of configuration files and pass it with -MongoCredential, -MongoCredentialTarget or ALTERYXBACKUP_MONGO_PASSWORD.',
     );
   }
   const mechanism = conn.options['authMechanism']?.toUpperCase();

@@ -5,6 +5,7 @@ import { joinConfigured, warn } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { exists, listFiles } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
+import { decodeText } from '../util/text.ts';
 import { totalDocuments } from './restore-log.ts';
 import { preRestoreDump, restoredDatabases } from './restore-selfmanaged.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
@@ -36,7 +37,7 @@ async function newestBackupBefore(r: RestoreRun, stamp: string): Promise<string 
 
 /**
  * Extracts what the restore needs while the service still runs. The journal's restore section is written
- * first (the extraction holds the token in clear; every later change is journaled before it is made), so a
+ * first (the extraction folder holds the archive's files, the token only in memory; every later change is journaled before it is made), so a
  * killed restore is rolled back by `recover` like a failed one (restore/recover.ts). Returns the token.
  */
 export async function extractStep(r: RestoreRun): Promise<{ token: string | undefined }> {
@@ -56,11 +57,13 @@ export async function extractStep(r: RestoreRun): Promise<{ token: string | unde
   r.extracted = true;
   const ex = await extractArchive(r.archivePath, folders.extract.local, r.manifest.files, extractedBy(r.placements, r.scope), {
     password: r.secrets['ArchivePassword'],
+    // [hostile, issue 12] The controller token is read into memory, never written to the extraction folder.
+    inMemory: (f) => f.path === 'Secrets/ControllerToken.txt',
     onFile: (d, t, n) => c.progress({ activity: 'Extracting the archive', status: n, percent: Math.round((d / t) * 100) }),
   });
   c.log.info(`Extracted ${ex.files.length} files (${formatBytes(ex.bytes)}) to ${folders.extract.configured}`);
   if (!r.scope.secrets) return { token: undefined };
-  const token = (await fsp.readFile(join(folders.extract.local, 'Secrets', 'ControllerToken.txt'), 'utf8')).trim();
+  const token = decodeText(ex.memory.get('Secrets/ControllerToken.txt') ?? Buffer.alloc(0), 'Secrets/ControllerToken.txt in the archive').trim();
   c.log.masker.add(token);
   if (!token) throw new BackupError(ExitCode.Validation, 'Secrets/ControllerToken.txt in the archive is empty.', 'Use another backup.');
   return { token };

@@ -7,6 +7,7 @@ import { EffectiveSettings, parseRuntimeSettings } from '../core/settings.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists } from '../util/fsx.ts';
 import { formatBytes } from '../util/format.ts';
+import { decodeText } from '../util/text.ts';
 import { check, type RestoreRun } from './context.ts';
 import type { RunContext } from '../core/context.ts';
 import { nodePaths } from '../core/paths.ts';
@@ -21,8 +22,9 @@ export interface RestorePreflight {
 export async function readNodeSettings(ctx: RunContext, node: NodeRef): Promise<EffectiveSettings> {
   const p = nodePaths(ctx);
   const read = async (configured: string) => {
-    const xml = await fsp.readFile(ctx.platform.paths.resolve(configured, node), 'utf8').catch(() => undefined);
-    return xml === undefined ? undefined : parseRuntimeSettings(xml, configured);
+    // UTF-16-aware (util/text): a file in another encoding is refused naming it, not misread.
+    const buf = await fsp.readFile(ctx.platform.paths.resolve(configured, node)).catch(() => undefined);
+    return buf === undefined ? undefined : parseRuntimeSettings(decodeText(buf, configured), configured);
   };
   return new EffectiveSettings(await read(p.overrides), await read(p.defaults));
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import { exists, treeSize } from '../util/fsx.ts';
+import { EXPECTED_DATABASES } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { nodePaths } from '../core/paths.ts';
 
@@ -54,6 +55,13 @@ export async function preflight(ctx: RunContext): Promise<void> {
 
   // Critical paths per mode (REQ-6.1.3).
   const paths = nodePaths(ctx);
+  // The install folder holds AlteryxService.exe and the defaults RuntimeSettings.xml that every archive carries.
+  for (const node of scopes.includes('Config') ? ctx.nodes : [ctx.controller]) {
+    const inst = config.ServerConfiguration.InstallDirectory;
+    if (!(await exists(platform.paths.resolve(inst, node)))) {
+      throw new BackupError(ExitCode.Validation, `ServerConfiguration.InstallDirectory = ${JSON.stringify(inst)} does not exist on ${node.name}.`, 'Set ServerConfiguration.InstallDirectory to the Alteryx install folder (the one holding bin\\AlteryxService.exe).');
+    }
+  }
   const exe = platform.paths.resolve(paths.exe, ctx.controller);
   if ((scopes.includes('Database') && ctx.mongo.type === 'embedded') || scopes.includes('Secrets')) {
     if (!(await exists(exe))) {
@@ -88,12 +96,9 @@ export async function preflight(ctx: RunContext): Promise<void> {
 
   // Free space (REQ-6.1.1): 2 x the MongoDB data size for modes that dump the database.
   if (scopes.includes('Database') && ctx.mongo.type === 'embedded') {
-    const settings = ctx.settings.get(ctx.controller.name);
-    const root = settings?.value('Controller', 'EmbeddedMongoDBRootPath');
-    if (!root) {
-      warn(ctx, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the free-space check uses the dump size estimate of 0.');
-    }
-    const dataBytes = root ? await treeSize(platform.paths.resolve(root, ctx.controller)) : 0;
+    // The dump can only work on a data folder that is there and holds the databases: proven before anything stops.
+    const root = await checkEmbeddedData(ctx);
+    const dataBytes = await treeSize(platform.paths.resolve(root, ctx.controller));
     const needed = dataBytes * 2;
     let probe = tempDir;
     while (!(await exists(probe)) && dirname(probe) !== probe) probe = dirname(probe);
@@ -104,4 +109,54 @@ export async function preflight(ctx: RunContext): Promise<void> {
     }
   }
   if (!stops && scopes.includes('Database')) log.info('The service stays running (self-managed MongoDB without -StopServiceForExternalDB).');
+}
+
+/**
+ * The embedded MongoDB's settings and data folder, on the controller: EmbeddedMongoDBEnabled is True or False
+ * (and not False for a server backed up as embedded), EmbeddedMongoDBRootPath is set, absolute, exists, is a
+ * folder, is not empty, and holds MongoDB's files (WiredTiger's catalog, MMAPv1's <db>.ns files, or one folder
+ * per Alteryx database). Exit 3 naming the element and the file; returns the root path (configured form).
+ */
+export async function checkEmbeddedData(ctx: RunContext): Promise<string> {
+  const s = ctx.settings.get(ctx.controller.name);
+  const where = (v: { from: string } | undefined) => (v ? `the ${v.from} RuntimeSettings.xml` : 'RuntimeSettings.xml');
+  const fix = 'Correct it in RuntimeSettings.xml (Alteryx System Settings > Controller > Persistence) or set MongoDBConfiguration.Type; the service was not stopped.';
+  const enabled = s?.get('Controller', 'EmbeddedMongoDBEnabled');
+  if (enabled && !/^(true|false)$/i.test(enabled.value.trim())) {
+    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBEnabled = ${JSON.stringify(enabled.value)} in ${where(enabled)} is neither True nor False.`, fix);
+  }
+  if (enabled && /^false$/i.test(enabled.value.trim())) {
+    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBEnabled is False in ${where(enabled)}, but no self-managed MongoDB is configured (${ctx.mongo.decidedBy}): there is no database to dump.`, fix);
+  }
+  const port = s?.get('Controller', 'EmbeddedMongoDBPort');
+  if (port && port.value.trim() && !(/^\d{1,5}$/.test(port.value.trim()) && Number(port.value) >= 1 && Number(port.value) <= 65535)) {
+    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBPort = ${JSON.stringify(port.value)} in ${where(port)} is not a port number (1-65535).`, fix);
+  }
+  const rootSetting = s?.get('Controller', 'EmbeddedMongoDBRootPath');
+  const root = rootSetting?.value.trim() ?? '';
+  if (!root) throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBRootPath is empty or missing in ${where(rootSetting)}: the embedded MongoDB cannot be found.`, fix);
+  if (!/^[A-Za-z]:[\\/]|^\\\\[^\\]+\\[^\\]+/.test(root) && !root.startsWith('/')) {
+    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBRootPath = ${JSON.stringify(root)} in ${where(rootSetting)} is not an absolute path.`, fix);
+  }
+  const local = ctx.platform.paths.resolve(root, ctx.controller);
+  const st = await fsp.stat(local).catch(() => undefined);
+  if (!st) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath in ${where(rootSetting)}) does not exist.`, fix);
+  if (!st.isDirectory()) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is not a folder.`, fix);
+  const names = await fsp.readdir(local);
+  const bytes = names.length ? await treeSize(local) : 0;
+  if (bytes === 0) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is empty.`, `${fix} An empty folder means the path points at the wrong place.`);
+  const lower = new Set(names.map((n) => n.toLowerCase()));
+  const wiredTiger = lower.has('_mdb_catalog.wt') || lower.has('wiredtiger') || lower.has('wiredtiger.wt');
+  const mmap = EXPECTED_DATABASES.every((d) => lower.has(`${d.toLowerCase()}.ns`));
+  const perDb = EXPECTED_DATABASES.every((d) => lower.has(d.toLowerCase()));
+  if (!wiredTiger && !mmap && !perDb) {
+    const missing = EXPECTED_DATABASES.filter((d) => !lower.has(d.toLowerCase()));
+    throw new BackupError(
+      ExitCode.Validation,
+      `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) holds no MongoDB data files (no WiredTiger catalog; no folder or .ns file for ${missing.join(', ')}).`,
+      fix,
+    );
+  }
+  ctx.log.info(`Embedded MongoDB data folder: ${root} (${formatBytes(bytes)}, ${wiredTiger ? 'WiredTiger' : mmap ? 'MMAPv1' : 'one folder per database'})`);
+  return root;
 }

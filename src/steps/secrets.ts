@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext, type StagedFile } from '../core/context.ts';
@@ -6,12 +5,10 @@ import { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
 export { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
-async function writeSecret(ctx: RunContext, name: string, content: string): Promise<StagedFile> {
-  const dir = join(ctx.staging.local, 'Secrets');
-  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, name);
-  await fsp.writeFile(file, content, { mode: 0o600 });
-  return { archivePath: `Secrets/${name}`, localPath: file, kind: 'secret', node: ctx.controller.name };
+/** Held in memory and streamed into the archive: a secret never touches the staging folder (issue 12). */
+function writeSecret(ctx: RunContext, name: string, content: string): StagedFile {
+  const file = join(ctx.staging.local, 'Secrets', name);
+  return { archivePath: `Secrets/${name}`, localPath: file, content: Buffer.from(content, 'utf8'), kind: 'secret', node: ctx.controller.name };
 }
 
 /** REQ-3.2.1/3.2.2: the controller token and the embedded MongoDB passwords, masked from here on. Returns the files written. */
@@ -27,7 +24,7 @@ export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
   if (!/^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/.test(token)) {
     warn(ctx, `The controller token has an unexpected form (${token.length} characters; 64 hex since 2021.4, 40 before); it is saved as printed`);
   }
-  files.push(await writeSecret(ctx, 'ControllerToken.txt', token + '\r\n'));
+  files.push(writeSecret(ctx, 'ControllerToken.txt', token + '\r\n'));
   ctx.log.info(`Controller token exported to Secrets/ControllerToken.txt (${token.length} characters)`);
 
   // realworld (issue 13): only an embedded MongoDB has passwords to export (not SQL Server, SQLite).
@@ -41,7 +38,7 @@ export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
     if (pw.exitCode !== 0 || !lines.some((l) => /^\s*Admin:/.test(l))) {
       warn(ctx, `AlteryxService.exe getemongopassword gave no "Admin:" line (exit code ${pw.exitCode}); MongoPasswords.txt not written`);
     } else {
-      files.push(await writeSecret(ctx, 'MongoPasswords.txt', lines.filter((l) => /Admin:/.test(l)).map((l) => l.trim()).join('\r\n') + '\r\n'));
+      files.push(writeSecret(ctx, 'MongoPasswords.txt', lines.filter((l) => /Admin:/.test(l)).map((l) => l.trim()).join('\r\n') + '\r\n'));
       ctx.log.info('MongoDB passwords exported to Secrets/MongoPasswords.txt');
     }
   }

@@ -35,12 +35,15 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
  * Starts `backup` as a real child process and resolves once the sandbox's emulated emongodump has started
  * (the service is stopped and the dump is under way), so that a test can interrupt the run mid-dump.
  */
-export async function startBackupUntilDump(dir: string, config: string, mode: string, timeoutMs = 20000): Promise<{ pid: number; run: Promise<CliRun> }> {
+export async function startBackupUntilDump(dir: string, config: string, mode: string, timeoutMs = 120_000): Promise<{ pid: number; run: Promise<CliRun> }> {
   let pid = 0;
   const run = runCli(['backup', '--mode', mode, '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs && !readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) {
     await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command'])))) {
+    throw new Error(`the backup did not reach its dump within ${timeoutMs / 1000} s`);
   }
   return { pid, run };
 }

@@ -259,6 +259,11 @@ function Invoke-AlteryxBackup {
         [ValidateRange(0, 9)]
         [int] $CompressionLevel = 6,
 
+        # Keep the staging folder of a failed run for inspection (BackupConfiguration.KeepStagingOnFailure):
+        # the log names it (and stagingPath in the JSON result of the core); its secret files are removed all
+        # the same and later runs leave it alone. Without it the failed run removes its staging folder.
+        [switch] $KeepStagingOnFailure,
+
         # Encrypts the archive with AES-256 using this password; such an archive opens with 7-Zip or this
         # module, not with Explorer or Expand-Archive. Without it, the archive holds the controller token and
         # MongoDB passwords in clear: store it accordingly.

@@ -1,0 +1,26 @@
+// scripts/run-tests.mjs names every test that failed, timed out or crashed instead of counting an anonymous
+// failure (ava's TAP reporter crashed on a timeout and named nothing). Runs the real runner on a fixture suite.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repo } from './helpers/cli.ts';
+
+function runner(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repo, 'scripts', 'run-tests.mjs'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+test('a failing test and a test that hangs past the timeout are each named; the closing line counts them', async (t) => {
+  const r = await runner(['--unit-only', '--ava-config', 'test/fixtures/run-tests/ava.config.js']);
+  t.is(r.code, 1);
+  t.regex(r.out, /^\[run-tests\] ava: failed: basic\.fixture › a failing assertion$/m);
+  t.regex(r.out, /^\[run-tests\] ava: timed out: hang\.fixture › never ends$/m);
+  t.regex(r.out, /^2 passed, 2 failed$/m);
+  t.notRegex(r.out, /Cannot set properties of undefined/);
+});
