@@ -514,7 +514,10 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
             $code = "Import-Module '$($script:ModuleManifest)'; Restore-AlteryxBackup -Path '$($script:Archives['Full'])' -SandboxPath '$B' -ConfigPath '$($script:Config)' -WhatIf 3>`$null"
             $out = @(& $pwsh -NoProfile -NonInteractive -Command $code 2>&1 | ForEach-Object { "$_" })
-            ($out -join "`n") | Should -Match 'What if: .*Restore MongoDB \(AlteryxService\.exe emongorestore\)'
+            # One ShouldProcess per changing step of the core's plan, with the plan's own target and action.
+            ($out -join "`n") | Should -Match 'What if: Performing the operation "Stop service" on target "AlteryxService on ALTERYX01"'
+            ($out -join "`n") | Should -Match 'What if: Performing the operation "Restore database" on target "the embedded MongoDB on ALTERYX01"'
+            ($out -join "`n") | Should -Match 'What if: Performing the operation "Start service" on target "AlteryxService on ALTERYX01"'
             Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $beforeFiles | Should -BeNullOrEmpty
             Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty
         }

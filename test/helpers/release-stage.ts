@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { databaseDocumentCounts, getServiceState, readEvents, setKnob } from '../../src/sandbox/index.ts';
 import { repo } from './cli.ts';
+import { craftZip, type CraftedEntry } from './crafted-zip.ts';
+import { sha, zipEntries } from './restore-fixtures.ts';
 import { waitFor } from './wait.ts';
 
 export const pin = JSON.parse(fs.readFileSync(path.join(repo, 'scripts', 'node-runtime.json'), 'utf8')) as { version: string };
@@ -224,6 +226,53 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
         fs.rmSync(path.join(keys, deepRel[0]!), { recursive: true, force: true });
         for (const f of ['aux.txt', 'Case.key', 'case.key']) fs.rmSync(path.join(keys, f), { force: true });
       }
+    });
+
+    // Issue 19, item 6: with Windows path rules `Config/C:/Windows/x` lands on drive C. Listed in the manifest with its
+    // true hash, so only the name rule stands between it and C:\Windows.
+    test.serial(`${rt.name}: an entry Config/C:/Windows/x is refused by verify and restore (exit 3), nothing is written on C:`, async (t) => {
+      const entries = await zipEntries(archives['ConfigOnly']!);
+      const payload = Buffer.from('written outside the restore folder\n');
+      const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as { files: Array<Record<string, unknown>> };
+      manifest.files.push({ path: 'Config/C:/Windows/x', size: payload.length, sha256: sha(payload), kind: 'config-file' });
+      const crafted: CraftedEntry[] = [...entries].filter(([n]) => n !== 'manifest.json').map(([name, data]) => ({ name, data }));
+      crafted.push({ name: 'Config/C:/Windows/x', data: payload }, { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) });
+      const zip = path.join(work, `${rt === windows ? 'w' : 'l'}-drive-letter`, 'ServerBackup_Config_20260101_020000.zip');
+      fs.mkdirSync(path.dirname(zip), { recursive: true });
+      fs.writeFileSync(zip, craftZip(crafted));
+      const targets = [path.join(WINEPREFIX, 'drive_c', 'windows', 'x'), path.join(WINEPREFIX, 'drive_c', 'Windows', 'x'), path.join(sb1, 'C', 'Windows', 'x')];
+      const services = readEvents(sb1).filter((e) => e['kind'] === 'service').length;
+      const v = await cli(rt, ['verify', rt.p(zip), '--json']);
+      t.is(v.code, 3, v.stdout.slice(-2000) + v.stderr);
+      t.regex(String(v.result?.['message']), /Config\/C:\/Windows\/x/);
+      const r = await cli(rt, ['restore', rt.p(zip), '--yes', '--sandbox', rt.p(sb1), '--json']);
+      t.is(r.code, 3, r.stdout.slice(-2000) + r.stderr);
+      t.regex(String(r.result?.['message']), /Config\/C:\/Windows\/x/);
+      for (const f of targets) t.false(fs.existsSync(f), f);
+      t.is(readEvents(sb1).filter((e) => e['kind'] === 'service').length, services, 'the restore stopped nothing');
+      t.is(getServiceState(sb1, 'ALTERYX01'), 'Running');
+    });
+
+    // Issue 19, item 5: a configuration saved by Windows tools. UTF-16LE with a BOM (Windows PowerShell 5.1 Out-File) is
+    // read; ANSI (Set-Content in 5.1, old Notepad) is refused with "save it as UTF-8", never read as another folder.
+    test.serial(`${rt.name}: a config saved as UTF-16LE with BOM is read; one saved as ANSI with é is refused`, async (t) => {
+      const dir = path.join(work, `${rt === windows ? 'w' : 'l'}-encodings`);
+      fs.mkdirSync(dir, { recursive: true });
+      const json = JSON.stringify({ BackupConfiguration: { LocalBackupPath: 'D:\\Sauvegardes été' } }, null, 2);
+      const utf16 = path.join(dir, 'utf16.json');
+      fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json.replace(/\n/g, '\r\n'), 'utf16le')]));
+      const ok = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb1), '--config', rt.p(utf16), '--json']);
+      t.is(ok.code, 0, ok.stdout.slice(-2000) + ok.stderr);
+      const folder = path.join(sb1, 'D', 'Sauvegardes été');
+      t.true(fs.existsSync(folder) && fs.readdirSync(folder).some((n) => n.endsWith('.zip')), 'the archive is in D:\\Sauvegardes été');
+      const ansi = path.join(dir, 'ansi.json');
+      fs.writeFileSync(ansi, Buffer.from(json, 'latin1'));
+      const before = fs.readdirSync(path.join(sb1, 'D'));
+      const bad = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb1), '--config', rt.p(ansi), '--json']);
+      t.is(bad.code, 3, bad.stdout.slice(-2000) + bad.stderr);
+      t.regex(String(bad.result?.['message']), /save it as UTF-8/i);
+      t.deepEqual(fs.readdirSync(path.join(sb1, 'D')), before, 'no folder of another name was made');
+      fs.rmSync(folder, { recursive: true, force: true });
     });
 
     test.serial(`${rt.name}: a workflow still running after the wait is stopped with --force-stop-workflows`, async (t) => {
