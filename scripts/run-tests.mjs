@@ -54,7 +54,7 @@ function note(message) {
   out(`[run-tests] ${message}\n`);
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
 
 /**

@@ -2,7 +2,7 @@
 // fixed port, through the official driver on 127.0.0.1.
 import test from 'ava';
 import { waitFor } from './helpers/wait.ts';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoClient, type MongoServerError } from 'mongodb';
 import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/sandbox/wire-peer.ts';
 
 const data: Record<string, Record<string, number>> = {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoClient, type MongoServerError } from 'mongodb';
 import { closedLoopbackPort } from '../src/sandbox/wire-peer.ts';
 import {
   alteryxServiceExecutable,

@@ -7,7 +7,7 @@ import { entryStream, openZip, readEntries } from './verify.ts';
  * manifest.json, a wrong password, not JSON.
  */
 export async function readManifest(archive: string, password?: string): Promise<Manifest | undefined> {
-  let zf;
+  let zf: Awaited<ReturnType<typeof openZip>>;
   try {
     zf = await openZip(archive);
   } catch {

@@ -59,11 +59,17 @@ class AesCtrDecrypt extends Transform {
     if (!this.ready) {
       this.header = Buffer.concat([this.header, data]);
       const need = this.saltLen + 2;
-      if (this.header.length < need) return cb();
+      if (this.header.length < need) {
+        cb();
+        return;
+      }
       const salt = this.header.subarray(0, this.saltLen);
       const verifier = this.header.subarray(this.saltLen, need);
       const derived = pbkdf2Sync(Buffer.from(this.password, 'utf8'), salt, 1000, this.keyLen * 2 + 2, 'sha1');
-      if (!derived.subarray(this.keyLen * 2).equals(verifier)) return cb(new Error(`${this.name}: wrong password`));
+      if (!derived.subarray(this.keyLen * 2).equals(verifier)) {
+        cb(new Error(`${this.name}: wrong password`));
+        return;
+      }
       this.cipher = createCipheriv(`aes-${this.keyLen * 8}-ecb`, derived.subarray(0, this.keyLen), null);
       this.hmac = createHmac('sha1', derived.subarray(this.keyLen, this.keyLen * 2));
       this.ready = true;
@@ -85,9 +91,15 @@ class AesCtrDecrypt extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (!this.ready || this.tail.length !== 10) return cb(new Error(`${this.name}: truncated AES entry`));
+    if (!this.ready || this.tail.length !== 10) {
+      cb(new Error(`${this.name}: truncated AES entry`));
+      return;
+    }
     const mac = this.hmac!.digest().subarray(0, 10);
-    if (!timingSafeEqual(mac, this.tail)) return cb(new Error(`${this.name}: authentication code mismatch (the entry is corrupt)`));
+    if (!timingSafeEqual(mac, this.tail)) {
+      cb(new Error(`${this.name}: authentication code mismatch (the entry is corrupt)`));
+      return;
+    }
     cb();
   }
 }

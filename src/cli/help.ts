@@ -77,7 +77,7 @@ Usage: alteryx-backup restore ARCHIVE --yes [options]
 
 Verifies the archive first (nothing is written when it fails, nor when an entry would land outside the
 restore folder), checks the server (Administrator, service, version, free space), stops the service (UI,
-workers, controller), saves the files about to be overwritten to <TempDirectory>\PreRestore_<stamp> and
+workers, controller), saves the files about to be overwritten to <TempDirectory>PreRestore_<stamp> and
 moves the MongoDB data folder aside, then restores RuntimeSettings.xml (overrides, never the defaults),
 Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config, the controller token (setserversecret) and
 MongoDB (emongorestore, judged by mongoRestore.log), starts the service and checks it. Any failure puts

@@ -91,7 +91,10 @@ function printChecks(out: Output, checks: Array<{ name: string; ok: boolean; det
 }
 
 function printRestore(out: Output, r: RestoreResult): void {
-  if (out.json) return out.event({ ...r });
+  if (out.json) {
+    out.event({ ...r });
+    return;
+  }
   out.text('');
   printChecks(out, r.checks);
   out.text(r.success ? `SUCCESS: ${r.message}` : `FAILED (exit ${r.exitCode}, ${exitCodeNames[r.exitCode]}): ${r.message}`);
@@ -102,7 +105,10 @@ function printRestore(out: Output, r: RestoreResult): void {
 }
 
 function printDrill(out: Output, r: DrillResult): void {
-  if (out.json) return out.event({ ...r });
+  if (out.json) {
+    out.event({ ...r });
+    return;
+  }
   out.text('');
   printChecks(out, r.checks);
   if (r.counts.length) {

@@ -39,10 +39,10 @@ export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged',
   const web = s.get('Gallery', 'MongoDBWebConnection');
   const webServer = s.get('Gallery', 'MongoDBWebServerName');
   if (override && /^true$/i.test(override.value)) {
-    if (web && web.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection with MongoDBWebOverride = True (${web.from} file)` };
-    if (webServer && webServer.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName with MongoDBWebOverride = True (${webServer.from} file)` };
+    if (web?.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection with MongoDBWebOverride = True (${web.from} file)` };
+    if (webServer?.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName with MongoDBWebOverride = True (${webServer.from} file)` };
   }
-  const ignored = (web && web.value.trim()) || (webServer && webServer.value.trim()) ? '; Gallery/MongoDBWeb* is set but not in effect (MongoDBWebOverride is not True)' : '';
+  const ignored = (web?.value.trim()) || (webServer?.value.trim()) ? '; Gallery/MongoDBWeb* is set but not in effect (MongoDBWebOverride is not True)' : '';
   return {
     type: 'embedded',
     decidedBy: `neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True${emb ? ` (EmbeddedMongoDBEnabled = ${emb.value} in the ${emb.from} file)` : ''}${ignored}: embedded assumed, the Alteryx default`,

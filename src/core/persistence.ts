@@ -60,7 +60,7 @@ export function detectPersistence(configured: 'auto' | 'embedded' | 'selfManaged
   const sqlite = s.get('Controller', 'SQLitePath');
   const advanced = s.get('Controller', 'AdvancedMongoConnectionEncrypted');
   const webOverride = isTrue(s.value('Gallery', 'MongoDBWebOverride'));
-  if (advanced && advanced.value.trim() && !isTrue(emb?.value)) {
+  if (advanced?.value.trim() && !isTrue(emb?.value)) {
     return {
       kind: 'selfManaged',
       encryptedConnection: true,
@@ -68,7 +68,7 @@ export function detectPersistence(configured: 'auto' | 'embedded' | 'selfManaged
     };
   }
   const bothFalse = !!emb && !!user && !isTrue(emb.value) && !isTrue(user.value);
-  if (bothFalse && sqlite && sqlite.value.trim() && !webOverride && !s.nested(['Persistence', 'Mongo', 'ConnectionString'])) {
+  if (bothFalse && sqlite?.value.trim() && !webOverride && !s.nested(['Persistence', 'Mongo', 'ConnectionString'])) {
     return {
       kind: 'sqlite',
       sqlitePath: sqlite.value.trim(),

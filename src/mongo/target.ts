@@ -52,7 +52,7 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
   if (cs) return parse(cs.value, 'Persistence/Mongo/ConnectionString', cs.from);
   // realworld (issue 13): an encrypted "advanced" connection string cannot be read by this tool: say so.
   const advanced = s.get('Controller', 'AdvancedMongoConnectionEncrypted');
-  if (advanced && advanced.value.trim()) {
+  if (advanced?.value.trim()) {
     throw new BackupError(
       ExitCode.Validation,
       `The MongoDB connection string is stored encrypted in RuntimeSettings.xml (Controller/AdvancedMongoConnectionEncrypted, ${advanced.from} file): this tool cannot decrypt it.`,
@@ -61,9 +61,9 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
   }
   // The Gallery's connection is in effect only when MongoDBWebOverride is True.
   const web = s.get('Gallery', 'MongoDBWebConnection');
-  if (web && web.value.trim() && /^true$/i.test(s.value('Gallery', 'MongoDBWebOverride') ?? '')) return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
+  if (web?.value.trim() && /^true$/i.test(s.value('Gallery', 'MongoDBWebOverride') ?? '')) return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
   const server = s.get('Controller', 'MongoDBServerName');
-  if (server && server.value.trim()) {
+  if (server?.value.trim()) {
     // Host lists, the set/hosts seed form, and URI-style tails (host/?replicaSet=rs0): parsed or refused, never dialled as given.
     const element = 'Controller/MongoDBServerName';
     try {

@@ -207,7 +207,7 @@ export function parseConnectionString(text: string, warnings: string[] = []): Mo
     const colon = userinfo.indexOf(':');
     const rawUser = colon < 0 ? userinfo : userinfo.slice(0, colon);
     rawPass = colon < 0 ? undefined : userinfo.slice(colon + 1);
-    if (rawPass !== undefined && rawPass.includes(':')) throw invalid('the password contains an unencoded ":": percent-encode it as %3A.');
+    if (rawPass?.includes(':')) throw invalid('the password contains an unencoded ":": percent-encode it as %3A.');
     if (rawUser === '') throw invalid(rawPass !== undefined ? 'there is a password but no user name.' : 'the user name before "@" is empty.');
     decode(rawUser, 'user name', false);
     if (rawPass !== undefined) decode(rawPass, 'password', true);

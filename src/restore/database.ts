@@ -107,7 +107,7 @@ export async function databaseStep(r: RestoreRun, checked: SelfManagedChecked | 
   const v = r.selfManagedDb ? await restoreSelfManaged(r, checked) : await restoreEmbedded(r, pre);
   const expected = r.selfManagedDb ? restoredDatabases(m.mongo.databases) : m.mongo.databases;
   const source = r.selfManagedDb ? 'mongorestore' : 'mongoRestore.log';
-  v.problemLines.forEach((line, i) => c.log.log(i < 5 ? 'ERROR' : 'DEBUG', `${source}: ${line}`));
+  for (const [i, line] of v.problemLines.entries()) c.log.log(i < 5 ? 'ERROR' : 'DEBUG', `${source}: ${line}`);
   check(r, 'restore log', v.ok, v.summary);
   const judged = judgeCounts(expected, v);
   check(r, 'document counts', judged.ok, judged.detail);

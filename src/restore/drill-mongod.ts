@@ -21,7 +21,7 @@ import { joinConfigured } from '../core/context.ts';
 import type { RunLogger } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
 import { runProcess, startProcess, type StartedProcess } from '../util/exec.ts';
-import { formatBytes, formatDuration } from '../util/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { findOnPath } from '../util/fsx.ts';
 import { judgeMongorestoreRun, type RestoreLogVerdict } from './restore-log.ts';
 import { RESTORE_NAMESPACES } from './restore-selfmanaged.ts';

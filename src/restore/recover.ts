@@ -118,7 +118,7 @@ interface RestoreRecoveryRun {
   r: NonNullable<Journal['restore']>;
   rec: RestoreRecovery;
   maxWaitMs: number;
-  put(what: string, fn: () => Promise<string | void>): Promise<void>;
+  put(what: string, fn: () => Promise<string | undefined>): Promise<void>;
 }
 
 /** Steps 1-6 for an interrupted restore: what it changed goes back, from the pre-restore copy (kept). */
@@ -128,7 +128,7 @@ async function recoverRestore(platform: Platform, journal: Journal, r: NonNullab
     `Recovery: run ${journal.pid} was a ${r.restoreMode} restore of ${r.archivePath}; started: ${r.phases.length ? r.phases.join(', ') : 'nothing changed yet'}. ` +
       `Putting back what it changed from the pre-restore copy ${r.preRestore.configured} (kept).`,
   );
-  const put = async (what: string, fn: () => Promise<string | void>) => {
+  const put = async (what: string, fn: () => Promise<string | undefined>) => {
     try {
       const line = (await fn()) || what;
       rec.putBack.push(line);

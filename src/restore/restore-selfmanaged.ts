@@ -57,7 +57,7 @@ export async function runMongorestore(
   ctx.log.info(`Restoring the self-managed MongoDB (${opts.what}): ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
   ctx.progress({ activity: 'Restoring MongoDB', status: `mongorestore${opts.gzip ? ' --gzip' : ''} --drop`, percent: -1 });
   const t0 = ctx.clock.now();
-  let res;
+  let res: Awaited<ReturnType<typeof run>>;
   try {
     // No abort signal: a mongorestore cut off half-way leaves the database worse than either version.
     res = await run(exe, args, { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: sm.DumpTimeoutMinutes * 60_000 });

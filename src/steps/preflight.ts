@@ -1,7 +1,7 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { joinConfigured, warn, type RunContext } from '../core/context.ts';
+import { warn, type RunContext } from '../core/context.ts';
 import { exists, treeSize } from '../util/fsx.ts';
 import { EXPECTED_DATABASES } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
@@ -129,7 +129,7 @@ export async function checkEmbeddedData(ctx: RunContext): Promise<string> {
     throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBEnabled is False in ${where(enabled)}, but no self-managed MongoDB is configured (${ctx.mongo.decidedBy}): there is no database to dump.`, fix);
   }
   const port = s?.get('Controller', 'EmbeddedMongoDBPort');
-  if (port && port.value.trim() && !(/^\d{1,5}$/.test(port.value.trim()) && Number(port.value) >= 1 && Number(port.value) <= 65535)) {
+  if (port?.value.trim() && !(/^\d{1,5}$/.test(port.value.trim()) && Number(port.value) >= 1 && Number(port.value) <= 65535)) {
     throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBPort = ${JSON.stringify(port.value)} in ${where(port)} is not a port number (1-65535).`, fix);
   }
   const rootSetting = s?.get('Controller', 'EmbeddedMongoDBRootPath');

@@ -2,7 +2,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext, type ServiceRecord } from '../core/context.ts';
 import type { NodeRef, ServiceState } from '../platform/ports.ts';
 import { formatDuration } from '../util/format.ts';
-import { startOrder, stopOrder } from '../core/plan.ts';
+import { startOrder, } from '../core/plan.ts';
 
 export { startOrder, stopOrder } from '../core/plan.ts';
 
@@ -113,7 +113,7 @@ export async function stopService(ctx: RunContext, node: NodeRef): Promise<Servi
  */
 export async function startService(ctx: RunContext, node: NodeRef): Promise<ServiceRecord | undefined> {
   const rec = ctx.services.find((r) => r.node.name === node.name);
-  if (!rec || !rec.stoppedByUs || rec.restarted) return rec;
+  if (!rec?.stoppedByUs || rec.restarted) return rec;
   if (wasRunning(rec.prior)) {
     ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);
     const t0 = ctx.clock.now();
@@ -147,7 +147,7 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
   const order = startOrder(ctx.services.map((r) => r.node));
   for (const node of order) {
     const rec = ctx.services.find((r) => r.node.name === node.name);
-    if (!rec || !rec.stoppedByUs || rec.restarted) continue;
+    if (!rec?.stoppedByUs || rec.restarted) continue;
     if (wasRunning(rec.prior)) {
       try {
         ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);

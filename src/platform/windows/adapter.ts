@@ -182,6 +182,7 @@ function adapterSession(opts: WindowsPlatformOptions): { call: AdapterCall; disp
       .join(' ');
     const res = await (await session()).invoke(`${fn} ${argText}`.trim());
     // Console control sequences (pwsh writes some even when redirected) are not output.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: console control sequences start with ESC
     const text = res.raw.replace(/\x1b\[[?0-9;]*[A-Za-z]/g, '').trim();
     const line = text
       .split(/\r?\n/)

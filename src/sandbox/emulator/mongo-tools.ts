@@ -327,7 +327,7 @@ export async function mongorestore(dir: string, node: string, args: string[], io
   const gzip = p.opts.has('gzip');
   let tmp: string | undefined;
   try {
-    let sources;
+    let sources: ReturnType<typeof dirSources>;
     if (p.opts.has('archive')) {
       const a = last(p, 'archive') ?? '';
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbx-restore-'));
