@@ -128,6 +128,7 @@ function printResult(out: Output, r: BackupResult): void {
   if (r.logPath) out.text(`  log     : ${r.logPath}`);
   if (r.stagingPath) out.text(`  staging : ${r.stagingPath} (kept)`);
   for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
+  for (const d of r.destinations.filter((x) => x.kind === 's3' || x.kind === 'azblob')) out.text(`  cloud   : ${d.name} ${d.url ?? d.path}: ${d.status}${d.status === 'ok' ? `, verified, ${d.attempts} attempt(s)${d.lockApplied ? `, lock ${d.lockApplied}` : ''}` : ` (${d.error})`}`);
   out.text(`  duration: ${formatDuration(r.durationMs)}`);
 }
 

@@ -15,6 +15,7 @@ import { restoreServices, stopServices, waitForWorkflows } from '../steps/servic
 import { writeArchive } from '../steps/archive.ts';
 import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
 import { applyRetention } from '../steps/retention.ts';
+import { cloudRetention, copyToCloud } from '../cloud/step.ts';
 import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { verifyArchive } from '../restore/verify.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
@@ -173,8 +174,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       const net = await step(c, 'copy', () => copyToDestinations(c));
       destinations.push(...net);
     }
+    // Cloud destinations (issue 16, src/cloud/step.ts): upload + check after the network copies; failures count as exit 4 below.
+    if (config.BackupConfiguration.CloudDestinations.length) destinations.push(...(await step(c, 'cloud-upload', () => copyToCloud(c))));
     // Only after a published, verified archive; destinations whose copy failed keep their older backups.
     await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true, destinations }));
+    // Cloud retention (issue 16): same planner, in each bucket/container whose upload succeeded; locked objects are kept.
+    if (config.BackupConfiguration.CloudDestinations.length) await step(c, 'cloud-retention', () => cloudRetention(c, destinations));
     await step(c, 'cleanup', async () => {
       await fsp.rm(c.staging.local, { recursive: true, force: true });
       log.info(`Staging folder removed: ${c.staging.configured}`);
@@ -182,7 +187,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     const failed = destinations.filter((d) => d.status !== 'ok');
     if (failed.length) {
       exitCode = ExitCode.Storage;
-      message = `Backup written, but ${failed.length} destination(s) failed: ${failed.map((d) => `${d.path} (${d.error})`).join('; ')}`;
+      message = `Backup written, but ${failed.length} destination(s) failed: ${failed.map((d) => (d.name ? `${d.error}` : `${d.path} (${d.error})`)).join('; ')}`;
       log.error(message);
     } else {
       message = `${mode} backup completed: ${c.archive!.finalPath}`;

@@ -1,0 +1,171 @@
+import { devNull } from 'node:os';
+import type { RunContext } from '../core/context.ts';
+import { warn } from '../core/context.ts';
+import type { CloudDestination } from '../config/schema.ts';
+import type { DestinationOutcome } from '../steps/destinations.ts';
+import { planRetention, runRetentionDays, type FileEntry, type RetentionTargetReport } from '../steps/retention.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import { describeCloudError, openStore } from './open.ts';
+import type { CloudStore, UploadRequest } from './store.ts';
+import { displayUrl, objectUrl } from './url.ts';
+
+const MB = 1024 * 1024;
+const DAY = 86_400_000;
+const PROGRESS_EVERY_MS = 250;
+
+/** The lock an upload of this run carries: retain-until = the run's start + the mode's retention days (at least 1). */
+export function lockFor(ctx: Pick<RunContext, 'mode' | 'config' | 'startedAt'>, dest: CloudDestination): UploadRequest['lock'] {
+  if (!dest.ObjectLock) return undefined;
+  const days = Math.max(1, destinationDays(ctx, dest));
+  return { mode: dest.ObjectLock.Mode, until: new Date(ctx.startedAt.getTime() + days * DAY), legalHold: dest.ObjectLock.LegalHold };
+}
+
+function destinationDays(ctx: Pick<RunContext, 'mode' | 'config'>, dest: CloudDestination): number {
+  return (dest.RetentionDays ?? ctx.config.BackupConfiguration.RetentionDays)[ctx.mode];
+}
+
+/** Uploads the published archive (+ .sha256) to one destination, then checks size and recorded SHA-256. Never throws except on abort. */
+async function uploadOne(ctx: RunContext, dest: CloudDestination): Promise<DestinationOutcome> {
+  const a = ctx.archive!;
+  const shown = displayUrl(dest.Url);
+  const activity = `Uploading ${a.name} to ${dest.Name} (${shown})`;
+  const t0 = ctx.clock.now();
+  let store: CloudStore | undefined;
+  const base = { path: shown, kind: (dest.Url.startsWith('s3') ? 's3' : 'azblob') as 's3' | 'azblob', name: dest.Name };
+  try {
+    store = openStore(dest, ctx.secrets, ctx.log.masker);
+    const url = objectUrl(store.location, `${store.location.prefix}${a.name}`);
+    const lock = lockFor(ctx, dest);
+    const multipart = a.sizeBytes >= dest.MultipartThresholdMB * MB;
+    ctx.log.info(`Upload to ${dest.Name}: ${url}, ${formatBytes(a.sizeBytes)}, ${multipart ? `multipart, ${dest.PartSizeMB} MB parts, ${dest.Concurrency} in parallel` : 'one request'}${lock ? `, ${lock.mode} lock until ${lock.until.toISOString()}${lock.legalHold ? ' + legal hold' : ''}` : ''}`);
+    let last = t0;
+    const up = await store.upload({
+      file: a.finalPath,
+      name: a.name,
+      size: a.sizeBytes,
+      sha256: a.sha256,
+      lock,
+      signal: ctx.signal,
+      onProgress: (sent) => {
+        const now = ctx.clock.now();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        const secs = (now - t0) / 1000;
+        const rate = secs > 0 ? sent / MB / secs : 0;
+        const eta = rate > 0 ? ((a.sizeBytes - sent) / MB / rate) * 1000 : undefined;
+        ctx.progress({ activity, status: `${formatBytes(sent)} of ${formatBytes(a.sizeBytes)}, ${rate.toFixed(1)} MB/s${eta !== undefined ? `, ETA ${formatDuration(eta)}` : ''}`, percent: a.sizeBytes ? Math.min(100, Math.floor((sent / a.sizeBytes) * 100)) : -1 });
+      },
+    });
+    const writeMs = ctx.clock.now() - t0;
+    await store.putText(`${a.name}.sha256`, `${a.sha256}  ${a.name}\n`, lock);
+    ctx.progress({ activity, status: 'Checking the stored object (size and SHA-256)', percent: 100 });
+    const head = await store.head(a.name);
+    if (!head) throw new Error(`the object ${url} is not there after the upload`);
+    if (head.size !== a.sizeBytes) throw new Error(`the stored object has ${head.size} bytes, the archive ${a.sizeBytes}`);
+    if (head.sha256 !== a.sha256) throw new Error(`the stored object's recorded SHA-256 ${head.sha256 ?? '(none)'} differs from the manifest's ${a.sha256}`);
+    let verifiedBy = 'size and recorded SHA-256';
+    if (dest.VerifyByDownload) {
+      ctx.progress({ activity, status: 'Reading the object back (VerifyByDownload)', percent: 100 });
+      const back = await store.download(a.name, devNull, undefined, ctx.signal);
+      if (back.size !== a.sizeBytes || back.sha256 !== a.sha256) throw new Error(`the object read back (${back.size} bytes, SHA-256 ${back.sha256}) differs from the archive (${a.sizeBytes} bytes, ${a.sha256}): the stored copy is corrupt`);
+      verifiedBy = 'full read-back';
+    }
+    const attempts = 1 + Math.max(0, store.stats.tries - store.stats.requests);
+    const mbps = writeMs > 0 ? a.sizeBytes / MB / (writeMs / 1000) : undefined;
+    ctx.progress({ activity, status: 'Uploaded and verified', percent: 100, completed: true });
+    const lockText = lock ? `${lock.mode} until ${lock.until.toISOString()}${lock.legalHold ? ' + legal hold' : ''}` : undefined;
+    ctx.log.success(`Uploaded to ${dest.Name} and verified (${verifiedBy}): ${url}, ${up.parts} part(s), checksum sent: ${up.checksumSent}; ${attempts - 1} retried request(s); ${formatDuration(ctx.clock.now() - t0)}${mbps ? `, ${mbps.toFixed(1)} MB/s` : ''}${lockText ? `; lock: ${lockText}` : ''}`);
+    return {
+      ...base,
+      status: 'ok',
+      attempts,
+      url,
+      verified: true,
+      sizeBytes: a.sizeBytes,
+      sha256: a.sha256,
+      parts: up.parts,
+      lockApplied: lockText,
+      durationMs: ctx.clock.now() - t0,
+      throughputMBps: mbps === undefined ? undefined : Math.round(mbps * 100) / 100,
+    };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const msg = ctx.log.masker.mask(describeCloudError(err, dest));
+    const attempts = store ? 1 + Math.max(0, store.stats.tries - store.stats.requests) : 1;
+    ctx.progress({ activity, status: 'Failed', percent: -1, completed: true });
+    ctx.log.error(`Upload to ${msg} (after ${attempts} attempt(s) of its last request); the local archive is kept`);
+    return { ...base, status: 'failed', attempts, verified: false, error: msg };
+  } finally {
+    store?.close();
+  }
+}
+
+/**
+ * REQ-5.3.x: uploads the published archive to every CloudDestination, all at once. One failing does not stop
+ * the others; the caller turns failures into exit code 4 (the local archive is kept whatever happens).
+ */
+export async function copyToCloud(ctx: RunContext): Promise<DestinationOutcome[]> {
+  const dests = ctx.config.BackupConfiguration.CloudDestinations;
+  if (!ctx.archive) throw new Error('copyToCloud needs a published archive');
+  ctx.log.info(`Uploading ${ctx.archive.name} (${formatBytes(ctx.archive.sizeBytes)}) to ${dests.length} cloud destination(s) in parallel`);
+  const settled = await Promise.allSettled(dests.map((d) => uploadOne(ctx, d)));
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<DestinationOutcome>).value);
+}
+
+/**
+ * Retention in each bucket/container whose upload succeeded, with the pure planner of local retention (same
+ * names, same rules, the destination's RetentionDays). A locked object (retain-until in the future, or a legal
+ * hold) is never deleted before its date; that is logged and is not an error.
+ */
+export async function cloudRetention(ctx: RunContext, outcomes: readonly DestinationOutcome[]): Promise<RetentionTargetReport[]> {
+  const reports: RetentionTargetReport[] = [];
+  for (const dest of ctx.config.BackupConfiguration.CloudDestinations) {
+    const shown = displayUrl(dest.Url);
+    const report: RetentionTargetReport = { path: shown, kind: 'network', deleted: [], wouldDelete: [], errors: [] };
+    reports.push(report);
+    const outcome = outcomes.find((o) => o.name === dest.Name);
+    if (outcome?.status !== 'ok') {
+      report.skipped = 'this run\'s upload did not succeed there, so its older backups are kept';
+      ctx.log.info(`Retention on ${dest.Name}: skipped, ${report.skipped}`);
+      continue;
+    }
+    let store: CloudStore | undefined;
+    try {
+      store = openStore(dest, ctx.secrets, ctx.log.masker);
+      const objects = await store.list();
+      const files: FileEntry[] = objects.map((o) => ({ name: o.name, size: o.size, mtimeMs: o.lastModified?.getTime() ?? 0, isFile: true }));
+      const { days, legacy } = runRetentionDays(ctx);
+      days[ctx.mode] = destinationDays(ctx, dest);
+      const plan = planRetention(files, { now: ctx.startedAt, currentBackupSucceeded: true, days, legacy, keep: ctx.archive ? [ctx.archive.name, `${ctx.archive.name}.sha256`] : [] });
+      for (const g of plan.groups) ctx.log.info(`Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
+      const now = Date.now();
+      for (const d of plan.delete) {
+        const where = `${shown.replace(/\/$/, '')}/${d.name}`;
+        const info = await store.head(d.name);
+        if (!info) continue;
+        if (info.legalHold || (info.lockedUntil && info.lockedUntil.getTime() > now)) {
+          ctx.log.info(`Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`);
+          continue;
+        }
+        try {
+          await store.remove(d.name);
+          report.deleted.push(where);
+          ctx.log.info(`Deleted ${where} (${d.reason})`);
+        } catch (err) {
+          const msg = `Retention could not delete ${where}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
+          report.errors.push(msg);
+          warn(ctx, msg);
+        }
+      }
+    } catch (err) {
+      const msg = `Retention on ${dest.Name}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
+      report.errors.push(msg);
+      warn(ctx, msg);
+    } finally {
+      store?.close();
+    }
+  }
+  return reports;
+}
