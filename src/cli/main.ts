@@ -22,6 +22,8 @@ import { Output } from './output.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
 import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
+import { listCommand } from '../cloud/list-cmd.ts';
+import { withCloudPath } from '../cloud/fetch.ts';
 
 interface Request {
   command?: string;
@@ -222,12 +224,12 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
 }
 
 async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' }, config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
   if (values.help) {
     process.stdout.write(HELP.verify);
     return ExitCode.Success;
   }
-  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0] }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
+  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0], ConfigPath: values.config }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
   const archive = req.params['Path'];
   const out = new Output(!!values.json, false);
   if (typeof archive !== 'string' || !archive) {
@@ -235,10 +237,13 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
     out.json ? out.event({ type: 'result', exitCode: ExitCode.Validation, success: false, message: msg, checks: [] }) : process.stderr.write(msg + '\n');
     return ExitCode.Validation;
   }
-  const path = resolve(archive);
-  const sideCar = `${path}.sha256`;
-  const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
-  const res = await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined });
+  // s3:// or azblob:// (issue 16): downloaded to a temp folder (SHA-256 checked on the way), verified there, removed.
+  const { path, res } = await withCloudPath(req.params, req.secrets, async (params, dl) => {
+    const path = resolve(String(params['Path']));
+    const sideCar = `${path}.sha256`;
+    const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
+    return { path: dl?.url ?? path, res: await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined }) };
+  });
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
   const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
@@ -260,6 +265,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
         return await recoverCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'list': // cloud destinations (issue 16)
+        return await listCommand(rest);
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);

@@ -33,13 +33,15 @@ export class S3Store implements CloudStore {
   readonly kind = 's3' as const;
   readonly stats: StoreStats = { requests: 0, tries: 0 };
   private readonly client: S3Client;
+  /** The same client without SDK retries, for the streamed single-request upload (retried by upload itself). */
+  private readonly single: S3Client;
 
   constructor(
     readonly location: CloudLocation,
     private readonly dest: CloudDestination,
     secrets: CloudSecrets,
   ) {
-    this.client = new S3Client({
+    const config = {
       region: dest.Region,
       ...(dest.Endpoint ? { endpoint: dest.Endpoint } : {}),
       forcePathStyle: dest.ForcePathStyle,
@@ -53,16 +55,24 @@ export class S3Store implements CloudStore {
       // default CRC32 trailers (aws-chunked), and an explicit SHA-256 is what the manifest can be compared with.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+      // The SDK would print its warnings to the console (stderr of the CLI); this tool logs the outcome itself.
+      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    } as const;
+    this.client = this.counted(new S3Client(config));
+    this.single = this.counted(new S3Client({ ...config, maxAttempts: 1 }));
+  }
+
+  private counted(client: S3Client): S3Client {
     // Counted per operation (initialize) and per HTTP try (deserialize runs inside the retry loop).
-    this.client.middlewareStack.add((next) => (args) => {
+    client.middlewareStack.add((next) => (args) => {
       this.stats.requests++;
       return next(args);
     }, { step: 'initialize', name: 'alteryxBackupCountRequests' });
-    this.client.middlewareStack.add((next) => (args) => {
+    client.middlewareStack.add((next) => (args) => {
       this.stats.tries++;
       return next(args);
     }, { step: 'deserialize', name: 'alteryxBackupCountTries' });
+    return client;
   }
 
   private key(name: string): string {
@@ -75,16 +85,27 @@ export class S3Store implements CloudStore {
     const base = { Bucket: this.location.container, Key: this.key(req.name), ContentType: 'application/zip', Metadata, ...lockParams(req.lock) };
     if (req.size < d.MultipartThresholdMB * MB) {
       // One request, streamed from disk; the whole file's SHA-256 (known from the manifest) is checked by S3.
-      const stream = createReadStream(req.file, { highWaterMark: MB });
-      let sent = 0;
-      stream.on('data', (c) => {
-        sent += c.length;
-        req.onProgress?.(sent);
-      });
-      await this.client.send(
-        new PutObjectCommand({ ...base, Body: stream, ContentLength: req.size, ChecksumSHA256: Buffer.from(req.sha256, 'hex').toString('base64') }),
-        { abortSignal: req.signal },
-      );
+      // A stream cannot be sent twice, so this request is retried here (fresh stream each try), not by the SDK.
+      for (let attempt = 1; ; attempt++) {
+        const stream = createReadStream(req.file, { highWaterMark: MB });
+        let sent = 0;
+        stream.on('data', (c) => {
+          sent += c.length;
+          req.onProgress?.(sent);
+        });
+        try {
+          await this.single.send(
+            new PutObjectCommand({ ...base, Body: stream, ContentLength: req.size, ChecksumSHA256: Buffer.from(req.sha256, 'hex').toString('base64') }),
+            { abortSignal: req.signal },
+          );
+          break;
+        } catch (err) {
+          stream.destroy();
+          if (attempt >= d.MaxAttempts || req.signal?.aborted || !retryable(err)) throw err;
+          this.stats.requests--; // the same request again: counted as a retry, not as a new request
+          await new Promise((r) => setTimeout(r, Math.min(20_000, 200 * 2 ** (attempt - 1) * (0.5 + Math.random()))));
+        }
+      }
       return { parts: 1, checksumSent: 'x-amz-checksum-sha256 (whole object)' };
     }
     const partSize = Math.max(5 * MB, d.PartSizeMB * MB);
@@ -160,6 +181,7 @@ export class S3Store implements CloudStore {
 
   close(): void {
     this.client.destroy();
+    this.single.destroy();
   }
 }
 
@@ -177,4 +199,13 @@ export async function hashTo(body: Readable, dest: string, onProgress?: (bytes: 
   });
   await pipeline(body, tap, createWriteStream(dest));
   return { sha256: h.digest('hex'), size };
+}
+
+/** Throttling (429/503 SlowDown), server errors and dropped connections are worth another try; 4xx are not. */
+function retryable(err: unknown): boolean {
+  const e = err as { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; code?: string; name?: string };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.$retryable) return true;
+  if (status !== undefined) return status === 429 || status === 408 || status >= 500;
+  return /ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED|socket hang up|TimeoutError|RequestTimeout/i.test(`${e.code} ${e.name} ${(err as Error).message}`);
 }

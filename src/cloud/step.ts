@@ -141,11 +141,15 @@ export async function cloudRetention(ctx: RunContext, outcomes: readonly Destina
       const plan = planRetention(files, { now: ctx.startedAt, currentBackupSucceeded: true, days, legacy, keep: ctx.archive ? [ctx.archive.name, `${ctx.archive.name}.sha256`] : [] });
       for (const g of plan.groups) ctx.log.info(`Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
       const now = Date.now();
+      const locked = new Set<string>();
       for (const d of plan.delete) {
         const where = `${shown.replace(/\/$/, '')}/${d.name}`;
+        // A .sha256 stays with its archive: kept while the archive is locked.
+        if (d.kind === 'checksum' && locked.has(d.name.replace(/\.sha256$/, ''))) continue;
         const info = await store.head(d.name);
         if (!info) continue;
         if (info.legalHold || (info.lockedUntil && info.lockedUntil.getTime() > now)) {
+          locked.add(d.name);
           ctx.log.info(`Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`);
           continue;
         }

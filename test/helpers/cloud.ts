@@ -31,12 +31,17 @@ export async function startS3rver(t: ExecutionContext, buckets: string[] = ['alt
 }
 
 /** A real Azurite blob service (a child process) on a random loopback port, data in a temp folder. */
-export async function startAzurite(t: ExecutionContext): Promise<{ url: string; port: number; child: ChildProcess }> {
-  const dir = tempDir(t, 'ab-azurite-');
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', dir, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => {
-    child.kill();
-  });
+export async function startAzurite(t: ExecutionContext, opts: { memoryMB?: number } = {}): Promise<{ url: string; port: number; child: ChildProcess }> {
+  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--extentMemoryLimit', String(opts.memoryMB ?? 256), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(
+    () =>
+      new Promise<void>((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill();
+      }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`Azurite did not start within 60 s: ${out}`)), 60_000);
