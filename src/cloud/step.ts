@@ -21,7 +21,7 @@ export function lockFor(ctx: Pick<RunContext, 'mode' | 'config' | 'startedAt'>, 
 }
 
 function destinationDays(ctx: Pick<RunContext, 'mode' | 'config'>, dest: CloudDestination): number {
-  return (dest.RetentionDays ?? ctx.config.BackupConfiguration.RetentionDays)[ctx.mode];
+  return dest.RetentionDays?.[ctx.mode] ?? ctx.config.BackupConfiguration.RetentionDays[ctx.mode];
 }
 
 /** Uploads the published archive (+ .sha256) to one destination, then checks size and recorded SHA-256. Never throws except on abort. */

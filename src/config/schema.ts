@@ -38,6 +38,8 @@ const CloudLockSchema = z
   })
   .strict();
 
+const retentionDay = z.number().int().min(0).max(3650);
+
 /** A cloud destination (docs/storage.md): S3-compatible or Azure Blob, with its own retention and upload settings. */
 export const CloudDestinationSchema = z
   .object({
@@ -55,7 +57,11 @@ export const CloudDestinationSchema = z
     Concurrency: z.number().int().min(1).max(16).default(4).describe('Parts/blocks in flight at once (memory: about PartSizeMB x Concurrency).'),
     MaxAttempts: z.number().int().min(1).max(20).default(5).describe('Tries per request (the SDK\'s retry strategy, exponential backoff; throttling 429/503 and dropped connections are retried).'),
     VerifyByDownload: z.boolean().default(false).describe('After the upload, read the whole object back and compare its SHA-256 (costs egress).'),
-    RetentionDays: byMode(30, 7, 14, z.number().int().min(0).max(3650)).optional().describe('Days to keep archives there, per mode. Default: BackupConfiguration.RetentionDays.'),
+    RetentionDays: z
+      .object({ Full: retentionDay.optional(), DatabaseOnly: retentionDay.optional(), ConfigOnly: retentionDay.optional() })
+      .strict()
+      .optional()
+      .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
     ObjectLock: CloudLockSchema.optional().describe('Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).'),
     CredentialTarget: z.string().min(1).optional().describe('Windows Credential Manager target holding the key (S3: user = access key id, password = secret key; Azure: password = connection string or SAS). Read by the cmdlet, passed on stdin.'),
   })
