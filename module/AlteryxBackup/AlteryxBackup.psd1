@@ -15,6 +15,7 @@
         'Test-AlteryxBackup'
         'Restore-AlteryxBackup'
         'Invoke-AlteryxRestoreDrill'
+        'Get-AlteryxBackup'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -46,6 +46,10 @@ export async function listCommand(argv: string[]): Promise<ExitCodeValue> {
   const store = openStore(dest, secrets, masker);
   try {
     const objects = await store.list();
+    // S3 lists no metadata: the recorded SHA-256 and lock date come from one HEAD per archive.
+    for (const [i, o] of objects.entries()) {
+      if (o.sha256 === undefined && parseArchiveName(o.name)) objects[i] = { ...o, ...((await store.head(o.name)) ?? {}) };
+    }
     const names = new Set(objects.map((o) => o.name));
     const backups = objects
       .map((o) => ({ o, p: parseArchiveName(o.name) }))

@@ -41,6 +41,9 @@ export class S3Store implements CloudStore {
     private readonly dest: CloudDestination,
     secrets: CloudSecrets,
   ) {
+    // The SDK warns on stderr under Node 20 (its releases after January 2027 need Node 22): the bundle's Node is
+    // the release's choice (docs/decisions.md), not the admin's to act on at every run.
+    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     const config = {
       region: dest.Region,
       ...(dest.Endpoint ? { endpoint: dest.Endpoint } : {}),

@@ -35,7 +35,7 @@ function Invoke-AlteryxBackupCore {
     [OutputType([pscustomobject])]
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover')]
+        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'list')]
         [string] $Command,
 
         [Parameter(Mandatory = $true)]
