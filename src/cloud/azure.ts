@@ -107,11 +107,14 @@ export class AzureStore implements CloudStore {
     let sent = 0;
     try {
       const worker = async () => {
+        // One buffer per worker, reused for each of its blocks: memory is Concurrency x block size, whatever
+        // the archive's size (the SDK is done with a block's body once stageBlock, retries included, resolves).
+        const pool = Buffer.allocUnsafe(Math.min(blockSize, req.size));
         while (next < count) {
           if (req.signal?.aborted) throw req.signal.reason ?? new Error('aborted');
           const i = next++;
           const len = Math.min(blockSize, req.size - i * blockSize);
-          const buf = Buffer.allocUnsafe(len);
+          const buf = pool.subarray(0, len);
           const { bytesRead } = await fh.read(buf, 0, len, i * blockSize);
           if (bytesRead !== len) throw new Error(`the archive changed while it was uploaded (short read at block ${i})`);
           const md5 = createHash('md5').update(buf).digest();

@@ -31,8 +31,10 @@ export async function startS3rver(t: ExecutionContext, buckets: string[] = ['alt
 }
 
 /** A real Azurite blob service (a child process) on a random loopback port, data in a temp folder. */
-export async function startAzurite(t: ExecutionContext, opts: { memoryMB?: number } = {}): Promise<{ url: string; port: number; child: ChildProcess }> {
-  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--extentMemoryLimit', String(opts.memoryMB ?? 256), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
+export async function startAzurite(t: ExecutionContext, opts: { onDisk?: boolean } = {}): Promise<{ url: string; port: number; child: ChildProcess }> {
+  // In memory (256 MB at most) by default; on disk in a temp folder for the big uploads.
+  const store = opts.onDisk ? ['--location', tempDir(t, 'ab-azurite-')] : ['--inMemoryPersistence', '--extentMemoryLimit', '256'];
+  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', ...store, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
   const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(
     () =>
