@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -68,6 +68,16 @@ test('Full backup to a share, Azurite and s3rver at once: three verified destina
   t.is(l.code, 0, l.stdout);
   const listed = l.result!['backups'] as Array<Record<string, unknown>>;
   t.deepEqual(listed.map((b) => [b['name'], b['sizeBytes'], b['hasChecksum'], b['sha256']]), [[name, r.sizeBytes, true, r.sha256]]);
+  // One byte of the stored object flipped at rest (s3rver's file on disk): the download check finds it, exit 3.
+  const stored = join(c.s3.dir, 'alteryx-backups', 'prod', `${name}._S3rver_object`);
+  const bytes = readFileSync(stored);
+  const mid = bytes.length >> 1;
+  bytes[mid] = bytes[mid]! ^ 0xff;
+  writeFileSync(stored, bytes);
+  const bad = await runCli(['verify', s3.url!, '--json', '--config', config], { env });
+  t.is(bad.code, 3, bad.stdout.slice(-800));
+  t.regex(String(bad.result?.['message']), /is corrupt: the SHA-256 of the download, [0-9a-f]{64}, differs from the one recorded at upload/);
+  t.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('alteryx-backup-download-') && !before.has(n)), [], 'the corrupt download was removed too');
 });
 
 test('credentials refused by S3: exit 4 naming the destination, the local archive and the Azure copy done, no secret in any log or event', async (t) => {

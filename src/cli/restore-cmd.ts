@@ -156,11 +156,11 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
       return ExitCode.Validation;
     }
     // s3:// / azblob:// (issue 16): the archive is downloaded to a temp folder first and removed afterwards.
-    const r = await withCloudPath(req.params, req.secrets, (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps));
+    const r = await withCloudPath(req.params, req.secrets, (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
     printRestore(out, r);
     return r.exitCode;
   }
-  const r = await withCloudPath(req.params, req.secrets, (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps));
+  const r = await withCloudPath(req.params, req.secrets, (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
   printDrill(out, r);
   return r.exitCode;
 }

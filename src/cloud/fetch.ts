@@ -5,7 +5,8 @@ import { loadConfig, type Params } from '../config/load.ts';
 import { CloudDestinationSchema, type BackupConfig, type CloudDestination } from '../config/schema.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { Masker } from '../log/mask.ts';
-import { formatBytes } from '../util/format.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import type { ProgressEvent } from '../core/context.ts';
 import { describeCloudError, openStore } from './open.ts';
 import { displayUrl, isCloudUrl, parseCloudUrl, splitObjectUrl } from './url.ts';
 
@@ -99,7 +100,7 @@ export async function withCloudPath<T>(
   params: Params,
   secrets: Record<string, string | undefined>,
   fn: (params: Params, downloaded: Downloaded | undefined) => Promise<T>,
-  onProgress?: (bytes: number, total: number) => void,
+  progress?: (p: ProgressEvent) => void,
 ): Promise<T> {
   const p = params['Path'];
   if (!isCloudUrl(p)) return fn(params, undefined);
@@ -109,7 +110,19 @@ export async function withCloudPath<T>(
   } catch {
     config = undefined;
   }
+  const activity = `Downloading ${displayUrl(p)}`;
+  const t0 = Date.now();
+  let last = 0;
+  const onProgress = (bytes: number, total: number) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const rate = bytes / 1048576 / Math.max(0.001, (now - t0) / 1000);
+    const eta = rate > 0 && total > bytes ? `, ETA ${formatDuration(((total - bytes) / 1048576 / rate) * 1000)}` : '';
+    progress?.({ activity, status: `${formatBytes(bytes)} of ${formatBytes(total)}, ${rate.toFixed(1)} MB/s${eta}`, percent: total ? Math.min(100, Math.floor((bytes / total) * 100)) : -1 });
+  };
   const d = await downloadToTemp(p, { config, secrets, onProgress });
+  progress?.({ activity, status: `Downloaded and checked (SHA-256 ${d.sha256.slice(0, 16)}...)`, percent: 100, completed: true });
   try {
     return await fn({ ...params, Path: d.path }, d);
   } finally {

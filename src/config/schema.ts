@@ -63,7 +63,6 @@ export const CloudDestinationSchema = z
       .optional()
       .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
     ObjectLock: CloudLockSchema.optional().describe('Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).'),
-    CredentialTarget: z.string().min(1).optional().describe('Windows Credential Manager target holding the key (S3: user = access key id, password = secret key; Azure: password = connection string or SAS). Read by the cmdlet, passed on stdin.'),
   })
   .strict();
 export type CloudDestination = z.output<typeof CloudDestinationSchema>;
