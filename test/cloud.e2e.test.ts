@@ -85,11 +85,14 @@ test('credentials refused by S3: exit 4 naming the destination, the local archiv
   const bad = 'wrong-SECRET-value-41d8cd98';
   const badId = 'AKIAWRONGKEYID000001';
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { CloudDestinations: c.destinations } });
-  const { r, everything } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, { ...c.secrets, S3AccessKeyId: badId, S3SecretAccessKey: bad });
+  const { r, logs, everything } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, { ...c.secrets, S3AccessKeyId: badId, S3SecretAccessKey: bad });
+  t.is(logs.find((l) => /^Cloud destination aws .*credentials refused/.test(l.message))?.step, 'preflight');
   t.is(r.exitCode, 4, r.message);
   t.regex(r.message, /aws \(s3:\/\/alteryx-backups\/prod\): credentials refused \(HTTP 403 (InvalidAccessKeyId|SignatureDoesNotMatch)\)/);
   t.true(existsSync(join(dir, 'D', 'Alteryx', 'Backups', r.archivePath!.split(/[\\/]/).pop()!)) || existsSync(r.archivePath!), 'the local archive is kept');
   t.deepEqual(r.destinations.map((d) => [d.kind, d.status]), [['local', 'ok'], ['s3', 'failed'], ['azblob', 'ok']]);
+  t.true(r.warnings.some((w) => /^Cloud destination aws \(s3:\/\/alteryx-backups\/prod\): credentials refused.*the backup goes on/.test(w)), 'found in pre-flight, before the service was touched');
+  t.false(r.warnings.some((w) => /Cloud destination azure/.test(w)));
   t.false(everything.includes(bad), 'the refused secret is nowhere');
   t.false(everything.includes(AZURITE_KEY), 'the Azure key is nowhere');
 });

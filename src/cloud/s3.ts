@@ -53,6 +53,8 @@ export class S3Store implements CloudStore {
         ? { credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey, ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {}) } }
         : {}),
       maxAttempts: dest.MaxAttempts,
+      // A server that never answers fails a try instead of hanging the run (the try is then retried).
+      requestHandler: { connectionTimeout: 15_000, requestTimeout: 300_000 },
       retryMode: 'standard',
       // Checksums only where this tool asks for them (SHA-256): S3-compatible servers often reject the SDK's
       // default CRC32 trailers (aws-chunked), and an explicit SHA-256 is what the manifest can be compared with.

@@ -101,6 +101,31 @@ async function uploadOne(ctx: RunContext, dest: CloudDestination): Promise<Desti
 }
 
 /**
+ * Pre-flight (before any service is touched): asks each cloud destination for an object that does not exist;
+ * "not found" proves the endpoint answers and the credentials are accepted. A failure is a warning, not a stop:
+ * the backup is still worth making, and the upload is tried (with its retries) once the archive is ready.
+ */
+export async function probeCloud(ctx: RunContext): Promise<Array<{ name: string; reachable: boolean; reason?: string }>> {
+  return Promise.all(
+    ctx.config.BackupConfiguration.CloudDestinations.map(async (dest) => {
+      let store: CloudStore | undefined;
+      try {
+        store = openStore({ ...dest, MaxAttempts: Math.min(dest.MaxAttempts, 2) }, ctx.secrets, ctx.log.masker);
+        await store.head('.alteryx-backup-probe');
+        ctx.log.info(`Cloud destination ${dest.Name} (${displayUrl(dest.Url)}): reachable, credentials accepted`);
+        return { name: dest.Name, reachable: true };
+      } catch (err) {
+        const reason = ctx.log.masker.mask(describeCloudError(err, dest));
+        warn(ctx, `Cloud destination ${reason}; the backup goes on and the upload will be tried once the archive is ready`);
+        return { name: dest.Name, reachable: false, reason };
+      } finally {
+        store?.close();
+      }
+    }),
+  );
+}
+
+/**
  * REQ-5.3.x: uploads the published archive to every CloudDestination, all at once. One failing does not stop
  * the others; the caller turns failures into exit code 4 (the local archive is kept whatever happens).
  */

@@ -15,7 +15,7 @@ import { restoreServices, stopServices, waitForWorkflows } from '../steps/servic
 import { writeArchive } from '../steps/archive.ts';
 import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
 import { applyRetention } from '../steps/retention.ts';
-import { cloudRetention, copyToCloud } from '../cloud/step.ts';
+import { cloudRetention, copyToCloud, probeCloud } from '../cloud/step.ts';
 import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { verifyArchive } from '../restore/verify.ts';
 import { drillAfterBackup } from '../restore/drill.ts';
@@ -118,6 +118,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
       await step(c, 'preflight', async () => {
         await preflight(c);
         await probeDestinations(c);
+        await probeCloud(c); // cloud destinations (issue 16): endpoint and credentials, a warning when refused
       });
       if (c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database')) await step(c, 'mongo-check', () => checkSelfManaged(c));
       await step(c, 'retention', () => applyRetention(c, { backupSucceeded: true }));
@@ -146,6 +147,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     await step(c, 'preflight', async () => {
       await preflight(c);
       await probeDestinations(c);
+      await probeCloud(c); // cloud destinations (issue 16): endpoint and credentials, a warning when refused
     });
     // Self-managed MongoDB: reachable, credentials accepted, mongodump present, before anything stops (REQ-2.2.6).
     const selfManaged = c.mongo.type === 'selfManaged' && c.plan.scopes.includes('Database') ? await step(c, 'mongo-check', () => checkSelfManaged(c)) : undefined;
