@@ -140,19 +140,19 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget' {
         @{ Other = '-MongoPassword'; Extra = @{ MongoPassword = (ConvertTo-SecureString 'x' -AsPlainText -Force) } }
     ) {
         $splat = $Extra
-        { Invoke-AlteryxBackup -MongoCredentialTarget 't' @splat } | Should -Throw -ErrorId 'AlteryxBackup.MongoCredentialAndTarget,Invoke-AlteryxBackup'
+        { Invoke-AlteryxBackup -MongoCredentialTarget 't' @splat } | Should -Throw -ErrorId 'AmbiguousParameterSet,Invoke-AlteryxBackup'
         Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 0 -Exactly
         Should -Invoke -ModuleName AlteryxBackup Invoke-AlteryxBackupCore -Times 0 -Exactly
     }
 
-    It 'stops with the credential error and $LASTEXITCODE 3 when the target is not stored; the core never runs' {
+    It 'stops with the credential error when the target is not stored, $LASTEXITCODE left alone; the core never runs' {
         Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { New-StoredCredential -ErrorCode 1168 }
-        $global:LASTEXITCODE = 0
+        $global:LASTEXITCODE = 99
         $err = Get-ThrownError { Invoke-AlteryxBackup -MongoCredentialTarget 'Missing/Target' }
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.CredentialNotFound'
         $err.Exception.Message | Should -Match "No generic credential 'Missing/Target'"
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 99
         Should -Invoke -ModuleName AlteryxBackup Invoke-AlteryxBackupCore -Times 0 -Exactly
     }
 }
@@ -189,9 +189,10 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget against the real core' -Ta
     It 'a wrong stored password ends with exit code 5 (credentials refused), nothing stopped' {
         $user = $stored.username
         Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { New-StoredCredential -UserName $user -Password 'stale-password' }
+        $global:LASTEXITCODE = 99
         $result = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $sb -ConfigPath $config -MongoCredentialTarget 'AlteryxBackup/MongoDB' -StopServiceForExternalDB -ErrorAction SilentlyContinue 3>$null
         $result.ExitCode | Should -Be 5
         $result.Message | Should -Match '^MongoDB refused the credentials of user "backup"'
-        $global:LASTEXITCODE | Should -Be 5
+        $global:LASTEXITCODE | Should -Be 99 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 }

@@ -149,8 +149,10 @@ Describe 'Invoke-AlteryxBackup writes one Event Log entry per run' {
     }
 
     It 'passes the typed result once, not as a sandbox run, and keeps the exit code' {
-        $null = Invoke-AlteryxBackup -BackupMode DatabaseOnly -ErrorAction SilentlyContinue
-        $global:LASTEXITCODE | Should -Be 5
+        $global:LASTEXITCODE = 99
+        $r = Invoke-AlteryxBackup -BackupMode DatabaseOnly -ErrorAction SilentlyContinue
+        $r.ExitCode | Should -Be 5
+        $global:LASTEXITCODE | Should -Be 99
         Should -Invoke -ModuleName AlteryxBackup Write-AlteryxBackupEventLog -Times 1 -Exactly -ParameterFilter {
             $Result.PSObject.TypeNames[0] -eq 'AlteryxBackup.Result' -and $Result.ExitCode -eq 5 -and -not $Sandbox
         }

@@ -1,39 +1,14 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
-    Invoke-AlteryxBackup: parameter set, request building (the bridge request, docs/bridge.md), stream
-    mapping, the typed result, errors and exit codes; against a mocked core, a fake Node core
-    (pester/fixtures/fake-core.mjs) and, tagged Integration, the real bundle on a sandbox.
+    Invoke-AlteryxBackup: parameters, the bridge request (docs/bridge.md), the typed result, -WhatIf through
+    ShouldProcess, errors; against a mocked core and, tagged Integration, the real bundle on a sandbox.
+    The parameter table itself: ParameterTable.Tests.ps1; the script form: Invoke-AlteryxBackup.ScriptForm.Tests.ps1.
 #>
 
 BeforeAll {
     $script:ModuleManifest = Join-Path $PSScriptRoot '../module/AlteryxBackup/AlteryxBackup.psd1'
     Import-Module $script:ModuleManifest -Force
-    $script:FakeCore = (Resolve-Path (Join-Path $PSScriptRoot 'fixtures/fake-core.mjs')).ProviderPath
-
-    function New-FakeResult {
-        param([int] $ExitCode = 0, [string] $Mode = 'Full', [object[]] $Plan, [string] $Message = 'done', [bool] $DryRun = $false)
-        [pscustomobject]@{
-            type         = 'result'
-            exitCode     = $ExitCode
-            mode         = $Mode
-            archivePath  = '/backups/ServerBackup_Full_20250101_020000.zip'
-            sha256       = 'ab' * 32
-            sizeBytes    = 2048
-            durationMs   = 61500
-            logPath      = '/logs/BackupLog_Full_20250101_020000.log'
-            destinations = @('/nas/a')
-            warnings     = @('w1', 'w2')
-            message      = $Message
-            dryRun       = $DryRun
-            summary      = [pscustomobject]@{ files = 3 }
-            plan         = $Plan
-            errors       = @()
-        }
-    }
-
-    function ConvertTo-PlainText([securestring] $Secure) {
-        [System.Net.NetworkCredential]::new('', $Secure).Password
-    }
+    . (Join-Path $PSScriptRoot 'fixtures/Backup.Helpers.ps1')
 }
 
 Describe 'Invoke-AlteryxBackup parameters' {
@@ -49,8 +24,8 @@ Describe 'Invoke-AlteryxBackup parameters' {
         @{ Name = 'NetworkBackupPath'; Type = [string[]] }
         @{ Name = 'LogDirectory'; Type = [string] }
         @{ Name = 'MongoDBType'; Type = [string] }
-        @{ Name = 'MaxServiceWait'; Type = [int] }
-        @{ Name = 'MaxWorkflowWait'; Type = [int] }
+        @{ Name = 'MaxServiceWaitSeconds'; Type = [int] }
+        @{ Name = 'MaxWorkflowWaitSeconds'; Type = [int] }
         @{ Name = 'RetentionDays'; Type = [int] }
         @{ Name = 'StopServiceForExternalDB'; Type = [switch] }
         @{ Name = 'ForceStopWorkflows'; Type = [switch] }
@@ -61,6 +36,9 @@ Describe 'Invoke-AlteryxBackup parameters' {
         @{ Name = 'MongoAuthDatabase'; Type = [string] }
         @{ Name = 'MongoCredential'; Type = [pscredential] }
         @{ Name = 'MongoPassword'; Type = [securestring] }
+        @{ Name = 'MongoCredentialTarget'; Type = [string] }
+        @{ Name = 'SmtpCredential'; Type = [pscredential] }
+        @{ Name = 'PassThru'; Type = [switch] }
         @{ Name = 'CompressionLevel'; Type = [int] }
         @{ Name = 'ArchivePassword'; Type = [securestring] }
         @{ Name = 'SandboxPath'; Type = [string] }
@@ -84,8 +62,8 @@ Describe 'Invoke-AlteryxBackup parameters' {
     }
 
     It 'limits <Name> to <Min>..<Max>' -ForEach @(
-        @{ Name = 'MaxServiceWait'; Min = 1; Max = 86400 }
-        @{ Name = 'MaxWorkflowWait'; Min = 1; Max = 86400 }
+        @{ Name = 'MaxServiceWaitSeconds'; Min = 1; Max = 86400 }
+        @{ Name = 'MaxWorkflowWaitSeconds'; Min = 1; Max = 86400 }
         @{ Name = 'RetentionDays'; Min = 0; Max = 3650 }
         @{ Name = 'CompressionLevel'; Min = 0; Max = 9 }
     ) {
@@ -120,6 +98,42 @@ Describe 'Invoke-AlteryxBackup parameters' {
     It 'refuses -CompressionLevel 10 and -MaxServiceWait 0 at binding' {
         { Invoke-AlteryxBackup -CompressionLevel 10 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxBackup'
         { Invoke-AlteryxBackup -MaxServiceWait 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxBackup'
+    }
+
+    It 'still takes -MaxServiceWait and -MaxWorkflowWait, the earlier names, as aliases' {
+        $command.Parameters['MaxServiceWaitSeconds'].Aliases | Should -Be @('MaxServiceWait')
+        $command.Parameters['MaxWorkflowWaitSeconds'].Aliases | Should -Be @('MaxWorkflowWait')
+    }
+
+    It 'shows the real default 7200 for -MaxServiceWaitSeconds in Get-Help' {
+        (Get-Help Invoke-AlteryxBackup -Parameter MaxServiceWaitSeconds).defaultValue | Should -Be '7200'
+        (Get-Help Invoke-AlteryxBackup -Parameter RetentionDays).defaultValue | Should -Be '30 (Full), 7 (DatabaseOnly), 14 (ConfigOnly)'
+    }
+
+    It 'has one parameter set per MongoDB credential source, <Name> only in its own' -ForEach @(
+        @{ Name = 'MongoCredential' }
+        @{ Name = 'MongoPassword' }
+        @{ Name = 'MongoCredentialTarget' }
+    ) {
+        $sets = @($command.ParameterSets | Where-Object { $_.Parameters.Name -contains $Name } | ForEach-Object Name)
+        $sets | Should -Be @($Name)
+        $command.DefaultParameterSet | Should -Be 'Default'
+    }
+
+    It 'refuses <A> together with <B> at binding (parameter sets), before anything runs' -ForEach @(
+        @{ A = 'MongoCredential'; B = 'MongoPassword' }
+        @{ A = 'MongoCredential'; B = 'MongoCredentialTarget' }
+        @{ A = 'MongoPassword'; B = 'MongoCredentialTarget' }
+    ) {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { throw 'must not run' }
+        $values = @{
+            MongoCredential       = [pscredential]::new('u', (ConvertTo-SecureString 'p' -AsPlainText -Force))
+            MongoPassword         = (ConvertTo-SecureString 'p' -AsPlainText -Force)
+            MongoCredentialTarget = 'AlteryxBackup/MongoDB'
+        }
+        $splat = @{ $A = $values[$A]; $B = $values[$B] }
+        { Invoke-AlteryxBackup @splat } | Should -Throw -ErrorId 'AmbiguousParameterSet,Invoke-AlteryxBackup'
+        Should -Invoke -ModuleName AlteryxBackup Invoke-AlteryxBackupCore -Times 0 -Exactly
     }
 }
 
@@ -190,10 +204,10 @@ Describe 'Invoke-AlteryxBackup builds the bridge request' {
         @($parsed.params.PSObject.Properties).Count | Should -Be 0
     }
 
-    It 'refuses -MongoCredential together with -MongoPassword' {
+    It 'refuses -MongoCredential together with -MongoPassword (parameter sets)' {
         $cred = [pscredential]::new('u', (ConvertTo-SecureString 'x' -AsPlainText -Force))
         { Invoke-AlteryxBackup -MongoCredential $cred -MongoPassword (ConvertTo-SecureString 'y' -AsPlainText -Force) } |
-            Should -Throw -ErrorId 'AlteryxBackup.MongoCredentialAndPassword,Invoke-AlteryxBackup'
+            Should -Throw -ErrorId 'AmbiguousParameterSet,Invoke-AlteryxBackup'
         $calls.Count | Should -Be 0
     }
 
@@ -259,8 +273,8 @@ Describe 'Invoke-AlteryxBackup output' {
             $result.Summary.files | Should -Be 3
         }
 
-        It 'sets $LASTEXITCODE to 0' {
-            $exitCode | Should -Be 0
+        It 'leaves $LASTEXITCODE alone (ExitCode is in the result)' {
+            $exitCode | Should -Be 99
         }
 
         It 'is shown as a table by the module format file' {
@@ -273,6 +287,7 @@ Describe 'Invoke-AlteryxBackup output' {
     Context 'a failed run (exit code 3)' {
         BeforeAll {
             Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeResult -ExitCode 3 -Mode 'DatabaseOnly' -Message 'Validation failed: TempDirectory D:\Temp is missing' }
+            $global:LASTEXITCODE = 99
             $all = @(Invoke-AlteryxBackup -BackupMode DatabaseOnly 2>&1)
             $exitCode = $global:LASTEXITCODE
         }
@@ -291,8 +306,8 @@ Describe 'Invoke-AlteryxBackup output' {
             $all[1].CategoryInfo.Category | Should -Be 'InvalidData'
         }
 
-        It 'sets $LASTEXITCODE to 3' {
-            $exitCode | Should -Be 3
+        It 'leaves $LASTEXITCODE alone, also when the run failed' {
+            $exitCode | Should -Be 99
         }
 
         It 'still outputs the object with -ErrorAction SilentlyContinue' {
@@ -305,389 +320,112 @@ Describe 'Invoke-AlteryxBackup output' {
         BeforeAll {
             $plan = @(
                 [pscustomobject]@{ name = 'preflight'; description = 'Check things'; changesState = $false }
+                [pscustomobject]@{ name = 'stop-service'; description = 'Stop AlteryxService'; changesState = $true; target = 'AlteryxService on ALTERYX01'; action = 'Stop service' }
                 [pscustomobject]@{ name = 'archive'; description = 'Write the ZIP'; changesState = $true }
             )
-            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeResult -Plan $plan -DryRun $true -Mode 'ConfigOnly' }
+            $calls = [System.Collections.Generic.List[object]]::new()
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+                $calls.Add($Request)
+                New-FakeResult -Plan $plan -DryRun $true -Mode 'ConfigOnly' -Message 'Dry run of a ConfigOnly backup: pre-flight passed; nothing was changed.'
+            }
+            $global:LASTEXITCODE = 99
             $output = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath 'TestDrive:\sbx' -WhatIf 6>$null)
             $info = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath 'TestDrive:\sbx' -WhatIf 6>&1)
+            $steps = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath 'TestDrive:\sbx' -WhatIf -PassThru 6>$null)
+            $exitCode = $global:LASTEXITCODE
         }
 
-        It 'outputs no object' {
+        It 'outputs no object, and only dry runs reach the core' {
             $output | Should -BeNullOrEmpty
+            $calls.Count | Should -Be 3
+            @($calls | Where-Object { -not $_.dryRun }) | Should -BeNullOrEmpty
         }
 
-        It 'shows one "What if:" line per planned step, naming the target' {
-            $lines = @($info | ForEach-Object { "$_" } | Where-Object { $_ -like 'What if:*' })
-            $lines.Count | Should -Be 2
-            $lines[0] | Should -Match 'Check things'
-            $lines[1] | Should -Match 'Write the ZIP'
-            $lines[1] | Should -Match ([regex]::Escape((Join-Path $TestDrive 'sbx')))
+        It 'says that the pre-flight passed' {
+            @($info | ForEach-Object { "$_" }) | Should -Contain 'AlteryxBackup: Dry run of a ConfigOnly backup: pre-flight passed; nothing was changed.'
         }
 
-        It 'reports a failing dry run as an error' {
+        It 'writes no "What if:" line of its own (ShouldProcess does)' {
+            @($info | ForEach-Object { "$_" } | Where-Object { $_ -like 'What if:*' }) | Should -BeNullOrEmpty
+        }
+
+        It 'leaves $LASTEXITCODE alone' {
+            $exitCode | Should -Be 99
+        }
+
+        It 'with -PassThru outputs the plan as AlteryxBackup.PlanStep objects, in order' {
+            $steps.Count | Should -Be 3
+            @($steps | ForEach-Object { $_.PSObject.TypeNames[0] } | Select-Object -Unique) | Should -Be @('AlteryxBackup.PlanStep')
+            @($steps.Order) | Should -Be @(1, 2, 3)
+            @($steps.Name) | Should -Be @('preflight', 'stop-service', 'archive')
+            @($steps.ChangesState) | Should -Be @($false, $true, $true)
+        }
+
+        It 'takes target and action from the plan event, else the description and the name' {
+            $steps[1].Target | Should -Be 'AlteryxService on ALTERYX01'
+            $steps[1].Action | Should -Be 'Stop service'
+            $steps[2].Target | Should -Be 'Write the ZIP'
+            $steps[2].Action | Should -Be 'archive'
+        }
+
+        It 'shows the plan as a table by the module format file' {
+            $text = $steps | Out-String -Width 200
+            $text | Should -Match 'Order\s+Changes\s+Name\s+Action\s+Target'
+            $text | Should -Match 'Stop service\s+AlteryxService on ALTERYX01'
+        }
+
+        It 'goes through ShouldProcess with $WhatIfPreference = $true too' {
+            $calls.Clear()
+            # A module sees the caller's preference variables only when they are global (as at a prompt).
+            $global:WhatIfPreference = $true
+            try { $viaPreference = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -PassThru 6>$null) }
+            finally { $global:WhatIfPreference = $false }
+            $viaPreference.Count | Should -Be 3
+            $calls.Count | Should -Be 1
+            $calls[0].dryRun | Should -BeTrue
+        }
+
+        It 'reports a failing dry run as an error, and leaves $LASTEXITCODE alone' {
             Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeResult -ExitCode 4 -DryRun $true -Message 'LocalBackupPath is not writable' }
-            $all = @(Invoke-AlteryxBackup -WhatIf 2>&1 6>$null)
+            $global:LASTEXITCODE = 99
+            $all = @(Invoke-AlteryxBackup -WhatIf -PassThru 2>&1 6>$null)
             $all.Count | Should -Be 1
             $all[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit4,Invoke-AlteryxBackup'
-            $global:LASTEXITCODE | Should -Be 4
+            $global:LASTEXITCODE | Should -Be 99
+        }
+    }
+
+    Context '-Confirm' {
+        It 'asks for the whole operation first: a host that cannot ask gets exit code 3, and nothing runs, not even the dry run' {
+            $calls = [System.Collections.Generic.List[object]]::new()
+            $plan = @([pscustomobject]@{ name = 'archive'; description = 'Write the ZIP'; changesState = $true })
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { $calls.Add($Request); New-FakeResult -Plan $plan -DryRun ([bool]$Request.dryRun) }
+            # This Pester host runs -NonInteractive: the confirmation prompt cannot be shown.
+            $all = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -Confirm 2>&1)
+            $calls.Count | Should -Be 0
+            $result = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+            $result.Count | Should -Be 1
+            $result[0].ExitCode | Should -Be 3
+            $result[0].Message | Should -Match 'add -Confirm:\$false or -Force'
+            @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Invoke-AlteryxBackup'
+        }
+
+        It 'with -Confirm:$false runs at once, without a dry run' {
+            $calls = [System.Collections.Generic.List[object]]::new()
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { $calls.Add($Request); New-FakeResult }
+            $r = Invoke-AlteryxBackup -BackupMode ConfigOnly -Confirm:$false
+            $r.ExitCode | Should -Be 0
+            $calls.Count | Should -Be 1
+            $calls[0].dryRun | Should -BeFalse
         }
     }
 
     Context 'the core cannot run' {
-        It 'fails with a terminating error, exit code 1' {
+        It 'fails with a terminating error, exit code 1, and leaves $LASTEXITCODE alone' {
             Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { throw 'Node.js was not found: looked at ...' }
+            $global:LASTEXITCODE = 99
             { Invoke-AlteryxBackup } | Should -Throw -ErrorId 'AlteryxBackup.Exit1,Invoke-AlteryxBackup' -ExpectedMessage 'Node.js was not found*'
-            $global:LASTEXITCODE | Should -Be 1
-        }
-    }
-}
-
-Describe 'The script form Invoke-AlteryxBackup.ps1 and -MongoCredentialTarget' {
-    BeforeAll {
-        $script:ScriptForm = (Resolve-Path (Join-Path $PSScriptRoot '../module/AlteryxBackup/Invoke-AlteryxBackup.ps1')).ProviderPath
-        $script:StoredSecret = 'St0red-p@ss/word'
-    }
-
-    BeforeEach {
-        $calls = [System.Collections.Generic.List[object]]::new()
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
-            $calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
-            New-FakeResult -Mode 'DatabaseOnly'
-        }
-    }
-
-    It 'declares -MongoCredentialTarget as a string, with a help line' {
-        $cmd = Get-Command $script:ScriptForm
-        $cmd.Parameters['MongoCredentialTarget'].ParameterType | Should -Be ([string])
-        (Get-Content -LiteralPath $script:ScriptForm -Raw) | Should -Match '\.PARAMETER MongoCredentialTarget\r?\n\s+\S'
-    }
-
-    It 'forwards -MongoCredentialTarget: the stored credential reaches the core like -MongoCredential (user in params, password in secrets)' {
-        $secret = $script:StoredSecret
-        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 0; UserName = 'svc-backup'; Password = (ConvertTo-SecureString $secret -AsPlainText -Force) } }
-        $global:LASTEXITCODE = 99
-        $out = & $script:ScriptForm -BackupMode DatabaseOnly -MongoHost mongo01 -MongoCredentialTarget 'AlteryxBackup/MongoDB'
-        $LASTEXITCODE | Should -Be 0
-        @($out)[-1].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Result'
-        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 1 -Exactly -ParameterFilter { $Target -eq 'AlteryxBackup/MongoDB' }
-        $calls.Count | Should -Be 1
-        $calls[0].Request.params.MongoUsername | Should -Be 'svc-backup'
-        $calls[0].Request.params.Contains('MongoCredentialTarget') | Should -BeFalse
-        ConvertTo-PlainText $calls[0].Request.secrets.MongoPassword | Should -Be $secret
-    }
-
-    It 'exits 3 (not 1) when the target is not in Credential Manager; the core never runs' {
-        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 1168; UserName = $null; Password = $null } }
-        $global:LASTEXITCODE = 99
-        $out = & $script:ScriptForm -BackupMode DatabaseOnly -MongoCredentialTarget 'Missing/Target' 2>&1
-        $LASTEXITCODE | Should -Be 3
-        $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-        $errors.Count | Should -Be 1
-        $errors[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit3'
-        $errors[0].Exception.Message | Should -Match "No generic credential 'Missing/Target'"
-        $calls.Count | Should -Be 0
-    }
-
-    It 'exits 3 for -MongoCredentialTarget together with -MongoPassword, reading nothing' {
-        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { throw 'must not be read' }
-        $global:LASTEXITCODE = 99
-        $null = & $script:ScriptForm -MongoCredentialTarget 't' -MongoPassword (ConvertTo-SecureString 'x' -AsPlainText -Force) 2>&1
-        $LASTEXITCODE | Should -Be 3
-        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 0 -Exactly
-        $calls.Count | Should -Be 0
-    }
-
-    It 'still exits 1 for any other unexpected error' {
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { throw 'Node.js was not found: looked at ...' }
-        $global:LASTEXITCODE = 99
-        $out = & $script:ScriptForm -BackupMode ConfigOnly 2>&1
-        $LASTEXITCODE | Should -Be 1
-        (@($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })[0]).FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.Exit1'
-    }
-}
-
-Describe 'Finding Node (Find-AlteryxBackupNode)' {
-    BeforeEach {
-        $savedNode = $env:ALTERYXBACKUP_NODE
-        $env:ALTERYXBACKUP_NODE = $null
-    }
-    AfterEach {
-        $env:ALTERYXBACKUP_NODE = $savedNode
-    }
-
-    It 'uses node on PATH by default and checks its version' {
-        $path = InModuleScope AlteryxBackup { Find-AlteryxBackupNode }
-        $path | Should -Be (Get-Command node -CommandType Application | Select-Object -First 1).Path
-    }
-
-    It 'prefers -NodePath, naming it when it does not exist' {
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode -NodePath '/no/such/node' } } |
-            Should -Throw -ExpectedMessage "*'/no/such/node' (from -NodePath)*Install Node.js 20.19*"
-    }
-
-    It 'uses $env:ALTERYXBACKUP_NODE when -NodePath is not given' {
-        $env:ALTERYXBACKUP_NODE = '/no/such/env-node'
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } |
-            Should -Throw -ExpectedMessage '*/no/such/env-node*ALTERYXBACKUP_NODE*'
-    }
-
-    It 'names all three places when node is nowhere' {
-        Mock -ModuleName AlteryxBackup Get-Command { $null } -ParameterFilter { $Name -eq 'node' }
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } |
-            Should -Throw -ExpectedMessage "*-NodePath*ALTERYXBACKUP_NODE*'node' on PATH*"
-    }
-
-    It 'refuses Node older than 20.19' {
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupNative { @{ Output = @('v20.18.3'); ExitCode = 0 } }
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } |
-            Should -Throw -ExpectedMessage '*version 20.18.3*needs 20.19.0 or later*'
-    }
-
-    It 'accepts Node 20.19 and 22' {
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupNative { @{ Output = @('v20.19.0'); ExitCode = 0 } }
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } | Should -Not -Throw
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupNative { @{ Output = @('v22.1.0'); ExitCode = 0 } }
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } | Should -Not -Throw
-    }
-
-    It 'reports a node that fails to give its version' {
-        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupNative { @{ Output = @('boom'); ExitCode = 3 } }
-        { InModuleScope AlteryxBackup { Find-AlteryxBackupNode } } | Should -Throw -ExpectedMessage '*exit code 3*'
-    }
-}
-
-Describe 'Private helpers' {
-    It 'Invoke-AlteryxBackupNative returns Output and ExitCode without throwing on a non-zero exit' {
-        $r = InModuleScope AlteryxBackup { Invoke-AlteryxBackupNative -FilePath 'node' -ArgumentList @('-e', 'console.log("out"); console.error("err"); process.exit(4)') }
-        $r.ExitCode | Should -Be 4
-        $r.Output | Should -Contain 'out'
-        $r.Output | Should -Contain 'err'
-    }
-
-    It 'ConvertFrom-SecureStringToPlain decodes a SecureString' {
-        $s = ConvertTo-SecureString 'pä$$ wörd' -AsPlainText -Force
-        InModuleScope AlteryxBackup -Parameters @{ S = $s } { ConvertFrom-SecureStringToPlain -SecureString $S } | Should -Be 'pä$$ wörd'
-    }
-
-    It 'Get-AlteryxBackupBundlePath says to run npm run build when the bundle is absent' {
-        Mock -ModuleName AlteryxBackup Test-Path { $false } -ParameterFilter { $LiteralPath -like '*alteryx-backup.mjs' }
-        { InModuleScope AlteryxBackup { Get-AlteryxBackupBundlePath } } | Should -Throw -ExpectedMessage "*npm run build*"
-    }
-
-    It 'Join-AlteryxBackupArgument quotes <Arg> as <Expected>' -ForEach @(
-        @{ Arg = 'plain'; Expected = 'plain' }
-        @{ Arg = 'C:\Program Files\x.mjs'; Expected = '"C:\Program Files\x.mjs"' }
-        @{ Arg = 'a"b'; Expected = '"a\"b"' }
-        @{ Arg = 'C:\dir with space\'; Expected = '"C:\dir with space\\"' }
-        @{ Arg = ''; Expected = '""' }
-    ) {
-        InModuleScope AlteryxBackup -Parameters @{ A = $Arg } { Join-AlteryxBackupArgument -ArgumentList @($A) } | Should -Be $Expected
-    }
-
-    It 'New-AlteryxBackupRequest unwraps PSObject-wrapped strings (Windows PowerShell 5.1 ConvertTo-Json)' {
-        $wrapped = 'D:\Backups' | Add-Member -NotePropertyName PSPath -NotePropertyValue 'x' -PassThru
-        $json = InModuleScope AlteryxBackup -Parameters @{ W = $wrapped } {
-            ConvertTo-AlteryxBackupRequestJson -Request (New-AlteryxBackupRequest -Command backup -BoundParameters @{ LocalBackupPath = $W; NetworkBackupPath = @($W) })
-        }
-        $json | Should -Not -Match 'PSPath'
-        ($json | ConvertFrom-Json).params.LocalBackupPath | Should -Be 'D:\Backups'
-    }
-}
-
-Describe 'Invoke-AlteryxBackup with a fake Node core' {
-    BeforeAll {
-        Mock -ModuleName AlteryxBackup Get-AlteryxBackupBundlePath { $FakeCore }
-        $savedScenario = $env:FAKE_CORE_SCENARIO
-        $savedRecover = $env:FAKE_CORE_RECOVER_SCENARIO
-        $savedLog = $env:FAKE_CORE_LOG
-
-        function Get-FakeRun {
-            @(Get-Content -LiteralPath $env:FAKE_CORE_LOG -ErrorAction SilentlyContinue | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
-        }
-    }
-    BeforeEach {
-        $env:FAKE_CORE_LOG = Join-Path $TestDrive ("fake-{0}.jsonl" -f [guid]::NewGuid())
-        $env:FAKE_CORE_SCENARIO = 'ok'
-        $env:FAKE_CORE_RECOVER_SCENARIO = 'ok'
-    }
-    AfterAll {
-        $env:FAKE_CORE_SCENARIO = $savedScenario
-        $env:FAKE_CORE_RECOVER_SCENARIO = $savedRecover
-        $env:FAKE_CORE_LOG = $savedLog
-    }
-
-    Context 'the process and stdin' {
-        BeforeAll {
-            $env:FAKE_CORE_LOG = Join-Path $TestDrive 'stdin.jsonl'
-            $result = Invoke-AlteryxBackup -BackupMode ConfigOnly -StopServiceForExternalDB -ArchivePassword (ConvertTo-SecureString 'zip-s3cret' -AsPlainText -Force) -NetworkBackupPath '\\nas\b' 3>$null
-            $run = @(Get-FakeRun)
-        }
-
-        It 'runs <bundle> backup --request-stdin --json' {
-            $run.Count | Should -Be 1
-            @($run[0].argv) | Should -Be @('backup', '--request-stdin', '--json')
-        }
-
-        It 'writes UTF-8 JSON without BOM to stdin' {
-            $run[0].bom | Should -BeFalse
-            $run[0].request.command | Should -Be 'backup'
-            $run[0].request.params.BackupMode | Should -Be 'ConfigOnly'
-            $run[0].request.params.StopServiceForExternalDB | Should -BeTrue
-            @($run[0].request.params.NetworkBackupPath) | Should -Be @('\\nas\b')
-        }
-
-        It 'sends the secret on stdin only, never on the command line' {
-            $run[0].request.secrets.ArchivePassword | Should -Be 'zip-s3cret'
-            ($run[0].argv -join ' ') | Should -Not -Match 'zip-s3cret'
-            $run[0].request.params.PSObject.Properties.Name | Should -Not -Contain 'ArchivePassword'
-        }
-
-        It 'returns the typed result' {
-            $result.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Result'
-            $result.ExitCode | Should -Be 0
-            $result.ArchivePath | Should -Be '/backups/ServerBackup_ConfigOnly_20250101_020000.zip'
-            $result.Duration.TotalSeconds | Should -Be 1.5
-        }
-    }
-
-    Context 'stream mapping' {
-        It 'maps INFO and SUCCESS to Verbose, with plan steps and non-JSON lines' {
-            $verbose = @(Invoke-AlteryxBackup -Verbose 4>&1 3>$null | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
-            $verbose | Should -Contain 'info message'
-            $verbose | Should -Contain '[SUCCESS] success message'
-            $verbose | Should -Contain 'node: this line is not JSON'
-            ($verbose -join "`n") | Should -Match 'Plan step 2: archive - Write the ZIP \(changes state\)'
-        }
-
-        It 'maps WARNING to the warning stream' {
-            $warnings = @(Invoke-AlteryxBackup 3>&1 | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | ForEach-Object Message)
-            $warnings | Should -Be @('warning message')
-        }
-
-        It 'maps DEBUG to the debug stream' {
-            $debug = @(Invoke-AlteryxBackup -Debug 5>&1 3>$null | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
-            $debug | Should -Contain 'debug detail'
-        }
-
-        It 'shows nothing on Verbose without -Verbose' {
-            $verbose = @(Invoke-AlteryxBackup 4>&1 3>$null | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
-            $verbose | Should -BeNullOrEmpty
-        }
-
-        It 'writes progress records (throttled)' {
-            $ps = [powershell]::Create()
-            try {
-                $null = $ps.AddScript({
-                        param($manifest, $fake)
-                        Import-Module $manifest
-                        & (Get-Module AlteryxBackup) { param($f) $null = Invoke-AlteryxBackupCore -Command backup -ScriptPath $f -Request ([ordered]@{ params = [ordered]@{}; secrets = @{}; dryRun = $false; verbose = $false }) } $fake
-                    }).AddArgument($script:ModuleManifest).AddArgument($FakeCore)
-                $null = $ps.Invoke()
-                $records = @($ps.Streams.Progress)
-                $records.Count | Should -BeGreaterThan 0
-                # 11 progress events arrive within milliseconds: at most the first and the completions pass.
-                @($records | Where-Object { $_.RecordType -eq 'Processing' }).Count | Should -BeLessThan 4
-                @($records | Where-Object { $_.RecordType -eq 'Completed' }).Count | Should -BeGreaterThan 0
-                $records[0].Activity | Should -Be 'Writing the archive'
-            }
-            finally { $ps.Dispose() }
-        }
-    }
-
-    Context 'exit codes' {
-        It 'passes a failure through: object, error AlteryxBackup.Exit3, $LASTEXITCODE 3' {
-            $env:FAKE_CORE_SCENARIO = 'fail3'
-            $all = @(Invoke-AlteryxBackup 2>&1 3>$null)
-            $all[0].ExitCode | Should -Be 3
-            $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Invoke-AlteryxBackup'
-            $all[1].Exception.Message | Should -Be 'Validation failed: something'
-            $global:LASTEXITCODE | Should -Be 3
-        }
-
-        It 'does not deadlock when Node writes a lot to stderr' {
-            $env:FAKE_CORE_SCENARIO = 'noisy-stderr'
-            $job = Start-ThreadJob -ScriptBlock {
-                param($manifest, $fake)
-                Import-Module $manifest
-                & (Get-Module AlteryxBackup) { param($f) (Invoke-AlteryxBackupCore -Command backup -ScriptPath $f -Request ([ordered]@{ params = [ordered]@{}; secrets = @{}; dryRun = $false; verbose = $false })).exitCode } $fake
-            } -ArgumentList $script:ModuleManifest, $FakeCore
-            $finished = Wait-Job $job -Timeout 60
-            try {
-                $finished | Should -Not -BeNullOrEmpty -Because 'the run must end even with 1 MB on stderr'
-                Receive-Job $job 3>$null | Should -Be 0
-            }
-            finally { Remove-Job $job -Force }
-        }
-    }
-
-    Context 'when Node dies without a result' {
-        BeforeAll {
-            $env:FAKE_CORE_LOG = Join-Path $TestDrive 'crash.jsonl'
-            $env:FAKE_CORE_SCENARIO = 'crash'
-            $env:FAKE_CORE_RECOVER_SCENARIO = 'ok'
-            $warnings = $null
-            $all = @(Invoke-AlteryxBackup -BackupMode Full -SandboxPath 'TestDrive:\sbx' -WarningVariable warnings -WarningAction SilentlyContinue 2>&1)
-            $runs = @(Get-FakeRun)
-        }
-
-        It 'runs recover with the same params and no secrets' {
-            @($runs.command) | Should -Be @('backup', 'recover')
-            @($runs[1].argv) | Should -Be @('recover', '--request-stdin', '--json')
-            $runs[1].request.params.BackupMode | Should -Be 'Full'
-            $runs[1].request.params.SandboxPath | Should -Be $runs[0].request.params.SandboxPath
-            @($runs[1].request.secrets.PSObject.Properties).Count | Should -Be 0
-        }
-
-        It 'returns a result with exit code 1 saying the run was interrupted and what recover did' {
-            $all[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Result'
-            $all[0].ExitCode | Should -Be 1
-            $all[0].Mode | Should -Be 'Full'
-            $all[0].Message | Should -Match 'interrupted'
-            $all[0].Message | Should -Match 'Node exited with code 9'
-            $all[0].Message | Should -Match 'recover'
-            $all[0].Message | Should -Match 'AlteryxService is Running again'
-            $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit1,Invoke-AlteryxBackup'
-        }
-
-        It 'shows what Node wrote to stderr' {
-            ($warnings -join "`n") | Should -Match 'simulated crash'
-        }
-
-        It 'says so when recover fails too' {
-            $env:FAKE_CORE_SCENARIO = 'crash'
-            $env:FAKE_CORE_RECOVER_SCENARIO = 'crash'
-            $r = Invoke-AlteryxBackup -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-            $r.ExitCode | Should -Be 1
-            $r.Message | Should -Match "'recover' ran \(exit code 1\)"
-        }
-    }
-
-    Context 'when PowerShell stops the run (Ctrl+C)' {
-        It 'kills Node and runs recover' {
-            $env:FAKE_CORE_LOG = Join-Path $TestDrive 'stop.jsonl'
-            $env:FAKE_CORE_SCENARIO = 'hang'
-            $ps = [powershell]::Create()
-            try {
-                $null = $ps.AddScript({
-                        param($manifest, $fake)
-                        Import-Module $manifest
-                        & (Get-Module AlteryxBackup) { param($f) Invoke-AlteryxBackupCore -Command backup -ScriptPath $f -Request ([ordered]@{ params = [ordered]@{ BackupMode = 'Full' }; secrets = @{}; dryRun = $false; verbose = $false }) } $fake
-                    }).AddArgument($script:ModuleManifest).AddArgument($FakeCore)
-                $handle = $ps.BeginInvoke()
-                $deadline = [DateTime]::UtcNow.AddSeconds(30)
-                while (@(Get-FakeRun).Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-                Start-Sleep -Milliseconds 500
-                $watch = [System.Diagnostics.Stopwatch]::StartNew()
-                $ps.Stop()
-                $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
-                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-
-                $runs = @(Get-FakeRun)
-                @($runs.command) | Should -Be @('backup', 'recover')
-                Get-Process -Id $runs[0].pid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-                ($ps.Streams.Warning | ForEach-Object Message) -join "`n" | Should -Match "stopped before it finished; 'recover' ran"
-            }
-            finally { $ps.Dispose() }
+            $global:LASTEXITCODE | Should -Be 99
         }
     }
 }
@@ -757,17 +495,58 @@ Describe 'Invoke-AlteryxBackup against the real core' -Tag 'Integration' {
     }
 
     Context '-WhatIf' {
-        It 'creates no archive and outputs nothing' {
-            $before = @(Get-ChildItem -LiteralPath $sb -Recurse -File -Filter 'ServerBackup_*.zip').Count
-            $output = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $sb -WhatIf 6>$null 3>$null)
-            $output | Should -BeNullOrEmpty
-            @(Get-ChildItem -LiteralPath $sb -Recurse -File -Filter 'ServerBackup_*.zip').Count | Should -Be $before
-            $global:LASTEXITCODE | Should -Be 0
+        BeforeAll {
+            function Invoke-InNewSession {
+                # A new pwsh, so that the "What if:" lines ShouldProcess writes to the host are on its stdout.
+                param([string] $Code)
+                $prelude = "Import-Module '$($script:ModuleManifest)' -Force; "
+                $out = & $pwsh -NoProfile -NonInteractive -Command ($prelude + $Code) 2>&1
+                [pscustomobject]@{
+                    ExitCode = $LASTEXITCODE
+                    Lines    = @(@($out) | ForEach-Object { "$_" -replace "`e\[[0-9;?]*[A-Za-z]", '' })
+                }
+            }
+            $sbWhatIf = Join-Path $TestDrive 'sbx-whatif'
+            $null = New-AlteryxSandbox -Path $sbWhatIf
+            $archives = { @(Get-ChildItem -LiteralPath $sbWhatIf -Recurse -File -Filter 'ServerBackup_*.zip').Count }
         }
 
-        It 'prints the planned steps as "What if:" lines' {
-            $lines = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $sb -WhatIf 6>&1 3>$null | ForEach-Object { "$_" } | Where-Object { $_ -like 'What if:*' })
-            $lines.Count | Should -BeGreaterThan 2
+        It 'creates no archive, outputs nothing and leaves $LASTEXITCODE alone' {
+            $global:LASTEXITCODE = 99
+            $output = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $sbWhatIf -WhatIf 6>$null 3>$null)
+            $output | Should -BeNullOrEmpty
+            & $archives | Should -Be 0
+            $global:LASTEXITCODE | Should -Be 99
+        }
+
+        It 'passes every changing step of a Full plan through ShouldProcess: one "What if:" line each, and says the pre-flight passed' {
+            $run = Invoke-InNewSession "`$s = @(Invoke-AlteryxBackup -BackupMode Full -SandboxPath '$sbWhatIf' -WhatIf -PassThru); 'CHANGING=' + @(`$s | Where-Object ChangesState).Count; 'TARGETS=' + ((`$s | Where-Object ChangesState | ForEach-Object Target) -join '|')"
+            $text = $run.Lines -join "`n"
+            $run.ExitCode | Should -Be 0 -Because $text
+            $changing = [int](($run.Lines | Where-Object { $_ -like 'CHANGING=*' }) -replace 'CHANGING=', '')
+            $changing | Should -BeGreaterThan 3
+            $whatIf = @($run.Lines | Where-Object { $_ -like 'What if:*' })
+            $whatIf.Count | Should -Be $changing -Because $text
+            $targets = (($run.Lines | Where-Object { $_ -like 'TARGETS=*' }) -replace 'TARGETS=', '') -split '\|'
+            foreach ($t in $targets) { @($whatIf | Where-Object { $_.Contains($t) }).Count | Should -BeGreaterThan 0 -Because "the step on '$t' has its line" }
+            $run.Lines | Should -Contain 'AlteryxBackup: Dry run of a Full backup: pre-flight passed; nothing was changed.'
+            & $archives | Should -Be 0
+        }
+
+        It 'does the same with $WhatIfPreference = $true and no -WhatIf' {
+            $run = Invoke-InNewSession "`$WhatIfPreference = `$true; Invoke-AlteryxBackup -BackupMode Full -SandboxPath '$sbWhatIf'"
+            $text = $run.Lines -join "`n"
+            @($run.Lines | Where-Object { $_ -like 'What if:*' }).Count | Should -BeGreaterThan 3 -Because $text
+            $run.Lines | Should -Contain 'AlteryxBackup: Dry run of a Full backup: pre-flight passed; nothing was changed.'
+            & $archives | Should -Be 0
+        }
+
+        It 'with -Confirm in a host that cannot ask: exit code 3 in the result, nothing changed' {
+            $run = Invoke-InNewSession "`$r = Invoke-AlteryxBackup -BackupMode Full -SandboxPath '$sbWhatIf' -Confirm -ErrorAction SilentlyContinue; 'EXIT=' + `$r.ExitCode; `$r.Message"
+            $text = $run.Lines -join "`n"
+            $run.Lines | Should -Contain 'EXIT=3' -Because $text
+            $text | Should -Match 'add -Confirm:\$false or -Force'
+            & $archives | Should -Be 0
         }
     }
 
@@ -778,50 +557,6 @@ Describe 'Invoke-AlteryxBackup against the real core' -Tag 'Integration' {
             $records = @(Invoke-AlteryxBackup -BackupMode ConfigOnly -SandboxPath $sbVerbose -Verbose -ErrorAction SilentlyContinue 4>&1 3>$null |
                     Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
             $records.Count | Should -BeGreaterThan 3
-        }
-    }
-
-    Context 'the script form' {
-        It 'exits 6 for -BackupMode Bogus and runs nothing' {
-            $sbScript = Join-Path $TestDrive 'sbx-script-bogus'
-            $null = New-AlteryxSandbox -Path $sbScript
-            $run = Invoke-ScriptForm -Arguments @('-BackupMode', 'Bogus', '-SandboxPath', $sbScript)
-            $run.ExitCode | Should -Be 6 -Because $run.Text
-            $run.Text | Should -Match 'Full, DatabaseOnly, ConfigOnly'
-            @(Get-ChildItem -LiteralPath $sbScript -Recurse -File -Filter 'BackupLog_*.log') | Should -BeNullOrEmpty
-        }
-
-        It 'exits 0 for ConfigOnly on a sandbox' {
-            $sbScript = Join-Path $TestDrive 'sbx-script'
-            $null = New-AlteryxSandbox -Path $sbScript
-            $run = Invoke-ScriptForm -Arguments @('-BackupMode', 'configonly', '-SandboxPath', $sbScript)
-            $run.ExitCode | Should -Be 0 -Because $run.Text
-            @(Get-ChildItem -LiteralPath $sbScript -Recurse -File -Filter 'ServerBackup_Config_*.zip').Count | Should -Be 1
-        }
-
-        It 'exits 3 for a value the cmdlet refuses (-MongoDBType bogus)' {
-            $run = Invoke-ScriptForm -Arguments @('-MongoDBType', 'bogus', '-SandboxPath', $sb)
-            $run.ExitCode | Should -Be 3 -Because $run.Text
-            $run.Text | Should -Match 'MongoDBType'
-        }
-
-        It 'exits 3 when -MongoCredentialTarget cannot be resolved, in a new process as Task Scheduler runs it' {
-            # No mock here: off Windows there is no Credential Manager, on Windows the random target is not stored.
-            $sbScript = Join-Path $TestDrive 'sbx-script-cred'
-            $null = New-AlteryxSandbox -Path $sbScript -MongoType selfManaged
-            $target = 'AlteryxBackup/Pester/' + [guid]::NewGuid()
-            $run = Invoke-ScriptForm -Arguments @('-BackupMode', 'DatabaseOnly', '-SandboxPath', $sbScript, '-MongoCredentialTarget', $target)
-            $run.ExitCode | Should -Be 3 -Because $run.Text
-            $run.Text | Should -Match ([regex]::Escape($target))
-            $run.Text | Should -Match '(No generic credential|exists only on Windows)'
-            @(Get-ChildItem -LiteralPath $sbScript -Recurse -File -Filter 'BackupLog_*.log') | Should -BeNullOrEmpty
-        }
-
-        It 'prints the help with -Help and exits 0' {
-            $run = Invoke-ScriptForm -Arguments @('-Help')
-            $run.ExitCode | Should -Be 0 -Because $run.Text
-            $run.Text | Should -Match 'Invoke-AlteryxBackup'
-            $run.Text | Should -Match 'DatabaseOnly'
         }
     }
 }

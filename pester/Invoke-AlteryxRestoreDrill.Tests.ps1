@@ -137,6 +137,7 @@ Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
     }
 
     It 'returns the counts, timings and verdict as typed properties' {
+        $global:LASTEXITCODE = 99
         $r = Invoke-AlteryxRestoreDrill -Path 'x.zip'
         $r.Success | Should -BeTrue
         $r.Counts[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.CollectionCount'
@@ -144,7 +145,7 @@ Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
         $r.Timings.restore | Should -Be 2100
         $r.Duration.TotalSeconds | Should -Be 4
         $r.RestoreLog.ok | Should -BeTrue
-        $global:LASTEXITCODE | Should -Be 0
+        $global:LASTEXITCODE | Should -Be 99 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'drills what the pipeline gives (ArchivePath of a backup result)' {
@@ -156,15 +157,24 @@ Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
         $all = @(Invoke-AlteryxRestoreDrill -Path 'x.zip' -WhatIf 6>&1)
         $script:calls[0].Request.dryRun | Should -BeTrue
         @($all | Where-Object { $_.PSObject.TypeNames -contains 'AlteryxBackup.DrillResult' }) | Should -BeNullOrEmpty
-        (@($all | ForEach-Object { "$_" }) -join "`n") | Should -Match 'What if: Performing the operation "Create a scratch server"'
+        @($all | ForEach-Object { "$_" }) | Should -Contain 'AlteryxBackup: Drill passed'
+    }
+
+    It '-WhatIf passes the changing steps of the plan through ShouldProcess (in a new pwsh, with the fake core)' {
+        $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+        $fake = (Resolve-Path (Join-Path $PSScriptRoot 'fixtures/fake-core.mjs')).ProviderPath
+        $code = "`$env:FAKE_CORE_SCENARIO = 'ok'; Import-Module '$($script:ModuleManifest)'; & (Get-Module AlteryxBackup) { function script:Get-AlteryxBackupBundlePath { '$fake' } }; Invoke-AlteryxRestoreDrill -Path '/b/x.zip' -WhatIf"
+        $out = @(& $pwsh -NoProfile -NonInteractive -Command $code 2>&1 | ForEach-Object { "$_" })
+        @($out | Where-Object { $_ -like 'What if:*' }) | Should -Be @('What if: Performing the operation "archive" on target "Write the ZIP".') -Because ($out -join "`n")
     }
 
     It 'on failure writes the result, then the error AlteryxBackup.Exit5' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeDrillResult -ExitCode 5 }
+        $global:LASTEXITCODE = 99
         $all = @(Invoke-AlteryxRestoreDrill -Path 'x.zip' 2>&1)
         $all[0].ExitCode | Should -Be 5
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Invoke-AlteryxRestoreDrill'
-        $global:LASTEXITCODE | Should -Be 5
+        $global:LASTEXITCODE | Should -Be 99
     }
 }
 

@@ -56,8 +56,8 @@ Describe 'Restore-AlteryxBackup parameters' {
         @{ Name = 'ConfigPath'; Type = [string] }
         @{ Name = 'TempDirectory'; Type = [string] }
         @{ Name = 'LogDirectory'; Type = [string] }
-        @{ Name = 'MaxServiceWait'; Type = [int] }
-        @{ Name = 'MaxWorkflowWait'; Type = [int] }
+        @{ Name = 'MaxServiceWaitSeconds'; Type = [int] }
+        @{ Name = 'MaxWorkflowWaitSeconds'; Type = [int] }
         @{ Name = 'ForceStopWorkflows'; Type = [switch] }
         @{ Name = 'SkipChecksumFile'; Type = [switch] }
         @{ Name = 'ArchivePassword'; Type = [securestring] }
@@ -67,6 +67,7 @@ Describe 'Restore-AlteryxBackup parameters' {
         @{ Name = 'MongoCredentialTarget'; Type = [string] }
         @{ Name = 'SandboxPath'; Type = [string] }
         @{ Name = 'NodePath'; Type = [string] }
+        @{ Name = 'Force'; Type = [switch] }
     ) {
         $command.Parameters.ContainsKey($Name) | Should -BeTrue
         $command.Parameters[$Name].ParameterType | Should -Be $Type
@@ -74,7 +75,7 @@ Describe 'Restore-AlteryxBackup parameters' {
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 16
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 17
     }
 
     It 'takes -Path as the mandatory first parameter, also from ArchivePath / FullName on the pipeline' {
@@ -133,17 +134,19 @@ Describe 'Restore-AlteryxBackup and a self-managed MongoDB credential' {
         [System.Net.NetworkCredential]::new('', $script:calls[0].Request.secrets.MongoPassword).Password | Should -Be 'st0red'
     }
 
-    It 'stops with the credential error and $LASTEXITCODE 3 when the target is not stored; the core never runs' {
+    It 'stops with the credential error when the target is not stored, $LASTEXITCODE left alone; the core never runs' {
         Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { @{ ErrorCode = 1168; UserName = $null; Password = $null } }
-        $global:LASTEXITCODE = 0
+        $global:LASTEXITCODE = 99
         { Restore-AlteryxBackup -Path 'TestDrive:\b\a.zip' -MongoCredentialTarget 'Missing/Target' -Confirm:$false } | Should -Throw -ErrorId 'AlteryxBackup.CredentialNotFound,Restore-AlteryxBackup'
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 99
         $script:calls.Count | Should -Be 0
     }
 
-    It 'refuses two of -MongoCredential, -MongoPassword, -MongoCredentialTarget' {
+    It 'refuses two of -MongoCredential, -MongoPassword, -MongoCredentialTarget (parameter sets)' {
         { Restore-AlteryxBackup -Path 'a.zip' -MongoCredentialTarget 't' -MongoPassword (ConvertTo-SecureString 'x' -AsPlainText -Force) -Confirm:$false } |
-            Should -Throw -ErrorId 'AlteryxBackup.MongoCredentialConflict,Restore-AlteryxBackup'
+            Should -Throw -ErrorId 'AmbiguousParameterSet,Restore-AlteryxBackup'
+        { Restore-AlteryxBackup -Path 'a.zip' -MongoCredential ([pscredential]::new('u', (ConvertTo-SecureString 'x' -AsPlainText -Force))) -MongoPassword (ConvertTo-SecureString 'x' -AsPlainText -Force) -Confirm:$false } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,Restore-AlteryxBackup'
         $script:calls.Count | Should -Be 0
     }
 }
@@ -157,6 +160,7 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
                 New-FakeRestoreResult
             }
             $secret = ConvertTo-SecureString 'zip-s3cret' -AsPlainText -Force
+            $global:LASTEXITCODE = 99
             $result = Restore-AlteryxBackup -Path 'TestDrive:\b\ServerBackup_Full_20250101_020000.zip' -RestoreMode ConfigOnly -SandboxPath 'TestDrive:\sbx' -ArchivePassword $secret -MaxServiceWait 60 -Confirm:$false
         }
 
@@ -171,7 +175,7 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             $params.Path | Should -Be (Join-Path $TestDrive 'b/ServerBackup_Full_20250101_020000.zip')
             $params.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
             $params.RestoreMode | Should -Be 'ConfigOnly'
-            $params.MaxServiceWait | Should -Be 60
+            $params.MaxServiceWaitSeconds | Should -Be 60 -Because '-MaxServiceWait is the alias of -MaxServiceWaitSeconds'
             $params.Contains('ArchivePassword') | Should -BeFalse
             $script:calls[0].Request.secrets.ArchivePassword | Should -BeOfType [securestring]
         }
@@ -188,7 +192,7 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             $result.Counts[0].Collection | Should -Be 'apps'
             $result.RestoreLog.restored | Should -Be 2613
             $result.PreRestorePath | Should -Be '/t/PreRestore_20250101_030000'
-            $global:LASTEXITCODE | Should -Be 0
+            $global:LASTEXITCODE | Should -Be 99 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         }
     }
 
@@ -197,7 +201,8 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeRestoreResult -ExitCode 5 -Message 'The MongoDB restore failed: 0 documents restored.' }
         }
 
-        It 'writes the result, then the error AlteryxBackup.Exit5, and sets $LASTEXITCODE' {
+        It 'writes the result, then the error AlteryxBackup.Exit5, and leaves $LASTEXITCODE alone' {
+            $global:LASTEXITCODE = 99
             $all = @(Restore-AlteryxBackup -Path 'x.zip' -Confirm:$false 2>&1)
             $all[0].ExitCode | Should -Be 5
             $all[0].RolledBack | Should -BeTrue
@@ -205,7 +210,7 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Restore-AlteryxBackup'
             $all[1].CategoryInfo.Category | Should -Be 'ConnectionError'
             $all[1].Exception.Message | Should -Match 'MongoDB restore failed'
-            $global:LASTEXITCODE | Should -Be 5
+            $global:LASTEXITCODE | Should -Be 99
         }
     }
 
@@ -221,13 +226,29 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
             }
         }
 
-        It 'asks the core for a dry run, prints the plan as What if: lines and outputs no object' {
+        It 'asks the core for a dry run, says the dry run passed, writes no What if: line of its own and outputs no object' {
             $all = @(Restore-AlteryxBackup -Path 'x.zip' -WhatIf 6>&1)
             $script:whatIfCalls.Count | Should -Be 1
             $script:whatIfCalls[0].dryRun | Should -BeTrue
             $text = @($all | ForEach-Object { "$_" })
-            $text | Should -Contain 'What if: Performing the operation "Restore RuntimeSettings.xml" on target "Alteryx Server".'
+            $text | Should -Contain 'AlteryxBackup: Full restore of x completed.'
+            @($text | Where-Object { $_ -like 'What if:*' }) | Should -BeNullOrEmpty -Because 'ShouldProcess writes them to the host'
             @($all | Where-Object { $_.PSObject.TypeNames -contains 'AlteryxBackup.RestoreResult' }) | Should -BeNullOrEmpty
+        }
+
+        It 'passes each changing step of the plan through ShouldProcess (one "What if:" line each, in a new pwsh)' {
+            $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+            $fake = (Resolve-Path (Join-Path $PSScriptRoot 'fixtures/fake-core.mjs')).ProviderPath
+            $code = "Import-Module '$($script:ModuleManifest)'; & (Get-Module AlteryxBackup) { function script:Get-AlteryxBackupBundlePath { '$fake' } }; Restore-AlteryxBackup -Path 'x.zip' -WhatIf"
+            $saved = $env:FAKE_CORE_SCENARIO
+            $env:FAKE_CORE_SCENARIO = 'plan'
+            try { $out = @(& $pwsh -NoProfile -NonInteractive -Command $code 2>&1 | ForEach-Object { "$_" }) }
+            finally { $env:FAKE_CORE_SCENARIO = $saved }
+            $whatIf = @($out | Where-Object { $_ -like 'What if:*' })
+            $whatIf | Should -Be @(
+                'What if: Performing the operation "Stop service" on target "AlteryxService on ALTERYX01".'
+                'What if: Performing the operation "files" on target "Restore RuntimeSettings.xml".'
+            ) -Because ($out -join "`n")
         }
 
         It 'reports a failed dry run (a bad archive) as an error' {
@@ -249,13 +270,51 @@ Describe 'Restore-AlteryxBackup with a mocked core' {
                         Restore-AlteryxBackup -Path 'x.zip' -NodePath '/no/such/node'
                     }).AddArgument($script:ModuleManifest)
                 $caught = $null
-                try { $null = $ps.Invoke() } catch { $caught = $_.Exception }
+                $out = $null
+                try { $out = @($ps.Invoke()) } catch { $caught = $_.Exception }
                 $errors = @($ps.Streams.Error | ForEach-Object { $_.Exception.Message })
                 $text = (@($caught.Message) + $errors) -join ' '
                 $text | Should -Match 'prompt|user interaction|interactive'
                 $text | Should -Not -Match 'no/such/node'
+                # Not a raw MethodInvocationException: a result with exit code 3 and what to do.
+                $caught | Should -BeNullOrEmpty
+                $out.Count | Should -Be 1
+                $out[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.RestoreResult'
+                $out[0].ExitCode | Should -Be 3
+                $out[0].Success | Should -BeFalse
+                $out[0].Message | Should -Match 'add -Confirm:\$false or -Force'
+                @($ps.Streams.Error)[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Restore-AlteryxBackup'
             }
             finally { $ps.Dispose() }
+        }
+
+        It 'does the same in a new non-interactive pwsh, as a scheduled task runs it' {
+            $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+            $code = "Import-Module '$($script:ModuleManifest)'; `$r = Restore-AlteryxBackup -Path 'x.zip' -NodePath '/no/such/node' -ErrorAction SilentlyContinue; 'EXIT=' + `$r.ExitCode; `$r.Message"
+            $out = @(& $pwsh -NoProfile -NonInteractive -Command $code 2>&1 | ForEach-Object { "$_" })
+            $text = $out -join "`n"
+            $out | Should -Contain 'EXIT=3' -Because $text
+            $text | Should -Match 'add -Confirm:\$false or -Force'
+            $text | Should -Not -Match 'MethodInvocationException|no/such/node'
+        }
+
+        It '-Force restores without asking, in a host that cannot prompt' {
+            $script:forceCalls = New-Object System.Collections.Generic.List[object]
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { $script:forceCalls.Add($Request); New-FakeRestoreResult }
+            $r = Restore-AlteryxBackup -Path 'x.zip' -Force
+            $r.ExitCode | Should -Be 0
+            $script:forceCalls.Count | Should -Be 1
+            $script:forceCalls[0].dryRun | Should -BeFalse
+            $script:forceCalls[0].params.Contains('Force') | Should -BeFalse
+        }
+
+        It 'without -Force or -Confirm:$false in this non-interactive host: exit code 3, the core never runs' {
+            $script:noCalls = New-Object System.Collections.Generic.List[object]
+            Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { $script:noCalls.Add($Request); New-FakeRestoreResult }
+            $all = @(Restore-AlteryxBackup -Path 'x.zip' 2>&1)
+            $script:noCalls.Count | Should -Be 0
+            $all[0].ExitCode | Should -Be 3
+            $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Restore-AlteryxBackup'
         }
     }
 }
@@ -345,7 +404,9 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             $beforeFiles = Get-TestConfigHash -Sandbox $B
             $beforeCounts = Get-TestDocumentCount -Sandbox $B
             $beforeToken = Get-TestToken -Sandbox $B
+            $global:LASTEXITCODE = 99
             $all = @(Restore-AlteryxBackup -Path $script:Archives['Full'] -SandboxPath $B -ConfigPath $script:Config -Confirm:$false 2>&1 3>$null)
+            $exitCodeAfter = $global:LASTEXITCODE
             $result = $all[0]
         }
 
@@ -354,7 +415,7 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Restore-AlteryxBackup'
             $result.RestoreLog.ok | Should -BeFalse
             @($result.RestoreLog.problemLines | Where-Object { $_ -match 'Failed:' }).Count | Should -BeGreaterThan 0
-            $global:LASTEXITCODE | Should -Be 5
+            $exitCodeAfter | Should -Be 99
         }
 
         It 'puts the pre-restore files, token and database back, and the service Running' {
@@ -420,7 +481,7 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
         It 'returns a RestoreResult with exit code 1 that says it was interrupted and rolled back' {
             $script:Killed.TypeName | Should -Be 'AlteryxBackup.RestoreResult'
             $script:Killed.ExitCode | Should -Be 1
-            $script:Killed.LastExitCode | Should -Be 1
+            $script:Killed.LastExitCode | Should -BeNullOrEmpty -Because 'the cmdlet leaves $LASTEXITCODE alone (the result has the exit code)'
             $script:Killed.Success | Should -BeFalse
             $script:Killed.Interrupted | Should -BeTrue
             $script:Killed.Message | Should -Match "interrupted.*'recover' ran"
@@ -450,7 +511,9 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             $B = New-TestSandbox -Path (Join-Path $TestDrive 'B-whatif') -SizeMB 0.5
             $beforeFiles = Get-TestConfigHash -Sandbox $B
             $beforeCounts = Get-TestDocumentCount -Sandbox $B
-            $out = @(Restore-AlteryxBackup -Path $script:Archives['Full'] -SandboxPath $B -ConfigPath $script:Config -WhatIf 6>&1 3>$null | ForEach-Object { "$_" })
+            $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+            $code = "Import-Module '$($script:ModuleManifest)'; Restore-AlteryxBackup -Path '$($script:Archives['Full'])' -SandboxPath '$B' -ConfigPath '$($script:Config)' -WhatIf 3>`$null"
+            $out = @(& $pwsh -NoProfile -NonInteractive -Command $code 2>&1 | ForEach-Object { "$_" })
             ($out -join "`n") | Should -Match 'What if: .*Restore MongoDB \(AlteryxService\.exe emongorestore\)'
             Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $beforeFiles | Should -BeNullOrEmpty
             Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty

@@ -92,23 +92,25 @@ Describe 'Test-AlteryxBackup with a mocked core' {
     }
 
     It 'returns a typed result with typed checks' {
+        $global:LASTEXITCODE = 99
         $r = Test-AlteryxBackup -Path 'x.zip'
         $r.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.VerifyResult'
         $r.Success | Should -BeTrue
         $r.Checks[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Check'
         $r.FailedChecks | Should -BeNullOrEmpty
-        $global:LASTEXITCODE | Should -Be 0
+        $global:LASTEXITCODE | Should -Be 99 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
-    It 'on failure writes the result, then AlteryxBackup.Exit3, and sets $LASTEXITCODE 3' {
+    It 'on failure writes the result, then AlteryxBackup.Exit3, and leaves $LASTEXITCODE alone' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeVerifyResult -ExitCode 3 }
+        $global:LASTEXITCODE = 99
         $all = @(Test-AlteryxBackup -Path 'x.zip' 2>&1)
         $all[0].ExitCode | Should -Be 3
         $all[0].BadEntries | Should -Be @('MongoDB/AlteryxGallery/apps.bson')
         @($all[0].FailedChecks).Count | Should -Be 1
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Test-AlteryxBackup'
         $all[1].CategoryInfo.Category | Should -Be 'InvalidData'
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 99
     }
 }
 

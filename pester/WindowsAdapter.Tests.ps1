@@ -8,7 +8,7 @@ BeforeAll {
         'Stop-Service'     = { param([string] $Name, [switch] $NoWait, [switch] $Force) }
         'Get-CimInstance'  = { param([string] $ClassName, [string] $Filter, [string] $ComputerName) }
         'Invoke-CimMethod' = { param($InputObject, [string] $MethodName) }
-        'Test-WSMan'       = { param([string] $ComputerName) }
+        'Test-WSMan'       = { param([string] $ComputerName, [string] $Authentication) }
     }
     foreach ($name in $stubs.Keys) {
         if (-not (Get-Command $name -ErrorAction SilentlyContinue)) { Set-Item -Path "function:global:$name" -Value $stubs[$name] }
@@ -55,6 +55,86 @@ Describe 'Request-AbServiceStop / Request-AbServiceStart' {
     }
 }
 
+Describe 'Service control in pending states' {
+    Context 'a local service' {
+        It 'treats a service already Stopped or StopPending as stopped, without Stop-Service' -TestCases @(@{ S = 'Stopped' }, @{ S = 'StopPending' }) {
+            Mock Get-Service { [pscustomobject]@{ Status = $S } }
+            Mock Stop-Service { }
+            $r = Request-AbServiceStop -Name 'AlteryxService' | ConvertFrom-Json
+            $r.ok | Should -BeTrue
+            $r.state | Should -Be $S
+            Should -Invoke Stop-Service -Times 0
+        }
+        It 'asks the core to retry a stop while the service is StartPending (1061), without Stop-Service' {
+            Mock Get-Service { [pscustomobject]@{ Status = 'StartPending' } }
+            Mock Stop-Service { }
+            $r = Request-AbServiceStop -Name 'AlteryxService' | ConvertFrom-Json
+            $r.ok | Should -BeFalse
+            $r.retry | Should -BeTrue
+            $r.code | Should -Be 1061
+            Should -Invoke Stop-Service -Times 0
+        }
+        It 'reads 1061 from a Stop-Service failure as a retry and 1062 (not started) as success' -TestCases @(
+            @{ Code = 1061; Ok = $false; Retry = $true }, @{ Code = 1062; Ok = $true; Retry = $false }, @{ Code = 5; Ok = $false; Retry = $false }) {
+            Mock Get-Service { [pscustomobject]@{ Status = 'Running' } }
+            Mock Stop-Service { throw (New-Object System.ComponentModel.Win32Exception $Code) }
+            $r = Request-AbServiceStop -Name 'AlteryxService' | ConvertFrom-Json
+            $r.ok | Should -Be $Ok
+            $r.retry | Should -Be $Retry
+            $r.code | Should -Be $Code
+        }
+        It 'treats a service already Running or StartPending as started, without Start()' -TestCases @(@{ S = 'Running' }, @{ S = 'StartPending' }) {
+            $global:StartCalls = 0
+            Mock Get-Service { $o = [pscustomobject]@{ Status = $S }; $o | Add-Member ScriptMethod Start { $global:StartCalls++ }; $o }
+            (Request-AbServiceStart -Name 'AlteryxService' | ConvertFrom-Json).ok | Should -BeTrue
+            $global:StartCalls | Should -Be 0
+        }
+        It 'asks for a retry of a start while StopPending, and reads 1056 (already running) from Start() as success' {
+            Mock Get-Service { [pscustomobject]@{ Status = 'StopPending' } }
+            $r = Request-AbServiceStart -Name 'AlteryxService' | ConvertFrom-Json
+            $r.retry | Should -BeTrue
+            Mock Get-Service { $o = [pscustomobject]@{ Status = 'Stopped' }; $o | Add-Member ScriptMethod Start { throw (New-Object System.ComponentModel.Win32Exception 1056) }; $o }
+            $r = Request-AbServiceStart -Name 'AlteryxService' | ConvertFrom-Json
+            $r.ok | Should -BeTrue
+            $r.code | Should -Be 1056
+        }
+    }
+    Context 'a remote service (Win32_Service over CIM)' {
+        It 'StopService code <Code>: ok=<Ok>, retry=<Retry>' -TestCases @(
+            @{ Code = 0; Ok = $true; Retry = $false }, @{ Code = 5; Ok = $false; Retry = $true }, @{ Code = 6; Ok = $true; Retry = $false }, @{ Code = 2; Ok = $false; Retry = $false }) {
+            Mock Get-CimInstance { [pscustomobject]@{ State = 'Running' } }
+            Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = $Code } }
+            $r = Request-AbServiceStop -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json
+            $r.ok | Should -Be $Ok
+            $r.retry | Should -Be $Retry
+        }
+        It 'StartService code <Code>: ok=<Ok>, retry=<Retry>' -TestCases @(
+            @{ Code = 0; Ok = $true; Retry = $false }, @{ Code = 10; Ok = $true; Retry = $false }, @{ Code = 5; Ok = $false; Retry = $true }) {
+            Mock Get-CimInstance { [pscustomobject]@{ State = 'Stopped' } }
+            Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = $Code } }
+            $r = Request-AbServiceStart -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json
+            $r.ok | Should -Be $Ok
+            $r.retry | Should -Be $Retry
+        }
+        It 'does not ask a service that is "Start Pending" to stop: retry; nor one "Stop Pending" to stop again' {
+            Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 0 } }
+            Mock Get-CimInstance { [pscustomobject]@{ State = 'Start Pending' } }
+            (Request-AbServiceStop -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).retry | Should -BeTrue
+            Mock Get-CimInstance { [pscustomobject]@{ State = 'Stop Pending' } }
+            (Request-AbServiceStop -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).ok | Should -BeTrue
+            Should -Invoke Invoke-CimMethod -Times 0
+        }
+    }
+}
+
+Describe 'ConvertTo-AbJsonLine' {
+    It 'writes ASCII only: other characters as \u escapes that read back the same' {
+        $line = @{ name = 'Nächtlich Übersicht €' } | ConvertTo-AbJsonLine
+        $line | Should -Match '^[\x20-\x7e]+$'
+        ($line | ConvertFrom-Json).name | Should -Be 'Nächtlich Übersicht €'
+    }
+}
+
 Describe 'Get-AbWorkflowProcess / Stop-AbWorkflowProcess' {
     It 'lists AlteryxEngineCmd.exe processes by workflow name' {
         Mock Get-CimInstance {
@@ -79,6 +159,14 @@ Describe 'Get-AbWorkflowProcess / Stop-AbWorkflowProcess' {
         (Stop-AbWorkflowProcess | ConvertFrom-Json).stopped | Should -Be 'AlteryxEngineCmd.exe pid 11'
         Should -Invoke Invoke-CimMethod -Times 1 -ParameterFilter { $MethodName -eq 'Terminate' }
     }
+    It 'reports a process whose Terminate returned non-zero (access denied) as failed, not stopped' {
+        Mock Get-CimInstance { [pscustomobject]@{ ProcessId = 11; CommandLine = 'x' } }
+        Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 2 } }
+        $r = Stop-AbWorkflowProcess | ConvertFrom-Json
+        @($r.stopped).Count | Should -Be 0
+        $r.failed[0].pid | Should -Be 11
+        $r.failed[0].code | Should -Be 2
+    }
 }
 
 Describe 'Get-AbServiceLogOnAccount' {
@@ -92,6 +180,7 @@ Describe 'Test-AbNodeReachable' {
     It 'is true when WinRM answers and false when it throws' {
         Mock Test-WSMan { $true }
         (Test-AbNodeReachable -ComputerName 'WKR1' | ConvertFrom-Json).reachable | Should -BeTrue
+        Should -Invoke Test-WSMan -ParameterFilter { $Authentication -eq 'Default' } -Because 'an anonymous answer says nothing about this account'
         Mock Test-WSMan { throw 'WinRM cannot complete the operation' }
         (Test-AbNodeReachable -ComputerName 'WKR1' | ConvertFrom-Json).reachable | Should -BeFalse
     }
@@ -116,5 +205,53 @@ Describe 'Get-AbInventory' {
         $r = Get-AbInventory | ConvertFrom-Json
         @($r.odbcDrivers).Count | Should -Be 0
         @($r.dsns).Count | Should -Be 0
+    }
+}
+
+Describe 'Metadata inventory (REQ-3.4.x): Get-AbLicense, Get-AbOdbcInventory, Get-AbWindowsVersion, Get-AbDotNetVersion' {
+    It 'reads licence keys and non-secret details from the Alteryx registry keys' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\SRC\Alteryx' } {
+            [pscustomobject]@{ LicenseKey = 'ABCD-EFGH-IJKL-1234'; Product = 'Alteryx Server'; InstallDir64 = 'C:\Program Files\Alteryx'; PSPath = 'x' }
+        }
+        Mock Get-ItemProperty { $null }
+        $r = Get-AbLicense | ConvertFrom-Json
+        @($r.keys) | Should -Be @('ABCD-EFGH-IJKL-1234')
+        $r.details.Product | Should -Be 'Alteryx Server'
+        $r.source | Should -Match 'WOW6432Node'
+    }
+    It 'reports no key (an empty list) when the registry has none' {
+        Mock Get-ItemProperty { $null }
+        @((Get-AbLicense | ConvertFrom-Json).keys).Count | Should -Be 0
+    }
+    It 'lists 64- and 32-bit drivers, system DSNs of both views and the user DSNs of the running account' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\ODBC\ODBCINST.INI\ODBC Drivers' } { [pscustomobject]@{ 'ODBC Driver 17 for SQL Server' = 'Installed' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\WOW6432Node\ODBC\ODBCINST.INI\ODBC Drivers' } { [pscustomobject]@{ 'SQL Server' = 'Installed' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Warehouse = 'ODBC Driver 17 for SQL Server' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKLM:\SOFTWARE\WOW6432Node\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Legacy = 'SQL Server' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Mine = 'SQL Server'; PSDrive = 'HKCU' } }
+        $r = Get-AbOdbcInventory | ConvertFrom-Json
+        @($r.drivers | ForEach-Object { "$($_.name)|$($_.platform)" }) | Should -Be @('ODBC Driver 17 for SQL Server|64-bit', 'SQL Server|32-bit')
+        @($r.dsns | ForEach-Object { "$($_.name)|$($_.scope)|$($_.platform)|$($_.driver)" }) | Should -Be @('Warehouse|system|64-bit|ODBC Driver 17 for SQL Server', 'Legacy|system|32-bit|SQL Server', 'Mine|user|any|SQL Server')
+        $r.userScopeAccount | Should -Not -BeNullOrEmpty
+    }
+    It 'reads a remote node through Invoke-Command' {
+        Mock Invoke-Command { @{ drivers = @(@{ name = 'Remote Driver'; platform = '64-bit' }); dsns = @(); userScopeAccount = 'CONTOSO\svc' } }
+        $r = Get-AbOdbcInventory -ComputerName 'WKR1' | ConvertFrom-Json
+        $r.drivers[0].name | Should -Be 'Remote Driver'
+        Should -Invoke Invoke-Command -Times 1 -ParameterFilter { $ComputerName -eq 'WKR1' -and $ScriptBlock.ToString() -match 'function Get-AbRegistryValue' }
+    }
+    It 'reads the Windows version from Win32_OperatingSystem' {
+        Mock Get-CimInstance -ParameterFilter { $ClassName -eq 'Win32_OperatingSystem' } { [pscustomobject]@{ Caption = 'Microsoft Windows Server 2019 Datacenter'; Version = '10.0.17763'; BuildNumber = '17763' } }
+        $r = Get-AbWindowsVersion | ConvertFrom-Json
+        $r.caption | Should -Be 'Microsoft Windows Server 2019 Datacenter'
+        $r.build | Should -Be '17763'
+    }
+    It 'maps the .NET Framework Release value to its version, and throws when there is none' {
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { [pscustomobject]@{ Release = 528449 } }
+        (Get-AbDotNetVersion | ConvertFrom-Json).version | Should -Be '4.8'
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { [pscustomobject]@{ Release = 461814 } }
+        (Get-AbDotNetVersion | ConvertFrom-Json).version | Should -Be '4.7.2'
+        Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { $null }
+        { Get-AbDotNetVersion } | Should -Throw -ExpectedMessage '*not installed*'
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the project's test tooling into <repo>/.tools (git-ignored), and unzip + 7zz when missing:
+# Installs the project's test tooling into <repo>/.tools (git-ignored), and unzip + 7zz + chromium when missing:
 #   - PowerShell 7 (the .NET tool "PowerShell")  -> .tools/pwsh/pwsh
 #   - Pester 5 (NuGet package "Pester")          -> .tools/Modules/Pester/<version>/
 # Idempotent: a second run only checks what is there and prints one summary line.
@@ -56,6 +56,8 @@ pester_ok() {
 missing_pkgs=()
 command -v unzip >/dev/null 2>&1 || missing_pkgs+=(unzip)
 command -v 7zz >/dev/null 2>&1 || missing_pkgs+=(7zip)
+# Headless Chromium for the dashboard tests (test/report.chromium.test.ts, driven by puppeteer-core).
+command -v chromium >/dev/null 2>&1 || missing_pkgs+=(chromium)
 if (( ${#missing_pkgs[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     quiet apt-get update -qq

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { runBackup } from '../src/core/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { runBackup } from '../src/backup/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { LogRecord } from '../src/log/logger.ts';
@@ -71,7 +71,7 @@ test('a failing backup sends one email (STARTTLS + AUTH) with the error and the 
   for (const p of problems) t.true(mail.text.includes(`[${p.level}] ${p.message}`), p.message);
   // ...and the last 20 lines of the log file, as they were when the email was written.
   const section = mail.text.split('Last 20 line(s) of the log:\r\n')[1]!.split('\r\n\r\n-- ')[0]!;
-  const excerpt = section.split('\r\n').map((l) => l.replace(/^  /, ''));
+  const excerpt = section.split('\r\n').map((l) => l.replace(/^ {2}/, ''));
   t.is(excerpt.length, 20);
   const logLines = readFileSync(r.logPath!, 'utf8').split('\r\n');
   const at = logLines.indexOf(excerpt[0]!);

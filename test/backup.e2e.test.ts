@@ -2,9 +2,9 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runBackup, type BackupResult } from '../src/core/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
-import { verifyArchive } from '../src/restore/verify.ts';
+import { runBackup, type BackupResult } from '../src/backup/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
+import { verifyArchive } from '../src/archive/verify.ts';
 import { alteryxServiceExecutable, databaseDocumentCounts, getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
 import { countBsonDocuments } from '../src/util/fsx.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
@@ -149,7 +149,8 @@ test('running workflows past MaxWorkflowWait: exit 2, the service was never touc
 
 test('workflows that finish within the wait are waited for, then the backup runs', async (t) => {
   const { dir, config } = await quickSandbox(t);
-  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Short.yxmd', remainingSeconds: 3 }]));
+  // Long enough to be still running when the backup reaches its workflows step on a loaded machine.
+  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Short.yxmd', remainingSeconds: 20 }]));
   const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 0, r.message);
   t.true(logs.some((l) => /Running workflows finished/.test(l.message)));

@@ -90,7 +90,7 @@ test('an interrupted run whose journal nobody recovered is finished by the next 
   setKnob(dir, 'emongodump.seconds', '0');
   const next = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
   t.is(next.code, 0, next.stdout);
-  t.true((next.result?.['warnings'] as string[]).some((w) => /was interrupted/.test(w)));
+  t.true(((next.result?.['warnings'] ?? []) as string[]).some((w) => /was interrupted/.test(w)));
   t.is(getServiceState(dir, node), 'Running');
   const log = readFileSync(String(next.result?.['logPath']), 'utf8');
   t.regex(log, /\[WARNING\] Run \d+ \(DatabaseOnly, started .*\) was interrupted/);

@@ -2,6 +2,7 @@ import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sinon from 'sinon';
 import { realClock, type Clock } from '../src/core/context.ts';
 import { copyVerified, retryDelayMs } from '../src/steps/destinations.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -86,6 +87,57 @@ test('copyVerified: the throttle waits through the clock it is given', async (t)
   // 1 MiB at 0.5 MB/s is 2 s of (fake) time, slept in steps after each 256 KiB chunk.
   t.is(Math.round(sleeps.reduce((a, b) => a + b, 0)), 2000);
   t.is(sleeps.length, 4);
+});
+
+// sinon's fake timers replace setTimeout and Date only (file IO still runs for real): the real clock's waits
+// then pass in timer time, so a test of a 2 s throttle or a 30 s retry delay takes milliseconds. Serial,
+// because the fake timers are process-wide while they are installed.
+async function settleWithFakeTimers<T>(clock: sinon.SinonFakeTimers, work: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = work.finally(() => (done = true));
+  // Timer time moves only to the next due timer; otherwise the real event loop runs (the file IO).
+  for (let i = 0; i < 1_000_000 && !done; i++) {
+    if (clock.countTimers() > 0) await clock.nextAsync();
+    else await new Promise((r) => setImmediate(r));
+  }
+  return settled;
+}
+
+test.serial('copyVerified: with the real clock, a 0.5 MB/s throttle waits 2 s of timer time (sinon fake timers)', async (t) => {
+  const { file, data, hash } = source(t, 1024 * 1024);
+  const dest = tempDir(t, 'ab-dest-');
+  const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  try {
+    const start = Date.now();
+    const r = await settleWithFakeTimers(clock, copyVerified(file, dest, { expectedSha256: hash, expectedSize: data.length, clock: realClock, conditions: { throttleMBps: 0.5 } }));
+    const elapsed = Date.now() - start;
+    t.true(elapsed >= 2000, `timer time ${elapsed} ms`);
+    t.true(elapsed < 2600, `timer time ${elapsed} ms`);
+    t.is(sha(readFileSync(r.finalPath)), hash);
+  } finally {
+    clock.restore();
+  }
+});
+
+test.serial('realClock.sleep: a 30 s retry delay ends after 30 s of timer time, and an abort ends it at once (sinon fake timers)', async (t) => {
+  const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  try {
+    let woke = false;
+    const wait = realClock.sleep(retryDelayMs({ Attempts: 3, RetryDelaySeconds: 30, MaxRetryDelaySeconds: 600, Backoff: 'fixed' }, 1)).then(() => (woke = true));
+    await clock.tickAsync(29_999);
+    t.false(woke);
+    await clock.tickAsync(1);
+    await wait;
+    t.true(woke);
+
+    const ac = new AbortController();
+    const aborted = realClock.sleep(30_000, ac.signal);
+    ac.abort(new Error('stop'));
+    await t.throwsAsync(aborted, { message: 'stop' });
+    t.is(clock.countTimers(), 0, 'the aborted wait left no timer behind');
+  } finally {
+    clock.restore();
+  }
 });
 
 test('retryDelayMs: fixed and exponential (capped) backoff', (t) => {

@@ -8,8 +8,6 @@ import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, sh
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-type Row = { database: string; collection: string; expected: number; restored: number; actual: number; ok: boolean };
-
 function liveState(dir: string) {
   return { config: configHashes(dir), counts: counts(dir), token: token(dir), service: readEvents(dir).filter((e) => e['kind'] === 'service').length };
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunLogger, formatTimestamp, logFileName, type LogRecord } from '../src/log/logger.ts';
 import { Masker, MASK } from '../src/log/mask.ts';
@@ -70,4 +70,27 @@ test('a <placeholder> in an instruction is not taken for a secret; real values a
   t.is(m.mask('token: <abc'), `token: ${MASK}`, 'an unclosed bracket is a value');
   t.is(m.mask('password="<p@ss>word"'), `password="${MASK}"`, 'a value that only starts like a placeholder is masked');
   t.is(m.mask('pwd=<p@ss> next'), `pwd=${MASK} next`, 'a bracketed value without words is masked');
+});
+
+test('a log file another program holds (the write fails) neither breaks the step nor loses a line', (t) => {
+  const dir = tempDir(t);
+  const seen: LogRecord[] = [];
+  const log = new RunLogger((r) => seen.push(r));
+  const file = log.attachFiles(join(dir, 'logs'), 'Full', new Date(2026, 10, 28, 14, 3, 1));
+  log.info('one');
+  // The twin cannot be written for a while (a folder in its place makes appendFileSync fail, as a lock does).
+  const twinPath = file.replace(/\.log$/, '.jsonl');
+  rmSync(twinPath);
+  mkdirSync(twinPath);
+  t.notThrows(() => {
+    log.info('two');
+    log.info('three');
+  });
+  t.is(seen.filter((r) => r.level === 'WARNING' && /could not be written \(EISDIR\)/.test(r.message)).length, 1, 'one warning, to the console and the event stream');
+  rmSync(twinPath, { recursive: true });
+  log.info('four');
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n').map((l) => l.replace(/^.*\] /, ''));
+  t.deepEqual(lines, ['one', 'two', 'three', 'four'], 'each line once, in order');
+  const twin = readFileSync(twinPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l).message);
+  t.deepEqual(twin, ['two', 'three', 'four'], 'the twin gets the lines it missed (its earlier file was removed by the test)');
 });

@@ -1,6 +1,6 @@
 // The connectivity check with the official driver against a real wire-protocol peer on 127.0.0.1
 // (src/mongo/wire-peer.ts: OP_QUERY/OP_MSG, SCRAM-SHA-256 verified on the server side), never a stub of the
-// driver. mongodb-mock-server (installed) was not used: it speaks OP_QUERY only, while driver 7 talks OP_MSG
+// driver. mongodb-mock-server was considered and not used: it speaks OP_QUERY only, while driver 7 talks OP_MSG
 // after the first hello, and it has no SCRAM.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { ConfigSchema } from '../src/config/schema.ts';
 import { ExitCode } from '../src/core/errors.ts';
 import { classifyMongoError, connectionError, pingMongo, type FailureKind } from '../src/mongo/check.ts';
 import { resolveMongoTarget, type MongoTarget } from '../src/mongo/target.ts';
-import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/mongo/wire-peer.ts';
+import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/sandbox/wire-peer.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const PW = 'Pa55:w/rd@%é!';

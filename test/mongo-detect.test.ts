@@ -1,8 +1,8 @@
 // REQ-2.2.4: which MongoDB a server uses, from its effective RuntimeSettings.xml, and which element decided.
 import test from 'ava';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { runBackup, type BackupResult } from '../src/core/backup.ts';
-import { choosePlatform } from '../src/cli/main.ts';
+import { runBackup, type BackupResult } from '../src/backup/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
 import { detectMongoType } from '../src/core/mongo-detect.ts';
 import { EffectiveSettings, parseRuntimeSettings, readRuntimeSettings } from '../src/core/settings.ts';
 import { BackupError, ExitCode } from '../src/core/errors.ts';

@@ -2,7 +2,7 @@
 // fixed port, through the official driver on 127.0.0.1.
 import test from 'ava';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/mongo/wire-peer.ts';
+import { closedLoopbackPort, startWirePeer, type WirePeer, type WirePeerOptions } from '../src/sandbox/wire-peer.ts';
 
 const data: Record<string, Record<string, number>> = {
   AlteryxService: { AS_Queue: 12, AS_Results: 3 },

@@ -5,8 +5,8 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { choosePlatform } from '../src/cli/main.ts';
-import { runBackup } from '../src/core/backup.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
+import { runBackup } from '../src/backup/backup.ts';
 import { gzipDumpCounts } from '../src/mongo/dump.ts';
 import type { LogRecord } from '../src/log/logger.ts';
 import { runDrill } from '../src/restore/drill.ts';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getServiceState, openSandbox, readEvents, setKnob } from '../src/sandbox/index.ts';
-import { safeTarget } from '../src/restore/extract.ts';
+import { safeTarget } from '../src/archive/extract.ts';
 import { runCli, type CliRun } from './helpers/cli.ts';
 import { backupOf, configHashes, counts, defaultsHashes, readManifest, sha, token, withUnsafeEntry, writeSha256, writeZip, zipEntries } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';

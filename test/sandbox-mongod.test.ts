@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { MongoClient, MongoServerError } from 'mongodb';
-import { closedLoopbackPort } from '../src/mongo/wire-peer.ts';
+import { closedLoopbackPort } from '../src/sandbox/wire-peer.ts';
 import {
   alteryxServiceExecutable,
   countBsonDocuments,

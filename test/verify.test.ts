@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
-import { verifyArchive, unsafeEntryName } from '../src/restore/verify.ts';
+import { verifyArchive, unsafeEntryName } from '../src/archive/verify.ts';
 import type { Manifest } from '../src/core/manifest.ts';
 import { tempDir } from './helpers/tmp.ts';
 

@@ -15,6 +15,15 @@
         'Test-AlteryxBackup'
         'Restore-AlteryxBackup'
         'Invoke-AlteryxRestoreDrill'
+        'Get-AlteryxBackupHistory'
+        'Test-AlteryxBackupHealth'
+        'Export-AlteryxBackupReport'
+        'Register-AlteryxBackupTask'
+        'Get-AlteryxBackupTask'
+        'Unregister-AlteryxBackupTask'
+        'Export-AlteryxBackupTaskXml'
+        'ConvertFrom-AlteryxBackupBatch'
+        'Compare-AlteryxBackup'
         'Get-AlteryxBackup'
     )
     CmdletsToExport      = @()

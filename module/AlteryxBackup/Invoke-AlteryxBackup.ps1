@@ -18,82 +18,6 @@
 
     Get-Help Invoke-AlteryxBackup -Full (or this script's -Help) describes every parameter.
 
-.PARAMETER BackupMode
-    Full, DatabaseOnly or ConfigOnly (case-insensitive). Anything else: exit code 6. When omitted, the
-    configuration's DefaultBackupMode applies.
-
-.PARAMETER ConfigPath
-    Path of the JSON configuration file.
-
-.PARAMETER TempDirectory
-    Staging folder.
-
-.PARAMETER LocalBackupPath
-    Folder where archives are published.
-
-.PARAMETER NetworkBackupPath
-    One or more UNC paths or mapped drives to copy the archive to.
-
-.PARAMETER LogDirectory
-    Folder of the log files.
-
-.PARAMETER MongoDBType
-    auto, embedded or selfManaged.
-
-.PARAMETER MaxServiceWait
-    Seconds to wait for AlteryxService to stop or start.
-
-.PARAMETER MaxWorkflowWait
-    Seconds to wait for running workflows.
-
-.PARAMETER RetentionDays
-    Days to keep archives of this mode.
-
-.PARAMETER StopServiceForExternalDB
-    Stop AlteryxService for a self-managed MongoDB too.
-
-.PARAMETER ForceStopWorkflows
-    Stop workflows still running after the wait.
-
-.PARAMETER MongoConnectionString
-    Connection string of a self-managed MongoDB.
-
-.PARAMETER MongoHost
-    Host of a self-managed MongoDB.
-
-.PARAMETER MongoPort
-    Port of a self-managed MongoDB.
-
-.PARAMETER MongoDatabase
-    Database of a self-managed MongoDB.
-
-.PARAMETER MongoAuthDatabase
-    Authentication database of a self-managed MongoDB.
-
-.PARAMETER MongoCredential
-    Credential of a self-managed MongoDB.
-
-.PARAMETER MongoPassword
-    Password (SecureString) of a self-managed MongoDB.
-.PARAMETER MongoCredentialTarget
-    Target name of a generic credential in Windows Credential Manager holding the MongoDB user and password
-    (cmdkey /generic:<target> /user:<user> /pass, as the account that runs the task). Not found: exit code 3.
-
-.PARAMETER CompressionLevel
-    Deflate level 0-9.
-
-.PARAMETER ArchivePassword
-    Password (SecureString) for an AES-256 encrypted archive.
-
-.PARAMETER SandboxPath
-    Run against a simulated server folder (New-AlteryxSandbox).
-
-.PARAMETER NodePath
-    Full path of the node executable.
-
-.PARAMETER Help
-    Print Get-Help Invoke-AlteryxBackup -Full and exit 0.
-
 .EXAMPLE
     powershell.exe -NoProfile -ExecutionPolicy Bypass -File "C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1" -BackupMode DatabaseOnly
 
@@ -122,38 +46,106 @@
     Invoke-AlteryxBackup
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+# BEGIN generated parameters: src/config/params.ts via scripts/gen-params.ts (npm run gen:params). Edit the table, not this block.
 param(
-    [string] $BackupMode,
+    # Full, DatabaseOnly or ConfigOnly; anything else is refused with exit code 6 before anything runs.
+    [string] $BackupMode = 'Full',
+
+    # Path of the JSON configuration file.
+    [PSDefaultValue(Help = 'config/backup-config.json next to the module')]
     [string] $ConfigPath,
-    [string] $TempDirectory,
-    [string] $LocalBackupPath,
+
+    # Staging folder.
+    [string] $TempDirectory = 'D:\Temp',
+
+    # Where archives are published.
+    [string] $LocalBackupPath = 'D:\Alteryx\Backups',
+
+    # UNC path or mapped drive to copy to (repeatable).
     [string[]] $NetworkBackupPath,
-    [string] $LogDirectory,
-    [string] $MongoDBType,
-    [int] $MaxServiceWait,
-    [int] $MaxWorkflowWait,
+
+    # Folder of the log files.
+    [string] $LogDirectory = 'D:\Alteryx\BackupLogs',
+
+    # auto, embedded or selfManaged.
+    [string] $MongoDBType = 'auto',
+
+    # Seconds to wait for a service to stop or start.
+    [Alias('MaxServiceWait')]
+    [int] $MaxServiceWaitSeconds = 7200,
+
+    # Seconds to wait for running workflows.
+    [Alias('MaxWorkflowWait')]
+    [int] $MaxWorkflowWaitSeconds = 3600,
+
+    # Days to keep archives of this mode.
+    [PSDefaultValue(Help = '30 (Full), 7 (DatabaseOnly), 14 (ConfigOnly)')]
     [int] $RetentionDays,
+
+    # Stop the service for a self-managed MongoDB too.
     [switch] $StopServiceForExternalDB,
+
+    # Stop workflows still running after the wait.
     [switch] $ForceStopWorkflows,
+
+    # Self-managed MongoDB connection string.
     [string] $MongoConnectionString,
+
+    # Self-managed MongoDB host.
     [string] $MongoHost,
-    [int] $MongoPort,
-    [string] $MongoDatabase,
-    [string] $MongoAuthDatabase,
+
+    # Self-managed MongoDB port.
+    [int] $MongoPort = 27017,
+
+    # Self-managed MongoDB database.
+    [string] $MongoDatabase = 'AlteryxGallery',
+
+    # Authentication database.
+    [string] $MongoAuthDatabase = 'admin',
+
+    # Credential (user and password) of a self-managed MongoDB.
     [System.Management.Automation.PSCredential] $MongoCredential,
+
+    # Password (SecureString) of a self-managed MongoDB.
     [System.Security.SecureString] $MongoPassword,
+
+    # Target name of a generic credential in Windows Credential Manager holding the MongoDB user and
+    # password (not found: exit code 3).
     [string] $MongoCredentialTarget,
-    [int] $CompressionLevel,
+
+    # Deflate level 0-9.
+    [int] $CompressionLevel = 6,
+
+    # Password (SecureString) for an AES-256 encrypted archive.
     [System.Security.SecureString] $ArchivePassword,
+
+    # User name and password of the SMTP server of the email alerts.
+    [System.Management.Automation.PSCredential] $SmtpCredential,
+
+    # Run against a simulated server folder (New-AlteryxSandbox).
     [string] $SandboxPath,
+
+    # Full path of the node executable.
     [string] $NodePath,
+
+    # Print Get-Help Invoke-AlteryxBackup -Full and exit 0.
     [switch] $Help
 )
+# END generated parameters.
 
 $validModes = @('Full', 'DatabaseOnly', 'ConfigOnly')
-$global:LASTEXITCODE = 0
 
 try {
+    # An invalid mode is refused before anything else runs, even before the module is imported.
+    if ($PSBoundParameters.ContainsKey('BackupMode')) {
+        $canonical = $validModes | Where-Object { $_ -eq $BackupMode } | Select-Object -First 1
+        if (-not $canonical) {
+            $message = "Invalid backup mode '$BackupMode'. Valid modes: $($validModes -join ', '). Nothing was run."
+            Write-Error -Message $message -ErrorId 'AlteryxBackup.Exit6' -Category InvalidArgument -ErrorAction Continue
+            exit 6
+        }
+    }
+
     # The module next to this script; when exactly that module is loaded already it is used as it is.
     $loaded = Get-Module AlteryxBackup | Where-Object { $_.ModuleBase -eq $PSScriptRoot } | Select-Object -First 1
     if (-not $loaded) {
@@ -167,44 +159,39 @@ try {
 
     $forward = @{}
     foreach ($key in @($PSBoundParameters.Keys)) {
-        if (@('Help', 'ErrorAction') -contains $key) { continue }
+        if (@('Help', 'ErrorAction', 'ErrorVariable') -contains $key) { continue }
         $forward[$key] = $PSBoundParameters[$key]
     }
+    if ($PSBoundParameters.ContainsKey('BackupMode')) { $forward['BackupMode'] = $canonical }
 
-    if ($PSBoundParameters.ContainsKey('BackupMode')) {
-        $canonical = $validModes | Where-Object { $_ -eq $BackupMode } | Select-Object -First 1
-        if (-not $canonical) {
-            $message = "Invalid backup mode '$BackupMode'. Valid modes: $($validModes -join ', '). Nothing was run."
-            Write-Error -Message $message -ErrorId 'AlteryxBackup.Exit6' -Category InvalidArgument -ErrorAction Continue
-            exit 6
-        }
-        $forward['BackupMode'] = $canonical
-    }
-
-    # The result object carries the exit code; a failed run also writes a (non-terminating) error, kept
-    # non-terminating here whatever the caller's preference so that the exit code is the run's own.
-    $global:LASTEXITCODE = 0
-    $result = Invoke-AlteryxBackup @forward -ErrorAction Continue
+    # The result object carries the exit code; a failed run (or a failed -WhatIf dry run, which writes no
+    # object) also writes a non-terminating error AlteryxBackup.Exit<code>, kept non-terminating here
+    # whatever the caller's preference so that the exit code is the run's own.
+    $runErrors = $null
+    $result = Invoke-AlteryxBackup @forward -ErrorAction Continue -ErrorVariable runErrors
     $result
 
     $exitCode = 0
-    if ($null -ne $result) {
-        $exitCode = [int](@($result)[-1].ExitCode)
+    $results = @($result | Where-Object { $null -ne $_ -and $_.PSObject.TypeNames -contains 'AlteryxBackup.Result' })
+    if ($results.Count -gt 0) {
+        $exitCode = [int]$results[$results.Count - 1].ExitCode
     }
-    elseif ($global:LASTEXITCODE -is [int]) {
-        # -WhatIf: no object; a failing dry run sets $LASTEXITCODE.
-        $exitCode = [int]$global:LASTEXITCODE
+    else {
+        foreach ($record in @($runErrors)) {
+            if ($record.FullyQualifiedErrorId -match '^AlteryxBackup\.Exit(\d+)') { $exitCode = [int]$Matches[1] }
+        }
     }
     exit $exitCode
 }
 catch [System.Management.Automation.ParameterBindingException] {
-    # A value the cmdlet's validation refused (for example -MongoDBType bogus): a validation failure.
+    # A value the cmdlet's validation refused (for example -MongoDBType bogus), or two MongoDB credential
+    # sources at once (parameter sets): a validation failure.
     Write-Error -Message "AlteryxBackup: invalid parameter: $($_.Exception.Message)" -ErrorId 'AlteryxBackup.Exit3' -ErrorAction Continue
     exit 3
 }
 catch {
     # The MongoDB credential could not be resolved (-MongoCredentialTarget not in Credential Manager, no
-    # Credential Manager, or given together with -MongoCredential): a validation failure, nothing ran.
+    # Credential Manager): a validation failure, nothing ran.
     if ($_.FullyQualifiedErrorId -match '^AlteryxBackup\.(Credential|MongoCredential)') {
         Write-Error -Message "AlteryxBackup: MongoDB credential: $($_.Exception.Message)" -ErrorId 'AlteryxBackup.Exit3' -Category InvalidArgument -ErrorAction Continue
         exit 3

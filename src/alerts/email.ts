@@ -22,6 +22,8 @@ export interface RunOutcome {
   logPath: string | null;
   destinations: Array<{ path: string; kind: string; status: string; attempts?: number; error?: string | undefined }>;
   warnings: string[];
+  /** Overrides the subject's verdict (the health alert after a good backup: "HEALTH WARNING"). */
+  verdict?: string | undefined;
 }
 
 export interface EmailInput {
@@ -61,7 +63,7 @@ const MAX_PROBLEMS = 200;
 /** Subject and plain-text body (REQ-7.4.3/7.4.4): outcome, message, destinations, every WARNING/ERROR, the log's tail. */
 export async function composeEmail(input: EmailInput): Promise<ComposedEmail> {
   const { config: cfg, outcome: r, log } = input;
-  const verdict = r.success ? 'SUCCESS' : r.exitCode === 4 && r.archivePath ? 'PARTIAL FAILURE' : 'FAILED';
+  const verdict = r.verdict ?? (r.success ? 'SUCCESS' : r.exitCode === 4 && r.archivePath ? 'PARTIAL FAILURE' : 'FAILED');
   const mode = r.mode ?? 'unknown mode';
   const subject = `${cfg.SubjectPrefix ? cfg.SubjectPrefix + ' ' : ''}${verdict}: ${mode} backup on ${input.hostname} (exit ${r.exitCode}, ${exitCodeNames[r.exitCode]})`;
   const out: string[] = [];

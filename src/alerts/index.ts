@@ -14,7 +14,7 @@ export function smtpPassword(secrets: Record<string, string | undefined>, env: N
   const s = secrets['SmtpPassword'];
   if (typeof s === 'string' && s.length) return s;
   const e = env[SMTP_PASSWORD_ENV];
-  return e && e.length ? e : undefined;
+  return e?.length ? e : undefined;
 }
 
 export interface NotifyInput {

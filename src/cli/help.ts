@@ -16,11 +16,16 @@ Usage:
   alteryx-backup restore ARCHIVE --yes [--mode Full|DatabaseOnly|ConfigOnly] [--dry-run] [--sandbox DIR]
   alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep] [--sandbox DIR]
   alteryx-backup recover [--config FILE] [--sandbox DIR]
+  alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE] [--keep-names]
+  alteryx-backup compare LEGACY OURS [--strict]
   alteryx-backup list --destination NAME [--config FILE] [--json]     (cloud destinations; ARCHIVE may be s3:// or azblob://)
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
   alteryx-backup sandbox set DIR key=value [key=value ...]
   alteryx-backup demo [DIR]
+  alteryx-backup history [--json|--csv] [--rebuild] [--mode M] [--status S] [--since DATE] [--last N]
+  alteryx-backup health [--json]           (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
+  alteryx-backup report --html FILE [--month YYYY-MM]
 
 Every command takes --help. On Windows the PowerShell module's Invoke-AlteryxBackup is the usual front.
 
@@ -141,6 +146,46 @@ Usage:
   alteryx-backup sandbox set DIR key=value [key=value ...]
 
 Knobs (sandbox set): see docs/sandbox.md.
+`,
+  history: `alteryx-backup history - the run catalog: every backup, verify, drill and restore
+
+Usage: alteryx-backup history [--json|--csv] [--rebuild] [--mode M] [--kind K] [--status S] [--since DATE] [--last N]
+
+Options:
+  -c, --config <file>                 backup-config.json (the catalog is LogDirectory/AlteryxBackupHistory.jsonl)
+      --sandbox <dir>                 the catalog of a simulated server
+      --json                          one result event with the records
+      --csv                           CSV (one row a run) on stdout
+      --rebuild                       rebuild the catalog from the archives' manifests and the logs first
+  -m, --mode <mode>                   Full, DatabaseOnly or ConfigOnly
+      --kind <kind>                   backup, verify, drill or restore
+      --status <status>               Success, Partial or Failed
+      --since <date>                  runs that started at or after this date (2026-11-01, ISO 8601)
+      --last <n>                      the newest n runs (after the other filters)
+      --log-directory <dir>           the log folder, overriding the configuration
+`,
+  health: `alteryx-backup health - is the backup healthy? One verdict for monitoring
+
+Usage: alteryx-backup health [--json] [--config FILE] [--sandbox DIR]
+
+Checks the run catalog (thresholds: HealthConfiguration in backup-config.json, docs/history.md): a missed
+schedule per mode, a last run that failed, a size outside the band around the median, a duration or downtime
+spike, a destination failing N times in a row, no passed drill in N days, free space below the next backup.
+
+Exit codes (Nagios/Icinga plugin convention, also PRTG, Zabbix, SCOM):
+  0 OK    1 WARNING    2 CRITICAL    3 UNKNOWN (the check could not run: bad configuration, unreadable catalog)
+`,
+  report: `alteryx-backup report - a self-contained HTML dashboard (no network, no script)
+
+Usage: alteryx-backup report --html FILE [--month YYYY-MM] [--csv FILE] [--email] [--config FILE] [--sandbox DIR]
+
+Options:
+      --html <file>                   the HTML file to write (replaced atomically)
+      --month <YYYY-MM>               the monthly report: that month's runs and totals; also writes a CSV of totals
+      --csv <file>                    where the monthly CSV goes (default: FILE with .csv)
+      --email                         also mail the file(s) through NotificationConfiguration's SMTP relay
+                                      (password: ALTERYXBACKUP_SMTP_PASSWORD)
+      --json                          one result event
 `,
   demo: `alteryx-backup demo - create a sandbox and back it up
 

@@ -1,28 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PARAMS } from '../config/params.ts';
 import type { BackupConfig } from '../config/schema.ts';
 import type { Params } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
-import { runBackup, type BackupResult } from '../core/backup.ts';
+import { runBackup, type BackupResult } from '../backup/backup.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { JournalFile, processAlive } from '../core/lock.ts';
-import { recoverFromJournal, type RecoverReport } from '../core/recover.ts';
+import { JournalFile } from '../core/journal.ts';
+import { processAlive } from '../core/lock.ts';
+import { recoverFromJournal, type RecoverReport } from '../restore/recover.ts';
 import { DrillJournalFile, recoverDrill, type DrillRecovery } from '../restore/drill-journal.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform } from '../platform/ports.ts';
-import { sandboxPlatform } from '../platform/sandbox/adapter.ts';
-import { windowsPlatform } from '../platform/windows/adapter.ts';
-import { verifyArchive } from '../restore/verify.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { verifyArchive } from '../archive/verify.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
+import { abortOnSignals } from './signals.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
 import { restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
-import { listCommand } from '../cloud/list-cmd.ts';
+import { historyCommand } from './history-cmd.ts';
+import { afterRun } from '../history/after-run.ts';
+import { migrateBatchCommand } from './migrate-cmd.ts';
+import { compareCommand } from './compare-cmd.ts';
+import { listCommand } from './list-cmd.ts';
 import { withCloudPath } from '../cloud/fetch.ts';
 
 interface Request {
@@ -33,18 +37,6 @@ interface Request {
   verbose: boolean;
 }
 
-/** Sandbox when SandboxPath is given; Windows otherwise (and only on Windows). */
-export function choosePlatform(params: Params, config: BackupConfig): Platform {
-  const sandbox = params['SandboxPath'];
-  if (typeof sandbox === 'string' && sandbox.length > 0) return sandboxPlatform(resolve(sandbox));
-  if (process.platform !== 'win32') {
-    throw new BackupError(ExitCode.Validation, 'This machine is not a Windows server with Alteryx Server.', 'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".');
-  }
-  const nodes: NodeRef[] = config.ServerConfiguration.Nodes.length
-    ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: n.Name.toLowerCase() === hostname().toLowerCase() }))
-    : [{ name: hostname(), role: 'controller', local: true }];
-  return windowsPlatform({ serviceName: config.ServerConfiguration.ServiceName, nodes });
-}
 
 function readStdinJson(): Request {
   let text: string;
@@ -104,20 +96,6 @@ function requestFromFlags(values: Record<string, unknown>): Request {
   };
 }
 
-/** Ctrl+C / SIGTERM / SIGHUP abort the run (its rollback then runs); a second signal exits at once. */
-export function abortOnSignals(): AbortController {
-  const ac = new AbortController();
-  let count = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    count++;
-    if (count > 1) process.exit(ExitCode.General);
-    ac.abort(sig);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  return ac;
-}
 
 function printResult(out: Output, r: BackupResult): void {
   if (out.json) {
@@ -132,6 +110,7 @@ function printResult(out: Output, r: BackupResult): void {
   for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
   for (const d of r.destinations.filter((x) => x.kind === 's3' || x.kind === 'azblob')) out.text(`  cloud   : ${d.name} ${d.url ?? d.path}: ${d.status}${d.status === 'ok' ? `, verified, ${d.attempts} attempt(s)${d.lockApplied ? `, lock ${d.lockApplied}` : ''}` : ` (${d.error})`}`);
   out.text(`  duration: ${formatDuration(r.durationMs)}`);
+  for (const w of r.warnings.filter((x) => x.startsWith('Health '))) out.text(`  ${w}`);
 }
 
 async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
@@ -143,10 +122,13 @@ async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
   const req = values['request-stdin'] ? readStdinJson() : requestFromFlags(values);
   const out = new Output(!!values['json'], req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
+  const startedAt = new Date();
   const result = await runBackup(
     { params: req.params, secrets: req.secrets, dryRun: req.dryRun || !!values['dry-run'] },
     { platform: choosePlatform, sink: out.log, progress: out.progress, plan: (steps) => out.json && out.event({ type: 'plan', steps }), signal: ac.signal },
   );
+  // The run catalog and the end-of-backup health checks (docs/history.md): warnings added before the result is printed.
+  await afterRun(result, { kind: 'backup', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printResult(out, result);
   return result.exitCode;
 }
@@ -224,12 +206,13 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
 }
 
 async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' }, config: { type: 'string', short: 'c' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' }, config: { type: 'string', short: 'c' }, sandbox: { type: 'string' } }, allowPositionals: true, strict: true });
   if (values.help) {
     process.stdout.write(HELP.verify);
     return ExitCode.Success;
   }
-  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0], ConfigPath: values.config }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
+  const startedAt = new Date();
+  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0], ConfigPath: values.config, SandboxPath: values.sandbox }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
   const archive = req.params['Path'];
   const out = new Output(!!values.json, false);
   if (typeof archive !== 'string' || !archive) {
@@ -247,6 +230,10 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
   const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
+  // Into the run catalog when its location is known (a configuration or a sandbox); an offline check elsewhere is not recorded.
+  if (req.params['ConfigPath'] || req.params['SandboxPath']) {
+    await afterRun({ exitCode, message, mode: res.manifest?.mode ?? null, archivePath: path, sha256: res.archiveSha256 ?? null, durationMs: Date.now() - startedAt.getTime() }, { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform });
+  }
   if (out.json) out.event({ type: 'result', exitCode, success: res.ok, message, archive: path, mode: res.manifest?.mode ?? null, checks: res.checks, badEntries: res.badEntries });
   else {
     for (const c of res.checks) out.text(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
@@ -265,11 +252,19 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
         return await recoverCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'history':
+      case 'health':
+      case 'report':
+        return await historyCommand(command, rest);
       case 'list': // cloud destinations (issue 16)
         return await listCommand(rest);
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);
+      case 'migrate-batch':
+        return await migrateBatchCommand(rest);
+      case 'compare':
+        return await compareCommand(rest);
       case 'sandbox':
       case 'sandbox-create':
       case 'sandbox-status':

@@ -8,7 +8,9 @@ import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
 import { withCloudPath } from '../cloud/fetch.ts';
-import { abortOnSignals, choosePlatform } from './main.ts';
+import { afterRun } from '../history/after-run.ts';
+import { choosePlatform } from '../platform/choose.ts';
+import { abortOnSignals } from './signals.ts';
 import { Output } from './output.ts';
 
 interface Request {
@@ -140,11 +142,12 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   }
   const out = new Output(!!values['json'] || stdin, req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
+  const startedAt = new Date();
   const deps = {
     platform: choosePlatform,
     sink: out.log,
     progress: out.progress,
-    plan: (steps: unknown[]) => out.json && out.event({ type: 'plan', steps }),
+    plan: (steps: readonly unknown[]) => out.json && out.event({ type: 'plan', steps }),
     signal: ac.signal,
   };
   if (command === 'restore') {
@@ -157,10 +160,12 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
     }
     // s3:// / azblob:// (issue 16): the archive is downloaded to a temp folder first and removed afterwards.
     const r = await withCloudPath(req.params, req.secrets, (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
+    await afterRun(r, { kind: 'restore', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
     printRestore(out, r);
     return r.exitCode;
   }
   const r = await withCloudPath(req.params, req.secrets, (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
+  await afterRun(r, { kind: 'drill', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printDrill(out, r);
   return r.exitCode;
 }

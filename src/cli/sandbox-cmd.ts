@@ -3,10 +3,10 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import * as sb from '../sandbox/index.ts';
 import { BackupError, ExitCode, type ExitCodeValue } from '../core/errors.ts';
-import { runBackup } from '../core/backup.ts';
+import { runBackup } from '../backup/backup.ts';
 import { HELP } from './help.ts';
 import { Output } from './output.ts';
-import { choosePlatform } from './main.ts';
+import { choosePlatform } from '../platform/choose.ts';
 
 const createOptions = {
   topology: { type: 'string' },

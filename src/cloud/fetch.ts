@@ -8,6 +8,7 @@ import type { Masker } from '../log/mask.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import type { ProgressEvent } from '../core/context.ts';
 import { describeCloudError, openStore } from './open.ts';
+import type { CloudObject } from './store.ts';
 import { displayUrl, isCloudUrl, parseCloudUrl, splitObjectUrl } from './url.ts';
 
 /** The configured destination an object URL lies under (same bucket/container, prefix matching), else a default one. */
@@ -58,7 +59,7 @@ export async function downloadToTemp(
   const dir = mkdtempSync(join(opts.tempRoot ?? tmpdir(), 'alteryx-backup-download-'));
   const cleanup = () => fsp.rm(dir, { recursive: true, force: true });
   try {
-    let head;
+    let head: CloudObject | undefined;
     try {
       head = await store.head(name);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { devNull } from 'node:os';
-import type { RunContext } from '../core/context.ts';
+import type { ArchiveInfo, RunContext } from '../core/context.ts';
 import { warn } from '../core/context.ts';
 import type { CloudDestination } from '../config/schema.ts';
 import type { DestinationOutcome } from '../steps/destinations.ts';
@@ -24,9 +24,20 @@ function destinationDays(ctx: Pick<RunContext, 'mode' | 'config'>, dest: CloudDe
   return dest.RetentionDays?.[ctx.mode] ?? ctx.config.BackupConfiguration.RetentionDays[ctx.mode];
 }
 
-/** Uploads the published archive (+ .sha256) to one destination, then checks size and recorded SHA-256. Never throws except on abort. */
-async function uploadOne(ctx: RunContext, dest: CloudDestination): Promise<DestinationOutcome> {
-  const a = ctx.archive!;
+/** The configured cloud destination of this name (the plan's `cloud-upload` / `cloud-retention` steps name it). */
+function destinationNamed(ctx: RunContext, name: string): CloudDestination {
+  const dest = ctx.config.BackupConfiguration.CloudDestinations.find((d) => d.Name === name);
+  if (!dest) throw new Error(`Internal error: the plan names the cloud destination ${name}, which the configuration does not have.`);
+  return dest;
+}
+
+/**
+ * REQ-5.3.x, the plan's `cloud-upload:NAME` step: uploads the published archive (+ .sha256) to one cloud
+ * destination, then checks size and recorded SHA-256. A failure is an outcome (exit 4 at the end, the local
+ * archive is kept, the other destinations go on); it throws only on abort.
+ */
+export async function uploadToCloud(ctx: RunContext, a: ArchiveInfo, name: string): Promise<DestinationOutcome> {
+  const dest = destinationNamed(ctx, name);
   const shown = displayUrl(dest.Url);
   const activity = `Uploading ${a.name} to ${dest.Name} (${shown})`;
   const t0 = ctx.clock.now();
@@ -126,75 +137,58 @@ export async function probeCloud(ctx: RunContext): Promise<Array<{ name: string;
 }
 
 /**
- * REQ-5.3.x: uploads the published archive to every CloudDestination, all at once. One failing does not stop
- * the others; the caller turns failures into exit code 4 (the local archive is kept whatever happens).
+ * The plan's `cloud-retention:NAME` step: retention in one bucket/container, with the pure planner of local
+ * retention (same names, same rules, the destination's RetentionDays), only when this run's upload there
+ * succeeded (`outcome`). A locked object (retain-until in the future, or a legal hold) is never deleted
+ * before its date; that is logged and is not an error.
  */
-export async function copyToCloud(ctx: RunContext): Promise<DestinationOutcome[]> {
-  const dests = ctx.config.BackupConfiguration.CloudDestinations;
-  if (!ctx.archive) throw new Error('copyToCloud needs a published archive');
-  ctx.log.info(`Uploading ${ctx.archive.name} (${formatBytes(ctx.archive.sizeBytes)}) to ${dests.length} cloud destination(s) in parallel`);
-  const settled = await Promise.allSettled(dests.map((d) => uploadOne(ctx, d)));
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<DestinationOutcome>).value);
-}
-
-/**
- * Retention in each bucket/container whose upload succeeded, with the pure planner of local retention (same
- * names, same rules, the destination's RetentionDays). A locked object (retain-until in the future, or a legal
- * hold) is never deleted before its date; that is logged and is not an error.
- */
-export async function cloudRetention(ctx: RunContext, outcomes: readonly DestinationOutcome[]): Promise<RetentionTargetReport[]> {
-  const reports: RetentionTargetReport[] = [];
-  for (const dest of ctx.config.BackupConfiguration.CloudDestinations) {
-    const shown = displayUrl(dest.Url);
-    const report: RetentionTargetReport = { path: shown, kind: 'network', deleted: [], wouldDelete: [], errors: [] };
-    reports.push(report);
-    const outcome = outcomes.find((o) => o.name === dest.Name);
-    if (outcome?.status !== 'ok') {
-      report.skipped = 'this run\'s upload did not succeed there, so its older backups are kept';
-      ctx.log.info(`Retention on ${dest.Name}: skipped, ${report.skipped}`);
-      continue;
-    }
-    let store: CloudStore | undefined;
-    try {
-      store = openStore(dest, ctx.secrets, ctx.log.masker);
-      const objects = await store.list();
-      const files: FileEntry[] = objects.map((o) => ({ name: o.name, size: o.size, mtimeMs: o.lastModified?.getTime() ?? 0, isFile: true }));
-      const { days, legacy } = runRetentionDays(ctx);
-      days[ctx.mode] = destinationDays(ctx, dest);
-      const plan = planRetention(files, { now: ctx.startedAt, currentBackupSucceeded: true, days, legacy, keep: ctx.archive ? [ctx.archive.name, `${ctx.archive.name}.sha256`] : [] });
-      for (const g of plan.groups) ctx.log.info(`Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
-      const now = Date.now();
-      const locked = new Set<string>();
-      for (const d of plan.delete) {
-        const where = `${shown.replace(/\/$/, '')}/${d.name}`;
-        // A .sha256 stays with its archive: kept while the archive is locked.
-        if (d.kind === 'checksum' && locked.has(d.name.replace(/\.sha256$/, ''))) continue;
-        const info = await store.head(d.name);
-        if (!info) continue;
-        if (info.legalHold || (info.lockedUntil && info.lockedUntil.getTime() > now)) {
-          locked.add(d.name);
-          ctx.log.info(`Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`);
-          continue;
-        }
-        try {
-          await store.remove(d.name);
-          report.deleted.push(where);
-          ctx.log.info(`Deleted ${where} (${d.reason})`);
-        } catch (err) {
-          const msg = `Retention could not delete ${where}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
-          report.errors.push(msg);
-          warn(ctx, msg);
-        }
-      }
-    } catch (err) {
-      const msg = `Retention on ${dest.Name}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
-      report.errors.push(msg);
-      warn(ctx, msg);
-    } finally {
-      store?.close();
-    }
+export async function cloudRetention(ctx: RunContext, name: string, outcome: DestinationOutcome | undefined, current: string | undefined): Promise<RetentionTargetReport> {
+  const dest = destinationNamed(ctx, name);
+  const shown = displayUrl(dest.Url);
+  const report: RetentionTargetReport = { path: shown, kind: 'network', deleted: [], wouldDelete: [], errors: [] };
+  if (outcome?.status !== 'ok') {
+    report.skipped = 'this run\'s upload did not succeed there, so its older backups are kept';
+    ctx.log.info(`Retention on ${dest.Name}: skipped, ${report.skipped}`);
+    return report;
   }
-  return reports;
+  let store: CloudStore | undefined;
+  try {
+    store = openStore(dest, ctx.secrets, ctx.log.masker);
+    const objects = await store.list();
+    const files: FileEntry[] = objects.map((o) => ({ name: o.name, size: o.size, mtimeMs: o.lastModified?.getTime() ?? 0, isFile: true }));
+    const { days, legacy } = runRetentionDays(ctx);
+    days[ctx.mode] = destinationDays(ctx, dest);
+    const plan = planRetention(files, { now: ctx.startedAt, currentBackupSucceeded: true, days, legacy, keep: current ? [current, `${current}.sha256`] : [] });
+    for (const g of plan.groups) ctx.log.info(`Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
+    const now = Date.now();
+    const locked = new Set<string>();
+    for (const d of plan.delete) {
+      const where = `${shown.replace(/\/$/, '')}/${d.name}`;
+      // A .sha256 stays with its archive: kept while the archive is locked.
+      if (d.kind === 'checksum' && locked.has(d.name.replace(/\.sha256$/, ''))) continue;
+      const info = await store.head(d.name);
+      if (!info) continue;
+      if (info.legalHold || (info.lockedUntil && info.lockedUntil.getTime() > now)) {
+        locked.add(d.name);
+        ctx.log.info(`Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`);
+        continue;
+      }
+      try {
+        await store.remove(d.name);
+        report.deleted.push(where);
+        ctx.log.info(`Deleted ${where} (${d.reason})`);
+      } catch (err) {
+        const msg = `Retention could not delete ${where}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
+        report.errors.push(msg);
+        warn(ctx, msg);
+      }
+    }
+  } catch (err) {
+    const msg = `Retention on ${dest.Name}: ${ctx.log.masker.mask(describeCloudError(err, dest))}`;
+    report.errors.push(msg);
+    warn(ctx, msg);
+  } finally {
+    store?.close();
+  }
+  return report;
 }

@@ -129,7 +129,8 @@ export function loadConfig(params: Params, opts: { candidates?: string[] } = {})
 
   const overridden: string[] = [];
   for (const spec of PARAMS) {
-    const value = params[spec.name];
+    // An earlier name (-MaxServiceWait for -MaxServiceWaitSeconds) still counts; the current name wins.
+    const value = [spec.name, ...spec.aliases].map((n) => params[n]).find((v) => v !== undefined && v !== null);
     if (value === undefined || value === null) continue;
     const path = typeof spec.path === 'function' ? spec.path(mode) : spec.path;
     setPath(input, path, spec.kind === 'string[]' && !Array.isArray(value) ? [value] : value);

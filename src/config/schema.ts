@@ -220,6 +220,26 @@ export const ConfigSchema = z
         if (!n.ToAddresses.length) ctx.addIssue({ code: 'custom', path: ['ToAddresses'], message: 'at least one address when Enabled is true' });
       })
       .prefault({}),
+    HealthConfiguration: z
+      .object({
+        ExpectedIntervalHours: byMode(192, 26, 192, z.number().min(0).max(87600)).describe(
+          'Hours within which a good backup of each mode is expected (its schedule plus slack). Older: CRITICAL (a missed schedule). 0 = not checked. A mode with no backup in the history is not checked.',
+        ),
+        SizeBandBelowPercent: z.number().min(0).max(100).default(50).describe('WARNING when the newest good backup of a mode is this many percent smaller than the median of its recent backups.'),
+        SizeBandAbovePercent: z.number().min(0).max(100000).default(100).describe('WARNING when the newest good backup of a mode is this many percent larger than that median.'),
+        MedianOfRuns: z.number().int().min(1).max(1000).default(10).describe('How many recent good backups of a mode (before the newest) make the median for the size, duration and downtime checks.'),
+        MinimumRunsForTrend: z.number().int().min(1).max(1000).default(3).describe('The size, duration and downtime checks need at least this many earlier good backups of the mode.'),
+        DurationSpikeFactor: z.number().min(1).max(1000).default(3).describe('WARNING when the newest backup took longer than this many times the median duration.'),
+        DurationSpikeMinimumSeconds: z.number().min(0).max(86400).default(60).describe('A duration or downtime spike counts only when it is also this many seconds above the median (seconds of jitter on a small server are no spike).'),
+        DowntimeSpikeFactor: z.number().min(1).max(1000).default(3).describe('WARNING when the newest backup kept the service stopped longer than this many times the median downtime.'),
+        DestinationFailuresInARow: z.number().int().min(0).max(1000).default(3).describe('WARNING when a destination failed this many runs in a row. 0 = not checked.'),
+        DrillMaxAgeDays: z.number().int().min(0).max(3650).default(30).describe('WARNING when no drill passed in this many days (once the history is that old). 0 = not checked.'),
+        CheckFreeSpace: z.boolean().default(true).describe('WARNING when the free space at LocalBackupPath is below the next backup\'s expected size (the largest median of the modes).'),
+        CheckAfterBackup: z.boolean().default(true).describe('Run these checks at the end of every backup: what fires becomes a warning of the run (and of its email/Event Log alert).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Thresholds of alteryx-backup health / Test-AlteryxBackupHealth (docs/history.md).'),
     RestoreConfiguration: z
       .object({
         DrillAfterBackup: z

@@ -1,10 +1,12 @@
 import type { BackupConfig, BackupMode } from '../config/schema.ts';
-import { JournalFile, type RestoreJournal } from './lock.ts';
+import { JournalFile, type RestoreJournal } from './journal.ts';
 import type { LogSink, RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
-import type { Plan, PlannedStep } from './plan.ts';
+import type { PlannedStep, Scope } from './plan.ts';
+
+export { joinConfigured } from './paths.ts';
 import type { Params } from '../config/load.ts';
-import type { Manifest } from './manifest.ts';
+import type { FileKind } from './manifest.ts';
 import type { EffectiveSettings } from './settings.ts';
 
 /** What every run (backup, restore, drill) is asked: the parameters, the secrets from stdin, dry run or not. */
@@ -20,7 +22,7 @@ export interface RunDeps {
   platform(params: Params, config: BackupConfig): Platform;
   sink: LogSink;
   progress: (p: ProgressEvent) => void;
-  plan?: (steps: PlannedStep[]) => void;
+  plan?: (steps: readonly PlannedStep[]) => void;
   clock?: Clock;
   signal?: AbortSignal;
   now?: () => Date;
@@ -56,7 +58,6 @@ export interface ProgressEvent {
   completed?: boolean;
 }
 
-export type FileKind = 'settings' | 'settings-defaults' | 'keys' | 'engine' | 'config-file' | 'secret' | 'database' | 'metadata';
 
 /** A file placed in the staging folder, bound for the archive. */
 export interface StagedFile {
@@ -101,7 +102,8 @@ export interface ArchiveInfo {
 export interface RunContext {
   mode: BackupMode;
   config: BackupConfig;
-  plan: Plan;
+  /** What the steps read of the run's plan. */
+  plan: { mode: BackupMode; scopes: readonly Scope[]; stopsService: boolean };
   platform: Platform;
   log: RunLogger;
   clock: Clock;
@@ -115,34 +117,25 @@ export interface RunContext {
   multiNode: boolean;
   /** Staging folder, configured form (what AlteryxService.exe is given) and local form. */
   staging: { configured: string; local: string };
+  /** The metadata step's output slot (steps/metadata.ts); every other step returns its files. */
   files: StagedFile[];
   services: ServiceRecord[];
   mongo: { type: 'embedded' | 'selfManaged'; decidedBy: string };
   settings: Map<string, EffectiveSettings>;
-  dump?: DumpInfo;
-  archive?: ArchiveInfo;
-  manifest?: Manifest;
+  /** The metadata step's output slot (steps/metadata.ts). */
   metadata: Record<string, unknown>;
   stepDurations: Record<string, number>;
   warnings: string[];
-  secretsCaptured: boolean;
   archivePassword?: string | undefined;
   /** Secrets from the request (stdin) or the environment: MongoPassword, ArchivePassword, SmtpPassword. Never logged. */
   secrets: Record<string, string | undefined>;
   /** Set once the service(s) are stopped until they are back: downtime accounting. */
-  downtime: { stoppedAt?: number; startedAt?: number };
+  downtime: { stoppedAt?: number; startedAt?: number; logged?: boolean };
   dryRun: boolean;
   /** Persists what must survive a killed process: service states, and what a restore has changed. */
   journal: { update(services: ServiceRecord[]): void; clear(): void; restore(section: RestoreJournal | undefined): void; file: string };
 }
 
-/** Joins path parts in the style of the configured base (Windows `\` or POSIX `/`). */
-export function joinConfigured(base: string, ...parts: string[]): string {
-  const win = /^[A-Za-z]:/.test(base) || base.startsWith('\\\\') || (base.includes('\\') && !base.includes('/'));
-  const sep = win ? '\\' : '/';
-  const trimmed = base.replace(/[\\/]+$/, '');
-  return [trimmed, ...parts.map((p) => p.replace(/^[\\/]+|[\\/]+$/g, ''))].join(sep);
-}
 
 export function warn(ctx: RunContext, message: string): void {
   ctx.warnings.push(ctx.log.masker.mask(message));
@@ -188,7 +181,6 @@ export function newRunContext(
     metadata: {},
     stepDurations: a.stepDurations ?? {},
     warnings: a.warnings ?? [],
-    secretsCaptured: false,
     archivePassword: a.req.secrets['ArchivePassword'],
     secrets: a.req.secrets,
     downtime: {},

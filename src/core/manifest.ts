@@ -1,5 +1,7 @@
 import type { BackupMode } from '../config/schema.ts';
-import type { FileKind } from './context.ts';
+
+/** What kind of file a staged or archived file is. */
+export type FileKind = 'settings' | 'settings-defaults' | 'keys' | 'engine' | 'config-file' | 'secret' | 'database' | 'metadata';
 
 export const MANIFEST_NAME = 'manifest.json';
 export const MANIFEST_FORMAT = 1;
@@ -60,3 +62,10 @@ export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | '
   }
   return { patterns, forbidden };
 }
+
+/** Alteryx's guidance on the encryption key, written to the log and the manifest (REQ-3.2.3). */
+export const ENCRYPTION_KEY_GUIDANCE =
+  'Alteryx Server encrypts stored credentials and DCM connections with keys held on the controller. To restore on a new host you need the controller token (ControllerToken.txt, restored with "AlteryxService.exe setserversecret=<token>") and the Keys folder from C:\\ProgramData\\Alteryx\\Keys. Keep a copy of the controller token outside this archive (for example in your password vault): without it the stored credentials in the Gallery cannot be decrypted.';
+
+/** The databases every Alteryx Server backup must hold. */
+export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;

@@ -1,4 +1,25 @@
-import type { BackupMode } from '../config/schema.ts';
+import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import type { NodeRef, NodeRole } from '../platform/ports.ts';
+import type { FileKind } from './manifest.ts';
+import { EXPECTED_DATABASES } from './manifest.ts';
+import { joinConfigured, nodePaths } from './paths.ts';
+
+/**
+ * One step of an executable plan: what -WhatIf / --dry-run print (the `plan` event) and what the runner
+ * runs, in this order, nothing else. `name` is the kind of step (the step table's key); `id` is unique in
+ * the plan (`stop-service:ALTERYX01`). Steps carry their own data (which node, which files, which folder).
+ */
+export interface PlannedStep {
+  id: string;
+  name: string;
+  description: string;
+  /** True when the step changes the server or the destinations (one ShouldProcess call in the module). */
+  changesState: boolean;
+  /** What it changes or reads, e.g. "AlteryxService on ALTERYX01", the archive's path. */
+  target: string;
+  /** A short verb phrase for ShouldProcess, e.g. "Stop service". */
+  action: string;
+}
 
 /** What a backup captures. The three modes are presets over these scopes. */
 export type Scope = 'Database' | 'Config' | 'Keys' | 'Secrets' | 'Metadata';
@@ -12,61 +33,193 @@ export const MODE_SCOPES: Record<BackupMode, readonly Scope[]> = {
 /** Archive name suffix per mode (REQ-1.1.5). */
 export const MODE_SUFFIX: Record<BackupMode, string> = { Full: 'Full', DatabaseOnly: 'DB', ConfigOnly: 'Config' };
 
+/** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
+export function archiveName(a: { mode: BackupMode; stamp: string; config: BackupConfig }): string {
+  return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' ? `ServerBackup_${a.stamp}.zip` : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
+}
+
+/**
+ * One file (or, with `folder`, every file under a folder) the files step copies from a node into staging.
+ * `missing` says what its absence means: fail the run, a warning, or a note in the log.
+ */
+export interface FileCopy {
+  /** Configured (Windows) path on the node. */
+  from: string;
+  /** Path inside the archive (for a folder: the prefix its files go under). */
+  to: string;
+  kind: FileKind;
+  missing: 'fail' | 'warn' | 'info';
+  folder?: boolean | undefined;
+  /** alteryx.config: captured only when modified after install (its mtime against AlteryxService.exe's). */
+  ifModified?: { exe: string } | undefined;
+  note?: string | undefined;
+}
+
+type Step<N extends string, D = object> = PlannedStep & { name: N } & D;
+
+/** The steps of a backup, each with the data it runs from. */
+export type BackupStep =
+  | Step<'preflight'>
+  | Step<'mongo-check'>
+  | Step<'workflows', { nodes: string[] }>
+  | Step<'stop-service', { node: string; role: NodeRole }>
+  | Step<'start-service', { node: string; role: NodeRole }>
+  | Step<'dump', { mongoType: 'embedded' | 'selfManaged'; databases: readonly string[]; to: string }>
+  | Step<'files', { node: string; copies: FileCopy[] }>
+  | Step<'secrets', { files: string[] }>
+  | Step<'metadata'>
+  | Step<'archive', { path: string; encrypted: boolean }>
+  | Step<'verify', { path: string }>
+  | Step<'publish', { path: string }>
+  | Step<'copy', { destinations: string[] }>
+  | Step<'cloud-upload', { destination: string }>
+  | Step<'retention'>
+  | Step<'cloud-retention', { destination: string }>
+  | Step<'cleanup', { path: string }>;
+
+export type BackupStepOf<N extends BackupStep['name']> = Extract<BackupStep, { name: N }>;
+
 export interface PlanInput {
   mode: BackupMode;
   mongoType: 'embedded' | 'selfManaged';
-  stopServiceForExternalDB: boolean;
-  multiNode: boolean;
-}
-
-export interface PlannedStep {
-  name: string;
-  description: string;
-  /** True when the step changes the server or the destinations. */
-  changesState: boolean;
+  config: BackupConfig;
+  /** The server's nodes (the platform's). */
+  nodes: ReadonlyArray<Pick<NodeRef, 'name' | 'role'>>;
+  /** YYYYMMDD_HHmmss of the run: the staging folder's and the archive's name. */
+  stamp: string;
+  /** An AES-256 archive (an ArchivePassword was given). */
+  encrypted?: boolean;
 }
 
 export interface Plan {
   mode: BackupMode;
   scopes: readonly Scope[];
   stopsService: boolean;
-  steps: PlannedStep[];
+  mongoType: 'embedded' | 'selfManaged';
+  /** The staging folder (configured form). */
+  staging: string;
+  /** The archive's final path (configured form) and name. */
+  archive: { name: string; path: string };
+  steps: BackupStep[];
 }
 
-export function stopsService(input: PlanInput): boolean {
-  const scopes = MODE_SCOPES[input.mode];
-  if (!scopes.includes('Database')) return false;
+export function stopsService(input: { mode: BackupMode; mongoType: 'embedded' | 'selfManaged'; stopServiceForExternalDB: boolean }): boolean {
+  if (!MODE_SCOPES[input.mode].includes('Database')) return false;
   return input.mongoType === 'embedded' || input.stopServiceForExternalDB;
 }
 
-/** Pure: mode -> scopes -> ordered steps. The runner executes it; -WhatIf prints it. */
-export function buildPlan(input: PlanInput): Plan {
-  const scopes = MODE_SCOPES[input.mode];
-  const stop = stopsService(input);
-  const has = (s: Scope) => scopes.includes(s);
-  const steps: PlannedStep[] = [];
-  const add = (name: string, description: string, changesState = false) => steps.push({ name, description, changesState });
+const ROLE_STOP_ORDER: Record<NodeRole, number> = { ui: 0, worker: 1, controller: 2 };
 
-  add('preflight', 'Check Administrator rights, the service, critical paths, free space and destinations');
-  if (has('Database') && input.mongoType === 'selfManaged') {
-    add('mongo-check', 'Connect to the self-managed MongoDB and authenticate (nothing is stopped before this passes)');
+/** REQ-2.1.3: UI nodes, then workers, then the controller. */
+export function stopOrder<N extends Pick<NodeRef, 'role'>>(nodes: readonly N[]): N[] {
+  return [...nodes].sort((a, b) => ROLE_STOP_ORDER[a.role] - ROLE_STOP_ORDER[b.role]);
+}
+
+/** REQ-2.1.4: the controller, then workers, then UI nodes. */
+export function startOrder<N extends Pick<NodeRef, 'role'>>(nodes: readonly N[]): N[] {
+  return stopOrder(nodes).reverse();
+}
+
+/** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
+function nodePrefix(multiNode: boolean, node: Pick<NodeRef, 'name'>): string {
+  return multiNode ? `nodes/${node.name}/` : '';
+}
+
+/**
+ * REQ-3.1.x, 3.3.1/2: what the files step copies from one node: RuntimeSettings.xml (overrides, required;
+ * the defaults too, marked), the whole Keys folder, SystemAlias.xml and SystemConnections.xml, and
+ * alteryx.config when modified after install (either location).
+ */
+export function fileCopies(config: BackupConfig, node: Pick<NodeRef, 'name' | 'role'>, multiNode: boolean): FileCopy[] {
+  const p = nodePaths({ config });
+  const fc = config.FilesConfiguration;
+  const pre = `${nodePrefix(multiNode, node)}Config/`;
+  const engineMissing = node.role === 'worker' || !multiNode ? 'warn' : 'info';
+  const copies: FileCopy[] = [
+    { from: p.overrides, to: `${pre}RuntimeSettings.xml`, kind: 'settings', missing: 'fail' },
+    { from: p.defaults, to: `${pre}RuntimeSettings.defaults.xml`, kind: 'settings-defaults', missing: 'warn', note: 'Installer defaults (bin\\RuntimeData); restore only the overrides file' },
+  ];
+  if (fc.BackupKeys) copies.push({ from: p.keys, to: `${pre}Keys/`, kind: 'keys', missing: 'warn', folder: true });
+  copies.push({ from: p.systemAlias, to: `${pre}Engine/SystemAlias.xml`, kind: 'engine', missing: engineMissing });
+  copies.push({ from: p.systemConnections, to: `${pre}Engine/SystemConnections.xml`, kind: 'engine', missing: engineMissing });
+  if (fc.BackupConfigFile) {
+    for (const from of [p.alteryxConfigNew, p.alteryxConfigOld]) copies.push({ from, to: `${pre}alteryx.config`, kind: 'config-file', missing: 'info', ifModified: { exe: p.exe } });
+  }
+  return copies;
+}
+
+/** A cloud destination's URL as the plan shows it: no user info, no query string (a SAS), whatever slipped in. */
+const withoutCredentials = (url: string) => url.replace(/^([a-z0-9+]+:\/\/)[^/@?#]*@/i, '$1').replace(/\?.*$/, '');
+
+const fileName = (configured: string) => configured.split(/[\\/]/).pop() ?? configured;
+
+/**
+ * Pure: mode, topology and configuration -> the ordered, executable steps. The runner executes exactly
+ * these (src/core/runner.ts); -WhatIf / --dry-run print them.
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const { mode, config, mongoType } = input;
+  const scopes = MODE_SCOPES[mode];
+  const stop = stopsService({ mode, mongoType, stopServiceForExternalDB: config.ServiceConfiguration.StopServiceForExternalDB });
+  const has = (s: Scope) => scopes.includes(s);
+  const multiNode = input.nodes.length > 1;
+  const b = config.BackupConfiguration;
+  const staging = joinConfigured(b.TempDirectory, `ServerBackup_${mode}_${input.stamp}`);
+  const name = archiveName({ mode, stamp: input.stamp, config });
+  const path = joinConfigured(b.LocalBackupPath, name);
+  const service = config.ServerConfiguration.ServiceName;
+  const controller = input.nodes.find((n) => n.role === 'controller') ?? input.nodes[0];
+  const server = controller ? controller.name : 'this server';
+  const steps: BackupStep[] = [];
+  const add = (s: BackupStep) => steps.push(s);
+
+  add({ id: 'preflight', name: 'preflight', description: 'Check Administrator rights, the service, critical paths, free space and destinations', changesState: false, target: server, action: 'Check' });
+  if (has('Database') && mongoType === 'selfManaged') {
+    add({ id: 'mongo-check', name: 'mongo-check', description: 'Connect to the self-managed MongoDB and authenticate (nothing is stopped before this passes)', changesState: false, target: 'the self-managed MongoDB', action: 'Check the connection' });
   }
   if (stop) {
-    add('workflows', 'Wait for running workflows (AlteryxEngineCmd.exe) to finish');
-    add('stop-service', input.multiNode ? 'Stop AlteryxService on UI nodes, then workers, then the controller' : 'Stop AlteryxService', true);
+    add({ id: 'workflows', name: 'workflows', description: 'Wait for running workflows (AlteryxEngineCmd.exe) to finish', changesState: false, target: input.nodes.map((n) => n.name).join(', '), action: 'Wait for workflows', nodes: input.nodes.map((n) => n.name) });
+    for (const n of stopOrder(input.nodes)) {
+      add({ id: `stop-service:${n.name}`, name: 'stop-service', description: `Stop ${service} on ${n.name} (${n.role})`, changesState: true, target: `${service} on ${n.name}`, action: 'Stop service', node: n.name, role: n.role });
+    }
   }
   if (has('Database')) {
-    add('dump', input.mongoType === 'embedded' ? 'Dump the embedded MongoDB (AlteryxService.exe emongodump)' : 'Dump the self-managed MongoDB (mongodump --gzip)');
+    const to = joinConfigured(staging, 'MongoDB');
+    const how = mongoType === 'embedded' ? 'the embedded MongoDB (AlteryxService.exe emongodump)' : 'the self-managed MongoDB (mongodump --gzip)';
+    add({ id: 'dump', name: 'dump', description: `Dump ${how} to ${to}: ${EXPECTED_DATABASES.join(', ')}`, changesState: false, target: to, action: 'Dump MongoDB', mongoType, databases: EXPECTED_DATABASES, to });
   }
-  if (has('Config')) add('files', 'Copy RuntimeSettings.xml, Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config (if modified)');
-  if (has('Secrets')) add('secrets', 'Export the controller token and the MongoDB passwords');
-  if (stop) add('start-service', input.multiNode ? 'Start AlteryxService on the controller, then workers, then UI nodes' : 'Start AlteryxService', true);
-  if (has('Metadata')) add('metadata', 'Record server version, node roles, service account and Run As user');
-  add('archive', 'Write the ZIP with manifest.json (SHA-256 of every file)', true);
-  add('verify', 'Reopen the archive with an independent reader and check it against the manifest');
-  add('publish', 'Publish the archive and its .sha256 under their final names', true);
-  add('copy', 'Copy to the network destinations and verify each copy', true);
-  add('retention', 'Apply the retention policy of this mode', true);
-  add('cleanup', 'Remove the staging folder', true);
-  return { mode: input.mode, scopes, stopsService: stop, steps };
+  if (has('Config')) {
+    for (const n of input.nodes) {
+      const copies = fileCopies(config, n, multiNode);
+      const list = [...new Set(copies.map((c) => (c.folder ? `${fileName(c.from)}\\*` : fileName(c.from))))];
+      const modified = copies.some((c) => c.ifModified) ? ' (alteryx.config if modified)' : '';
+      add({ id: `files:${n.name}`, name: 'files', description: `Copy from ${n.name}: ${list.join(', ')}${modified}`, changesState: false, target: staging, action: 'Copy files', node: n.name, copies });
+    }
+  }
+  if (has('Secrets')) {
+    const files = ['ControllerToken.txt', ...(config.FilesConfiguration.BackupMongoPasswords && mongoType === 'embedded' ? ['MongoPasswords.txt'] : [])];
+    add({ id: 'secrets', name: 'secrets', description: mongoType === 'embedded' && files.length > 1 ? 'Export the controller token and the MongoDB passwords' : 'Export the controller token', changesState: false, target: joinConfigured(staging, 'Secrets'), action: 'Export secrets', files });
+  }
+  if (stop) {
+    for (const n of startOrder(input.nodes)) {
+      add({ id: `start-service:${n.name}`, name: 'start-service', description: `Start ${service} on ${n.name} (${n.role}) if this run stopped it`, changesState: true, target: `${service} on ${n.name}`, action: 'Start service', node: n.name, role: n.role });
+    }
+  }
+  if (has('Metadata')) add({ id: 'metadata', name: 'metadata', description: 'Record server version, node roles, service account and Run As user', changesState: false, target: joinConfigured(staging, 'metadata.json'), action: 'Record metadata' });
+  add({ id: 'archive', name: 'archive', description: `Write the ZIP${input.encrypted ? ' (AES-256)' : ''} with manifest.json (SHA-256 of every file) as ${path}.partial`, changesState: true, target: `${path}.partial`, action: 'Write archive', path, encrypted: !!input.encrypted });
+  add({ id: 'verify', name: 'verify', description: 'Reopen the archive with an independent reader and check it against the manifest', changesState: false, target: `${path}.partial`, action: 'Verify archive', path });
+  add({ id: 'publish', name: 'publish', description: `Publish the archive and its .sha256 under their final names: ${path}`, changesState: true, target: path, action: 'Publish archive', path });
+  if (b.NetworkBackupPaths.length) {
+    add({ id: 'copy', name: 'copy', description: `Copy to the network destinations and verify each copy: ${b.NetworkBackupPaths.join(', ')}`, changesState: true, target: b.NetworkBackupPaths.join(', '), action: 'Copy archive', destinations: [...b.NetworkBackupPaths] });
+  }
+  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination after the network copies, one retention each after the local one.
+  for (const d of b.CloudDestinations) {
+    add({ id: `cloud-upload:${d.Name}`, name: 'cloud-upload', description: `Upload to the cloud destination ${d.Name} and check the stored object (size and SHA-256${d.VerifyByDownload ? ', then a full read-back' : ''})`, changesState: true, target: withoutCredentials(d.Url), action: 'Upload archive', destination: d.Name });
+  }
+  add({ id: 'retention', name: 'retention', description: 'Apply the retention policy of this mode', changesState: true, target: [b.LocalBackupPath, ...b.NetworkBackupPaths].join(', '), action: 'Delete old backups' });
+  for (const d of b.CloudDestinations) {
+    add({ id: `cloud-retention:${d.Name}`, name: 'cloud-retention', description: `Apply the retention policy of this mode on ${d.Name} (if this run's upload there succeeded; locked objects are kept)`, changesState: true, target: withoutCredentials(d.Url), action: 'Delete old backups', destination: d.Name });
+  }
+  add({ id: 'cleanup', name: 'cleanup', description: `Remove the staging folder ${staging}`, changesState: true, target: staging, action: 'Remove folder', path: staging });
+  return { mode, scopes, stopsService: stop, mongoType, staging, archive: { name, path }, steps };
 }

@@ -67,6 +67,10 @@ export class RunLogger {
   readonly counts: Record<Level, number> = { DEBUG: 0, INFO: 0, WARNING: 0, ERROR: 0, SUCCESS: 0 };
   /** Every WARNING and ERROR of the run, masked, for the result and alerts. */
   readonly problems: LogRecord[] = [];
+  private readonly pending: LogRecord[] = [];
+  private writeFailed = false;
+  /** The first pending line is in the .log already (only its JSON-lines twin failed). */
+  private pendingInLog = false;
 
   constructor(
     private readonly sink: LogSink,
@@ -134,10 +138,39 @@ export class RunLogger {
 
   private writeFiles(rec: LogRecord): void {
     if (!this.files) return;
+    this.pending.push(rec);
+    if (this.pending.length > MAX_PENDING) {
+      this.pending.splice(0, this.pending.length - MAX_PENDING);
+      this.pendingInLog = false;
+    }
     // Appended synchronously line by line: a killed process still leaves a complete log up to its last line.
-    appendFileSync(this.files.log, formatLine(rec) + '\r\n');
-    const twin: Record<string, unknown> = { time: isoWithOffset(rec.time), level: rec.level, message: rec.message };
-    if (rec.step) twin['step'] = rec.step;
-    appendFileSync(this.files.jsonl, JSON.stringify(twin) + '\n');
+    // A log file held open by another program (an antivirus scan, an editor, a log shipper without
+    // FILE_SHARE_WRITE) fails the write: the lines wait and go in with the next write that succeeds. The
+    // step that logged carries on; the console and the event stream still get every line.
+    try {
+      while (this.pending.length) {
+        const r = this.pending[0]!;
+        if (!this.pendingInLog) appendFileSync(this.files.log, formatLine(r) + '\r\n');
+        this.pendingInLog = true;
+        const twin: Record<string, unknown> = { time: isoWithOffset(r.time), level: r.level, message: r.message };
+        if (r.step) twin['step'] = r.step;
+        appendFileSync(this.files.jsonl, JSON.stringify(twin) + '\n');
+        this.pending.shift();
+        this.pendingInLog = false;
+      }
+      this.writeFailed = false;
+    } catch (err) {
+      if (this.writeFailed) return;
+      this.writeFailed = true;
+      this.sink({
+        time: new Date(),
+        level: 'WARNING',
+        message: this.masker.mask(`The log file ${this.files.log} could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); its lines are kept and written as soon as it can be (is another program holding it open?).`),
+        step: this.step,
+      });
+    }
   }
 }
+
+/** Lines kept for a log file that cannot be written for the moment. */
+const MAX_PENDING = 10_000;

@@ -7,7 +7,7 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { RunContext } from '../core/context.ts';
-import { EXPECTED_DATABASES } from '../steps/dump.ts';
+import { EXPECTED_DATABASES } from './dump-counts.ts';
 import { formatDuration } from '../util/format.ts';
 import { resolveMongoTarget, type MongoTarget } from './target.ts';
 import { formatConnectionString, hostList } from './uri.ts';
@@ -72,7 +72,9 @@ export async function pingMongo(target: MongoTarget, opts: PingOptions): Promise
   if (opts.dial && target.conn.scheme === 'mongodb') {
     const configured = hostList(target.conn);
     const mapped = await Promise.all(configured.map((h) => opts.dial!(h)));
-    configured.forEach((h, i) => dialled.push([mapped[i]!, h]));
+    configured.forEach((h, i) => {
+      dialled.push([mapped[i]!, h]);
+    });
     uri = formatConnectionString(target.conn, { withUser: false, hosts: [...new Set(mapped)] });
   }
   const options: MongoClientOptions = {

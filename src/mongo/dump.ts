@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { stringify as toYaml } from 'yaml';
-import type { RunContext } from '../core/context.ts';
+import type { DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import type { CommandResult } from '../platform/ports.ts';
-import { EXPECTED_DATABASES, dumpCounts } from '../steps/dump.ts';
+import type { CommandResult } from '../util/exec.ts';
+import { EXPECTED_DATABASES, dumpCounts } from './dump-counts.ts';
 import { runProcess } from '../util/exec.ts';
 import { listFiles, treeSize } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
@@ -91,7 +91,7 @@ export async function checkMongoTool(ctx: RunContext, tool: 'mongodump' | 'mongo
   const res = await run(exe, ['--version'], { env: childEnvWithoutSecrets(ctx.platform.childEnv()), timeoutMs: 30_000 });
   const version = new RegExp(`${tool} version:?\\s*(\\S+)`, 'i').exec(res.stdout)?.[1];
   if (res.exitCode !== 0 || !version) {
-    const why = res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
+    const why = res.error?.failure === 'spawn' || res.exitCode === 127 ? 'it was not found' : `"${exe} --version" ended with exit code ${res.exitCode}`;
     const setting = `MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath = ${JSON.stringify(ctx.config.MongoDBConfiguration.SelfManagedMongoDB.MongodumpPath)}`;
     throw new BackupError(
       ExitCode.Validation,
@@ -183,7 +183,8 @@ export async function runMongodump(
   for (const line of output.split(/\r?\n/).filter((l) => l.trim())) ctx.log.debug(`mongodump: ${line}`);
   const failed = failedLine(output);
   if (res.exitCode !== 0 || res.signal || failed) {
-    const why = res.signal ? `was ended by ${res.signal}${durationMs >= opts.timeoutMs ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
+    const timedOut = res.error ? res.error.failure === 'timeout' : durationMs >= opts.timeoutMs;
+    const why = res.signal ? `was ended by ${res.signal}${timedOut ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
     throw new BackupError(
       ExitCode.MongoDB,
       `${what === 'mongodump' ? 'mongodump of the self-managed MongoDB' : what} failed (${why})${failed ? `: ${failed}` : ''}.`,
@@ -204,7 +205,7 @@ export async function runMongodump(
 }
 
 /** The dump step of a self-managed run (after the connectivity check). */
-export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<void> {
+export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<{ dump: DumpInfo; files: StagedFile[] }> {
   const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
   const { target, ping } = checked;
   const gzip = sm.UseCompression;
@@ -219,13 +220,12 @@ export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoT
   }
   const local = join(ctx.staging.local, 'MongoDB');
   const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000 }, run);
-  ctx.dump = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
+  const dump: DumpInfo = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
   ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);
   for (const [db, colls] of Object.entries(databases)) {
     ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
   }
-  for (const rel of await listFiles(local)) {
-    ctx.files.push({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' });
-  }
+  const files: StagedFile[] = (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' }));
+  return { dump, files };
 }

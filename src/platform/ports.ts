@@ -1,3 +1,4 @@
+import type { CommandResult } from '../util/exec.ts';
 /**
  * The ports: everything the core needs from the machine, and nothing more. Each has a Windows adapter
  * (PowerShell session, CIM, sc.exe) and a sandbox adapter (the simulated server on disk). File contents
@@ -14,13 +15,7 @@ export interface NodeRef {
   local: boolean;
 }
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  /** Set when the process was ended by a signal or timed out. */
-  signal?: string | undefined;
-}
+export type { CommandResult } from '../util/exec.ts';
 
 export interface Workflow {
   name: string;
@@ -99,6 +94,62 @@ export interface MongoPort {
   dialAddress(hostPort: string): Promise<string>;
 }
 
+/**
+ * REQ-3.4.x: what a node says about itself beyond its files: the licence, ODBC (system and user DSNs, 64- and
+ * 32-bit), the Windows and .NET versions. Every answer may be partial; a call that throws is recorded as
+ * missing with its message. Optional: a platform without it records these items as missing.
+ */
+export interface InventoryPort {
+  /** Licence keys as stored (the caller obfuscates them to their last 4 characters); empty when none found. */
+  license(node: NodeRef): Promise<LicenseInfo>;
+  odbc(node: NodeRef): Promise<OdbcInventory>;
+  windows(node: NodeRef): Promise<{ caption: string; version: string; build: string }>;
+  dotnet(node: NodeRef): Promise<{ version: string; release: number }>;
+  /**
+   * The Gallery's user groups that hold Active Directory groups, when the platform can tell. Without it (Windows)
+   * they are read from the AlteryxGallery dump of the run.
+   */
+  galleryGroups?(node: NodeRef): Promise<Array<{ name: string; role: string | null; activeDirectoryGroups: Array<{ name: string | null; sid: string | null }> }>>;
+}
+
+export interface LicenseInfo {
+  keys: string[];
+  /** Where they were read (a registry key, a file). */
+  source: string;
+  /** Other non-secret facts found beside them (product, expiry, e-mail). */
+  details?: Record<string, string> | undefined;
+}
+
+export interface OdbcInventory {
+  drivers: Array<{ name: string; platform: '64-bit' | '32-bit' }>;
+  /** User DSNs of both bitnesses share one registry key: their platform is 'any'. */
+  dsns: Array<{ name: string; driver: string; scope: 'system' | 'user'; platform: '64-bit' | '32-bit' | 'any' }>;
+  /** The account whose user DSNs were read (the one the backup runs as). */
+  userScopeAccount?: string | undefined;
+}
+
+/**
+ * Where a drill can build a scratch server of the same version and topology, restore into it and count its
+ * database, without touching the live server. Only the sandbox has one (on a server the drill starts a scratch
+ * mongod instead, DrillMethod mongod).
+ */
+export interface ScratchServerPort {
+  /** The live server's Alteryx Server version (a.b.c.d). */
+  liveVersion: string;
+  /** Creates a scratch server in `dir` (fast service transitions, a tiny database the restore replaces). */
+  create(dir: string, opts: { topology: 'single' | 'multi'; selfManaged: boolean; version: string }): Promise<ScratchServer>;
+}
+
+export interface ScratchServer {
+  dir: string;
+  /** Its self-managed MongoDB's password (a self-managed scratch server only). */
+  mongoPassword: string | undefined;
+  /** The platform of the scratch server, for the restore into it. */
+  platform(): Platform;
+  /** Per database and collection: the documents in its database now. */
+  documentCounts(): Promise<Record<string, Record<string, number>>>;
+}
+
 export interface Platform {
   kind: 'windows' | 'sandbox';
   /** Human description for the log, e.g. the sandbox folder. */
@@ -111,6 +162,9 @@ export interface Platform {
   system: SystemPort;
   storage: StoragePort;
   mongo?: MongoPort | undefined;
+  inventory?: InventoryPort | undefined;
+  /** The drill's scratch server (the sandbox only). */
+  scratch?: ScratchServerPort | undefined;
   /** Environment additions for child processes (the sandbox puts its emulated mongodump on PATH). */
   childEnv(): NodeJS.ProcessEnv;
   dispose(): Promise<void>;

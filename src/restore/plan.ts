@@ -1,5 +1,6 @@
 import type { BackupMode } from '../config/schema.ts';
-import type { PlannedStep } from '../core/plan.ts';
+import { startOrder, stopOrder, type PlannedStep } from '../core/plan.ts';
+import type { NodeRef, NodeRole } from '../platform/ports.ts';
 
 /** What a restore puts back, decided from the archive's mode and the requested restore mode. */
 export interface RestoreScope {
@@ -28,29 +29,58 @@ export function restoreScope(
   return { database, config, secrets: config && archive.hasToken };
 }
 
-/** Pure: the ordered steps of a restore (host-recovery order); -WhatIf prints them. */
-export function buildRestorePlan(input: {
+type Step<N extends string, D = object> = PlannedStep & { name: N } & D;
+
+/** The steps of a restore, each with the data it runs from. */
+export type RestoreStep =
+  | Step<'verify', { path: string }>
+  | Step<'preflight'>
+  | Step<'mongo-check'>
+  | Step<'extract', { to: string }>
+  | Step<'workflows'>
+  | Step<'stop-service', { node: string; role: NodeRole }>
+  | Step<'pre-restore', { to: string }>
+  | Step<'files', { placements: Array<{ path: string; node: string; to: string }> }>
+  | Step<'server-secret', { nodes: string[] }>
+  | Step<'database', { selfManaged: boolean }>
+  | Step<'start-service', { node: string; role: NodeRole }>
+  | Step<'check'>
+  | Step<'cleanup', { path: string }>;
+
+export type RestoreStepOf<N extends RestoreStep['name']> = Extract<RestoreStep, { name: N }>;
+
+export interface RestorePlanInput {
+  archivePath: string;
   scope: RestoreScope;
-  multiNode: boolean;
+  nodes: ReadonlyArray<Pick<NodeRef, 'name' | 'role'>>;
+  serviceName: string;
   extractFolder: string;
   preRestoreFolder: string;
+  /** Which archive file goes where (placement.ts). */
+  placements: ReadonlyArray<{ file: { path: string }; node: { name: string }; configured: string }>;
   /** The archive's database is a self-managed MongoDB's (mongodump): mongorestore, pre-restore dump. */
   selfManaged?: boolean;
   /** False for a self-managed database-only restore without StopServiceForExternalDB. */
   stopsService?: boolean;
-}): PlannedStep[] {
-  const { scope, multiNode } = input;
+}
+
+/** Pure: the ordered, executable steps of a restore (host-recovery order); -WhatIf prints them. */
+export function buildRestorePlan(input: RestorePlanInput): RestoreStep[] {
+  const { scope, nodes } = input;
   const selfManaged = !!input.selfManaged && scope.database;
   const stops = input.stopsService ?? true;
-  const steps: PlannedStep[] = [];
-  const add = (name: string, description: string, changesState = false) => steps.push({ name, description, changesState });
-  add('verify', 'Verify the archive: every entry against its manifest SHA-256, the .sha256 beside it, safe entry names');
-  add('preflight', 'Check Administrator rights, the service on every node, the server version, free space');
-  if (selfManaged) add('mongo-check', 'Check the self-managed MongoDB: reachable, credentials accepted (driver ping), mongodump and mongorestore present');
-  add('extract', `Extract the archive to ${input.extractFolder}`);
+  const svc = input.serviceName;
+  const controller = nodes.find((n) => n.role === 'controller') ?? nodes[0];
+  const server = controller?.name ?? 'this server';
+  const steps: RestoreStep[] = [];
+  const add = (s: RestoreStep) => steps.push(s);
+  add({ id: 'verify', name: 'verify', description: 'Verify the archive: every entry against its manifest SHA-256, the .sha256 beside it, safe entry names', changesState: false, target: input.archivePath, action: 'Verify archive', path: input.archivePath });
+  add({ id: 'preflight', name: 'preflight', description: 'Check Administrator rights, the service on every node, the server version, free space', changesState: false, target: server, action: 'Check' });
+  if (selfManaged) add({ id: 'mongo-check', name: 'mongo-check', description: 'Check the self-managed MongoDB: reachable, credentials accepted (driver ping), mongodump and mongorestore present', changesState: false, target: 'the self-managed MongoDB', action: 'Check the connection' });
+  add({ id: 'extract', name: 'extract', description: `Extract the archive to ${input.extractFolder}`, changesState: false, target: input.extractFolder, action: 'Extract archive', to: input.extractFolder });
   if (stops) {
-    add('workflows', 'Wait for running workflows (AlteryxEngineCmd.exe) to finish');
-    add('stop-service', multiNode ? 'Stop AlteryxService on UI nodes, then workers, then the controller' : 'Stop AlteryxService', true);
+    add({ id: 'workflows', name: 'workflows', description: 'Wait for running workflows (AlteryxEngineCmd.exe) to finish', changesState: false, target: nodes.map((n) => n.name).join(', '), action: 'Wait for workflows' });
+    for (const n of stopOrder(nodes)) add({ id: `stop-service:${n.name}`, name: 'stop-service', description: `Stop ${svc} on ${n.name} (${n.role})`, changesState: true, target: `${svc} on ${n.name}`, action: 'Stop service', node: n.name, role: n.role });
   }
   const saveFiles = scope.config ? `Save the files about to be overwritten to ${input.preRestoreFolder}` : '';
   const saveDb = !scope.database
@@ -58,20 +88,25 @@ export function buildRestorePlan(input: {
     : selfManaged
       ? `dump the current MongoDB (mongodump --gzip) to ${input.preRestoreFolder}\\MongoDB for the rollback`
       : 'move the current MongoDB data folder aside';
-  add('pre-restore', saveFiles ? `${saveFiles}${saveDb ? ` and ${saveDb}` : ''}` : `${saveDb.charAt(0).toUpperCase()}${saveDb.slice(1)}`, true);
-  if (scope.config) add('files', 'Restore RuntimeSettings.xml (overrides, never the defaults file), Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config as captured', true);
-  if (scope.secrets) add('server-secret', 'Set the controller token captured in the archive (AlteryxService.exe setserversecret)', true);
-  if (scope.database) {
-    add(
-      'database',
-      selfManaged
-        ? 'Restore MongoDB (mongorestore --gzip --drop, the Alteryx databases only) and judge its output; on failure restore the pre-restore dump'
-        : 'Restore MongoDB (AlteryxService.exe emongorestore) and judge mongoRestore.log',
-      true,
-    );
+  add({ id: 'pre-restore', name: 'pre-restore', description: saveFiles ? `${saveFiles}${saveDb ? ` and ${saveDb}` : ''}` : `${saveDb.charAt(0).toUpperCase()}${saveDb.slice(1)}`, changesState: true, target: input.preRestoreFolder, action: 'Save current state', to: input.preRestoreFolder });
+  if (scope.config) {
+    const placements = input.placements.map((x) => ({ path: x.file.path, node: x.node.name, to: x.configured }));
+    add({ id: 'files', name: 'files', description: `Restore RuntimeSettings.xml (overrides, never the defaults file), Keys, SystemAlias.xml, SystemConnections.xml, alteryx.config as captured: ${placements.length} files`, changesState: true, target: [...new Set(placements.map((x) => x.node))].map((n) => `configuration files on ${n}`).join(', '), action: 'Restore files', placements });
   }
-  if (stops) add('start-service', multiNode ? 'Start AlteryxService on the controller, then workers, then UI nodes' : 'Start AlteryxService', true);
-  add('check', `Check the restored files against the manifest, document counts against the manifest${stops ? ', services Running' : ''}`);
-  add('cleanup', 'Remove the extraction folder (it holds the controller token in clear)', true);
+  if (scope.secrets) {
+    const order = [...nodes].sort((a, b) => (a.role === 'controller' ? -1 : b.role === 'controller' ? 1 : 0)).map((n) => n.name);
+    add({ id: 'server-secret', name: 'server-secret', description: 'Set the controller token captured in the archive (AlteryxService.exe setserversecret)', changesState: true, target: `the controller token on ${order.join(', ')}`, action: 'Set controller token', nodes: order });
+  }
+  if (scope.database) {
+    const description = selfManaged
+      ? 'Restore MongoDB (mongorestore --gzip --drop, the Alteryx databases only) and judge its output; on failure restore the pre-restore dump'
+      : 'Restore MongoDB (AlteryxService.exe emongorestore) and judge mongoRestore.log';
+    add({ id: 'database', name: 'database', description, changesState: true, target: selfManaged ? 'the self-managed MongoDB' : `the embedded MongoDB on ${server}`, action: 'Restore database', selfManaged });
+  }
+  if (stops) {
+    for (const n of startOrder(nodes)) add({ id: `start-service:${n.name}`, name: 'start-service', description: `Start ${svc} on ${n.name} (${n.role}) if it was running`, changesState: true, target: `${svc} on ${n.name}`, action: 'Start service', node: n.name, role: n.role });
+  }
+  add({ id: 'check', name: 'check', description: `Check the restored files against the manifest, document counts against the manifest${stops ? ', services Running' : ''}`, changesState: false, target: server, action: 'Check' });
+  add({ id: 'cleanup', name: 'cleanup', description: 'Remove the extraction folder (it holds the controller token in clear)', changesState: true, target: input.extractFolder, action: 'Remove folder', path: input.extractFolder });
   return steps;
 }

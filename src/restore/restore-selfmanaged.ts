@@ -10,7 +10,7 @@ import { checkMongoConnection } from '../mongo/check.ts';
 import { checkMongoTool, childEnvWithoutSecrets, mongodumpConfigYaml, mongoToolPath, runMongodump, writeSecretConfig, type MongodumpRun, type RunFn } from '../mongo/dump.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import type { MongoTarget } from '../mongo/target.ts';
-import { EXPECTED_DATABASES } from '../steps/dump.ts';
+import { EXPECTED_DATABASES } from '../mongo/dump-counts.ts';
 import { runProcess } from '../util/exec.ts';
 import { formatDuration } from '../util/format.ts';
 import { judgeMongorestoreRun, type RestoreLogVerdict } from './restore-log.ts';

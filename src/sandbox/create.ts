@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
+import { writeInventoryFixtures } from './inventory.ts';
 import { appendEvent } from './events.ts';
 import { alteryxConfigWinPath, emulatorBundlePath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
@@ -339,6 +340,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
   const dataDir =
     o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
   generateDatabases(dataDir, o.dbSizeMb);
+  writeInventoryFixtures(info);
   for (const tool of ['mongodump', 'mongorestore']) {
     writeShim(path.join(mongoToolsPathDir(abs), tool), shimScript(tool, abs, controller));
   }

@@ -106,11 +106,17 @@ interface Ctx {
   i: number;
 }
 
+/** One generated document of a collection; the same sequence of random draws per collection as always. */
 function makeDoc(g: Gen, db: string, coll: string, c: Ctx): Record<string, unknown> {
   const _id = new ObjectId();
+  const key = `${db}.${coll}`;
+  return db === 'AlteryxGallery' ? galleryDoc(g, key, c, _id) : serviceDoc(g, key, c, _id);
+}
+
+function galleryDoc(g: Gen, key: string, c: Ctx, _id: ObjectId): Record<string, unknown> {
   const user = () => g.pick(c.users);
   const app = () => g.pick(c.apps);
-  switch (`${db}.${coll}`) {
+  switch (key) {
     case 'AlteryxGallery.apps':
       return {
         _id,
@@ -175,6 +181,16 @@ function makeDoc(g: Gen, db: string, coll: string, c: Ctx): Record<string, unkno
         oldValues: { name: g.words(3), description: g.text(120) },
         newValues: { name: g.words(3), description: g.text(120) },
       };
+    default:
+      return { _id, value: g.text(200) };
+  }
+}
+
+/** AlteryxGallery_Lucene and AlteryxService documents. */
+function serviceDoc(g: Gen, key: string, c: Ctx, _id: ObjectId): Record<string, unknown> {
+  const user = () => g.pick(c.users);
+  const app = () => g.pick(c.apps);
+  switch (key) {
     case 'AlteryxGallery_Lucene.fs.files':
       return {
         _id,

@@ -26,7 +26,8 @@ export {
 export { isElevated, nodeReachable, freeBytesOverride, destinationFault, consumeDestinationWrite, type DestinationFaultMatch } from './faults.ts';
 export { alteryxServiceExecutable, mongoToolsPathDir, mongoServerDir, databaseDir, emulatorBundlePath, alteryxConfigWinPath, WIN } from './layout.ts';
 export { appendEvent, readEvents, eventsFile, type SandboxEvent } from './events.ts';
-export { readKnobs, setKnob, knobsSchema, type Knobs, type DestinationFault } from './knobs.ts';
+export { readKnobs, setKnob, type Knobs, type DestinationFault } from './knobs.ts';
+export { knobsSchema } from './knobs-schema.ts';
 export { knobsOf } from './knobs-core.ts';
 export { countBsonDocuments } from './bson-io.ts';
 export { loopbackMongod, mongodRegistryFile, netDir } from './mongod-registry.ts';

@@ -1,7 +1,7 @@
 // Knob defaults and helpers without zod, so that the emulator bundle stays small (knobs are validated when
 // they are set, by setKnob in knobs.ts).
 import { writeSandboxFile } from './meta.ts';
-import type { Knobs, ServiceKnobs } from './knobs.ts';
+import type { Knobs, ServiceKnobs } from './knobs-schema.ts';
 import type { SandboxFile } from './types.ts';
 
 type Raw = Record<string, unknown>;

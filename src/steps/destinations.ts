@@ -1,6 +1,6 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Clock, ProgressEvent, RunContext } from '../core/context.ts';
+import type { ArchiveInfo, Clock, ProgressEvent, RunContext } from '../core/context.ts';
 import { warn } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { WriteConditions } from '../platform/ports.ts';
@@ -165,8 +165,7 @@ export async function probeDestinations(ctx: RunContext): Promise<Array<{ path: 
 }
 
 /** Copies the published archive to one network destination, with retries. Never throws except on abort. */
-async function copyToOne(ctx: RunContext, dest: string): Promise<DestinationOutcome> {
-  const a = ctx.archive!;
+async function copyToOne(ctx: RunContext, a: ArchiveInfo, dest: string): Promise<DestinationOutcome> {
   const cfg = ctx.config.BackupConfiguration.NetworkCopy;
   const tries = cfg.Attempts;
   const local = ctx.platform.paths.resolve(dest);
@@ -248,12 +247,10 @@ async function copyToOne(ctx: RunContext, dest: string): Promise<DestinationOutc
  * failing does not stop the others; the caller turns failures into exit code 4. Throws only when the run
  * is interrupted (after every copy has stopped and cleaned up).
  */
-export async function copyToDestinations(ctx: RunContext): Promise<DestinationOutcome[]> {
-  const dests = ctx.config.BackupConfiguration.NetworkBackupPaths;
-  if (!ctx.archive) throw new Error('copyToDestinations needs a published archive');
-  ctx.log.info(`Copying ${ctx.archive.name} (${formatBytes(ctx.archive.sizeBytes)}) to ${dests.length} network destination(s) in parallel`);
+export async function copyToDestinations(ctx: RunContext, archive: ArchiveInfo, dests: readonly string[] = ctx.config.BackupConfiguration.NetworkBackupPaths): Promise<DestinationOutcome[]> {
+  ctx.log.info(`Copying ${archive.name} (${formatBytes(archive.sizeBytes)}) to ${dests.length} network destination(s) in parallel`);
   // The same folder twice (or the local folder again) would have two writers on one .partial: copy once.
-  const localDir = resolve(dirname(ctx.archive.finalPath));
+  const localDir = resolve(dirname(archive.finalPath));
   const seen = new Map<string, string>();
   const jobs = dests.map((d) => {
     const dir = resolve(ctx.platform.paths.resolve(d));
@@ -262,10 +259,10 @@ export async function copyToDestinations(ctx: RunContext): Promise<DestinationOu
     if (first !== undefined || key === (process.platform === 'win32' ? localDir.toLowerCase() : localDir)) {
       const same = first ?? ctx.config.BackupConfiguration.LocalBackupPath;
       warn(ctx, `Network destination ${d} is the same folder as ${same}: not copied again`);
-      return Promise.resolve<DestinationOutcome>({ path: d, kind: 'network', status: 'ok', attempts: 0, archivePath: join(dir, ctx.archive!.name), verified: false, error: undefined });
+      return Promise.resolve<DestinationOutcome>({ path: d, kind: 'network', status: 'ok', attempts: 0, archivePath: join(dir, archive.name), verified: false, error: undefined });
     }
     seen.set(key, d);
-    return copyToOne(ctx, d);
+    return copyToOne(ctx, archive, d);
   });
   const settled = await Promise.allSettled(jobs);
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

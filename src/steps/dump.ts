@@ -1,29 +1,16 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { joinConfigured, type RunContext } from '../core/context.ts';
-import { countBsonDocuments, listFiles, treeSize } from '../util/fsx.ts';
+import { joinConfigured, type DumpInfo, type RunContext, type StagedFile } from '../core/context.ts';
+import { listFiles, treeSize } from '../util/fsx.ts';
+import { EXPECTED_DATABASES, dumpCounts } from '../mongo/dump-counts.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
-
-/** The databases every Alteryx Server backup must hold. */
-export const EXPECTED_DATABASES = ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'] as const;
-
-/** Per-database, per-collection document counts of a dump folder (`<db>/<coll>.bson`). */
-export async function dumpCounts(dir: string): Promise<Record<string, Record<string, number>>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const rel of await listFiles(dir)) {
-    const m = /^([^/]+)\/(.+)\.bson$/.exec(rel);
-    if (!m) continue;
-    (out[m[1]!] ??= {})[m[2]!] = countBsonDocuments(join(dir, rel));
-  }
-  return out;
-}
 
 /**
  * REQ-2.1.1/2.1.2: `AlteryxService.exe emongodump=<staging>\MongoDB`. Success only when the exit code is 0,
  * the output has no `EMongoDump failed`, and each expected database folder holds .bson files; else exit 5.
  */
-export async function dumpEmbedded(ctx: RunContext): Promise<void> {
+export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
   const target = joinConfigured(ctx.staging.configured, 'MongoDB');
   const local = join(ctx.staging.local, 'MongoDB');
   const exe = ctx.config.ServerConfiguration.AlteryxServicePath;
@@ -50,13 +37,22 @@ export async function dumpEmbedded(ctx: RunContext): Promise<void> {
   }
   const databases = await dumpCounts(local);
   const sizeBytes = await treeSize(local);
-  ctx.dump = { type: 'embedded', dir: local, databases, sizeBytes, durationMs, gzip: false };
+  const dump: DumpInfo = { type: 'embedded', dir: local, databases, sizeBytes, durationMs, gzip: false };
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
   ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}, ${docs} documents in ${Object.keys(databases).length} databases, ${formatDuration(durationMs)}`);
   for (const [db, colls] of Object.entries(databases)) {
     ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
   }
-  for (const rel of await listFiles(local)) {
-    ctx.files.push({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' });
-  }
+  return { dump, files: await dumpFiles(local) };
+}
+
+/** What a dump step gives the archive: the dump's description and its files. */
+export interface DumpOutput {
+  dump: DumpInfo;
+  files: StagedFile[];
+}
+
+/** The files of a dump folder, bound for MongoDB/ in the archive. */
+async function dumpFiles(local: string): Promise<StagedFile[]> {
+  return (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' as const }));
 }

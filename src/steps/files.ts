@@ -1,84 +1,86 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { warn, type FileKind, type RunContext } from '../core/context.ts';
+import { warn, type RunContext, type StagedFile } from '../core/context.ts';
+import type { BackupStepOf, FileCopy } from '../core/plan.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
-import { nodePaths } from './preflight.ts';
-
-/** Archive prefix of a node's files: flat on a single node, `nodes/<host>/` on a multi-node server. */
-export function nodePrefix(ctx: RunContext, node: NodeRef): string {
-  return ctx.multiNode ? `nodes/${node.name}/` : '';
-}
-
-async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, kind: FileKind, note?: string): Promise<boolean> {
-  const src = ctx.platform.paths.resolve(configured, node);
-  if (!(await exists(src))) return false;
-  const dest = join(ctx.staging.local, ...archivePath.split('/'));
-  await fsp.mkdir(dirname(dest), { recursive: true });
-  await fsp.copyFile(src, dest);
-  ctx.files.push({ archivePath, localPath: dest, kind, node: node.name, source: configured, note });
-  ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
-  return true;
-}
 
 /** An install's alteryx.config counts as modified when its mtime is more than this away from AlteryxService.exe's. */
 const CONFIG_MODIFIED_TOLERANCE_MS = 120_000;
 
-/**
- * REQ-3.1.x, 3.3.1/2: RuntimeSettings.xml (overrides; the defaults too, marked), the whole Keys folder,
- * alteryx.config when modified after install, SystemAlias.xml and SystemConnections.xml, on every node.
- * Missing optional files warn; the overrides file is required (checked in pre-flight, and here again).
- */
-export async function captureFiles(ctx: RunContext): Promise<void> {
-  const p = nodePaths(ctx);
-  const fc = ctx.config.FilesConfiguration;
-  for (const node of ctx.nodes) {
-    const pre = `${nodePrefix(ctx, node)}Config/`;
-    if (!(await stageFile(ctx, node, p.overrides, `${pre}RuntimeSettings.xml`, 'settings'))) {
-      throw new BackupError(ExitCode.Validation, `RuntimeSettings.xml disappeared from ${p.overrides} on ${node.name} during the backup.`, 'Run the backup again.');
-    }
-    if (!(await stageFile(ctx, node, p.defaults, `${pre}RuntimeSettings.defaults.xml`, 'settings-defaults', 'Installer defaults (bin\\RuntimeData); restore only the overrides file'))) {
-      warn(ctx, `The defaults RuntimeSettings.xml was not found at ${p.defaults} on ${node.name}`);
-    }
-    if (fc.BackupKeys) {
-      const keysDir = ctx.platform.paths.resolve(p.keys, node);
-      if (await exists(keysDir)) {
-        const files = await listFiles(keysDir);
-        for (const rel of files) {
-          await stageFile(ctx, node, `${p.keys}\\${rel.replace(/\//g, '\\')}`, `${pre}Keys/${rel}`, 'keys');
-        }
-        if (files.length === 0) warn(ctx, `The Keys folder ${p.keys} on ${node.name} is empty`);
-      } else {
-        warn(ctx, `The Keys folder was not found at ${p.keys} on ${node.name}`);
-      }
-    }
-    for (const [configured, name] of [
-      [p.systemAlias, 'SystemAlias.xml'],
-      [p.systemConnections, 'SystemConnections.xml'],
-    ] as const) {
-      if (!(await stageFile(ctx, node, configured, `${pre}Engine/${name}`, 'engine'))) {
-        (node.role === 'worker' || !ctx.multiNode ? warn : (c: RunContext, m: string) => c.log.info(m))(ctx, `${name} was not found at ${configured} on ${node.name}`);
-      }
-    }
-    if (fc.BackupConfigFile) await captureAlteryxConfig(ctx, node, pre, p);
-  }
+async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, c: FileCopy, note = c.note): Promise<StagedFile | undefined> {
+  const src = ctx.platform.paths.resolve(configured, node);
+  if (!(await exists(src))) return undefined;
+  const dest = join(ctx.staging.local, ...archivePath.split('/'));
+  await fsp.mkdir(dirname(dest), { recursive: true });
+  await fsp.copyFile(src, dest);
+  ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
+  return { archivePath, localPath: dest, kind: c.kind, node: node.name, source: configured, note };
 }
 
-async function captureAlteryxConfig(ctx: RunContext, node: NodeRef, pre: string, p: ReturnType<typeof nodePaths>): Promise<void> {
-  const exeStat = await fsp.stat(ctx.platform.paths.resolve(p.exe, node)).catch(() => undefined);
-  let found = false;
-  for (const configured of [p.alteryxConfigNew, p.alteryxConfigOld]) {
-    const local = ctx.platform.paths.resolve(configured, node);
-    const st = await fsp.stat(local).catch(() => undefined);
-    if (!st) continue;
-    found = true;
-    const modified = !exeStat || Math.abs(st.mtimeMs - exeStat.mtimeMs) > CONFIG_MODIFIED_TOLERANCE_MS;
-    if (modified) {
-      await stageFile(ctx, node, configured, `${pre}alteryx.config`, 'config-file', `Modified after install (${new Date(st.mtimeMs).toISOString()})`);
-    } else {
-      ctx.log.info(`${configured} on ${node.name} is unchanged since install: not captured (REQ-3.1.3)`);
+/**
+ * REQ-3.1.x, 3.3.1/2: copies what the plan lists for one node (core/plan.ts fileCopies) into staging and
+ * returns the staged files. A missing file fails the run, warns or is noted, as the plan says.
+ */
+export async function captureFiles(ctx: RunContext, step: BackupStepOf<'files'>): Promise<StagedFile[]> {
+  const node = ctx.nodes.find((n) => n.name === step.node);
+  if (!node) throw new BackupError(ExitCode.General, `Internal error: the plan names node ${step.node}, which the platform does not have.`);
+  const out: StagedFile[] = [];
+  let configFound = false;
+  for (const c of step.copies) {
+    if (c.folder) {
+      out.push(...(await captureFolder(ctx, node, c)));
+      continue;
     }
+    if (c.ifModified) {
+      const r = await captureIfModified(ctx, node, c);
+      configFound ||= r.found;
+      if (r.file) out.push(r.file);
+      continue;
+    }
+    const f = await stageFile(ctx, node, c.from, c.to, c);
+    if (f) out.push(f);
+    else missing(ctx, node, c);
   }
-  if (!found) ctx.log.info(`No alteryx.config on ${node.name} (looked in bin\\server\\config and bin\\config)`);
+  if (step.copies.some((c) => c.ifModified) && !configFound) ctx.log.info(`No alteryx.config on ${node.name} (looked in bin\\server\\config and bin\\config)`);
+  return out;
+}
+
+function missing(ctx: RunContext, node: NodeRef, c: FileCopy): void {
+  const name = c.from.split(/[\\/]/).pop();
+  if (c.missing === 'fail') {
+    throw new BackupError(ExitCode.Validation, `${name} disappeared from ${c.from} on ${node.name} during the backup.`, 'Run the backup again.');
+  }
+  const text = c.kind === 'settings-defaults' ? `The defaults RuntimeSettings.xml was not found at ${c.from} on ${node.name}` : `${name} was not found at ${c.from} on ${node.name}`;
+  if (c.missing === 'warn') warn(ctx, text);
+  else ctx.log.info(text);
+}
+
+async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy): Promise<StagedFile[]> {
+  const dir = ctx.platform.paths.resolve(c.from, node);
+  if (!(await exists(dir))) {
+    warn(ctx, `The Keys folder was not found at ${c.from} on ${node.name}`);
+    return [];
+  }
+  const files = await listFiles(dir);
+  const out: StagedFile[] = [];
+  for (const rel of files) {
+    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c);
+    if (f) out.push(f);
+  }
+  if (files.length === 0) warn(ctx, `The Keys folder ${c.from} on ${node.name} is empty`);
+  return out;
+}
+
+async function captureIfModified(ctx: RunContext, node: NodeRef, c: FileCopy): Promise<{ found: boolean; file?: StagedFile | undefined }> {
+  const st = await fsp.stat(ctx.platform.paths.resolve(c.from, node)).catch(() => undefined);
+  if (!st) return { found: false };
+  const exeStat = await fsp.stat(ctx.platform.paths.resolve(c.ifModified!.exe, node)).catch(() => undefined);
+  const modified = !exeStat || Math.abs(st.mtimeMs - exeStat.mtimeMs) > CONFIG_MODIFIED_TOLERANCE_MS;
+  if (!modified) {
+    ctx.log.info(`${c.from} on ${node.name} is unchanged since install: not captured (REQ-3.1.3)`);
+    return { found: true };
+  }
+  return { found: true, file: await stageFile(ctx, node, c.from, c.to, c, `Modified after install (${new Date(st.mtimeMs).toISOString()})`) };
 }

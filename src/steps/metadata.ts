@@ -2,9 +2,11 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { RunContext } from '../core/context.ts';
 import { ENCRYPTION_KEY_GUIDANCE } from './secrets.ts';
+import { collectInventory } from './inventory.ts';
 
 /** REQ-3.4.x, 3.1.4, 3.3.3: what describes the server, stored as metadata.json in the archive and in the manifest. */
-export async function captureMetadata(ctx: RunContext): Promise<void> {
+/** `dump`: this run's dump folder, where the Gallery's user groups are read (REQ-3.4.x). */
+export async function captureMetadata(ctx: RunContext, dump?: { dir: string }): Promise<void> {
   const exe = ctx.config.ServerConfiguration.AlteryxServicePath;
   const ver = await ctx.platform.alteryx.run(ctx.controller, exe, 'getversion');
   const serverVersion = ver.exitCode === 0 ? ver.stdout.trim().split(/\r?\n/).pop()?.trim() : undefined;
@@ -42,6 +44,8 @@ export async function captureMetadata(ctx: RunContext): Promise<void> {
     nodes,
     mongo: { type: ctx.mongo.type, decidedBy: ctx.mongo.decidedBy },
     encryptionKeyGuidance: ENCRYPTION_KEY_GUIDANCE,
+    // REQ-3.4.x: every item, or { status: 'missing', reason } (src/steps/inventory.ts).
+    inventory: await collectInventory(ctx, ver.exitCode === 0 ? ver.stdout : undefined, dump),
   };
   const file = join(ctx.staging.local, 'metadata.json');
   await fsp.writeFile(file, JSON.stringify(ctx.metadata, null, 2));

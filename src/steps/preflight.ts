@@ -4,24 +4,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import { exists, treeSize } from '../util/fsx.ts';
 import { formatBytes } from '../util/format.ts';
-import type { NodeRef } from '../platform/ports.ts';
-
-/** Configured paths of the files a mode needs on a node. */
-export function nodePaths(ctx: RunContext) {
-  const s = ctx.config.ServerConfiguration;
-  const pd = s.ProgramDataDirectory;
-  const inst = s.InstallDirectory;
-  return {
-    overrides: joinConfigured(pd, 'RuntimeSettings.xml'),
-    defaults: joinConfigured(inst, 'bin', 'RuntimeData', 'RuntimeSettings.xml'),
-    keys: joinConfigured(pd, 'Keys'),
-    systemAlias: joinConfigured(pd, 'Engine', 'SystemAlias.xml'),
-    systemConnections: joinConfigured(pd, 'Engine', 'SystemConnections.xml'),
-    alteryxConfigNew: joinConfigured(inst, 'bin', 'server', 'config', 'alteryx.config'),
-    alteryxConfigOld: joinConfigured(inst, 'bin', 'config', 'alteryx.config'),
-    exe: s.AlteryxServicePath,
-  };
-}
+import { nodePaths } from '../core/paths.ts';
 
 /** Checks that a folder exists (or can be created) and accepts a file; the probe file is removed. */
 async function checkWritable(dir: string, what: string, code: typeof ExitCode.Storage | typeof ExitCode.Validation, dryRun = false): Promise<void> {
@@ -121,8 +104,4 @@ export async function preflight(ctx: RunContext): Promise<void> {
     }
   }
   if (!stops && scopes.includes('Database')) log.info('The service stays running (self-managed MongoDB without -StopServiceForExternalDB).');
-}
-
-export function nodeLabel(node: NodeRef): string {
-  return `${node.name} (${node.role})`;
 }

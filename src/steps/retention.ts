@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { formatTimestamp } from '../log/logger.ts';
-import { archiveName } from './archive.ts';
+import { archiveName } from '../core/plan.ts';
 import type { DestinationOutcome } from './destinations.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -270,6 +270,8 @@ export async function applyRetention(
   opts: {
     backupSucceeded: boolean;
     destinations?: readonly DestinationOutcome[];
+    /** This run's archive name: never deleted. */
+    current?: string | undefined;
     /** Deletes one file (default fs.rm); a seam for tests of per-file errors. */
     remove?: (path: string) => Promise<void>;
   },
@@ -284,7 +286,7 @@ export async function applyRetention(
   const remove = opts.remove ?? ((p: string) => fsp.rm(p));
   const dry = ctx.dryRun;
   const upcoming = dry ? archiveName(ctx) : undefined;
-  const current = ctx.archive?.name;
+  const current = opts.current;
   const policyBase = { now: ctx.startedAt, currentBackupSucceeded: true, legacy, upcoming, keep: current ? [current] : [] };
   const targets: Array<{ path: string; kind: 'local' | 'network'; skip?: string }> = [{ path: b.LocalBackupPath, kind: 'local' }];
   for (const dest of b.NetworkBackupPaths) {

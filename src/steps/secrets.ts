@@ -1,22 +1,22 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { warn, type RunContext } from '../core/context.ts';
+import { warn, type RunContext, type StagedFile } from '../core/context.ts';
+import { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
-/** Alteryx's guidance on the encryption key, written to the log and the manifest (REQ-3.2.3). */
-export const ENCRYPTION_KEY_GUIDANCE =
-  'Alteryx Server encrypts stored credentials and DCM connections with keys held on the controller. To restore on a new host you need the controller token (ControllerToken.txt, restored with "AlteryxService.exe setserversecret=<token>") and the Keys folder from C:\\ProgramData\\Alteryx\\Keys. Keep a copy of the controller token outside this archive (for example in your password vault): without it the stored credentials in the Gallery cannot be decrypted.';
+export { ENCRYPTION_KEY_GUIDANCE } from '../core/manifest.ts';
 
-async function writeSecret(ctx: RunContext, name: string, content: string): Promise<void> {
+async function writeSecret(ctx: RunContext, name: string, content: string): Promise<StagedFile> {
   const dir = join(ctx.staging.local, 'Secrets');
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, name);
   await fsp.writeFile(file, content, { mode: 0o600 });
-  ctx.files.push({ archivePath: `Secrets/${name}`, localPath: file, kind: 'secret', node: ctx.controller.name });
+  return { archivePath: `Secrets/${name}`, localPath: file, kind: 'secret', node: ctx.controller.name };
 }
 
-/** REQ-3.2.1/3.2.2: the controller token and the embedded MongoDB passwords, masked from here on. */
-export async function exportSecrets(ctx: RunContext): Promise<void> {
+/** REQ-3.2.1/3.2.2: the controller token and the embedded MongoDB passwords, masked from here on. Returns the files written. */
+export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
+  const files: StagedFile[] = [];
   const exe = ctx.config.ServerConfiguration.AlteryxServicePath;
   const tok = await ctx.platform.alteryx.run(ctx.controller, exe, 'getserversecret');
   const token = tok.stdout.trim().split(/\r?\n/).pop()?.trim() ?? '';
@@ -27,7 +27,7 @@ export async function exportSecrets(ctx: RunContext): Promise<void> {
   if (!/^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/.test(token)) {
     warn(ctx, `The controller token has an unexpected form (${token.length} characters; 64 hex since 2021.4, 40 before); it is saved as printed`);
   }
-  await writeSecret(ctx, 'ControllerToken.txt', token + '\r\n');
+  files.push(await writeSecret(ctx, 'ControllerToken.txt', token + '\r\n'));
   ctx.log.info(`Controller token exported to Secrets/ControllerToken.txt (${token.length} characters)`);
 
   if (ctx.config.FilesConfiguration.BackupMongoPasswords && ctx.mongo.type === 'embedded') {
@@ -40,10 +40,10 @@ export async function exportSecrets(ctx: RunContext): Promise<void> {
     if (pw.exitCode !== 0 || !lines.some((l) => /^\s*Admin:/.test(l))) {
       warn(ctx, `AlteryxService.exe getemongopassword gave no "Admin:" line (exit code ${pw.exitCode}); MongoPasswords.txt not written`);
     } else {
-      await writeSecret(ctx, 'MongoPasswords.txt', lines.filter((l) => /Admin:/.test(l)).map((l) => l.trim()).join('\r\n') + '\r\n');
+      files.push(await writeSecret(ctx, 'MongoPasswords.txt', lines.filter((l) => /Admin:/.test(l)).map((l) => l.trim()).join('\r\n') + '\r\n'));
       ctx.log.info('MongoDB passwords exported to Secrets/MongoPasswords.txt');
     }
   }
-  ctx.secretsCaptured = true;
   ctx.log.info(ENCRYPTION_KEY_GUIDANCE);
+  return files;
 }

@@ -2,18 +2,9 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext, type ServiceRecord } from '../core/context.ts';
 import type { NodeRef, ServiceState } from '../platform/ports.ts';
 import { formatDuration } from '../util/format.ts';
+import { startOrder, stopOrder } from '../core/plan.ts';
 
-const ROLE_STOP_ORDER: Record<NodeRef['role'], number> = { ui: 0, worker: 1, controller: 2 };
-
-/** REQ-2.1.3: UI nodes, then workers, then the controller. */
-export function stopOrder(nodes: NodeRef[]): NodeRef[] {
-  return [...nodes].sort((a, b) => ROLE_STOP_ORDER[a.role] - ROLE_STOP_ORDER[b.role]);
-}
-
-/** REQ-2.1.4: the controller, then workers, then UI nodes. */
-export function startOrder(nodes: NodeRef[]): NodeRef[] {
-  return stopOrder(nodes).reverse();
-}
+export { startOrder, stopOrder } from '../core/plan.ts';
 
 function pollMs(ctx: RunContext): number {
   return Math.max(50, ctx.config.ServiceConfiguration.PollIntervalSeconds * 1000);
@@ -92,25 +83,56 @@ async function waitForState(ctx: RunContext, node: NodeRef, wanted: ServiceState
   return state;
 }
 
-/** Stops the service on every node in order, recording what each was found in (REQ-2.1.3, 2.1.6). */
-export async function stopServices(ctx: RunContext): Promise<void> {
-  for (const node of stopOrder(ctx.nodes)) {
-    const prior = await ctx.platform.services.getState(node);
-    const rec: ServiceRecord = { node, prior, stoppedByUs: false, restarted: false };
-    ctx.services.push(rec);
-    if (prior === 'Stopped') {
-      ctx.log.info(`Service on ${node.name} (${node.role}) was already Stopped: it will be left stopped`);
-      continue;
-    }
-    // Journal first: a process killed from here on still leaves the record needed to restart it.
-    rec.stoppedByUs = true;
-    ctx.journal.update(ctx.services);
-    ctx.log.info(`Stopping AlteryxService on ${node.name} (${node.role}); state ${prior}`);
+/**
+ * Stops the service on one node, recording what it was found in (REQ-2.1.3, 2.1.6) in the run's service
+ * ledger (ctx.services) and the journal before the stop is requested. Returns the record.
+ */
+export async function stopService(ctx: RunContext, node: NodeRef): Promise<ServiceRecord> {
+  const prior = await ctx.platform.services.getState(node);
+  const rec: ServiceRecord = { node, prior, stoppedByUs: false, restarted: false };
+  ctx.services.push(rec);
+  if (prior === 'Stopped') {
+    ctx.log.info(`Service on ${node.name} (${node.role}) was already Stopped: it will be left stopped`);
+    return rec;
+  }
+  // Journal first: a process killed from here on still leaves the record needed to restart it.
+  rec.stoppedByUs = true;
+  ctx.journal.update(ctx.services);
+  ctx.log.info(`Stopping AlteryxService on ${node.name} (${node.role}); state ${prior}`);
+  const t0 = ctx.clock.now();
+  await ctx.platform.services.requestStop(node);
+  ctx.downtime.stoppedAt ??= t0;
+  await waitForState(ctx, node, 'Stopped', 'stop');
+  ctx.log.info(`Service on ${node.name} stopped in ${formatDuration(ctx.clock.now() - t0)}`);
+  return rec;
+}
+
+/**
+ * Starts the service on one node if this run stopped it and it was running before (REQ-2.1.4); once every
+ * stopped service is back, the downtime ends and the journal's service part is cleared.
+ */
+export async function startService(ctx: RunContext, node: NodeRef): Promise<ServiceRecord | undefined> {
+  const rec = ctx.services.find((r) => r.node.name === node.name);
+  if (!rec || !rec.stoppedByUs || rec.restarted) return rec;
+  if (wasRunning(rec.prior)) {
+    ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);
     const t0 = ctx.clock.now();
-    await ctx.platform.services.requestStop(node);
-    ctx.downtime.stoppedAt ??= t0;
-    await waitForState(ctx, node, 'Stopped', 'stop');
-    ctx.log.info(`Service on ${node.name} stopped in ${formatDuration(ctx.clock.now() - t0)}`);
+    await ctx.platform.services.requestStart(node);
+    await waitForState(ctx, node, 'Running', 'start');
+    rec.restarted = true;
+    ctx.journal.update(ctx.services);
+    ctx.log.info(`Service on ${node.name} is Running (${formatDuration(ctx.clock.now() - t0)})`);
+  }
+  allBack(ctx);
+  return rec;
+}
+
+const wasRunning = (prior: ServiceState) => prior === 'Paused' || prior === 'Running' || prior === 'StartPending' || prior === 'StopPending';
+
+function allBack(ctx: RunContext): void {
+  if (ctx.services.every((r) => !r.stoppedByUs || r.restarted)) {
+    ctx.downtime.startedAt ??= ctx.clock.now();
+    ctx.journal.clear();
   }
 }
 
@@ -126,7 +148,7 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
   for (const node of order) {
     const rec = ctx.services.find((r) => r.node.name === node.name);
     if (!rec || !rec.stoppedByUs || rec.restarted) continue;
-    if (rec.prior === 'Paused' || rec.prior === 'Running' || rec.prior === 'StartPending' || rec.prior === 'StopPending') {
+    if (wasRunning(rec.prior)) {
       try {
         ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);
         const t0 = ctx.clock.now();
@@ -144,10 +166,7 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
       }
     }
   }
-  if (ctx.services.every((r) => !r.stoppedByUs || r.restarted)) {
-    ctx.downtime.startedAt = ctx.clock.now();
-    ctx.journal.clear();
-  }
+  allBack(ctx);
   if (failures.length) {
     if (firstError instanceof BackupError) throw new BackupError(firstError.exitCode, `Service start failed: ${failures.join('; ')}`, firstError.hint);
     throw new BackupError(ExitCode.General, `Service start failed: ${failures.join('; ')}`, 'Start the service by hand (Start-Service AlteryxService) and check the Alteryx service log.');

@@ -15,7 +15,7 @@ export async function exists(p: string): Promise<boolean> {
 /** Total size of a folder tree (0 when it does not exist). */
 export async function treeSize(dir: string): Promise<number> {
   let total = 0;
-  let entries;
+  let entries: import('node:fs').Dirent[];
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
   } catch {
@@ -80,12 +80,25 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   await fsp.rename(tmp, file);
 }
 
-/** The first `name` (or `name.exe`) in the folders of the PATH of `env`; undefined when none is there. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
-  const dirs = (key ? (env[key] ?? '') : '').split(process.platform === 'win32' ? ';' : ':').filter(Boolean);
+/**
+ * The first `name` in the folders of the PATH of `env`, trying the extensions of PATHEXT (Windows: `.COM;.EXE;
+ * .BAT;.CMD` by default; elsewhere also the bare name and `.exe`); undefined when none is there. PATH entries
+ * may be quoted (`"C:\Program Files\MongoDB\Tools\bin"`), as Windows allows.
+ */
+export function findOnPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  const get = (k: string) => {
+    const key = Object.keys(env).find((x) => x.toUpperCase() === k);
+    return key ? (env[key] ?? '') : '';
+  };
+  const win = platform === 'win32';
+  const dirs = get('PATH')
+    .split(win ? ';' : ':')
+    .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
+    .filter(Boolean);
+  const exts = win ? (get('PATHEXT') || '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.trim().toLowerCase()).filter(Boolean) : ['', '.exe'];
+  const names = /\.[^.\\/]+$/.test(name) && win ? [name, ...exts.map((e) => name + e)] : exts.map((e) => name + e);
   for (const d of dirs) {
-    for (const n of [name, `${name}.exe`]) {
+    for (const n of names) {
       const p = join(d, n);
       try {
         if (statSync(p).isFile()) return p;

@@ -20,7 +20,7 @@ function newestSource(): number {
   };
   walk(path.join(repo, 'src', 'sandbox'));
   // Bundled into the emulator from outside src/sandbox (the emulated mongod serves the wire peer).
-  for (const f of ['src/mongo/wire-peer.ts', 'src/util/fsx.ts', 'src/core/errors.ts']) {
+  for (const f of ['src/sandbox/wire-peer.ts', 'src/util/fsx.ts', 'src/core/errors.ts']) {
     const p = path.join(repo, f);
     if (fs.existsSync(p)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }

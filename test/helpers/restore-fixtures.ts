@@ -6,10 +6,10 @@ import { closeSync, createWriteStream, existsSync, openSync, readFileSync, readS
 import { basename, join } from 'node:path';
 import { ZipArchive } from 'archiver';
 import type { ExecutionContext } from 'ava';
-import { runBackup, type BackupResult } from '../../src/core/backup.ts';
-import { choosePlatform } from '../../src/cli/main.ts';
+import { runBackup, type BackupResult } from '../../src/backup/backup.ts';
+import { choosePlatform } from '../../src/platform/choose.ts';
 import type { Manifest } from '../../src/core/manifest.ts';
-import { entryStream, openZip, readEntries } from '../../src/restore/verify.ts';
+import { entryStream, openZip, readEntries } from '../../src/archive/verify.ts';
 import { alteryxServiceExecutable, databaseDocumentCounts, mapWindowsPath, openSandbox, WIN, mongoServerDir } from '../../src/sandbox/index.ts';
 import type { CreateOptions } from '../../src/sandbox/index.ts';
 import { quickSandbox } from './sandbox.ts';

@@ -12,7 +12,12 @@
 
 function ConvertTo-AbJsonLine {
     param([Parameter(ValueFromPipeline = $true)] $InputObject)
-    process { ConvertTo-Json -InputObject $InputObject -Compress -Depth 4 }
+    process {
+        $json = ConvertTo-Json -InputObject $InputObject -Compress -Depth 4
+        # ASCII only: every other character as \uXXXX, so that no console code page (powershell.exe writes in the
+        # OEM one) can change a workflow, account or DSN name on its way to the core.
+        [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+    }
 }
 
 function Get-AbRemoteService {
@@ -35,16 +40,48 @@ function Get-AbServiceState {
     @{ state = $state } | ConvertTo-AbJsonLine
 }
 
+# Win32 error codes of service control: 1056 already running, 1061 cannot accept control messages now (a
+# pending state), 1062 not started. Win32_Service method return codes: 5 cannot accept control now, 6 not
+# active, 10 already running. "Already in that state" is success; "cannot accept control now" is a retry.
+function Get-AbServiceErrorCode {
+    param($ErrorRecord)
+    $e = $ErrorRecord.Exception
+    while ($null -ne $e) {
+        if ($e -is [System.ComponentModel.Win32Exception]) { return [int]$e.NativeErrorCode }
+        $e = $e.InnerException
+    }
+    if ([string]$ErrorRecord -match '\b(1056|1061|1062)\b') { return [int]$Matches[1] }
+    return -1
+}
+
+function New-AbServiceControlResult {
+    param([bool] $Ok, [int] $Code, [bool] $Retry = $false, [string] $State = '', [string] $Message = '')
+    @{ ok = $Ok; code = $Code; retry = $Retry; state = $State; message = $Message } | ConvertTo-AbJsonLine
+}
+
 function Request-AbServiceStop {
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [string] $Name, [string] $ComputerName = '')
     if ($ComputerName) {
         $svc = Get-AbRemoteService -Name $Name -ComputerName $ComputerName
+        $state = ([string]$svc.State) -replace ' ', ''
+        if ($state -eq 'Stopped' -or $state -eq 'StopPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StartPending') { return New-AbServiceControlResult -Ok $false -Code 5 -Retry $true -State $state }
         $r = Invoke-CimMethod -InputObject $svc -MethodName StopService -ErrorAction Stop
-        @{ ok = ($r.ReturnValue -eq 0 -or $r.ReturnValue -eq 5); code = [int]$r.ReturnValue } | ConvertTo-AbJsonLine
+        $code = [int]$r.ReturnValue
+        New-AbServiceControlResult -Ok ($code -eq 0 -or $code -eq 6) -Code $code -Retry ($code -eq 5) -State $state
     } else {
-        Stop-Service -Name $Name -NoWait -Force -ErrorAction Stop
-        @{ ok = $true; code = 0 } | ConvertTo-AbJsonLine
+        $svc = Get-Service -Name $Name -ErrorAction Stop
+        $state = [string]$svc.Status
+        if ($state -eq 'Stopped' -or $state -eq 'StopPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StartPending') { return New-AbServiceControlResult -Ok $false -Code 1061 -Retry $true -State $state }
+        try {
+            Stop-Service -Name $Name -NoWait -Force -ErrorAction Stop
+            New-AbServiceControlResult -Ok $true -Code 0 -State $state
+        } catch {
+            $code = Get-AbServiceErrorCode $_
+            New-AbServiceControlResult -Ok ($code -eq 1062) -Code $code -Retry ($code -eq 1061) -State $state -Message ([string]$_.Exception.Message)
+        }
     }
 }
 
@@ -53,13 +90,25 @@ function Request-AbServiceStart {
     param([Parameter(Mandatory = $true)] [string] $Name, [string] $ComputerName = '')
     if ($ComputerName) {
         $svc = Get-AbRemoteService -Name $Name -ComputerName $ComputerName
+        $state = ([string]$svc.State) -replace ' ', ''
+        if ($state -eq 'Running' -or $state -eq 'StartPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StopPending') { return New-AbServiceControlResult -Ok $false -Code 5 -Retry $true -State $state }
         $r = Invoke-CimMethod -InputObject $svc -MethodName StartService -ErrorAction Stop
-        @{ ok = ($r.ReturnValue -eq 0 -or $r.ReturnValue -eq 10); code = [int]$r.ReturnValue } | ConvertTo-AbJsonLine
+        $code = [int]$r.ReturnValue
+        New-AbServiceControlResult -Ok ($code -eq 0 -or $code -eq 10) -Code $code -Retry ($code -eq 5) -State $state
     } else {
-        # Start-Service waits for Running; the core polls anyway, so start without blocking the session long.
+        # Start() returns at once; the core polls the state anyway, so the session is not blocked.
         $svc = Get-Service -Name $Name -ErrorAction Stop
-        $svc.Start()
-        @{ ok = $true; code = 0 } | ConvertTo-AbJsonLine
+        $state = [string]$svc.Status
+        if ($state -eq 'Running' -or $state -eq 'StartPending') { return New-AbServiceControlResult -Ok $true -Code 0 -State $state }
+        if ($state -eq 'StopPending') { return New-AbServiceControlResult -Ok $false -Code 1061 -Retry $true -State $state }
+        try {
+            $svc.Start()
+            New-AbServiceControlResult -Ok $true -Code 0 -State $state
+        } catch {
+            $code = Get-AbServiceErrorCode $_
+            New-AbServiceControlResult -Ok ($code -eq 1056) -Code $code -Retry ($code -eq 1061) -State $state -Message ([string]$_.Exception.Message)
+        }
     }
 }
 
@@ -85,7 +134,7 @@ function Get-AbWorkflowProcess {
         elseif ($cmd -match '(\S+\.yxm[dcw])') { $name = Split-Path -Leaf $Matches[1] }
         @{ name = $name; pid = [int]$_.ProcessId }
     })
-    ConvertTo-Json -InputObject @{ workflows = $list } -Compress -Depth 4
+    ConvertTo-AbJsonLine -InputObject @{ workflows = $list }
 }
 
 function Stop-AbWorkflowProcess {
@@ -94,13 +143,17 @@ function Stop-AbWorkflowProcess {
     $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ErrorAction = 'Stop' }
     if ($ComputerName) { $params.ComputerName = $ComputerName }
     $stopped = @()
+    $failed = @()
     foreach ($p in @(Get-CimInstance @params)) {
         if ($PSCmdlet.ShouldProcess("AlteryxEngineCmd.exe pid $($p.ProcessId)", 'Terminate')) {
-            [void](Invoke-CimMethod -InputObject $p -MethodName Terminate -ErrorAction Stop)
-            $stopped += "AlteryxEngineCmd.exe pid $($p.ProcessId)"
+            # Win32_Process.Terminate: 0 done; 2 access denied, 3 insufficient privilege, 8 unknown, 9 path
+            # not found, 21 invalid parameter: the process still runs, so it is reported, never counted as stopped.
+            $r = Invoke-CimMethod -InputObject $p -MethodName Terminate -ErrorAction Stop
+            if ([int]$r.ReturnValue -eq 0) { $stopped += "AlteryxEngineCmd.exe pid $($p.ProcessId)" }
+            else { $failed += @{ pid = [int]$p.ProcessId; code = [int]$r.ReturnValue } }
         }
     }
-    ConvertTo-Json -InputObject @{ stopped = $stopped } -Compress
+    ConvertTo-AbJsonLine -InputObject @{ stopped = $stopped; failed = $failed }
 }
 
 function Test-AbElevated {
@@ -115,7 +168,9 @@ function Test-AbNodeReachable {
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [string] $ComputerName)
     $ok = $false
-    try { $ok = [bool](Test-WSMan -ComputerName $ComputerName -ErrorAction Stop) } catch { $ok = $false }
+    # -Authentication Default: an authenticated WS-Management call, as the run will make; without it Test-WSMan
+    # answers anonymously and says "reachable" for a node whose WinRM refuses this account.
+    try { $ok = [bool](Test-WSMan -ComputerName $ComputerName -Authentication Default -ErrorAction Stop) } catch { $ok = $false }
     @{ reachable = $ok } | ConvertTo-AbJsonLine
 }
 
@@ -133,5 +188,92 @@ function Get-AbInventory {
         @{ odbcDrivers = $drivers; dsns = $dsns }
     }
     if ($ComputerName) { $r = Invoke-Command -ComputerName $ComputerName -ScriptBlock $read -ErrorAction Stop } else { $r = & $read }
-    ConvertTo-Json -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) } -Compress -Depth 4
+    ConvertTo-AbJsonLine -InputObject @{ odbcDrivers = @($r.odbcDrivers); dsns = @($r.dsns) }
+}
+
+# --- Metadata inventory (REQ-3.4.x): licence, ODBC (64/32-bit, system/user), Windows and .NET versions. ---
+# Each function answers what it finds; the core records an item it cannot get as missing, with the reason.
+
+function Get-AbRegistryValue {
+    # The values of one registry key as name/value pairs, without PowerShell's PS* properties; none when absent.
+    param([Parameter(Mandatory = $true)] [string] $Path)
+    $item = Get-ItemProperty -Path $Path -ErrorAction SilentlyContinue
+    if (-not $item) { return }
+    foreach ($p in $item.PSObject.Properties) {
+        if ($p.Name -like 'PS*') { continue }
+        [pscustomobject]@{ Name = [string]$p.Name; Value = [string]$p.Value }
+    }
+}
+
+function Invoke-AbLocalOrRemote {
+    # Runs a script block here, or on -ComputerName through Invoke-Command (WinRM), with the adapter's helpers.
+    param([scriptblock] $ScriptBlock, [string] $ComputerName)
+    if ($ComputerName) {
+        $helper = ${function:Get-AbRegistryValue}.ToString()
+        $remote = [scriptblock]::Create("function Get-AbRegistryValue { $helper }`n" + $ScriptBlock.ToString())
+        Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ErrorAction Stop
+    }
+    else { & $ScriptBlock }
+}
+
+function Get-AbLicense {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = {
+        $roots = @('HKLM:\SOFTWARE\SRC\Alteryx', 'HKLM:\SOFTWARE\WOW6432Node\SRC\Alteryx', 'HKLM:\SOFTWARE\Alteryx')
+        $keys = @()
+        $details = @{}
+        foreach ($root in $roots) {
+            foreach ($v in @(Get-AbRegistryValue -Path $root)) {
+                if ($v.Name -match 'License' -and $v.Name -match 'Key|Code|Serial' -and $v.Value.Length -ge 8) { $keys += $v.Value }
+                elseif ($v.Name -match '^(Product|Edition|LicenseExpiration|Expiration|LicensedTo|Email)') { $details[$v.Name] = $v.Value }
+            }
+        }
+        @{ keys = @($keys | Select-Object -Unique); source = ($roots -join ', '); details = $details }
+    }
+    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName
+    ConvertTo-Json -InputObject @{ keys = @($r.keys); source = [string]$r.source; details = $r.details } -Compress -Depth 4
+}
+
+function Get-AbOdbcInventory {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = {
+        $drivers = @()
+        $dsns = @()
+        foreach ($view in @(@{ Root = 'HKLM:\SOFTWARE\ODBC'; Platform = '64-bit' }, @{ Root = 'HKLM:\SOFTWARE\WOW6432Node\ODBC'; Platform = '32-bit' })) {
+            foreach ($d in @(Get-AbRegistryValue -Path "$($view.Root)\ODBCINST.INI\ODBC Drivers")) { $drivers += @{ name = $d.Name; platform = $view.Platform } }
+            foreach ($s in @(Get-AbRegistryValue -Path "$($view.Root)\ODBC.INI\ODBC Data Sources")) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'system'; platform = $view.Platform } }
+        }
+        # User DSNs of both bitnesses share one key; they belong to the account the backup runs as.
+        foreach ($s in @(Get-AbRegistryValue -Path 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources')) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'user'; platform = 'any' } }
+        $account = [Environment]::UserName
+        if ([Environment]::UserDomainName) { $account = "$([Environment]::UserDomainName)\$account" }
+        @{ drivers = $drivers; dsns = $dsns; userScopeAccount = $account }
+    }
+    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName
+    ConvertTo-Json -InputObject @{ drivers = @($r.drivers); dsns = @($r.dsns); userScopeAccount = [string]$r.userScopeAccount } -Compress -Depth 4
+}
+
+function Get-AbWindowsVersion {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $params = @{ ClassName = 'Win32_OperatingSystem'; ErrorAction = 'Stop' }
+    if ($ComputerName) { $params.ComputerName = $ComputerName }
+    $os = Get-CimInstance @params | Select-Object -First 1
+    if (-not $os) { throw 'Win32_OperatingSystem returned nothing' }
+    @{ caption = [string]$os.Caption; version = [string]$os.Version; build = [string]$os.BuildNumber } | ConvertTo-AbJsonLine
+}
+
+function Get-AbDotNetVersion {
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $read = { [int]((Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full' -ErrorAction SilentlyContinue).Release) }
+    $release = [int](Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName)
+    if (-not $release) { throw '.NET Framework 4.5 or later is not installed (no NDP\v4\Full Release value)' }
+    # Microsoft's documented minimum Release values of each .NET Framework 4.x version.
+    $versions = @(@(533320, '4.8.1'), @(528040, '4.8'), @(461808, '4.7.2'), @(461308, '4.7.1'), @(460798, '4.7'), @(394802, '4.6.2'), @(394254, '4.6.1'), @(393295, '4.6'), @(379893, '4.5.2'), @(378675, '4.5.1'), @(378389, '4.5'))
+    $version = "4.x (release $release)"
+    foreach ($v in $versions) { if ($release -ge $v[0]) { $version = $v[1]; break } }
+    @{ version = $version; release = $release } | ConvertTo-AbJsonLine
 }

@@ -1,7 +1,7 @@
 function Get-AlteryxStoredCredential {
     <#
     .SYNOPSIS
-        Returns the PSCredential stored in Windows Credential Manager under a target name (REQ-SEC-3).
+        Returns the PSCredential stored in Windows Credential Manager under a target name (REQ-2.2.2: MongoDB connection parameters; docs/mongodb.md).
     .DESCRIPTION
         Reads a generic credential of the current user with Win32 CredRead (Read-AlteryxNativeCredential)
         and returns it as a PSCredential, for -MongoCredentialTarget: the password then travels to the

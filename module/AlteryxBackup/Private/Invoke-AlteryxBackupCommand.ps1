@@ -4,8 +4,7 @@ function Invoke-AlteryxBackupCommand {
         Runs one core command on behalf of a public cmdlet and returns the core's result event.
     .DESCRIPTION
         Calls Invoke-AlteryxBackupCore. When the core cannot be run at all (no node, no bundle, a broken
-        pipe), sets $LASTEXITCODE to 1 and raises the calling cmdlet's terminating error
-        AlteryxBackup.Exit1, so that every public cmdlet fails the same way.
+        pipe), raises the calling cmdlet's terminating error AlteryxBackup.Exit1, so that every public cmdlet fails the same way.
     .PARAMETER Cmdlet
         The calling cmdlet's $PSCmdlet.
     .PARAMETER Command
@@ -32,7 +31,6 @@ function Invoke-AlteryxBackupCommand {
         Invoke-AlteryxBackupCore -Command $Command -Request $Request @coreArgs
     }
     catch {
-        $global:LASTEXITCODE = 1
         $Cmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     $_.Exception, 'AlteryxBackup.Exit1',
                     [System.Management.Automation.ErrorCategory]::NotSpecified, $Target)))

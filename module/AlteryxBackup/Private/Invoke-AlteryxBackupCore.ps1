@@ -21,7 +21,8 @@ function Invoke-AlteryxBackupCore {
         -*Action Stop), a Node still running is killed (with its child processes where .NET allows it)
         and `recover` runs quietly.
     .PARAMETER Command
-        Node command: backup, sandbox-create, sandbox-status, verify, restore, drill, recover.
+        Node command: backup, sandbox-create, sandbox-status, verify, restore, drill, recover, history, health, report,
+        migrate-batch, compare.
     .PARAMETER Request
         The request from New-AlteryxBackupRequest; its `command` is set to -Command in a copy.
     .PARAMETER NodePath
@@ -35,7 +36,7 @@ function Invoke-AlteryxBackupCore {
     [OutputType([pscustomobject])]
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'list')]
+        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'history', 'health', 'report', 'migrate-batch', 'compare', 'list')]
         [string] $Command,
 
         [Parameter(Mandatory = $true)]
@@ -228,8 +229,7 @@ function Invoke-AlteryxBackupCore {
             # Stopped from PowerShell (Ctrl+C, a stop, an exception): do not leave Node running.
             try {
                 if (-not $proc.HasExited) {
-                    $killTree = $proc.GetType().GetMethod('Kill', [type[]]@([bool]))
-                    if ($null -ne $killTree) { $proc.Kill($true) } else { $proc.Kill() }
+                    Stop-AlteryxBackupProcessTree -Process $proc
                     [void]$proc.WaitForExit(10000)
                 }
             }

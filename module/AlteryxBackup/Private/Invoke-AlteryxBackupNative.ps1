@@ -27,9 +27,19 @@ function Invoke-AlteryxBackupNative {
     $ErrorActionPreference = 'Continue'
     $PSNativeCommandUseErrorActionPreference = $false
 
-    $global:LASTEXITCODE = 0
-    $output = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object { [string]$_ })
-    $exitCode = $global:LASTEXITCODE
+    # A native call sets $global:LASTEXITCODE; the caller's value is put back, so that no cmdlet of this
+    # module changes it (the exit code is returned instead).
+    $had = $null -ne (Get-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue)
+    $saved = $global:LASTEXITCODE
+    try {
+        $global:LASTEXITCODE = 0
+        $output = @(& $FilePath @ArgumentList 2>&1 | ForEach-Object { [string]$_ })
+        $exitCode = $global:LASTEXITCODE
+    }
+    finally {
+        if ($had) { $global:LASTEXITCODE = $saved }
+        else { Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction SilentlyContinue -WhatIf:$false -Confirm:$false }
+    }
     if ($null -eq $exitCode) { $exitCode = 0 }
 
     @{

@@ -60,6 +60,13 @@ function Write-AlteryxBackupEventLog {
         $entryType = 'Warning'
         $verdict = 'completed with a storage error'
     }
+    # The health checks at the end of a backup (docs/history.md) add warnings starting with 'Health ':
+    # a good backup whose checks fire is logged as a Warning entry that lists them.
+    $healthWarnings = @($Result.Warnings | Where-Object { $null -ne $_ -and ([string]$_).StartsWith('Health ') } | ForEach-Object { [string]$_ })
+    if ($exitCode -eq 0 -and $healthWarnings.Count -gt 0) {
+        $entryType = 'Warning'
+        $verdict = 'succeeded, but the health check reports problems'
+    }
     $eventId = $exitCode
     if ($eventId -lt 0 -or $eventId -gt 65535) { $eventId = 1 }
 
@@ -83,6 +90,7 @@ function Write-AlteryxBackupEventLog {
         if ($d.error) { $text += " ($($d.error))" }
         $lines.Add($text)
     }
+    foreach ($h in $healthWarnings) { $lines.Add($h) }
     $warningCount = @($Result.Warnings | Where-Object { $null -ne $_ }).Count
     if ($warningCount -gt 0) { $lines.Add("Warnings: $warningCount (see the log file)") }
     $message = $lines -join "`r`n"

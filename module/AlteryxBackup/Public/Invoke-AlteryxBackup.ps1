@@ -29,12 +29,19 @@ function Invoke-AlteryxBackup {
         published; copies to network destinations are verified; retention then removes old archives of
         the same mode.
 
-        -WhatIf asks the core for a dry run: it validates the configuration and the server, prints the
-        steps it would take ("What if:" lines) and changes nothing. -Confirm asks before the backup.
+        -WhatIf (or $WhatIfPreference = $true) asks the core for a dry run: it validates the configuration
+        and the server, runs the pre-flight and returns its plan; every step of the plan that changes
+        something (stop and start the service, write, publish and copy the archive, retention, cleanup)
+        goes through ShouldProcess, so PowerShell prints one "What if:" line per step and nothing is
+        changed. A dry run that passed says so ("pre-flight passed"); one that failed is an error with the
+        exit code. -WhatIf -PassThru also outputs the plan as AlteryxBackup.PlanStep objects. -Confirm (or
+        $ConfirmPreference Medium or Low) asks once per changing step before anything runs; declining any
+        of them runs nothing, since a backup runs all of its steps or none.
 
         Output: one AlteryxBackup.Result object. When the run fails, the object is still written (with
         Success $false and the ExitCode), followed by a non-terminating error whose ErrorId is
-        AlteryxBackup.Exit<code>; $LASTEXITCODE is set to the exit code in both cases.
+        AlteryxBackup.Exit<code>. The cmdlet leaves $LASTEXITCODE alone (it is for native programs); the
+        script form Invoke-AlteryxBackup.ps1 ends with the exit code.
 
         Exit codes (the same from this cmdlet, the script form Invoke-AlteryxBackup.ps1, the Node CLI and
         Task Scheduler):
@@ -45,100 +52,6 @@ function Invoke-AlteryxBackup {
           4  storage error (destination, copy, disk space)
           5  MongoDB error (dump, connection)
           6  invalid backup mode
-
-    .PARAMETER BackupMode
-        What to back up: Full, DatabaseOnly or ConfigOnly (see DESCRIPTION). Default Full; when the
-        parameter is not given, the configuration's DefaultBackupMode applies.
-
-    .PARAMETER ConfigPath
-        Path of the JSON configuration file. Default: config/backup-config.json next to the module.
-
-    .PARAMETER TempDirectory
-        Staging folder where the backup is assembled before it is archived (configuration
-        BackupConfiguration.TempDirectory, default D:\Temp). Needs free space of at least twice the
-        MongoDB data size for the database modes.
-
-    .PARAMETER LocalBackupPath
-        Folder where archives are published (BackupConfiguration.LocalBackupPath, default
-        D:\Alteryx\Backups).
-
-    .PARAMETER NetworkBackupPath
-        One or more UNC paths or mapped drives the archive is copied to, each copy verified
-        (BackupConfiguration.NetworkBackupPaths).
-
-    .PARAMETER LogDirectory
-        Folder of the log files (BackupConfiguration.LogDirectory, default D:\Alteryx\BackupLogs).
-
-    .PARAMETER MongoDBType
-        auto (detect from RuntimeSettings.xml), embedded or selfManaged (MongoDBConfiguration.Type).
-
-    .PARAMETER MaxServiceWait
-        Seconds to wait for AlteryxService to stop or start (1-86400; ServiceConfiguration
-        .MaxServiceWaitSeconds, default 7200). Exceeding it ends the run with exit code 2.
-
-    .PARAMETER MaxWorkflowWait
-        Seconds to wait for running workflows to finish before the service is stopped (1-86400;
-        ServiceConfiguration.MaxWorkflowWaitSeconds, default 3600).
-
-    .PARAMETER RetentionDays
-        Days to keep archives of this mode (0-3650; BackupConfiguration.RetentionDays.<Mode>). 0 keeps
-        only the newest archive. The newest good archive of a mode is never removed (docs/storage.md).
-
-    .PARAMETER StopServiceForExternalDB
-        Stop AlteryxService during a database backup even when MongoDB is self-managed (for a
-        consistent dump).
-
-    .PARAMETER ForceStopWorkflows
-        Stop workflows that are still running when -MaxWorkflowWait has passed, instead of failing.
-
-    .PARAMETER MongoConnectionString
-        Connection string of a self-managed MongoDB. Put credentials in -MongoCredential rather than in
-        the string.
-
-    .PARAMETER MongoHost
-        Host name of a self-managed MongoDB.
-
-    .PARAMETER MongoPort
-        Port of a self-managed MongoDB (default 27017).
-
-    .PARAMETER MongoDatabase
-        Database of a self-managed MongoDB (default AlteryxGallery).
-
-    .PARAMETER MongoAuthDatabase
-        Authentication database of a self-managed MongoDB (default admin).
-
-    .PARAMETER MongoCredential
-        User name and password for a self-managed MongoDB. The password is passed to the core on stdin
-        and never appears in a log, an event or the process list.
-
-    .PARAMETER MongoPassword
-        Password for a self-managed MongoDB as a SecureString, with the user name from the
-        configuration. Do not combine with -MongoCredential.
-
-    .PARAMETER MongoCredentialTarget
-        Target name of a generic credential in Windows Credential Manager holding the user name and
-        password of a self-managed MongoDB (store it once, as the account that runs the backup:
-        cmdkey /generic:AlteryxBackup/MongoDB /user:<user> /pass). Read with Win32 CredRead and passed on
-        like -MongoCredential. Do not combine with -MongoCredential or -MongoPassword. See docs/mongodb.md.
-
-    .PARAMETER CompressionLevel
-        Deflate level of the archive, 0 (store) to 9 (smallest). Default 6.
-
-    .PARAMETER ArchivePassword
-        Encrypts the archive with AES-256 using this password. Without it, the archive holds the
-        controller token and MongoDB passwords in clear: store it accordingly.
-
-    .PARAMETER SandboxPath
-        Run against a simulated Alteryx Server folder (see New-AlteryxSandbox) instead of this machine.
-        Used for tests, demos and trying settings on a machine without Alteryx Server.
-
-    .PARAMETER SmtpCredential
-        User name and password for the SMTP server of the email alerts (NotificationConfiguration). The
-        password goes to the core on stdin and never appears in a log; without it the core reads
-        $env:ALTERYXBACKUP_SMTP_PASSWORD and NotificationConfiguration.SMTPUsername. See docs/alerts.md.
-
-    .PARAMETER NodePath
-        Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
 
     .EXAMPLE
         Invoke-AlteryxBackup
@@ -152,7 +65,7 @@ function Invoke-AlteryxBackup {
         Full backup, copied to a share and a second drive, showing every step.
 
     .EXAMPLE
-        Invoke-AlteryxBackup -BackupMode DatabaseOnly -MaxWorkflowWait 1800 -ForceStopWorkflows
+        Invoke-AlteryxBackup -BackupMode DatabaseOnly -MaxWorkflowWaitSeconds 1800 -ForceStopWorkflows
 
         MongoDB-only backup; waits up to 30 minutes for running workflows, then stops them.
 
@@ -164,8 +77,14 @@ function Invoke-AlteryxBackup {
     .EXAMPLE
         Invoke-AlteryxBackup -BackupMode Full -WhatIf
 
-        Validates the configuration and the server and lists the steps a Full backup would take, without
-        changing anything.
+        Validates the configuration and the server, runs the pre-flight and prints one "What if:" line per
+        step that would change something, without changing anything.
+
+    .EXAMPLE
+        $plan = Invoke-AlteryxBackup -BackupMode Full -WhatIf -PassThru
+        $plan | Where-Object ChangesState | Format-Table Order, Action, Target
+
+        The plan of a Full backup as AlteryxBackup.PlanStep objects, for a script to inspect.
 
     .EXAMPLE
         New-AlteryxSandbox -Path C:\Temp\sbx
@@ -186,10 +105,16 @@ function Invoke-AlteryxBackup {
         (cmdkey /generic:AlteryxBackup/MongoDB /user:svc-backup /pass): nothing secret on the command line.
 
     .EXAMPLE
-        schtasks /Create /TN "Alteryx Full Backup" /RU SYSTEM /SC DAILY /ST 02:00 /TR "powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1 -BackupMode Full"
+        $script = Join-Path (Get-Module AlteryxBackup).ModuleBase 'Invoke-AlteryxBackup.ps1'
+        $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -ExecutionPolicy Bypass -File "{0}" -BackupMode Full' -f $script)
+        Register-ScheduledTask -TaskName 'Alteryx Full Backup' -Action $action -Trigger (New-ScheduledTaskTrigger -Daily -At '02:00') -User 'SYSTEM' -RunLevel Highest
 
         Task Scheduler: nightly Full backup at 02:00 as SYSTEM through the script form, whose exit code
-        (0-6) is the task's Last Run Result.
+        (0-6) is the task's Last Run Result. The path of the script is quoted inside -Argument, so an
+        install under C:\Program Files works. From cmd.exe the same task is:
+        schtasks /Create /TN "Alteryx Full Backup" /RU SYSTEM /SC DAILY /ST 02:00 /TR "powershell.exe -NoProfile -ExecutionPolicy Bypass -File \"C:\Program Files\WindowsPowerShell\Modules\AlteryxBackup\Invoke-AlteryxBackup.ps1\" -BackupMode Full"
+        Register-AlteryxBackupTask -Schedule Nightly makes the same task with IgnoreNew and an execution
+        time limit (docs/scheduling.md).
 
     .EXAMPLE
         $r = Invoke-AlteryxBackup -BackupMode DatabaseOnly -ErrorAction SilentlyContinue
@@ -211,111 +136,164 @@ function Invoke-AlteryxBackup {
     .OUTPUTS
         AlteryxBackup.Result. Properties: Mode, Success, ExitCode, Message, ArchivePath, SizeBytes,
         Sha256, Duration ([timespan]), LogPath, Destinations, Warnings, DryRun, Summary.
+        With -WhatIf -PassThru: AlteryxBackup.PlanStep (Order, Name, Action, Target, ChangesState,
+        Description).
+
+    .LINK
+        about_AlteryxBackup
 
     .LINK
         New-AlteryxSandbox
 
     .LINK
-        https://github.com/alteryx-backup/alteryx-backup/blob/main/docs/bridge.md
+        Restore-AlteryxBackup
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    [OutputType('AlteryxBackup.Result')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium', DefaultParameterSetName = 'Default')]
+    [OutputType('AlteryxBackup.Result', 'AlteryxBackup.PlanStep')]
+    # BEGIN generated parameters: src/config/params.ts via scripts/gen-params.ts (npm run gen:params). Edit the table, not this block.
     param(
+        # What to back up: Full, DatabaseOnly or ConfigOnly (see DESCRIPTION). Default Full; when the
+        # parameter is not given, the configuration's DefaultBackupMode applies.
         [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
         [string] $BackupMode = 'Full',
 
+        # Path of the JSON configuration file. Default: config/backup-config.json next to the module.
         [ValidateNotNullOrEmpty()]
+        [PSDefaultValue(Help = 'config/backup-config.json next to the module')]
         [string] $ConfigPath,
 
+        # Staging folder where the backup is assembled before it is archived
+        # (BackupConfiguration.TempDirectory). Needs free space of at least twice the MongoDB data size for
+        # the database modes.
         [ValidateNotNullOrEmpty()]
-        [string] $TempDirectory,
+        [string] $TempDirectory = 'D:\Temp',
 
+        # Folder where archives are published (BackupConfiguration.LocalBackupPath).
         [ValidateNotNullOrEmpty()]
-        [string] $LocalBackupPath,
+        [string] $LocalBackupPath = 'D:\Alteryx\Backups',
 
+        # One or more UNC paths or mapped drives the archive is copied to, each copy verified
+        # (BackupConfiguration.NetworkBackupPaths; none by default).
         [ValidateNotNullOrEmpty()]
         [string[]] $NetworkBackupPath,
 
+        # Folder of the log files (BackupConfiguration.LogDirectory).
         [ValidateNotNullOrEmpty()]
-        [string] $LogDirectory,
+        [string] $LogDirectory = 'D:\Alteryx\BackupLogs',
 
+        # auto (detect from RuntimeSettings.xml), embedded or selfManaged (MongoDBConfiguration.Type).
         [ValidateSet('auto', 'embedded', 'selfManaged')]
-        [string] $MongoDBType,
+        [string] $MongoDBType = 'auto',
 
+        # Seconds to wait for AlteryxService to stop or start (ServiceConfiguration.MaxServiceWaitSeconds).
+        # Exceeding it ends the run with exit code 2. Alias: -MaxServiceWait.
+        [Alias('MaxServiceWait')]
         [ValidateRange(1, 86400)]
-        [int] $MaxServiceWait,
+        [int] $MaxServiceWaitSeconds = 7200,
 
+        # Seconds to wait for running workflows to finish before the service is stopped
+        # (ServiceConfiguration.MaxWorkflowWaitSeconds). Alias: -MaxWorkflowWait.
+        [Alias('MaxWorkflowWait')]
         [ValidateRange(1, 86400)]
-        [int] $MaxWorkflowWait,
+        [int] $MaxWorkflowWaitSeconds = 3600,
 
+        # Days to keep archives of this mode (BackupConfiguration.RetentionDays.<Mode>; default 30 for Full, 7
+        # for DatabaseOnly, 14 for ConfigOnly). 0 keeps only the newest archive. The newest good archive of a
+        # mode is never removed (docs/storage.md).
         [ValidateRange(0, 3650)]
+        [PSDefaultValue(Help = '30 (Full), 7 (DatabaseOnly), 14 (ConfigOnly)')]
         [int] $RetentionDays,
 
+        # Stop AlteryxService during a database backup even when MongoDB is self-managed, for a consistent
+        # dump (ServiceConfiguration.StopServiceForExternalDB).
         [switch] $StopServiceForExternalDB,
 
+        # Stop workflows that are still running when -MaxWorkflowWaitSeconds has passed, instead of failing
+        # (ServiceConfiguration.ForceStopWorkflows).
         [switch] $ForceStopWorkflows,
 
+        # Connection string of a self-managed MongoDB. Put credentials in -MongoCredential rather than in the
+        # string.
         [ValidateNotNullOrEmpty()]
         [string] $MongoConnectionString,
 
+        # Host name of a self-managed MongoDB.
         [ValidateNotNullOrEmpty()]
         [string] $MongoHost,
 
+        # Port of a self-managed MongoDB.
         [ValidateRange(1, 65535)]
-        [int] $MongoPort,
+        [int] $MongoPort = 27017,
 
+        # Database of a self-managed MongoDB.
         [ValidateNotNullOrEmpty()]
-        [string] $MongoDatabase,
+        [string] $MongoDatabase = 'AlteryxGallery',
 
+        # Authentication database of a self-managed MongoDB.
         [ValidateNotNullOrEmpty()]
-        [string] $MongoAuthDatabase,
+        [string] $MongoAuthDatabase = 'admin',
 
+        # User name and password for a self-managed MongoDB. The password is passed to the core on stdin and
+        # never appears in a log, an event or the process list. One of the three MongoDB credential sources
+        # (parameter sets): -MongoCredential, -MongoPassword, -MongoCredentialTarget.
+        [Parameter(ParameterSetName = 'MongoCredential')]
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
         $MongoCredential,
 
+        # Password for a self-managed MongoDB as a SecureString, with the user name from the configuration
+        # (MongoDBConfiguration.SelfManagedMongoDB.Username). Cannot be combined with -MongoCredential or
+        # -MongoCredentialTarget.
+        [Parameter(ParameterSetName = 'MongoPassword')]
         [System.Security.SecureString] $MongoPassword,
 
+        # Target name of a generic credential in Windows Credential Manager holding the user name and password
+        # of a self-managed MongoDB (store it once, as the account that runs the backup: cmdkey
+        # /generic:AlteryxBackup/MongoDB /user:<user> /pass). Read with Win32 CredRead and passed on like
+        # -MongoCredential. Cannot be combined with -MongoCredential or -MongoPassword. See docs/mongodb.md.
+        [Parameter(ParameterSetName = 'MongoCredentialTarget')]
         [ValidateNotNullOrEmpty()]
         [string] $MongoCredentialTarget,
 
+        # Deflate level of the archive, 0 (store) to 9 (smallest) (BackupConfiguration.CompressionLevel).
         [ValidateRange(0, 9)]
-        [int] $CompressionLevel,
+        [int] $CompressionLevel = 6,
 
+        # Encrypts the archive with AES-256 using this password; such an archive opens with 7-Zip or this
+        # module, not with Explorer or Expand-Archive. Without it, the archive holds the controller token and
+        # MongoDB passwords in clear: store it accordingly.
         [System.Security.SecureString] $ArchivePassword,
 
+        # User name and password for the SMTP server of the email alerts (NotificationConfiguration). The
+        # password goes to the core on stdin and never appears in a log; without it the core reads
+        # $env:ALTERYXBACKUP_SMTP_PASSWORD and NotificationConfiguration.SMTPUsername. See docs/alerts.md.
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
         $SmtpCredential,
 
+        # Run against a simulated Alteryx Server folder (see New-AlteryxSandbox) instead of this machine. Used
+        # for tests, demos and trying settings on a machine without Alteryx Server.
         [ValidateNotNullOrEmpty()]
         [string] $SandboxPath,
 
+        # Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
         [ValidateNotNullOrEmpty()]
-        [string] $NodePath
+        [string] $NodePath,
+
+        # With -WhatIf, output the steps of the plan as AlteryxBackup.PlanStep objects (Order, Name, Action,
+        # Target, ChangesState, Description) for a script to inspect. Without -WhatIf the result object is
+        # written as always.
+        [switch] $PassThru
     )
-
-    if ($PSBoundParameters.ContainsKey('MongoCredential') -and $PSBoundParameters.ContainsKey('MongoPassword')) {
-        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                    (New-Object System.ArgumentException 'Use either -MongoCredential or -MongoPassword, not both.'),
-                    'AlteryxBackup.MongoCredentialAndPassword',
-                    [System.Management.Automation.ErrorCategory]::InvalidArgument,
-                    $null)))
-    }
-
-    if ($PSBoundParameters.ContainsKey('MongoCredentialTarget') -and ($PSBoundParameters.ContainsKey('MongoCredential') -or $PSBoundParameters.ContainsKey('MongoPassword'))) {
-        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                    (New-Object System.ArgumentException 'Use either -MongoCredentialTarget or -MongoCredential / -MongoPassword, not both.'),
-                    'AlteryxBackup.MongoCredentialAndTarget',
-                    [System.Management.Automation.ErrorCategory]::InvalidArgument,
-                    $null)))
-    }
+    # END generated parameters.
 
     # Paths on this machine are resolved against the PowerShell location (which may differ from the
     # process working directory, and may be a PSDrive such as TestDrive:). Server-side paths (temp,
     # backup and log folders) are passed as given: in a sandbox they are Windows paths of the simulated server.
+    # Only bound parameters are forwarded: the defaults above are what Get-Help shows, the configuration decides.
     $bound = @{}
     foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
+    [void]$bound.Remove('PassThru')
     foreach ($key in @('SandboxPath', 'ConfigPath')) {
         if ($bound.ContainsKey($key)) {
             $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
@@ -323,13 +301,8 @@ function Invoke-AlteryxBackup {
     }
     # Windows Credential Manager: the stored credential travels exactly like -MongoCredential (stdin only).
     if ($bound.ContainsKey('MongoCredentialTarget')) {
-        try {
-            $bound['MongoCredential'] = Get-AlteryxStoredCredential -Target $MongoCredentialTarget
-        }
-        catch {
-            $global:LASTEXITCODE = 3
-            $PSCmdlet.ThrowTerminatingError($_)
-        }
+        try { $bound['MongoCredential'] = Get-AlteryxStoredCredential -Target $MongoCredentialTarget }
+        catch { $PSCmdlet.ThrowTerminatingError($_) }
         [void]$bound.Remove('MongoCredentialTarget')
     }
 
@@ -337,40 +310,30 @@ function Invoke-AlteryxBackup {
     if ($bound.ContainsKey('SandboxPath')) { $target = [string]$bound['SandboxPath'] }
     $modeText = 'the configured DefaultBackupMode'
     if ($PSBoundParameters.ContainsKey('BackupMode')) { $modeText = $BackupMode }
-    $action = "Back up ($modeText)"
 
-    $coreArgs = @{}
-    if ($PSBoundParameters.ContainsKey('NodePath')) { $coreArgs['NodePath'] = $NodePath }
+    $nodeArgs = @{}
+    if ($PSBoundParameters.ContainsKey('NodePath')) { $nodeArgs['NodePath'] = $NodePath }
 
-    if ($PSCmdlet.ShouldProcess($target, $action)) {
-        $request = New-AlteryxBackupRequest -Command 'backup' -BoundParameters $bound
-        $coreResult = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'backup' -Request $request -Target $target @coreArgs
-        $modeArg = @{}
-        if ($PSBoundParameters.ContainsKey('BackupMode')) { $modeArg['Mode'] = $BackupMode }
-        $result = ConvertTo-AlteryxBackupResult -InputEvent $coreResult @modeArg
-        # One Windows Event Log entry per run (docs/alerts.md); a Write-Debug no-op for a sandbox. Never throws.
-        Write-AlteryxBackupEventLog -Result $result -Sandbox:($bound.ContainsKey('SandboxPath'))
-        $global:LASTEXITCODE = $result.ExitCode
-        $result
-        if ($result.ExitCode -ne 0) {
-            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $result.ExitCode -Target $result `
-                -Message $result.Message, (@($coreResult.errors) -join ' ') -Fallback "The backup failed with exit code $($result.ExitCode)."
-        }
+    # ShouldProcess once per changing step of the core's plan (-WhatIf, -Confirm); a plain run asks once.
+    $run = Invoke-AlteryxBackupConfirmedCommand -Cmdlet $PSCmdlet -Command 'backup' -BoundParameters $bound `
+        -Target $target -Action "Back up ($modeText)" -CoreTarget $target -FailureTarget $target `
+        -ConfirmImpact 'Medium' @nodeArgs
+    if ($null -eq $run) { return }
+    if ($run.Contains('Plan')) {
+        # -WhatIf: the plan went through ShouldProcess; -PassThru hands it to the caller as objects.
+        if ($PassThru) { $run.Plan }
+        return
     }
-    elseif ($WhatIfPreference) {
-        $request = New-AlteryxBackupRequest -Command 'backup' -BoundParameters $bound -DryRun
-        $coreResult = Invoke-AlteryxBackupCommand -Cmdlet $PSCmdlet -Command 'backup' -Request $request -Target $target @coreArgs
-        $exitCode = 1
-        if ($null -ne $coreResult.exitCode) { $exitCode = [int]$coreResult.exitCode }
-        $global:LASTEXITCODE = $exitCode
-        $steps = @($coreResult.plan | Where-Object { $null -ne $_ })
-        if ($steps.Count -eq 0 -and $exitCode -eq 0) {
-            Write-Host "What if: Performing the operation `"$action`" on target `"$target`"."
-        }
-        Write-AlteryxBackupPlan -Plan $steps -Target $target
-        if ($exitCode -ne 0) {
-            Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $target `
-                -Message ([string]$coreResult.message) -Fallback "The dry run failed with exit code $exitCode."
-        }
+    $coreResult = $run.Core
+
+    $modeArg = @{}
+    if ($PSBoundParameters.ContainsKey('BackupMode')) { $modeArg['Mode'] = $BackupMode }
+    $result = ConvertTo-AlteryxBackupResult -InputEvent $coreResult @modeArg
+    # One Windows Event Log entry per run (docs/alerts.md); a Write-Debug no-op for a sandbox. Never throws.
+    Write-AlteryxBackupEventLog -Result $result -Sandbox:($bound.ContainsKey('SandboxPath'))
+    $result
+    if ($result.ExitCode -ne 0) {
+        Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $result.ExitCode -Target $result `
+            -Message $result.Message, (@($coreResult.errors) -join ' ') -Fallback "The backup failed with exit code $($result.ExitCode)."
     }
 }

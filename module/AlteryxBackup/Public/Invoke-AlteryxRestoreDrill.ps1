@@ -35,7 +35,7 @@ function Invoke-AlteryxRestoreDrill {
         dump) plus the files.
 
         Output: one AlteryxBackup.DrillResult. When the drill fails, the object is still written, followed by
-        a non-terminating error AlteryxBackup.Exit<code>; $LASTEXITCODE is set. Exit codes: 0 the backup
+        a non-terminating error AlteryxBackup.Exit<code> ($LASTEXITCODE is left alone). Exit codes: 0 the backup
         restores and every count matches; 3 the archive failed verification; 5 the restore failed or a count
         differs; 1 the scratch server could not be made. Mongod: 3 also when mongod.exe or mongorestore.exe is
         missing or the port is taken; 4 not enough space under -ScratchPath; 5 the scratch mongod did not start.
@@ -191,8 +191,8 @@ function Invoke-AlteryxRestoreDrill {
         $nodeArgs = @{}
         if ($PSBoundParameters.ContainsKey('NodePath')) { $nodeArgs['NodePath'] = $NodePath }
         $run = Invoke-AlteryxBackupConfirmedCommand -Cmdlet $PSCmdlet -Command 'drill' -BoundParameters $bound `
-            -Target $scratch -Action "Restore drill of $archive" -CoreTarget $archive -FailureTarget $archive @nodeArgs
-        if ($null -eq $run) { return }
+            -Target $scratch -Action "Restore drill of $archive" -CoreTarget $archive -FailureTarget $archive -ConfirmImpact 'Low' @nodeArgs
+        if ($null -eq $run -or $run.Contains('Plan')) { return }
         $core = $run.Core
         $exitCode = $run.ExitCode
 

@@ -47,7 +47,7 @@ function Register-AlteryxBackupEventSource {
         Invoke-AlteryxBackup
 
     .LINK
-        https://github.com/alteryx-backup/alteryx-backup/blob/main/docs/alerts.md
+        about_AlteryxBackup
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     [OutputType('AlteryxBackup.EventSource')]

@@ -41,13 +41,16 @@ function Restore-AlteryxBackup {
         stops it only with -StopServiceForExternalDB. An archive whose kind of MongoDB differs from the
         server's is refused (exit code 5, nothing changed).
 
-        A restore overwrites production: ConfirmImpact is High, so PowerShell asks unless -Confirm:$false is
-        given. -WhatIf verifies the archive, runs the pre-flight and prints the plan ("What if:" lines, no
-        output object), changing nothing; a failed verification or pre-flight is still reported as an error.
+        A restore overwrites production: ConfirmImpact is High, so PowerShell asks, once per step of the
+        plan that changes something, unless -Confirm:$false or -Force is given. A host that cannot ask (a
+        non-interactive session, a scheduled task) gets a RestoreResult with ExitCode 3 and the message to
+        add -Confirm:$false or -Force; nothing is changed. -WhatIf verifies the archive, runs the pre-flight
+        and passes every changing step of the plan through ShouldProcess ("What if:" lines, no output
+        object), changing nothing; a failed verification or pre-flight is still reported as an error.
 
         Output: one AlteryxBackup.RestoreResult with every check. When the restore fails, the object is still
         written (Success $false, ExitCode, RolledBack), followed by a non-terminating error
-        AlteryxBackup.Exit<code>; $LASTEXITCODE is set to the exit code. Exit codes: 0 restored; 1 general
+        AlteryxBackup.Exit<code> ($LASTEXITCODE is left alone). Exit codes: 0 restored; 1 general
         (also: a service did not start; the core was killed mid-restore and recovered); 2 a wait timed out; 3 the archive or pre-flight failed (nothing
         changed) or the restored server failed its checks (rolled back); 4 not enough space; 5 the MongoDB
         restore failed (rolled back), a self-managed MongoDB is unreachable or refuses the credentials, or the
@@ -72,14 +75,16 @@ function Restore-AlteryxBackup {
     .PARAMETER LogDirectory
         Folder of the log file BackupLog_Restore_YYYYMMDD_HHmmss.log (BackupConfiguration.LogDirectory).
 
-    .PARAMETER MaxServiceWait
-        Seconds to wait for AlteryxService to stop or start (1-86400).
+    .PARAMETER MaxServiceWaitSeconds
+        Seconds to wait for AlteryxService to stop or start (1-86400; ServiceConfiguration.MaxServiceWaitSeconds).
+        Alias: -MaxServiceWait.
 
-    .PARAMETER MaxWorkflowWait
-        Seconds to wait for running workflows before the service is stopped (1-86400).
+    .PARAMETER MaxWorkflowWaitSeconds
+        Seconds to wait for running workflows before the service is stopped (1-86400;
+        ServiceConfiguration.MaxWorkflowWaitSeconds). Alias: -MaxWorkflowWait.
 
     .PARAMETER ForceStopWorkflows
-        Stop workflows still running after -MaxWorkflowWait instead of failing.
+        Stop workflows still running after -MaxWorkflowWaitSeconds instead of failing.
 
     .PARAMETER SkipChecksumFile
         Do not check <archive>.sha256 even when it is there (the entries are still checked).
@@ -96,7 +101,9 @@ function Restore-AlteryxBackup {
         passed to the core on stdin only.
 
     .PARAMETER MongoPassword
-        Password (SecureString) of a self-managed MongoDB whose user is configured.
+        Password (SecureString) of a self-managed MongoDB whose user is configured. The three MongoDB
+        credential sources (-MongoCredential, -MongoPassword, -MongoCredentialTarget) are parameter sets:
+        PowerShell refuses two of them together.
 
     .PARAMETER MongoCredentialTarget
         Target name of a generic credential in Windows Credential Manager holding the self-managed MongoDB
@@ -107,6 +114,10 @@ function Restore-AlteryxBackup {
 
     .PARAMETER NodePath
         Full path of the node executable to use. Otherwise $env:ALTERYXBACKUP_NODE, then node on PATH.
+
+    .PARAMETER Force
+        Restore without asking for confirmation, like -Confirm:$false (for scripts and scheduled tasks).
+        An explicit -Confirm still asks.
 
     .EXAMPLE
         Restore-AlteryxBackup -Path D:\Alteryx\Backups\ServerBackup_Full_20250101_020000.zip
@@ -123,6 +134,12 @@ function Restore-AlteryxBackup {
 
         Restores only the configuration files, Keys and controller token of a Full archive, without asking,
         showing every step.
+
+    .EXAMPLE
+        Restore-AlteryxBackup -Path .\ServerBackup_Full_20250101_020000.zip -Force
+
+        Restores without asking, as a script or a scheduled task must: without -Force (or -Confirm:$false) a
+        non-interactive host cannot confirm, and the result says so with exit code 3.
 
     .EXAMPLE
         $r = Restore-AlteryxBackup -Path $zip -Confirm:$false -ErrorAction SilentlyContinue
@@ -159,9 +176,9 @@ function Restore-AlteryxBackup {
         Invoke-AlteryxRestoreDrill
 
     .LINK
-        https://github.com/alteryx-backup/alteryx-backup/blob/main/docs/restore.md
+        about_AlteryxBackup
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'Default')]
     [OutputType('AlteryxBackup.RestoreResult')]
     param(
         [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
@@ -182,10 +199,12 @@ function Restore-AlteryxBackup {
         [string] $LogDirectory,
 
         [ValidateRange(1, 86400)]
-        [int] $MaxServiceWait,
+        [Alias('MaxServiceWait')]
+        [int] $MaxServiceWaitSeconds,
 
         [ValidateRange(1, 86400)]
-        [int] $MaxWorkflowWait,
+        [Alias('MaxWorkflowWait')]
+        [int] $MaxWorkflowWaitSeconds,
 
         [switch] $ForceStopWorkflows,
 
@@ -195,10 +214,13 @@ function Restore-AlteryxBackup {
 
         [switch] $StopServiceForExternalDB,
 
+        [Parameter(ParameterSetName = 'MongoCredential')]
         [System.Management.Automation.PSCredential] $MongoCredential,
 
+        [Parameter(ParameterSetName = 'MongoPassword')]
         [System.Security.SecureString] $MongoPassword,
 
+        [Parameter(ParameterSetName = 'MongoCredentialTarget')]
         [ValidateNotNullOrEmpty()]
         [string] $MongoCredentialTarget,
 
@@ -206,27 +228,23 @@ function Restore-AlteryxBackup {
         [string] $SandboxPath,
 
         [ValidateNotNullOrEmpty()]
-        [string] $NodePath
+        [string] $NodePath,
+
+        [switch] $Force
     )
 
     process {
-        $given = @(@('MongoCredential', 'MongoPassword', 'MongoCredentialTarget') | Where-Object { $PSBoundParameters.ContainsKey($_) })
-        if ($given.Count -gt 1) {
-            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
-                        (New-Object System.ArgumentException "Use one of -MongoCredential, -MongoPassword and -MongoCredentialTarget, not $($given -join ' and ')."),
-                        'AlteryxBackup.MongoCredentialConflict',
-                        [System.Management.Automation.ErrorCategory]::InvalidArgument,
-                        $null)))
-        }
+        # -Force: restore without asking, like -Confirm:$false (an explicit -Confirm still asks).
+        if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
         $bound = @{}
         foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
+        [void]$bound.Remove('Force')
         # Windows Credential Manager: the stored credential travels exactly like -MongoCredential (stdin only).
         if ($bound.ContainsKey('MongoCredentialTarget')) {
             try {
                 $bound['MongoCredential'] = Get-AlteryxStoredCredential -Target $MongoCredentialTarget
             }
             catch {
-                $global:LASTEXITCODE = 3
                 $PSCmdlet.ThrowTerminatingError($_)
             }
             [void]$bound.Remove('MongoCredentialTarget')
@@ -245,11 +263,11 @@ function Restore-AlteryxBackup {
         $action = "Restore $what from $archive (overwrites the configuration and database; the current ones are saved first)"
         $nodeArgs = @{}
         if ($PSBoundParameters.ContainsKey('NodePath')) { $nodeArgs['NodePath'] = $NodePath }
-        # -WhatIf: the plan as "What if:" lines, no object; a failed dry run (the archive or the pre-flight)
-        # is still an error.
+        # ShouldProcess per changing step of the plan (-WhatIf: "What if:" lines, no object; a failed dry run,
+        # the archive or the pre-flight, is still an error). A host that cannot ask: exit code 3, as a result.
         $run = Invoke-AlteryxBackupConfirmedCommand -Cmdlet $PSCmdlet -Command 'restore' -BoundParameters $bound `
-            -Target $target -Action $action -CoreTarget $target -FailureTarget $archive @nodeArgs
-        if ($null -eq $run) { return }
+            -Target $target -Action $action -CoreTarget $target -FailureTarget $archive -ConfirmImpact 'High' @nodeArgs
+        if ($null -eq $run -or $run.Contains('Plan')) { return }
         $core = $run.Core
         $exitCode = $run.ExitCode
 

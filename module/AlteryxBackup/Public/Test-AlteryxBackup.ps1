@@ -18,8 +18,8 @@ function Test-AlteryxBackup {
 
         Output: one AlteryxBackup.VerifyResult per archive, with every check and its outcome. When a check
         fails, the object is still written (Success $false, ExitCode 3, BadEntries naming the entries whose
-        content does not match), followed by a non-terminating error AlteryxBackup.Exit3; $LASTEXITCODE is
-        set to the exit code (0 or 3; 1 when the core could not run).
+        content does not match), followed by a non-terminating error AlteryxBackup.Exit3. $LASTEXITCODE is
+        left alone: ExitCode is 0 or 3 (a core that cannot run at all is the terminating error AlteryxBackup.Exit1).
 
     .PARAMETER Path
         The archive(s) to verify. Accepts pipeline input, also by the property names ArchivePath (the
@@ -113,7 +113,6 @@ function Test-AlteryxBackup {
                 FailedChecks = @($checks | Where-Object { -not $_.Ok })
                 BadEntries   = @($core.badEntries | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             }
-            $global:LASTEXITCODE = $exitCode
             $result
             if ($exitCode -ne 0) {
                 Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $result `

@@ -1,9 +1,10 @@
 import { statfs } from 'node:fs/promises';
 import { delimiter } from 'node:path';
 import * as sb from '../../sandbox/index.ts';
-import type { NodeRef, Platform } from '../ports.ts';
+import type { NodeRef, Platform, ScratchServer, ScratchServerPort } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
-import { sandboxMongoPeer } from '../../mongo/sandbox-peer.ts';
+import { sandboxMongoPeer } from '../../sandbox/sandbox-peer.ts';
+import { sandboxInventory } from '../../sandbox/inventory.ts';
 
 /**
  * The sandbox adapter: the same ports as Windows, answered by the simulated server on disk. Windows
@@ -71,7 +72,27 @@ export function sandboxPlatform(dir: string): Platform {
       },
     },
     mongo: { dialAddress: (hostPort) => mongo.dialAddress(hostPort) },
+    inventory: sandboxInventory(info),
+    scratch: scratchPort(info.version),
     childEnv: env,
     dispose: () => mongo.close(),
+  };
+}
+
+/** The drill's scratch server: a fresh sandbox of the archive's version and topology. */
+function scratchPort(liveVersion: string): ScratchServerPort {
+  return {
+    liveVersion,
+    create: async (dir, opts): Promise<ScratchServer> => {
+      await sb.createSandbox(dir, { topology: opts.topology, mongo: opts.selfManaged ? 'self-managed' : 'embedded', version: sb.fullVersion(opts.version), dbSizeMb: 0.05 });
+      sb.setKnob(dir, 'service.stopSeconds', '0.1');
+      sb.setKnob(dir, 'service.startSeconds', '0.1');
+      return {
+        dir,
+        mongoPassword: opts.selfManaged ? sb.readSandboxFile(dir).selfManaged?.password : undefined,
+        platform: () => sandboxPlatform(dir),
+        documentCounts: async () => sb.databaseDocumentCounts(dir),
+      };
+    },
   };
 }

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { statfs } from 'node:fs/promises';
 import { PowerShell } from 'node-powershell';
-import type { NodeRef, Platform, ServiceState, Workflow } from '../ports.ts';
+import type { LicenseInfo, NodeRef, OdbcInventory, Platform, ServiceState, Workflow } from '../ports.ts';
 import { runProcess } from '../../util/exec.ts';
 import { loadEdge } from './edge.ts';
 
@@ -16,6 +16,67 @@ import { loadEdge } from './edge.ts';
 export function psQuote(value: string): string {
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
 }
+
+/**
+ * An argument for the adapter session that survives any console code page: ASCII strings as single-quoted
+ * literals, anything else as an expression that decodes base64 UTF-8, so that no non-ASCII byte is ever
+ * written to the session's stdin (powershell.exe reads it in the OEM code page, node-powershell writes UTF-8).
+ */
+export function psArg(value: string): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return psQuote(value);
+  return `([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from(value, 'utf8').toString('base64')}')))`;
+}
+
+/**
+ * The script text of a file as an ASCII-only command that defines its functions in the session: a script
+ * block made from base64 UTF-8, dot-sourced. It needs no code page, and the execution policy (which governs
+ * script files, also when set by Group Policy) does not apply to it.
+ */
+export function dotSourceEncoded(scriptText: string): string {
+  const b64 = Buffer.from(scriptText.replace(/^\uFEFF/, ''), 'utf8').toString('base64');
+  return `. ([ScriptBlock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64}'))))`;
+}
+
+/** The first command of every session: UTF-8 both ways, whatever the console's code page. */
+export const SESSION_ENCODING = '$OutputEncoding = [Console]::InputEncoding = [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false';
+
+/**
+ * The environment of the adapter session. Windows PowerShell 5.1 started by node under pwsh inherits pwsh's
+ * PSModulePath (PowerShell/PowerShell#20804) and would auto-load PowerShell 7's Microsoft.PowerShell.Utility,
+ * Management and CimCmdlets, where ConvertTo-Json, Get-Service and Get-CimInstance then fail. For
+ * powershell.exe the PowerShell 7 folders (\PowerShell\...: $PSHOME, the user's Documents\PowerShell\Modules,
+ * Program Files\PowerShell\Modules) are removed and Windows PowerShell's own three folders put first; the
+ * admin's other folders are kept. Another executable (pwsh, the tests' session) keeps the environment.
+ */
+export function adapterSessionEnv(env: NodeJS.ProcessEnv, executable: string): NodeJS.ProcessEnv {
+  const exe = executable.replace(/^.*[\\/]/, '').toLowerCase();
+  if (exe !== 'powershell' && exe !== 'powershell.exe') return { ...env };
+  const get = (k: string) => env[Object.keys(env).find((x) => x.toLowerCase() === k.toLowerCase()) ?? k];
+  const systemRoot = get('SystemRoot') ?? 'C:\\Windows';
+  const programFiles = get('ProgramFiles') ?? 'C:\\Program Files';
+  const profile = get('USERPROFILE');
+  const defaults = [
+    ...(profile ? [`${profile}\\Documents\\WindowsPowerShell\\Modules`] : []),
+    `${programFiles}\\WindowsPowerShell\\Modules`,
+    `${systemRoot}\\system32\\WindowsPowerShell\\v1.0\\Modules`,
+  ];
+  const inherited = (get('PSModulePath') ?? '').split(';').map((p) => p.trim()).filter(Boolean);
+  const keep = inherited.filter((p) => !/(^|\\)PowerShell(\\|$)/i.test(p.replace(/\//g, '\\')));
+  const seen = new Set<string>();
+  const merged = [...defaults, ...keep].filter((p) => {
+    const k = p.replace(/\\+$/, '').toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (k.toLowerCase() !== 'psmodulepath') out[k] = v;
+  out['PSModulePath'] = merged.join(';');
+  return out;
+}
+
+/** Win32_Process.Terminate return values (Microsoft's documentation of the method). */
+const TERMINATE_CODES: Record<number, string> = { 2: 'access denied', 3: 'insufficient privilege', 8: 'unknown failure', 9: 'path not found', 21: 'invalid parameter' };
 
 const STATE_MAP: Record<string, ServiceState> = {
   Running: 'Running',
@@ -44,6 +105,31 @@ export interface WindowsPlatformOptions {
   executable?: string;
   /** Extra script dot-sourced after the adapter functions (tests put fakes of the Windows cmdlets here). */
   prelude?: string;
+  /** Stop/start requests refused for a pending state are asked again: how often and how far apart (default 120 x 1 s). */
+  controlRetry?: { attempts: number; delayMs: number };
+}
+
+type AdapterCall = <T>(fn: string, args?: Record<string, string | undefined>) => Promise<T>;
+
+/**
+ * One stop or start request. The PowerShell side reads the state first: already in (or on its way to) the
+ * wanted state is success; a pending state in the other direction ("cannot accept control messages now",
+ * 1061 / CIM 5) is asked again after a pause, a bounded number of times (default 120 x 1 s).
+ */
+function serviceControl(call: AdapterCall, name: string, cn: (node: NodeRef) => string | undefined, opts?: { attempts: number; delayMs: number }) {
+  const retry = { attempts: opts?.attempts ?? 120, delayMs: opts?.delayMs ?? 1000 };
+  return async (node: NodeRef, fn: string, verb: string, method: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const r = await call<{ ok: boolean; code: number; retry?: boolean; state?: string; message?: string }>(fn, { Name: name, ComputerName: cn(node) });
+      if (r.ok) return;
+      const how = node.local ? `error ${r.code}` : `Win32_Service.${method} returned ${r.code}`;
+      if (!r.retry) throw new Error(`${verb} ${name} on ${node.name} failed (${how}${r.message ? `: ${r.message}` : ''})`);
+      if (attempt >= retry.attempts) {
+        throw new Error(`${verb} ${name} on ${node.name} failed: the service stayed ${r.state || 'in a pending state'} and could not accept the request (${how}) after ${attempt} attempts`);
+      }
+      await new Promise((res) => setTimeout(res, retry.delayMs));
+    }
+  };
 }
 
 /**
@@ -56,10 +142,17 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
   let ready: Promise<void> | undefined;
   const session = async () => {
     if (!ps) {
-      ps = new PowerShell({ executable: opts.executable ?? 'powershell', executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' } } as never);
-      const load = [`. ${psQuote(adapterScriptPath())}`];
-      if (opts.prelude) load.push(`. ${psQuote(opts.prelude)}`);
-      ready = ps.invoke(load.join('; ')).then(() => undefined);
+      const executable = opts.executable ?? 'powershell';
+      ps = new PowerShell({
+        executable,
+        executableOptions: { '-NoProfile': true, '-NonInteractive': true, '-ExecutionPolicy': 'Bypass' },
+        spawnOptions: { env: adapterSessionEnv(process.env, executable) },
+      } as never);
+      // Encodings first, then the adapter as an ASCII-only encoded script block (no code page, no execution policy).
+      const load = [SESSION_ENCODING, dotSourceEncoded(readFileSync(adapterScriptPath(), 'utf8'))];
+      if (opts.prelude) load.push(`. ${psArg(opts.prelude)}`);
+      const p = ps;
+      ready = load.reduce<Promise<unknown>>((prev, cmd) => prev.then(() => p.invoke(cmd)), Promise.resolve()).then(() => undefined);
     }
     await ready;
     return ps;
@@ -68,7 +161,7 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
   const call = async <T>(fn: string, args: Record<string, string | undefined> = {}): Promise<T> => {
     const argText = Object.entries(args)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `-${k} ${psQuote(v!)}`)
+      .map(([k, v]) => `-${k} ${psArg(v!)}`)
       .join(' ');
     const res = await (await session()).invoke(`${fn} ${argText}`.trim());
     // Console control sequences (pwsh writes some even when redirected) are not output.
@@ -80,6 +173,7 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
   const cn = (node: NodeRef) => (node.local ? undefined : node.name);
   const edge = loadEdge();
   const name = opts.serviceName;
+  const control = serviceControl(call, name, cn, opts.controlRetry);
 
   return {
     kind: 'windows',
@@ -95,14 +189,8 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         const r = await call<{ state: string }>('Get-AbServiceState', { Name: name, ComputerName: cn(node) });
         return STATE_MAP[r.state] ?? 'NotFound';
       },
-      async requestStop(node) {
-        const r = await call<{ ok: boolean; code: number }>('Request-AbServiceStop', { Name: name, ComputerName: cn(node) });
-        if (!r.ok) throw new Error(`stopping ${name} on ${node.name} failed (Win32_Service.StopService returned ${r.code})`);
-      },
-      async requestStart(node) {
-        const r = await call<{ ok: boolean; code: number }>('Request-AbServiceStart', { Name: name, ComputerName: cn(node) });
-        if (!r.ok) throw new Error(`starting ${name} on ${node.name} failed (Win32_Service.StartService returned ${r.code})`);
-      },
+      requestStop: (node) => control(node, 'Request-AbServiceStop', 'stopping', 'StopService'),
+      requestStart: (node) => control(node, 'Request-AbServiceStart', 'starting', 'StartService'),
       async logOnAccount(node) {
         const r = await call<{ account: string | null }>('Get-AbServiceLogOnAccount', { Name: name, ComputerName: cn(node) });
         return r.account ?? undefined;
@@ -113,7 +201,13 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         return (await call<{ workflows: Workflow[] }>('Get-AbWorkflowProcess', { ComputerName: cn(node) })).workflows ?? [];
       },
       async stopWorkflows(node) {
-        return (await call<{ stopped: string[] }>('Stop-AbWorkflowProcess', { ComputerName: cn(node) })).stopped ?? [];
+        const r = await call<{ stopped: string[] | null; failed: Array<{ pid: number; code: number }> | null }>('Stop-AbWorkflowProcess', { ComputerName: cn(node) });
+        const failed = r.failed ?? [];
+        if (failed.length) {
+          const what = failed.map((f) => `pid ${f.pid} (Win32_Process.Terminate returned ${f.code}${TERMINATE_CODES[f.code] ? `: ${TERMINATE_CODES[f.code]}` : ''})`).join(', ');
+          throw new Error(`ForceStopWorkflows could not stop AlteryxEngineCmd.exe ${what} on ${node.name}; the service was not touched. Run the backup as an account that may end those processes, or stop them by hand.`);
+        }
+        return r.stopped ?? [];
       },
     },
     alteryx: {
@@ -143,6 +237,13 @@ export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
         const r = await call<{ odbcDrivers: string[] | null; dsns: Array<{ name: string; driver: string }> | null }>('Get-AbInventory', { ComputerName: cn(node) });
         return { odbcDrivers: r.odbcDrivers ?? [], dsns: r.dsns ?? [] };
       },
+    },
+    // REQ-3.4.x: Adapter/WindowsAdapter.ps1 reads the registry and CIM (remote nodes through Invoke-Command / CIM).
+    inventory: {
+      license: (node) => call<LicenseInfo>('Get-AbLicense', { ComputerName: cn(node) }).then((r) => ({ keys: r.keys ?? [], source: r.source, details: r.details ?? undefined })),
+      odbc: (node) => call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node) }).then((r) => ({ drivers: r.drivers ?? [], dsns: r.dsns ?? [], userScopeAccount: r.userScopeAccount ?? undefined })),
+      windows: (node) => call<{ caption: string; version: string; build: string }>('Get-AbWindowsVersion', { ComputerName: cn(node) }),
+      dotnet: (node) => call<{ version: string; release: number }>('Get-AbDotNetVersion', { ComputerName: cn(node) }),
     },
     // Real shares fail on their own: the copy's file operations report it, so there is nothing to ask here.
     storage: { probe: async () => undefined, beforeWrite: async () => ({}) },

@@ -1,5 +1,5 @@
 // The emulated mongod.exe (MongoDB 7.0.12, as shipped in an Alteryx Server install's bin folder): started on a
-// data folder and a loopback port it serves a wire-protocol peer (src/mongo/wire-peer.ts) whose databases
+// data folder and a loopback port it serves a wire-protocol peer (src/sandbox/wire-peer.ts) whose databases
 // are the sub-folders of the data folder and whose collections are their <coll>.bson files, so that the
 // official driver can list and count what the emulated mongorestore wrote there. It logs structured JSON
 // lines as mongod 4.4+ does, locks <dbpath>/mongod.lock, registers itself in DIR/net/127.0.0.1_<port>.json
@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startWirePeer, type WirePeer } from '../../mongo/wire-peer.ts';
+import { startWirePeer, type WirePeer } from '../wire-peer.ts';
 import { countBsonDocuments } from '../bson-io.ts';
 import { appendEvent } from '../events.ts';
 import { knobsOf } from '../knobs-core.ts';

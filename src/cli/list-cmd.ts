@@ -4,10 +4,10 @@ import { ExitCode, type ExitCodeValue } from '../core/errors.ts';
 import { Masker } from '../log/mask.ts';
 import { formatBytes } from '../util/format.ts';
 import { parseArchiveName } from '../steps/retention.ts';
-import { Output } from '../cli/output.ts';
-import { destinationByName } from './fetch.ts';
-import { describeCloudError, openStore } from './open.ts';
-import { displayUrl, objectUrl } from './url.ts';
+import { Output } from './output.ts';
+import { destinationByName } from '../cloud/fetch.ts';
+import { describeCloudError, openStore } from '../cloud/open.ts';
+import { displayUrl, objectUrl } from '../cloud/url.ts';
 
 export const LIST_HELP = `alteryx-backup list --destination NAME [--config FILE] [--json]
 

@@ -6,7 +6,7 @@
  * connectivity check of a run, closed when the platform is disposed.
  */
 import fs from 'node:fs';
-import { knobsOf, mongoServerDir, readSandboxFile } from '../sandbox/index.ts';
+import { knobsOf, mongoServerDir, readSandboxFile } from './index.ts';
 import { closedLoopbackPort, startWirePeer, type WirePeer } from './wire-peer.ts';
 
 export interface SandboxMongoPeer {

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type TransformCallback } from 'node:stream';
 import type { Entry } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { ManifestFile } from '../core/manifest.ts';
 import { entryStream, openZip, readEntries, unsafeEntryName } from './verify.ts';
+import { HashingStream } from './hashing.ts';
 
 /** Where an archive entry lands under `root`; throws when it would land outside (zip slip). */
 export function safeTarget(root: string, name: string): string {
@@ -20,21 +19,6 @@ export function safeTarget(root: string, name: string): string {
     throw new BackupError(ExitCode.Validation, `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`, 'Use an archive made by this tool; do not restore archives of unknown origin.');
   }
   return target;
-}
-
-class Hasher extends Transform {
-  private readonly h = createHash('sha256');
-  size = 0;
-  digest = '';
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.h.update(chunk);
-    this.size += chunk.length;
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    this.digest = this.h.digest('hex');
-    cb();
-  }
 }
 
 export interface ExtractResult {
@@ -68,7 +52,7 @@ export async function extractArchive(
       if (!e) throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} listed in the manifest is missing.`, 'Run "verify" on the archive.');
       const target = safeTarget(root, f.path);
       await fsp.mkdir(dirname(target), { recursive: true });
-      const h = new Hasher();
+      const h = new HashingStream();
       try {
         await pipeline(await entryStream(zf, e, opts.password), h, createWriteStream(target));
       } catch (err) {

@@ -1,43 +1,18 @@
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
-import type { RunContext } from '../core/context.ts';
+import type { ArchiveInfo, DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
-import { MODE_SUFFIX } from '../core/plan.ts';
+import { ENCRYPTION_KEY_GUIDANCE, MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
+import { archiveName } from '../core/plan.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
-import { ENCRYPTION_KEY_GUIDANCE } from './secrets.ts';
-
-/** REQ-1.1.5 / 4.1.3 / 9.1.4: ServerBackup_{Full|DB|Config}_YYYYMMDD_HHmmss.zip, or the legacy ServerBackup_YYYYMMDD_HHmmss.zip. */
-export function archiveName(ctx: Pick<RunContext, 'mode' | 'stamp' | 'config'>): string {
-  return ctx.config.BackupConfiguration.ArchiveNameFormat === 'legacy'
-    ? `ServerBackup_${ctx.stamp}.zip`
-    : `ServerBackup_${MODE_SUFFIX[ctx.mode]}_${ctx.stamp}.zip`;
-}
+import { HashingStream } from './hashing.ts';
 
 /** Already-compressed content is stored, not deflated again. */
 const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
-
-/** Hashes and counts what flows through it: each byte is read once, on its way into the archive. */
-class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  size = 0;
-  digest = '';
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    this.digest = this.hash.digest('hex');
-    cb();
-  }
-}
 
 const require = createRequire(import.meta.url);
 
@@ -55,7 +30,15 @@ class EncryptedZipArchive extends Archiver {
   }
 }
 
-export function buildManifest(ctx: RunContext, files: ManifestFile[], encrypted: boolean): Manifest {
+/** What the archive step is given: the files the earlier steps staged, and what they found. */
+export interface ArchiveInput {
+  files: readonly StagedFile[];
+  dump: DumpInfo | undefined;
+  secretsIncluded: boolean;
+  serverVersion: string | null;
+}
+
+function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile[], encrypted: boolean): Manifest {
   return {
     format: MANIFEST_FORMAT,
     tool: { name: 'AlteryxBackup', version: TOOL_VERSION },
@@ -63,16 +46,16 @@ export function buildManifest(ctx: RunContext, files: ManifestFile[], encrypted:
     mode: ctx.mode,
     scopes: ctx.plan.scopes,
     hostName: ctx.platform.system.hostname(),
-    serverVersion: (ctx.metadata['serverVersion'] as string | null | undefined) ?? null,
+    serverVersion: input.serverVersion,
     nodes: ctx.nodes.map((n) => ({ name: n.name, role: n.role })),
     mongo: {
       type: ctx.mongo.type,
       decidedBy: ctx.mongo.decidedBy,
-      dumped: !!ctx.dump,
-      gzip: ctx.dump?.gzip ?? false,
-      databases: ctx.dump?.databases ?? {},
+      dumped: !!input.dump,
+      gzip: input.dump?.gzip ?? false,
+      databases: input.dump?.databases ?? {},
     },
-    secretsIncluded: ctx.secretsCaptured,
+    secretsIncluded: input.secretsIncluded,
     encrypted,
     encryptionKeyGuidance: ENCRYPTION_KEY_GUIDANCE,
     files,
@@ -86,7 +69,7 @@ export function buildManifest(ctx: RunContext, files: ManifestFile[], encrypted:
  * Streams the staged files into the ZIP (ZIP64 as needed), hashing each on the way, then adds
  * manifest.json last. Written under a temporary name in LocalBackupPath; publish renames it.
  */
-export async function writeArchive(ctx: RunContext): Promise<void> {
+export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promise<{ archive: ArchiveInfo; manifest: Manifest }> {
   const name = archiveName(ctx);
   const destDir = ctx.platform.paths.resolve(ctx.config.BackupConfiguration.LocalBackupPath);
   await fsp.mkdir(destDir, { recursive: true });
@@ -94,7 +77,7 @@ export async function writeArchive(ctx: RunContext): Promise<void> {
   const tempPath = join(destDir, `${name}.partial`);
   const level = ctx.config.BackupConfiguration.CompressionLevel;
   const encrypted = !!ctx.archivePassword;
-  if (ctx.secretsCaptured && !encrypted) {
+  if (input.secretsIncluded && !encrypted) {
     const msg = 'The archive holds the controller token and MongoDB passwords in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive';
     ctx.warnings.push(msg);
     ctx.log.warn(msg);
@@ -114,14 +97,14 @@ export async function writeArchive(ctx: RunContext): Promise<void> {
   zip.pipe(outHash).pipe(out);
 
   const t0 = ctx.clock.now();
-  const total = ctx.files.length;
-  const hashers: Array<{ file: (typeof ctx.files)[number]; h: HashingStream }> = [];
+  const total = input.files.length;
+  const hashers: Array<{ file: StagedFile; h: HashingStream }> = [];
   let added = 0;
   zip.on('entry', () => {
     added++;
     if (added <= total) ctx.progress({ activity: 'Writing the archive', status: `${added}/${total} files`, percent: Math.round((added / (total + 1)) * 100) });
   });
-  for (const file of ctx.files) {
+  for (const file of input.files) {
     const h = new HashingStream();
     hashers.push({ file, h });
     const src = createReadStream(file.localPath);
@@ -151,7 +134,7 @@ export async function writeArchive(ctx: RunContext): Promise<void> {
     source: file.source,
     note: file.note,
   }));
-  const manifest = buildManifest(ctx, files, encrypted);
+  const manifest = buildManifest(ctx, input, files, encrypted);
   zip.append(JSON.stringify(manifest, null, 2), { name: MANIFEST_NAME, date: ctx.startedAt });
   await zip.finalize();
   try {
@@ -161,9 +144,9 @@ export async function writeArchive(ctx: RunContext): Promise<void> {
     throw new BackupError(ExitCode.Storage, `Writing the archive ${tempPath} failed: ${(err as Error).message}.`, 'Check free space and permissions on LocalBackupPath.');
   }
   const sizeBytes = outHash.size;
-  ctx.archive = { tempPath, finalPath, name, sha256: outHash.digest, sizeBytes, entries: files.length + 1, encrypted };
-  ctx.manifest = manifest;
+  const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: outHash.digest, sizeBytes, entries: files.length + 1, encrypted };
   const raw = files.reduce((n, f) => n + f.size, 0);
   ctx.log.info(`Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`);
   ctx.log.info(`Archive SHA-256: ${outHash.digest}`);
+  return { archive, manifest };
 }

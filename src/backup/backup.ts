@@ -1,0 +1,269 @@
+import { promises as fsp } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { loadConfig } from '../config/load.ts';
+import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import { RunLogger, fileStamp } from '../log/logger.ts';
+import type { NodeRef, Platform } from '../platform/ports.ts';
+import { restoreServices } from '../steps/services.ts';
+import type { DestinationOutcome } from '../steps/destinations.ts';
+import { notifyRun, smtpPassword } from '../alerts/index.ts';
+import { formatBytes, formatDuration } from '../util/format.ts';
+import { realClock, newRunContext, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
+import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
+import { detectMongoType } from '../core/mongo-detect.ts';
+import { nodePaths } from '../core/paths.ts';
+import { buildPlan, type Plan } from '../core/plan.ts';
+import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
+import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
+import { recoverLeftover } from '../restore/recover.ts';
+import { drillAfterBackup } from './drill-after.ts';
+import { BACKUP_STEPS, destinationsOf, type ArchiveOutput, type MetadataOutput } from './steps.ts';
+import type { DumpOutput } from '../steps/dump.ts';
+import type { StagedFile } from '../core/context.ts';
+
+export type BackupRequest = RunRequest;
+export interface BackupDeps extends RunDeps {
+  /** The step table (BACKUP_STEPS unless a test wraps it to watch or change what runs). */
+  steps?: StepTable<RunContext, Plan['steps'][number]>;
+  /** The plan as built, before it runs (a test may return a changed one: the runner runs what it is given). */
+  editPlan?: (plan: Plan) => Plan;
+}
+
+export interface BackupResult {
+  type: 'result';
+  exitCode: ExitCodeValue;
+  success: boolean;
+  mode: BackupMode | null;
+  message: string;
+  archivePath: string | null;
+  sha256: string | null;
+  sizeBytes: number | null;
+  durationMs: number;
+  logPath: string | null;
+  destinations: DestinationOutcome[];
+  warnings: string[];
+  dryRun: boolean;
+  stagingPath: string | null;
+  summary: Record<string, unknown>;
+}
+
+async function readSettings(ctx: RunContext, node: NodeRef): Promise<void> {
+  const p = nodePaths(ctx);
+  // Missing: undefined; unreadable or malformed: exit 3 naming the file (REQ-2.2.4).
+  const read = (configured: string) => readRuntimeSettings(ctx.platform.paths.resolve(configured, node), configured);
+  ctx.settings.set(node.name, new EffectiveSettings(await read(p.overrides), await read(p.defaults)));
+}
+
+/** What one backup run has become so far: what the result is built from. */
+interface BackupState {
+  req: BackupRequest;
+  log: RunLogger;
+  t0: number;
+  clock: NonNullable<RunDeps['clock']>;
+  exitCode: ExitCodeValue;
+  message: string;
+  mode: BackupMode | null;
+  ctx?: RunContext | undefined;
+  outcome?: RunOutcome | undefined;
+  platform?: Platform | undefined;
+  config?: BackupConfig | undefined;
+  finishedLogged: boolean;
+}
+
+/**
+ * One backup run: configuration, plan, then the runner (core/runner.ts) executes the plan's steps with
+ * lock, leftover-journal recovery, timing and the rollback that puts every service back the way it was
+ * found. Returns the result event; never throws.
+ */
+export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<BackupResult> {
+  const clock = deps.clock ?? realClock;
+  const startedAt = deps.now ? deps.now() : new Date();
+  const log = new RunLogger(deps.sink);
+  for (const v of Object.values(req.secrets)) log.masker.add(v);
+  log.masker.add(smtpPassword(req.secrets));
+  const signal = deps.signal ?? new AbortController().signal;
+  const st: BackupState = { req, log, t0: clock.now(), clock, exitCode: ExitCode.Success, message: '', mode: null, finishedLogged: false };
+  try {
+    const ctx = await prepare(st, req, deps, { clock, signal, startedAt });
+    const plan = deps.editPlan ? deps.editPlan(buildBackupPlan(ctx)) : buildBackupPlan(ctx);
+    ctx.plan = plan;
+    if (plan.scopes.includes('Database')) log.info(`MongoDB: ${ctx.mongo.type} (decided by ${ctx.mongo.decidedBy})`);
+    log.info(`Nodes: ${ctx.nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`);
+    st.outcome = await runPlan(plan, deps.steps ?? BACKUP_STEPS, ctx, {
+      log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: ctx.stepDurations,
+      onPlan: (steps) => deps.plan?.([...steps]),
+      onStepDone: (step) => step.name === 'start-service' && logDowntime(ctx),
+      lock: {
+        dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory),
+        head: { pid: process.pid, startedAt: startedAt.toISOString(), mode: ctx.mode, logPath: log.logPath },
+        recover: (found) => recoverLeftover({ platform: ctx.platform, log, dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory), maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000, warn: (m) => ctx.warnings.push(m), what: 'backup' }, found),
+      },
+      onError: (err) => failed(st, err, signal),
+      rollback: (outcome) => rollback(st, ctx, outcome),
+    });
+    if (!st.outcome.error) judge(st, ctx, st.outcome, plan);
+  } catch (err) {
+    failed(st, err, signal);
+  } finally {
+    await st.platform?.dispose().catch(() => {});
+  }
+  const result = finish(st);
+  await afterRun(st, result, deps, startedAt);
+  return result;
+}
+
+/** Configuration, platform, log files, the nodes' settings and the MongoDB decision: the run context. */
+async function prepare(st: BackupState, req: BackupRequest, deps: BackupDeps, t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date }): Promise<RunContext> {
+  const { log } = st;
+  const loaded = loadConfig(req.params);
+  const mode = loaded.mode;
+  st.mode = mode;
+  const config = loaded.config;
+  st.config = config;
+  const platform = deps.platform(req.params, config);
+  st.platform = platform;
+  log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), mode, t.startedAt);
+  log.info(`AlteryxBackup started: mode ${mode}${req.dryRun ? ' (dry run: nothing will be changed)' : ''} on ${platform.description}`);
+  log.info(`Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`);
+  log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
+  const stamp = fileStamp(t.startedAt);
+  const tempConfigured = config.BackupConfiguration.TempDirectory;
+  const plan0 = { mode, scopes: [], stopsService: false };
+  const ctx = newRunContext({
+    mode, config, plan: plan0, platform, log, clock: t.clock, signal: t.signal, progress: deps.progress, startedAt: t.startedAt, stamp, req,
+    staging: buildPlan({ mode, mongoType: 'embedded', config, nodes: platform.nodes, stamp }).staging,
+    journal: { dir: platform.paths.resolve(tempConfigured), mode },
+  });
+  st.ctx = ctx;
+  for (const node of ctx.nodes) await readSettings(ctx, node);
+  ctx.mongo = detectMongoType(config.MongoDBConfiguration.Type, ctx.settings.get(ctx.controller.name));
+  return ctx;
+}
+
+function buildBackupPlan(ctx: RunContext): Plan {
+  return buildPlan({ mode: ctx.mode, mongoType: ctx.mongo.type, config: ctx.config, nodes: ctx.nodes, stamp: ctx.stamp, encrypted: !!ctx.archivePassword });
+}
+
+function logDowntime(ctx: RunContext): void {
+  const d = ctx.downtime;
+  if (d.stoppedAt !== undefined && d.startedAt !== undefined && !d.logged) {
+    d.logged = true;
+    ctx.log.info(`Service downtime: ${formatDuration(d.startedAt - d.stoppedAt)}`);
+  }
+}
+
+function failed(st: BackupState, err: unknown, signal: AbortSignal): void {
+  if (st.message && st.exitCode !== ExitCode.Success) return;
+  st.exitCode = signal.aborted ? ExitCode.General : exitCodeOf(err);
+  st.message = signal.aborted ? `The backup was interrupted (${String(signal.reason ?? 'signal')}).` : describeError(err);
+  st.log.error(st.message);
+  if (!(err instanceof BackupError) && err instanceof Error && err.stack) st.log.debug(err.stack);
+}
+
+/** Every step ran: the outcome of a dry run, of a clean run, or of a run some destination failed. */
+function judge(st: BackupState, ctx: RunContext, outcome: RunOutcome, plan: Plan): void {
+  if (st.req.dryRun) {
+    st.message = `Dry run of a ${plan.mode} backup: pre-flight passed; nothing was changed.`;
+    return;
+  }
+  const bad = destinationsOf(ctx, outcome.results).filter((d) => d.status !== 'ok');
+  if (bad.length) {
+    st.exitCode = ExitCode.Storage;
+    st.message = `Backup written, but ${bad.length} destination(s) failed: ${bad.map((d) => (d.name ? `${d.error}` : `${d.path} (${d.error})`)).join('; ')}`;
+    st.log.error(st.message);
+  } else st.message = `${plan.mode} backup completed: ${outcome.results.get<ArchiveOutput>('archive')?.archive.finalPath}`;
+}
+
+/** The rollback `finally`: whatever happened, services go back to the state they were found in. */
+async function rollback(st: BackupState, ctx: RunContext, outcome: RunOutcome): Promise<void> {
+  if (ctx.services.some((s) => s.stoppedByUs && !s.restarted)) {
+    ctx.log.warn('Rolling back: starting the services this run stopped');
+    try {
+      await restoreServices({ ...ctx, signal: new AbortController().signal });
+    } catch (err) {
+      const m = `Rollback could not start every service: ${describeError(err)}`;
+      ctx.log.error(m);
+      if (st.exitCode === ExitCode.Success) st.exitCode = exitCodeOf(err);
+      st.message = st.message ? `${st.message} ${m}` : m;
+    }
+  }
+  const published = outcome.results.has('publish');
+  const a = outcome.results.get<ArchiveOutput>('archive')?.archive;
+  if (a && !published) await fsp.rm(a.tempPath, { force: true }).catch(() => {});
+  if (outcome.error && !published && !ctx.dryRun) {
+    const kept = await fsp.stat(ctx.staging.local).then(() => true, () => false);
+    if (kept) ctx.log.info(`The staging folder is kept for inspection: ${ctx.staging.configured}`);
+  }
+}
+
+/** After the result: the drill of the new archive (DrillAfterBackup), then the alerts; they never change a success into nothing. */
+async function afterRun(st: BackupState, result: BackupResult, deps: BackupDeps, startedAt: Date): Promise<void> {
+  const { req, config, log } = st;
+  // RestoreConfiguration.DrillAfterBackup: prove that the archive just published restores (docs/restore.md).
+  if (result.success && !req.dryRun && config?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, config);
+  // Alerts come last, once the outcome is known; they never change it (failures are warnings).
+  if (config && !req.dryRun) {
+    const n = await notifyRun({ config, outcome: result, log, hostname: st.platform?.system.hostname() ?? osHostname(), startedAt, dryRun: req.dryRun, params: req.params, secrets: req.secrets });
+    result.warnings = [...result.warnings, ...n.warnings];
+  }
+}
+
+function summaryOf(st: BackupState): { summary: Record<string, unknown>; downtimeMs: number; files: number } {
+  const { ctx, outcome } = st;
+  const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
+  const dump = outcome?.results.get<DumpOutput>('dump')?.dump;
+  const files = outcome ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length + outcome.results.all<StagedFile[]>('files').flat().length + outcome.results.all<StagedFile[]>('secrets').flat().length + outcome.results.all<MetadataOutput>('metadata').flatMap((m) => m.files).length : 0;
+  const downtimeMs = ctx?.downtime.stoppedAt !== undefined && ctx.downtime.startedAt !== undefined ? ctx.downtime.startedAt - ctx.downtime.stoppedAt : 0;
+  const summary = {
+    mode: st.mode,
+    exitStatus: `${st.exitCode} (${exitCodeNames[st.exitCode]})`,
+    files,
+    archiveEntries: a?.entries ?? 0,
+    archiveBytes: a?.sizeBytes ?? 0,
+    dumpBytes: dump?.sizeBytes ?? 0,
+    dumpDocuments: dump ? Object.values(dump.databases).reduce((n, c) => n + Object.values(c).reduce((x, y) => x + y, 0), 0) : 0,
+    downtimeMs,
+    stepDurationsMs: ctx?.stepDurations ?? {},
+    /** The plan steps that ran to completion, in order (a dry run: those it checked). */
+    executedSteps: outcome?.executed ?? [],
+    destinations: ctx && outcome ? destinationsOf(ctx, outcome.results).map((d) => `${d.path}: ${d.status}`) : [],
+    warnings: ctx?.warnings.length ?? 0,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  return { summary, downtimeMs, files };
+}
+
+function finish(st: BackupState): BackupResult {
+  const { log, ctx, outcome } = st;
+  const durationMs = st.clock.now() - st.t0;
+  const published = !!outcome?.results.has('publish');
+  const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
+  const { summary, downtimeMs, files } = summaryOf(st);
+  if (!st.finishedLogged) {
+    st.finishedLogged = true;
+    log.setStep('summary');
+    if (ctx) {
+      const steps = Object.entries(ctx.stepDurations).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ');
+      log.info(`Summary: mode ${st.mode}, ${files} files, archive ${a ? formatBytes(a.sizeBytes) : '-'}, downtime ${formatDuration(downtimeMs)}, steps ${steps}`);
+    }
+    log.info(`Completed at ${new Date().toISOString()} after ${formatDuration(durationMs)}; exit code ${st.exitCode} (${exitCodeNames[st.exitCode]})`);
+    if (st.exitCode === ExitCode.Success) log.success(st.message);
+  }
+  return {
+    type: 'result',
+    exitCode: st.exitCode,
+    success: st.exitCode === ExitCode.Success,
+    mode: st.mode,
+    message: log.masker.mask(st.message),
+    archivePath: published && a ? a.finalPath : null,
+    sha256: published && a ? a.sha256 : null,
+    sizeBytes: published && a ? a.sizeBytes : null,
+    durationMs,
+    logPath: log.logPath ?? null,
+    destinations: ctx && outcome ? destinationsOf(ctx, outcome.results) : [],
+    warnings: ctx?.warnings ?? [],
+    dryRun: st.req.dryRun,
+    stagingPath: ctx && st.exitCode !== ExitCode.Success && !published ? ctx.staging.local : null,
+    summary,
+  };
+}

@@ -1,0 +1,133 @@
+// Turns the result of a backup, verify, drill or restore into one catalog record and appends it. Called by the
+// CLI once the result is known (src/cli/main.ts, src/cli/restore-cmd.ts), outside the runs' orchestration.
+import { basename } from 'node:path';
+import { loadConfig, type Params } from '../config/load.ts';
+import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import type { Platform } from '../platform/ports.ts';
+import { parseLogName } from '../steps/retention.ts';
+import { appendRecords, compactHistory, historyPath } from './store.ts';
+import { statusOf, type DestinationRecord, type RunKind, type RunRecord } from './types.ts';
+
+const DAY = 86_400_000;
+
+/** The fields of a backup, drill, restore or verify result that the catalog keeps (all optional but the outcome). */
+export interface RunResultLike {
+  exitCode: number;
+  message: string;
+  mode?: BackupMode | null;
+  archivePath?: string | null;
+  archive?: string | null;
+  sha256?: string | null;
+  sizeBytes?: number | null;
+  durationMs?: number;
+  logPath?: string | null;
+  dryRun?: boolean;
+  warnings?: string[];
+  destinations?: Array<{ path: string; kind: string; status: string; error?: string | undefined }>;
+  summary?: { dumpBytes?: number; downtimeMs?: number; stepDurationsMs?: Record<string, number> } | Record<string, unknown>;
+  stepDurationsMs?: Record<string, number>;
+  timingsMs?: Record<string, number>;
+  counts?: unknown[];
+  documents?: { expected: number; restored: number | null; actual: number | null };
+}
+
+export interface RecordContext {
+  kind: RunKind;
+  /** The run's host (platform.system.hostname()). */
+  host: string;
+  /** When the CLI started the run; used only when the run has no log file to take the time from. */
+  startedAt: Date;
+  pid?: number;
+}
+
+/** The run's start: the time in its log file's name (what a rebuild reads too), else the given time. */
+export function runStart(logPath: string | null | undefined, fallback: Date): Date {
+  const t = logPath ? parseLogName(basename(logPath)) : undefined;
+  return t === undefined ? fallback : new Date(t);
+}
+
+/** A stable id: kind + the log's name (unique per run); without a log, kind + start + pid. */
+export function runId(kind: RunKind, logPath: string | null | undefined, startedAt: Date, pid: number): string {
+  return logPath ? `${kind}-${basename(logPath).replace(/\.(log|jsonl)$/, '')}` : `${kind}-${startedAt.toISOString()}-${pid}`;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function toRecord(result: RunResultLike, ctx: RecordContext): RunRecord {
+  const logPath = result.logPath ?? null;
+  const started = runStart(logPath, ctx.startedAt);
+  const durationMs = Math.max(0, Math.round(result.durationMs ?? 0));
+  const archivePath = result.archivePath ?? result.archive ?? null;
+  const summary = (result.summary ?? {}) as Record<string, unknown>;
+  const steps = (result.stepDurationsMs ?? result.timingsMs ?? (summary['stepDurationsMs'] as Record<string, number> | undefined) ?? {}) as Record<string, number>;
+  const destinations: DestinationRecord[] = (result.destinations ?? []).map((d) => ({ path: d.path, kind: d.kind, status: d.status, error: d.error ?? null }));
+  const published = ctx.kind === 'backup' ? archivePath !== null : true;
+  const docs = result.documents;
+  return {
+    v: 1,
+    id: runId(ctx.kind, logPath, started, ctx.pid ?? process.pid),
+    kind: ctx.kind,
+    startedAt: started.toISOString(),
+    finishedAt: new Date(started.getTime() + durationMs).toISOString(),
+    host: ctx.host,
+    mode: result.mode ?? null,
+    exitCode: result.exitCode,
+    status: statusOf(result.exitCode, published),
+    message: result.message,
+    archiveName: archivePath ? basename(archivePath.replace(/\\/g, '/')) : null,
+    archivePath,
+    sha256: result.sha256 ?? null,
+    sizeBytes: num(result.sizeBytes),
+    dumpBytes: num(summary['dumpBytes']) || null,
+    durationMs,
+    downtimeMs: ctx.kind === 'backup' ? num(summary['downtimeMs']) : null,
+    stepDurationsMs: Object.fromEntries(Object.entries(steps).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round(v)])),
+    destinations,
+    drill:
+      ctx.kind === 'drill' && docs
+        ? { verdict: result.exitCode === 0 ? 'passed' : 'failed', collections: result.counts?.length ?? 0, documentsExpected: docs.expected, documentsRestored: docs.restored, documentsActual: docs.actual }
+        : null,
+    warnings: result.warnings ?? [],
+    logPath,
+    source: 'run',
+  };
+}
+
+/** Where the catalog of a configuration lives, with the platform that resolved it (the caller disposes it). */
+export interface HistoryContext {
+  config: BackupConfig;
+  platform: Platform;
+  logDir: string;
+  file: string;
+}
+
+export function openHistory(params: Params, platformOf: (params: Params, config: BackupConfig) => Platform): HistoryContext {
+  const { config } = loadConfig(params);
+  const platform = platformOf(params, config);
+  const logDir = platform.paths.resolve(config.BackupConfiguration.LogDirectory);
+  return { config, platform, logDir, file: historyPath(logDir) };
+}
+
+/**
+ * Appends the record of a finished run to the catalog and compacts it to the log retention. Dry runs are not
+ * recorded (nothing happened). Never throws: a catalog that cannot be written is a warning returned to the caller.
+ */
+export async function recordRun(
+  result: RunResultLike,
+  context: { kind: RunKind; params: Params; startedAt: Date; platform: (params: Params, config: BackupConfig) => Platform; now?: () => Date },
+): Promise<{ record: RunRecord | null; warnings: string[] }> {
+  if (result.dryRun) return { record: null, warnings: [] };
+  let h: HistoryContext | undefined;
+  try {
+    h = openHistory(context.params, context.platform);
+    const record = toRecord(result, { kind: context.kind, host: h.platform.system.hostname(), startedAt: context.startedAt });
+    await appendRecords(h.file, [record]);
+    const now = (context.now?.() ?? new Date()).getTime();
+    await compactHistory(h.file, now - h.config.BackupConfiguration.LogRetentionDays * DAY);
+    return { record, warnings: [] };
+  } catch (err) {
+    return { record: null, warnings: [`The run could not be added to the history catalog: ${(err as Error).message}`] };
+  } finally {
+    await h?.platform.dispose().catch(() => {});
+  }
+}

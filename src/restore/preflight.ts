@@ -1,0 +1,149 @@
+import { promises as fsp } from 'node:fs';
+import { dirname } from 'node:path';
+import { warn } from '../core/context.ts';
+import { BackupError, ExitCode } from '../core/errors.ts';
+import { detectMongoType } from '../core/mongo-detect.ts';
+import { EffectiveSettings, parseRuntimeSettings } from '../core/settings.ts';
+import type { NodeRef } from '../platform/ports.ts';
+import { exists } from '../util/fsx.ts';
+import { formatBytes } from '../util/format.ts';
+import { check, type RestoreRun } from './context.ts';
+import type { RunContext } from '../core/context.ts';
+import { nodePaths } from '../core/paths.ts';
+
+/** What the pre-flight found: this server's version, and the embedded MongoDB's data folder (configured form). */
+export interface RestorePreflight {
+  targetVersion: string | null;
+  dbRootConfigured: string | undefined;
+}
+
+/** Settings of one node as they are on disk now. */
+export async function readNodeSettings(ctx: RunContext, node: NodeRef): Promise<EffectiveSettings> {
+  const p = nodePaths(ctx);
+  const read = async (configured: string) => {
+    const xml = await fsp.readFile(ctx.platform.paths.resolve(configured, node), 'utf8').catch(() => undefined);
+    return xml === undefined ? undefined : parseRuntimeSettings(xml, configured);
+  };
+  return new EffectiveSettings(await read(p.overrides), await read(p.defaults));
+}
+
+function majorMinor(v: string | null | undefined): string | undefined {
+  const m = v ? /^(\d{4})\.(\d+)/.exec(v) : null;
+  return m ? `${m[1]}.${m[2]}` : undefined;
+}
+
+async function nearestExisting(p: string): Promise<string> {
+  let cur = p;
+  while (!(await exists(cur)) && dirname(cur) !== cur) cur = dirname(cur);
+  return cur;
+}
+
+/**
+ * Pure: the version judgement. The same release is what Alteryx supports; a different build of it is
+ * usually fine; another release is a loud warning. Returns the check's detail and the warning, if any.
+ */
+export function judgeVersions(archiveVersion: string | null | undefined, targetVersion: string | null): { detail: string; warning?: string } {
+  if (!targetVersion || !archiveVersion) {
+    return { detail: `not compared (archive ${archiveVersion ?? 'unknown'}, server ${targetVersion ?? 'unknown'})`, warning: `Server version: cannot compare (archive ${archiveVersion ?? 'unknown'}, this server ${targetVersion ?? 'unknown'})` };
+  }
+  if (targetVersion === archiveVersion) return { detail: `${targetVersion} on both` };
+  const release = majorMinor(targetVersion) !== majorMinor(archiveVersion);
+  return {
+    detail: `archive ${archiveVersion}, server ${targetVersion} (mismatch, warned)`,
+    warning:
+      `VERSION MISMATCH: the archive was taken on Alteryx Server ${archiveVersion}, this server runs ${targetVersion}. ` +
+      (release ? "Alteryx supports restoring into the same release only: install the backup's version, restore, then upgrade." : 'Same release, different build: usually fine; check the release notes.'),
+  };
+}
+
+/** Every node reachable, its service there, its settings read. */
+async function checkNodes(r: RestoreRun): Promise<void> {
+  const { c } = r;
+  const p = c.platform;
+  const service = c.config.ServerConfiguration.ServiceName;
+  for (const node of c.nodes) {
+    if (!node.local && !(await p.system.reachable(node))) {
+      throw new BackupError(ExitCode.Validation, `Node ${node.name} (${node.role}) cannot be reached.`, 'Check that the host is up and that remote service control is allowed from this machine.');
+    }
+    const state = await p.services.getState(node);
+    if (state === 'NotFound') {
+      throw new BackupError(ExitCode.Validation, `The service ${service} does not exist on ${node.name}.`, 'Install Alteryx Server (the same version as the backup) before restoring.');
+    }
+    check(r, `service on ${node.name}`, true, `${service} (${node.role}): ${state}`);
+    c.settings.set(node.name, await readNodeSettings(c, node));
+  }
+}
+
+/** The kind of MongoDB of this server against the archive's; the embedded data folder. */
+function checkMongo(r: RestoreRun): string | undefined {
+  const { c, manifest: m } = r;
+  const decision = detectMongoType(c.config.MongoDBConfiguration.Type, c.settings.get(c.controller.name));
+  c.mongo = decision;
+  c.log.info(`MongoDB of this server: ${decision.type} (decided by ${decision.decidedBy}); the archive's: ${m.mongo.type}`);
+  if (decision.type !== m.mongo.type) {
+    throw new BackupError(
+      ExitCode.MongoDB,
+      decision.type === 'selfManaged'
+        ? `This server uses a self-managed MongoDB (${decision.decidedBy}) and the archive holds an embedded-MongoDB dump (emongodump); moving between the two is a migration this tool does not do. Nothing was changed.`
+        : `This server uses the embedded MongoDB (${decision.decidedBy}) and the archive holds a dump of a self-managed MongoDB (mongodump); moving between the two is a migration this tool does not do. Nothing was changed.`,
+      'Restore onto a server with the same kind of MongoDB (set MongoDBConfiguration.Type if detection is wrong), or restore the files only with -RestoreMode ConfigOnly; see docs/restore.md.',
+    );
+  }
+  const root = decision.type === 'embedded' ? c.settings.get(c.controller.name)?.value('Controller', 'EmbeddedMongoDBRootPath') : undefined;
+  if (decision.type === 'embedded' && !root && !r.scope.config) {
+    throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings (or restore the configuration first).');
+  }
+  return root;
+}
+
+/** Free space: the extracted files in the temp folder; the restored database beside the current one. */
+async function checkSpace(r: RestoreRun, dbRootConfigured: string | undefined): Promise<void> {
+  const { c, manifest: m, placements } = r;
+  const p = c.platform;
+  const tempConfigured = r.folders.temp.configured;
+  const wanted = (path: string) => placements.some((x) => x.file.path === path) || (r.scope.secrets && path === 'Secrets/ControllerToken.txt') || (r.scope.database && path.startsWith('MongoDB/'));
+  const extractBytes = m.files.filter((f) => wanted(f.path)).reduce((n, f) => n + f.size, 0);
+  const dumpBytes = m.files.filter((f) => f.path.startsWith('MongoDB/')).reduce((n, f) => n + f.size, 0);
+  const tempFree = await p.system.freeBytes(await nearestExisting(r.folders.temp.local));
+  let preBytes = 0;
+  for (const x of placements) preBytes += (await fsp.stat(p.paths.resolve(x.configured, x.node)).catch(() => undefined))?.size ?? 0;
+  // Self-managed: the pre-restore dump of the current database goes to the temp folder too (about the archive's size).
+  let tempNeeded = extractBytes + preBytes + (r.selfManagedDb ? dumpBytes : 0);
+  let dbDetail = r.selfManagedDb ? ` (with ${formatBytes(dumpBytes)} for the pre-restore dump of the database)` : '';
+  if (r.scope.database && dbRootConfigured) {
+    const sameDrive = /^[A-Za-z]:/.test(dbRootConfigured) && dbRootConfigured[0]!.toUpperCase() === tempConfigured[0]?.toUpperCase();
+    if (sameDrive) tempNeeded += dumpBytes;
+    else {
+      const dbFree = await p.system.freeBytes(await nearestExisting(p.paths.resolve(dbRootConfigured, c.controller)));
+      dbDetail = `; ${formatBytes(dbFree)} free for the database, ${formatBytes(dumpBytes)} needed`;
+      if (dbFree < dumpBytes) {
+        throw new BackupError(ExitCode.Storage, `Not enough free space for the restored database beside ${dbRootConfigured}: ${formatBytes(dbFree)} free, ${formatBytes(dumpBytes)} needed.`, 'Free space on that drive.');
+      }
+    }
+  }
+  check(r, 'free space', tempFree >= tempNeeded, `${formatBytes(tempFree)} free in ${tempConfigured}, ${formatBytes(tempNeeded)} needed${dbDetail}`);
+  if (tempFree < tempNeeded) {
+    throw new BackupError(ExitCode.Storage, `Not enough free space in ${tempConfigured}: ${formatBytes(tempFree)} free, ${formatBytes(tempNeeded)} needed.`, 'Free space or set TempDirectory (-TempDirectory) to a larger drive.');
+  }
+}
+
+/** Pre-flight of a restore: nothing is changed yet when it throws. */
+export async function restorePreflight(r: RestoreRun): Promise<RestorePreflight> {
+  const { c } = r;
+  const p = c.platform;
+  if (!(await p.system.isElevated())) throw new BackupError(ExitCode.Validation, 'The restore must run as Administrator.', 'Start PowerShell with "Run as administrator".');
+  check(r, 'administrator', true, 'running elevated');
+  await checkNodes(r);
+  if (!(await exists(p.paths.resolve(r.paths.exe, c.controller)))) {
+    throw new BackupError(ExitCode.Validation, `AlteryxService.exe was not found at ${r.paths.exe}.`, 'Set ServerConfiguration.AlteryxServicePath to the install location.');
+  }
+  const ver = await p.alteryx.run(c.controller, r.paths.exe, 'getversion');
+  const targetVersion = ver.exitCode === 0 ? ver.stdout.trim().split(/\r?\n/).pop()?.trim() || null : null;
+  r.targetVersion = targetVersion;
+  const v = judgeVersions(r.manifest.serverVersion, targetVersion);
+  if (v.warning) warn(c, v.warning);
+  check(r, 'server version', true, v.detail);
+  const dbRootConfigured = r.scope.database ? checkMongo(r) : undefined;
+  await checkSpace(r, dbRootConfigured);
+  return { targetVersion, dbRootConfigured };
+}

@@ -1,0 +1,339 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigSchema } from '../src/config/schema.ts';
+import { evaluateHealth, median } from '../src/history/health.ts';
+import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
+import { runId, runStart, toRecord } from '../src/history/record.ts';
+import { parseDuration, recordFromLog } from '../src/history/rebuild.ts';
+import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
+import { appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
+import type { RunRecord } from '../src/history/types.ts';
+import { BackupError } from '../src/core/errors.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const th = ConfigSchema.parse({}).HealthConfiguration;
+const NOW = new Date('2026-11-28T12:00:00Z');
+
+let seq = 0;
+function rec(over: Partial<RunRecord> & { ago: number }): RunRecord {
+  const { ago, ...rest } = over;
+  const started = new Date(NOW.getTime() - ago);
+  const r: RunRecord = {
+    v: 1,
+    id: `backup-${seq++}`,
+    kind: 'backup',
+    startedAt: started.toISOString(),
+    finishedAt: new Date(started.getTime() + 60_000).toISOString(),
+    host: 'ALTERYX01',
+    mode: 'DatabaseOnly',
+    exitCode: 0,
+    status: 'Success',
+    message: 'ok',
+    archiveName: 'ServerBackup_DB_x.zip',
+    archivePath: 'D:\\Alteryx\\Backups\\ServerBackup_DB_x.zip',
+    sha256: 'a'.repeat(64),
+    sizeBytes: 100 * 1024 * 1024,
+    dumpBytes: null,
+    durationMs: 60_000,
+    downtimeMs: 30_000,
+    stepDurationsMs: {},
+    destinations: [{ path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok', error: null }],
+    drill: null,
+    warnings: [],
+    logPath: null,
+    source: 'run',
+    ...rest,
+  };
+  return r;
+}
+
+/** Nightly DatabaseOnly backups, the newest `newestAgo` ago. */
+const nightly = (n: number, newestAgo: number, over: Partial<RunRecord> = {}) => Array.from({ length: n }, (_, i) => rec({ ago: newestAgo + (n - 1 - i) * DAY, ...over }));
+
+// --- store ---------------------------------------------------------------------------------------------
+
+test('the catalog appends one line a record, reads them back oldest first, and a missing file is empty', async (t) => {
+  const file = historyPath(tempDir(t));
+  t.deepEqual(readHistory(file), { records: [], skipped: 0 });
+  const a = rec({ ago: DAY });
+  const b = rec({ ago: 2 * DAY });
+  await appendRecords(file, [a]);
+  await appendRecords(file, [b]);
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  t.is(lines.length, 2);
+  t.deepEqual(readHistory(file).records, [b, a]);
+});
+
+test('a torn last line (a run killed mid-write) is skipped and the next append starts on a new line', async (t) => {
+  const file = historyPath(tempDir(t));
+  await appendRecords(file, [rec({ ago: DAY })]);
+  appendFileSync(file, '{"v":1,"id":"torn","kind":"back');
+  t.is(readHistory(file).skipped, 1);
+  await appendRecords(file, [rec({ ago: 0 })]);
+  const r = readHistory(file);
+  t.is(r.records.length, 2);
+  t.is(r.skipped, 1);
+});
+
+test('concurrent runs in separate processes lose no record and interleave no line', async (t) => {
+  const dir = tempDir(t);
+  const file = historyPath(dir);
+  const script = join(dir, 'writer.mts');
+  writeFileSync(
+    script,
+    `import { appendRecords } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'history', 'store.ts'))};
+const [file, who] = process.argv.slice(2);
+for (let i = 0; i < 25; i++) await appendRecords(file, [{ v: 1, id: who + '-' + i, kind: 'backup', startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), exitCode: 0, message: 'x'.repeat(3000) }]);
+`,
+  );
+  const procs = ['p1', 'p2', 'p3', 'p4'].map(
+    (who) =>
+      new Promise<number | null>((resolve, reject) => {
+        const c = spawn(process.execPath, ['--import=tsx', script, file, who], { stdio: 'inherit' });
+        c.on('error', reject);
+        c.on('close', resolve);
+      }),
+  );
+  t.deepEqual(await Promise.all(procs), [0, 0, 0, 0]);
+  const { records, skipped } = readHistory(file);
+  t.is(skipped, 0);
+  t.is(records.length, 100);
+  t.is(new Set(records.map((r) => r.id)).size, 100);
+  t.false(existsSync(`${file}.lock`));
+});
+
+test('a lock left by a dead process is taken over; a live holder is waited for', async (t) => {
+  const file = historyPath(tempDir(t));
+  writeFileSync(`${file}.lock`, '999999');
+  await appendRecords(file, [rec({ ago: 0 })]);
+  t.is(readHistory(file).records.length, 1);
+  const order: string[] = [];
+  let release!: () => void;
+  const held = withHistoryLock(file, () => new Promise<void>((r) => (release = r)).then(() => order.push('first')));
+  const second = appendRecords(file, [rec({ ago: 0 })]).then(() => order.push('second'));
+  await new Promise((r) => setImmediate(r));
+  release();
+  await held;
+  await second;
+  t.deepEqual(order, ['first', 'second']);
+});
+
+test('compaction drops what is older than the log retention and keeps the rest', async (t) => {
+  const file = historyPath(tempDir(t));
+  await appendRecords(file, [rec({ ago: 100 * DAY }), rec({ ago: 95 * DAY }), rec({ ago: 10 * DAY })]);
+  t.is(await compactHistory(file, NOW.getTime() - 90 * DAY), 2);
+  const left = readHistory(file).records;
+  t.is(left.length, 1);
+  t.is(left[0]!.startedAt, new Date(NOW.getTime() - 10 * DAY).toISOString());
+  t.is(await compactHistory(file, NOW.getTime() - 90 * DAY), 0);
+});
+
+// --- records -------------------------------------------------------------------------------------------
+
+test('a backup result becomes a record: start from the log name, status, sizes, downtime, destinations', (t) => {
+  const r = toRecord(
+    {
+      exitCode: 4,
+      message: 'Backup written, but 1 destination(s) failed',
+      mode: 'Full',
+      archivePath: '/srv/D/Alteryx/Backups/ServerBackup_Full_20261128_020000.zip',
+      sha256: 'b'.repeat(64),
+      sizeBytes: 1234,
+      durationMs: 5400.4,
+      logPath: '/srv/D/Alteryx/BackupLogs/BackupLog_Full_20261128_020000.log',
+      destinations: [
+        { path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' },
+        { path: '\\\\nas01\\b', kind: 'network', status: 'failed', error: 'offline' },
+      ],
+      summary: { downtimeMs: 2500, dumpBytes: 999, stepDurationsMs: { dump: 2000, archive: 300 } },
+      warnings: ['w'],
+    },
+    { kind: 'backup', host: 'ALTERYX01', startedAt: new Date(0) },
+  );
+  t.is(r.id, 'backup-BackupLog_Full_20261128_020000');
+  t.is(r.startedAt, new Date(2026, 10, 28, 2, 0, 0).toISOString());
+  t.is(r.status, 'Partial');
+  t.is(r.archiveName, 'ServerBackup_Full_20261128_020000.zip');
+  t.is(r.durationMs, 5400);
+  t.is(r.downtimeMs, 2500);
+  t.is(r.dumpBytes, 999);
+  t.deepEqual(r.stepDurationsMs, { dump: 2000, archive: 300 });
+  t.deepEqual(r.destinations[1], { path: '\\\\nas01\\b', kind: 'network', status: 'failed', error: 'offline' });
+  t.is(toRecord({ exitCode: 4, message: 'x' }, { kind: 'backup', host: 'h', startedAt: new Date(0) }).status, 'Failed');
+});
+
+test('a drill result keeps its verdict and counts; a run without a log gets a time-and-pid id', (t) => {
+  const d = toRecord({ exitCode: 0, message: 'passed', documents: { expected: 10, restored: 10, actual: 10 }, counts: [1, 2, 3], timingsMs: { restore: 5 } }, { kind: 'drill', host: 'h', startedAt: new Date('2026-11-01T00:00:00Z'), pid: 42 });
+  t.deepEqual(d.drill, { verdict: 'passed', collections: 3, documentsExpected: 10, documentsRestored: 10, documentsActual: 10 });
+  t.is(d.id, 'drill-2026-11-01T00:00:00.000Z-42');
+  t.deepEqual(d.stepDurationsMs, { restore: 5 });
+  t.is(runStart(null, new Date(5)).getTime(), 5);
+  t.is(runId('restore', 'C:\\x\\BackupLog_Restore_20261101_010203.log'.replace(/\\/g, '/'), new Date(0), 1), 'restore-BackupLog_Restore_20261101_010203');
+});
+
+test('rebuild reads a log: exit code, message, archive, downtime; a log without an end is a failed run', (t) => {
+  const lines = [
+    { time: '2026-11-28T02:00:00.100+00:00', level: 'INFO', message: 'AlteryxBackup started: mode Full on sandbox' },
+    { time: '2026-11-28T02:00:01.000+00:00', level: 'INFO', message: 'Service downtime: 1.5 s' },
+    { time: '2026-11-28T02:00:02.000+00:00', level: 'SUCCESS', message: 'Archive published: /b/ServerBackup_Full_20261128_020000.zip (1.0 MB); checksum in ServerBackup_Full_20261128_020000.zip.sha256' },
+    { time: '2026-11-28T02:00:02.500+00:00', level: 'INFO', message: 'Completed at 2026-11-28T02:00:02.500Z after 2.4 s; exit code 0 (success)' },
+    { time: '2026-11-28T02:00:02.600+00:00', level: 'SUCCESS', message: 'Full backup completed: /b/ServerBackup_Full_20261128_020000.zip' },
+  ];
+  const r = recordFromLog('/logs/BackupLog_Full_20261128_020000.jsonl', lines, 'H')!;
+  t.is(r.exitCode, 0);
+  t.is(r.status, 'Success');
+  t.is(r.message, 'Full backup completed: /b/ServerBackup_Full_20261128_020000.zip');
+  t.is(r.archivePath, '/b/ServerBackup_Full_20261128_020000.zip');
+  t.is(r.downtimeMs, 1500);
+  t.is(r.durationMs, 2500);
+  const killed = recordFromLog('/logs/BackupLog_DatabaseOnly_20261128_020000.jsonl', lines.slice(0, 2), 'H')!;
+  t.is(killed.exitCode, 1);
+  t.is(killed.status, 'Failed');
+  t.regex(killed.message, /ended without a result/);
+  t.is(recordFromLog('/logs/BackupLog_Recover_20261128_020000.jsonl', lines, 'H'), undefined);
+  t.deepEqual([parseDuration('250 ms'), parseDuration('1.5 s'), parseDuration('3 min 4 s'), parseDuration('x')], [250, 1500, 184000, null]);
+});
+
+// --- health --------------------------------------------------------------------------------------------
+
+test('health: OK with exit 0 when every check passes', (t) => {
+  const v = evaluateHealth(nightly(12, 2 * HOUR), th, { now: NOW, freeBytes: 10 * 1024 ** 3 });
+  t.is(v.status, 'OK');
+  t.is(v.exitCode, 0);
+  t.deepEqual(v.reasons, []);
+  t.regex(v.summary, /^OK - 12 run\(s\)/);
+});
+
+test('health: CRITICAL (exit 2) naming the mode when the newest good DatabaseOnly backup is older than its interval', (t) => {
+  const v = evaluateHealth(nightly(12, 30 * HOUR), th, { now: NOW });
+  t.is(v.status, 'CRITICAL');
+  t.is(v.exitCode, 2);
+  t.is(v.reasons.length, 1);
+  t.is(v.reasons[0]!.check, 'missed-schedule');
+  t.is(v.reasons[0]!.mode, 'DatabaseOnly');
+  t.regex(v.reasons[0]!.message, /newest good DatabaseOnly backup is 30 h old .* expected every 26 h/);
+});
+
+test('health: WARNING (exit 1) when a backup is 80 % smaller than the median, also 150 % larger', (t) => {
+  const small = [...nightly(11, DAY + 2 * HOUR), rec({ ago: 2 * HOUR, sizeBytes: 20 * 1024 * 1024 })];
+  const v = evaluateHealth(small, th, { now: NOW });
+  t.is(v.status, 'WARNING');
+  t.is(v.exitCode, 1);
+  t.deepEqual(v.reasons.map((r) => r.check), ['size-band']);
+  t.regex(v.reasons[0]!.message, /80 % smaller than the median 100\.0 MB of the 10 before it/);
+  const big = evaluateHealth([...nightly(11, DAY + 2 * HOUR), rec({ ago: 2 * HOUR, sizeBytes: 250 * 1024 * 1024 })], th, { now: NOW });
+  t.regex(big.reasons[0]!.message, /150 % larger/);
+  // 40 % smaller is inside the default -50 % band; a narrower band catches it.
+  const forty = [...nightly(11, DAY + 2 * HOUR), rec({ ago: 2 * HOUR, sizeBytes: 60 * 1024 * 1024 })];
+  t.is(evaluateHealth(forty, th, { now: NOW }).status, 'OK');
+  t.is(evaluateHealth(forty, { ...th, SizeBandBelowPercent: 30 }, { now: NOW }).status, 'WARNING');
+});
+
+test('health: the trend checks wait for enough earlier backups', (t) => {
+  const v = evaluateHealth([...nightly(2, DAY + 2 * HOUR), rec({ ago: 2 * HOUR, sizeBytes: 1 })], th, { now: NOW });
+  t.is(v.status, 'OK');
+});
+
+test('health: a failed last run is CRITICAL, a partial one WARNING, with the message', (t) => {
+  const failed = evaluateHealth([...nightly(5, 3 * HOUR), rec({ ago: HOUR, exitCode: 5, status: 'Failed', message: 'emongodump failed', archivePath: null })], th, { now: NOW });
+  t.is(failed.status, 'CRITICAL');
+  t.deepEqual(failed.reasons.map((r) => r.check), ['last-run-failed']);
+  t.regex(failed.reasons[0]!.message, /failed with exit code 5: emongodump failed/);
+  const partial = evaluateHealth([...nightly(5, 3 * HOUR), rec({ ago: HOUR, exitCode: 4, status: 'Partial' })], th, { now: NOW });
+  t.is(partial.status, 'WARNING');
+  const none = evaluateHealth([rec({ ago: HOUR, exitCode: 5, status: 'Failed', archivePath: null })], th, { now: NOW });
+  t.deepEqual(none.reasons.map((r) => r.check).sort(), ['last-run-failed', 'missed-schedule']);
+});
+
+test('health: duration and downtime spikes, with the absolute minimum', (t) => {
+  const slow = evaluateHealth([...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 10 * 60_000, downtimeMs: 5 * 60_000 })], th, { now: NOW });
+  t.deepEqual(slow.reasons.map((r) => r.check), ['duration-spike', 'downtime-spike']);
+  // Four times a 1-minute median but only 3 minutes above it with a 5-minute minimum: no spike.
+  const jitter = evaluateHealth([...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 4 * 60_000 })], { ...th, DurationSpikeMinimumSeconds: 300 }, { now: NOW });
+  t.is(jitter.status, 'OK');
+});
+
+test('health: a destination failing N times in a row, no passed drill in N days, free space below the next backup', (t) => {
+  const nas = (status: string) => [
+    { path: 'D:\\b', kind: 'local', status: 'ok', error: null },
+    { path: '\\\\nas01\\b', kind: 'network', status, error: status === 'ok' ? null : 'offline' },
+  ];
+  const runs = [...nightly(5, 4 * HOUR + 3 * DAY, { destinations: nas('ok') }), ...nightly(3, 4 * HOUR, { destinations: nas('failed') })];
+  const v = evaluateHealth(runs, th, { now: NOW });
+  t.deepEqual(v.reasons.map((r) => r.check), ['destination-failing']);
+  t.regex(v.reasons[0]!.message, /\\\\nas01\\b failed in the last 3 backups in a row/);
+  t.is(evaluateHealth(runs, { ...th, DestinationFailuresInARow: 4 }, { now: NOW }).status, 'OK');
+
+  const month = nightly(35, 2 * HOUR);
+  t.deepEqual(evaluateHealth(month, th, { now: NOW }).reasons.map((r) => r.check), ['drill-age']);
+  const drilled = [...month, rec({ ago: 5 * DAY, kind: 'drill', drill: { verdict: 'passed', collections: 3, documentsExpected: 1, documentsRestored: 1, documentsActual: 1 } })];
+  t.is(evaluateHealth(drilled, th, { now: NOW }).status, 'OK');
+  t.is(evaluateHealth(month, { ...th, DrillMaxAgeDays: 0 }, { now: NOW }).status, 'OK');
+
+  const tight = evaluateHealth(nightly(5, HOUR), th, { now: NOW, freeBytes: 50 * 1024 * 1024 });
+  t.deepEqual(tight.reasons.map((r) => r.check), ['free-space']);
+  t.regex(tight.reasons[0]!.message, /Only 50\.0 MB free .* expected to need 100\.0 MB/);
+});
+
+test('health: UNKNOWN (exit 3) for an empty history; a mode never run is not checked', (t) => {
+  const v = evaluateHealth([], th, { now: NOW });
+  t.is(v.status, 'UNKNOWN');
+  t.is(v.exitCode, 3);
+  t.is(evaluateHealth(nightly(3, HOUR), th, { now: NOW }).modes.find((m) => m.mode === 'Full')!.runs, 0);
+  t.is(median([3, 1, 2]), 2);
+  t.is(median([4, 1, 2, 3]), 2.5);
+  t.is(median([]), null);
+});
+
+// --- query, CSV, report --------------------------------------------------------------------------------
+
+test('history filters: mode, kind, status, since, last; bad values are exit 3 naming the filter', (t) => {
+  const rs = [rec({ ago: 3 * DAY, mode: 'Full' }), rec({ ago: 2 * DAY, status: 'Failed', exitCode: 5 }), rec({ ago: DAY, kind: 'drill' }), rec({ ago: 0 })];
+  t.is(filterHistory(rs, parseQuery({ Mode: 'databaseonly' })).length, 3);
+  t.deepEqual(filterHistory(rs, parseQuery({ Status: 'Failed' })), [rs[1]]);
+  t.deepEqual(filterHistory(rs, parseQuery({ Kind: 'drill' })), [rs[2]]);
+  t.deepEqual(filterHistory(rs, parseQuery({ Since: new Date(NOW.getTime() - 1.5 * DAY).toISOString() })), [rs[2], rs[3]]);
+  t.deepEqual(filterHistory(rs, parseQuery({ Last: 2 })), [rs[2], rs[3]]);
+  for (const bad of [{ Mode: 'Weekly' }, { Last: 0 }, { Since: 'yesterday-ish' }, { Status: 'ok' }]) {
+    const err = t.throws(() => parseQuery(bad), { instanceOf: BackupError });
+    t.is(err!.exitCode, 3);
+    t.regex(err!.message, new RegExp(Object.keys(bad)[0]!));
+  }
+});
+
+test('CSV: a header, one row a record, quoting, and no spreadsheet formula from a message', (t) => {
+  const csv = toCsv([rec({ ago: 0, message: '=HYPERLINK("x"), "quoted"' })]);
+  const lines = csv.trimEnd().split('\r\n');
+  t.is(lines.length, 2);
+  t.true(lines[0]!.startsWith('id,kind,startedAt'));
+  t.true(lines[1]!.includes(`"'=HYPERLINK(""x""), ""quoted"""`));
+});
+
+test('report: one self-contained page, every record in the charts, messages escaped, months and totals', (t) => {
+  const rs = [...nightly(6, 2 * HOUR), rec({ ago: HOUR, exitCode: 5, status: 'Failed', message: '<script>alert(1)</script>', archivePath: null })];
+  const v = evaluateHealth(rs, th, { now: NOW });
+  const html = renderReport({ records: rs, health: v, host: 'ALTERYX01', generatedAt: NOW });
+  t.false(/<script/i.test(html));
+  t.true(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  t.false(/\b(src|href)=["']?(https?:)?\/\//i.test(html), 'no external resource');
+  t.true(html.includes(`content="default-src 'none'`));
+  const sizes = [...html.matchAll(/data-chart="size-DatabaseOnly".*?<\/figure>/gs)][0]![0];
+  t.is((sizes.match(/<circle /g) ?? []).length, 6);
+  t.true(html.includes('data-status="CRITICAL"'));
+  t.deepEqual(monthRange('2026-02'), { from: new Date(2026, 1, 1).getTime(), to: new Date(2026, 2, 1).getTime() });
+  t.throws(() => monthRange('2026-13'), { message: /YYYY-MM/ });
+  const tt = totals(rs);
+  t.is(tt.backups, 7);
+  t.is(tt.successful, 6);
+  t.is(tt.successRate, 85.7);
+  t.is(tt.dataProtectedBytes, 6 * 100 * 1024 * 1024);
+  t.is(tt.averageDowntimeMs, 30_000);
+  const csv = monthlyCsv(rs, '2026-11').trimEnd().split('\r\n');
+  t.is(csv.length, 5);
+  t.is(csv[2], `2026-11,DatabaseOnly,7,7,6,1,85.7,${6 * 100 * 1024 * 1024},30000,0,0`);
+  t.is(esc(`a<b>"c"&'d'`), 'a&lt;b&gt;&quot;c&quot;&amp;&#39;d&#39;');
+});
