@@ -31,11 +31,12 @@ export const LAYERS = {
   steps: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts'],
   alerts: ['util', 'log', 'config', 'core'],
   restore: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts', 'steps'],
-  backup: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts', 'steps', 'alerts', 'restore'],
+  cloud: ['util', 'log', 'config', 'core', 'steps'],
+  backup: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform/ports.ts', 'steps', 'alerts', 'restore', 'cloud'],
   migrate: ['util', 'config', 'core'],
   compare: ['util', 'core', 'archive'],
   history: ['util', 'log', 'config', 'core', 'archive', 'alerts', 'steps', 'platform/ports.ts'],
-  cli: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform', 'steps', 'alerts', 'restore', 'backup', 'sandbox', 'history', 'migrate', 'compare'],
+  cli: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform', 'steps', 'alerts', 'restore', 'backup', 'sandbox', 'history', 'migrate', 'compare', 'cloud'],
 };
 
 /** Files every room may import: the error type and exit codes, and the tool's version. */

@@ -13,6 +13,7 @@ import { runRestore, type RestoreResult } from '../src/restore/restore.ts';
 import { RESTORE_STEPS } from '../src/restore/steps.ts';
 import { getServiceState, openSandbox, readEvents, readSandboxFile } from '../src/sandbox/index.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
+import { S3RVER_KEY, startS3rver } from './helpers/cloud.ts';
 
 type Mode = 'Full' | 'DatabaseOnly' | 'ConfigOnly';
 type Mongo = 'embedded' | 'self-managed';
@@ -110,6 +111,31 @@ for (const kind of [
     t.false(events.some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))), 'no dump ran');
   });
 }
+test('backup with a cloud destination (a real s3rver): cloud-upload after the copies and cloud-retention after retention are plan steps, and the dry run\'s plan is what runs', async (t) => {
+  const s3 = await startS3rver(t, ['plan-bucket']);
+  const dest = { Name: 'offsite', Url: 's3://plan-bucket/prod', Endpoint: s3.endpoint, ForcePathStyle: true, MaxAttempts: 2 };
+  const q = await quickSandbox(t, {}, { BackupConfiguration: { CloudDestinations: [dest] } });
+  const s = { ...q, secrets: { S3AccessKeyId: S3RVER_KEY.id, S3SecretAccessKey: S3RVER_KEY.secret } };
+  const dry = await backup(s, 'ConfigOnly', true);
+  t.is(dry.r.exitCode, 0, dry.r.message);
+  const planned = dry.plan[0]!;
+  const names = planned.map((x) => x.id);
+  t.true(names.indexOf('cloud-upload:offsite') > names.indexOf('publish'), names.join(', '));
+  t.is(names.indexOf('cloud-retention:offsite'), names.indexOf('retention') + 1, names.join(', '));
+  for (const id of ['cloud-upload:offsite', 'cloud-retention:offsite']) {
+    const st = planned.find((x) => x.id === id)!;
+    t.true(st.changesState, id);
+    t.is(st.target, 's3://plan-bucket/prod');
+  }
+  t.true(dry.seen.every((x) => x.startsWith('preview:')), dry.seen.join(', '));
+  const real = await backup(s, 'ConfigOnly', false);
+  t.is(real.r.exitCode, 0, real.r.message);
+  t.deepEqual(real.seen, ids(planned));
+  const cloud = real.r.destinations.find((d) => d.kind === 's3');
+  t.is(cloud?.status, 'ok');
+  t.is(cloud?.name, 'offsite');
+  t.regex(cloud?.url ?? '', /^s3:\/\/plan-bucket\/prod\/ServerBackup_Config_\d{8}_\d{6}\.zip$/);
+});
 
 test('a plan with a step taken out runs without it: no secrets step, no getserversecret, and verify refuses the archive', async (t) => {
   const s = await server(t, 'single', 'embedded');

@@ -104,3 +104,25 @@ test('Full on a multi-node sandbox: every node stopped (UI, workers, controller)
   t.true(at(`start-service:${starts.at(-1)!.node}`) < at('archive'));
   t.is((plan.steps.find((s) => s.name === 'publish') as { path: string }).path, 'D:\\Alteryx\\Backups\\ServerBackup_Full_20260113_020000.zip');
 });
+
+test('cloud destinations: one cloud-upload per destination after the network copy, one cloud-retention each after retention, target without credentials', (t) => {
+  const config = ConfigSchema.parse({
+    BackupConfiguration: {
+      NetworkBackupPaths: ['\\\\nas01\\AlteryxBackups'],
+      CloudDestinations: [
+        { Name: 'aws', Url: 's3://alteryx-backups/prod' },
+        { Name: 'azure', Url: 'azblob://acct/backups/prod' },
+      ],
+    },
+  });
+  const plan = buildPlan({ mode: 'Full', mongoType: 'embedded', config, nodes: [{ name: 'ALTERYX01', role: 'controller' }], stamp: '20260113_020000' });
+  const ids = plan.steps.map((s) => s.id);
+  t.deepEqual(ids.slice(ids.indexOf('copy'), ids.indexOf('cleanup')), ['copy', 'cloud-upload:aws', 'cloud-upload:azure', 'retention', 'cloud-retention:aws', 'cloud-retention:azure']);
+  const up = plan.steps.find((s) => s.id === 'cloud-upload:azure')!;
+  t.is(up.target, 'azblob://acct/backups/prod');
+  t.true(up.changesState);
+  t.is(up.action, 'Upload archive');
+  t.is(plan.steps.find((s) => s.id === 'cloud-retention:aws')!.target, 's3://alteryx-backups/prod');
+  // No cloud destination: no cloud step.
+  t.false(names('Full').some((n) => n.startsWith('cloud-')));
+});

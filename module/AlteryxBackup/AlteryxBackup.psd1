@@ -24,6 +24,7 @@
         'Export-AlteryxBackupTaskXml'
         'ConvertFrom-AlteryxBackupBatch'
         'Compare-AlteryxBackup'
+        'Get-AlteryxBackup'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -204,7 +204,7 @@ function judge(st: BackupState, ctx: RunContext, outcome: RunOutcome, plan: Plan
   const bad = destinationsOf(ctx, outcome.results).filter((d) => d.status !== 'ok');
   if (bad.length) {
     st.exitCode = ExitCode.Storage;
-    st.message = `Backup written, but ${bad.length} destination(s) failed: ${bad.map((d) => `${d.path} (${d.error})`).join('; ')}`;
+    st.message = `Backup written, but ${bad.length} destination(s) failed: ${bad.map((d) => (d.name ? `${d.error}` : `${d.path} (${d.error})`)).join('; ')}`;
     st.log.error(st.message);
   } else st.message = `${plan.mode} backup completed: ${outcome.results.get<ArchiveOutput>('archive')?.archive.finalPath}`;
 }

@@ -10,6 +10,7 @@ import type { BackupStep, BackupStepOf } from '../core/plan.ts';
 import type { StepResults, StepTable } from '../core/runner.ts';
 import { checkSelfManaged, dumpSelfManaged, type SelfManagedChecked } from '../mongo/index.ts';
 import type { NodeRef } from '../platform/ports.ts';
+import { cloudRetention, probeCloud, uploadToCloud } from '../cloud/step.ts';
 import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
 import { dumpEmbedded, type DumpOutput } from '../steps/dump.ts';
 import { captureFiles } from '../steps/files.ts';
@@ -57,12 +58,12 @@ function stagedFiles(results: StepResults): StagedFile[] {
   ];
 }
 
-/** The local archive, then the network copies: where this run's archive is. */
+/** The local archive, then the network copies, then the cloud uploads: where this run's archive is. */
 export function destinationsOf(ctx: RunContext, results: StepResults): DestinationOutcome[] {
   const a = results.has('publish') ? results.get<ArchiveOutput>('archive')?.archive : undefined;
   if (!a) return [];
   const local: DestinationOutcome = { path: ctx.config.BackupConfiguration.LocalBackupPath, kind: 'local', status: 'ok', attempts: 1, archivePath: a.finalPath };
-  return [local, ...(results.get<DestinationOutcome[]>('copy') ?? [])];
+  return [local, ...(results.get<DestinationOutcome[]>('copy') ?? []), ...results.all<DestinationOutcome>('cloud-upload')];
 }
 
 const staging = (ctx: RunContext) => fsp.mkdir(ctx.staging.local, { recursive: true });
@@ -70,6 +71,7 @@ const staging = (ctx: RunContext) => fsp.mkdir(ctx.staging.local, { recursive: t
 async function checkServer(ctx: RunContext): Promise<void> {
   await preflight(ctx);
   await probeDestinations(ctx);
+  await probeCloud(ctx); // cloud destinations (issue 16): endpoint and credentials, a warning when refused
 }
 
 /** REQ-6.2.1-6.2.5: the archive exists, is above the mode's minimum, opens, and matches its manifest. */
@@ -150,10 +152,18 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
   verify: { run: (_s, c, r) => verifyStep(c, archiveOf(r)) },
   publish: { run: (_s, c, r) => publish(c, archiveOf(r)) },
   copy: { run: (s, c, r) => copyToDestinations(c, archiveOf(r), (s as BackupStepOf<'copy'>).destinations) },
+  // Issue 16: one cloud destination (src/cloud/step.ts); a failure is an outcome (exit 4), the others go on.
+  'cloud-upload': { run: (s, c, r) => uploadToCloud(c, archiveOf(r), (s as BackupStepOf<'cloud-upload'>).destination) },
   // Only after a published, verified archive; destinations whose copy failed keep their older backups.
   retention: {
     run: (_s, c, r) => applyRetention(c, { backupSucceeded: true, destinations: destinationsOf(c, r), current: archiveOf(r).name }),
     preview: (_s, c) => applyRetention(c, { backupSucceeded: true }),
+  },
+  'cloud-retention': {
+    run: (s, c, r) => {
+      const name = (s as BackupStepOf<'cloud-retention'>).destination;
+      return cloudRetention(c, name, r.get<DestinationOutcome>(`cloud-upload:${name}`), archiveOf(r).name);
+    },
   },
   cleanup: {
     run: async (_s, c) => {

@@ -18,6 +18,7 @@ Usage:
   alteryx-backup recover [--config FILE] [--sandbox DIR]
   alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE] [--keep-names]
   alteryx-backup compare LEGACY OURS [--strict]
+  alteryx-backup list --destination NAME [--config FILE] [--json]     (cloud destinations; ARCHIVE may be s3:// or azblob://)
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
   alteryx-backup sandbox set DIR key=value [key=value ...]
@@ -65,11 +66,13 @@ put-back failed (the journal is kept: fix the cause and run recover again), or t
 `,
   verify: `alteryx-backup verify - check an archive offline
 
-Usage: alteryx-backup verify ARCHIVE [--json] [--no-sha256-file]
+Usage: alteryx-backup verify ARCHIVE [--json] [--no-sha256-file] [--config FILE]
 
 Opens the archive with an independent reader, checks every manifest entry and its SHA-256, the files its
 mode needs, and the archive's own hash against ARCHIVE.sha256 when that file is beside it. Encrypted
 archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD. Exit 0 when every check passes, 3 otherwise.
+ARCHIVE may be an s3:// or azblob:// URL: downloaded to the temp folder (SHA-256 checked), verified, removed;
+--config gives the destination's endpoint (docs/storage.md); credentials from the environment.
 `,
   restore: `alteryx-backup restore - put a backup back onto the server
 

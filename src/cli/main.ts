@@ -25,6 +25,8 @@ import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
 import { migrateBatchCommand } from './migrate-cmd.ts';
 import { compareCommand } from './compare-cmd.ts';
+import { listCommand } from './list-cmd.ts';
+import { withCloudPath } from '../cloud/fetch.ts';
 
 interface Request {
   command?: string;
@@ -105,6 +107,7 @@ function printResult(out: Output, r: BackupResult): void {
   if (r.logPath) out.text(`  log     : ${r.logPath}`);
   if (r.stagingPath) out.text(`  staging : ${r.stagingPath} (kept)`);
   for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
+  for (const d of r.destinations.filter((x) => x.kind === 's3' || x.kind === 'azblob')) out.text(`  cloud   : ${d.name} ${d.url ?? d.path}: ${d.status}${d.status === 'ok' ? `, verified, ${d.attempts} attempt(s)${d.lockApplied ? `, lock ${d.lockApplied}` : ''}` : ` (${d.error})`}`);
   out.text(`  duration: ${formatDuration(r.durationMs)}`);
   for (const w of r.warnings.filter((x) => x.startsWith('Health '))) out.text(`  ${w}`);
 }
@@ -218,10 +221,13 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
     out.json ? out.event({ type: 'result', exitCode: ExitCode.Validation, success: false, message: msg, checks: [] }) : process.stderr.write(msg + '\n');
     return ExitCode.Validation;
   }
-  const path = resolve(archive);
-  const sideCar = `${path}.sha256`;
-  const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
-  const res = await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined });
+  // s3:// or azblob:// (issue 16): downloaded to a temp folder (SHA-256 checked on the way), verified there, removed.
+  const { path, res } = await withCloudPath(req.params, req.secrets, async (params, dl) => {
+    const path = resolve(String(params['Path']));
+    const sideCar = `${path}.sha256`;
+    const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
+    return { path: dl?.url ?? path, res: await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined }) };
+  });
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
   const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
@@ -251,6 +257,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
       case 'health':
       case 'report':
         return await historyCommand(command, rest);
+      case 'list': // cloud destinations (issue 16)
+        return await listCommand(rest);
       case 'restore':
       case 'drill':
         return await restoreCommand(command, rest);

@@ -7,6 +7,7 @@ import { runDrill, type DrillResult } from '../restore/drill.ts';
 import { runRestore, type RestoreResult } from '../restore/restore.ts';
 import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
+import { withCloudPath } from '../cloud/fetch.ts';
 import { afterRun } from '../history/after-run.ts';
 import { choosePlatform } from '../platform/choose.ts';
 import { abortOnSignals } from './signals.ts';
@@ -163,12 +164,13 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
       else process.stderr.write(`alteryx-backup: ${msg}\n`);
       return ExitCode.Validation;
     }
-    const r = await runRestore({ params: req.params, secrets: req.secrets, dryRun: req.dryRun }, deps);
+    // s3:// / azblob:// (issue 16): the archive is downloaded to a temp folder first and removed afterwards.
+    const r = await withCloudPath(req.params, req.secrets, (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
     await afterRun(r, { kind: 'restore', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
     printRestore(out, r);
     return r.exitCode;
   }
-  const r = await runDrill({ params: req.params, secrets: req.secrets, dryRun: req.dryRun }, deps);
+  const r = await withCloudPath(req.params, req.secrets, (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
   await afterRun(r, { kind: 'drill', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printDrill(out, r);
   return r.exitCode;

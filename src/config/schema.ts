@@ -28,6 +28,45 @@ export const NodeSchema = z
   })
   .strict();
 
+/** Object Lock (S3) / immutability policy (Azure) on each uploaded archive; retain-until = upload time + the mode's RetentionDays. */
+const CloudLockSchema = z
+  .object({
+    Mode: z
+      .enum(['Governance', 'Compliance'])
+      .describe('S3 Object Lock mode (Governance: users with s3:BypassGovernanceRetention can still delete; Compliance: nobody can). Azure: Governance = unlocked policy, Compliance = locked policy.'),
+    LegalHold: z.boolean().default(false).describe('Also set a legal hold (removed by hand only).'),
+  })
+  .strict();
+
+const retentionDay = z.number().int().min(0).max(3650);
+
+/** A cloud destination (docs/storage.md): S3-compatible or Azure Blob, with its own retention and upload settings. */
+export const CloudDestinationSchema = z
+  .object({
+    Name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (it names the destination in logs and in "list --destination")').describe('Short name of the destination (logs, results, list --destination, secrets prefix).'),
+    Url: z
+      .string()
+      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|azblob:\/\/[a-z0-9]{3,24}\/[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?(\/.*)?)$/, 's3://bucket/prefix or azblob://account/container/prefix (no credentials in it)')
+      .describe('s3://bucket/prefix or azblob://account/container/prefix.'),
+    Endpoint: z.string().url().optional().describe('S3: a custom endpoint (MinIO, Wasabi, Ceph, StorageGRID), e.g. https://minio.example:9000. Default: AWS.'),
+    Region: z.string().min(1).default('us-east-1').describe('S3: the bucket\'s region.'),
+    ForcePathStyle: z.boolean().default(false).describe('S3: path-style addressing (endpoint/bucket/key), needed by most S3-compatible servers.'),
+    AccountUrl: z.string().url().optional().describe('Azure: the blob service URL (sovereign clouds, Azurite: http://127.0.0.1:10000/devstoreaccount1). Default: https://ACCOUNT.blob.core.windows.net.'),
+    PartSizeMB: z.number().int().min(5).max(4000).default(8).describe('Multipart part (S3) / block (Azure) size in MB.'),
+    MultipartThresholdMB: z.number().min(0).max(5000).default(100).describe('Archives at least this big are uploaded in parts/blocks; smaller ones in one request.'),
+    Concurrency: z.number().int().min(1).max(16).default(4).describe('Parts/blocks in flight at once (memory: about PartSizeMB x Concurrency).'),
+    MaxAttempts: z.number().int().min(1).max(20).default(5).describe('Tries per request (the SDK\'s retry strategy, exponential backoff; throttling 429/503 and dropped connections are retried).'),
+    VerifyByDownload: z.boolean().default(false).describe('After the upload, read the whole object back and compare its SHA-256 (costs egress).'),
+    RetentionDays: z
+      .object({ Full: retentionDay.optional(), DatabaseOnly: retentionDay.optional(), ConfigOnly: retentionDay.optional() })
+      .strict()
+      .optional()
+      .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
+    ObjectLock: CloudLockSchema.optional().describe('Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).'),
+  })
+  .strict();
+export type CloudDestination = z.output<typeof CloudDestinationSchema>;
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -37,6 +76,17 @@ export const ConfigSchema = z
         TempDirectory: windowsPath.default('D:\\Temp').describe('Staging folder for the dump and files.'),
         LocalBackupPath: windowsPath.default('D:\\Alteryx\\Backups').describe('Where finished archives are published.'),
         NetworkBackupPaths: z.array(windowsPath).default([]).describe('UNC paths or mapped drives to copy archives to.'),
+        CloudDestinations: z
+          .array(CloudDestinationSchema)
+          .default([])
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            for (const [i, d] of list.entries()) {
+              if (seen.has(d.Name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [i, 'Name'], message: `the name ${d.Name} is used twice` });
+              seen.add(d.Name.toLowerCase());
+            }
+          })
+          .describe('S3 and Azure Blob destinations (docs/storage.md): uploaded after the network copies, verified, with their own retention.'),
         LogDirectory: windowsPath.default('D:\\Alteryx\\BackupLogs').describe('Where BackupLog_{Mode}_*.log files go.'),
         LogRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Days to keep log files.'),
         RetentionDays: byMode(30, 7, 14, z.number().int().min(0).max(3650)).describe(

@@ -76,7 +76,9 @@ export type BackupStep =
   | Step<'verify', { path: string }>
   | Step<'publish', { path: string }>
   | Step<'copy', { destinations: string[] }>
+  | Step<'cloud-upload', { destination: string }>
   | Step<'retention'>
+  | Step<'cloud-retention', { destination: string }>
   | Step<'cleanup', { path: string }>;
 
 export type BackupStepOf<N extends BackupStep['name']> = Extract<BackupStep, { name: N }>;
@@ -158,6 +160,9 @@ export function fileCopies(config: BackupConfig, node: Pick<NodeRef, 'name' | 'r
   return copies;
 }
 
+/** A cloud destination's URL as the plan shows it: no user info, no query string (a SAS), whatever slipped in. */
+const withoutCredentials = (url: string) => url.replace(/^([a-z0-9+]+:\/\/)[^/@?#]*@/i, '$1').replace(/\?.*$/, '');
+
 const fileName = (configured: string) => configured.split(/[\\/]/).pop() ?? configured;
 
 /**
@@ -220,7 +225,14 @@ export function buildPlan(input: PlanInput): Plan {
   if (b.NetworkBackupPaths.length) {
     add({ id: 'copy', name: 'copy', description: `Copy to the network destinations and verify each copy: ${b.NetworkBackupPaths.join(', ')}`, changesState: true, target: b.NetworkBackupPaths.join(', '), action: 'Copy archive', destinations: [...b.NetworkBackupPaths] });
   }
+  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination after the network copies, one retention each after the local one.
+  for (const d of b.CloudDestinations) {
+    add({ id: `cloud-upload:${d.Name}`, name: 'cloud-upload', description: `Upload to the cloud destination ${d.Name} and check the stored object (size and SHA-256${d.VerifyByDownload ? ', then a full read-back' : ''})`, changesState: true, target: withoutCredentials(d.Url), action: 'Upload archive', destination: d.Name });
+  }
   add({ id: 'retention', name: 'retention', description: 'Apply the retention policy of this mode', changesState: true, target: [b.LocalBackupPath, ...b.NetworkBackupPaths].join(', '), action: 'Delete old backups' });
+  for (const d of b.CloudDestinations) {
+    add({ id: `cloud-retention:${d.Name}`, name: 'cloud-retention', description: `Apply the retention policy of this mode on ${d.Name} (if this run's upload there succeeded; locked objects are kept)`, changesState: true, target: withoutCredentials(d.Url), action: 'Delete old backups', destination: d.Name });
+  }
   add({ id: 'cleanup', name: 'cleanup', description: `Remove the staging folder ${staging}`, changesState: true, target: staging, action: 'Remove folder', path: staging });
   return { mode, scopes, stopsService: stop, mongoType, staging, archive: { name, path }, steps };
 }

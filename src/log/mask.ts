@@ -10,6 +10,11 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/(mongodb(?:\+srv)?:\/\/[^:/@\s]*:)([^@\s]+)(@)/gi, `$1${MASK}$3`],
   // password=..., pwd: ..., "password":"..." (not a <placeholder with words> in an instruction: setserversecret=<token of the ... backup>)
   [/("?(?:password|passwd|pwd|secret|token)"?\s*[:=]\s*"?)(?!<[^<>"\r\n]{0,80} [^<>"\r\n]{0,80}>(?=[\s"',;)]|$))([^"\s,;&}]+)/gi, `$1${MASK}`],
+  // Cloud credentials (issue 16): a SAS token's signature in a URL (sig=...), Azure connection-string keys,
+  // pre-signed S3 URLs and AWS secret/session keys named in text.
+  [/([?&](?:sig|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)([^&\s"']+)/gi, `$1${MASK}`],
+  [/((?:AccountKey|SharedAccessSignature)=)([^;\s"']+)/gi, `$1${MASK}`],
+  [/((?:aws_secret_access_key|aws_session_token|SecretAccessKey|SessionToken)"?\s*[:=]\s*"?)([^"\s,;&}]+)/gi, `$1${MASK}`],
   // --password xyz / -p xyz on a command line
   [/(--password[=\s]+)(\S+)/gi, `$1${MASK}`],
   // Admin: xyz / Non-Admin: xyz lines of getemongopassword

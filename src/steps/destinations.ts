@@ -11,8 +11,14 @@ import { formatBytes, formatDuration } from '../util/format.ts';
 export interface DestinationOutcome {
   /** The configured path (`D:\Alteryx\Backups`, `\\nas01\AlteryxBackups`). */
   path: string;
-  kind: 'local' | 'network';
+  /** s3 / azblob: a cloud destination (src/cloud/step.ts); `path` is then its URL without credentials. */
+  kind: 'local' | 'network' | 's3' | 'azblob';
   status: 'ok' | 'failed';
+  /** Cloud: the destination's Name, the object's URL, parts/blocks, the lock applied (mode and date). */
+  name?: string | undefined;
+  url?: string | undefined;
+  parts?: number | undefined;
+  lockApplied?: string | undefined;
   /** Tries made (1 when the first one worked). */
   attempts: number;
   /** Where the archive is now, as node:fs sees it (set when status is ok). */

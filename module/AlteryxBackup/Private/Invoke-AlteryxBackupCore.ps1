@@ -36,7 +36,7 @@ function Invoke-AlteryxBackupCore {
     [OutputType([pscustomobject])]
     param(
         [Parameter(Mandatory = $true)]
-        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'history', 'health', 'report', 'migrate-batch', 'compare')]
+        [ValidateSet('backup', 'sandbox-create', 'sandbox-status', 'verify', 'restore', 'drill', 'recover', 'history', 'health', 'report', 'migrate-batch', 'compare', 'list')]
         [string] $Command,
 
         [Parameter(Mandatory = $true)]

@@ -43,6 +43,7 @@ function Invoke-AlteryxRestoreDrill {
     .PARAMETER Path
         The archive to drill. Default: the newest archive in LocalBackupPath. Accepts pipeline input by the
         property names ArchivePath and FullName.
+        Also an s3:// or azblob:// URL of an archive (Get-AlteryxBackup lists them; docs/storage.md).
 
     .PARAMETER BackupMode
         Without -Path: drill the newest archive of this mode (Full, DatabaseOnly, ConfigOnly).
@@ -177,7 +178,8 @@ function Invoke-AlteryxRestoreDrill {
         $bound = @{}
         foreach ($key in @($PSBoundParameters.Keys)) { $bound[$key] = $PSBoundParameters[$key] }
         foreach ($key in @('Path', 'SandboxPath', 'ConfigPath', 'ScratchPath')) {
-            if ($bound.ContainsKey($key)) {
+            # An s3:// or azblob:// -Path (docs/storage.md) goes to the core as it is.
+            if ($bound.ContainsKey($key) -and -not ([string]$bound[$key] -match '^(s3|azblob)://')) {
                 $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
             }
         }

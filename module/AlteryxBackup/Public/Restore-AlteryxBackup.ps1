@@ -58,6 +58,8 @@ function Restore-AlteryxBackup {
 
     .PARAMETER Path
         The archive to restore. Accepts pipeline input by the property names ArchivePath and FullName.
+        Also an s3://bucket/prefix/<archive> or azblob://account/container/prefix/<archive> URL (see
+        Get-AlteryxBackup and docs/storage.md): downloaded to the temp folder, SHA-256 checked, then used.
 
     .PARAMETER RestoreMode
         Restore less than the archive holds: ConfigOnly (files and token) or DatabaseOnly (MongoDB) of a Full
@@ -248,7 +250,8 @@ function Restore-AlteryxBackup {
             [void]$bound.Remove('MongoCredentialTarget')
         }
         foreach ($key in @('Path', 'SandboxPath', 'ConfigPath')) {
-            if ($bound.ContainsKey($key)) {
+            # An s3:// or azblob:// -Path (docs/storage.md) goes to the core as it is.
+            if ($bound.ContainsKey($key) -and -not ([string]$bound[$key] -match '^(s3|azblob)://')) {
                 $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($bound[$key])
             }
         }

@@ -24,6 +24,8 @@ function Test-AlteryxBackup {
     .PARAMETER Path
         The archive(s) to verify. Accepts pipeline input, also by the property names ArchivePath (the
         result of Invoke-AlteryxBackup) and FullName (files from Get-ChildItem).
+        Also an s3://bucket/prefix/<archive> or azblob://account/container/prefix/<archive> URL (see
+        Get-AlteryxBackup and docs/storage.md): downloaded to the temp folder, SHA-256 checked, then used.
 
     .PARAMETER ArchivePassword
         Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
@@ -85,7 +87,8 @@ function Test-AlteryxBackup {
 
     process {
         foreach ($item in $Path) {
-            $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($item)
+            # An s3:// or azblob:// URL (docs/storage.md) goes to the core as it is: it downloads, checks, verifies.
+            if ($item -match '^(s3|azblob)://') { $full = $item } else { $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($item) }
             $bound = [ordered]@{ Path = $full }
             if ($PSBoundParameters.ContainsKey('ArchivePassword')) { $bound['ArchivePassword'] = $ArchivePassword }
             if ($SkipChecksumFile) { $bound['SkipChecksumFile'] = $true }
