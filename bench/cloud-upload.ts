@@ -16,5 +16,12 @@ const ms = Date.now() - t0;
 const head = await store.head(name);
 store.close();
 process.stdout.write(
-  JSON.stringify({ parts: up.parts, tries: store.stats.tries, requests: store.stats.requests, ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, verified: head?.size === size && head?.sha256 === sha256 }) + '\n',
+  JSON.stringify({
+    parts: up.parts,
+    tries: store.stats.tries,
+    requests: store.stats.requests,
+    ms,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    verified: head?.size === size && head?.sha256 === sha256,
+  }) + '\n',
 );

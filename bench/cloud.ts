@@ -35,7 +35,23 @@ mkdirSync(join(work, 's3'));
 const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(work, 's3'), configureBuckets: [{ name: 'bench', configs: [] }] });
 const { port: s3Port } = await s3.run();
 mkdirSync(join(work, 'azurite'));
-const az = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', join(work, 'azurite'), '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const az = spawn(
+  process.execPath,
+  [
+    join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'),
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--location',
+    join(work, 'azurite'),
+    '--silent',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--loose',
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const azPort = await new Promise<number>((resolve) => {
   let out = '';
   az.stdout!.on('data', (d: Buffer) => {
@@ -51,7 +67,11 @@ await BlobServiceClient.fromConnectionString(cs).getContainerClient('bench').cre
 const uploader = await bundleUploader(work);
 const common = { PartSizeMB: PART_MB, Concurrency: 4 };
 const runs = [
-  { kind: 's3', dest: { Name: 's3', Url: 's3://bench/big', Endpoint: `http://127.0.0.1:${s3Port}`, ForcePathStyle: true, ...common }, secrets: { S3AccessKeyId: 'S3RVER', S3SecretAccessKey: 'S3RVER' } },
+  {
+    kind: 's3',
+    dest: { Name: 's3', Url: 's3://bench/big', Endpoint: `http://127.0.0.1:${s3Port}`, ForcePathStyle: true, ...common },
+    secrets: { S3AccessKeyId: 'S3RVER', S3SecretAccessKey: 'S3RVER' },
+  },
   { kind: 'azblob', dest: { Name: 'az', Url: 'azblob://devstoreaccount1/bench/big', AccountUrl: azUrl, ...common }, secrets: { AzureConnectionString: cs } },
 ];
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, sizeMB: SIZE_MB, partMB: PART_MB };
@@ -67,9 +87,18 @@ for (const r of runs) {
     c.on('close', (status) => resolve({ status, stdout, stderr }));
   });
   if (p.status !== 0) throw new Error(`${r.kind} upload failed: ${p.stderr}`);
-  const o = JSON.parse(p.stdout.trim().split('\n').pop()!) as { parts: number; ms: number; maxRssBytes: number; verified: boolean; tries: number; requests: number };
+  const o = JSON.parse(p.stdout.trim().split('\n').pop()!) as {
+    parts: number;
+    ms: number;
+    maxRssBytes: number;
+    verified: boolean;
+    tries: number;
+    requests: number;
+  };
   const mbps = SIZE_MB / (o.ms / 1000);
-  console.log(`${r.kind.padEnd(6)} ${SIZE_MB} MB in ${o.parts} parts/blocks: ${(o.ms / 1000).toFixed(1)} s, ${mbps.toFixed(1)} MB/s, peak RSS ${Math.round(o.maxRssBytes / 1048576)} MB, verified ${o.verified}, ${o.tries - o.requests} retries`);
+  console.log(
+    `${r.kind.padEnd(6)} ${SIZE_MB} MB in ${o.parts} parts/blocks: ${(o.ms / 1000).toFixed(1)} s, ${mbps.toFixed(1)} MB/s, peak RSS ${Math.round(o.maxRssBytes / 1048576)} MB, verified ${o.verified}, ${o.tries - o.requests} retries`,
+  );
   results[r.kind] = { ...o, MBps: Math.round(mbps * 10) / 10 };
   if (!o.verified || o.maxRssBytes >= LIMIT || (r.kind === 's3' && o.parts < 30)) failed = true;
 }

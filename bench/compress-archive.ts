@@ -34,7 +34,10 @@ try {
   mkdirSync(join(work, 'staging'));
   execFileSync(exe, [`emongodump=${staged}`]);
   const dumpBytes = Number(execFileSync('du', ['-sb', staged], { encoding: 'utf8' }).split('\t')[0]);
-  const rows: Record<string, { seconds: number[]; rssKb: number[]; bytes: number }> = { archiver: { seconds: [], rssKb: [], bytes: 0 }, 'Compress-Archive': { seconds: [], rssKb: [], bytes: 0 } };
+  const rows: Record<string, { seconds: number[]; rssKb: number[]; bytes: number }> = {
+    archiver: { seconds: [], rssKb: [], bytes: 0 },
+    'Compress-Archive': { seconds: [], rssKb: [], bytes: 0 },
+  };
   for (let i = 0; i < RUNS; i++) {
     const a = join(work, `a${i}.zip`);
     const ra = timed(process.execPath, [join(root, 'bench', 'zip-with-archiver.mjs'), staged, a]);
@@ -42,7 +45,13 @@ try {
     rows['archiver']!.rssKb.push(ra.rssKb);
     rows['archiver']!.bytes = statSync(a).size;
     const p = join(work, `p${i}.zip`);
-    const rp = timed(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', `Compress-Archive -Path '${staged}' -DestinationPath '${p}' -CompressionLevel Optimal`]);
+    const rp = timed(pwsh, [
+      '-NoLogo',
+      '-NoProfile',
+      '-NonInteractive',
+      '-Command',
+      `Compress-Archive -Path '${staged}' -DestinationPath '${p}' -CompressionLevel Optimal`,
+    ]);
     rows['Compress-Archive']!.seconds.push(rp.seconds);
     rows['Compress-Archive']!.rssKb.push(rp.rssKb);
     rows['Compress-Archive']!.bytes = statSync(p).size;
@@ -54,7 +63,10 @@ try {
     dumpMb: +(dumpBytes / 1048576).toFixed(1),
     runs: RUNS,
     results: Object.fromEntries(
-      Object.entries(rows).map(([k, v]) => [k, { seconds: median(v.seconds), peakRssMb: +(median(v.rssKb) / 1024).toFixed(1), zipMb: +(v.bytes / 1048576).toFixed(1) }]),
+      Object.entries(rows).map(([k, v]) => [
+        k,
+        { seconds: median(v.seconds), peakRssMb: +(median(v.rssKb) / 1024).toFixed(1), zipMb: +(v.bytes / 1048576).toFixed(1) },
+      ]),
     ),
   };
   console.log(JSON.stringify(out, null, 2));

@@ -32,7 +32,10 @@ const records: RunRecord[] = Array.from({ length: N }, (_, i) => {
       sha256: ok ? 'e'.repeat(64) : null,
       sizeBytes: ok ? (mode === 'ConfigOnly' ? 20_000 : 2_000_000_000) * (1 + (i % 7) / 20) : null,
       durationMs: 60_000 + (i % 11) * 3000,
-      destinations: [{ path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' }, { path: '\\\\nas01\\b', kind: 'network', status: i % 17 ? 'ok' : 'failed' }],
+      destinations: [
+        { path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' },
+        { path: '\\\\nas01\\b', kind: 'network', status: i % 17 ? 'ok' : 'failed' },
+      ],
       summary: { downtimeMs: mode === 'ConfigOnly' ? 0 : 30_000 + (i % 5) * 1000 },
     },
     { kind: 'backup', host: 'ALTERYX01', startedAt: new Date(now - (N - i) * 8 * 3600_000), pid: i },
@@ -53,7 +56,14 @@ const file = join(dir, 'dashboard.html');
 writeFileSync(file, html);
 
 const { browser, close } = await launchChromium();
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, runs: RUNS, history: N, htmlKB: +(statSync(file).size / 1024).toFixed(1), renderReportMs: +median(render).toFixed(1) };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  runs: RUNS,
+  history: N,
+  htmlKB: +(statSync(file).size / 1024).toFixed(1),
+  renderReportMs: +median(render).toFixed(1),
+};
 try {
   const page = await browser.newPage();
   for (const width of [1280, 390]) {

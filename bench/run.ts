@@ -27,19 +27,28 @@ async function sandbox(mb: number) {
   setKnob(join(dir, 's'), 'service.stopSeconds', '0.1');
   setKnob(join(dir, 's'), 'service.startSeconds', '0.1');
   const config = join(dir, 'c.json');
-  writeFileSync(config, JSON.stringify({ ServiceConfiguration: { PollIntervalSeconds: 0.05 }, ValidationConfiguration: { MinimumBackupSizeMB: { DatabaseOnly: 0 } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ ServiceConfiguration: { PollIntervalSeconds: 0.05 }, ValidationConfiguration: { MinimumBackupSizeMB: { DatabaseOnly: 0 } } }),
+  );
   return { dir, sbx: join(dir, 's'), config };
 }
 
 function backup(sbx: string, config: string) {
-  const out = execFileSync(process.execPath, [cli, 'backup', '--mode', 'DatabaseOnly', '--sandbox', sbx, '--config', config, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync(process.execPath, [cli, 'backup', '--mode', 'DatabaseOnly', '--sandbox', sbx, '--config', config, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const result = JSON.parse(out.trim().split('\n').at(-1)!);
   if (result.exitCode !== 0) throw new Error(result.message);
   return result as { sizeBytes: number; summary: { stepDurationsMs: Record<string, number>; peakRssBytes: number; dumpBytes: number } };
 }
 
 // 1 + 2: archive throughput and memory.
-for (const [label, mb] of [['small', MB], ['large', MB * 4]] as const) {
+for (const [label, mb] of [
+  ['small', MB],
+  ['large', MB * 4],
+] as const) {
   const { dir, sbx, config } = await sandbox(mb);
   const ours: number[] = [];
   const rss: number[] = [];
@@ -104,10 +113,16 @@ if (existsSync(pwsh)) {
   const adapter = join(root, 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1');
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    execFileSync(pwsh, ['-NoProfile', '-NonInteractive', '-Command', `. '${adapter}'; . '${fakes}'; Get-AbServiceState -Name AlteryxService`], { encoding: 'utf8' });
+    execFileSync(pwsh, ['-NoProfile', '-NonInteractive', '-Command', `. '${adapter}'; . '${fakes}'; Get-AbServiceState -Name AlteryxService`], {
+      encoding: 'utf8',
+    });
     fresh.push(performance.now() - t0);
   }
-  results['powershell'] = { sessionCallMs: +median(session).toFixed(1), newProcessPerCallMs: +median(fresh).toFixed(1), ratio: +(median(fresh) / median(session)).toFixed(1) };
+  results['powershell'] = {
+    sessionCallMs: +median(session).toFixed(1),
+    newProcessPerCallMs: +median(fresh).toFixed(1),
+    ratio: +(median(fresh) / median(session)).toFixed(1),
+  };
   console.log('powershell', results['powershell']);
   rmSync(logDir, { recursive: true, force: true });
 }
@@ -117,7 +132,10 @@ if (existsSync(pwsh)) {
   const { dir, sbx, config } = await sandbox(MB);
   const archive = (backup(sbx, config) as unknown as { archivePath: string }).archivePath;
   const drill = (method: string) => {
-    const out = execFileSync(process.execPath, [cli, 'drill', archive, '--method', method, '--sandbox', sbx, '--config', config, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const out = execFileSync(process.execPath, [cli, 'drill', archive, '--method', method, '--sandbox', sbx, '--config', config, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { exitCode: number; message: string; timingsMs: Record<string, number> };
     if (r.exitCode !== 0) throw new Error(r.message);
     return r.timingsMs;
@@ -125,7 +143,11 @@ if (existsSync(pwsh)) {
   const runs: Record<string, Array<Record<string, number>>> = { mongod: [], sandbox: [] };
   for (let i = 0; i < RUNS; i++) for (const m of ['mongod', 'sandbox']) runs[m]!.push(drill(m));
   const med = (m: string) => Object.fromEntries(Object.keys(runs[m]![0]!).map((k) => [k, Math.round(median(runs[m]!.map((x) => x[k] ?? 0)))]));
-  results['drill'] = { mongod: med('mongod'), sandbox: med('sandbox'), ratioMongodToSandbox: +(median(runs['mongod']!.map((x) => x['total']!)) / median(runs['sandbox']!.map((x) => x['total']!))).toFixed(2) };
+  results['drill'] = {
+    mongod: med('mongod'),
+    sandbox: med('sandbox'),
+    ratioMongodToSandbox: +(median(runs['mongod']!.map((x) => x['total']!)) / median(runs['sandbox']!.map((x) => x['total']!))).toFixed(2),
+  };
   console.log('drill', results['drill']);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -36,7 +36,24 @@ export const LAYERS = {
   migrate: ['util', 'config', 'core'],
   compare: ['util', 'core', 'archive'],
   history: ['util', 'log', 'config', 'core', 'archive', 'alerts', 'steps', 'platform/ports.ts'],
-  cli: ['util', 'log', 'config', 'core', 'archive', 'mongo', 'platform', 'steps', 'alerts', 'restore', 'backup', 'sandbox', 'history', 'migrate', 'compare', 'cloud'],
+  cli: [
+    'util',
+    'log',
+    'config',
+    'core',
+    'archive',
+    'mongo',
+    'platform',
+    'steps',
+    'alerts',
+    'restore',
+    'backup',
+    'sandbox',
+    'history',
+    'migrate',
+    'compare',
+    'cloud',
+  ],
 };
 
 /** Files every room may import: the error type and exit codes, and the tool's version. */
@@ -66,7 +83,8 @@ export function longFunctions(text, max = MAX_FUNCTION_LINES) {
   const lines = text.split('\n');
   const fn = /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\b\s*\*?\s*([\w$]*)/;
   const arrow = /^\s*(?:export\s+)?(?:const|let)\s+([\w$]+)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:<[^>]*>\s*)?(?:\(|[\w$]+\s*=>)/;
-  const method = /^\s*(?:(?:public|private|protected|static|async|readonly|get|set)\s+)*(?!(?:if|for|while|switch|catch|return|await|new|function)\b)([\w$]+)\s*(?:<[^>]*>)?\s*\(.*\{\s*$/;
+  const method =
+    /^\s*(?:(?:public|private|protected|static|async|readonly|get|set)\s+)*(?!(?:if|for|while|switch|catch|return|await|new|function)\b)([\w$]+)\s*(?:<[^>]*>)?\s*\(.*\{\s*$/;
   const found = [];
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
@@ -232,10 +250,15 @@ export function checkTree(root) {
       const allowed = LAYERS[from];
       if (!allowed) violations.push(`layer: src/${rel} is in a room (${from}) that the layer rules do not list`);
       else if (!SHARED.includes(target) && !allowed.includes(to) && !allowed.includes(target)) {
-        violations.push(`layer: src/${rel} imports src/${target}: ${from}/ may import only ${allowed.join(', ') || 'nothing'} (and ${SHARED.join(', ')}) of src/`);
+        violations.push(
+          `layer: src/${rel} imports src/${target}: ${from}/ may import only ${allowed.join(', ') || 'nothing'} (and ${SHARED.join(', ')}) of src/`,
+        );
       }
     }
-    graph.set(rel, deps.filter((d) => files.includes(d)));
+    graph.set(
+      rel,
+      deps.filter((d) => files.includes(d)),
+    );
     for (const f of longFunctions(text)) violations.push(`length: src/${rel}:${f.line} ${f.name} is ${f.length} lines (at most ${MAX_FUNCTION_LINES})`);
     checks++;
   }
@@ -252,7 +275,8 @@ if (isMain) {
   const { checks, violations, graph } = checkTree(root);
   if (args.includes('--graph')) {
     const rooms = new Map();
-    for (const [f, deps] of graph) for (const d of deps) if (roomOf(f) !== roomOf(d)) rooms.set(`${roomOf(f)} -> ${roomOf(d)}`, (rooms.get(`${roomOf(f)} -> ${roomOf(d)}`) ?? 0) + 1);
+    for (const [f, deps] of graph)
+      for (const d of deps) if (roomOf(f) !== roomOf(d)) rooms.set(`${roomOf(f)} -> ${roomOf(d)}`, (rooms.get(`${roomOf(f)} -> ${roomOf(d)}`) ?? 0) + 1);
     for (const [k, n] of [...rooms].sort()) console.log(`${k} (${n})`);
   }
   for (const v of violations) console.log(v);

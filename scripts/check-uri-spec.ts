@@ -88,7 +88,10 @@ let cases = 0;
 let mismatches = 0;
 for (const dir of ['connection-string', 'uri-options']) {
   const folder = path.join(root, 'source', dir, 'tests');
-  for (const f of fs.readdirSync(folder).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of fs
+    .readdirSync(folder)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     if (EXCLUDED[f]) {
       console.log(`skip ${dir}/${f}: ${EXCLUDED[f]}`);
       continue;

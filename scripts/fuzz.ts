@@ -19,7 +19,9 @@ for (const kind of KINDS) {
   const k0 = Date.now();
   all[kind] = await fuzzKind(kind, perKind, seed);
   const t = all[kind]!;
-  console.log(`  ${kind.padEnd(10)} ${t.runs} inputs, exit codes ${JSON.stringify(t.codes)} (documented: ${DOCUMENTED[kind].join(', ')}), ${((Date.now() - k0) / 1000).toFixed(1)} s`);
+  console.log(
+    `  ${kind.padEnd(10)} ${t.runs} inputs, exit codes ${JSON.stringify(t.codes)} (documented: ${DOCUMENTED[kind].join(', ')}), ${((Date.now() - k0) / 1000).toFixed(1)} s`,
+  );
 }
 const dir = mkdtempSync(join(tmpdir(), 'ab-fuzz-cli-'));
 try {
@@ -38,5 +40,7 @@ try {
 const sum = (f: (t: Tally) => number) => Object.values(all).reduce((n, t) => n + f(t), 0);
 const bad = Object.values(all).flatMap((t) => [...t.undocumented, ...t.stackTraces, ...t.hangs, ...t.outside]);
 for (const b of bad.slice(0, 30)) console.log(`  PROBLEM ${b}`);
-console.log(`fuzz: ${sum((t) => t.runs)} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s; undocumented exit codes: ${sum((t) => t.undocumented.length)}, stack traces: ${sum((t) => t.stackTraces.length)}, hangs: ${sum((t) => t.hangs.length)}, written outside the target: ${sum((t) => t.outside.length)}`);
+console.log(
+  `fuzz: ${sum((t) => t.runs)} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s; undocumented exit codes: ${sum((t) => t.undocumented.length)}, stack traces: ${sum((t) => t.stackTraces.length)}, hangs: ${sum((t) => t.hangs.length)}, written outside the target: ${sum((t) => t.outside.length)}`,
+);
 process.exitCode = bad.length ? 1 : 0;

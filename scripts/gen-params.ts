@@ -100,7 +100,9 @@ export function currentBlock(text: string): string | undefined {
 
 function main(argv: string[]): number {
   if (argv.includes('--json')) {
-    const forms = Object.fromEntries((['cmdlet', 'script'] as Form[]).map((f) => [f, parametersOf(f).map(({ config, ...rest }) => ({ ...rest, configKey: config ? config.flag : null }))]));
+    const forms = Object.fromEntries(
+      (['cmdlet', 'script'] as Form[]).map((f) => [f, parametersOf(f).map(({ config, ...rest }) => ({ ...rest, configKey: config ? config.flag : null }))]),
+    );
     process.stdout.write(`${JSON.stringify(forms, null, 2)}\n`);
     return 0;
   }

@@ -44,7 +44,9 @@ function parseArgs(argv) {
   }
   if (o.signThumbprint && o.signPfx) fail('give --sign-thumbprint or --sign-pfx, not both');
   if ((o.signThumbprint || o.signPfx) && process.platform !== 'win32') {
-    fail('signing uses Set-AuthenticodeSignature, which exists on Windows only: run the release with --sign-* on a Windows build machine (docs/installation.md)');
+    fail(
+      'signing uses Set-AuthenticodeSignature, which exists on Windows only: run the release with --sign-* on a Windows build machine (docs/installation.md)',
+    );
   }
   if (o.signPfx && !fs.existsSync(o.signPfx)) fail(`the certificate file ${o.signPfx} does not exist`);
   return o;
@@ -100,11 +102,16 @@ export function thirdPartyNotices(metaFiles, node) {
   for (const d of dirs) {
     const pkg = JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8'));
     const license = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? 'see text');
-    const text = licenseText(d) ?? `${pkg.name} ${pkg.version} is licensed under ${license}; the package ships no licence file (see https://spdx.org/licenses/${license}.html).`;
+    const text =
+      licenseText(d) ??
+      `${pkg.name} ${pkg.version} is licensed under ${license}; the package ships no licence file (see https://spdx.org/licenses/${license}.html).`;
     entries.push({ title: `${pkg.name} ${pkg.version} (${license})`, text });
   }
   entries.sort((a, b) => a.title.localeCompare(b.title));
-  entries.push({ title: `Node.js ${node.version} (MIT and the licences listed in it), shipped as bin/node.exe`, text: fs.readFileSync(node.license, 'utf8').trim() });
+  entries.push({
+    title: `Node.js ${node.version} (MIT and the licences listed in it), shipped as bin/node.exe`,
+    text: fs.readFileSync(node.license, 'utf8').trim(),
+  });
   const mingw = '/usr/share/doc/mingw-w64-x86-64-dev/copyright';
   entries.push({
     title: 'mingw-w64 runtime (statically linked into lib/sandbox-launcher.exe)',
@@ -123,7 +130,14 @@ function copyModule(stage) {
       return !rel.endsWith('.map') && !rel.endsWith('.meta.json');
     },
   });
-  for (const need of ['AlteryxBackup.psd1', 'AlteryxBackup.psm1', 'AlteryxBackup.Format.ps1xml', 'lib/alteryx-backup.mjs', 'lib/sandbox-emulator.mjs', 'config/backup-config.schema.json']) {
+  for (const need of [
+    'AlteryxBackup.psd1',
+    'AlteryxBackup.psm1',
+    'AlteryxBackup.Format.ps1xml',
+    'lib/alteryx-backup.mjs',
+    'lib/sandbox-emulator.mjs',
+    'config/backup-config.schema.json',
+  ]) {
     if (!fs.existsSync(path.join(stage, need))) fail(`the staged module lacks ${need}`);
   }
 }
@@ -143,11 +157,17 @@ function signScripts(stage, o) {
     "$ErrorActionPreference = 'Stop'",
     "if (-not (Get-Command Set-AuthenticodeSignature -ErrorAction SilentlyContinue)) { throw 'Set-AuthenticodeSignature is not available here (it exists on Windows only): sign the release on a Windows machine.' }",
     cert,
-    "$files = Get-ChildItem -LiteralPath $env:AB_STAGE -Recurse -File -Include *.ps1, *.psm1, *.psd1, *.ps1xml",
-    "foreach ($f in $files) { $s = Set-AuthenticodeSignature -FilePath $f.FullName -Certificate $c -TimestampServer $env:AB_TSA -HashAlgorithm SHA256; if ($s.Status -ne 'Valid') { throw \"signing $($f.FullName) failed: $($s.StatusMessage)\" } }",
+    '$files = Get-ChildItem -LiteralPath $env:AB_STAGE -Recurse -File -Include *.ps1, *.psm1, *.psd1, *.ps1xml',
+    'foreach ($f in $files) { $s = Set-AuthenticodeSignature -FilePath $f.FullName -Certificate $c -TimestampServer $env:AB_TSA -HashAlgorithm SHA256; if ($s.Status -ne \'Valid\') { throw "signing $($f.FullName) failed: $($s.StatusMessage)" } }',
   ].join('; ');
   run(pwshPath(), ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], {
-    env: { ...process.env, AB_STAGE: stage, AB_PFX: o.signPfx ?? '', AB_THUMB: o.signThumbprint ?? '', AB_TSA: process.env['ALTERYXBACKUP_SIGN_TIMESTAMP_URL'] ?? 'http://timestamp.digicert.com' },
+    env: {
+      ...process.env,
+      AB_STAGE: stage,
+      AB_PFX: o.signPfx ?? '',
+      AB_THUMB: o.signThumbprint ?? '',
+      AB_TSA: process.env['ALTERYXBACKUP_SIGN_TIMESTAMP_URL'] ?? 'http://timestamp.digicert.com',
+    },
   });
 }
 
@@ -189,8 +209,8 @@ function buildNupkg(stage, feed) {
   try {
     const script = [
       "$ErrorActionPreference = 'Stop'",
-      "Register-PSResourceRepository -Name AlteryxBackupRelease -Uri $env:AB_FEED -Trusted",
-      "Publish-PSResource -Path $env:AB_STAGE -Repository AlteryxBackupRelease",
+      'Register-PSResourceRepository -Name AlteryxBackupRelease -Uri $env:AB_FEED -Trusted',
+      'Publish-PSResource -Path $env:AB_STAGE -Repository AlteryxBackupRelease',
     ].join('; ');
     run(pwshPath(), ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', script], {
       cwd: home,
@@ -220,7 +240,15 @@ export async function release(argv) {
   copyModule(stage);
   fs.mkdirSync(path.join(stage, 'bin'), { recursive: true });
   fs.copyFileSync(node.exe, path.join(stage, 'bin', 'node.exe'));
-  run('x86_64-w64-mingw32-gcc', ['-O2', '-municode', '-Wall', '-s', '-o', path.join(stage, 'lib', 'sandbox-launcher.exe'), path.join('src', 'sandbox', 'launcher', 'launcher.c')]);
+  run('x86_64-w64-mingw32-gcc', [
+    '-O2',
+    '-municode',
+    '-Wall',
+    '-s',
+    '-o',
+    path.join(stage, 'lib', 'sandbox-launcher.exe'),
+    path.join('src', 'sandbox', 'launcher', 'launcher.c'),
+  ]);
   if (!isPeExecutable(path.join(stage, 'lib', 'sandbox-launcher.exe'))) fail('the built sandbox-launcher.exe is not an x64 Windows executable');
   fs.cpSync(path.join(ROOT, 'docs'), path.join(stage, 'docs'), { recursive: true, filter: (s) => fs.statSync(s).isDirectory() || s.endsWith('.md') });
   fs.copyFileSync(path.join(ROOT, 'README.md'), path.join(stage, 'README.md'));

@@ -193,14 +193,10 @@ async function runPesterSuite() {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   let summary = null;
   note('pester: bash scripts/pwsh.sh -NonInteractive -File pester/Invoke-Tests.ps1');
-  const result = await run(
-    'bash',
-    [path.join('scripts', 'pwsh.sh'), '-NonInteractive', '-File', path.join('pester', 'Invoke-Tests.ps1')],
-    (line) => {
-      const m = /^\s*PESTER-SUMMARY passed=(\d+) failed=(\d+) skipped=(\d+)\s*$/.exec(line);
-      if (m) summary = { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
-    },
-  );
+  const result = await run('bash', [path.join('scripts', 'pwsh.sh'), '-NonInteractive', '-File', path.join('pester', 'Invoke-Tests.ps1')], (line) => {
+    const m = /^\s*PESTER-SUMMARY passed=(\d+) failed=(\d+) skipped=(\d+)\s*$/.exec(line);
+    if (m) summary = { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
+  });
   if (summary) {
     Object.assign(counts, summary);
     const ok = !result.error && !result.signal && result.code === 0;

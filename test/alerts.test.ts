@@ -83,7 +83,9 @@ test('a failing backup sends one email (STARTTLS + AUTH) with the error and the 
   // The password: nowhere in the log file, its JSON-lines twin, the result or the email itself.
   const everywhere = logTexts(r.logPath!) + JSON.stringify(r) + m.raw;
   t.false(everywhere.includes(PASSWORD));
-  t.true(logs.some((l) => l.level === 'INFO' && /^Email notification sent to admins@example\.test, oncall@example\.test through 127\.0\.0\.1:\d+/.test(l.message)));
+  t.true(
+    logs.some((l) => l.level === 'INFO' && /^Email notification sent to admins@example\.test, oncall@example\.test through 127\.0\.0\.1:\d+/.test(l.message)),
+  );
 });
 
 test('success: no email when OnlyOnFailure; with OnlyOnFailure false one SUCCESS email, with the log attached (AttachLog)', async (t) => {
@@ -121,7 +123,13 @@ test('an SMTP server that is down: a WARNING in the log and the result, the exit
   t.is(r.exitCode, 0, r.message);
   t.true(r.success);
   const w = logs.find((l) => l.level === 'WARNING' && /^Email notification could not be sent through 127\.0\.0\.1:\d+: .*ECONNREFUSED/.test(l.message));
-  t.truthy(w, logs.filter((l) => l.level === 'WARNING').map((l) => l.message).join('\n'));
+  t.truthy(
+    w,
+    logs
+      .filter((l) => l.level === 'WARNING')
+      .map((l) => l.message)
+      .join('\n'),
+  );
   t.true(r.warnings.some((x) => /Email notification could not be sent/.test(x)));
   t.true(readFileSync(r.logPath!, 'utf8').includes('[WARNING] Email notification could not be sent'));
 });
@@ -137,7 +145,10 @@ test('TLS is verified: a self-signed certificate is refused unless AllowInvalidC
 
   const smtps = await loopbackSmtp(t, { user: USER, password: PASSWORD, options: { secure: true } });
   const cfg2 = join(tempDir(t), 'cfg.json');
-  writeFileSync(cfg2, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), ...notification(smtps.port, { ImplicitTLS: true, OnlyOnFailure: false }) }));
+  writeFileSync(
+    cfg2,
+    JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), ...notification(smtps.port, { ImplicitTLS: true, OnlyOnFailure: false }) }),
+  );
   const second = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: cfg2 }, { SmtpPassword: PASSWORD });
   t.is(second.r.exitCode, 0);
   t.is(smtps.messages.length, 1);
@@ -152,7 +163,10 @@ test('a wrong SMTP password: refused by the server, a WARNING, and neither passw
   const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, { SmtpPassword: wrong });
   t.is(r.exitCode, 5);
   t.is(smtp.messages.length, 0);
-  t.deepEqual(smtp.logins.map((l) => l.ok), [false]);
+  t.deepEqual(
+    smtp.logins.map((l) => l.ok),
+    [false],
+  );
   t.true(logs.some((l) => l.level === 'WARNING' && /Email notification could not be sent.*(auth|Invalid)/i.test(l.message)));
   const text = logTexts(r.logPath!) + JSON.stringify(r);
   t.false(text.includes(wrong));
@@ -163,7 +177,9 @@ test('through the CLI process: the password from ALTERYXBACKUP_SMTP_PASSWORD, on
   const smtp = await loopbackSmtp(t, { user: USER, password: PASSWORD });
   const { dir, config } = await quickSandbox(t, {}, notification(smtp.port));
   setKnob(dir, 'emongodump.fail', '"text"');
-  const run = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], { env: { ALTERYXBACKUP_SMTP_PASSWORD: PASSWORD } });
+  const run = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json'], {
+    env: { ALTERYXBACKUP_SMTP_PASSWORD: PASSWORD },
+  });
   t.is(run.code, 5, run.stderr);
   t.is(smtp.messages.length, 1);
   t.deepEqual(smtp.logins, [{ user: USER, password: PASSWORD, ok: true }]);
@@ -179,7 +195,13 @@ test('through the CLI process: the password from ALTERYXBACKUP_SMTP_PASSWORD, on
 test('request secrets: -SmtpCredential arrives as params.SmtpUsername + secrets.SmtpPassword and wins over the configuration', async (t) => {
   const smtp = await loopbackSmtp(t, { user: 'cred-user', password: PASSWORD });
   const { dir, config } = await quickSandbox(t, {}, notification(smtp.port, { OnlyOnFailure: false }));
-  const request = JSON.stringify({ command: 'backup', params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config, SmtpUsername: 'cred-user' }, secrets: { SmtpPassword: PASSWORD }, dryRun: false, verbose: false });
+  const request = JSON.stringify({
+    command: 'backup',
+    params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config, SmtpUsername: 'cred-user' },
+    secrets: { SmtpPassword: PASSWORD },
+    dryRun: false,
+    verbose: false,
+  });
   const run = await runCli(['backup', '--request-stdin', '--json'], { input: request });
   t.is(run.code, 0, JSON.stringify(run.result));
   t.deepEqual(smtp.logins, [{ user: 'cred-user', password: PASSWORD, ok: true }]);
@@ -190,13 +212,18 @@ test('request secrets: -SmtpCredential arrives as params.SmtpUsername + secrets.
 test('a dry run sends nothing', async (t) => {
   const smtp = await loopbackSmtp(t, { user: USER, password: PASSWORD });
   const { dir, config } = await quickSandbox(t, {}, notification(smtp.port, { OnlyOnFailure: false }));
-  const r = await runBackup({ params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, secrets: { SmtpPassword: PASSWORD }, dryRun: true }, { platform: choosePlatform, sink: () => {}, progress: () => {} });
+  const r = await runBackup(
+    { params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, secrets: { SmtpPassword: PASSWORD }, dryRun: true },
+    { platform: choosePlatform, sink: () => {}, progress: () => {} },
+  );
   t.is(r.exitCode, 0, r.message);
   t.is(smtp.messages.length, 0);
 });
 
 test('shouldSendEmail: failures always (when enabled), successes unless OnlyOnFailure, never in a dry run', (t) => {
-  const cfg = ConfigSchema.parse({ NotificationConfiguration: { Enabled: true, SMTPServer: 'x', FromAddress: 'a@b', ToAddresses: ['c@d'] } }).NotificationConfiguration;
+  const cfg = ConfigSchema.parse({
+    NotificationConfiguration: { Enabled: true, SMTPServer: 'x', FromAddress: 'a@b', ToAddresses: ['c@d'] },
+  }).NotificationConfiguration;
   t.true(shouldSendEmail(cfg, { exitCode: 5 }, false));
   t.true(shouldSendEmail(cfg, { exitCode: 4 }, false));
   t.false(shouldSendEmail(cfg, { exitCode: 0 }, false));
@@ -206,8 +233,17 @@ test('shouldSendEmail: failures always (when enabled), successes unless OnlyOnFa
 });
 
 test('transport options: UseSSL means STARTTLS required (or implicit TLS on 465); no UseSSL means plain; auth only with both parts', (t) => {
-  const cfg = ConfigSchema.parse({ NotificationConfiguration: { Enabled: true, SMTPServer: 'smtp.example.com', FromAddress: 'a@b', ToAddresses: ['c@d'] } }).NotificationConfiguration;
-  t.like(transportOptions(cfg, 'u', 'p'), { port: 587, secure: false, requireTLS: true, ignoreTLS: false, auth: { user: 'u', pass: 'p' }, tls: { rejectUnauthorized: true } });
+  const cfg = ConfigSchema.parse({
+    NotificationConfiguration: { Enabled: true, SMTPServer: 'smtp.example.com', FromAddress: 'a@b', ToAddresses: ['c@d'] },
+  }).NotificationConfiguration;
+  t.like(transportOptions(cfg, 'u', 'p'), {
+    port: 587,
+    secure: false,
+    requireTLS: true,
+    ignoreTLS: false,
+    auth: { user: 'u', pass: 'p' },
+    tls: { rejectUnauthorized: true },
+  });
   t.like(transportOptions({ ...cfg, SMTPPort: 465 }, undefined, undefined), { secure: true, requireTLS: false, auth: undefined });
   t.like(transportOptions({ ...cfg, SMTPPort: 2465, ImplicitTLS: true }, 'u', undefined), { secure: true, auth: undefined });
   t.like(transportOptions({ ...cfg, UseSSL: false, SMTPPort: 25 }, 'u', 'p'), { secure: false, requireTLS: false, ignoreTLS: true });

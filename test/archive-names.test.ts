@@ -34,7 +34,15 @@ test('Windows rules, component by component, on every platform', (t) => {
     ['', /empty name/],
   ];
   for (const [name, why] of refused) t.regex(entryNameProblem(name) ?? 'ACCEPTED', why, JSON.stringify(name));
-  for (const ok of ['Config/RuntimeSettings.xml', 'Config/Keys/a..b.key', 'MongoDB/AlteryxGallery/users.bson', 'nodes/WKR-1/Config/', 'Config/console.txt', 'Config/COM10', './manifest.json']) {
+  for (const ok of [
+    'Config/RuntimeSettings.xml',
+    'Config/Keys/a..b.key',
+    'MongoDB/AlteryxGallery/users.bson',
+    'nodes/WKR-1/Config/',
+    'Config/console.txt',
+    'Config/COM10',
+    './manifest.json',
+  ]) {
     t.is(entryNameProblem(ok), undefined, ok);
   }
   t.is(windowsNameKey('config\\RUNTIMESETTINGS.xml'), windowsNameKey('Config/RuntimeSettings.xml'));
@@ -54,7 +62,13 @@ test('extraction (the same reader) catches a header that lies while inflating, a
   t.is((err as { exitCode?: number }).exitCode, 3);
 
   const zip2 = join(dir, 'drive.zip');
-  writeFileSync(zip2, craftZip([{ name: 'Config/C:/Windows/x', data: Buffer.from('x') }, { name: 'Config/ok', data: Buffer.from('y') }]));
+  writeFileSync(
+    zip2,
+    craftZip([
+      { name: 'Config/C:/Windows/x', data: Buffer.from('x') },
+      { name: 'Config/ok', data: Buffer.from('y') },
+    ]),
+  );
   const root2 = join(dir, 'out2');
   mkdirSync(root2);
   const err2 = await t.throwsAsync(extractArchive(zip2, root2, [{ path: 'Config/ok', size: 1, sha256: sha('y'), kind: 'keys' }], () => true));
@@ -62,7 +76,13 @@ test('extraction (the same reader) catches a header that lies while inflating, a
   t.deepEqual(readdirSync(root2), [], 'nothing was written');
 
   const zip3 = join(dir, 'extra.zip');
-  writeFileSync(zip3, craftZip([{ name: 'Config/extra', data: Buffer.from('x') }, { name: 'Config/ok', data: Buffer.from('y') }]));
+  writeFileSync(
+    zip3,
+    craftZip([
+      { name: 'Config/extra', data: Buffer.from('x') },
+      { name: 'Config/ok', data: Buffer.from('y') },
+    ]),
+  );
   const root3 = join(dir, 'out3');
   mkdirSync(root3);
   const err3 = await t.throwsAsync(extractArchive(zip3, root3, [{ path: 'Config/ok', size: 1, sha256: sha('y'), kind: 'keys' }], () => true));
@@ -76,7 +96,10 @@ test('the extracted total must fit the free space at the target (with a margin):
     { path: 'Config/RuntimeSettings.xml', size: 100, sha256: 'b'.repeat(64), kind: 'settings' as const },
   ];
   const err = t.throws(() => checkFits(files, 4 * 1024 ** 3, '/scratch'));
-  t.regex(err!.message, /"MongoDB\/AlteryxGallery\/big\.bson" is refused: the 2 entries to extract total 5(\.0)? GB, more than the 4(\.0)? GB free at \/scratch \(limit: the free space less 5% or 64 MB\)/);
+  t.regex(
+    err!.message,
+    /"MongoDB\/AlteryxGallery\/big\.bson" is refused: the 2 entries to extract total 5(\.0)? GB, more than the 4(\.0)? GB free at \/scratch \(limit: the free space less 5% or 64 MB\)/,
+  );
   t.is((err as { exitCode?: number }).exitCode, 3);
   t.notThrows(() => checkFits(files, 6 * 1024 ** 3, '/scratch'));
   t.notThrows(() => checkFits(files, undefined, '/scratch'));

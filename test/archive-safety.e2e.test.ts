@@ -26,7 +26,11 @@ test.after.always(() => {
 });
 
 /** The base archive's entries plus `extra` (listed in the manifest as `listed` says), as a new ZIP. */
-function hostile(t: { title: string } & Parameters<typeof tempDir>[0], extra: CraftedEntry[], listed: Array<{ path: string; size: number; sha256: string }>): string {
+function hostile(
+  t: { title: string } & Parameters<typeof tempDir>[0],
+  extra: CraftedEntry[],
+  listed: Array<{ path: string; size: number; sha256: string }>,
+): string {
   const m = JSON.parse(base.entries.get('manifest.json')!.toString('utf8')) as Manifest;
   m.files = [...m.files, ...listed.map((f) => ({ ...f, kind: 'config-file' as const }))];
   const entries: CraftedEntry[] = [...base.entries].filter(([n]) => n !== 'manifest.json').map(([name, data]) => ({ name, data }));
@@ -50,7 +54,17 @@ function tree(dir: string): string[] {
 }
 
 /** verify, restore and drill each exit 3 naming `entry` and matching `rule`; the restore changes nothing. */
-async function refusedEverywhere(t: Parameters<typeof tempDir>[0] & { is: (a: unknown, b: unknown, m?: string) => void; regex: (s: string, r: RegExp, m?: string) => void; deepEqual: (a: unknown, b: unknown, m?: string) => void; false: (v: boolean, m?: string) => void }, zip: string, entry: string, rule: RegExp) {
+async function refusedEverywhere(
+  t: Parameters<typeof tempDir>[0] & {
+    is: (a: unknown, b: unknown, m?: string) => void;
+    regex: (s: string, r: RegExp, m?: string) => void;
+    deepEqual: (a: unknown, b: unknown, m?: string) => void;
+    false: (v: boolean, m?: string) => void;
+  },
+  zip: string,
+  entry: string,
+  rule: RegExp,
+) {
   const v = await runCli(['verify', zip, '--json']);
   t.is(v.code, 3, `verify: ${v.stdout.slice(-2000)}`);
   t.regex(String(v.result?.['message']), new RegExp(entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'verify names the entry');
@@ -62,8 +76,15 @@ async function refusedEverywhere(t: Parameters<typeof tempDir>[0] & { is: (a: un
   t.is(r.code, 3, `restore: ${r.stdout.slice(-2000)}`);
   t.regex(String(r.result?.['message']), rule, 'restore names the rule');
   t.regex(String(r.result?.['message']), new RegExp(entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'restore names the entry');
-  t.deepEqual({ config: configHashes(base.dir), token: token(base.dir), service: readEvents(base.dir).filter((e) => e['kind'] === 'service').length }, before, 'the restore changed nothing and stopped nothing');
-  t.false(tree(base.dir).some((p) => /AlteryxRestore_|PreRestore_/.test(p)), 'no extraction or pre-restore folder was written');
+  t.deepEqual(
+    { config: configHashes(base.dir), token: token(base.dir), service: readEvents(base.dir).filter((e) => e['kind'] === 'service').length },
+    before,
+    'the restore changed nothing and stopped nothing',
+  );
+  t.false(
+    tree(base.dir).some((p) => /AlteryxRestore_|PreRestore_/.test(p)),
+    'no extraction or pre-restore folder was written',
+  );
   const filesAfter = tree(base.dir).filter((p) => statSync(p).isFile() && !/[\\/](BackupLogs|Logs?)[\\/]|events\.jsonl|sandbox\.json|state/.test(p)).length;
   t.is(filesAfter, filesBefore, 'no file was added to the server');
 
@@ -94,21 +115,33 @@ test.serial('names equal after Windows case folding and separator normalisation:
 
 test.serial('a symbolic link entry: refused', async (t) => {
   const data = Buffer.from('/etc/passwd');
-  const zip = hostile(t, [{ name: 'Config/Keys/link.key', data, unixMode: 0o120777 }], [{ path: 'Config/Keys/link.key', size: data.length, sha256: sha(data) }]);
+  const zip = hostile(
+    t,
+    [{ name: 'Config/Keys/link.key', data, unixMode: 0o120777 }],
+    [{ path: 'Config/Keys/link.key', size: data.length, sha256: sha(data) }],
+  );
   await refusedEverywhere(t, zip, 'Config/Keys/link.key', /symbolic link/);
 });
 
 test.serial('a 5 GB entry of zeros (a header claiming the size, listed in the manifest): refused by the ratio limit before anything is inflated', async (t) => {
   const raw = deflateRawSync(Buffer.alloc(1024 * 1024));
   const size = 5 * 1024 ** 3;
-  const zip = hostile(t, [{ name: 'Config/zeros.bin', data: Buffer.alloc(0), raw, declaredSize: size }], [{ path: 'Config/zeros.bin', size, sha256: 'a'.repeat(64) }]);
+  const zip = hostile(
+    t,
+    [{ name: 'Config/zeros.bin', data: Buffer.alloc(0), raw, declaredSize: size }],
+    [{ path: 'Config/zeros.bin', size, sha256: 'a'.repeat(64) }],
+  );
   await refusedEverywhere(t, zip, 'Config/zeros.bin', /above the limit of 200:1 per entry/);
 });
 
 test.serial('a header that lies about the size: caught while inflating', async (t) => {
   const claimed = Buffer.alloc(1000);
   const raw = deflateRawSync(Buffer.alloc(8 * 1024 * 1024));
-  const zip = hostile(t, [{ name: 'Config/Keys/lie.key', data: claimed, raw, declaredSize: 1000 }], [{ path: 'Config/Keys/lie.key', size: 1000, sha256: sha(claimed) }]);
+  const zip = hostile(
+    t,
+    [{ name: 'Config/Keys/lie.key', data: claimed, raw, declaredSize: 1000 }],
+    [{ path: 'Config/Keys/lie.key', size: 1000, sha256: sha(claimed) }],
+  );
   await refusedEverywhere(t, zip, 'Config/Keys/lie.key', /inflates past the 1000 bytes/);
 });
 

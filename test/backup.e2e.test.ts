@@ -36,7 +36,16 @@ test('ConfigOnly: files, manifest, archive that unzip accepts, .sha256 that sha2
   const check = spawnSync('sha256sum', ['-c', `${basename(r.archivePath!)}.sha256`], { cwd: localBackups(dir), encoding: 'utf8' });
   t.is(check.status, 0, check.stdout + check.stderr);
   const names = unzipList(r.archivePath!);
-  for (const n of ['Config/RuntimeSettings.xml', 'Config/RuntimeSettings.defaults.xml', 'Config/Engine/SystemAlias.xml', 'Config/Engine/SystemConnections.xml', 'Secrets/ControllerToken.txt', 'Secrets/MongoPasswords.txt', 'metadata.json', 'manifest.json']) {
+  for (const n of [
+    'Config/RuntimeSettings.xml',
+    'Config/RuntimeSettings.defaults.xml',
+    'Config/Engine/SystemAlias.xml',
+    'Config/Engine/SystemConnections.xml',
+    'Secrets/ControllerToken.txt',
+    'Secrets/MongoPasswords.txt',
+    'metadata.json',
+    'manifest.json',
+  ]) {
     t.true(names.includes(n), `${n} missing from ${names.join(', ')}`);
   }
   t.true(names.some((n) => n.startsWith('Config/Keys/')));
@@ -52,9 +61,16 @@ test('ConfigOnly: files, manifest, archive that unzip accepts, .sha256 that sha2
   t.is(serviceEvents(dir).length, before, 'ConfigOnly must not change any service state');
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
   t.regex(basename(r.logPath!), /^BackupLog_ConfigOnly_\d{8}_\d{6}\.log$/);
-  t.true(logs.some((l) => l.level === 'WARNING' && /in clear/.test(l.message)), 'unencrypted secrets warning');
+  t.true(
+    logs.some((l) => l.level === 'WARNING' && /in clear/.test(l.message)),
+    'unencrypted secrets warning',
+  );
   t.false(existsSync(join(dir, 'D', 'Temp', basename(r.archivePath!).replace('.zip', ''))));
-  t.deepEqual(readdirSync(join(dir, 'D', 'Temp')).filter((n) => n.startsWith('ServerBackup_')), [], 'staging removed');
+  t.deepEqual(
+    readdirSync(join(dir, 'D', 'Temp')).filter((n) => n.startsWith('ServerBackup_')),
+    [],
+    'staging removed',
+  );
 });
 
 test('secrets appear nowhere: log file, JSON-lines twin, result, manifest', async (t) => {
@@ -65,14 +81,19 @@ test('secrets appear nowhere: log file, JSON-lines twin, result, manifest', asyn
   const admin = /Admin: (\S+)/.exec(pw)![1]!;
   const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 0, r.message);
-  const text = [readFileSync(r.logPath!, 'utf8'), readFileSync(r.logPath!.replace(/\.log$/, '.jsonl'), 'utf8'), JSON.stringify(r), execFileSync('unzip', ['-p', r.archivePath!, 'manifest.json'], { encoding: 'utf8' })].join('\n');
+  const text = [
+    readFileSync(r.logPath!, 'utf8'),
+    readFileSync(r.logPath!.replace(/\.log$/, '.jsonl'), 'utf8'),
+    JSON.stringify(r),
+    execFileSync('unzip', ['-p', r.archivePath!, 'manifest.json'], { encoding: 'utf8' }),
+  ].join('\n');
   t.false(text.includes(secret));
   t.false(text.includes(admin));
   // ...while the archive itself does hold the token, as it must.
   t.is(execFileSync('unzip', ['-p', r.archivePath!, 'Secrets/ControllerToken.txt'], { encoding: 'utf8' }).trim(), secret);
 });
 
-test('Full: the dump holds exactly the sandbox database\'s documents; service stopped for the dump and back Running', async (t) => {
+test("Full: the dump holds exactly the sandbox database's documents; service stopped for the dump and back Running", async (t) => {
   const { dir, config, info } = await quickSandbox(t);
   const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 0, r.message);
@@ -81,7 +102,9 @@ test('Full: the dump holds exactly the sandbox database\'s documents; service st
   execFileSync('unzip', ['-q', r.archivePath!, '-d', out]);
   const expected = databaseDocumentCounts(dir);
   const got: Record<string, Record<string, number>> = {};
-  for (const db of readdirSync(join(out, 'MongoDB'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+  for (const db of readdirSync(join(out, 'MongoDB'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     for (const f of readdirSync(join(out, 'MongoDB', db)).filter((x) => x.endsWith('.bson'))) {
       (got[db] ??= {})[f.replace(/\.bson$/, '')] = countBsonDocuments(join(out, 'MongoDB', db, f));
     }
@@ -115,9 +138,15 @@ test('a failed dump: exit 5, service Running again, no archive under a final nam
   t.is(r.exitCode, 5);
   t.regex(r.message, /dump failed/i);
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
-  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip')), []);
+  t.deepEqual(
+    zipNames(dir).filter((n) => n.endsWith('.zip')),
+    [],
+  );
   t.is(r.stagingPath, null);
-  t.true(lines.some((l) => /staging folder of the failed run was removed: .*ServerBackup_Full_/.test(l)), lines.join('\n'));
+  t.true(
+    lines.some((l) => /staging folder of the failed run was removed: .*ServerBackup_Full_/.test(l)),
+    lines.join('\n'),
+  );
 });
 
 test('a failed run with KeepStagingOnFailure: the staging folder is kept and named in the log, its secrets are not', async (t) => {
@@ -128,10 +157,19 @@ test('a failed run with KeepStagingOnFailure: the staging folder is kept and nam
   t.is(r.exitCode, 3, r.message);
   t.truthy(r.stagingPath);
   t.true(existsSync(r.stagingPath!));
-  t.true(lines.some((l) => l.includes('kept for inspection (KeepStagingOnFailure)') && l.includes(basename(r.stagingPath!))), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.includes('kept for inspection (KeepStagingOnFailure)') && l.includes(basename(r.stagingPath!))),
+    lines.join('\n'),
+  );
   const all = readdirSync(r.stagingPath!, { recursive: true }).map(String);
-  t.false(all.some((n) => /ControllerToken\.txt|MongoPasswords\.txt/i.test(n)), all.join(', '));
-  t.true(all.some((n) => /RuntimeSettings\.xml$/.test(n)), 'the rest is kept');
+  t.false(
+    all.some((n) => /ControllerToken\.txt|MongoPasswords\.txt/i.test(n)),
+    all.join(', '),
+  );
+  t.true(
+    all.some((n) => /RuntimeSettings\.xml$/.test(n)),
+    'the rest is kept',
+  );
 });
 
 test('a dump that prints "EMongoDump failed" with exit code 0 is still a failure (exit 5)', async (t) => {
@@ -177,7 +215,10 @@ test('a service that never stops: exit 2 after MaxServiceWait', async (t) => {
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 2);
   t.regex(r.message, /did not stop within 1 s/);
-  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip')), []);
+  t.deepEqual(
+    zipNames(dir).filter((n) => n.endsWith('.zip')),
+    [],
+  );
 });
 
 test('not elevated, too little disk, missing RuntimeSettings.xml: each fails in pre-flight with nothing touched', async (t) => {
@@ -208,7 +249,7 @@ test('a second concurrent run exits 1 with a clear message and harms nothing', a
   const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 1);
   t.regex(r.message, /Another backup is running \(pid \d+/);
-  t.true(existsSync(join(temp, 'AlteryxBackup.lock')), 'the other run\'s lock is left alone');
+  t.true(existsSync(join(temp, 'AlteryxBackup.lock')), "the other run's lock is left alone");
 });
 
 test('AES-256: with an archive password 7-Zip tests the archive OK; our verifier decrypts it', async (t) => {
@@ -230,12 +271,15 @@ test('legacy archive naming by configuration (Full only: the legacy name means a
   t.regex(basename(c.r.archivePath!), /^ServerBackup_Config_\d{8}_\d{6}\.zip$/);
 });
 
-test('an archive below the mode\'s minimum size fails verification (exit 3) and is not published', async (t) => {
+test("an archive below the mode's minimum size fails verification (exit 3) and is not published", async (t) => {
   const { dir, config } = await quickSandbox(t, {}, { ValidationConfiguration: { MinimumBackupSizeMB: { DatabaseOnly: 50 } } });
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 3);
   t.regex(r.message, /minimum size: \d+ bytes, minimum 52428800/);
-  t.deepEqual(zipNames(dir).filter((n) => n.endsWith('.zip') || n.endsWith('.partial')), []);
+  t.deepEqual(
+    zipNames(dir).filter((n) => n.endsWith('.zip') || n.endsWith('.partial')),
+    [],
+  );
 });
 
 test('multi-node Full: stop UI, workers, controller; start in reverse; down only for the stops, dump, file copies and starts; files per node', async (t) => {
@@ -274,7 +318,7 @@ test('multi-node Full: stop UI, workers, controller; start in reverse; down only
 test('multi-node: a hung worker stop times out and every node is put back Running', async (t) => {
   const { dir, config, info } = await quickSandbox(t, { topology: 'multi' }, { ServiceConfiguration: { MaxServiceWaitSeconds: 1 } });
   const worker = info.nodes.find((n) => n.role === 'worker')!;
-  setKnob(dir, `nodes.${worker.name}.service.hangOnStop`, "true");
+  setKnob(dir, `nodes.${worker.name}.service.hangOnStop`, 'true');
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 2, r.message);
   const ui = info.nodes.find((n) => n.role === 'ui')!;

@@ -29,7 +29,11 @@ test('a failed run: staging removed; kept on request without its secrets, and th
   const b = staging(root, 'ServerBackup_Full_20260101_030000');
   await cleanupFailedStaging(b, 'D:\\Temp\\ServerBackup_Full_20260101_030000', log, true);
   t.deepEqual(readdirSync(b, { recursive: true }).map(String).sort(), [KEEP_MARKER, 'RuntimeSettings.xml', 'nodes', join('nodes', 'W1')].sort());
-  t.true(lines.some((l) => l.message.includes('kept for inspection (KeepStagingOnFailure): D:\\Temp\\ServerBackup_Full_20260101_030000; its secrets were removed (2 item(s))')));
+  t.true(
+    lines.some((l) =>
+      l.message.includes('kept for inspection (KeepStagingOnFailure): D:\\Temp\\ServerBackup_Full_20260101_030000; its secrets were removed (2 item(s))'),
+    ),
+  );
 });
 
 test('the sweep: staging and extraction folders of killed runs go, the current and PreRestore ones stay, kept ones lose their secrets', async (t) => {
@@ -58,7 +62,11 @@ test('stale .partial files go after a successful run; one still being written (n
   const b = tempDir(t);
   const { log, lines } = logger();
   const since = new Date();
-  const old = [join(a, 'ServerBackup_Full_20260101_020000.zip.partial'), join(b, 'ServerBackup_DB_20260101_020000.zip.sha256.partial'), join(a, 'ServerBackup_Full_20260101_020000.zip.sha256.partial-4242')];
+  const old = [
+    join(a, 'ServerBackup_Full_20260101_020000.zip.partial'),
+    join(b, 'ServerBackup_DB_20260101_020000.zip.sha256.partial'),
+    join(a, 'ServerBackup_Full_20260101_020000.zip.sha256.partial-4242'),
+  ];
   for (const f of old) {
     writeFileSync(f, 'x');
     utimesSync(f, new Date(since.getTime() - 10_000), new Date(since.getTime() - 10_000));

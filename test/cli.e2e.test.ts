@@ -58,7 +58,10 @@ test('the request on stdin (the bridge): params, secrets never on the command li
   t.is(readEvents(dir).length, before);
   t.false(existsSync(join(dir, 'D', 'Alteryx', 'Backups')) && readdirSync(join(dir, 'D', 'Alteryx', 'Backups')).some((n) => n.endsWith('.zip')));
   const plan = r.events.find((e) => e['type'] === 'plan') as { steps: Array<{ name: string }> };
-  t.deepEqual(plan.steps.slice(0, 3).map((s) => s.name), ['preflight', 'workflows', 'stop-service']);
+  t.deepEqual(
+    plan.steps.slice(0, 3).map((s) => s.name),
+    ['preflight', 'workflows', 'stop-service'],
+  );
 });
 
 test('SIGKILL in the middle of the dump: recover puts the service back, and the next run reports the interrupted one', async (t) => {

@@ -9,9 +9,18 @@ const MB_SIZE = Number(process.env['AB_CLOUD_TEST_MB'] ?? 300);
 const part = Number(process.env['AB_CLOUD_TEST_PART_MB'] ?? 8);
 
 /** Runs bench/cloud-upload.ts (bundled like the CLI, plain node) in a child process (its peak RSS is the upload's alone) and returns its report. */
-function upload(uploader: string, dest: Record<string, unknown>, secrets: Record<string, string>, file: string, sha: string): Promise<{ parts: number; maxRssBytes: number; verified: boolean; tries: number; requests: number }> {
+function upload(
+  uploader: string,
+  dest: Record<string, unknown>,
+  secrets: Record<string, string>,
+  file: string,
+  sha: string,
+): Promise<{ parts: number; maxRssBytes: number; verified: boolean; tries: number; requests: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [uploader, JSON.stringify(dest), JSON.stringify(secrets), file, sha], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const child = spawn(process.execPath, [uploader, JSON.stringify(dest), JSON.stringify(secrets), file, sha], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,8 +40,20 @@ test(`a ${MB_SIZE} MB archive goes to S3 in ${part} MB parts (>= 30 for 300 MB) 
   const [f, uploader] = await Promise.all([randomFile(dir, MB_SIZE), bundleUploader(dir)]);
   const common = { PartSizeMB: part, MultipartThresholdMB: 10, Concurrency: 4 };
   const [r3, ra] = await Promise.all([
-    upload(uploader, { Name: 'aws', Url: 's3://alteryx-backups/big', Endpoint: s3.endpoint, ForcePathStyle: true, ...common }, { S3AccessKeyId: S3RVER_KEY.id, S3SecretAccessKey: S3RVER_KEY.secret }, f.file, f.sha256),
-    upload(uploader, { Name: 'azure', Url: `azblob://${AZURITE_ACCOUNT}/backups/big`, AccountUrl: az.url, ...common }, { AzureConnectionString: azuriteConnectionString(az.url) }, f.file, f.sha256),
+    upload(
+      uploader,
+      { Name: 'aws', Url: 's3://alteryx-backups/big', Endpoint: s3.endpoint, ForcePathStyle: true, ...common },
+      { S3AccessKeyId: S3RVER_KEY.id, S3SecretAccessKey: S3RVER_KEY.secret },
+      f.file,
+      f.sha256,
+    ),
+    upload(
+      uploader,
+      { Name: 'azure', Url: `azblob://${AZURITE_ACCOUNT}/backups/big`, AccountUrl: az.url, ...common },
+      { AzureConnectionString: azuriteConnectionString(az.url) },
+      f.file,
+      f.sha256,
+    ),
   ]);
   t.is(r3.parts, Math.ceil(MB_SIZE / part));
   if (MB_SIZE >= 300 && part <= 8) t.true(r3.parts >= 30);

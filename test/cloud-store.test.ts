@@ -14,10 +14,24 @@ test('S3 multipart through a recording proxy: 40 MB in 5 MB parts, each part wit
   const proxy = await startProxy(t, s3.port);
   const dir = tempDir(t);
   const f = await randomFile(dir, 40);
-  const dest = CloudDestinationSchema.parse({ Name: 'aws', Url: 's3://alteryx-backups/prod/alteryx', Endpoint: proxy.url, ForcePathStyle: true, PartSizeMB: 5, MultipartThresholdMB: 10, ObjectLock: { Mode: 'Compliance' } });
+  const dest = CloudDestinationSchema.parse({
+    Name: 'aws',
+    Url: 's3://alteryx-backups/prod/alteryx',
+    Endpoint: proxy.url,
+    ForcePathStyle: true,
+    PartSizeMB: 5,
+    MultipartThresholdMB: 10,
+    ObjectLock: { Mode: 'Compliance' },
+  });
   const store = openStore(dest, s3Secrets);
   const until = new Date(Date.now() + 7 * 86_400_000);
-  const r = await store.upload({ file: f.file, name: 'ServerBackup_Full_20260101_020000.zip', size: f.size, sha256: f.sha256, lock: { mode: 'Compliance', until, legalHold: false } });
+  const r = await store.upload({
+    file: f.file,
+    name: 'ServerBackup_Full_20260101_020000.zip',
+    size: f.size,
+    sha256: f.sha256,
+    lock: { mode: 'Compliance', until, legalHold: false },
+  });
   t.is(r.parts, 8);
   const parts = proxy.records.filter((x) => x.method === 'PUT' && /partNumber=/.test(x.url));
   t.is(parts.length, 8);
@@ -45,7 +59,13 @@ test('Azure blocks on Azurite: 40 MB in 5 MB blocks, each with its MD5, SHA-256 
   const dest = CloudDestinationSchema.parse({ Name: 'azure', Url: `azblob://${AZURITE_ACCOUNT}/backups/alteryx`, PartSizeMB: 5, MultipartThresholdMB: 10 });
   const store = openStore(dest, { AzureConnectionString: cs });
   const until = new Date(Date.now() + 86_400_000);
-  const r = await store.upload({ file: f.file, name: 'ServerBackup_Full_20260101_020000.zip', size: f.size, sha256: f.sha256, lock: { mode: 'Governance', until, legalHold: true } });
+  const r = await store.upload({
+    file: f.file,
+    name: 'ServerBackup_Full_20260101_020000.zip',
+    size: f.size,
+    sha256: f.sha256,
+    lock: { mode: 'Governance', until, legalHold: true },
+  });
   t.is(r.parts, 8);
   const blocks = proxy.records.filter((x) => x.method === 'PUT' && /comp=block(&|$)/.test(x.url));
   t.is(blocks.length, 8);

@@ -30,7 +30,14 @@ test('the schema takes CloudDestinations with defaults (8 MB parts, 100 MB multi
   t.is(d.RetentionDays, undefined);
   t.false(ConfigSchema.safeParse({ BackupConfiguration: { CloudDestinations: [{ Name: 'x', Url: 'azblob://acct/c?sig=abc' }] } }).success);
   t.false(ConfigSchema.safeParse({ BackupConfiguration: { CloudDestinations: [{ Name: 'x', Url: 's3://AKIA:secret@b1/p' }] } }).success);
-  const dup = ConfigSchema.safeParse({ BackupConfiguration: { CloudDestinations: [{ Name: 'a', Url: 's3://b1' }, { Name: 'A', Url: 's3://b2' }] } });
+  const dup = ConfigSchema.safeParse({
+    BackupConfiguration: {
+      CloudDestinations: [
+        { Name: 'a', Url: 's3://b1' },
+        { Name: 'A', Url: 's3://b2' },
+      ],
+    },
+  });
   t.false(dup.success);
   t.regex(JSON.stringify(dup.error?.issues), /used twice/);
   t.false(CloudDestinationSchema.safeParse({ Name: 'x', Url: 's3://b1', PartSizeMB: 4 }).success, 'S3 parts are at least 5 MB');
@@ -38,8 +45,14 @@ test('the schema takes CloudDestinations with defaults (8 MB parts, 100 MB multi
 
 test('masking: a SAS signature in a URL, AccountKey in a connection string and AWS secret keys in text', (t) => {
   const m = new Masker();
-  t.is(m.mask('GET https://a.blob.core.windows.net/c/x?sv=2024-01-01&se=2026&sig=AbC%2Bdef123%3D&sp=r'), 'GET https://a.blob.core.windows.net/c/x?sv=2024-01-01&se=2026&sig=********&sp=r');
-  t.is(m.mask('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFy==;EndpointSuffix=core.windows.net'), 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=********;EndpointSuffix=core.windows.net');
+  t.is(
+    m.mask('GET https://a.blob.core.windows.net/c/x?sv=2024-01-01&se=2026&sig=AbC%2Bdef123%3D&sp=r'),
+    'GET https://a.blob.core.windows.net/c/x?sv=2024-01-01&se=2026&sig=********&sp=r',
+  );
+  t.is(
+    m.mask('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFy==;EndpointSuffix=core.windows.net'),
+    'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=********;EndpointSuffix=core.windows.net',
+  );
   t.is(m.mask('aws_secret_access_key = wJalrXUtnFEMI/K7MDENG'), 'aws_secret_access_key = ********');
   t.regex(m.mask('https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=deadbeef'), /X-Amz-Credential=\*{8}&X-Amz-Signature=\*{8}/);
 });
@@ -57,23 +70,32 @@ test('cloud secrets: per-destination names first, then the generic ones, then th
 
 test('errors name the destination and say what to do; a 403 is "credentials refused"', (t) => {
   const d = CloudDestinationSchema.parse({ Name: 'aws', Url: 's3://b1/p' });
-  t.regex(describeCloudError({ name: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist', $metadata: { httpStatusCode: 403 } }, d), /^aws \(s3:\/\/b1\/p\): credentials refused \(HTTP 403 InvalidAccessKeyId\): check/);
+  t.regex(
+    describeCloudError({ name: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist', $metadata: { httpStatusCode: 403 } }, d),
+    /^aws \(s3:\/\/b1\/p\): credentials refused \(HTTP 403 InvalidAccessKeyId\): check/,
+  );
   t.regex(describeCloudError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), d), /cannot be reached/);
   t.regex(describeCloudError({ name: 'SlowDown', message: 'Reduce', $metadata: { httpStatusCode: 503 } }, d), /HTTP 503 SlowDown: Reduce/);
 });
 
-test('Object Lock: retain-until is the run start plus the mode\'s days of the destination (at least one day); none without ObjectLock', (t) => {
+test("Object Lock: retain-until is the run start plus the mode's days of the destination (at least one day); none without ObjectLock", (t) => {
   const config = ConfigSchema.parse({});
   const startedAt = new Date('2026-03-01T02:00:00Z');
   const d = CloudDestinationSchema.parse({ Name: 'aws', Url: 's3://b1', ObjectLock: { Mode: 'Compliance' }, RetentionDays: { Full: 45, ConfigOnly: 0 } });
   t.deepEqual(lockFor({ mode: 'Full', config, startedAt }, d), { mode: 'Compliance', until: new Date('2026-04-15T02:00:00Z'), legalHold: false });
-  t.is(lockFor({ mode: 'DatabaseOnly', config, startedAt }, d)!.until.toISOString(), '2026-03-08T02:00:00.000Z', 'a mode not given: BackupConfiguration.RetentionDays (7)');
+  t.is(
+    lockFor({ mode: 'DatabaseOnly', config, startedAt }, d)!.until.toISOString(),
+    '2026-03-08T02:00:00.000Z',
+    'a mode not given: BackupConfiguration.RetentionDays (7)',
+  );
   t.is(lockFor({ mode: 'ConfigOnly', config, startedAt }, d)!.until.toISOString(), '2026-03-02T02:00:00.000Z');
   t.is(lockFor({ mode: 'Full', config, startedAt }, CloudDestinationSchema.parse({ Name: 'a', Url: 's3://b1' })), undefined);
 });
 
 test('a URL under a configured destination uses its endpoint and settings; any other gets the defaults', (t) => {
-  const config = ConfigSchema.parse({ BackupConfiguration: { CloudDestinations: [{ Name: 'minio', Url: 's3://b1/prod', Endpoint: 'http://minio:9000', ForcePathStyle: true }] } });
+  const config = ConfigSchema.parse({
+    BackupConfiguration: { CloudDestinations: [{ Name: 'minio', Url: 's3://b1/prod', Endpoint: 'http://minio:9000', ForcePathStyle: true }] },
+  });
   t.is(destinationFor('s3://b1/prod/ServerBackup_Full_20260101_020000.zip', config).Name, 'minio');
   t.is(destinationFor('s3://b1/other/ServerBackup_Full_20260101_020000.zip', config).Name, 'url');
   t.is(destinationFor('s3://b2/prod/ServerBackup_Full_20260101_020000.zip', config).Endpoint, undefined);

@@ -59,7 +59,10 @@ function checkRows(t: Parameters<typeof tempDir>[0], rows: Row[]) {
   t.is(r['metadata.json']?.status, 'onlyInDifference');
   const mongo = rows.filter((x) => x.path.startsWith('MongoDB/'));
   t.true(mongo.length >= 3, 'the dump files are compared');
-  t.true(mongo.every((x) => x.status === 'same'), 'Mongo\\ maps to MongoDB/');
+  t.true(
+    mongo.every((x) => x.status === 'same'),
+    'Mongo\\ maps to MongoDB/',
+  );
   t.is(rows.filter((x) => x.status === 'onlyInReference').length, 1);
   t.is(rows.filter((x) => x.status === 'differs').length, 1);
 }
@@ -95,7 +98,11 @@ test('compare: the legacy .7z (through 7-Zip) and a legacy .zip give the same ro
   t.is(r7.code, 3, r7.stdout + r7.stderr);
   t.is(r7.result!['referenceKind'], '7z');
   checkRows(t, r7.result!['rows'] as Row[]);
-  t.deepEqual(readdirSync(work).filter((n) => n.startsWith('ab-compare')), [], 'no scratch folder left beside');
+  t.deepEqual(
+    readdirSync(work).filter((n) => n.startsWith('ab-compare')),
+    [],
+    'no scratch folder left beside',
+  );
 
   const zip = join(work, 'legacy.zip');
   execFileSync(exe!, ['a', '-tzip', '-bd', '-y', zip, 'ServerBackup_20260101_020000'], { cwd: legacy, stdio: 'ignore' });

@@ -37,7 +37,11 @@ function walk(dir: string): string[] {
 function assertNoPartialUnderFinalName(t: import('ava').ExecutionContext, dir: string, r: BackupResult) {
   const name = basename(r.archivePath!);
   const all = walk(dir);
-  t.deepEqual(all.filter((f) => /\.partial/.test(basename(f))), [], 'no temporary file is left anywhere');
+  t.deepEqual(
+    all.filter((f) => /\.partial/.test(basename(f))),
+    [],
+    'no temporary file is left anywhere',
+  );
   const finals = all.filter((f) => basename(f) === name);
   t.true(finals.length >= 1);
   for (const f of finals) {
@@ -48,18 +52,25 @@ function assertNoPartialUnderFinalName(t: import('ava').ExecutionContext, dir: s
 }
 
 test('two shares: one fails twice then recovers (verified copy after 3 tries), one offline (reported); exit 4; local copy intact; nothing partial anywhere', async (t) => {
-  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS1, NAS2], NetworkCopy: { Attempts: 3, RetryDelaySeconds: 0.3 } } });
+  const { dir, config } = await quickSandbox(
+    t,
+    {},
+    { BackupConfiguration: { NetworkBackupPaths: [NAS1, NAS2], NetworkCopy: { Attempts: 3, RetryDelaySeconds: 0.3 } } },
+  );
   setKnob(dir, `destinations.${NAS1}.failTimes`, '2');
   setKnob(dir, `destinations.${NAS2}.offline`, 'true');
   const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
 
   t.is(r.exitCode, 4, r.message);
   t.regex(r.message, /1 destination\(s\) failed: \\\\nas02\\Offline\\Backups \(The network path was not found/);
-  t.deepEqual(r.destinations.map((d) => [d.kind, d.path, d.status, d.attempts]), [
-    ['local', 'D:\\Alteryx\\Backups', 'ok', 1],
-    ['network', NAS1, 'ok', 3],
-    ['network', NAS2, 'failed', 3],
-  ]);
+  t.deepEqual(
+    r.destinations.map((d) => [d.kind, d.path, d.status, d.attempts]),
+    [
+      ['local', 'D:\\Alteryx\\Backups', 'ok', 1],
+      ['network', NAS1, 'ok', 3],
+      ['network', NAS2, 'failed', 3],
+    ],
+  );
   const nas1 = r.destinations[1]!;
   t.true(nas1.verified);
   t.is(nas1.sha256, r.sha256 ?? undefined);
@@ -95,7 +106,11 @@ test('two shares: one fails twice then recovers (verified copy after 3 tries), o
 });
 
 test('the same scenario through the CLI process: exit code 4, JSON result lists each destination', async (t) => {
-  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS1, NAS2], NetworkCopy: { Attempts: 3, RetryDelaySeconds: 0.2, Backoff: 'exponential' } } });
+  const { dir, config } = await quickSandbox(
+    t,
+    {},
+    { BackupConfiguration: { NetworkBackupPaths: [NAS1, NAS2], NetworkCopy: { Attempts: 3, RetryDelaySeconds: 0.2, Backoff: 'exponential' } } },
+  );
   setKnob(dir, `destinations.${NAS1}.failTimes`, '2');
   setKnob(dir, `destinations.${NAS2}.offline`, 'true');
   const run = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
@@ -103,10 +118,19 @@ test('the same scenario through the CLI process: exit code 4, JSON result lists 
   const res = run.result!;
   t.is(res['exitCode'], 4);
   const dests = res['destinations'] as Array<Record<string, unknown>>;
-  t.deepEqual(dests.map((d) => [d['path'], d['status'], d['attempts']]), [['D:\\Alteryx\\Backups', 'ok', 1], [NAS1, 'ok', 3], [NAS2, 'failed', 3]]);
+  t.deepEqual(
+    dests.map((d) => [d['path'], d['status'], d['attempts']]),
+    [
+      ['D:\\Alteryx\\Backups', 'ok', 1],
+      [NAS1, 'ok', 3],
+      [NAS2, 'failed', 3],
+    ],
+  );
   t.true(dests[1]!['verified'] as boolean);
   // Exponential backoff: 0.2 s then 0.4 s.
-  const waits = run.events.filter((e) => e['type'] === 'log' && /Copy to \\\\nas01.*next try in/.test(String(e['message']))).map((e) => /next try in (\d+) ms/.exec(String(e['message']))![1]);
+  const waits = run.events
+    .filter((e) => e['type'] === 'log' && /Copy to \\\\nas01.*next try in/.test(String(e['message'])))
+    .map((e) => /next try in (\d+) ms/.exec(String(e['message']))![1]);
   t.deepEqual(waits, ['200', '400']);
   assertNoPartialUnderFinalName(t, dir, { ...(res as unknown as BackupResult), archivePath: String(res['archivePath']) });
 });
@@ -132,7 +156,11 @@ test('a slow share (slowMBps 1.5): the copy is throttled, progress events flow t
 });
 
 test('a full mapped drive: the copy fails at once (no pointless retries), exit 4, the local archive is published', async (t) => {
-  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: ['Z:\\AlteryxBackups'], NetworkCopy: { RetryDelaySeconds: 5 } } });
+  const { dir, config } = await quickSandbox(
+    t,
+    {},
+    { BackupConfiguration: { NetworkBackupPaths: ['Z:\\AlteryxBackups'], NetworkCopy: { RetryDelaySeconds: 5 } } },
+  );
   setKnob(dir, 'disk.freeBytes', JSON.stringify({ Z: 1000 }));
   const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 4);
@@ -150,12 +178,15 @@ test('the same share listed twice (or the local folder as a share) is copied onc
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS1, `${NAS1}\\`, 'D:\\Alteryx\\Backups'] } });
   const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 0, r.message);
-  t.deepEqual(r.destinations.map((d) => [d.path, d.status, d.attempts]), [
-    ['D:\\Alteryx\\Backups', 'ok', 1],
-    [NAS1, 'ok', 1],
-    [`${NAS1}\\`, 'ok', 0],
-    ['D:\\Alteryx\\Backups', 'ok', 0],
-  ]);
+  t.deepEqual(
+    r.destinations.map((d) => [d.path, d.status, d.attempts]),
+    [
+      ['D:\\Alteryx\\Backups', 'ok', 1],
+      [NAS1, 'ok', 1],
+      [`${NAS1}\\`, 'ok', 0],
+      ['D:\\Alteryx\\Backups', 'ok', 0],
+    ],
+  );
   t.is(logs.filter((l) => l.level === 'WARNING' && /is the same folder as .*: not copied again/.test(l.message)).length, 2);
   assertNoPartialUnderFinalName(t, dir, r);
 });

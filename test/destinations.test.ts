@@ -30,7 +30,9 @@ test('copyVerified: the copy lands under its final name with a .sha256 that matc
 test('copyVerified: a connection that drops half-way leaves no file under the final name and no .partial', async (t) => {
   const { file, data, hash } = source(t, 2 * 1024 * 1024);
   const dest = tempDir(t, 'ab-dest-');
-  const err = await t.throwsAsync(copyVerified(file, dest, { expectedSha256: hash, expectedSize: data.length, clock: realClock, conditions: { interruptAfterFraction: 0.5 } }));
+  const err = await t.throwsAsync(
+    copyVerified(file, dest, { expectedSha256: hash, expectedSize: data.length, clock: realClock, conditions: { interruptAfterFraction: 0.5 } }),
+  );
   t.regex(err!.message, /network name is no longer available/);
   t.deepEqual(readdirSync(dest), []);
 });
@@ -62,7 +64,13 @@ test('copyVerified: a throughput cap is honoured; progress is reported while byt
   }, 10);
   const progress: Array<{ phase: string; written: number }> = [];
   const t0 = Date.now();
-  const r = await copyVerified(file, dest, { expectedSha256: hash, expectedSize: size, clock: realClock, conditions: { throttleMBps: cap }, onProgress: (p) => progress.push(p) }).finally(() => clearInterval(poll));
+  const r = await copyVerified(file, dest, {
+    expectedSha256: hash,
+    expectedSize: size,
+    clock: realClock,
+    conditions: { throttleMBps: cap },
+    onProgress: (p) => progress.push(p),
+  }).finally(() => clearInterval(poll));
   const elapsed = Date.now() - t0;
   const mbps = size / 1024 / 1024 / (r.writeMs / 1000);
   t.log(`6 MiB at a 4 MB/s cap: write ${r.writeMs} ms (${mbps.toFixed(2)} MB/s), total with read-back ${r.durationMs} ms`);
@@ -109,7 +117,10 @@ test.serial('copyVerified: with the real clock, a 0.5 MB/s throttle waits 2 s of
   const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   try {
     const start = Date.now();
-    const r = await settleWithFakeTimers(clock, copyVerified(file, dest, { expectedSha256: hash, expectedSize: data.length, clock: realClock, conditions: { throttleMBps: 0.5 } }));
+    const r = await settleWithFakeTimers(
+      clock,
+      copyVerified(file, dest, { expectedSha256: hash, expectedSize: data.length, clock: realClock, conditions: { throttleMBps: 0.5 } }),
+    );
     const elapsed = Date.now() - start;
     t.true(elapsed >= 2000, `timer time ${elapsed} ms`);
     t.true(elapsed < 2600, `timer time ${elapsed} ms`);
@@ -123,7 +134,9 @@ test.serial('realClock.sleep: a 30 s retry delay ends after 30 s of timer time, 
   const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   try {
     let woke = false;
-    const wait = realClock.sleep(retryDelayMs({ Attempts: 3, RetryDelaySeconds: 30, MaxRetryDelaySeconds: 600, Backoff: 'fixed' }, 1)).then(() => (woke = true));
+    const wait = realClock
+      .sleep(retryDelayMs({ Attempts: 3, RetryDelaySeconds: 30, MaxRetryDelaySeconds: 600, Backoff: 'fixed' }, 1))
+      .then(() => (woke = true));
     await clock.tickAsync(29_999);
     t.false(woke);
     await clock.tickAsync(1);
@@ -142,6 +155,12 @@ test.serial('realClock.sleep: a 30 s retry delay ends after 30 s of timer time, 
 
 test('retryDelayMs: fixed and exponential (capped) backoff', (t) => {
   const base = { Attempts: 5, RetryDelaySeconds: 30, MaxRetryDelaySeconds: 100 };
-  t.deepEqual([1, 2, 3, 4].map((a) => retryDelayMs({ ...base, Backoff: 'fixed' }, a)), [30_000, 30_000, 30_000, 30_000]);
-  t.deepEqual([1, 2, 3, 4].map((a) => retryDelayMs({ ...base, Backoff: 'exponential' }, a)), [30_000, 60_000, 100_000, 100_000]);
+  t.deepEqual(
+    [1, 2, 3, 4].map((a) => retryDelayMs({ ...base, Backoff: 'fixed' }, a)),
+    [30_000, 30_000, 30_000, 30_000],
+  );
+  t.deepEqual(
+    [1, 2, 3, 4].map((a) => retryDelayMs({ ...base, Backoff: 'exponential' }, a)),
+    [30_000, 60_000, 100_000, 100_000],
+  );
 });

@@ -50,7 +50,10 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     const res = r.result!;
     t.is(res['method'], 'mongod');
     t.is(res['mode'], mode);
-    t.deepEqual((res['checks'] as Array<{ ok: boolean }>).filter((c) => !c.ok), []);
+    t.deepEqual(
+      (res['checks'] as Array<{ ok: boolean }>).filter((c) => !c.ok),
+      [],
+    );
     t.regex(JSON.stringify(res['checks']), /scratch files/);
     const timings = res['timingsMs'] as Record<string, number>;
     if (mode === 'ConfigOnly') {
@@ -69,7 +72,10 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     t.deepEqual(readdirSync(scratch), [], 'the scratch folder is removed');
     // Before liveState, whose token() itself calls AlteryxService.exe getserversecret.
     const during = readEvents(a.dir).slice(before);
-    t.false(during.some((e) => e['kind'] === 'service' || /AlteryxService/i.test(String(e['tool'] ?? '') + String(e['command'] ?? ''))), JSON.stringify(during));
+    t.false(
+      during.some((e) => e['kind'] === 'service' || /AlteryxService/i.test(String(e['tool'] ?? '') + String(e['command'] ?? ''))),
+      JSON.stringify(during),
+    );
     t.deepEqual(liveState(a.dir), live, 'the live files, database and token are not touched');
   });
 }
@@ -78,7 +84,11 @@ test('mongod drill of a self-managed backup: gzip dump restored with --gzip, the
   // The sandbox's self-managed password is generated with it: read it, then back up with it.
   const a = await quickSandbox(t, { mongo: 'self-managed' });
   const b = await runBackup(
-    { params: { BackupMode: 'DatabaseOnly', SandboxPath: a.dir, ConfigPath: a.config }, secrets: { MongoPassword: readSandboxFile(a.dir).selfManaged!.password }, dryRun: false },
+    {
+      params: { BackupMode: 'DatabaseOnly', SandboxPath: a.dir, ConfigPath: a.config },
+      secrets: { MongoPassword: readSandboxFile(a.dir).selfManaged!.password },
+      dryRun: false,
+    },
     { platform: choosePlatform, sink: () => {}, progress: () => {} },
   );
   t.is(b.exitCode, 0, b.message);
@@ -86,7 +96,7 @@ test('mongod drill of a self-managed backup: gzip dump restored with --gzip, the
   t.true(manifest.mongo.gzip);
   const r = await drill([b.archivePath!, '--scratch', tempDir(t)], a);
   t.is(r.code, 0, r.stdout.slice(-3000));
-  const rows = (r.result!['counts'] as Row[]);
+  const rows = r.result!['counts'] as Row[];
   t.true(rows.length > 0);
   t.true(rows.every((x) => x.ok && ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService'].includes(x.database)));
   const restoreStart = readEvents(a.dir).find((e) => e['tool'] === 'mongorestore' && e['phase'] === 'start' && e['gzip'] === true);
@@ -102,7 +112,8 @@ test('--keep keeps the scratch folder (data folder, mongod.log, mongoRestore.log
   const kept = String(r.result!['scratchPath']);
   t.true(r.result!['kept'] as boolean);
   t.true(kept.startsWith(scratch));
-  for (const f of ['db', 'mongod.log', 'mongoRestore.log', join('archive', 'Config', 'RuntimeSettings.xml'), join('archive', 'MongoDB', 'AlteryxService')]) t.true(existsSync(join(kept, f)), f);
+  for (const f of ['db', 'mongod.log', 'mongoRestore.log', join('archive', 'Config', 'RuntimeSettings.xml'), join('archive', 'MongoDB', 'AlteryxService')])
+    t.true(existsSync(join(kept, f)), f);
   t.false(existsSync(join(kept, 'archive', 'Secrets')), 'the controller token is not written to the scratch folder');
   t.regex(readFileSync(join(kept, 'mongoRestore.log'), 'utf8'), /document\(s\) restored successfully\. 0 document\(s\) failed to restore\./);
   t.regex(readFileSync(join(kept, 'mongod.log'), 'utf8'), /Waiting for connections/);
@@ -120,7 +131,10 @@ test('a failing mongorestore fails the drill with exit 5, the restore-log check 
   const r = await drill([a.archive, '--scratch', scratch], a);
   t.is(r.code, 5, r.stdout.slice(-3000));
   const failed = (r.result!['checks'] as Array<{ name: string; ok: boolean; detail: string }>).filter((c) => !c.ok);
-  t.deepEqual(failed.map((c) => c.name), ['restore log']);
+  t.deepEqual(
+    failed.map((c) => c.name),
+    ['restore log'],
+  );
   t.regex(String(r.result!['message']), /scratch restore failed/);
   t.deepEqual(readdirSync(scratch), []);
   assertNoMongodLeft(t, a.dir);
@@ -212,7 +226,20 @@ test('a corrupted dump byte fails the mongod drill with exit 3 naming the entry,
   const a = await backupOf(t, 'DatabaseOnly');
   await corruptEntryByte(a.archive, 'MongoDB/AlteryxService/AS_Applications.bson');
   const scratch = tempDir(t);
-  const r = await runCli(['drill', a.archive, '--method', 'mongod', '--no-sha256-file', '--sandbox', a.dir, '--config', a.config, '--json', '--scratch', scratch]);
+  const r = await runCli([
+    'drill',
+    a.archive,
+    '--method',
+    'mongod',
+    '--no-sha256-file',
+    '--sandbox',
+    a.dir,
+    '--config',
+    a.config,
+    '--json',
+    '--scratch',
+    scratch,
+  ]);
   t.is(r.code, 3);
   t.deepEqual(r.result!['badEntries'], ['MongoDB/AlteryxService/AS_Applications.bson']);
   t.deepEqual(readdirSync(scratch), []);
@@ -280,13 +307,14 @@ function findDrillJournal(dir: string): string | undefined {
   return undefined;
 }
 
-
 test('a drill killed while its scratch mongod runs: recover ends that mongod and removes the scratch folder; the journal is gone', async (t) => {
   const a = await backupOf(t, 'DatabaseOnly');
   setKnob(a.dir, 'mongod.startSeconds', '120');
   const scratch = tempDir(t);
   let pid = 0;
-  const run = runCli(['drill', a.archive, '--method', 'mongod', '--scratch', scratch, '--sandbox', a.dir, '--config', a.config, '--json'], { onSpawn: (p) => (pid = p) });
+  const run = runCli(['drill', a.archive, '--method', 'mongod', '--scratch', scratch, '--sandbox', a.dir, '--config', a.config, '--json'], {
+    onSpawn: (p) => (pid = p),
+  });
   await waitFor('the scratch mongod in the drill journal', () => {
     const f = findDrillJournal(a.dir);
     return !!f && !!(JSON.parse(readFileSync(f, 'utf8')) as DrillJournal).mongod;
@@ -322,18 +350,33 @@ test('a killed drill whose mongod listens: the next drill shuts it down (shutdow
   const old = join(scratch, 'AlteryxDrill_old');
   mkdirSync(join(old, 'db'), { recursive: true });
   const bin = (name: string) => join(a.dir, 'C', 'Program Files', 'Alteryx', 'bin', name);
-  const child = spawn(bin('mongod.exe'), ['--dbpath', join(old, 'db'), '--port', String(port), '--bind_ip', '127.0.0.1', '--logpath', join(old, 'mongod.log')], { stdio: 'ignore', detached: true });
+  const child = spawn(
+    bin('mongod.exe'),
+    ['--dbpath', join(old, 'db'), '--port', String(port), '--bind_ip', '127.0.0.1', '--logpath', join(old, 'mongod.log')],
+    { stdio: 'ignore', detached: true },
+  );
   t.teardown(() => void (processAlive(child.pid!) && process.kill(child.pid!, 'SIGKILL')));
   await waitFor('the old mongod to listen', () => existsSync(join(a.dir, 'net', `127.0.0.1_${port}.json`)));
   const tempLocal = join(a.dir, 'D', 'Temp');
   mkdirSync(tempLocal, { recursive: true });
   const cfg = JSON.parse(readFileSync(a.config, 'utf8')) as Record<string, Record<string, unknown>>;
   writeFileSync(a.config, JSON.stringify({ ...cfg, BackupConfiguration: { ...(cfg['BackupConfiguration'] ?? {}), TempDirectory: 'D:\\Temp' } }));
-  new DrillJournalFile(tempLocal).write({ pid: dead, startedAt: new Date().toISOString(), archive: a.archive, scratch: old, keep: false, mongod: { pid: child.pid!, port } });
+  new DrillJournalFile(tempLocal).write({
+    pid: dead,
+    startedAt: new Date().toISOString(),
+    archive: a.archive,
+    scratch: old,
+    keep: false,
+    mongod: { pid: child.pid!, port },
+  });
 
   const r = await drill([a.archive, '--scratch', scratch], a);
   t.is(r.code, 0, r.stdout.slice(-3000));
-  t.true((r.result!['warnings'] as string[]).some((w) => w.includes(`The previous drill (pid ${dead}`) && w.includes('its scratch mongod was shut down') && w.includes('was removed')));
+  t.true(
+    (r.result!['warnings'] as string[]).some(
+      (w) => w.includes(`The previous drill (pid ${dead}`) && w.includes('its scratch mongod was shut down') && w.includes('was removed'),
+    ),
+  );
   t.false(processAlive(child.pid!));
   t.false(existsSync(old));
   t.false(existsSync(join(tempLocal, DRILL_JOURNAL_NAME)));

@@ -4,7 +4,18 @@ import { basename, join } from 'node:path';
 import type { Manifest } from '../src/core/manifest.ts';
 import { readEvents } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
-import { assertDrillCounts, backupOf, configHashes, corruptEntryByte, counts, sha, token, writeSha256, writeZip, zipEntries } from './helpers/restore-fixtures.ts';
+import {
+  assertDrillCounts,
+  backupOf,
+  configHashes,
+  corruptEntryByte,
+  counts,
+  sha,
+  token,
+  writeSha256,
+  writeZip,
+  zipEntries,
+} from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -26,7 +37,10 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     const res = r.result!;
     t.is(res['command'], 'drill');
     t.is(res['mode'], mode);
-    t.deepEqual((res['checks'] as Array<{ ok: boolean }>).filter((c) => !c.ok), []);
+    t.deepEqual(
+      (res['checks'] as Array<{ ok: boolean }>).filter((c) => !c.ok),
+      [],
+    );
     const timings = res['timingsMs'] as Record<string, number>;
     for (const k of ['verify', 'scratch', 'restore', 'count', 'cleanup', 'total']) t.true(typeof timings[k] === 'number', k);
     if (mode === 'ConfigOnly') {
@@ -96,14 +110,20 @@ test('corrupting one byte of a dump file, a manifest hash, or the .sha256: verif
     t.is(d.code, 3, `drill, ${c.what}: ${d.stdout.slice(-800)}`);
     t.regex(String(d.result!['message']), c.expect, `drill, ${c.what}`);
     t.deepEqual(readdirSync(scratch), [], `drill, ${c.what}: no scratch server was made`);
-    if (c.what !== 'the .sha256') t.true((d.result!['badEntries'] as string[]).some((e) => c.expect.test(e)), `drill badEntries, ${c.what}`);
+    if (c.what !== 'the .sha256')
+      t.true(
+        (d.result!['badEntries'] as string[]).some((e) => c.expect.test(e)),
+        `drill badEntries, ${c.what}`,
+      );
   }
 });
 
 test('--keep keeps the scratch server with the restored database; no ARCHIVE drills the newest of --mode', async (t) => {
   const a = await backupOf(t, 'Full');
   // A second, newer archive of another mode beside it: the drill must pick the Full one for --mode Full.
-  const dbName = basename(a.archive).replace('_Full_', '_DB_').replace(/_(\d{6})\.zip$/, (_, hms: string) => `_${String(Number(hms) + 1).padStart(6, '0')}.zip`);
+  const dbName = basename(a.archive)
+    .replace('_Full_', '_DB_')
+    .replace(/_(\d{6})\.zip$/, (_, hms: string) => `_${String(Number(hms) + 1).padStart(6, '0')}.zip`);
   copyFileSync(a.archive, join(a.archive, '..', dbName));
   const scratchParent = tempDir(t);
   const r = await drillCli(['--mode', 'Full', '--scratch', scratchParent, '--keep'], a);
@@ -158,7 +178,11 @@ test('RestoreConfiguration.DrillAfterBackup: a successful backup drills its own 
   const a = await quickSandbox(t, {}, { RestoreConfiguration: { DrillAfterBackup: true, DrillScratchDirectory: scratch } });
   const r = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', a.dir, '--config', a.config, '--json']);
   t.is(r.code, 0, r.stdout.slice(-2000));
-  const drill = (r.result!['summary'] as Record<string, unknown>)['drill'] as { success: boolean; documents: { expected: number; actual: number }; logPath: string };
+  const drill = (r.result!['summary'] as Record<string, unknown>)['drill'] as {
+    success: boolean;
+    documents: { expected: number; actual: number };
+    logPath: string;
+  };
   t.true(drill.success);
   t.true(drill.documents.expected > 0);
   t.is(drill.documents.actual, drill.documents.expected);

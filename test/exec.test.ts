@@ -71,8 +71,9 @@ test('runChecked throws the ExecError, and resolves for exit 0', async (t) => {
 test('maxBuffer: a chatty child (about 24 MB on stdout) keeps running; the newest output up to the cap is kept', async (t) => {
   const cap = 1024 * 1024;
   // 24 chunks of 1 MB of "x", each ended by a numbered marker; the last marker must survive, the first not.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the child's JavaScript source, run with node -e
-  const script = 'const s = "x".repeat(1024 * 1024); let i = 0; const w = () => { while (i < 24) { const ok = process.stdout.write(s + `#${i++}#`); if (!ok) return process.stdout.once("drain", w); } process.stdout.write("END"); }; w();';
+  const script =
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the child's JavaScript source, run with node -e
+    'const s = "x".repeat(1024 * 1024); let i = 0; const w = () => { while (i < 24) { const ok = process.stdout.write(s + `#${i++}#`); if (!ok) return process.stdout.once("drain", w); } process.stdout.write("END"); }; w();';
   const r = await runProcess(node, ['-e', script], { maxBuffer: cap });
   t.is(r.exitCode, 0);
   t.true(r.truncated);
@@ -80,4 +81,3 @@ test('maxBuffer: a chatty child (about 24 MB on stdout) keeps running; the newes
   t.true(r.stdout.endsWith('#23#END'));
   t.false(r.stdout.includes('#0#'));
 });
-

@@ -38,13 +38,19 @@ test('"in clear" names what the archive holds: the token and MongoDB passwords (
   const e = await quickSandbox(t);
   const emb = await backup({ BackupMode: 'Full', SandboxPath: e.dir, ConfigPath: e.config });
   t.is(emb.r.exitCode, 0, emb.r.message);
-  t.true(emb.r.warnings.some((w) => /holds the controller token and the MongoDB passwords in clear/.test(w)), emb.r.warnings.join('\n'));
+  t.true(
+    emb.r.warnings.some((w) => /holds the controller token and the MongoDB passwords in clear/.test(w)),
+    emb.r.warnings.join('\n'),
+  );
   t.true((await zipEntries(emb.r.archivePath!)).has('Secrets/MongoPasswords.txt'));
   const s = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 5 } } });
   const self = await backup({ BackupMode: 'Full', SandboxPath: s.dir, ConfigPath: s.config }, { MongoPassword: readSandboxFile(s.dir).selfManaged!.password });
   t.is(self.r.exitCode, 0, self.r.message);
   t.false((await zipEntries(self.r.archivePath!)).has('Secrets/MongoPasswords.txt'));
-  t.true(self.r.warnings.some((w) => /holds the controller token in clear/.test(w)), self.r.warnings.join('\n'));
+  t.true(
+    self.r.warnings.some((w) => /holds the controller token in clear/.test(w)),
+    self.r.warnings.join('\n'),
+  );
   t.false(self.r.warnings.some((w) => /MongoDB passwords/.test(w)));
   // No blank Run As line: the sandbox's RuntimeSettings.xml has an empty Worker/ExecuteUserName.
   const runAs = emb.logs.find((l) => /Run As user/.test(l.message))!.message;

@@ -69,7 +69,11 @@ interface RealRun {
 }
 
 test.serial('60 backups across the modes with injected failures: catalog, Get-AlteryxBackupHistory -Last 10 | Export-Csv, rebuild, health', async (t) => {
-  const { root, dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } });
+  const { root, dir, config } = await quickSandbox(
+    t,
+    { dbSizeMb: 1 },
+    { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } },
+  );
   const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config]);
   const plan: RealRun[] = [
     { mode: 'Full', expect: 'Success' },
@@ -115,7 +119,7 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
   const firstReal = Date.parse(readHistory(historyPath(join(dir, 'D', 'Alteryx', 'BackupLogs'))).records[0]!.startedAt);
   for (let i = 0; i < 48; i++) {
     const mode = modes[i % 3]!;
-    const startedAt = new Date(firstReal - (48 - i) * DAY / 2);
+    const startedAt = new Date(firstReal - ((48 - i) * DAY) / 2);
     const ok = i % 11 !== 5;
     const w = await recordRun(
       {
@@ -126,7 +130,12 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
         sha256: ok ? 'c'.repeat(64) : null,
         sizeBytes: ok ? sizes[mode]! : null,
         durationMs: durations[mode]!,
-        destinations: ok ? [{ path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' }, { path: NAS, kind: 'network', status: 'ok' }] : [],
+        destinations: ok
+          ? [
+              { path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' },
+              { path: NAS, kind: 'network', status: 'ok' },
+            ]
+          : [],
         summary: { downtimeMs: mode === 'ConfigOnly' ? 0 : 500 },
       },
       { kind: 'backup', params: { SandboxPath: dir, ConfigPath: config }, startedAt, platform: choosePlatform },
@@ -137,10 +146,16 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
   // The catalog: 60 backups and the drill, every real run with its real outcome.
   const all = (await cli(['history', '--json'])).result!['records'] as RunRecord[];
   t.is(all.filter((r) => r.kind === 'backup').length, 60);
-  t.deepEqual(modes.map((m) => all.filter((r) => r.kind === 'backup' && r.mode === m).length), [20, 20, 20]);
+  t.deepEqual(
+    modes.map((m) => all.filter((r) => r.kind === 'backup' && r.mode === m).length),
+    [20, 20, 20],
+  );
   t.is(all.filter((r) => r.kind === 'drill').length, 1);
   const real = all.filter((r) => r.source === 'run' && r.logPath && r.kind === 'backup');
-  t.deepEqual(real.map((r) => `${r.mode}:${r.status}`), plan.map((p) => `${p.mode}:${p.expect}`));
+  t.deepEqual(
+    real.map((r) => `${r.mode}:${r.status}`),
+    plan.map((p) => `${p.mode}:${p.expect}`),
+  );
   for (const [i, r] of real.entries()) {
     const res = plan[i]!.run!.result!;
     t.is(r.exitCode, res['exitCode'] as number);
@@ -148,7 +163,10 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
     t.is(r.sha256, res['sha256'] as string | null);
     t.is(r.logPath, res['logPath'] as string | null);
   }
-  t.deepEqual(real[4]!.destinations.map((d) => d.status), ['ok', 'failed']);
+  t.deepEqual(
+    real[4]!.destinations.map((d) => d.status),
+    ['ok', 'failed'],
+  );
 
   // Get-AlteryxBackupHistory -Last 10 through real pwsh and the real module, then Export-Csv.
   const csvFile = join(root, 'last10.csv');
@@ -160,7 +178,10 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
   );
   t.is(ps.code, 0, ps.stderr);
   const newest10 = all.slice(-10);
-  t.deepEqual(ps.stdout.trim().split(/\r?\n/), newest10.map((r) => `AlteryxBackup.HistoryRecord|${r.kind}|${r.mode}|${r.status}|${r.exitCode}|True`));
+  t.deepEqual(
+    ps.stdout.trim().split(/\r?\n/),
+    newest10.map((r) => `AlteryxBackup.HistoryRecord|${r.kind}|${r.mode}|${r.status}|${r.exitCode}|True`),
+  );
   const rows = parseCsv(readFileSync(csvFile, 'utf8'));
   const head = rows[0]!;
   t.is(rows.length, 11);
@@ -174,19 +195,39 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
   const csvOut = await cli(['history', '--csv', '--last', '3']);
   const csvRows = parseCsv(csvOut.stdout);
   t.is(csvRows.length, 4);
-  t.deepEqual(csvRows.slice(1).map((r) => [r[0], r[7]]), all.slice(-3).map((r) => [r.id, r.status]));
+  t.deepEqual(
+    csvRows.slice(1).map((r) => [r[0], r[7]]),
+    all.slice(-3).map((r) => [r.id, r.status]),
+  );
 
   // Delete the store, rebuild: the successful real runs come back the same.
   rmSync(historyPath(join(dir, 'D', 'Alteryx', 'BackupLogs')));
   const rebuilt = await cli(['history', '--rebuild', '--json']);
   t.is(rebuilt.code, 0, rebuilt.stderr);
   const back = rebuilt.result!['records'] as RunRecord[];
-  const key = (r: RunRecord) => ({ id: r.id, kind: r.kind, mode: r.mode, startedAt: r.startedAt, host: r.host, exitCode: r.exitCode, status: r.status, message: r.message, archiveName: r.archiveName, archivePath: r.archivePath, sha256: r.sha256, sizeBytes: r.sizeBytes, destinations: r.destinations.map((d) => d.status) });
+  const key = (r: RunRecord) => ({
+    id: r.id,
+    kind: r.kind,
+    mode: r.mode,
+    startedAt: r.startedAt,
+    host: r.host,
+    exitCode: r.exitCode,
+    status: r.status,
+    message: r.message,
+    archiveName: r.archiveName,
+    archivePath: r.archivePath,
+    sha256: r.sha256,
+    sizeBytes: r.sizeBytes,
+    destinations: r.destinations.map((d) => d.status),
+  });
   const good = real.filter((r) => r.status === 'Success');
   t.is(good.length, 9);
   t.deepEqual(back.filter((r) => r.kind === 'backup' && r.status === 'Success').map(key), good.map(key));
   // Failed and partial runs come back from their logs, with their exit codes.
-  t.deepEqual(back.filter((r) => r.kind === 'backup' && r.status !== 'Success').map((r) => `${r.mode}:${r.status}:${r.exitCode}`), real.filter((r) => r.status !== 'Success').map((r) => `${r.mode}:${r.status}:${r.exitCode}`));
+  t.deepEqual(
+    back.filter((r) => r.kind === 'backup' && r.status !== 'Success').map((r) => `${r.mode}:${r.status}:${r.exitCode}`),
+    real.filter((r) => r.status !== 'Success').map((r) => `${r.mode}:${r.status}:${r.exitCode}`),
+  );
   t.is(back.filter((r) => r.kind === 'drill' && r.exitCode === 0).length, 1);
   // Durations come from the logs: close to, not equal to, the measured ones.
   for (const r of good) t.true(Math.abs(back.find((b) => b.id === r.id)!.durationMs - r.durationMs) < 1000);
@@ -208,7 +249,10 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
   t.regex(crit.stdout, /CRITICAL: \[missed-schedule\]/);
   const critJson = await runCli(['health', '--sandbox', dir, '--config', strict, '--json']);
   t.is(critJson.code, 2);
-  t.deepEqual((critJson.result!['reasons'] as Array<{ check: string; mode: string }>).map((r) => `${r.check}:${r.mode}`), ['missed-schedule:DatabaseOnly']);
+  t.deepEqual(
+    (critJson.result!['reasons'] as Array<{ check: string; mode: string }>).map((r) => `${r.check}:${r.mode}`),
+    ['missed-schedule:DatabaseOnly'],
+  );
 });
 
 test('health WARNING (exit 1) when a backup is 80 % smaller than the median, and the backup itself carries the warning', async (t) => {
@@ -222,15 +266,31 @@ test('health WARNING (exit 1) when a backup is 80 % smaller than the median, and
   const recs = readHistory(file).records;
   for (let i = 0; i < 10; i++) {
     await recordRun(
-      { exitCode: 0, message: 'DatabaseOnly backup completed', mode: 'DatabaseOnly', archivePath: `D:\\Alteryx\\Backups\\ServerBackup_DB_night${i}.zip`, sha256: 'd'.repeat(64), sizeBytes: size * 5, durationMs: Number(first.result!['durationMs']) },
-      { kind: 'backup', params: { SandboxPath: dir, ConfigPath: config }, startedAt: new Date(Date.parse(recs[0]!.startedAt) - (10 - i) * DAY), platform: choosePlatform },
+      {
+        exitCode: 0,
+        message: 'DatabaseOnly backup completed',
+        mode: 'DatabaseOnly',
+        archivePath: `D:\\Alteryx\\Backups\\ServerBackup_DB_night${i}.zip`,
+        sha256: 'd'.repeat(64),
+        sizeBytes: size * 5,
+        durationMs: Number(first.result!['durationMs']),
+      },
+      {
+        kind: 'backup',
+        params: { SandboxPath: dir, ConfigPath: config },
+        startedAt: new Date(Date.parse(recs[0]!.startedAt) - (10 - i) * DAY),
+        platform: choosePlatform,
+      },
     );
   }
   await nextSecond(Date.parse(recs[0]!.startedAt) + 999);
   const second = await runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', dir, '--config', config, '--json']);
   t.is(second.code, 0, 'the health warning does not change the exit code');
   const warnings = second.result!['warnings'] as string[];
-  t.true(warnings.some((w) => /^Health WARNING: The DatabaseOnly backup ServerBackup_DB_\d{8}_\d{6}\.zip is .*, 80 % smaller than the median/.test(w)), warnings.join('\n'));
+  t.true(
+    warnings.some((w) => /^Health WARNING: The DatabaseOnly backup ServerBackup_DB_\d{8}_\d{6}\.zip is .*, 80 % smaller than the median/.test(w)),
+    warnings.join('\n'),
+  );
   t.is((second.result!['health'] as { status: string }).status, 'WARNING');
   const h = await runCli(['health', '--sandbox', dir, '--config', config]);
   t.is(h.code, 1, h.stdout);
@@ -246,7 +306,15 @@ test('health WARNING (exit 1) when a backup is 80 % smaller than the median, and
 
 test('a good backup whose health check fires sends one HEALTH WARNING email (OnlyOnFailure notwithstanding)', async (t) => {
   const smtp = await loopbackSmtp(t);
-  const notification = { Enabled: true, OnlyOnFailure: true, SMTPServer: '127.0.0.1', SMTPPort: smtp.port, UseSSL: false, FromAddress: 'backup@example.test', ToAddresses: ['admins@example.test'] };
+  const notification = {
+    Enabled: true,
+    OnlyOnFailure: true,
+    SMTPServer: '127.0.0.1',
+    SMTPPort: smtp.port,
+    UseSSL: false,
+    FromAddress: 'backup@example.test',
+    ToAddresses: ['admins@example.test'],
+  };
   const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { NotificationConfiguration: notification });
   const first = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
   t.is(first.result?.['exitCode'], 0);
@@ -254,8 +322,20 @@ test('a good backup whose health check fires sends one HEALTH WARNING email (Onl
   const recs = readHistory(historyPath(join(dir, 'D', 'Alteryx', 'BackupLogs'))).records;
   for (let i = 0; i < 5; i++) {
     await recordRun(
-      { exitCode: 0, message: 'ConfigOnly backup completed', mode: 'ConfigOnly', archivePath: `D:\\Alteryx\\Backups\\night${i}.zip`, sizeBytes: Number(first.result!['sizeBytes']) * 10, durationMs: 500 },
-      { kind: 'backup', params: { SandboxPath: dir, ConfigPath: config }, startedAt: new Date(Date.parse(recs[0]!.startedAt) - (5 - i) * DAY), platform: choosePlatform },
+      {
+        exitCode: 0,
+        message: 'ConfigOnly backup completed',
+        mode: 'ConfigOnly',
+        archivePath: `D:\\Alteryx\\Backups\\night${i}.zip`,
+        sizeBytes: Number(first.result!['sizeBytes']) * 10,
+        durationMs: 500,
+      },
+      {
+        kind: 'backup',
+        params: { SandboxPath: dir, ConfigPath: config },
+        startedAt: new Date(Date.parse(recs[0]!.startedAt) - (5 - i) * DAY),
+        platform: choosePlatform,
+      },
     );
   }
   await nextSecond(Date.parse(recs[0]!.startedAt) + 999);
@@ -287,25 +367,43 @@ test('health is UNKNOWN (exit 3) when it cannot run, history and report refuse b
 
 test('report --month --email mails the monthly HTML and CSV through the SMTP relay; a relay that refuses is exit 1 with the files kept', async (t) => {
   const smtp = await loopbackSmtp(t, { user: 'reports', password: 's3cret-smtp' });
-  const notification = { SMTPServer: '127.0.0.1', SMTPPort: smtp.port, UseSSL: true, AllowInvalidCertificates: true, FromAddress: 'backup@example.test', ToAddresses: ['admins@example.test'], SMTPUsername: 'reports' };
+  const notification = {
+    SMTPServer: '127.0.0.1',
+    SMTPPort: smtp.port,
+    UseSSL: true,
+    AllowInvalidCertificates: true,
+    FromAddress: 'backup@example.test',
+    ToAddresses: ['admins@example.test'],
+    SMTPUsername: 'reports',
+  };
   const { root, dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { NotificationConfiguration: notification });
   t.is((await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json'])).result?.['exitCode'], 0);
   const now = new Date();
   const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
   const html = join(root, `AlteryxBackup-${month}.html`);
-  const sent = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config, '--json'], { env: { ALTERYXBACKUP_SMTP_PASSWORD: 's3cret-smtp' } });
+  const sent = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config, '--json'], {
+    env: { ALTERYXBACKUP_SMTP_PASSWORD: 's3cret-smtp' },
+  });
   t.is(sent.code, 0, String(sent.result?.['message']));
   t.is(sent.result!['email'], 'sent');
   t.is(smtp.messages.length, 1);
-  t.deepEqual(smtp.logins.map((l) => l.ok), [true]);
+  t.deepEqual(
+    smtp.logins.map((l) => l.ok),
+    [true],
+  );
   const mail = parseMail(smtp.messages[0]!.raw);
   t.regex(mail.headers['subject'] ?? '', new RegExp(`^\\[AlteryxBackup\\] Monthly report ${month} of ALTERYX01: health OK`));
-  t.deepEqual(mail.attachments.map((a) => a.filename), [`AlteryxBackup-${month}.html`, `AlteryxBackup-${month}.csv`]);
+  t.deepEqual(
+    mail.attachments.map((a) => a.filename),
+    [`AlteryxBackup-${month}.html`, `AlteryxBackup-${month}.csv`],
+  );
   t.is(mail.attachments[0]!.content, readFileSync(html, 'utf8'));
   t.false(sent.stdout.includes('s3cret-smtp'));
   // A wrong password: the relay refuses, the report is still written, exit 1 says why.
   rmSync(html);
-  const refused = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config], { env: { ALTERYXBACKUP_SMTP_PASSWORD: 'wrong-password' } });
+  const refused = await runCli(['report', '--html', html, '--month', month, '--email', '--sandbox', dir, '--config', config], {
+    env: { ALTERYXBACKUP_SMTP_PASSWORD: 'wrong-password' },
+  });
   t.is(refused.code, 1);
   t.regex(refused.stderr, /Report written: .* The email could not be sent: .*Invalid username or password/);
   t.false(refused.stderr.includes('wrong-password'));
@@ -339,7 +437,10 @@ test('verify (with a configuration or sandbox) and restore are recorded with the
   // Without a configuration or sandbox, an offline verify has no catalog to go to.
   t.is((await runCli(['verify', archive])).code, 0);
   const records = (await runCli(['history', '--sandbox', dir, '--config', config, '--json'])).result!['records'] as RunRecord[];
-  t.deepEqual(records.map((x) => `${x.kind}:${x.status}:${x.exitCode}`), ['backup:Success:0', 'verify:Success:0', 'verify:Failed:3', 'restore:Success:0']);
+  t.deepEqual(
+    records.map((x) => `${x.kind}:${x.status}:${x.exitCode}`),
+    ['backup:Success:0', 'verify:Success:0', 'verify:Failed:3', 'restore:Success:0'],
+  );
   t.is(records[1]!.sha256, b.result!['sha256'] as string);
   t.is(records[1]!.mode, 'ConfigOnly');
   t.is(records[3]!.archivePath, archive);

@@ -52,7 +52,8 @@ function rec(over: Partial<RunRecord> & { ago: number }): RunRecord {
 }
 
 /** Nightly DatabaseOnly backups, the newest `newestAgo` ago. */
-const nightly = (n: number, newestAgo: number, over: Partial<RunRecord> = {}) => Array.from({ length: n }, (_, i) => rec({ ago: newestAgo + (n - 1 - i) * DAY, ...over }));
+const nightly = (n: number, newestAgo: number, over: Partial<RunRecord> = {}) =>
+  Array.from({ length: n }, (_, i) => rec({ ago: newestAgo + (n - 1 - i) * DAY, ...over }));
 
 // --- store ---------------------------------------------------------------------------------------------
 
@@ -167,7 +168,10 @@ test('a backup result becomes a record: start from the log name, status, sizes, 
 });
 
 test('a drill result keeps its verdict and counts; a run without a log gets a time-and-pid id', (t) => {
-  const d = toRecord({ exitCode: 0, message: 'passed', documents: { expected: 10, restored: 10, actual: 10 }, counts: [1, 2, 3], timingsMs: { restore: 5 } }, { kind: 'drill', host: 'h', startedAt: new Date('2026-11-01T00:00:00Z'), pid: 42 });
+  const d = toRecord(
+    { exitCode: 0, message: 'passed', documents: { expected: 10, restored: 10, actual: 10 }, counts: [1, 2, 3], timingsMs: { restore: 5 } },
+    { kind: 'drill', host: 'h', startedAt: new Date('2026-11-01T00:00:00Z'), pid: 42 },
+  );
   t.deepEqual(d.drill, { verdict: 'passed', collections: 3, documentsExpected: 10, documentsRestored: 10, documentsActual: 10 });
   t.is(d.id, 'drill-2026-11-01T00:00:00.000Z-42');
   t.deepEqual(d.stepDurationsMs, { restore: 5 });
@@ -179,7 +183,11 @@ test('rebuild reads a log: exit code, message, archive, downtime; a log without 
   const lines = [
     { time: '2026-11-28T02:00:00.100+00:00', level: 'INFO', message: 'AlteryxBackup started: mode Full on sandbox' },
     { time: '2026-11-28T02:00:01.000+00:00', level: 'INFO', message: 'Service downtime: 1.5 s' },
-    { time: '2026-11-28T02:00:02.000+00:00', level: 'SUCCESS', message: 'Archive published: /b/ServerBackup_Full_20261128_020000.zip (1.0 MB); checksum in ServerBackup_Full_20261128_020000.zip.sha256' },
+    {
+      time: '2026-11-28T02:00:02.000+00:00',
+      level: 'SUCCESS',
+      message: 'Archive published: /b/ServerBackup_Full_20261128_020000.zip (1.0 MB); checksum in ServerBackup_Full_20261128_020000.zip.sha256',
+    },
     { time: '2026-11-28T02:00:02.500+00:00', level: 'INFO', message: 'Completed at 2026-11-28T02:00:02.500Z after 2.4 s; exit code 0 (success)' },
     { time: '2026-11-28T02:00:02.600+00:00', level: 'SUCCESS', message: 'Full backup completed: /b/ServerBackup_Full_20261128_020000.zip' },
   ];
@@ -223,7 +231,10 @@ test('health: WARNING (exit 1) when a backup is 80 % smaller than the median, al
   const v = evaluateHealth(small, th, { now: NOW });
   t.is(v.status, 'WARNING');
   t.is(v.exitCode, 1);
-  t.deepEqual(v.reasons.map((r) => r.check), ['size-band']);
+  t.deepEqual(
+    v.reasons.map((r) => r.check),
+    ['size-band'],
+  );
   t.regex(v.reasons[0]!.message, /80 % smaller than the median 100\.0 MB of the 10 before it/);
   const big = evaluateHealth([...nightly(11, DAY + 2 * HOUR), rec({ ago: 2 * HOUR, sizeBytes: 250 * 1024 * 1024 })], th, { now: NOW });
   t.regex(big.reasons[0]!.message, /150 % larger/);
@@ -239,9 +250,16 @@ test('health: the trend checks wait for enough earlier backups', (t) => {
 });
 
 test('health: a failed last run is CRITICAL, a partial one WARNING, with the message', (t) => {
-  const failed = evaluateHealth([...nightly(5, 3 * HOUR), rec({ ago: HOUR, exitCode: 5, status: 'Failed', message: 'emongodump failed', archivePath: null })], th, { now: NOW });
+  const failed = evaluateHealth(
+    [...nightly(5, 3 * HOUR), rec({ ago: HOUR, exitCode: 5, status: 'Failed', message: 'emongodump failed', archivePath: null })],
+    th,
+    { now: NOW },
+  );
   t.is(failed.status, 'CRITICAL');
-  t.deepEqual(failed.reasons.map((r) => r.check), ['last-run-failed']);
+  t.deepEqual(
+    failed.reasons.map((r) => r.check),
+    ['last-run-failed'],
+  );
   t.regex(failed.reasons[0]!.message, /failed with exit code 5: emongodump failed/);
   const partial = evaluateHealth([...nightly(5, 3 * HOUR), rec({ ago: HOUR, exitCode: 4, status: 'Partial' })], th, { now: NOW });
   t.is(partial.status, 'WARNING');
@@ -251,9 +269,16 @@ test('health: a failed last run is CRITICAL, a partial one WARNING, with the mes
 
 test('health: duration and downtime spikes, with the absolute minimum', (t) => {
   const slow = evaluateHealth([...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 10 * 60_000, downtimeMs: 5 * 60_000 })], th, { now: NOW });
-  t.deepEqual(slow.reasons.map((r) => r.check), ['duration-spike', 'downtime-spike']);
+  t.deepEqual(
+    slow.reasons.map((r) => r.check),
+    ['duration-spike', 'downtime-spike'],
+  );
   // Four times a 1-minute median but only 3 minutes above it with a 5-minute minimum: no spike.
-  const jitter = evaluateHealth([...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 4 * 60_000 })], { ...th, DurationSpikeMinimumSeconds: 300 }, { now: NOW });
+  const jitter = evaluateHealth(
+    [...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 4 * 60_000 })],
+    { ...th, DurationSpikeMinimumSeconds: 300 },
+    { now: NOW },
+  );
   t.is(jitter.status, 'OK');
 });
 
@@ -264,18 +289,30 @@ test('health: a destination failing N times in a row, no passed drill in N days,
   ];
   const runs = [...nightly(5, 4 * HOUR + 3 * DAY, { destinations: nas('ok') }), ...nightly(3, 4 * HOUR, { destinations: nas('failed') })];
   const v = evaluateHealth(runs, th, { now: NOW });
-  t.deepEqual(v.reasons.map((r) => r.check), ['destination-failing']);
+  t.deepEqual(
+    v.reasons.map((r) => r.check),
+    ['destination-failing'],
+  );
   t.regex(v.reasons[0]!.message, /\\\\nas01\\b failed in the last 3 backups in a row/);
   t.is(evaluateHealth(runs, { ...th, DestinationFailuresInARow: 4 }, { now: NOW }).status, 'OK');
 
   const month = nightly(35, 2 * HOUR);
-  t.deepEqual(evaluateHealth(month, th, { now: NOW }).reasons.map((r) => r.check), ['drill-age']);
-  const drilled = [...month, rec({ ago: 5 * DAY, kind: 'drill', drill: { verdict: 'passed', collections: 3, documentsExpected: 1, documentsRestored: 1, documentsActual: 1 } })];
+  t.deepEqual(
+    evaluateHealth(month, th, { now: NOW }).reasons.map((r) => r.check),
+    ['drill-age'],
+  );
+  const drilled = [
+    ...month,
+    rec({ ago: 5 * DAY, kind: 'drill', drill: { verdict: 'passed', collections: 3, documentsExpected: 1, documentsRestored: 1, documentsActual: 1 } }),
+  ];
   t.is(evaluateHealth(drilled, th, { now: NOW }).status, 'OK');
   t.is(evaluateHealth(month, { ...th, DrillMaxAgeDays: 0 }, { now: NOW }).status, 'OK');
 
   const tight = evaluateHealth(nightly(5, HOUR), th, { now: NOW, freeBytes: 50 * 1024 * 1024 });
-  t.deepEqual(tight.reasons.map((r) => r.check), ['free-space']);
+  t.deepEqual(
+    tight.reasons.map((r) => r.check),
+    ['free-space'],
+  );
   t.regex(tight.reasons[0]!.message, /Only 50\.0 MB free .* expected to need 100\.0 MB/);
 });
 

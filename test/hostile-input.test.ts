@@ -49,11 +49,36 @@ test('encodings: UTF-16 LE/BE with BOM and UTF-8 with BOM are read; ANSI and UTF
 });
 
 test('control characters and absurd numbers: exit 3 naming the key', (t) => {
-  refused(t, () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ ServerConfiguration: { ServiceName: 'Alteryx\u0007Service' } })) }), 3, /ServerConfiguration\.ServiceName holds a control character \(code 7\)/);
-  refused(t, () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ ServerConfiguration: { ServiceName: 'a\\b' } })) }), 3, /ServerConfiguration\.ServiceName = "a\\\\b": a Windows service name/);
-  refused(t, () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ BackupConfiguration: { TempDirectory: 'D:\\Temp\n' } })) }), 3, /BackupConfiguration\.TempDirectory holds a control character/);
-  refused(t, () => loadConfig({ ConfigPath: cfg(t, '{"ValidationConfiguration":{"MinimumBackupSizeMB":{"Full":1e308}}}') }), 3, /ValidationConfiguration\.MinimumBackupSizeMB\.Full = 1e\+308/);
-  refused(t, () => loadConfig({ ConfigPath: cfg(t, '{"ServiceConfiguration":{"MaxServiceWaitSeconds":1e400}}') }), 3, /ServiceConfiguration\.MaxServiceWaitSeconds/);
+  refused(
+    t,
+    () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ ServerConfiguration: { ServiceName: 'Alteryx\u0007Service' } })) }),
+    3,
+    /ServerConfiguration\.ServiceName holds a control character \(code 7\)/,
+  );
+  refused(
+    t,
+    () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ ServerConfiguration: { ServiceName: 'a\\b' } })) }),
+    3,
+    /ServerConfiguration\.ServiceName = "a\\\\b": a Windows service name/,
+  );
+  refused(
+    t,
+    () => loadConfig({ ConfigPath: cfg(t, JSON.stringify({ BackupConfiguration: { TempDirectory: 'D:\\Temp\n' } })) }),
+    3,
+    /BackupConfiguration\.TempDirectory holds a control character/,
+  );
+  refused(
+    t,
+    () => loadConfig({ ConfigPath: cfg(t, '{"ValidationConfiguration":{"MinimumBackupSizeMB":{"Full":1e308}}}') }),
+    3,
+    /ValidationConfiguration\.MinimumBackupSizeMB\.Full = 1e\+308/,
+  );
+  refused(
+    t,
+    () => loadConfig({ ConfigPath: cfg(t, '{"ServiceConfiguration":{"MaxServiceWaitSeconds":1e400}}') }),
+    3,
+    /ServiceConfiguration\.MaxServiceWaitSeconds/,
+  );
   // A parameter is checked like the file.
   refused(t, () => loadConfig({ TempDirectory: 'D:\\T\u0000emp' }), 3, /BackupConfiguration\.TempDirectory holds a control character/);
   // Comments may hold anything.
@@ -71,7 +96,12 @@ test('RuntimeSettings.xml: any DOCTYPE (XXE, internal subset, entity bomb outsid
 });
 
 test('RuntimeSettings.xml: deep nesting, malformed XML and a wrong root end in exit 3 naming the file', (t) => {
-  refused(t, () => parseRuntimeSettings('<SystemSettings>' + '<a>'.repeat(100_000) + '</a>'.repeat(100_000) + '</SystemSettings>', settingsFile), 3, /nests elements more than 64 levels deep/);
+  refused(
+    t,
+    () => parseRuntimeSettings('<SystemSettings>' + '<a>'.repeat(100_000) + '</a>'.repeat(100_000) + '</SystemSettings>', settingsFile),
+    3,
+    /nests elements more than 64 levels deep/,
+  );
   refused(t, () => parseRuntimeSettings('<SystemSettings><a></SystemSettings>', settingsFile), 3, /is not valid XML \(line 1/);
   refused(t, () => parseRuntimeSettings('<Other/>', settingsFile), 3, /no <SystemSettings> root/);
   // Built-in entities still read (a path with "&").
@@ -81,7 +111,8 @@ test('RuntimeSettings.xml: deep nesting, malformed XML and a wrong root end in e
 
 test('RuntimeSettings.xml in UTF-16 with BOM is read; in ANSI it is refused with "save it as UTF-8"', async (t) => {
   const dir = tempDir(t);
-  const xml = '<?xml version="1.0" encoding="utf-16"?><SystemSettings><Controller><EmbeddedMongoDBRootPath>C:\\Données</EmbeddedMongoDBRootPath></Controller></SystemSettings>';
+  const xml =
+    '<?xml version="1.0" encoding="utf-16"?><SystemSettings><Controller><EmbeddedMongoDBRootPath>C:\\Données</EmbeddedMongoDBRootPath></Controller></SystemSettings>';
   writeFileSync(join(dir, 'u16.xml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]));
   const tree = await readRuntimeSettings(join(dir, 'u16.xml'), settingsFile);
   t.is((tree!['Controller'] as Record<string, string>)['EmbeddedMongoDBRootPath'], 'C:\\Données');
@@ -99,7 +130,21 @@ test('manifests of the wrong shape: exit 3 naming the key, never "manifest.files
   refused(t, () => parseManifest(JSON.stringify({ ...good, mode: 'Everything' })), 3, /mode/);
   refused(t, () => parseManifest('[]'), 3, /\(root\)/);
   refused(t, () => parseManifest('{'), 3, /not valid JSON/);
-  refused(t, () => parseManifest(JSON.stringify({ ...good, files: [{ path: 'a', size: 1, sha256: 'a'.repeat(64), kind: 'k' }, { path: 'a', size: 1, sha256: 'a'.repeat(64), kind: 'k' }] })), 3, /lists a twice/);
+  refused(
+    t,
+    () =>
+      parseManifest(
+        JSON.stringify({
+          ...good,
+          files: [
+            { path: 'a', size: 1, sha256: 'a'.repeat(64), kind: 'k' },
+            { path: 'a', size: 1, sha256: 'a'.repeat(64), kind: 'k' },
+          ],
+        }),
+      ),
+    3,
+    /lists a twice/,
+  );
   refused(t, () => parseManifest('['.repeat(100_000) + ']'.repeat(100_000)), 3, /\(root\)|not valid JSON/);
 });
 
@@ -109,7 +154,10 @@ test('a .sha256 sidecar written by Windows PowerShell (UTF-16 LE with BOM, other
   const bytes = craftZip([{ name: 'a.txt', data: Buffer.from('a') }]);
   writeFileSync(zip, bytes);
   const side = `${zip}.sha256`;
-  writeFileSync(side, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${sha(bytes).toUpperCase()}  serverbackup_config_20260101_020000.ZIP\r\n`, 'utf16le')]));
+  writeFileSync(
+    side,
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${sha(bytes).toUpperCase()}  serverbackup_config_20260101_020000.ZIP\r\n`, 'utf16le')]),
+  );
   const ok = await verifyArchive(zip, { sha256File: side });
   t.true(ok.checks.find((c) => c.name === 'sha256 file')!.ok, JSON.stringify(ok.checks));
   t.true(ok.checks.find((c) => c.name === 'archive sha256')!.ok);

@@ -27,65 +27,96 @@ function walk(dir: string): string[] {
 
 const logText = (dir: string) => {
   const logs = join(dir, 'D', 'Alteryx', 'BackupLogs');
-  return existsSync(logs) ? readdirSync(logs).filter((n) => n.endsWith('.log')).map((n) => readFileSync(join(logs, n), 'utf8')).join('\n') : '';
+  return existsSync(logs)
+    ? readdirSync(logs)
+        .filter((n) => n.endsWith('.log'))
+        .map((n) => readFileSync(join(logs, n), 'utf8'))
+        .join('\n')
+    : '';
 };
 
 type Arm = (a: { dir: string; ctrl: { name: string; root: string } }) => { until: () => boolean; release?: () => void };
 
 const steps: Array<[string, Arm, { dbSizeMb?: number; level?: number }]> = [
-  ['stop', ({ dir }) => {
-    setKnob(dir, 'service.stopSeconds', '4');
-    return { until: () => readEvents(dir).some((e) => e['kind'] === 'service' && e['to'] === 'StopPending') };
-  }, {}],
-  ['dump', ({ dir }) => {
-    setKnob(dir, 'emongodump.seconds', '6');
-    return { until: () => readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))) };
-  }, {}],
-  ['files', ({ dir, ctrl }) => {
-    // SystemAlias.xml becomes a FIFO: the files step blocks copying it until something writes to it.
-    const f = mapWindowsPath(dir, ctrl.root, WIN.systemAlias);
-    const content = readFileSync(f);
-    rmSync(f);
-    execFileSync('mkfifo', [f]);
-    return {
-      until: () => /Captured C:\\ProgramData\\Alteryx\\Keys/.test(logText(dir)),
-      release: () => {
-        rmSync(f);
-        writeFileSync(f, content);
-      },
-    };
-  }, {}],
-  ['secrets', ({ dir, ctrl }) => {
-    // AlteryxService.exe blocks on getserversecret (a wrapper shim waiting on a FIFO), after it said so in a marker.
-    const exe = alteryxServiceExecutable(dir, ctrl.name);
-    const fifo = `${exe}.fifo`;
-    const marker = `${exe}.asked`;
-    renameSync(exe, `${exe}.orig`);
-    execFileSync('mkfifo', [fifo]);
-    writeFileSync(exe, `#!/bin/sh\nif [ "$1" = getserversecret ]; then : > '${marker}'; cat '${fifo}' > /dev/null; fi\nexec '${exe}.orig' "$@"\n`, { mode: 0o755 });
-    return {
-      until: () => existsSync(marker),
-      release: () => {
-        // The orphaned shim of the killed run ends once the FIFO has a writer.
-        const fd = openSync(fifo, C.O_WRONLY | C.O_NONBLOCK);
-        closeSync(fd);
-        rmSync(exe);
-        renameSync(`${exe}.orig`, exe);
-        rmSync(fifo);
-      },
-    };
-  }, {}],
+  [
+    'stop',
+    ({ dir }) => {
+      setKnob(dir, 'service.stopSeconds', '4');
+      return { until: () => readEvents(dir).some((e) => e['kind'] === 'service' && e['to'] === 'StopPending') };
+    },
+    {},
+  ],
+  [
+    'dump',
+    ({ dir }) => {
+      setKnob(dir, 'emongodump.seconds', '6');
+      return { until: () => readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))) };
+    },
+    {},
+  ],
+  [
+    'files',
+    ({ dir, ctrl }) => {
+      // SystemAlias.xml becomes a FIFO: the files step blocks copying it until something writes to it.
+      const f = mapWindowsPath(dir, ctrl.root, WIN.systemAlias);
+      const content = readFileSync(f);
+      rmSync(f);
+      execFileSync('mkfifo', [f]);
+      return {
+        until: () => /Captured C:\\ProgramData\\Alteryx\\Keys/.test(logText(dir)),
+        release: () => {
+          rmSync(f);
+          writeFileSync(f, content);
+        },
+      };
+    },
+    {},
+  ],
+  [
+    'secrets',
+    ({ dir, ctrl }) => {
+      // AlteryxService.exe blocks on getserversecret (a wrapper shim waiting on a FIFO), after it said so in a marker.
+      const exe = alteryxServiceExecutable(dir, ctrl.name);
+      const fifo = `${exe}.fifo`;
+      const marker = `${exe}.asked`;
+      renameSync(exe, `${exe}.orig`);
+      execFileSync('mkfifo', [fifo]);
+      writeFileSync(exe, `#!/bin/sh\nif [ "$1" = getserversecret ]; then : > '${marker}'; cat '${fifo}' > /dev/null; fi\nexec '${exe}.orig' "$@"\n`, {
+        mode: 0o755,
+      });
+      return {
+        until: () => existsSync(marker),
+        release: () => {
+          // The orphaned shim of the killed run ends once the FIFO has a writer.
+          const fd = openSync(fifo, C.O_WRONLY | C.O_NONBLOCK);
+          closeSync(fd);
+          rmSync(exe);
+          renameSync(`${exe}.orig`, exe);
+          rmSync(fifo);
+        },
+      };
+    },
+    {},
+  ],
   ['archive', ({ dir }) => ({ until: () => walk(join(dir, 'D', 'Alteryx', 'Backups')).some((p) => p.endsWith('.zip.partial')) }), { dbSizeMb: 12, level: 9 }],
   ['verify', ({ dir }) => ({ until: () => /Archive written: /.test(logText(dir)) }), { dbSizeMb: 16, level: 1 }],
-  ['copy', ({ dir }) => {
-    setKnob(dir, `destinations.${NAS}.slowMBps`, '0.3');
-    return { until: () => walk(join(dir, 'UNC')).some((p) => p.endsWith('.partial')) };
-  }, {}],
+  [
+    'copy',
+    ({ dir }) => {
+      setKnob(dir, `destinations.${NAS}.slowMBps`, '0.3');
+      return { until: () => walk(join(dir, 'UNC')).some((p) => p.endsWith('.partial')) };
+    },
+    {},
+  ],
 ];
 
 for (const [name, arm, size] of steps) {
   test.serial(`kill -9 at ${name}, then recover: no secret file, no staging folder, the service as it was; the next run leaves no .partial`, async (t) => {
-    const a = await quickSandbox(t, { dbSizeMb: size.dbSizeMb ?? 1.5 }, { BackupConfiguration: { NetworkBackupPaths: [NAS], CompressionLevel: size.level ?? 6 } });
+    const a = await quickSandbox(
+      t,
+      { dbSizeMb: size.dbSizeMb ?? 1.5 },
+      { BackupConfiguration: { NetworkBackupPaths: [NAS], CompressionLevel: size.level ?? 6 } },
+    );
     const ctrl = openSandbox(a.dir).nodes.find((n) => n.role === 'controller')!;
     const armed = arm({ dir: a.dir, ctrl });
     let pid = 0;
@@ -100,8 +131,16 @@ for (const [name, arm, size] of steps) {
     armed.release?.();
     // The step the run was in, from the JSON-lines twin of its log.
     const logs = join(a.dir, 'D', 'Alteryx', 'BackupLogs');
-    const twin = readdirSync(logs).filter((n) => n.endsWith('.jsonl')).map((n) => readFileSync(join(logs, n), 'utf8')).join('');
-    const lastStep = twin.trim().split('\n').map((l) => (JSON.parse(l) as { step?: string }).step).filter(Boolean).pop();
+    const twin = readdirSync(logs)
+      .filter((n) => n.endsWith('.jsonl'))
+      .map((n) => readFileSync(join(logs, n), 'utf8'))
+      .join('');
+    const lastStep = twin
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step?: string }).step)
+      .filter(Boolean)
+      .pop();
     t.log(`killed at ${name}; the run's last log line was in step ${lastStep}`);
     // Inside the step: its log lines (the secrets step logs after getserversecret, whose wrapper left its marker);
     // archive and verify: the archive was still under its .partial name, not yet published.
@@ -121,8 +160,16 @@ for (const [name, arm, size] of steps) {
     t.is(rec.code, 0, rec.stdout + rec.stderr);
     const temp = join(a.dir, 'D', 'Temp');
     const everything = walk(a.dir);
-    t.deepEqual(everything.filter((p) => /(^|[\\/])(ControllerToken|MongoPasswords)\.txt$/i.test(p)), [], 'no secret file anywhere');
-    t.deepEqual(readdirSync(temp).filter((n) => /^ServerBackup_|^AlteryxRestore_/.test(n)), [], 'no staging folder in the temp folder');
+    t.deepEqual(
+      everything.filter((p) => /(^|[\\/])(ControllerToken|MongoPasswords)\.txt$/i.test(p)),
+      [],
+      'no secret file anywhere',
+    );
+    t.deepEqual(
+      readdirSync(temp).filter((n) => /^ServerBackup_|^AlteryxRestore_/.test(n)),
+      [],
+      'no staging folder in the temp folder',
+    );
     t.is(getServiceState(a.dir, ctrl.name), 'Running', 'the service is in its prior state');
 
     setKnob(a.dir, 'service.stopSeconds', '0.3');
@@ -130,8 +177,15 @@ for (const [name, arm, size] of steps) {
     setKnob(a.dir, `destinations.${NAS}.slowMBps`, '1000');
     const next = await runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json']);
     t.is(next.code, 0, next.stdout.slice(-3000));
-    t.deepEqual(walk(a.dir).filter((p) => /\.partial(-\d+)?$/.test(p)), [], 'no .partial after the next successful run');
-    t.deepEqual(readdirSync(temp).filter((n) => /^ServerBackup_/.test(n)), []);
+    t.deepEqual(
+      walk(a.dir).filter((p) => /\.partial(-\d+)?$/.test(p)),
+      [],
+      'no .partial after the next successful run',
+    );
+    t.deepEqual(
+      readdirSync(temp).filter((n) => /^ServerBackup_/.test(n)),
+      [],
+    );
     t.true(statSync(String(next.result?.['archivePath'])).size > 0);
   });
 }

@@ -29,11 +29,21 @@ test('recognizeLegacyArchive: the 7z signature, the legacy name, the ZIP layout;
   t.is(l?.stamp, '20250105_020000');
   t.regex(l!.message, /legacy batch script .* taken 2025-01-05 02:00:00/);
   t.regex(l!.hint, /7-Zip \(7z x ServerBackup_20250105_020000\.7z\).*emongorestore=<extracted>\\Mongo/);
-  t.is(recognizeLegacyArchive('x.zip', Buffer.from('PK\x03\x04'), ['ServerBackup_20250105_020000/Mongo/AlteryxService/AS_Jobs.bson', 'ServerBackup_20250105_020000/RuntimeSettings.xml'])?.kind, 'zip');
+  t.is(
+    recognizeLegacyArchive('x.zip', Buffer.from('PK\x03\x04'), [
+      'ServerBackup_20250105_020000/Mongo/AlteryxService/AS_Jobs.bson',
+      'ServerBackup_20250105_020000/RuntimeSettings.xml',
+    ])?.kind,
+    'zip',
+  );
   t.true(hasLegacyLayout(['RuntimeSettings.xml', 'ControllerToken.txt']));
   t.false(hasLegacyLayout(['notes.txt', 'Config/RuntimeSettings.xml']));
   t.is(recognizeLegacyArchive('ServerBackup_Full_20250105_020000.zip', Buffer.from('PK\x03\x04'), ['notes.txt']), undefined);
-  t.is(recognizeLegacyArchive('a.zip', Buffer.from('PK\x03\x04'), ['manifest.json', 'RuntimeSettings.xml', 'ControllerToken.txt']), undefined, 'with a manifest it is ours');
+  t.is(
+    recognizeLegacyArchive('a.zip', Buffer.from('PK\x03\x04'), ['manifest.json', 'RuntimeSettings.xml', 'ControllerToken.txt']),
+    undefined,
+    'with a manifest it is ours',
+  );
 });
 
 test('verify, restore and drill of a real legacy .7z: exit 3 naming it and saying how to restore it by hand; nothing changed', async (t) => {

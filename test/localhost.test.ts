@@ -4,7 +4,22 @@ import { isLocalHost, localIdentity, type HostIdentity } from '../src/platform/l
 const me: HostIdentity = { hostnames: ['ALTERYX01', 'ALTERYX01'], addresses: ['10.1.2.3', 'fe80::1', '127.0.0.1'] };
 
 test('the local node by its short name, FQDN, localhost, "." and its own addresses, case-insensitively', (t) => {
-  for (const name of ['ALTERYX01', 'alteryx01', 'Alteryx01.contoso.com', 'alteryx01.contoso.com.', 'localhost', 'LOCALHOST', '.', '127.0.0.1', '127.0.1.1', '::1', '[::1]', '10.1.2.3', 'FE80::1', ' ALTERYX01 ']) {
+  for (const name of [
+    'ALTERYX01',
+    'alteryx01',
+    'Alteryx01.contoso.com',
+    'alteryx01.contoso.com.',
+    'localhost',
+    'LOCALHOST',
+    '.',
+    '127.0.0.1',
+    '127.0.1.1',
+    '::1',
+    '[::1]',
+    '10.1.2.3',
+    'FE80::1',
+    ' ALTERYX01 ',
+  ]) {
     t.true(isLocalHost(name, me), name);
   }
 });

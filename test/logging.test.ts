@@ -26,13 +26,22 @@ test('every level reaches the file, its JSON-lines twin and the sink, in the PRD
   const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n');
   t.is(lines.length, 5);
   for (const l of lines) t.regex(l, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[(DEBUG|INFO|WARNING|ERROR|SUCCESS)\] /);
-  t.deepEqual(lines.map((l) => /\[(\w+)\]/.exec(l)![1]), ['INFO', 'DEBUG', 'WARNING', 'ERROR', 'SUCCESS']);
-  const twin = readFileSync(file.replace(/\.log$/, '.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(
+    lines.map((l) => /\[(\w+)\]/.exec(l)![1]),
+    ['INFO', 'DEBUG', 'WARNING', 'ERROR', 'SUCCESS'],
+  );
+  const twin = readFileSync(file.replace(/\.log$/, '.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(twin.length, 5);
   t.is(twin[4].level, 'SUCCESS');
   t.is(twin[4].step, 'files');
   t.regex(twin[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
-  t.deepEqual(seen.map((r) => r.level), ['INFO', 'DEBUG', 'WARNING', 'ERROR', 'SUCCESS']);
+  t.deepEqual(
+    seen.map((r) => r.level),
+    ['INFO', 'DEBUG', 'WARNING', 'ERROR', 'SUCCESS'],
+  );
   t.is(log.problems.length, 2);
   t.deepEqual(readdirSync(join(dir, 'logs')).sort(), ['BackupLog_ConfigOnly_20261128_140301.jsonl', 'BackupLog_ConfigOnly_20261128_140301.log']);
 });
@@ -86,11 +95,21 @@ test('a log file another program holds (the write fails) neither breaks the step
     log.info('two');
     log.info('three');
   });
-  t.is(seen.filter((r) => r.level === 'WARNING' && /could not be written \(EISDIR\)/.test(r.message)).length, 1, 'one warning, to the console and the event stream');
+  t.is(
+    seen.filter((r) => r.level === 'WARNING' && /could not be written \(EISDIR\)/.test(r.message)).length,
+    1,
+    'one warning, to the console and the event stream',
+  );
   rmSync(twinPath, { recursive: true });
   log.info('four');
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n').map((l) => l.replace(/^.*\] /, ''));
+  const lines = readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.replace(/^.*\] /, ''));
   t.deepEqual(lines, ['one', 'two', 'three', 'four'], 'each line once, in order');
-  const twin = readFileSync(twinPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l).message);
+  const twin = readFileSync(twinPath, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).message);
   t.deepEqual(twin, ['two', 'three', 'four'], 'the twin gets the lines it missed (its earlier file was removed by the test)');
 });

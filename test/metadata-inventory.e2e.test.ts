@@ -15,7 +15,18 @@ import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 type Item = { status: 'ok' | 'missing'; value?: unknown; reason?: string };
-const NODE_ITEMS = ['windowsVersion', 'dotnetVersion', 'license', 'odbcDrivers', 'dsns', 'connectors', 'customTools', 'pythonPackages', 'serviceLogOnAccount', 'runAsUser'];
+const NODE_ITEMS = [
+  'windowsVersion',
+  'dotnetVersion',
+  'license',
+  'odbcDrivers',
+  'dsns',
+  'connectors',
+  'customTools',
+  'pythonPackages',
+  'serviceLogOnAccount',
+  'runAsUser',
+];
 const SERVER_ITEMS = ['version', 'build', 'adGroups', 'freeSpace'];
 
 async function backupMetadata(dir: string, config: string, mode: string) {
@@ -23,7 +34,12 @@ async function backupMetadata(dir: string, config: string, mode: string) {
   if (r.code !== 0) throw new Error(`backup failed: ${String(r.result?.['message'])}`);
   const archive = String(r.result!['archivePath']);
   const text = execFileSync('unzip', ['-p', archive, 'metadata.json'], { encoding: 'utf8' });
-  return { meta: JSON.parse(text) as { inventory: Record<string, Item> & { nodes: Record<string, Record<string, Item>> } }, text, logPath: String(r.result!['logPath']), archive };
+  return {
+    meta: JSON.parse(text) as { inventory: Record<string, Item> & { nodes: Record<string, Record<string, Item>> } },
+    text,
+    logPath: String(r.result!['logPath']),
+    archive,
+  };
 }
 
 function everyItemOkOrMissingWithReason(t: Parameters<typeof tempDir>[0], inv: Record<string, unknown>, names: string[], where: string) {
@@ -44,15 +60,28 @@ test('metadata.json of a sandbox Full backup holds every REQ-3.4 item; the licen
   t.regex(String(inv['version']!.value), /^\d{4}\.\d+\.\d+$/);
   t.regex(String(inv['build']!.value), /^\d+$/);
   const groups = inv['adGroups']!.value as Array<{ name: string; activeDirectoryGroups: Array<{ name: string }> }>;
-  t.deepEqual(groups.map((g) => g.name), ['Finance Analysts', 'Gallery Curators'], 'groups without an AD group are left out');
+  t.deepEqual(
+    groups.map((g) => g.name),
+    ['Finance Analysts', 'Gallery Curators'],
+    'groups without an AD group are left out',
+  );
   t.is(groups[0]!.activeDirectoryGroups[0]!.name, 'CONTOSO\\Alteryx-Finance');
   t.true((inv['freeSpace']!.value as Array<{ freeBytes: number }>).every((f) => f.freeBytes > 0));
-  for (const n of ['windowsVersion', 'dotnetVersion', 'license', 'odbcDrivers', 'dsns', 'connectors', 'customTools', 'pythonPackages', 'serviceLogOnAccount']) t.is(node[n]!.status, 'ok', n);
+  for (const n of ['windowsVersion', 'dotnetVersion', 'license', 'odbcDrivers', 'dsns', 'connectors', 'customTools', 'pythonPackages', 'serviceLogOnAccount'])
+    t.is(node[n]!.status, 'ok', n);
   const dsns = node['dsns']!.value as Array<{ scope: string; platform: string }>;
   t.true(dsns.some((d) => d.scope === 'user') && dsns.some((d) => d.platform === '32-bit') && dsns.some((d) => d.platform === '64-bit'));
-  t.deepEqual((node['connectors']!.value as Array<{ name: string }>).map((c) => c.name).sort(), ['Google Sheets Input', 'Salesforce Input', 'Snowflake Bulk Connector']);
+  t.deepEqual((node['connectors']!.value as Array<{ name: string }>).map((c) => c.name).sort(), [
+    'Google Sheets Input',
+    'Salesforce Input',
+    'Snowflake Bulk Connector',
+  ]);
   t.deepEqual((node['customTools']!.value as Array<{ name: string }>).map((c) => c.name).sort(), ['Address Cleanse', 'Finance Calendar']);
-  t.true((node['pythonPackages']!.value as Array<{ name: string; environment: string }>).some((p) => p.name === 'pandas' && p.environment === 'DesignerBaseTools_vEnv'));
+  t.true(
+    (node['pythonPackages']!.value as Array<{ name: string; environment: string }>).some(
+      (p) => p.name === 'pandas' && p.environment === 'DesignerBaseTools_vEnv',
+    ),
+  );
   // The licence: obfuscated in metadata.json, and the key itself nowhere (metadata, log).
   const key = (await sandboxInventory(openSandbox(dir)).license({ name: 'ALTERYX01', role: 'controller', local: true })).keys[0]!;
   const shown = (node['license']!.value as { keys: string[] }).keys[0]!;
@@ -91,10 +120,18 @@ test.serial('the Windows adapter reads ODBC through the session and reports a fa
   const dir = tempDir(t);
   process.env['AB_FAKE_LOG'] = join(dir, 'calls.log');
   const local = { name: 'ALTERYX01', role: 'controller' as const, local: true };
-  const p = windowsPlatform({ serviceName: 'AlteryxService', nodes: [local], executable: pwsh, prelude: join(import.meta.dirname, 'fixtures', 'windows-fakes.ps1') });
+  const p = windowsPlatform({
+    serviceName: 'AlteryxService',
+    nodes: [local],
+    executable: pwsh,
+    prelude: join(import.meta.dirname, 'fixtures', 'windows-fakes.ps1'),
+  });
   try {
     const odbc = await p.inventory!.odbc(local);
-    t.deepEqual(odbc.drivers, [{ name: 'SQL Server', platform: '64-bit' }, { name: 'SQL Server', platform: '32-bit' }]);
+    t.deepEqual(odbc.drivers, [
+      { name: 'SQL Server', platform: '64-bit' },
+      { name: 'SQL Server', platform: '32-bit' },
+    ]);
     t.true(odbc.dsns.some((d) => d.name === 'Warehouse' && d.scope === 'system'));
     await t.throwsAsync(p.inventory!.windows(local), { message: /Win32_OperatingSystem returned nothing|returned no result/ });
   } finally {
@@ -122,7 +159,10 @@ test('Windows: the Gallery user groups with AD groups come from the AlteryxGalle
   const r = await galleryAdGroups(ctx(), dumpOf(dir));
   t.is(r.status, 'ok');
   const groups = (r as { value: Array<{ name: string; activeDirectoryGroups: Array<{ name: string; sid: string }> }> }).value;
-  t.deepEqual(groups.map((g) => g.name), ['Finance', 'Legacy']);
+  t.deepEqual(
+    groups.map((g) => g.name),
+    ['Finance', 'Legacy'],
+  );
   t.is(groups[1]!.activeDirectoryGroups[0]!.name, 'CONTOSO\\Old');
   writeFileSync(join(dir, 'AlteryxGallery', 'userGroups.bson.gz'), gzipSync(BSON.serialize(docs[2]!)));
   t.regex(((await galleryAdGroups(ctx(), dumpOf(dir))) as { reason: string }).reason, /hold no Active Directory group/);

@@ -67,7 +67,13 @@ test('folder paths lose the trailing backslash except at a drive root', (t) => {
 });
 
 test('the legacy v2.1 names map to their keys; MaxServiceWait is seconds; a 0-day BackupLifespan is reported', (t) => {
-  const backup = ['SET BatchLogDir=D:\\Alteryx\\BackupLogs\\', 'SET TempDir=D:\\Temp\\', 'SET NetworkDir=D:\\Alteryx\\Backups\\', 'SET MaxServiceWait=7200', 'SET /P Pw=Password: '].join('\n');
+  const backup = [
+    'SET BatchLogDir=D:\\Alteryx\\BackupLogs\\',
+    'SET TempDir=D:\\Temp\\',
+    'SET NetworkDir=D:\\Alteryx\\Backups\\',
+    'SET MaxServiceWait=7200',
+    'SET /P Pw=Password: ',
+  ].join('\n');
   const cleanup = ['SET BackupDir=D:\\Alteryx\\Backups\\', 'SET LogsDir=D:\\Alteryx\\BackupLogs\\', 'SET BackupLifespan=0', 'SET LogLifespan=0'].join('\n');
   const r = migrateBatch({ backupScript: { path: 'C:\\b\\backup.bat', text: backup }, cleanupScript: { path: 'C:\\b\\cleanup.bat', text: cleanup } });
   const bc = r.config.BackupConfiguration as Record<string, unknown>;
@@ -120,7 +126,8 @@ test('migrate-batch on legacy-style scripts: a config that validates, every valu
   t.regex(mapped.find((m) => m.variable === 'LogDir')!.note!, /first version.*no trailing backslash/s);
   const unmapped = res['unmapped'] as Array<{ variable: string; value: string; reason: string; line: number }>;
   const names = unmapped.map((u) => u.variable);
-  for (const n of ['SiteCode', 'KeysCopy', 'ToolsDir', 'MyDate', 'datetime', 'ZipUtil', 'CleanupLogDir']) t.true(names.includes(n), `${n} is listed as not mapped`);
+  for (const n of ['SiteCode', 'KeysCopy', 'ToolsDir', 'MyDate', 'datetime', 'ZipUtil', 'CleanupLogDir'])
+    t.true(names.includes(n), `${n} is listed as not mapped`);
   t.regex(unmapped.find((u) => u.variable === 'SiteCode')!.reason, /not a variable of the legacy backup script/);
   t.is(unmapped.find((u) => u.variable === 'SiteCode')!.line, 12);
   t.regex(unmapped.find((u) => u.variable === 'ZipUtil')!.reason, /no longer needed/);
@@ -154,12 +161,21 @@ test('migrate-batch: a missing batch file is exit 3 naming the file; an AlteryxS
   writeFileSync(bad, 'SET TempDir=D:\\Temp\\\r\nSET AlteryxService=" "\r\n');
   const r = await runCli(['migrate-batch', bad, '--out', join(dir, 'c.json'), '--json']);
   t.is(r.code, 0);
-  t.regex((r.result!['unmapped'] as Array<{ variable: string; reason: string }>).find((u) => u.variable === 'AlteryxService')!.reason, /does not name an \.exe/);
-  t.is(loadConfig({ ConfigPath: join(dir, 'c.json') }).config.ServerConfiguration.AlteryxServicePath, 'C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe', 'the default stays');
+  t.regex(
+    (r.result!['unmapped'] as Array<{ variable: string; reason: string }>).find((u) => u.variable === 'AlteryxService')!.reason,
+    /does not name an \.exe/,
+  );
+  t.is(
+    loadConfig({ ConfigPath: join(dir, 'c.json') }).config.ServerConfiguration.AlteryxServicePath,
+    'C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe',
+    'the default stays',
+  );
 });
 
 test('a variable that holds a secret is listed without its value and never carried', (t) => {
-  const r = migrateBatch({ backupScript: { path: 'C:\\b\\backup.bat', text: 'SET MongoPassword=Hunter2-secret\r\nSET SMTP_PWD="p@ss word"\r\nSET TempDir=D:\\Temp\\' } });
+  const r = migrateBatch({
+    backupScript: { path: 'C:\\b\\backup.bat', text: 'SET MongoPassword=Hunter2-secret\r\nSET SMTP_PWD="p@ss word"\r\nSET TempDir=D:\\Temp\\' },
+  });
   const text = JSON.stringify(r);
   t.false(text.includes('Hunter2-secret'));
   t.false(text.includes('p@ss word'));

@@ -67,7 +67,10 @@ test('Full, default: the service is untouched, the archive holds stored gzip BSO
   const got: Record<string, Record<string, number>> = {};
   for (const db of readdirSync(join(out, 'MongoDB'))) {
     const files = readdirSync(join(out, 'MongoDB', db));
-    t.false(files.some((f) => f.endsWith('.bson')), `${db} has uncompressed .bson files`);
+    t.false(
+      files.some((f) => f.endsWith('.bson')),
+      `${db} has uncompressed .bson files`,
+    );
     for (const f of files.filter((x) => x.endsWith('.bson.gz'))) (got[db] ??= {})[f.replace(/\.bson\.gz$/, '')] = gzipDocs(join(out, 'MongoDB', db, f));
   }
   t.deepEqual(got, expected);
@@ -75,7 +78,11 @@ test('Full, default: the service is untouched, the archive holds stored gzip BSO
   const m = methods(r.archivePath!);
   const gz = [...m.keys()].filter((n) => n.endsWith('.gz'));
   t.true(gz.length > 10);
-  t.deepEqual(gz.filter((n) => m.get(n) !== 'stor'), [], 'gzip files are stored, not deflated again');
+  t.deepEqual(
+    gz.filter((n) => m.get(n) !== 'stor'),
+    [],
+    'gzip files are stored, not deflated again',
+  );
   t.is(m.get('Config/RuntimeSettings.xml'), 'defN');
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   t.like(manifest.mongo, { type: 'selfManaged', dumped: true, gzip: true });
@@ -83,7 +90,13 @@ test('Full, default: the service is untouched, the archive holds stored gzip BSO
   t.true(manifest.files.some((f: { path: string; kind: string }) => f.path === 'MongoDB/AlteryxGallery/apps.bson.gz' && f.kind === 'database'));
 
   // mongodump ran once, with --gzip; its --config file is gone.
-  t.deepEqual(mongodumpEvents(dir).map((e) => [e['phase'], e['gzip']]), [['start', true], ['end', true]]);
+  t.deepEqual(
+    mongodumpEvents(dir).map((e) => [e['phase'], e['gzip']]),
+    [
+      ['start', true],
+      ['end', true],
+    ],
+  );
   const cfg = configFileOf(logs);
   t.truthy(cfg);
   t.false(existsSync(cfg!));
@@ -108,7 +121,9 @@ test('StopServiceForExternalDB: stopped and started in order like embedded, mong
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, { MongoPassword: password });
   t.is(r.exitCode, 0, r.message);
   const ev = readEvents(dir).slice(start);
-  const line = ev.map((e) => (e['kind'] === 'service' ? `service:${String(e['to'])}` : e['tool'] === 'mongodump' ? `mongodump:${String(e['phase'])}` : '')).filter(Boolean);
+  const line = ev
+    .map((e) => (e['kind'] === 'service' ? `service:${String(e['to'])}` : e['tool'] === 'mongodump' ? `mongodump:${String(e['phase'])}` : ''))
+    .filter(Boolean);
   t.deepEqual(line, ['service:StopPending', 'service:Stopped', 'mongodump:start', 'mongodump:end', 'service:StartPending', 'service:Running']);
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
   t.true((r.summary['downtimeMs'] as number) > 0);
@@ -117,16 +132,35 @@ test('StopServiceForExternalDB: stopped and started in order like embedded, mong
 test('-StopServiceForExternalDB as a parameter, and the check happens before the stop', async (t) => {
   const { dir, config, password } = await selfManagedSandbox(t);
   const start = readEvents(dir).length;
-  const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config, StopServiceForExternalDB: true }, { MongoPassword: password });
+  const { r, logs } = await backup(
+    { BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config, StopServiceForExternalDB: true },
+    { MongoPassword: password },
+  );
   t.is(r.exitCode, 0, r.message);
-  t.deepEqual(readEvents(dir).slice(start).filter((e) => e['kind'] === 'service').map((e) => e['to']), ['StopPending', 'Stopped', 'StartPending', 'Running']);
+  t.deepEqual(
+    readEvents(dir)
+      .slice(start)
+      .filter((e) => e['kind'] === 'service')
+      .map((e) => e['to']),
+    ['StopPending', 'Stopped', 'StartPending', 'Running'],
+  );
   const i = (re: RegExp) => logs.findIndex((l) => re.test(l.message));
   t.true(i(/credentials accepted/) >= 0 && i(/credentials accepted/) < i(/Stopping AlteryxService/), 'check before stop');
 });
 
 for (const c of [
-  { name: 'wrong password', secrets: () => ({ MongoPassword: 'not-the-password' }), knob: undefined, re: /^MongoDB refused the credentials of user "backup" \(auth database admin\) at mongo01:27017/ },
-  { name: 'unreachable host', secrets: (pw: string) => ({ MongoPassword: pw }), knob: 'mongo.unreachable', re: /^MongoDB is unreachable: no server answered at mongo01:27017 within 5\.0 s/ },
+  {
+    name: 'wrong password',
+    secrets: () => ({ MongoPassword: 'not-the-password' }),
+    knob: undefined,
+    re: /^MongoDB refused the credentials of user "backup" \(auth database admin\) at mongo01:27017/,
+  },
+  {
+    name: 'unreachable host',
+    secrets: (pw: string) => ({ MongoPassword: pw }),
+    knob: 'mongo.unreachable',
+    re: /^MongoDB is unreachable: no server answered at mongo01:27017 within 5\.0 s/,
+  },
 ]) {
   test(`${c.name}: exit 5 before any service was touched (even with StopServiceForExternalDB)`, async (t) => {
     const { dir, config, info, password } = await selfManagedSandbox(t, { ServiceConfiguration: { StopServiceForExternalDB: true } });
@@ -137,8 +171,16 @@ for (const c of [
     t.regex(r.message, c.re);
     t.regex(r.message, /Nothing was stopped\./);
     const after = readEvents(dir).slice(before);
-    t.deepEqual(after.filter((e) => e['kind'] === 'service'), [], 'no service transition');
-    t.deepEqual(after.filter((e) => e['tool'] === 'mongodump'), [], 'mongodump never ran');
+    t.deepEqual(
+      after.filter((e) => e['kind'] === 'service'),
+      [],
+      'no service transition',
+    );
+    t.deepEqual(
+      after.filter((e) => e['tool'] === 'mongodump'),
+      [],
+      'mongodump never ran',
+    );
     t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
     t.false(logs.some((l) => /Stopping AlteryxService/.test(l.message)));
     t.is(r.archivePath, null);
@@ -154,7 +196,12 @@ test('mongodump fails: exit 5 with its Failed: line, the --config file removed, 
   t.regex(r.message, /^mongodump of the self-managed MongoDB failed \(exit code 1\): Failed: error writing data for collection/);
   t.false(existsSync(configFileOf(logs)!), 'the --config file is removed on failure too');
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
-  t.deepEqual(serviceEvents(dir).slice(-4).map((e) => e['to']), ['StopPending', 'Stopped', 'StartPending', 'Running']);
+  t.deepEqual(
+    serviceEvents(dir)
+      .slice(-4)
+      .map((e) => e['to']),
+    ['StopPending', 'Stopped', 'StartPending', 'Running'],
+  );
   t.is(r.archivePath, null);
 });
 
@@ -179,7 +226,10 @@ test('interrupted during mongodump (Ctrl+C): the dump process is ended, the --co
   t.true(Date.now() < dumpStart + 120_000, 'the run did not wait for the dump to finish (120 s)');
   t.false(existsSync(cfg!));
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
-  t.false(mongodumpEvents(dir).some((e) => e['phase'] === 'end'), 'mongodump was ended, not finished');
+  t.false(
+    mongodumpEvents(dir).some((e) => e['phase'] === 'end'),
+    'mongodump was ended, not finished',
+  );
 });
 
 test('Oplog on a replica set: mongodump --oplog, oplog.bson.gz in the archive; on a standalone: a warning and no --oplog', async (t) => {
@@ -193,14 +243,22 @@ test('Oplog on a replica set: mongodump --oplog, oplog.bson.gz in the archive; o
   const f = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8'));
   delete f.selfManaged.replicaSet;
   writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(f, null, 2));
-  const s = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config, MongoConnectionString: 'mongodb://mongo01:27017/', MongoUsername: 'backup' }, { MongoPassword: password });
+  const s = await backup(
+    { BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config, MongoConnectionString: 'mongodb://mongo01:27017/', MongoUsername: 'backup' },
+    { MongoPassword: password },
+  );
   t.is(s.r.exitCode, 0, s.r.message);
   t.true(s.r.warnings.some((w) => /Oplog is set but the MongoDB is not a replica set/.test(w)));
-  t.true(s.logs.some((l) => /^Dumping the self-managed MongoDB: mongodump --config=\S+ --out=\S+ --gzip \(/.test(l.message)), 'no --oplog');
+  t.true(
+    s.logs.some((l) => /^Dumping the self-managed MongoDB: mongodump --config=\S+ --out=\S+ --gzip \(/.test(l.message)),
+    'no --oplog',
+  );
 });
 
 test('UseCompression false: plain .bson files, counted and deflated by the archive', async (t) => {
-  const { dir, config, password } = await selfManagedSandbox(t, { MongoDBConfiguration: { SelfManagedMongoDB: { UseCompression: false, ConnectTimeoutSeconds: 5 } } });
+  const { dir, config, password } = await selfManagedSandbox(t, {
+    MongoDBConfiguration: { SelfManagedMongoDB: { UseCompression: false, ConnectTimeoutSeconds: 5 } },
+  });
   const { r } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config }, { MongoPassword: password });
   t.is(r.exitCode, 0, r.message);
   const out = tempDir(t);
@@ -215,10 +273,24 @@ test('UseCompression false: plain .bson files, counted and deflated by the archi
 
 test('the discrete form from parameters (-MongoHost/-MongoPort/-MongoUsername), and a missing password is exit 3', async (t) => {
   const { dir, config, password } = await selfManagedSandbox(t);
-  const params = { BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config, MongoHost: 'mongo02', MongoPort: 27017, MongoUsername: 'backup', MongoAuthDatabase: 'admin' };
+  const params = {
+    BackupMode: 'DatabaseOnly',
+    SandboxPath: dir,
+    ConfigPath: config,
+    MongoHost: 'mongo02',
+    MongoPort: 27017,
+    MongoUsername: 'backup',
+    MongoAuthDatabase: 'admin',
+  };
   const ok = await backup(params, { MongoPassword: password });
   t.is(ok.r.exitCode, 0, ok.r.message);
-  t.true(ok.logs.some((l) => l.message === 'MongoDB connection: mongodb://backup@mongo02:27017/AlteryxGallery?authSource=admin (from MongoDBConfiguration.SelfManagedMongoDB.Host/Port)'));
+  t.true(
+    ok.logs.some(
+      (l) =>
+        l.message ===
+        'MongoDB connection: mongodb://backup@mongo02:27017/AlteryxGallery?authSource=admin (from MongoDBConfiguration.SelfManagedMongoDB.Host/Port)',
+    ),
+  );
   const none = await backup(params, {});
   t.is(none.r.exitCode, 3);
   t.regex(none.r.message, /user "backup" has no password/);
@@ -232,7 +304,12 @@ test('dry run: the check runs (and fails with a wrong password), nothing else ha
   t.true(good.logs.some((l) => /credentials accepted/.test(l.message)));
   const bad = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config }, { MongoPassword: 'wrong-one' }, true);
   t.is(bad.r.exitCode, 5);
-  t.deepEqual(readEvents(dir).slice(before).filter((e) => e['kind'] === 'service' || e['tool'] === 'mongodump'), []);
+  t.deepEqual(
+    readEvents(dir)
+      .slice(before)
+      .filter((e) => e['kind'] === 'service' || e['tool'] === 'mongodump'),
+    [],
+  );
 });
 
 /** Every process's argv (and, for the emulated mongodump, its environment and --config file), polled from /proc. */
@@ -272,18 +349,29 @@ test('CLI: no process-list entry holds the password; mongodump gets --config (06
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  const run = await runCli(['backup', '--sandbox', dir, '--config', config, '-m', 'DatabaseOnly', '--json'], { env: { ALTERYXBACKUP_MONGO_PASSWORD: password } });
+  const run = await runCli(['backup', '--sandbox', dir, '--config', config, '-m', 'DatabaseOnly', '--json'], {
+    env: { ALTERYXBACKUP_MONGO_PASSWORD: password },
+  });
   done = true;
   await poll;
   t.is(run.code, 0, run.stderr + JSON.stringify(run.result));
   t.true(seen.length > 0);
-  t.deepEqual(seen.filter((p) => p.argv.join(' ').includes(password)).map((p) => p.argv.join(' ')), [], 'a command line holds the password');
+  t.deepEqual(
+    seen.filter((p) => p.argv.join(' ').includes(password)).map((p) => p.argv.join(' ')),
+    [],
+    'a command line holds the password',
+  );
   // Other tests run at the same time: this sandbox's mongodump only.
   const mine = dumps.filter((x) => x.argv[x.argv.indexOf('--sandbox') + 1] === dir);
   t.true(mine.length > 0, 'the emulated mongodump was seen running');
   const d = mine[0]!;
-  const args = d.argv.slice(d.argv.indexOf('mongodump') + 1).filter((a, i, all) => !(a === '--sandbox' || a === '--node' || all[i - 1] === '--sandbox' || all[i - 1] === '--node'));
-  t.deepEqual(args.map((a) => a.replace(/=.*/, '=')), ['--config=', '--out=', '--gzip']);
+  const args = d.argv
+    .slice(d.argv.indexOf('mongodump') + 1)
+    .filter((a, i, all) => !(a === '--sandbox' || a === '--node' || all[i - 1] === '--sandbox' || all[i - 1] === '--node'));
+  t.deepEqual(
+    args.map((a) => a.replace(/=.*/, '=')),
+    ['--config=', '--out=', '--gzip'],
+  );
   t.is(d.mode, 0o600);
   t.is(d.dirMode, 0o700);
   t.false(d.environ.includes(password), 'mongodump inherited the password through its environment');

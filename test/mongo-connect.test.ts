@@ -17,11 +17,16 @@ const PW = 'Pa55:w/rd@%é!';
 const TIMEOUT = 3000;
 
 function target(connectionString: string, password: string | undefined, extra: Record<string, unknown> = {}): MongoTarget {
-  const sm = ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: { ConnectionString: connectionString, ...extra } } }).MongoDBConfiguration.SelfManagedMongoDB;
+  const sm = ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: { ConnectionString: connectionString, ...extra } } }).MongoDBConfiguration
+    .SelfManagedMongoDB;
   return resolveMongoTarget(sm, undefined, password === undefined ? {} : { MongoPassword: password });
 }
 
-async function failure(t: import('ava').ExecutionContext, tg: MongoTarget, dial?: (h: string) => Promise<string>): Promise<{ kind: FailureKind; message: string; ms: number }> {
+async function failure(
+  t: import('ava').ExecutionContext,
+  tg: MongoTarget,
+  dial?: (h: string) => Promise<string>,
+): Promise<{ kind: FailureKind; message: string; ms: number }> {
   const t0 = Date.now();
   const err = await t.throwsAsync(pingMongo(tg, { timeoutMs: TIMEOUT, dial }));
   const e = err as Error & { kind: FailureKind };
@@ -49,7 +54,10 @@ test('success: SCRAM-SHA-256 completed (client proof verified by the peer, serve
   const names = p.commands.map((c) => c.name);
   t.true(names.includes('saslStart') && names.includes('saslContinue'), names.join(' '));
   // Every command after the handshake ran on an authenticated connection.
-  t.deepEqual(p.commands.filter((c) => ['ping', 'hello', 'listDatabases'].includes(c.name)).map((c) => c.user), ['backup', 'backup', 'backup']);
+  t.deepEqual(
+    p.commands.filter((c) => ['ping', 'hello', 'listDatabases'].includes(c.name)).map((c) => c.user),
+    ['backup', 'backup', 'backup'],
+  );
   t.is(p.commands.find((c) => c.name === 'saslStart')!.db, 'admin');
 });
 
@@ -60,7 +68,10 @@ test('wrong password: AuthenticationFailed (18) from saslContinue becomes exit 5
   t.is(f.kind, 'auth');
   t.regex(f.message, /Authentication failed/);
   t.true(p.commands.some((c) => c.name === 'saslContinue'));
-  t.false(p.commands.some((c) => c.name === 'ping' && c.user), 'nothing ran authenticated');
+  t.false(
+    p.commands.some((c) => c.name === 'ping' && c.user),
+    'nothing ran authenticated',
+  );
   const e = connectionError(tg, f.kind, f.message, TIMEOUT);
   t.is(e.exitCode, ExitCode.MongoDB);
   t.regex(e.message, /^MongoDB refused the credentials of user "backup" \(auth database admin\) at 127\.0\.0\.1:\d+/);
@@ -113,7 +124,27 @@ test('authenticated but without the backup role: exit 5 naming the missing privi
 
 test('TLS: an untrusted certificate, and a plain server, are TLS errors; with the CA the check passes over TLS', async (t) => {
   const dir = tempDir(t, 'ab-tls-');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'pipe' },
+  );
   const p = await peer(t, { users, databases, tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });
 
   const untrusted = target(`mongodb://backup@${p.address}/?tls=true`, PW);
@@ -126,7 +157,10 @@ test('TLS: an untrusted certificate, and a plain server, are TLS errors; with th
 
   const trusted = await pingMongo(target(`mongodb://backup@${p.address}/`, PW, { Tls: true, TlsCAFile: join(dir, 'cert.pem') }), { timeoutMs: TIMEOUT });
   t.deepEqual(trusted.databases, databases());
-  t.true(p.commands.some((c) => c.name === 'ping' && c.user === 'backup'), 'authenticated over TLS');
+  t.true(
+    p.commands.some((c) => c.name === 'ping' && c.user === 'backup'),
+    'authenticated over TLS',
+  );
 
   const plain = await peer(t, { users, databases });
   const g = await failure(t, target(`mongodb://backup@${plain.address}/?tls=true`, PW));
@@ -151,7 +185,12 @@ test('three causes, three distinct messages', async (t) => {
 test('classifyMongoError reads codes and causes', (t) => {
   t.is(classifyMongoError(Object.assign(new Error('Authentication failed.'), { code: 18 })).kind, 'auth');
   t.is(classifyMongoError(Object.assign(new Error('x'), { codeName: 'Unauthorized', code: 13 })).kind, 'unauthorized');
-  t.is(classifyMongoError(new Error('a', { cause: Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) })).kind, 'tls');
+  t.is(
+    classifyMongoError(
+      new Error('a', { cause: Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) }),
+    ).kind,
+    'tls',
+  );
   t.is(classifyMongoError(new Error('querySrv ENOTFOUND _mongodb._tcp.cluster0.example.net')).kind, 'unreachable');
   t.is(classifyMongoError(new Error('something else')).kind, 'other');
 });

@@ -25,12 +25,18 @@ async function backup(params: Record<string, unknown>, secrets: Record<string, s
 test('the reference files as shipped (EmbeddedMongoDBEnabled and MongoDBEnabled both False): embedded, the Alteryx default', (t) => {
   const d = detectMongoType('auto', new EffectiveSettings(parseRuntimeSettings(REFERENCE_OVERRIDES_XML, 'o.xml'), defaults));
   t.is(d.type, 'embedded');
-  t.is(d.decidedBy, 'neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True (EmbeddedMongoDBEnabled = False in the defaults file): embedded assumed, the Alteryx default');
+  t.is(
+    d.decidedBy,
+    'neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True (EmbeddedMongoDBEnabled = False in the defaults file): embedded assumed, the Alteryx default',
+  );
   t.is(detectMongoType('auto', undefined).type, 'embedded');
 });
 
 test('embedded, the two self-managed element forms, the Gallery form; the element and its file are named', (t) => {
-  t.deepEqual(detect('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller>'), { type: 'embedded', decidedBy: 'Controller/EmbeddedMongoDBEnabled = True (overrides file)' });
+  t.deepEqual(detect('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller>'), {
+    type: 'embedded',
+    decidedBy: 'Controller/EmbeddedMongoDBEnabled = True (overrides file)',
+  });
   t.deepEqual(detect('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017</MongoDBServerName></Controller>'), {
     type: 'selfManaged',
     decidedBy: 'Controller/MongoDBEnabled = True with MongoDBServerName (overrides file)',
@@ -40,12 +46,23 @@ test('embedded, the two self-managed element forms, the Gallery form; the elemen
     decidedBy: 'Persistence/Mongo/ConnectionString in the overrides file',
   });
   // The connection string element wins over an embedded flag (it is checked first, as the issue asks).
-  t.is(detect('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller><Persistence><Mongo><ConnectionString>mongodb://m</ConnectionString></Mongo></Persistence>').type, 'selfManaged');
+  t.is(
+    detect(
+      '<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller><Persistence><Mongo><ConnectionString>mongodb://m</ConnectionString></Mongo></Persistence>',
+    ).type,
+    'selfManaged',
+  );
   // Flags are case-insensitive; the defaults file decides where the overrides are silent.
-  const defaultsSelf = parseRuntimeSettings(setSetting(setSetting(REFERENCE_DEFAULTS_XML, 'Controller', 'MongoDBEnabled', 'true'), 'Controller', 'MongoDBServerName', 'm1'), 'd.xml');
+  const defaultsSelf = parseRuntimeSettings(
+    setSetting(setSetting(REFERENCE_DEFAULTS_XML, 'Controller', 'MongoDBEnabled', 'true'), 'Controller', 'MongoDBServerName', 'm1'),
+    'd.xml',
+  );
   t.deepEqual(detect('', defaultsSelf), { type: 'selfManaged', decidedBy: 'Controller/MongoDBEnabled = True with MongoDBServerName (defaults file)' });
   // The Gallery's connection is in effect only with MongoDBWebOverride True (issue 13).
-  t.deepEqual(detect('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), { type: 'selfManaged', decidedBy: 'Gallery/MongoDBWebConnection with MongoDBWebOverride = True (overrides file)' });
+  t.deepEqual(
+    detect('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'),
+    { type: 'selfManaged', decidedBy: 'Gallery/MongoDBWebConnection with MongoDBWebOverride = True (overrides file)' },
+  );
   const notInEffect = detect('<Gallery><MongoDBWebConnection>mongodb://g:27017/AlteryxGallery</MongoDBWebConnection></Gallery>');
   t.is(notInEffect.type, 'embedded');
   t.regex(notInEffect.decidedBy, /MongoDBWeb\* is set but not in effect \(MongoDBWebOverride is not True\)/);
@@ -55,11 +72,20 @@ test('contradictions are resolved and said: both flags True, MongoDBEnabled with
   const both = detect('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled><MongoDBEnabled>True</MongoDBEnabled></Controller>');
   t.is(both.type, 'embedded');
   t.regex(both.decidedBy, /MongoDBEnabled is True as well \(overrides file\), the embedded flag wins/);
-  t.deepEqual(detect('<Controller><MongoDBEnabled>True</MongoDBEnabled></Controller>'), { type: 'selfManaged', decidedBy: 'Controller/MongoDBEnabled = True (overrides file; MongoDBServerName is empty)' });
+  t.deepEqual(detect('<Controller><MongoDBEnabled>True</MongoDBEnabled></Controller>'), {
+    type: 'selfManaged',
+    decidedBy: 'Controller/MongoDBEnabled = True (overrides file; MongoDBServerName is empty)',
+  });
   // An overrides False beats a defaults True.
   const defaultsEmb = parseRuntimeSettings(setSetting(REFERENCE_DEFAULTS_XML, 'Controller', 'EmbeddedMongoDBEnabled', 'True'), 'd.xml');
-  t.is(detect('<Controller><EmbeddedMongoDBEnabled>False</EmbeddedMongoDBEnabled><MongoDBEnabled>True</MongoDBEnabled></Controller>', defaultsEmb).type, 'selfManaged');
-  t.deepEqual(detectMongoType('selfManaged', new EffectiveSettings(overrides(''), defaults)), { type: 'selfManaged', decidedBy: 'MongoDBConfiguration.Type = selfManaged' });
+  t.is(
+    detect('<Controller><EmbeddedMongoDBEnabled>False</EmbeddedMongoDBEnabled><MongoDBEnabled>True</MongoDBEnabled></Controller>', defaultsEmb).type,
+    'selfManaged',
+  );
+  t.deepEqual(detectMongoType('selfManaged', new EffectiveSettings(overrides(''), defaults)), {
+    type: 'selfManaged',
+    decidedBy: 'MongoDBConfiguration.Type = selfManaged',
+  });
 });
 
 test('readRuntimeSettings: a missing file is undefined, a folder in its place is exit 3 naming the file, a BOM is accepted', async (t) => {
@@ -92,19 +118,31 @@ test('sandbox described by <Persistence><Mongo><ConnectionString> alone: detecte
   let xml = readFileSync(file, 'utf8');
   xml = setSetting(xml, 'Controller', 'MongoDBEnabled', 'False');
   xml = setSetting(xml, 'Gallery', 'MongoDBWebConnection', '');
-  xml = xml.replace('</SystemSettings>', '\t<Persistence>\n\t\t<Mongo>\n\t\t\t<ConnectionString>mongodb://backup@mongo02:27017,mongo01:27017/?replicaSet=rs0&amp;authSource=admin</ConnectionString>\n\t\t</Mongo>\n\t</Persistence>\n</SystemSettings>');
+  xml = xml.replace(
+    '</SystemSettings>',
+    '\t<Persistence>\n\t\t<Mongo>\n\t\t\t<ConnectionString>mongodb://backup@mongo02:27017,mongo01:27017/?replicaSet=rs0&amp;authSource=admin</ConnectionString>\n\t\t</Mongo>\n\t</Persistence>\n</SystemSettings>',
+  );
   writeFileSync(file, xml);
   const pw = readSandboxFile(sm.dir).selfManaged!.password;
   const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: sm.dir, ConfigPath: sm.config }, { MongoPassword: pw });
   t.is(r.exitCode, 0, r.message);
   t.true(logs.some((l) => l.message === 'MongoDB: selfManaged (decided by Persistence/Mongo/ConnectionString in the overrides file)'));
-  t.true(logs.some((l) => l.message === 'MongoDB connection: mongodb://backup@mongo02:27017,mongo01:27017/?replicaSet=rs0&authSource=admin (from Persistence/Mongo/ConnectionString in the overrides RuntimeSettings.xml)'));
+  t.true(
+    logs.some(
+      (l) =>
+        l.message ===
+        'MongoDB connection: mongodb://backup@mongo02:27017,mongo01:27017/?replicaSet=rs0&authSource=admin (from Persistence/Mongo/ConnectionString in the overrides RuntimeSettings.xml)',
+    ),
+  );
 });
 
 test('a malformed RuntimeSettings.xml: exit 3 naming the file and the line, nothing touched', async (t) => {
   const { dir, config } = await quickSandbox(t);
   const file = mapWindowsPath(dir, dir, WIN.overridesXml);
-  writeFileSync(file, '<?xml version="1.0"?>\n<SystemSettings>\n\t<Controller>\n\t\t<EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled>\n</SystemSettings>\n');
+  writeFileSync(
+    file,
+    '<?xml version="1.0"?>\n<SystemSettings>\n\t<Controller>\n\t\t<EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled>\n</SystemSettings>\n',
+  );
   const before = readEvents(dir).length;
   const { r } = await backup({ BackupMode: 'Full', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 3);

@@ -17,7 +17,14 @@ type Check = (c: MongoConnection, t: import('ava').ExecutionContext) => void;
 const VALID: Array<[string, Check]> = [
   ['mongodb://127.0.0.1', (c, t) => t.deepEqual(c.hosts, [{ host: '127.0.0.1', port: 27017 }])],
   ['mongodb://[::1]:27019', (c, t) => t.deepEqual(c.hosts, [{ host: '::1', port: 27019 }])],
-  ['mongodb://h1,[fd00::2]:27018,h3.example.com:27019/', (c, t) => t.deepEqual(c.hosts.map((h) => `${h.host}|${h.port}`), ['h1|27017', 'fd00::2|27018', 'h3.example.com|27019'])],
+  [
+    'mongodb://h1,[fd00::2]:27018,h3.example.com:27019/',
+    (c, t) =>
+      t.deepEqual(
+        c.hosts.map((h) => `${h.host}|${h.port}`),
+        ['h1|27017', 'fd00::2|27018', 'h3.example.com|27019'],
+      ),
+  ],
   ['mongodb://straße.example.org', (c, t) => t.is(c.hosts[0]!.host, 'straße.example.org')],
   ['mongodb://999.1.1.1', (c, t) => t.is(c.hosts[0]!.host, '999.1.1.1')],
   ['mongodb://bob:@h', (c, t) => t.deepEqual([c.username, c.password], ['bob', ''])],
@@ -26,19 +33,31 @@ const VALID: Array<[string, Check]> = [
   ["mongodb://u!$&'()*+,;=:p!$&'()*+,;=@h/admin", (c, t) => t.deepEqual([c.username, c.password], ["u!$&'()*+,;=", "p!$&'()*+,;="])],
   ['mongodb://u:p@h/?AUTHMECHANISM=PLAIN&authsource=$external', (c, t) => t.deepEqual(c.options, { authMechanism: 'PLAIN', authSource: '$external' })],
   ['mongodb://h/?replicaSet=with@sign', (c, t) => t.is(c.options['replicaSet'], 'with@sign')],
-  ['mongodb://h/?readPreference=nearest&readPreferenceTags=zone:a,rack:7&readPreferenceTags=zone:b&readPreferenceTags=', (c, t) => t.deepEqual(optionValues(c, 'readPreferenceTags'), ['zone:a,rack:7', 'zone:b', ''])],
-  ['mongodb://h/?readConcernLevel=somethingNew&w=taggedSet&wTimeoutMS=0&journal=true', (c, t) => t.deepEqual(c.options, { readConcernLevel: 'somethingNew', w: 'taggedSet', wTimeoutMS: '0', journal: 'true' })],
+  [
+    'mongodb://h/?readPreference=nearest&readPreferenceTags=zone:a,rack:7&readPreferenceTags=zone:b&readPreferenceTags=',
+    (c, t) => t.deepEqual(optionValues(c, 'readPreferenceTags'), ['zone:a,rack:7', 'zone:b', '']),
+  ],
+  [
+    'mongodb://h/?readConcernLevel=somethingNew&w=taggedSet&wTimeoutMS=0&journal=true',
+    (c, t) => t.deepEqual(c.options, { readConcernLevel: 'somethingNew', w: 'taggedSet', wTimeoutMS: '0', journal: 'true' }),
+  ],
   ['mongodb://h/?compressors=zstd,zlib&zlibCompressionLevel=-1', (c, t) => t.is(c.options['zlibCompressionLevel'], '-1')],
   ['mongodb://h/?maxStalenessSeconds=-1&maxPoolSize=0&minPoolSize=0&maxConnecting=3&timeoutMS=0', (c, t) => t.is(c.options['maxConnecting'], '3')],
   ['mongodb://h/?serverMonitoringMode=poll&heartbeatFrequencyMS=10000&appName=nightly', (c, t) => t.is(c.options['serverMonitoringMode'], 'poll')],
-  ['mongodb://h/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,TOKEN_RESOURCE:api://x', (c, t) => t.is(c.options['authMechanismProperties'], 'ENVIRONMENT:azure,TOKEN_RESOURCE:api://x')],
+  [
+    'mongodb://h/?authMechanism=MONGODB-OIDC&authMechanismProperties=ENVIRONMENT:azure,TOKEN_RESOURCE:api://x',
+    (c, t) => t.is(c.options['authMechanismProperties'], 'ENVIRONMENT:azure,TOKEN_RESOURCE:api://x'),
+  ],
   ['mongodb://a,b,c/?proxyHost=socks.corp&proxyPort=1080&proxyUsername=u&proxyPassword=s', (c, t) => t.is(c.options['proxyPort'], '1080')],
   ['mongodb+srv://cluster.example.net/?srvServiceName=custom', (c, t) => t.is(c.options['srvServiceName'], 'custom')],
   ['mongodb+srv://cluster.example.net/?srvMaxHosts=0&replicaSet=rs9', (c, t) => t.is(c.options['replicaSet'], 'rs9')],
   ['mongodb+srv://cluster.example.net/?srvMaxHosts=3&loadBalanced=false', (c, t) => t.is(c.options['srvMaxHosts'], '3')],
   ['mongodb://lb.example.com/?loadBalanced=true&directConnection=false', (c, t) => t.is(c.options['loadBalanced'], 'true')],
   ['mongodb://a,b/?directConnection=false', (c, t) => t.is(c.hosts.length, 2)],
-  ['mongodb://h/?tls=true&ssl=true&tlsCAFile=ca.pem&tlsCertificateKeyFile=client.pem', (c, t) => t.deepEqual([c.options['tls'], c.options['ssl']], ['true', undefined])],
+  [
+    'mongodb://h/?tls=true&ssl=true&tlsCAFile=ca.pem&tlsCertificateKeyFile=client.pem',
+    (c, t) => t.deepEqual([c.options['tls'], c.options['ssl']], ['true', undefined]),
+  ],
   ['mongodb://h/?tls=true&tlsDisableOCSPEndpointCheck=true', (c, t) => t.is(c.options['tlsDisableOCSPEndpointCheck'], 'true')],
   ['mongodb://h/?maxAdaptiveRetries=0&enableOverloadRetargeting=false', (c, t) => t.is(c.options['maxAdaptiveRetries'], '0')],
 ];
@@ -72,8 +91,14 @@ const INVALID: Array<[string, RegExp]> = [
   ['mongodb://h/?proxyHost=p&proxyPort=1&proxyPort=1', /proxyPort is given twice/],
   ['mongodb://h/?tlsInsecure=true&tlsAllowInvalidCertificates=false', /tlsInsecure cannot be combined with tlsAllowInvalidCertificates/],
   ['mongodb://h/?tlsAllowInvalidHostnames=false&tlsInsecure=true', /tlsInsecure cannot be combined with tlsAllowInvalidHostnames/],
-  ['mongodb://h/?tlsDisableCertificateRevocationCheck=false&tlsAllowInvalidCertificates=true', /tlsAllowInvalidCertificates cannot be combined with tlsDisableCertificateRevocationCheck/],
-  ['mongodb://h/?tlsDisableOCSPEndpointCheck=true&tlsDisableCertificateRevocationCheck=true', /tlsDisableCertificateRevocationCheck cannot be combined with tlsDisableOCSPEndpointCheck/],
+  [
+    'mongodb://h/?tlsDisableCertificateRevocationCheck=false&tlsAllowInvalidCertificates=true',
+    /tlsAllowInvalidCertificates cannot be combined with tlsDisableCertificateRevocationCheck/,
+  ],
+  [
+    'mongodb://h/?tlsDisableOCSPEndpointCheck=true&tlsDisableCertificateRevocationCheck=true',
+    /tlsDisableCertificateRevocationCheck cannot be combined with tlsDisableOCSPEndpointCheck/,
+  ],
   ['mongodb://h/?tls=true&ssl=false', /tls and ssl are both given and disagree/],
   ['mongodb://h/?authMechanism=MONGODB-X509&authSource=$external'.replace('mongodb://h', 'mongodb://cn:secret@h'), /MONGODB-X509 .*remove the password/],
   ['mongodb://%2Ftmp%2Fmongodb-27017.sock', /Unix domain socket/],
@@ -81,7 +106,12 @@ const INVALID: Array<[string, RegExp]> = [
   ['http://h', /scheme "http:\/\/"/],
 ];
 
-const WARNED: string[] = ['mongodb://h/?futureOption=1', 'mongodb://h/?replicaSet=rs0&replicaSet=rs0', 'mongodb://h/?compressors=lz4', 'mongodb+srv://example.net'];
+const WARNED: string[] = [
+  'mongodb://h/?futureOption=1',
+  'mongodb://h/?replicaSet=rs0&replicaSet=rs0',
+  'mongodb://h/?compressors=lz4',
+  'mongodb+srv://example.net',
+];
 
 const STRICTER: Array<[string, string]> = [
   ['mongodb://h/?tls=sometimes', 'tls'],

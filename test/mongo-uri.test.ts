@@ -21,7 +21,9 @@ function invalid(t: import('ava').ExecutionContext, text: string, re: RegExp, se
 }
 
 test('mongodb:// with several hosts, replica set and TLS options, percent-encoded credentials', (t) => {
-  const c = parseConnectionString(`mongodb://svc%2Dbackup:${ENC}@mongo01.corp:27017,mongo02.corp:27018,[fd00::1]:27019/AlteryxGallery?replicaSet=rs0&tls=true&tlsCAFile=C%3A%5Cca.pem&authSource=admin&readPreference=secondaryPreferred`);
+  const c = parseConnectionString(
+    `mongodb://svc%2Dbackup:${ENC}@mongo01.corp:27017,mongo02.corp:27018,[fd00::1]:27019/AlteryxGallery?replicaSet=rs0&tls=true&tlsCAFile=C%3A%5Cca.pem&authSource=admin&readPreference=secondaryPreferred`,
+  );
   t.is(c.scheme, 'mongodb');
   t.deepEqual(c.hosts, [
     { host: 'mongo01.corp', port: 27017 },
@@ -36,7 +38,10 @@ test('mongodb:// with several hosts, replica set and TLS options, percent-encode
   t.deepEqual(hostList(c), ['mongo01.corp:27017', 'mongo02.corp:27018', '[fd00::1]:27019']);
   const shown = formatConnectionString(c);
   t.false(shown.includes(PW) || shown.includes(ENC), 'the canonical form never carries the password');
-  t.is(shown, 'mongodb://svc-backup@mongo01.corp:27017,mongo02.corp:27018,[fd00::1]:27019/AlteryxGallery?replicaSet=rs0&tls=true&tlsCAFile=C%3A%5Cca.pem&authSource=admin&readPreference=secondaryPreferred');
+  t.is(
+    shown,
+    'mongodb://svc-backup@mongo01.corp:27017,mongo02.corp:27018,[fd00::1]:27019/AlteryxGallery?replicaSet=rs0&tls=true&tlsCAFile=C%3A%5Cca.pem&authSource=admin&readPreference=secondaryPreferred',
+  );
   // The canonical form parses back to the same connection, without the password.
   t.deepEqual(parseConnectionString(shown), { ...c, password: undefined });
 });
@@ -99,11 +104,18 @@ test('the discrete form: host, host:port, lists, replicaSet/host seed form; port
   t.throws(() => d('mongo01:0'), { message: /Host "mongo01:0" is not valid: the port of "mongo01:0" must be between 1 and 65535/ });
 });
 
-const sm = (over: Record<string, unknown> = {}): SelfManagedConfig => ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: over } }).MongoDBConfiguration.SelfManagedMongoDB;
-const settingsWith = (xml: string) => new EffectiveSettings(parseRuntimeSettings(`<SystemSettings>${xml}</SystemSettings>`, 'overrides.xml'), parseRuntimeSettings(REFERENCE_DEFAULTS_XML, 'defaults.xml'));
+const sm = (over: Record<string, unknown> = {}): SelfManagedConfig =>
+  ConfigSchema.parse({ MongoDBConfiguration: { SelfManagedMongoDB: over } }).MongoDBConfiguration.SelfManagedMongoDB;
+const settingsWith = (xml: string) =>
+  new EffectiveSettings(
+    parseRuntimeSettings(`<SystemSettings>${xml}</SystemSettings>`, 'overrides.xml'),
+    parseRuntimeSettings(REFERENCE_DEFAULTS_XML, 'defaults.xml'),
+  );
 
 test('target: the connection string, the user of -MongoCredential, the password from the secrets, authSource spelled out', (t) => {
-  const tg = resolveMongoTarget(sm({ ConnectionString: 'mongodb://mongo01:27017,mongo02:27017/?replicaSet=rs0', Username: 'backup' }), undefined, { MongoPassword: PW });
+  const tg = resolveMongoTarget(sm({ ConnectionString: 'mongodb://mongo01:27017,mongo02:27017/?replicaSet=rs0', Username: 'backup' }), undefined, {
+    MongoPassword: PW,
+  });
   t.is(tg.conn.username, 'backup');
   t.is(tg.password, PW);
   t.is(tg.authSource, 'admin');
@@ -119,7 +131,11 @@ test('target: the connection string, the user of -MongoCredential, the password 
   t.is(path.authSourceFrom, 'database in the connection string');
 
   // The discrete form, with TLS and a CA from the configuration.
-  const d = resolveMongoTarget(sm({ Host: 'mongo01', Port: 27018, Username: 'backup', AuthDatabase: 'users', Tls: true, TlsCAFile: '/etc/ca.pem', ReplicaSet: 'rs9' }), undefined, { MongoPassword: 'pw12' });
+  const d = resolveMongoTarget(
+    sm({ Host: 'mongo01', Port: 27018, Username: 'backup', AuthDatabase: 'users', Tls: true, TlsCAFile: '/etc/ca.pem', ReplicaSet: 'rs9' }),
+    undefined,
+    { MongoPassword: 'pw12' },
+  );
   t.is(d.uri, 'mongodb://backup@mongo01:27018/AlteryxGallery?replicaSet=rs9&authSource=users&tls=true&tlsCAFile=%2Fetc%2Fca.pem');
   t.true(d.tls);
   t.is(d.source, 'MongoDBConfiguration.SelfManagedMongoDB.Host/Port');
@@ -143,7 +159,8 @@ test('target: a password inside the connection string is used only without a sec
 });
 
 test('target: configuration errors are exit 3 naming what to do', (t) => {
-  const fail = (c: SelfManagedConfig, secrets: Record<string, string> = {}, s?: EffectiveSettings) => t.throws(() => resolveMongoTarget(c, s, secrets), { instanceOf: BackupError });
+  const fail = (c: SelfManagedConfig, secrets: Record<string, string> = {}, s?: EffectiveSettings) =>
+    t.throws(() => resolveMongoTarget(c, s, secrets), { instanceOf: BackupError });
   let e = fail(sm({ ConnectionString: 'mongodb://h', Host: 'h' }));
   t.regex(e!.message, /Both .*ConnectionString and .*Host are set/);
   e = fail(sm({ Host: 'mongo01', Username: 'backup' }));
@@ -165,23 +182,53 @@ test('target: configuration errors are exit 3 naming what to do', (t) => {
 });
 
 test('target: without configuration, RuntimeSettings.xml names the MongoDB (and which element did)', (t) => {
-  const cs = resolveMongoTarget(sm(), settingsWith('<Persistence><Mongo><ConnectionString>mongodb://svc@m1:27017,m2:27017/?replicaSet=rs1</ConnectionString></Mongo></Persistence>'), { MongoPassword: 'pw12' });
+  const cs = resolveMongoTarget(
+    sm(),
+    settingsWith('<Persistence><Mongo><ConnectionString>mongodb://svc@m1:27017,m2:27017/?replicaSet=rs1</ConnectionString></Mongo></Persistence>'),
+    { MongoPassword: 'pw12' },
+  );
   t.is(cs.uri, 'mongodb://svc@m1:27017,m2:27017/?replicaSet=rs1&authSource=admin');
   t.is(cs.source, 'Persistence/Mongo/ConnectionString in the overrides RuntimeSettings.xml');
   // The Gallery's connection counts only with MongoDBWebOverride True (issue 13).
-  t.throws(() => resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), { MongoPassword: 'pw12' }), { message: /names none/ });
-  const web = resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&amp;replicaSet=rs0</MongoDBWebConnection></Gallery>'), { MongoPassword: 'pw12' });
+  t.throws(
+    () =>
+      resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery</MongoDBWebConnection></Gallery>'), {
+        MongoPassword: 'pw12',
+      }),
+    { message: /names none/ },
+  );
+  const web = resolveMongoTarget(
+    sm(),
+    settingsWith(
+      '<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&amp;replicaSet=rs0</MongoDBWebConnection></Gallery>',
+    ),
+    { MongoPassword: 'pw12' },
+  );
   t.is(web.uri, 'mongodb://backup@mongo01:27017/AlteryxGallery?authSource=admin&replicaSet=rs0');
   t.regex(web.source, /^Gallery\/MongoDBWebConnection/);
-  const old = resolveMongoTarget(sm(), settingsWith('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017,mongo02:27017</MongoDBServerName><MongoDBUserName>alteryx</MongoDBUserName></Controller>'), { MongoPassword: 'pw12' });
+  const old = resolveMongoTarget(
+    sm(),
+    settingsWith(
+      '<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017,mongo02:27017</MongoDBServerName><MongoDBUserName>alteryx</MongoDBUserName></Controller>',
+    ),
+    { MongoPassword: 'pw12' },
+  );
   t.is(old.uri, 'mongodb://alteryx@mongo01:27017,mongo02:27017/?authSource=admin');
   t.regex(old.source, /^Controller\/MongoDBServerName/);
-  const bad = t.throws(() => resolveMongoTarget(sm(), settingsWith('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://a:b:c@h</MongoDBWebConnection></Gallery>'), {}), { instanceOf: BackupError });
+  const bad = t.throws(
+    () =>
+      resolveMongoTarget(
+        sm(),
+        settingsWith('<Gallery><MongoDBWebOverride>True</MongoDBWebOverride><MongoDBWebConnection>mongodb://a:b:c@h</MongoDBWebConnection></Gallery>'),
+        {},
+      ),
+    { instanceOf: BackupError },
+  );
   t.regex(bad!.message, /^Gallery\/MongoDBWebConnection in the overrides RuntimeSettings\.xml: .*percent-encode it as %3A/);
 });
 
 test('the mongodump --config YAML holds the URI without password and the password, exactly, whatever its characters', (t) => {
-  for (const pw of [PW, "it's \"quoted\" # not a comment", 'yes', '0123', '- dash', 'multi\nline', ' spaced ']) {
+  for (const pw of [PW, 'it\'s "quoted" # not a comment', 'yes', '0123', '- dash', 'multi\nline', ' spaced ']) {
     const tg = resolveMongoTarget(sm({ Host: 'mongo01', Username: 'backup' }), undefined, { MongoPassword: pw });
     const y = parseYaml(mongodumpConfigYaml(tg)) as Record<string, unknown>;
     t.is(y['password'], pw);

@@ -40,12 +40,18 @@ test('listCollections: full entries, nameOnly entries, a name filter, an unknown
     { name: 'AS_Queue', type: 'collection' },
     { name: 'AS_Results', type: 'collection' },
   ]);
-  t.deepEqual((await c.db('AlteryxService').listCollections({ name: 'AS_Results' }).toArray()).map((x) => x.name), ['AS_Results']);
+  t.deepEqual(
+    (await c.db('AlteryxService').listCollections({ name: 'AS_Results' }).toArray()).map((x) => x.name),
+    ['AS_Results'],
+  );
   t.deepEqual(await c.db('Nope').listCollections().toArray(), []);
   const raw = await c.db('AlteryxGallery').command({ listCollections: 1, nameOnly: true });
   t.is(Number(raw['cursor'].id), 0);
   t.is(raw['cursor'].ns, 'AlteryxGallery.$cmd.listCollections');
-  t.false(p.commands.some((x) => x.name === 'getMore'), 'no getMore after a cursor id 0');
+  t.false(
+    p.commands.some((x) => x.name === 'getMore'),
+    'no getMore after a cursor id 0',
+  );
 });
 
 test('count: the callback per database and collection, 0 for an unknown one; estimatedDocumentCount uses it too', async (t) => {
@@ -60,7 +66,12 @@ test('count: the callback per database and collection, 0 for an unknown one; est
 });
 
 test('count: a callback that throws is a server error, the connection stays usable', async (t) => {
-  const p = await peer(t, { ...view, count: () => { throw new Error('x.bson is not a valid BSON dump'); } });
+  const p = await peer(t, {
+    ...view,
+    count: () => {
+      throw new Error('x.bson is not a valid BSON dump');
+    },
+  });
   const c = await client(t, `mongodb://${p.address}/`);
   const err = await t.throwsAsync(c.db('a').command({ count: 'b' }));
   t.regex(err!.message, /not a valid BSON dump/);
@@ -81,7 +92,10 @@ test('shutdown: refused outside admin (code 13); on admin it answers ok and call
   t.like(await c.db('admin').command({ shutdown: 1 }), { ok: 1 });
   await waitFor('the shutdown callback', () => calls === 1);
   t.is(calls, 1);
-  t.deepEqual(p.commands.filter((x) => x.name === 'shutdown').map((x) => x.db), ['AlteryxService', 'admin']);
+  t.deepEqual(
+    p.commands.filter((x) => x.name === 'shutdown').map((x) => x.db),
+    ['AlteryxService', 'admin'],
+  );
   // The peer is gone: a new connection is refused.
   const after = new MongoClient(`mongodb://${p.address}/`, { serverSelectionTimeoutMS: 500, directConnection: true });
   t.teardown(() => after.close());
@@ -103,7 +117,10 @@ test('with users, listCollections, count and shutdown need authentication (13 Un
   }
   t.is(shutdowns, 0);
   const authed = await client(t, `mongodb://u:pw@${p.address}/?authSource=admin`);
-  t.deepEqual((await authed.db('AlteryxService').listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name), ['AS_Queue', 'AS_Results']);
+  t.deepEqual(
+    (await authed.db('AlteryxService').listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name),
+    ['AS_Queue', 'AS_Results'],
+  );
   t.like(await authed.db('AlteryxService').command({ count: 'AS_Queue' }), { n: 12 });
   t.like(await authed.db('admin').command({ shutdown: 1 }), { ok: 1 });
   await waitFor('the shutdown', () => shutdowns === 1);

@@ -54,7 +54,11 @@ test('every table parameter with a configuration key overrides that key, under i
       const value = sample(p.kind);
       const loaded = loadConfig({ [key]: value }, { candidates: [] });
       const path = typeof p.path === 'function' ? p.path(loaded.mode) : p.path;
-      t.deepEqual(path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], loaded.config), value, `${key} -> ${path.join('.')}`);
+      t.deepEqual(
+        path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], loaded.config),
+        value,
+        `${key} -> ${path.join('.')}`,
+      );
     }
   }
   const one = loadConfig({ RetentionDays: 3, CompressionLevel: 9, MongoPort: 27018, MongoDBType: 'embedded', MaxServiceWait: 60 }, { candidates: [] });
@@ -84,7 +88,11 @@ test('the generated block declares exactly the table parameters of each form', (
       .split('\n')
       .filter((l) => !l.trim().startsWith('#'))
       .flatMap((l) => /\$(\w+)(?:\s*=.*?)?,?$/.exec(l)?.[1] ?? []);
-    t.deepEqual(names, parametersOf(form).map((p) => p.name), form);
+    t.deepEqual(
+      names,
+      parametersOf(form).map((p) => p.name),
+      form,
+    );
   }
   t.false(parametersOf('script').some((p) => p.name === 'PassThru'));
   t.true(parametersOf('script').some((p) => p.name === 'Help'));
@@ -93,7 +101,10 @@ test('the generated block declares exactly the table parameters of each form', (
 test('the CLI refuses an invalid mode before anything runs: exit 6, no log, no sandbox event', async (t) => {
   const { dir, config } = await quickSandbox(t);
   const before = readEvents(dir).length;
-  const logs = () => readdirSync(dir, { recursive: true }).map(String).filter((f) => /BackupLog_/.test(f));
+  const logs = () =>
+    readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => /BackupLog_/.test(f));
   for (const args of [
     ['backup', '--mode', 'Bogus', '--sandbox', dir, '--config', config, '--json'],
     ['backup', '--request-stdin', '--json'],

@@ -39,13 +39,22 @@ async function server(t: ExecutionContext, topology: Topology, mongo: Mongo) {
   return { ...s, secrets };
 }
 
-async function backup(s: { dir: string; config: string; secrets: Record<string, string> }, mode: Mode, dryRun: boolean, edit?: (steps: PlannedStep[]) => PlannedStep[]) {
+async function backup(
+  s: { dir: string; config: string; secrets: Record<string, string> },
+  mode: Mode,
+  dryRun: boolean,
+  edit?: (steps: PlannedStep[]) => PlannedStep[],
+) {
   const plans: PlannedStep[][] = [];
   const seen: string[] = [];
   const r: BackupResult = await runBackup(
     { params: { BackupMode: mode, SandboxPath: s.dir, ConfigPath: s.config }, secrets: s.secrets, dryRun },
     {
-      platform: choosePlatform, sink: () => {}, progress: () => {}, plan: (steps) => plans.push([...steps]), steps: recording(BACKUP_STEPS, seen),
+      platform: choosePlatform,
+      sink: () => {},
+      progress: () => {},
+      plan: (steps) => plans.push([...steps]),
+      steps: recording(BACKUP_STEPS, seen),
       ...(edit ? { editPlan: (p) => ({ ...p, steps: edit(p.steps) as typeof p.steps }) } : {}),
     },
   );
@@ -64,7 +73,10 @@ for (const topology of ['single', 'multi'] as const) {
         t.is(dry.plan.length, 1);
         const planned = dry.plan[0]!;
         // A dry run changes nothing: only the read-only previews ran.
-        t.true(dry.seen.every((x) => x.startsWith('preview:')), dry.seen.join(', '));
+        t.true(
+          dry.seen.every((x) => x.startsWith('preview:')),
+          dry.seen.join(', '),
+        );
         const real = await backup(s, mode, false);
         t.is(real.r.exitCode, 0, real.r.message);
         t.deepEqual(ids(real.plan[0]!), ids(planned));
@@ -89,8 +101,18 @@ for (const topology of ['single', 'multi'] as const) {
 // Issue 13: the node's role and its persistence are decided before the plan is built, so the dry run shows
 // exactly what a worker (no dump, no secrets, no service stop) or a SQL Server controller (no dump) runs.
 for (const kind of [
-  { name: 'a single worker node', opts: { role: 'worker' as const }, gone: ['workflows', 'stop-service', 'dump', 'secrets', 'start-service'], kept: ['files', 'metadata', 'archive'] },
-  { name: 'a SQL Server controller', opts: { persistence: 'sqlserver' as const }, gone: ['workflows', 'stop-service', 'dump', 'start-service'], kept: ['files', 'secrets', 'metadata', 'archive'] },
+  {
+    name: 'a single worker node',
+    opts: { role: 'worker' as const },
+    gone: ['workflows', 'stop-service', 'dump', 'secrets', 'start-service'],
+    kept: ['files', 'metadata', 'archive'],
+  },
+  {
+    name: 'a SQL Server controller',
+    opts: { persistence: 'sqlserver' as const },
+    gone: ['workflows', 'stop-service', 'dump', 'start-service'],
+    kept: ['files', 'secrets', 'metadata', 'archive'],
+  },
 ]) {
   test(`backup Full on ${kind.name}: the dry run's plan leaves out what this node cannot back up, and is what runs`, async (t) => {
     // Without a database the archive is a few kB: below the Full minimum meant for a dump.
@@ -99,19 +121,33 @@ for (const kind of [
     const dry = await backup(s, 'Full', true);
     t.is(dry.r.exitCode, 0, dry.r.message);
     const planned = dry.plan[0]!;
-    for (const n of kind.gone) t.false(planned.some((x) => x.name === n), `${n} planned: ${ids(planned).join(', ')}`);
-    for (const n of kind.kept) t.true(planned.some((x) => x.name === n), `${n} not planned: ${ids(planned).join(', ')}`);
+    for (const n of kind.gone)
+      t.false(
+        planned.some((x) => x.name === n),
+        `${n} planned: ${ids(planned).join(', ')}`,
+      );
+    for (const n of kind.kept)
+      t.true(
+        planned.some((x) => x.name === n),
+        `${n} not planned: ${ids(planned).join(', ')}`,
+      );
     const before = readEvents(s.dir).length;
     const real = await backup(s, 'Full', false);
     t.is(real.r.exitCode, 0, real.r.message);
     t.deepEqual(ids(real.plan[0]!), ids(planned));
     t.deepEqual(real.seen, ids(planned));
     const events = readEvents(s.dir).slice(before);
-    t.false(events.some((e) => e['kind'] === 'service' && e['to'] === 'StopPending'), 'no service was stopped');
-    t.false(events.some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))), 'no dump ran');
+    t.false(
+      events.some((e) => e['kind'] === 'service' && e['to'] === 'StopPending'),
+      'no service was stopped',
+    );
+    t.false(
+      events.some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))),
+      'no dump ran',
+    );
   });
 }
-test('backup with a cloud destination (a real s3rver): cloud-upload after the copies and cloud-retention after retention are plan steps, and the dry run\'s plan is what runs', async (t) => {
+test("backup with a cloud destination (a real s3rver): cloud-upload after the copies and cloud-retention after retention are plan steps, and the dry run's plan is what runs", async (t) => {
   const s3 = await startS3rver(t, ['plan-bucket']);
   const dest = { Name: 'offsite', Url: 's3://plan-bucket/prod', Endpoint: s3.endpoint, ForcePathStyle: true, MaxAttempts: 2 };
   const q = await quickSandbox(t, {}, { BackupConfiguration: { CloudDestinations: [dest] } });
@@ -127,7 +163,10 @@ test('backup with a cloud destination (a real s3rver): cloud-upload after the co
     t.true(st.changesState, id);
     t.is(st.target, 's3://plan-bucket/prod');
   }
-  t.true(dry.seen.every((x) => x.startsWith('preview:')), dry.seen.join(', '));
+  t.true(
+    dry.seen.every((x) => x.startsWith('preview:')),
+    dry.seen.join(', '),
+  );
   const real = await backup(s, 'ConfigOnly', false);
   t.is(real.r.exitCode, 0, real.r.message);
   t.deepEqual(real.seen, ids(planned));
@@ -143,9 +182,18 @@ test('a plan with a step taken out runs without it: no secrets step, no getserve
   const r = await backup(s, 'Full', false, (steps) => steps.filter((x) => x.name !== 'secrets'));
   t.false(r.seen.includes('secrets'));
   t.false(r.plan[0]!.some((x) => x.name === 'secrets'));
-  const cli = readEvents(s.dir).slice(before).filter((e) => e['kind'] === 'cli').map((e) => String(e['command']));
-  t.true(cli.some((c) => /emongodump/.test(c)), cli.join(', '));
-  t.false(cli.some((c) => /getserversecret/.test(c)), cli.join(', '));
+  const cli = readEvents(s.dir)
+    .slice(before)
+    .filter((e) => e['kind'] === 'cli')
+    .map((e) => String(e['command']));
+  t.true(
+    cli.some((c) => /emongodump/.test(c)),
+    cli.join(', '),
+  );
+  t.false(
+    cli.some((c) => /getserversecret/.test(c)),
+    cli.join(', '),
+  );
   // What ran is what the plan said; the verification of a Full archive then misses the token: exit 3, not published.
   t.deepEqual(r.seen, ids(r.plan[0]!).slice(0, r.seen.length));
   t.is(r.r.exitCode, 3);
@@ -153,13 +201,16 @@ test('a plan with a step taken out runs without it: no secrets step, no getserve
   t.is(r.r.archivePath, null);
 });
 
-test('a plan without one node\'s stop and start leaves that node\'s service alone', async (t) => {
+test("a plan without one node's stop and start leaves that node's service alone", async (t) => {
   const s = await server(t, 'multi', 'embedded');
   const worker = openSandbox(s.dir).nodes.find((n) => n.role === 'worker')!.name;
   const before = readEvents(s.dir).length;
   const r = await backup(s, 'DatabaseOnly', false, (steps) => steps.filter((x) => x.id !== `stop-service:${worker}` && x.id !== `start-service:${worker}`));
   t.is(r.r.exitCode, 0, r.r.message);
-  const touched = readEvents(s.dir).slice(before).filter((e) => e['kind'] === 'service' && e['to'] === 'StopPending').map((e) => String(e['node']));
+  const touched = readEvents(s.dir)
+    .slice(before)
+    .filter((e) => e['kind'] === 'service' && e['to'] === 'StopPending')
+    .map((e) => String(e['node']));
   t.false(touched.includes(worker));
   t.true(touched.length >= 2, touched.join(', '));
   t.is(getServiceState(s.dir, worker), 'Running');
@@ -185,7 +236,10 @@ for (const topology of ['single', 'multi'] as const) {
       for (const mode of ['ConfigOnly', 'DatabaseOnly', 'Full'] as const) {
         const dry = await restore(made.r.archivePath!, b, mode, true);
         t.is(dry.r.exitCode, 0, `${mode} dry: ${dry.r.message}`);
-        t.true(dry.seen.every((x) => x.startsWith('preview:')), dry.seen.join(', '));
+        t.true(
+          dry.seen.every((x) => x.startsWith('preview:')),
+          dry.seen.join(', '),
+        );
         const planned = dry.plan[0]!;
         const real = await restore(made.r.archivePath!, b, mode, false);
         t.is(real.r.exitCode, 0, `${mode}: ${real.r.message}`);

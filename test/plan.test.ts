@@ -5,7 +5,13 @@ import { startOrder, stopOrder } from '../src/steps/services.ts';
 import type { NodeRef } from '../src/platform/ports.ts';
 
 const names = (mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly', mongoType: 'embedded' | 'selfManaged' = 'embedded', stop = false): string[] =>
-  buildPlan({ mode, mongoType, config: ConfigSchema.parse({ ServiceConfiguration: { StopServiceForExternalDB: stop } }), nodes: [{ name: 'ALTERYX01', role: 'controller' }], stamp: '20260113_020000' }).steps.map((s) => s.name);
+  buildPlan({
+    mode,
+    mongoType,
+    config: ConfigSchema.parse({ ServiceConfiguration: { StopServiceForExternalDB: stop } }),
+    nodes: [{ name: 'ALTERYX01', role: 'controller' }],
+    stamp: '20260113_020000',
+  }).steps.map((s) => s.name);
 
 test('ConfigOnly never touches the service and never dumps', (t) => {
   const steps = names('ConfigOnly');
@@ -62,8 +68,14 @@ test('multi-node order: UI, workers, controller to stop; the reverse to start', 
     { name: 'U', role: 'ui', local: false },
     { name: 'W2', role: 'worker', local: false },
   ];
-  t.deepEqual(stopOrder(nodes).map((n) => n.role), ['ui', 'worker', 'worker', 'controller']);
-  t.deepEqual(startOrder(nodes).map((n) => n.role), ['controller', 'worker', 'worker', 'ui']);
+  t.deepEqual(
+    stopOrder(nodes).map((n) => n.role),
+    ['ui', 'worker', 'worker', 'controller'],
+  );
+  t.deepEqual(
+    startOrder(nodes).map((n) => n.role),
+    ['controller', 'worker', 'worker', 'ui'],
+  );
 });
 
 test('Full on a multi-node sandbox: every node stopped (UI, workers, controller) and started in reverse, every dumped database, every copied file per node', async (t) => {
@@ -80,19 +92,37 @@ test('Full on a multi-node sandbox: every node stopped (UI, workers, controller)
   const stops = plan.steps.filter((s) => s.name === 'stop-service') as Array<{ node: string; target: string; action: string; changesState: boolean }>;
   const starts = plan.steps.filter((s) => s.name === 'start-service') as Array<{ node: string }>;
   t.is(stops.length, platform.nodes.length);
-  t.deepEqual(stops.map((s) => role(s.node)), ['ui', 'worker', 'worker', 'controller']);
-  t.deepEqual(starts.map((s) => s.node), [...stops.map((s) => s.node)].reverse());
-  t.deepEqual(stops.map((s) => s.target), stops.map((s) => `AlteryxService on ${s.node}`));
+  t.deepEqual(
+    stops.map((s) => role(s.node)),
+    ['ui', 'worker', 'worker', 'controller'],
+  );
+  t.deepEqual(
+    starts.map((s) => s.node),
+    [...stops.map((s) => s.node)].reverse(),
+  );
+  t.deepEqual(
+    stops.map((s) => s.target),
+    stops.map((s) => `AlteryxService on ${s.node}`),
+  );
   t.true(stops.every((s) => s.changesState && s.action === 'Stop service'));
   const dump = plan.steps.find((s) => s.name === 'dump') as unknown as { databases: string[]; to: string; description: string };
   t.deepEqual(dump.databases, ['AlteryxGallery', 'AlteryxGallery_Lucene', 'AlteryxService']);
   t.is(dump.to, 'D:\\Temp\\ServerBackup_Full_20260113_020000\\MongoDB');
   for (const db of dump.databases) t.true(dump.description.includes(db));
   const files = plan.steps.filter((s) => s.name === 'files') as Array<{ node: string; copies: Array<{ from: string; to: string }> }>;
-  t.deepEqual(files.map((f) => f.node), platform.nodes.map((n) => n.name));
+  t.deepEqual(
+    files.map((f) => f.node),
+    platform.nodes.map((n) => n.name),
+  );
   for (const f of files) {
     const to = f.copies.map((c) => c.to);
-    for (const rel of ['Config/RuntimeSettings.xml', 'Config/RuntimeSettings.defaults.xml', 'Config/Keys/', 'Config/Engine/SystemAlias.xml', 'Config/Engine/SystemConnections.xml']) {
+    for (const rel of [
+      'Config/RuntimeSettings.xml',
+      'Config/RuntimeSettings.defaults.xml',
+      'Config/Keys/',
+      'Config/Engine/SystemAlias.xml',
+      'Config/Engine/SystemConnections.xml',
+    ]) {
       t.true(to.includes(`nodes/${f.node}/${rel}`), `${f.node}: ${rel}`);
     }
     t.true(f.copies.some((c) => c.from === 'C:\\ProgramData\\Alteryx\\RuntimeSettings.xml'));
@@ -117,7 +147,14 @@ test('cloud destinations: one cloud-upload per destination after the network cop
   });
   const plan = buildPlan({ mode: 'Full', mongoType: 'embedded', config, nodes: [{ name: 'ALTERYX01', role: 'controller' }], stamp: '20260113_020000' });
   const ids = plan.steps.map((s) => s.id);
-  t.deepEqual(ids.slice(ids.indexOf('copy'), ids.indexOf('cleanup')), ['copy', 'cloud-upload:aws', 'cloud-upload:azure', 'retention', 'cloud-retention:aws', 'cloud-retention:azure']);
+  t.deepEqual(ids.slice(ids.indexOf('copy'), ids.indexOf('cleanup')), [
+    'copy',
+    'cloud-upload:aws',
+    'cloud-upload:azure',
+    'retention',
+    'cloud-retention:aws',
+    'cloud-retention:azure',
+  ]);
   const up = plan.steps.find((s) => s.id === 'cloud-upload:azure')!;
   t.is(up.target, 'azblob://acct/backups/prod');
   t.true(up.changesState);

@@ -25,12 +25,27 @@ test.after.always(() => {
 const stops = () => readEvents(a.dir).filter((e) => e['kind'] === 'service' && /Stop/.test(String(e['to']))).length;
 
 const cases: Array<[string, string, string, RegExp]> = [
-  ['an empty EmbeddedMongoDBRootPath', 'EmbeddedMongoDBRootPath', '', /Controller\/EmbeddedMongoDBRootPath is empty or missing in the overrides RuntimeSettings\.xml/],
-  ['an EmbeddedMongoDBRootPath that does not exist', 'EmbeddedMongoDBRootPath', 'C:\\ProgramData\\Alteryx\\Nowhere', /data folder C:\\ProgramData\\Alteryx\\Nowhere .* does not exist/],
+  [
+    'an empty EmbeddedMongoDBRootPath',
+    'EmbeddedMongoDBRootPath',
+    '',
+    /Controller\/EmbeddedMongoDBRootPath is empty or missing in the overrides RuntimeSettings\.xml/,
+  ],
+  [
+    'an EmbeddedMongoDBRootPath that does not exist',
+    'EmbeddedMongoDBRootPath',
+    'C:\\ProgramData\\Alteryx\\Nowhere',
+    /data folder C:\\ProgramData\\Alteryx\\Nowhere .* does not exist/,
+  ],
   ['an empty data folder', 'EmbeddedMongoDBRootPath', 'C:\\ProgramData\\Alteryx\\EmptyMongo', /data folder C:\\ProgramData\\Alteryx\\EmptyMongo .* is empty/],
   ['a folder without MongoDB files', 'EmbeddedMongoDBRootPath', 'C:\\ProgramData\\Alteryx\\Engine', /holds no MongoDB data files .*AlteryxGallery/],
   ['a relative EmbeddedMongoDBRootPath', 'EmbeddedMongoDBRootPath', 'Persistence\\MongoDB', /is not an absolute path/],
-  ['EmbeddedMongoDBEnabled that is neither True nor False', 'EmbeddedMongoDBEnabled', 'Yes', /Controller\/EmbeddedMongoDBEnabled = "Yes" .* is neither True nor False/],
+  [
+    'EmbeddedMongoDBEnabled that is neither True nor False',
+    'EmbeddedMongoDBEnabled',
+    'Yes',
+    /Controller\/EmbeddedMongoDBEnabled = "Yes" .* is neither True nor False/,
+  ],
 ];
 for (const [title, element, value, re] of cases) {
   test.serial(`${title}: exit 3 naming it, the service never stops`, async (t) => {

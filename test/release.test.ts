@@ -31,15 +31,18 @@ test('signing outside Windows: exit 1 saying where to sign, before anything is b
 test('third-party notices: every package of the metafile inputs, with version, licence and licence text, plus Node.js and mingw-w64', (t) => {
   const dir = tempDir(t);
   const meta = path.join(dir, 'a.meta.json');
-  fs.writeFileSync(meta, JSON.stringify({
-    inputs: {
-      'src/cli/main.ts': {},
-      'node_modules/zod/v4/classic/schemas.js': {},
-      'node_modules/zod/index.js': {},
-      'node_modules/@mongodb-js/saslprep/dist/index.js': {},
-      'node_modules/safe-buffer/index.js': {},
-    },
-  }));
+  fs.writeFileSync(
+    meta,
+    JSON.stringify({
+      inputs: {
+        'src/cli/main.ts': {},
+        'node_modules/zod/v4/classic/schemas.js': {},
+        'node_modules/zod/index.js': {},
+        'node_modules/@mongodb-js/saslprep/dist/index.js': {},
+        'node_modules/safe-buffer/index.js': {},
+      },
+    }),
+  );
   const license = path.join(dir, 'NODE-LICENSE');
   fs.writeFileSync(license, 'Node.js is licensed for use as follows: (the test text)');
   const text: string = thirdPartyNotices([meta], { version: '24.21.0', license });

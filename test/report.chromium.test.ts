@@ -31,7 +31,13 @@ const points = (page: Page, chart: string) =>
   page.$$eval(`figure[data-chart="${chart}"] .pt`, (els) =>
     els.map((e) => {
       const b = e.getBoundingClientRect();
-      return { id: e.getAttribute('data-id')!, value: Number(e.getAttribute('data-value')), time: e.getAttribute('data-time')!, cx: b.x + b.width / 2, cy: e.tagName === 'rect' ? b.y : b.y + b.height / 2 };
+      return {
+        id: e.getAttribute('data-id')!,
+        value: Number(e.getAttribute('data-value')),
+        time: e.getAttribute('data-time')!,
+        cx: b.x + b.width / 2,
+        cy: e.tagName === 'rect' ? b.y : b.y + b.height / 2,
+      };
     }),
   ) as Promise<Point[]>;
 
@@ -78,7 +84,11 @@ const CONTRAST_JS = `(() => {
 const contrastFailures = (page: Page) => page.evaluate(CONTRAST_JS) as Promise<{ checked: number; failures: string[] }>;
 
 test('the dashboard in headless Chromium: both widths, no errors, chart points equal the history, contrast, phone layout', async (t) => {
-  const { root, dir, config } = await quickSandbox(t, { dbSizeMb: 1 }, { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } });
+  const { root, dir, config } = await quickSandbox(
+    t,
+    { dbSizeMb: 1 },
+    { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } },
+  );
   const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config]);
   // Real runs: one good backup per mode, a failed DatabaseOnly one, and a drill.
   for (const mode of ['Full', 'ConfigOnly', 'DatabaseOnly']) t.is((await cli(['backup', '--mode', mode, '--json'])).result?.['exitCode'], 0);
@@ -102,7 +112,12 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
         archivePath: ok ? `D:\\Alteryx\\Backups\\night${i}.zip` : null,
         sizeBytes: ok ? Math.round((mode === 'ConfigOnly' ? 9000 : 400_000) * (1 + (i % 5) / 10)) : null,
         durationMs: 900 + i * 17,
-        destinations: ok ? [{ path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' }, { path: NAS, kind: 'network', status: i === 41 ? 'failed' : 'ok', error: i === 41 ? 'offline' : undefined }] : [],
+        destinations: ok
+          ? [
+              { path: 'D:\\Alteryx\\Backups', kind: 'local', status: 'ok' },
+              { path: NAS, kind: 'network', status: i === 41 ? 'failed' : 'ok', error: i === 41 ? 'offline' : undefined },
+            ]
+          : [],
         summary: { downtimeMs: mode === 'ConfigOnly' ? 0 : 400 + (i % 7) * 50 },
       },
       { kind: 'backup', params: { SandboxPath: dir, ConfigPath: config }, startedAt: new Date(first - (45 - i) * 1.8 * DAY), platform: choosePlatform },
@@ -128,12 +143,17 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('request', (r) => requests.push(r.url()));
 
-  for (const [name, file] of [['dashboard', html], ['monthly', monthly]] as const) {
+  for (const [name, file] of [
+    ['dashboard', html],
+    ['monthly', monthly],
+  ] as const) {
     for (const width of [1280, 390]) {
       await page.setViewport({ width, height: 900 });
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       await page.screenshot({ path: join(ARTEFACTS, `${name}-${width}.png`), fullPage: true });
-      const layout = (await page.evaluate("({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, svgs: document.querySelectorAll('svg').length })")) as { scroll: number; inner: number; svgs: number };
+      const layout = (await page.evaluate(
+        "({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, svgs: document.querySelectorAll('svg').length })",
+      )) as { scroll: number; inner: number; svgs: number };
       t.true(layout.scroll <= layout.inner, `${name} at ${width} px needs no sideways scrolling (${layout.scroll} > ${layout.inner})`);
       t.true(layout.svgs >= 7, `${name}: the charts are there`);
       const c = await contrastFailures(page);
@@ -150,28 +170,53 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
   for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     const good = history.filter((r) => r.kind === 'backup' && r.mode === mode && r.status !== 'Failed');
     const size = await points(page, `size-${mode}`);
-    t.deepEqual(size.map((p) => [p.id, p.value]), good.map((r) => [r.id, r.sizeBytes]), `${mode} size trend`);
+    t.deepEqual(
+      size.map((p) => [p.id, p.value]),
+      good.map((r) => [r.id, r.sizeBytes]),
+      `${mode} size trend`,
+    );
     // Drawn where the numbers say: later runs further right, larger archives higher up.
     for (let i = 1; i < size.length; i++) t.true(size[i]!.cx >= size[i - 1]!.cx);
     const byValue = [...size].sort((a, b) => a.value - b.value);
-    for (let i = 1; i < byValue.length; i++) if (byValue[i]!.value > byValue[i - 1]!.value) t.true(byValue[i]!.cy < byValue[i - 1]!.cy, `${mode}: ${byValue[i]!.value} is drawn above ${byValue[i - 1]!.value}`);
+    for (let i = 1; i < byValue.length; i++)
+      if (byValue[i]!.value > byValue[i - 1]!.value)
+        t.true(byValue[i]!.cy < byValue[i - 1]!.cy, `${mode}: ${byValue[i]!.value} is drawn above ${byValue[i - 1]!.value}`);
     const dur = await points(page, `duration-${mode}`);
-    t.deepEqual(dur.map((p) => [p.id, p.value]), history.filter((r) => r.kind === 'backup' && r.mode === mode).map((r) => [r.id, r.durationMs]), `${mode} duration trend`);
+    t.deepEqual(
+      dur.map((p) => [p.id, p.value]),
+      history.filter((r) => r.kind === 'backup' && r.mode === mode).map((r) => [r.id, r.durationMs]),
+      `${mode} duration trend`,
+    );
   }
   const down = await points(page, 'downtime');
-  t.deepEqual(down.map((p) => [p.id, p.value]), history.filter((r) => r.kind === 'backup' && (r.downtimeMs ?? 0) > 0).map((r) => [r.id, r.downtimeMs]));
+  t.deepEqual(
+    down.map((p) => [p.id, p.value]),
+    history.filter((r) => r.kind === 'backup' && (r.downtimeMs ?? 0) > 0).map((r) => [r.id, r.downtimeMs]),
+  );
   // The band of the size check, as health computes it, is drawn.
-  const band = await page.$eval('figure[data-chart="size-DatabaseOnly"] .band', (e) => [Number(e.getAttribute('data-low')), Number(e.getAttribute('data-high'))]);
+  const band = await page.$eval('figure[data-chart="size-DatabaseOnly"] .band', (e) => [
+    Number(e.getAttribute('data-low')),
+    Number(e.getAttribute('data-high')),
+  ]);
   const health = (await cli(['health', '--json'])).result!;
   const db = (health['modes'] as Array<{ mode: string; band: { low: number; high: number } }>).find((m) => m.mode === 'DatabaseOnly')!;
   t.deepEqual(band, [Math.round(db.band.low), Math.round(db.band.high)]);
   // The calendar: runs per mode in the last 90 days, and the verdict.
-  const cal = await page.$$eval('figure[data-chart="calendar-90"] .day', (els) => els.map((e) => ({ mode: e.getAttribute('data-mode'), runs: Number(e.getAttribute('data-runs')), status: e.getAttribute('data-status') })));
+  const cal = await page.$$eval('figure[data-chart="calendar-90"] .day', (els) =>
+    els.map((e) => ({ mode: e.getAttribute('data-mode'), runs: Number(e.getAttribute('data-runs')), status: e.getAttribute('data-status') })),
+  );
   const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 89).getTime();
   for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly']) {
     const inWindow = history.filter((r) => r.kind === 'backup' && r.mode === mode && Date.parse(r.startedAt) >= start);
-    t.is(cal.filter((c) => c.mode === mode).reduce((n, c) => n + c.runs, 0), inWindow.length, `${mode} calendar`);
-    t.is(cal.filter((c) => c.mode === mode && c.status === 'Failed').length, new Set(inWindow.filter((r) => r.status === 'Failed').map((r) => new Date(r.startedAt).toDateString())).size);
+    t.is(
+      cal.filter((c) => c.mode === mode).reduce((n, c) => n + c.runs, 0),
+      inWindow.length,
+      `${mode} calendar`,
+    );
+    t.is(
+      cal.filter((c) => c.mode === mode && c.status === 'Failed').length,
+      new Set(inWindow.filter((r) => r.status === 'Failed').map((r) => new Date(r.startedAt).toDateString())).size,
+    );
   }
   t.is(await page.$eval('#health', (e) => e.getAttribute('data-status')), health['status']);
   const kpi = await page.$eval('[data-kpi="success-rate"]', (e) => e.textContent);
@@ -184,7 +229,9 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
   await page.emulateMediaType('print');
   t.true((await page.pdf({ format: 'A4' })).length > 10_000);
   // The monthly CSV beside the monthly HTML: totals of this month's runs.
-  const csv = readFileSync(monthly.replace(/\.html$/, '.csv'), 'utf8').trim().split('\r\n');
+  const csv = readFileSync(monthly.replace(/\.html$/, '.csv'), 'utf8')
+    .trim()
+    .split('\r\n');
   t.is(csv[0], 'month,mode,runs,backups,successful,failed,successRatePercent,dataProtectedBytes,averageDowntimeMs,drills,drillsPassed');
   t.regex(csv.at(-1)!, new RegExp(`^${month},All,`));
 });
@@ -193,7 +240,9 @@ test('the contrast check itself finds pale text, and passes dark text', async (t
   const { browser, close } = await launchChromium();
   t.teardown(close);
   const page = await browser.newPage();
-  await page.setContent('<body style="background:#fff"><p style="color:#aaa">pale grey on white</p><p style="color:#222">dark</p><svg><text x="0" y="10" style="fill:#ccc">pale svg</text></svg></body>');
+  await page.setContent(
+    '<body style="background:#fff"><p style="color:#aaa">pale grey on white</p><p style="color:#222">dark</p><svg><text x="0" y="10" style="fill:#ccc">pale svg</text></svg></body>',
+  );
   const c = await contrastFailures(page);
   t.is(c.checked, 3);
   t.is(c.failures.length, 2);

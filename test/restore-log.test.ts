@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { compareCounts, decodeRestoreLog, goUnquote, judgeRestoreLog, readRestoreLogFile, restoreFailureMessage, totalDocuments } from '../src/restore/restore-log.ts';
+import {
+  compareCounts,
+  decodeRestoreLog,
+  goUnquote,
+  judgeRestoreLog,
+  readRestoreLogFile,
+  restoreFailureMessage,
+  totalDocuments,
+} from '../src/restore/restore-log.ts';
 
 const ts = '2026-01-13T02:00:00.000+0000\t';
 const good = [
@@ -13,7 +21,9 @@ const good = [
   'finished restoring AlteryxGallery_Lucene.fs.chunks (1 document, 0 failures)',
   'no indexes to restore for collection AlteryxGallery.apps',
   '216 document(s) restored successfully. 0 document(s) failed to restore.',
-].map((l) => ts + l).join('\n');
+]
+  .map((l) => ts + l)
+  .join('\n');
 
 test('a clean log with exit code 0 is a success; per-collection counts come from the "finished restoring" lines', (t) => {
   const v = judgeRestoreLog(good, 0);
@@ -33,7 +43,7 @@ test('0 documents restored is a failure even with exit code 0 and no error line 
 });
 
 test('a Failed: line fails the restore, with exit code 0 and a clean summary line', (t) => {
-  const v = judgeRestoreLog(good.replace('no indexes', 'Failed: AlteryxService: error creating indexes') , 0);
+  const v = judgeRestoreLog(good.replace('no indexes', 'Failed: AlteryxService: error creating indexes'), 0);
   t.false(v.ok);
   t.is(v.problemLines.length, 1);
   t.regex(v.problemLines[0]!, /Failed: AlteryxService/);
@@ -76,11 +86,20 @@ test('several summary lines add up; one with failures fails the whole', (t) => {
 test('compareCounts: manifest vs log vs counted; an empty collection without a log line is fine', (t) => {
   const expected = { A: { x: 3, empty: 0 }, B: { y: 2 } };
   const rows = compareCounts(expected, { A: { x: 3 }, B: { y: 2 } }, { A: { x: 3, empty: 0 }, B: { y: 2 } });
-  t.true(rows.every((r) => r.ok), JSON.stringify(rows));
+  t.true(
+    rows.every((r) => r.ok),
+    JSON.stringify(rows),
+  );
   const bad = compareCounts(expected, { A: { x: 3 }, B: { y: 1 } }, undefined);
-  t.deepEqual(bad.filter((r) => !r.ok).map((r) => `${r.database}.${r.collection}`), ['B.y']);
+  t.deepEqual(
+    bad.filter((r) => !r.ok).map((r) => `${r.database}.${r.collection}`),
+    ['B.y'],
+  );
   const extra = compareCounts(expected, undefined, { A: { x: 3, empty: 0, z: 1 }, B: { y: 2 } });
-  t.deepEqual(extra.filter((r) => !r.ok).map((r) => `${r.database}.${r.collection}`), ['A.z']);
+  t.deepEqual(
+    extra.filter((r) => !r.ok).map((r) => `${r.database}.${r.collection}`),
+    ['A.z'],
+  );
   t.is(totalDocuments(expected), 5);
 });
 
@@ -95,7 +114,9 @@ const v10016 = [
   'finished restoring "AlteryxService.odd`name" (2 documents, 0 failures)',
   'no indexes to restore for collection `AlteryxGallery.apps`',
   '123 document(s) restored successfully. 0 document(s) failed to restore.',
-].map((l) => ts + l).join('\n');
+]
+  .map((l) => ts + l)
+  .join('\n');
 
 const r40 = [
   'building a list of dbs and collections to restore from D:\\Temp\\x\\MongoDB dir',
@@ -105,14 +126,23 @@ const r40 = [
   'finished restoring AlteryxGallery.apps (120 documents)',
   'finished restoring AlteryxService.AS_Errors (3 documents)',
   'done',
-].map((l) => ts + l).join('\n');
+]
+  .map((l) => ts + l)
+  .join('\n');
 
 test('mongo-tools 100.16+: backquoted names are counted under their database and collection, not under `db / coll`', (t) => {
   const v = judgeRestoreLog(v10016, 0);
   t.true(v.ok, v.summary);
   t.is(v.format, 'summary');
   t.deepEqual(v.collections, { AlteryxGallery: { apps: 120 }, AlteryxGallery_Lucene: { 'fs.chunks': 1 }, AlteryxService: { 'odd`name': 2 } });
-  t.deepEqual(compareCounts({ AlteryxGallery: { apps: 120 }, AlteryxGallery_Lucene: { 'fs.chunks': 1 }, AlteryxService: { 'odd`name': 2 } }, v.collections, undefined).filter((r) => !r.ok), []);
+  t.deepEqual(
+    compareCounts(
+      { AlteryxGallery: { apps: 120 }, AlteryxGallery_Lucene: { 'fs.chunks': 1 }, AlteryxService: { 'odd`name': 2 } },
+      v.collections,
+      undefined,
+    ).filter((r) => !r.ok),
+    [],
+  );
 });
 
 test('goUnquote: Go %#q names in double quotes with escapes, backquoted names as they are', (t) => {
@@ -131,10 +161,16 @@ test('r3.4-r4.0: per-collection lines and "done" without a summary decide; the t
 });
 
 test('r3.4-r4.0: a duplicate key "error:" line, a Failed: line without "done", or 0 documents fail it', (t) => {
-  const dup = judgeRestoreLog(r40.replace('no indexes to restore', "error: E11000 duplicate key error collection: AlteryxGallery.apps index: _id_ dup key: { : ObjectId('5f1') }"), 0);
+  const dup = judgeRestoreLog(
+    r40.replace('no indexes to restore', "error: E11000 duplicate key error collection: AlteryxGallery.apps index: _id_ dup key: { : ObjectId('5f1') }"),
+    0,
+  );
   t.false(dup.ok);
   t.regex(dup.summary, /E11000/);
-  const stopped = judgeRestoreLog(`${r40.split('\n').slice(0, 5).join('\n')}\n${ts}Failed: AlteryxService.AS_Errors: error restoring from x: reading bson input: EOF`, 1);
+  const stopped = judgeRestoreLog(
+    `${r40.split('\n').slice(0, 5).join('\n')}\n${ts}Failed: AlteryxService.AS_Errors: error restoring from x: reading bson input: EOF`,
+    1,
+  );
   t.false(stopped.ok);
   t.false(stopped.unverifiable);
   const empty = judgeRestoreLog(`${ts}finished restoring AlteryxGallery.apps (0 documents)\n${ts}done`, 0);
@@ -178,7 +214,13 @@ test('CRLF line ends and lines without timestamps are read alike', (t) => {
   t.true(crlf.ok, crlf.summary);
   t.is(crlf.restored, 123);
   t.deepEqual(crlf.collections, judgeRestoreLog(v10016, 0).collections);
-  const bare = judgeRestoreLog(r40.split('\n').map((l) => l.replace(ts, '')).join('\r\n'), 0);
+  const bare = judgeRestoreLog(
+    r40
+      .split('\n')
+      .map((l) => l.replace(ts, ''))
+      .join('\r\n'),
+    0,
+  );
   t.true(bare.ok, bare.summary);
   t.is(bare.restored, 123);
 });

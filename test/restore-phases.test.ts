@@ -22,7 +22,13 @@ test('mapNodes: by host name first, then by role; a node without counterpart is 
   const same = mapNodes([{ name: 'newctl', role: 'controller' }], [C, W]);
   t.is(same.map.get('newctl'), C);
   t.deepEqual(same.notes, []);
-  const moved = mapNodes([{ name: 'OLDCTL', role: 'controller' }, { name: 'OLDWKR', role: 'worker' }], [C, W]);
+  const moved = mapNodes(
+    [
+      { name: 'OLDCTL', role: 'controller' },
+      { name: 'OLDWKR', role: 'worker' },
+    ],
+    [C, W],
+  );
   t.is(moved.map.get('OLDWKR'), W);
   t.is(moved.notes.length, 2);
   t.regex(moved.notes[0]!, /OLDCTL \(controller\) is restored onto NEWCTL/);
@@ -42,7 +48,10 @@ test('configTarget: overrides, never the defaults; alteryx.config where it was c
 
 test('placeFiles: a multi-node archive by node prefix, unknown entries noted, nothing for a database-only restore', (t) => {
   const m: Pick<Manifest, 'files' | 'nodes'> = {
-    nodes: [{ name: 'OLDCTL', role: 'controller' }, { name: 'OLDWKR', role: 'worker' }] as Manifest['nodes'],
+    nodes: [
+      { name: 'OLDCTL', role: 'controller' },
+      { name: 'OLDWKR', role: 'worker' },
+    ] as Manifest['nodes'],
     files: [
       file('nodes/OLDCTL/Config/RuntimeSettings.xml'),
       file('nodes/OLDCTL/Config/RuntimeSettings.defaults.xml'),
@@ -54,11 +63,17 @@ test('placeFiles: a multi-node archive by node prefix, unknown entries noted, no
     ],
   };
   const { placements, notes } = placeFiles(m, [C, W], paths, all);
-  t.deepEqual(placements.map((p) => `${p.node.name}:${p.configured}`), [`NEWCTL:${paths.overrides}`, `NEWWKR:${paths.systemAlias}`, `NEWWKR:${paths.keys}\\k1`]);
+  t.deepEqual(
+    placements.map((p) => `${p.node.name}:${p.configured}`),
+    [`NEWCTL:${paths.overrides}`, `NEWWKR:${paths.systemAlias}`, `NEWWKR:${paths.keys}\\k1`],
+  );
   t.true(notes.some((n) => /Odd\.txt is not a file this tool restores/.test(n)));
   t.deepEqual(placeFiles(m, [C, W], paths, { config: false, database: true, secrets: false }).placements, []);
   // Host-recovery order: RuntimeSettings.xml, Keys, Engine files, alteryx.config.
-  t.deepEqual(restoreOrder([...placements].reverse()).map((p) => p.rel), ['Config/RuntimeSettings.xml', 'Config/Keys/k1', 'Config/Engine/SystemAlias.xml']);
+  t.deepEqual(
+    restoreOrder([...placements].reverse()).map((p) => p.rel),
+    ['Config/RuntimeSettings.xml', 'Config/Keys/k1', 'Config/Engine/SystemAlias.xml'],
+  );
   const wanted = extractedBy(placements, { config: true, database: true, secrets: false });
   t.true(wanted(m.files[5]!));
   t.false(wanted(m.files[6]!));
@@ -66,12 +81,15 @@ test('placeFiles: a multi-node archive by node prefix, unknown entries noted, no
 });
 
 test('placeFiles: an archive without RuntimeSettings.xml is exit 3', (t) => {
-  const e = t.throws(() => placeFiles({ nodes: [{ name: 'A', role: 'controller' }] as Manifest['nodes'], files: [file('Config/Engine/SystemAlias.xml')] }, [C], paths, all));
+  const e = t.throws(() =>
+    placeFiles({ nodes: [{ name: 'A', role: 'controller' }] as Manifest['nodes'], files: [file('Config/Engine/SystemAlias.xml')] }, [C], paths, all),
+  );
   t.regex(e!.message, /no RuntimeSettings\.xml/);
 });
 
 test('judgeEmongorestore: a clean log passes; "EMongoRestore failed" in the output fails even with a clean log', (t) => {
-  const log = '2026-01-13T02:00:00 finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\n2026-01-13T02:00:01 5 document(s) restored successfully. 0 document(s) failed to restore.\n';
+  const log =
+    '2026-01-13T02:00:00 finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\n2026-01-13T02:00:01 5 document(s) restored successfully. 0 document(s) failed to restore.\n';
   const ok = judgeEmongorestore(log, 0, 'done');
   t.true(ok.ok);
   t.is(ok.restored, 5);
@@ -84,19 +102,29 @@ test('judgeEmongorestore: a clean log passes; "EMongoRestore failed" in the outp
 
 test('judgeCounts: equal counts pass; a missing collection or a short total fails and is named', (t) => {
   const expected = { AlteryxService: { AS_Queue: 5, AS_Results: 2 } };
-  const v = judgeEmongorestore('finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\nfinished restoring AlteryxService.AS_Results (2 documents, 0 failures)\n7 document(s) restored successfully. 0 document(s) failed to restore.\n', 0, '');
+  const v = judgeEmongorestore(
+    'finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\nfinished restoring AlteryxService.AS_Results (2 documents, 0 failures)\n7 document(s) restored successfully. 0 document(s) failed to restore.\n',
+    0,
+    '',
+  );
   const good = judgeCounts(expected, v);
   t.true(good.ok);
   t.is(good.expectedTotal, 7);
   t.regex(good.detail, /7 restored of 7 in the manifest, 2 collections/);
-  const short = judgeEmongorestore('finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\n5 document(s) restored successfully. 0 document(s) failed to restore.\n', 0, '');
+  const short = judgeEmongorestore(
+    'finished restoring AlteryxService.AS_Queue (5 documents, 0 failures)\n5 document(s) restored successfully. 0 document(s) failed to restore.\n',
+    0,
+    '',
+  );
   const bad = judgeCounts(expected, short);
   t.false(bad.ok);
   t.regex(bad.detail, /1 collection\(s\) differ from the manifest: AlteryxService\.AS_Results manifest 2, restored -/);
 });
 
 test('judgeDrillCounts: self-managed archives compare the Alteryx databases only; a differing count is a bad row', (t) => {
-  const m = { mongo: { type: 'selfManaged', dumped: true, gzip: true, databases: { AlteryxService: { AS_Queue: 3 }, admin: { users: 1 } } } } as unknown as Pick<Manifest, 'mongo'>;
+  const m = {
+    mongo: { type: 'selfManaged', dumped: true, gzip: true, databases: { AlteryxService: { AS_Queue: 3 }, admin: { users: 1 } } },
+  } as unknown as Pick<Manifest, 'mongo'>;
   const j = judgeDrillCounts(m, null, { AlteryxService: { AS_Queue: 3 }, admin: { users: 9 } });
   t.deepEqual(j.bad, []);
   t.is(j.actualTotal, 3);
@@ -115,15 +143,45 @@ test('judgeVersions: same version, same release, another release, unknown', (t) 
 test('buildRestorePlan: per-node stop and start in order, every placement, nothing to stop for a self-managed database-only restore', (t) => {
   const U: NodeRef = { name: 'UI1', role: 'ui', local: false };
   const placements = [{ file: { path: 'Config/RuntimeSettings.xml' }, node: { name: 'NEWCTL' }, configured: paths.overrides }];
-  const steps = buildRestorePlan({ archivePath: '/a.zip', scope: all, nodes: [C, W, U], serviceName: 'AlteryxService', extractFolder: 'D:\\Temp\\X', preRestoreFolder: 'D:\\Temp\\P', placements });
-  t.deepEqual(steps.filter((s) => s.name === 'stop-service').map((s) => s.id), ['stop-service:UI1', 'stop-service:NEWWKR', 'stop-service:NEWCTL']);
-  t.deepEqual(steps.filter((s) => s.name === 'start-service').map((s) => s.id), ['start-service:NEWCTL', 'start-service:NEWWKR', 'start-service:UI1']);
+  const steps = buildRestorePlan({
+    archivePath: '/a.zip',
+    scope: all,
+    nodes: [C, W, U],
+    serviceName: 'AlteryxService',
+    extractFolder: 'D:\\Temp\\X',
+    preRestoreFolder: 'D:\\Temp\\P',
+    placements,
+  });
+  t.deepEqual(
+    steps.filter((s) => s.name === 'stop-service').map((s) => s.id),
+    ['stop-service:UI1', 'stop-service:NEWWKR', 'stop-service:NEWCTL'],
+  );
+  t.deepEqual(
+    steps.filter((s) => s.name === 'start-service').map((s) => s.id),
+    ['start-service:NEWCTL', 'start-service:NEWWKR', 'start-service:UI1'],
+  );
   const files = steps.find((s) => s.name === 'files') as { placements: unknown[] } | undefined;
   t.deepEqual(files?.placements, [{ path: 'Config/RuntimeSettings.xml', node: 'NEWCTL', to: paths.overrides }]);
   const secret = steps.find((s) => s.name === 'server-secret') as { nodes: string[] } | undefined;
   t.is(secret?.nodes[0], 'NEWCTL');
-  const db = buildRestorePlan({ archivePath: '/a.zip', scope: { config: false, database: true, secrets: false }, nodes: [C], serviceName: 'AlteryxService', extractFolder: 'X', preRestoreFolder: 'P', placements: [], selfManaged: true, stopsService: false });
+  const db = buildRestorePlan({
+    archivePath: '/a.zip',
+    scope: { config: false, database: true, secrets: false },
+    nodes: [C],
+    serviceName: 'AlteryxService',
+    extractFolder: 'X',
+    preRestoreFolder: 'P',
+    placements: [],
+    selfManaged: true,
+    stopsService: false,
+  });
   t.false(db.some((s) => s.name === 'stop-service' || s.name === 'start-service' || s.name === 'files'));
-  t.deepEqual(db.map((s) => s.name), ['verify', 'preflight', 'mongo-check', 'extract', 'pre-restore', 'database', 'check', 'cleanup']);
-  t.is(restoreScope({ mode: 'ConfigOnly', dumped: false, hasToken: true }, 'DatabaseOnly'), 'a DatabaseOnly restore needs the database, and this ConfigOnly archive holds none');
+  t.deepEqual(
+    db.map((s) => s.name),
+    ['verify', 'preflight', 'mongo-check', 'extract', 'pre-restore', 'database', 'check', 'cleanup'],
+  );
+  t.is(
+    restoreScope({ mode: 'ConfigOnly', dumped: false, hasToken: true }, 'DatabaseOnly'),
+    'a DatabaseOnly restore needs the database, and this ConfigOnly archive holds none',
+  );
 });

@@ -22,7 +22,8 @@ type RestoreSection = NonNullable<Journal['restore']>;
 
 const journalPath = (dir: string) => join(dir, 'D', 'Temp', 'AlteryxBackup.journal.json');
 const readJournal = (dir: string) => JSON.parse(readFileSync(journalPath(dir), 'utf8')) as Journal;
-const tempEntries = (dir: string, prefix: string) => (existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => n.startsWith(prefix)) : []);
+const tempEntries = (dir: string, prefix: string) =>
+  existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => n.startsWith(prefix)) : [];
 const persistence = (dir: string) => join(dir, 'C', 'ProgramData', 'Alteryx', 'Service', 'Persistence');
 const serviceOf = (dir: string) => getServiceState(dir, openSandbox(dir).nodes[0]!.name);
 const serviceEvents = (dir: string) => readEvents(dir).filter((e) => e['kind'] === 'service');
@@ -49,15 +50,20 @@ async function restoreKilledMidDatabase(t: ExecutionContext) {
 function folderCounts(root: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const db of readdirSync(root).sort()) {
-    for (const f of readdirSync(join(root, db)).filter((x) => x.endsWith('.bson')).sort()) (out[db] ??= {})[f.slice(0, -5)] = countBsonDocuments(join(root, db, f));
+    for (const f of readdirSync(join(root, db))
+      .filter((x) => x.endsWith('.bson'))
+      .sort())
+      (out[db] ??= {})[f.slice(0, -5)] = countBsonDocuments(join(root, db, f));
   }
   return out;
 }
 
-
 /** A ConfigOnly backup of B before the restore: the "newest backup taken before the restore", with B's token. */
 async function backupOfB(b: Sbx): Promise<string> {
-  const r = await runBackup({ params: { BackupMode: 'ConfigOnly', SandboxPath: b.dir, ConfigPath: b.config }, secrets: {}, dryRun: false }, { platform: choosePlatform, sink: () => {}, progress: () => {} });
+  const r = await runBackup(
+    { params: { BackupMode: 'ConfigOnly', SandboxPath: b.dir, ConfigPath: b.config }, secrets: {}, dryRun: false },
+    { platform: choosePlatform, sink: () => {}, progress: () => {} },
+  );
   if (r.exitCode !== 0 || !r.archivePath) throw new Error(`backup of B failed: ${r.message}`);
   return r.archivePath;
 }
@@ -76,18 +82,27 @@ async function killRestoreWhen(archive: string, b: Sbx, ready: () => boolean, ex
   return { pid, dead, journalText, journal: JSON.parse(journalText) as Journal, config: configHashes(b.dir), token: token(b.dir), service: serviceOf(b.dir) };
 }
 
-const emongorestoreStarted = (dir: string) => () => readEvents(dir).some((e) => e['kind'] === 'cli' && e['command'] === 'emongorestore' && e['phase'] === 'start');
+const emongorestoreStarted = (dir: string) => () =>
+  readEvents(dir).some((e) => e['kind'] === 'cli' && e['command'] === 'emongorestore' && e['phase'] === 'start');
 
 /** B with files, Keys, token and database that all differ from A's archive, and a ConfigOnly backup of B. */
 async function prepare(t: ExecutionContext, mode: 'Full' | 'ConfigOnly' = 'Full') {
   const a = await backupOf(t, mode);
   const b = await quickSandbox(t);
   const bBackup = await backupOfB(b);
-  const before = { config: configHashes(b.dir), counts: counts(b.dir), token: token(b.dir), rs: sha(readFileSync(join(b.dir, 'C', 'ProgramData', 'Alteryx', 'RuntimeSettings.xml'))) };
+  const before = {
+    config: configHashes(b.dir),
+    counts: counts(b.dir),
+    token: token(b.dir),
+    rs: sha(readFileSync(join(b.dir, 'C', 'ProgramData', 'Alteryx', 'RuntimeSettings.xml'))),
+  };
   const source = { config: configHashes(a.dir), counts: counts(a.dir), token: token(a.dir) };
-  t.notDeepEqual(before.config, source.config, 'B\'s files differ from the archive\'s');
-  t.true(Object.keys(before.config).some((k) => /\\Keys\\/.test(k)) && Object.keys(before.config).some((k) => k.endsWith('SystemAlias.xml')), 'Keys and SystemAlias.xml are among the compared files');
-  t.notDeepEqual(before.counts, source.counts, 'B\'s database differs from the archive\'s');
+  t.notDeepEqual(before.config, source.config, "B's files differ from the archive's");
+  t.true(
+    Object.keys(before.config).some((k) => /\\Keys\\/.test(k)) && Object.keys(before.config).some((k) => k.endsWith('SystemAlias.xml')),
+    'Keys and SystemAlias.xml are among the compared files',
+  );
+  t.notDeepEqual(before.counts, source.counts, "B's database differs from the archive's");
   t.not(before.token, source.token);
   return { a, b, bBackup, before, source };
 }
@@ -96,7 +111,7 @@ async function prepare(t: ExecutionContext, mode: 'Full' | 'ConfigOnly' = 'Full'
 function assertKilledMidDatabase(t: ExecutionContext, k: Awaited<ReturnType<typeof killRestoreWhen>>, p: Awaited<ReturnType<typeof prepare>>) {
   t.is(k.dead.signal, 'SIGKILL');
   t.is(k.dead.result, undefined, 'killed before it could report');
-  t.deepEqual(k.config, p.source.config, 'at the kill the files and Keys were already the archive\'s');
+  t.deepEqual(k.config, p.source.config, "at the kill the files and Keys were already the archive's");
   t.is(k.token, p.source.token, 'and the token too');
   t.is(k.service, 'Stopped');
   const r = k.journal.restore as RestoreSection;
@@ -115,7 +130,11 @@ function assertKilledMidDatabase(t: ExecutionContext, k: Awaited<ReturnType<type
 function assertPutBack(t: ExecutionContext, b: Sbx, before: Awaited<ReturnType<typeof prepare>>['before']) {
   t.deepEqual(configHashes(b.dir), before.config, 'RuntimeSettings.xml, Keys, SystemAlias.xml, SystemConnections.xml hash-equal the pre-restore files');
   t.deepEqual(counts(b.dir), before.counts, 'the previous data folder is back with its documents');
-  t.deepEqual(readdirSync(persistence(b.dir)).filter((n) => n.includes('PreRestore')), [], 'no folder left moved aside');
+  t.deepEqual(
+    readdirSync(persistence(b.dir)).filter((n) => n.includes('PreRestore')),
+    [],
+    'no folder left moved aside',
+  );
   t.is(serviceOf(b.dir), 'Running');
   t.false(existsSync(journalPath(b.dir)), 'the journal is gone');
   t.deepEqual(tempEntries(b.dir, 'AlteryxRestore_'), [], 'the extraction folder (the token in clear) is gone');
@@ -128,7 +147,12 @@ test('Full restore SIGKILLed during emongorestore: recover puts files, Keys and 
   // The extraction folder of the killed restore never held the controller token (it is read into memory).
   const extraction = join(b.dir, 'D', 'Temp', tempEntries(b.dir, 'AlteryxRestore_')[0]!);
   t.true(existsSync(join(extraction, 'MongoDB')), 'the kill left the extraction folder');
-  t.deepEqual(readdirSync(extraction, { recursive: true }).map(String).filter((n) => /ControllerToken|Secrets/i.test(n)), []);
+  t.deepEqual(
+    readdirSync(extraction, { recursive: true })
+      .map(String)
+      .filter((n) => /ControllerToken|Secrets/i.test(n)),
+    [],
+  );
 
   const rec = await runCli(['recover', '--sandbox', b.dir, '--config', b.config, '--json']);
   const res = rec.result!;
@@ -175,8 +199,16 @@ test('a killed Full restore is rolled back by the next backup before it backs up
   const next = await runCli(['backup', '--mode', 'Full', '--sandbox', b.dir, '--config', b.config, '--json']);
   t.is(next.code, 0, next.stdout.slice(-2000));
   const warnings = next.result!['warnings'] as string[];
-  t.true(warnings.some((w) => new RegExp(`previous run \\(pid ${k.pid}, Restore Full.*was interrupted; what its restore changed and its services were put back`).test(w)), warnings.join('\n'));
-  t.true(warnings.some((w) => w.includes('AlteryxService.exe setserversecret=<token of the pre-restore backup>')), 'the token step is in the backup\'s warnings');
+  t.true(
+    warnings.some((w) =>
+      new RegExp(`previous run \\(pid ${k.pid}, Restore Full.*was interrupted; what its restore changed and its services were put back`).test(w),
+    ),
+    warnings.join('\n'),
+  );
+  t.true(
+    warnings.some((w) => w.includes('AlteryxService.exe setserversecret=<token of the pre-restore backup>')),
+    "the token step is in the backup's warnings",
+  );
   assertPutBack(t, b, p.before);
   // What the backup captured is the server as it was before the restore, not the half-restored one.
   const archive = String(next.result!['archivePath']);
@@ -198,7 +230,11 @@ test('a killed Full restore is rolled back by the next restore before it saves t
   const next = await runCli(['restore', p.a.archive, '--sandbox', b.dir, '--config', b.config, '--yes', '--json']);
   t.is(next.code, 0, next.stdout.slice(-2000));
   const res = next.result!;
-  t.true((res['warnings'] as string[]).some((w) => new RegExp(`pid ${k.pid}, Restore Full.*what its restore changed and its services were put back before this restore`).test(w)));
+  t.true(
+    (res['warnings'] as string[]).some((w) =>
+      new RegExp(`pid ${k.pid}, Restore Full.*what its restore changed and its services were put back before this restore`).test(w),
+    ),
+  );
   // The second restore saved B's original files and database, so the first one had been rolled back first.
   const pre = String(res['preRestorePath']);
   t.not(basename(pre), firstPre);
@@ -215,9 +251,13 @@ test('ConfigOnly restore SIGKILLed while it starts the service (files and token 
   const { b } = p;
   setKnob(b.dir, 'service.startSeconds', '4');
   const events0 = serviceEvents(b.dir).length;
-  const k = await killRestoreWhen(p.a.archive, b, () => serviceEvents(b.dir).slice(events0).some((e) => e['to'] === 'StartPending'));
+  const k = await killRestoreWhen(p.a.archive, b, () =>
+    serviceEvents(b.dir)
+      .slice(events0)
+      .some((e) => e['to'] === 'StartPending'),
+  );
   t.is(k.dead.signal, 'SIGKILL');
-  t.deepEqual(k.config, p.source.config, 'the files were the archive\'s at the kill');
+  t.deepEqual(k.config, p.source.config, "the files were the archive's at the kill");
   t.true(['StartPending', 'Running'].includes(k.service), `the restore had started the service again (${k.service})`);
   const r = k.journal.restore as RestoreSection;
   t.deepEqual(r.phases, ['files', 'server-secret']);
@@ -233,11 +273,16 @@ test('ConfigOnly restore SIGKILLed while it starts the service (files and token 
   const rr = res['restore'] as { putBack: string[]; manual: string[]; phases: string[] };
   t.deepEqual(rr.phases, ['files', 'server-secret']);
   t.true(rr.putBack.some((x) => /RuntimeSettings\.xml on ALTERYX01 put back/.test(x)));
-  t.false(rr.putBack.some((x) => /database/.test(x)), 'no database to put back');
+  t.false(
+    rr.putBack.some((x) => /database/.test(x)),
+    'no database to put back',
+  );
   t.regex(rr.manual[0]!, /AlteryxService\.exe setserversecret=<token of the pre-restore backup>/);
   assertPutBack(t, b, p.before);
   // The service the restore was starting ran on the restored files: it is stopped before they go back, then started.
-  const after = serviceEvents(b.dir).slice(killedAt).map((e) => e['to']);
+  const after = serviceEvents(b.dir)
+    .slice(killedAt)
+    .map((e) => e['to']);
   const stoppedAt = after.indexOf('Stopped');
   t.true(stoppedAt >= 0, `stopped again: ${after.join(',')}`);
   t.deepEqual(after.slice(stoppedAt), ['Stopped', 'StartPending', 'Running'], after.join(','));
@@ -249,7 +294,11 @@ test('Full restore SIGKILLed during the service stop (nothing changed yet): reco
   const { b } = p;
   setKnob(b.dir, 'service.stopSeconds', '4');
   const events0 = serviceEvents(b.dir).length;
-  const k = await killRestoreWhen(p.a.archive, b, () => serviceEvents(b.dir).slice(events0).some((e) => e['to'] === 'StopPending'));
+  const k = await killRestoreWhen(p.a.archive, b, () =>
+    serviceEvents(b.dir)
+      .slice(events0)
+      .some((e) => e['to'] === 'StopPending'),
+  );
   t.is(k.dead.signal, 'SIGKILL');
   t.deepEqual(k.config, p.before.config, 'nothing written yet');
   const r = k.journal.restore as RestoreSection;
@@ -283,7 +332,14 @@ test('an emongorestore that outlives the killed restore: nothing touches the dat
   // into the data folder when it ends, as the real one would with its last collection.
   const marker = join(dbLocal, 'AlteryxGallery', 'late-write.bson');
   const ready = `${marker}.ready`;
-  const tool = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+  const tool = spawn(
+    process.execPath,
+    [
+      '-e',
+      `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, ''); process.exit(0); }); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: 'ignore' },
+  );
   t.teardown(() => tool.kill('SIGKILL'));
   // Its SIGTERM handler is installed (a fixed sleep was too short on a loaded machine).
   await waitFor('the stand-in tool to start', () => existsSync(ready), 60_000);
@@ -297,7 +353,10 @@ test('an emongorestore that outlives the killed restore: nothing touches the dat
   await platform.dispose();
   t.false(report.journalCleared);
   t.regex(report.restore!.failed.join('\n'), /emongorestore \(pid \d+\) still runs, so the folder was not touched and the services were left stopped/);
-  t.deepEqual(report.services.map((s) => s.action), ['left-stopped']);
+  t.deepEqual(
+    report.services.map((s) => s.action),
+    ['left-stopped'],
+  );
   t.is(serviceOf(b.dir), 'Stopped', 'not started on a folder that is still being written');
   t.true(existsSync(k.journal.restore!.database!.preLocal), 'the previous data folder is still aside');
   t.true(existsSync(journalPath(b.dir)), 'the journal is kept for the next attempt');
@@ -360,7 +419,13 @@ test('a self-managed restore killed during mongorestore: recovery names the pre-
       keys: [],
       tokenNodes: [],
       tokenBackup: null,
-      selfManaged: { dumpConfigured: 'D:\\Temp\\PreRestore_20260113_030000\\MongoDB', dumpLocal: join(temp, 'PreRestore_20260113_030000', 'MongoDB'), documents: 2609, uri: 'mongodb://svc-backup@mongo01.corp.local:27017/?authSource=admin', restoreStarted: true },
+      selfManaged: {
+        dumpConfigured: 'D:\\Temp\\PreRestore_20260113_030000\\MongoDB',
+        dumpLocal: join(temp, 'PreRestore_20260113_030000', 'MongoDB'),
+        documents: 2609,
+        uri: 'mongodb://svc-backup@mongo01.corp.local:27017/?authSource=admin',
+        restoreStarted: true,
+      },
     },
   };
   writeFileSync(join(temp, 'AlteryxBackup.journal.json'), JSON.stringify(journal));
@@ -377,7 +442,10 @@ test('a self-managed restore killed during mongorestore: recovery names the pre-
   );
   t.regex(m, /2609 document\(s\) restored successfully and 0 failed/);
   t.false(/--password|-p /.test(m), 'no password option');
-  t.true(lines.some((l) => l.includes('The self-managed MongoDB was not put back')), 'said in the log');
+  t.true(
+    lines.some((l) => l.includes('The self-managed MongoDB was not put back')),
+    'said in the log',
+  );
   t.true(report.journalCleared, 'nothing else to retry');
   t.false(report.complete);
   t.false(existsSync(join(temp, 'AlteryxBackup.journal.json')));

@@ -25,7 +25,10 @@ async function backupOfSelfManaged(t: import('ava').ExecutionContext, mode: 'Ful
   // A's password is generated with the sandbox: read it, then back up with it.
   const a = await quickSandbox(t, { mongo: 'self-managed', modifiedConfig: true }, FAST);
   const password = passwordOf(a.dir);
-  const r = await runBackup({ params: { BackupMode: mode, SandboxPath: a.dir, ConfigPath: a.config }, secrets: { MongoPassword: password }, dryRun: false }, { platform: choosePlatform, sink: () => {}, progress: () => {} });
+  const r = await runBackup(
+    { params: { BackupMode: mode, SandboxPath: a.dir, ConfigPath: a.config }, secrets: { MongoPassword: password }, dryRun: false },
+    { platform: choosePlatform, sink: () => {}, progress: () => {} },
+  );
   if (r.exitCode !== 0 || !r.archivePath) throw new Error(`backup of A failed: ${r.message}`);
   return { ...a, password, archive: r.archivePath, manifest: await readManifest(r.archivePath) };
 }
@@ -64,9 +67,13 @@ async function restoreInto(
 }
 
 const serviceEvents = (dir: string) => readEvents(dir).filter((e) => e['kind'] === 'service');
-const toolEvents = (dir: string, from: number) => readEvents(dir).slice(from).filter((e) => e['tool'] === 'mongodump' || e['tool'] === 'mongorestore');
+const toolEvents = (dir: string, from: number) =>
+  readEvents(dir)
+    .slice(from)
+    .filter((e) => e['tool'] === 'mongodump' || e['tool'] === 'mongorestore');
 const isRestoreOfArchive = (c: Call) => /mongorestore$/.test(c.file) && c.args.some((a) => a.startsWith('--dir=') && a.includes('AlteryxRestore_'));
-const preRestoreFolders = (dir: string) => (existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^(AlteryxRestore|PreRestore)_/.test(n)) : []);
+const preRestoreFolders = (dir: string) =>
+  existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^(AlteryxRestore|PreRestore)_/.test(n)) : [];
 
 test('Full: a self-managed backup of A restores into a fresh self-managed B; counts equal, verdict success, the password nowhere', async (t) => {
   const a = await backupOfSelfManaged(t, 'Full');
@@ -80,7 +87,10 @@ test('Full: a self-managed backup of A restores into a fresh self-managed B; cou
   const { r, logs, calls } = await restoreInto(a.archive, b, { MongoPassword: bPassword });
   t.is(r.exitCode, 0, r.message);
   t.true(r.success);
-  t.deepEqual(r.checks.filter((c) => !c.ok), []);
+  t.deepEqual(
+    r.checks.filter((c) => !c.ok),
+    [],
+  );
 
   // The database: B's counts are A's, per collection, and the manifest's.
   const after = counts(b.dir);
@@ -88,26 +98,34 @@ test('Full: a self-managed backup of A restores into a fresh self-managed B; cou
   t.deepEqual(after, a.manifest.mongo.databases);
   t.true(r.restoreLog!.ok, r.restoreLog!.summary);
   t.is(r.restoreLog!.failed, 0);
-  t.is(r.restoreLog!.restored, Object.values(source).flatMap((c) => Object.values(c)).reduce((x, y) => x + y, 0));
+  t.is(
+    r.restoreLog!.restored,
+    Object.values(source)
+      .flatMap((c) => Object.values(c))
+      .reduce((x, y) => x + y, 0),
+  );
   t.is(r.counts.length, 11);
   t.true(r.counts.every((x) => x.ok && x.restored === x.expected));
-  t.deepEqual(configHashes(b.dir), configHashes(a.dir), 'the files are A\'s');
+  t.deepEqual(configHashes(b.dir), configHashes(a.dir), "the files are A's");
 
   // mongorestore --gzip --drop --dir, the Alteryx databases only, the password only in the --config file.
   const restoreCall = calls.find(isRestoreOfArchive);
   t.truthy(restoreCall, JSON.stringify(calls.map((c) => [c.file, c.args])));
   t.true(restoreCall!.args.includes('--gzip'));
   t.true(restoreCall!.args.includes('--drop'));
-  t.deepEqual(restoreCall!.args.filter((x) => x.startsWith('--nsInclude=')), ['--nsInclude=AlteryxGallery.*', '--nsInclude=AlteryxGallery_Lucene.*', '--nsInclude=AlteryxService.*']);
+  t.deepEqual(
+    restoreCall!.args.filter((x) => x.startsWith('--nsInclude=')),
+    ['--nsInclude=AlteryxGallery.*', '--nsInclude=AlteryxGallery_Lucene.*', '--nsInclude=AlteryxService.*'],
+  );
   const cfg = restoreCall!.args.find((x) => x.startsWith('--config='))!.slice('--config='.length);
   t.false(existsSync(cfg), 'the --config file is removed');
   // The sandbox saw: the pre-restore dump, then the restore, both with gzip, the restore with --drop.
-  t.deepEqual(toolEvents(b.dir, start).map((e) => `${String(e['tool'])}:${String(e['phase'])}:${String(e['gzip'])}${e['tool'] === 'mongorestore' ? `:${String(e['drop'])}` : ''}`), [
-    'mongodump:start:true',
-    'mongodump:end:true',
-    'mongorestore:start:true:true',
-    'mongorestore:end:true:undefined',
-  ]);
+  t.deepEqual(
+    toolEvents(b.dir, start).map(
+      (e) => `${String(e['tool'])}:${String(e['phase'])}:${String(e['gzip'])}${e['tool'] === 'mongorestore' ? `:${String(e['drop'])}` : ''}`,
+    ),
+    ['mongodump:start:true', 'mongodump:end:true', 'mongorestore:start:true:true', 'mongorestore:end:true:undefined'],
+  );
 
   // The pre-restore dump of B's previous database is kept, gzip'd, and is B's previous database.
   t.truthy(r.preRestoreDatabasePath);
@@ -121,9 +139,18 @@ test('Full: a self-managed backup of A restores into a fresh self-managed B; cou
   const i = (re: RegExp) => logs.findIndex((l) => re.test(l.message));
   t.true(i(/credentials accepted/) >= 0 && i(/credentials accepted/) < i(/Stopping AlteryxService/), 'the check comes before the stop');
   t.true(i(/Pre-restore dump of the current MongoDB/) < i(/Restoring the self-managed MongoDB \(the archive's dump\)/));
-  t.deepEqual(serviceEvents(b.dir).map((e) => e['to']).slice(-4), ['StopPending', 'Stopped', 'StartPending', 'Running']);
+  t.deepEqual(
+    serviceEvents(b.dir)
+      .map((e) => e['to'])
+      .slice(-4),
+    ['StopPending', 'Stopped', 'StartPending', 'Running'],
+  );
   t.is(getServiceState(b.dir, openSandbox(b.dir).nodes[0]!.name), 'Running');
-  t.deepEqual(preRestoreFolders(b.dir).filter((n) => n.startsWith('AlteryxRestore_')), [], 'the extraction folder is gone');
+  t.deepEqual(
+    preRestoreFolders(b.dir).filter((n) => n.startsWith('AlteryxRestore_')),
+    [],
+    'the extraction folder is gone',
+  );
 
   // Neither password anywhere: log file, its JSON twin, the records, the result, B's events, the process arguments.
   const haystack = [
@@ -136,7 +163,10 @@ test('Full: a self-managed backup of A restores into a fresh self-managed B; cou
   ];
   t.true(calls.length >= 4, 'mongodump --version, mongorestore --version, the pre-restore dump, the restore');
   for (const pw of [bPassword, a.password]) for (const [n, h] of haystack.entries()) t.false(h.includes(pw), `haystack ${n} holds a password`);
-  t.false(calls.some((c) => Object.entries(c.env ?? {}).some(([k, v]) => /^ALTERYXBACKUP_/.test(k) && v === bPassword)), 'not in the children\'s environment');
+  t.false(
+    calls.some((c) => Object.entries(c.env ?? {}).some(([k, v]) => /^ALTERYXBACKUP_/.test(k) && v === bPassword)),
+    "not in the children's environment",
+  );
 });
 
 test('DatabaseOnly without StopServiceForExternalDB: the service is untouched; with it, stopped and started around the database', async (t) => {
@@ -155,9 +185,24 @@ test('DatabaseOnly without StopServiceForExternalDB: the service is untouched; w
   t.is(again.r.exitCode, 0, again.r.message);
   const line = readEvents(b.dir)
     .slice(start)
-    .map((e) => (e['kind'] === 'service' ? `service:${String(e['to'])}` : /^mongo(dump|restore)$/.test(String(e['tool'])) ? `${String(e['tool'])}:${String(e['phase'])}` : ''))
+    .map((e) =>
+      e['kind'] === 'service'
+        ? `service:${String(e['to'])}`
+        : /^mongo(dump|restore)$/.test(String(e['tool']))
+          ? `${String(e['tool'])}:${String(e['phase'])}`
+          : '',
+    )
     .filter(Boolean);
-  t.deepEqual(line, ['service:StopPending', 'service:Stopped', 'mongodump:start', 'mongodump:end', 'mongorestore:start', 'mongorestore:end', 'service:StartPending', 'service:Running']);
+  t.deepEqual(line, [
+    'service:StopPending',
+    'service:Stopped',
+    'mongodump:start',
+    'mongodump:end',
+    'mongorestore:start',
+    'mongorestore:end',
+    'service:StartPending',
+    'service:Running',
+  ]);
 });
 
 test('mongorestore fails (knob mongorestore.fail): exit 5, the pre-restore dump is restored with --drop, B is as it was', async (t) => {
@@ -168,20 +213,31 @@ test('mongorestore fails (knob mongorestore.fail): exit 5, the pre-restore dump 
   const start = readEvents(b.dir).length;
   let afterFailure: Record<string, string> | undefined;
   // The fault hits the restore of the archive only: once it has run, the knob is cleared for the rollback.
-  const { r, logs, calls } = await restoreInto(a.archive, b, { MongoPassword: passwordOf(b.dir) }, {
-    after: (c) => {
-      if (!isRestoreOfArchive(c)) return;
-      afterFailure = databaseHashes(b.dir);
-      setKnob(b.dir, 'mongorestore.fail', 'false');
+  const { r, logs, calls } = await restoreInto(
+    a.archive,
+    b,
+    { MongoPassword: passwordOf(b.dir) },
+    {
+      after: (c) => {
+        if (!isRestoreOfArchive(c)) return;
+        afterFailure = databaseHashes(b.dir);
+        setKnob(b.dir, 'mongorestore.fail', 'false');
+      },
     },
-  });
+  );
   t.is(r.exitCode, 5, r.message);
   t.regex(r.message, /^The MongoDB restore failed: exit code 1; .*Failed:/);
   t.regex(r.message, /pre-restore dump \(mongorestore --drop\)/);
   t.false(r.restoreLog!.ok);
   t.true(r.rolledBack);
-  t.true(r.rollback.some((x) => /^database restored from the pre-restore dump D:\\Temp\\PreRestore_\d{8}_\d{6}\\MongoDB \(mongorestore --drop\)$/.test(x)), JSON.stringify(r.rollback));
-  t.true(logs.some((l) => /^Rollback: database restored from the pre-restore dump/.test(l.message)), 'the log says so');
+  t.true(
+    r.rollback.some((x) => /^database restored from the pre-restore dump D:\\Temp\\PreRestore_\d{8}_\d{6}\\MongoDB \(mongorestore --drop\)$/.test(x)),
+    JSON.stringify(r.rollback),
+  );
+  t.true(
+    logs.some((l) => /^Rollback: database restored from the pre-restore dump/.test(l.message)),
+    'the log says so',
+  );
   // Compared by content: the first collection was replaced by A's, whose count can equal B's by chance.
   t.notDeepEqual(afterFailure, before.data, 'the failed mongorestore had changed the database (--drop of the first collection)');
   t.deepEqual(counts(b.dir), before.counts, 'the database is back as it was');
@@ -189,7 +245,12 @@ test('mongorestore fails (knob mongorestore.fail): exit 5, the pre-restore dump 
   const rollbackCall = calls.filter((c) => /mongorestore$/.test(c.file) && c.args.some((x) => x.startsWith('--dir=') && x.includes('PreRestore_')));
   t.is(rollbackCall.length, 1);
   t.true(rollbackCall[0]!.args.includes('--drop') && rollbackCall[0]!.args.includes('--gzip'));
-  t.deepEqual(toolEvents(b.dir, start).filter((e) => e['phase'] === 'end').map((e) => `${String(e['tool'])}:${String(e['exitCode'])}`), ['mongodump:0', 'mongorestore:1', 'mongorestore:0']);
+  t.deepEqual(
+    toolEvents(b.dir, start)
+      .filter((e) => e['phase'] === 'end')
+      .map((e) => `${String(e['tool'])}:${String(e['exitCode'])}`),
+    ['mongodump:0', 'mongorestore:1', 'mongorestore:0'],
+  );
   t.is(getServiceState(b.dir, openSandbox(b.dir).nodes[0]!.name), 'Running');
 });
 
@@ -200,7 +261,10 @@ test('mongorestore fails and so does the rollback: exit 5, "Rollback incomplete"
   const { r } = await restoreInto(a.archive, b, { MongoPassword: passwordOf(b.dir) });
   t.is(r.exitCode, 5);
   t.true(r.rolledBack);
-  t.regex(r.message, /Rollback incomplete: database restored from the pre-restore dump .*: mongorestore of the pre-restore dump: FAILED .*the dump is kept in D:\\Temp\\PreRestore_/);
+  t.regex(
+    r.message,
+    /Rollback incomplete: database restored from the pre-restore dump .*: mongorestore of the pre-restore dump: FAILED .*the dump is kept in D:\\Temp\\PreRestore_/,
+  );
   t.truthy(r.preRestoreDatabasePath);
   t.true(existsSync(join(r.preRestoreDatabasePath!, 'AlteryxGallery')));
 });
@@ -214,7 +278,13 @@ test('wrong password: exit 5 before anything changed', async (t) => {
   t.regex(r.message, /^MongoDB refused the credentials of user "backup" \(auth database admin\) at mongo01:27017/);
   t.regex(r.message, /Nothing was stopped\./);
   t.false(r.rolledBack);
-  t.deepEqual(readEvents(b.dir).slice(before.events).filter((e) => e['kind'] === 'service' || /^mongo/.test(String(e['tool']))), [], 'no service transition, no mongodump, no mongorestore');
+  t.deepEqual(
+    readEvents(b.dir)
+      .slice(before.events)
+      .filter((e) => e['kind'] === 'service' || /^mongo/.test(String(e['tool']))),
+    [],
+    'no service transition, no mongodump, no mongorestore',
+  );
   t.deepEqual(calls, [], 'no child process at all');
   t.deepEqual(counts(b.dir), before.counts);
   t.deepEqual(configHashes(b.dir), before.files);
@@ -231,7 +301,12 @@ test('an embedded server and a self-managed archive: exit 5, a migration this to
   t.is(r.exitCode, 5);
   t.regex(r.message, /uses the embedded MongoDB .* a dump of a self-managed MongoDB \(mongodump\).*migration/);
   t.deepEqual(counts(b.dir), before.counts);
-  t.deepEqual(readEvents(b.dir).slice(before.events).filter((e) => e['kind'] === 'service' || /^mongo/.test(String(e['tool']))), []);
+  t.deepEqual(
+    readEvents(b.dir)
+      .slice(before.events)
+      .filter((e) => e['kind'] === 'service' || /^mongo/.test(String(e['tool']))),
+    [],
+  );
 });
 
 test('through the CLI: ALTERYXBACKUP_MONGO_PASSWORD, --dry-run checks the connection and changes nothing, then the restore', async (t) => {
@@ -239,10 +314,15 @@ test('through the CLI: ALTERYXBACKUP_MONGO_PASSWORD, --dry-run checks the connec
   const b = await quickSandbox(t, { mongo: 'self-managed' }, FAST);
   const pw = passwordOf(b.dir);
   const before = counts(b.dir);
-  const dry = await runCli(['restore', a.archive, '--sandbox', b.dir, '--config', b.config, '--dry-run', '--json'], { env: { ALTERYXBACKUP_MONGO_PASSWORD: pw } });
+  const dry = await runCli(['restore', a.archive, '--sandbox', b.dir, '--config', b.config, '--dry-run', '--json'], {
+    env: { ALTERYXBACKUP_MONGO_PASSWORD: pw },
+  });
   t.is(dry.code, 0, dry.stdout.slice(-2000));
   const plan = dry.events.find((e) => e['type'] === 'plan') as { steps: Array<{ name: string }> };
-  t.deepEqual(plan.steps.map((s) => s.name), ['verify', 'preflight', 'mongo-check', 'extract', 'pre-restore', 'database', 'check', 'cleanup']);
+  t.deepEqual(
+    plan.steps.map((s) => s.name),
+    ['verify', 'preflight', 'mongo-check', 'extract', 'pre-restore', 'database', 'check', 'cleanup'],
+  );
   t.true(dry.stdout.includes('credentials accepted'));
   t.deepEqual(counts(b.dir), before);
   const real = await runCli(['restore', a.archive, '--sandbox', b.dir, '--config', b.config, '--yes', '--json'], { env: { ALTERYXBACKUP_MONGO_PASSWORD: pw } });
@@ -261,7 +341,10 @@ test('drill: a self-managed archive restores into a scratch self-managed server,
     { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {} },
   );
   t.is(d.exitCode, 0, d.message);
-  t.deepEqual(d.checks.filter((c) => !c.ok), []);
+  t.deepEqual(
+    d.checks.filter((c) => !c.ok),
+    [],
+  );
   t.is(d.counts.length, 11);
   for (const row of d.counts) {
     t.true(row.ok, JSON.stringify(row));

@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { getServiceState, openSandbox, readEvents, setKnob } from '../src/sandbox/index.ts';
 import { safeTarget } from '../src/archive/extract.ts';
 import { runCli, type CliRun } from './helpers/cli.ts';
-import { backupOf, configHashes, counts, defaultsHashes, readManifest, sha, token, withUnsafeEntry, writeSha256, writeZip, zipEntries } from './helpers/restore-fixtures.ts';
+import {
+  backupOf,
+  configHashes,
+  counts,
+  defaultsHashes,
+  readManifest,
+  sha,
+  token,
+  withUnsafeEntry,
+  writeSha256,
+  writeZip,
+  zipEntries,
+} from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 import type { Manifest } from '../src/core/manifest.ts';
@@ -12,7 +24,8 @@ import type { Manifest } from '../src/core/manifest.ts';
 type Checks = Array<{ name: string; ok: boolean; detail: string }>;
 
 const serviceEvents = (dir: string) => readEvents(dir).filter((e) => e['kind'] === 'service');
-const tempFolders = (dir: string) => (existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^(AlteryxRestore|PreRestore)_/.test(n)) : []);
+const tempFolders = (dir: string) =>
+  existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^(AlteryxRestore|PreRestore)_/.test(n)) : [];
 
 function restoreCli(archive: string, b: { dir: string; config: string }, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return runCli(['restore', archive, '--sandbox', b.dir, '--config', b.config, '--yes', '--json', ...extra], { env });
@@ -39,17 +52,25 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     t.is(res['restoreMode'], mode);
     const checks = res['checks'] as Checks;
     t.true(checks.length > 10);
-    t.deepEqual(checks.filter((c) => !c.ok), []);
+    t.deepEqual(
+      checks.filter((c) => !c.ok),
+      [],
+    );
     const after = snapshot(b.dir);
 
     const db = mode !== 'ConfigOnly';
     const cfg = mode !== 'DatabaseOnly';
     if (db) {
-      t.deepEqual(after.counts, source.counts, 'restored document counts equal the source\'s');
+      t.deepEqual(after.counts, source.counts, "restored document counts equal the source's");
       t.deepEqual(after.counts, a.manifest.mongo.databases);
       const log = res['restoreLog'] as { ok: boolean; restored: number; summary: string };
       t.true(log.ok, log.summary);
-      t.is(log.restored, Object.values(source.counts).flatMap((c) => Object.values(c)).reduce((x, y) => x + y, 0));
+      t.is(
+        log.restored,
+        Object.values(source.counts)
+          .flatMap((c) => Object.values(c))
+          .reduce((x, y) => x + y, 0),
+      );
       const rows = res['counts'] as Array<{ ok: boolean }>;
       t.is(rows.length, 11);
       t.true(rows.every((x) => x.ok));
@@ -61,10 +82,14 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     }
     if (cfg) {
       t.deepEqual(after.config, source.config, 'restored files hash-equal the originals');
-      t.is(after.token, source.token, 'the controller token is A\'s');
+      t.is(after.token, source.token, "the controller token is A's");
       t.truthy(res['preRestorePath']);
       const pre = String(res['preRestorePath']);
-      t.is(sha(readFileSync(join(pre, 'Config', 'RuntimeSettings.xml'))), Object.entries(before.config).find(([k]) => k.endsWith('\\ProgramData\\Alteryx\\RuntimeSettings.xml'))![1], 'the pre-restore folder holds B\'s previous file');
+      t.is(
+        sha(readFileSync(join(pre, 'Config', 'RuntimeSettings.xml'))),
+        Object.entries(before.config).find(([k]) => k.endsWith('\\ProgramData\\Alteryx\\RuntimeSettings.xml'))![1],
+        "the pre-restore folder holds B's previous file",
+      );
     } else {
       t.deepEqual(after.config, before.config, 'DatabaseOnly leaves the files alone');
       t.is(after.token, before.token);
@@ -72,8 +97,17 @@ for (const mode of ['Full', 'DatabaseOnly', 'ConfigOnly'] as const) {
     t.deepEqual(after.defaults, before.defaults, 'the defaults RuntimeSettings.xml is never written');
     const node = openSandbox(b.dir).nodes[0]!.name;
     t.is(getServiceState(b.dir, node), 'Running');
-    t.deepEqual(serviceEvents(b.dir).slice(before.events).map((e) => e['to']), ['StopPending', 'Stopped', 'StartPending', 'Running']);
-    t.deepEqual(tempFolders(b.dir).filter((n) => n.startsWith('AlteryxRestore_')), [], 'the extraction folder (token in clear) is gone');
+    t.deepEqual(
+      serviceEvents(b.dir)
+        .slice(before.events)
+        .map((e) => e['to']),
+      ['StopPending', 'Stopped', 'StartPending', 'Running'],
+    );
+    t.deepEqual(
+      tempFolders(b.dir).filter((n) => n.startsWith('AlteryxRestore_')),
+      [],
+      'the extraction folder (token in clear) is gone',
+    );
     // The token is masked everywhere: events, result, log file.
     const logText = readFileSync(String(res['logPath']), 'utf8');
     t.false(r.stdout.includes(source.token));
@@ -94,7 +128,10 @@ test('a restore log with Failed: lines fails the restore with exit 5; files, tok
   t.regex(String(res['message']), /The MongoDB restore failed/);
   const log = res['restoreLog'] as { ok: boolean; problemLines: string[] };
   t.false(log.ok);
-  t.true(log.problemLines.some((l) => /Failed:/.test(l)), log.problemLines.join('\n'));
+  t.true(
+    log.problemLines.some((l) => /Failed:/.test(l)),
+    log.problemLines.join('\n'),
+  );
   t.true(res['rolledBack'] as boolean);
   const after = snapshot(b.dir);
   t.deepEqual(after.config, before.config, 'pre-restore files are put back');
@@ -163,7 +200,10 @@ test('--dry-run verifies, checks and shows the plan, and changes nothing; withou
   t.is(r.code, 0, r.stdout.slice(-1500));
   t.true(r.result!['dryRun'] as boolean);
   const plan = r.events.find((e) => e['type'] === 'plan') as { steps: Array<{ name: string }> };
-  t.deepEqual(plan.steps.map((s) => s.name), ['verify', 'preflight', 'extract', 'workflows', 'stop-service', 'pre-restore', 'files', 'server-secret', 'database', 'start-service', 'check', 'cleanup']);
+  t.deepEqual(
+    plan.steps.map((s) => s.name),
+    ['verify', 'preflight', 'extract', 'workflows', 'stop-service', 'pre-restore', 'files', 'server-secret', 'database', 'start-service', 'check', 'cleanup'],
+  );
   t.deepEqual(snapshot(b.dir), before);
   t.deepEqual(tempFolders(b.dir), []);
   const noYes = await runCli(['restore', a.archive, '--sandbox', b.dir, '--config', b.config]);
@@ -197,7 +237,11 @@ test('a version mismatch is a clear warning; --mode ConfigOnly restores only the
   const r = await restoreCli(a.archive, b, ['--mode', 'ConfigOnly']);
   t.is(r.code, 0, r.stdout.slice(-1500));
   t.is(r.result!['restoreMode'], 'ConfigOnly');
-  t.true((r.result!['warnings'] as string[]).some((w) => /VERSION MISMATCH: the archive was taken on Alteryx Server 2023\.1\.1\.281, this server runs 2022\.3\.1\.395/.test(w)));
+  t.true(
+    (r.result!['warnings'] as string[]).some((w) =>
+      /VERSION MISMATCH: the archive was taken on Alteryx Server 2023\.1\.1\.281, this server runs 2022\.3\.1\.395/.test(w),
+    ),
+  );
   const after = snapshot(b.dir);
   t.deepEqual(after.counts, before.counts, 'the database is not touched');
   t.deepEqual(after.config, configHashes(a.dir));
@@ -217,7 +261,10 @@ test('an archive labelled self-managed onto an embedded server: exit 5 (a migrat
   const before = snapshot(b.dir);
   const r = await restoreCli(crafted, b);
   t.is(r.code, 5);
-  t.regex(String(r.result!['message']), /^This server uses the embedded MongoDB .*a dump of a self-managed MongoDB \(mongodump\); moving between the two is a migration this tool does not do\. Nothing was changed\./);
+  t.regex(
+    String(r.result!['message']),
+    /^This server uses the embedded MongoDB .*a dump of a self-managed MongoDB \(mongodump\); moving between the two is a migration this tool does not do\. Nothing was changed\./,
+  );
   t.deepEqual(snapshot(b.dir), before);
 });
 
@@ -235,7 +282,7 @@ test('a service that does not start after the restore: the files are rolled back
   t.is(after.token, before.token);
 });
 
-test('multi-node Full: ordered stop and start, every node\'s files, the database', async (t) => {
+test("multi-node Full: ordered stop and start, every node's files, the database", async (t) => {
   const a = await backupOf(t, 'Full', { topology: 'multi' });
   const b = await quickSandbox(t, { topology: 'multi' });
   const info = openSandbox(b.dir);
@@ -244,8 +291,14 @@ test('multi-node Full: ordered stop and start, every node\'s files, the database
   t.is(r.code, 0, r.stdout.slice(-2000));
   const role = (name: string) => info.nodes.find((n) => n.name === name)!.role;
   const ev = serviceEvents(b.dir).slice(evBefore);
-  t.deepEqual(ev.filter((e) => e['to'] === 'StopPending').map((e) => role(String(e['node']))), ['ui', 'worker', 'worker', 'controller']);
-  t.deepEqual(ev.filter((e) => e['to'] === 'StartPending').map((e) => role(String(e['node']))), ['controller', 'worker', 'worker', 'ui']);
+  t.deepEqual(
+    ev.filter((e) => e['to'] === 'StopPending').map((e) => role(String(e['node']))),
+    ['ui', 'worker', 'worker', 'controller'],
+  );
+  t.deepEqual(
+    ev.filter((e) => e['to'] === 'StartPending').map((e) => role(String(e['node']))),
+    ['controller', 'worker', 'worker', 'ui'],
+  );
   t.deepEqual(configHashes(b.dir), configHashes(a.dir));
   t.deepEqual(counts(b.dir), counts(a.dir));
   for (const n of info.nodes) t.is(getServiceState(b.dir, n.name), 'Running');

@@ -43,7 +43,11 @@ async function backup(params: Record<string, unknown>, dryRun = false) {
 
 test('after a successful backup: old archives of the mode go from the local path and the share, with their .sha256 and every deletion logged; other modes, foreign and legacy files stay; old logs go', async (t) => {
   const NAS = '\\\\nas01\\AlteryxBackups';
-  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS], RetentionDays: { ConfigOnly: 14 }, LogRetentionDays: 30 } });
+  const { dir, config } = await quickSandbox(
+    t,
+    {},
+    { BackupConfiguration: { NetworkBackupPaths: [NAS], RetentionDays: { ConfigOnly: 14 }, LogRetentionDays: 30 } },
+  );
   const local = join(dir, 'D', 'Alteryx', 'Backups');
   const nas = join(dir, 'UNC', 'nas01', 'AlteryxBackups');
   const logDir = join(dir, 'D', 'Alteryx', 'BackupLogs');
@@ -63,8 +67,14 @@ test('after a successful backup: old archives of the mode go from the local path
   for (const n of oldCfg) {
     t.false(left.includes(n), n);
     t.false(left.includes(`${n}.sha256`), `${n}.sha256`);
-    t.true(msgs.some((m) => m.startsWith(`INFO Deleted D:\\Alteryx\\Backups\\${n} (`)), `deletion of ${n} logged`);
-    t.true(msgs.some((m) => m.startsWith(`INFO Deleted D:\\Alteryx\\Backups\\${n}.sha256 (checksum of ${n})`)), `deletion of ${n}.sha256 logged`);
+    t.true(
+      msgs.some((m) => m.startsWith(`INFO Deleted D:\\Alteryx\\Backups\\${n} (`)),
+      `deletion of ${n} logged`,
+    );
+    t.true(
+      msgs.some((m) => m.startsWith(`INFO Deleted D:\\Alteryx\\Backups\\${n}.sha256 (checksum of ${n})`)),
+      `deletion of ${n}.sha256 logged`,
+    );
   }
   for (const n of [...keptCfg, ...fulls, ...FOREIGN]) t.true(left.includes(n), n);
   t.true(left.includes(r.archivePath!.split('/').pop()!));
@@ -76,7 +86,10 @@ test('after a successful backup: old archives of the mode go from the local path
   for (const l of oldLogs) t.false(logsLeft.includes(l), l);
   t.true(logsLeft.includes(newLog));
   t.true(existsSync(r.logPath!));
-  t.true(msgs.some((m) => /^INFO Retention deleted 10 file\(s\)$/.test(m)), msgs.filter((m) => /Retention/.test(m)).join('\n'));
+  t.true(
+    msgs.some((m) => /^INFO Retention deleted 10 file\(s\)$/.test(m)),
+    msgs.filter((m) => /Retention/.test(m)).join('\n'),
+  );
 });
 
 test('-RetentionDays 0 keeps only the newest archive of the mode (the one just made)', async (t) => {
@@ -87,7 +100,12 @@ test('-RetentionDays 0 keeps only the newest archive of the mode (the one just m
   const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config, RetentionDays: 0 });
   t.is(r.exitCode, 0, r.message);
   const name = r.archivePath!.split('/').pop()!;
-  t.deepEqual(readdirSync(local).filter((n) => n.startsWith('ServerBackup_Config_')).sort(), [name, `${name}.sha256`]);
+  t.deepEqual(
+    readdirSync(local)
+      .filter((n) => n.startsWith('ServerBackup_Config_'))
+      .sort(),
+    [name, `${name}.sha256`],
+  );
   t.true(readdirSync(local).includes(fulls[0]!));
 });
 
@@ -117,8 +135,14 @@ test('-WhatIf (dry run) lists what retention would delete and deletes nothing', 
   t.deepEqual(readdirSync(local).sort(), before);
   // At 0 days the archive this run would make is the newest, so both existing ones would go.
   for (const n of all) {
-    t.true(msgs.some((m) => m.startsWith(`INFO What if: would delete D:\\Alteryx\\Backups\\${n} (`)), n);
-    t.true(msgs.some((m) => m.startsWith(`INFO What if: would delete D:\\Alteryx\\Backups\\${n}.sha256 (`)), `${n}.sha256`);
+    t.true(
+      msgs.some((m) => m.startsWith(`INFO What if: would delete D:\\Alteryx\\Backups\\${n} (`)),
+      n,
+    );
+    t.true(
+      msgs.some((m) => m.startsWith(`INFO What if: would delete D:\\Alteryx\\Backups\\${n}.sha256 (`)),
+      `${n}.sha256`,
+    );
   }
   t.true(msgs.some((m) => m === 'INFO Retention would delete 4 file(s)'));
   t.false(msgs.some((m) => /INFO Deleted /.test(m)));
@@ -133,7 +157,9 @@ test('an error on one file is a warning and the rest are still deleted (real fol
   const old = seed(local, 'Full', [10, 20, 30, 40]);
   const nasOld = seed(nas, 'Full', [10, 20]);
   mkdirSync(logs);
-  const config = ConfigSchema.parse({ BackupConfiguration: { LocalBackupPath: local, NetworkBackupPaths: [nas], LogDirectory: logs, RetentionDays: { Full: 7 } } });
+  const config = ConfigSchema.parse({
+    BackupConfiguration: { LocalBackupPath: local, NetworkBackupPaths: [nas], LogDirectory: logs, RetentionDays: { Full: 7 } },
+  });
   const records: LogRecord[] = [];
   const ctx = {
     mode: 'Full',
@@ -173,7 +199,15 @@ test('applyRetention with backupSucceeded false deletes nothing and says so', as
   const before = readdirSync(local).sort();
   const config = ConfigSchema.parse({ BackupConfiguration: { LocalBackupPath: local, LogDirectory: join(root, 'logs'), RetentionDays: { Full: 0 } } });
   const records: LogRecord[] = [];
-  const ctx = { mode: 'Full', config, platform: { paths: { resolve: (p: string) => p } }, log: new RunLogger((r) => records.push(r)), startedAt: new Date(), dryRun: false, warnings: [] } as unknown as RunContext;
+  const ctx = {
+    mode: 'Full',
+    config,
+    platform: { paths: { resolve: (p: string) => p } },
+    log: new RunLogger((r) => records.push(r)),
+    startedAt: new Date(),
+    dryRun: false,
+    warnings: [],
+  } as unknown as RunContext;
   t.deepEqual(await applyRetention(ctx, { backupSucceeded: false }), []);
   t.deepEqual(readdirSync(local).sort(), before);
   t.true(records.some((r) => /Retention skipped: the backup did not succeed/.test(r.message)));

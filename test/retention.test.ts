@@ -61,7 +61,13 @@ const FOREIGN = [
 ];
 
 const DAYS = { Full: 30, DatabaseOnly: 7, ConfigOnly: 14 };
-const base = (over: Partial<RetentionPolicy> = {}): RetentionPolicy => ({ now: NOW, currentBackupSucceeded: true, days: DAYS, legacy: { zip: false, sevenZip: false }, ...over });
+const base = (over: Partial<RetentionPolicy> = {}): RetentionPolicy => ({
+  now: NOW,
+  currentBackupSucceeded: true,
+  days: DAYS,
+  legacy: { zip: false, sevenZip: false },
+  ...over,
+});
 const names = (p: ReturnType<typeof planRetention>) => p.delete.map((d) => d.name).sort();
 
 function expected(archives: Gen[], days: Partial<Record<Gen['group'], number>>, protect: (g: Gen['group']) => boolean = () => true): string[] {
@@ -113,7 +119,10 @@ test('a year of Full, DB and Config backups with foreign and legacy files: exact
   for (const f of FOREIGN) t.false(all.has(f), f);
   t.false(names(plan).some((n) => n.endsWith('.7z') || /^ServerBackup_\d/.test(n)));
   // Full: days 30-365; DB: days 8-365 (3 a day) plus 08:00 and 12:00 of day 7; Config: weekly past 14 days.
-  t.is(plan.delete.filter((d) => d.kind === 'archive').length, 336 + (365 - 7) * 3 + 2 + archives.filter((a) => a.group === 'ConfigOnly' && a.date.getTime() < NOW.getTime() - 14 * DAY).length);
+  t.is(
+    plan.delete.filter((d) => d.kind === 'archive').length,
+    336 + (365 - 7) * 3 + 2 + archives.filter((a) => a.group === 'ConfigOnly' && a.date.getTime() < NOW.getTime() - 14 * DAY).length,
+  );
   t.deepEqual(
     plan.groups.map((g) => [g.group, g.protectedName]),
     [
@@ -128,8 +137,14 @@ test('a year of Full, DB and Config backups with foreign and legacy files: exact
 test('age comes from the name, never from mtime', (t) => {
   const { files } = year();
   const plan = planRetention(files, base());
-  const touched = planRetention(files.map((f) => ({ ...f, mtimeMs: NOW.getTime() })), base());
-  const ancient = planRetention(files.map((f) => ({ ...f, mtimeMs: 0 })), base());
+  const touched = planRetention(
+    files.map((f) => ({ ...f, mtimeMs: NOW.getTime() })),
+    base(),
+  );
+  const ancient = planRetention(
+    files.map((f) => ({ ...f, mtimeMs: 0 })),
+    base(),
+  );
   t.deepEqual(names(touched), names(plan));
   t.deepEqual(names(ancient), names(plan));
 });
@@ -141,7 +156,11 @@ test('0 days keeps exactly the newest backup of each mode', (t) => {
   const deleted = new Set(names(plan));
   const ours = (n: string) => /^ServerBackup_(Full|DB|Config)_\d{8}_\d{6}\.zip$/.test(n) && !FOREIGN.includes(n);
   const left = files.filter((f) => f.isFile && !deleted.has(f.name) && ours(f.name)).map((f) => f.name);
-  t.deepEqual(left.sort(), [`ServerBackup_Config_${stamp(at(3, 10, 30))}.zip`, `ServerBackup_DB_${stamp(at(0, 12))}.zip`, `ServerBackup_Full_${stamp(at(1, 2))}.zip`]);
+  t.deepEqual(left.sort(), [
+    `ServerBackup_Config_${stamp(at(3, 10, 30))}.zip`,
+    `ServerBackup_DB_${stamp(at(0, 12))}.zip`,
+    `ServerBackup_Full_${stamp(at(1, 2))}.zip`,
+  ]);
 });
 
 test('even when every backup is past its days, the newest good one stays (no "delete everything" at any setting)', (t) => {
@@ -150,7 +169,9 @@ test('even when every backup is past its days, the newest good one stays (no "de
   const plan = planRetention(files, base({ now: later }));
   const deleted = new Set(names(plan));
   for (const mode of ['Full', 'DB', 'Config']) {
-    const left = files.filter((f) => f.isFile && new RegExp(`^ServerBackup_${mode}_\\d{8}_\\d{6}\\.zip$`).test(f.name) && !FOREIGN.includes(f.name) && !deleted.has(f.name));
+    const left = files.filter(
+      (f) => f.isFile && new RegExp(`^ServerBackup_${mode}_\\d{8}_\\d{6}\\.zip$`).test(f.name) && !FOREIGN.includes(f.name) && !deleted.has(f.name),
+    );
     t.is(left.length, 1, mode);
     t.false(deleted.has(`${left[0]!.name}.sha256`));
   }
@@ -177,7 +198,10 @@ test('the newest good backup is the newest with its .sha256 and some bytes; anyt
 
 test('nothing at all is deleted when the current backup failed', (t) => {
   const { files } = year();
-  const plan = planRetention(files, base({ currentBackupSucceeded: false, days: { Full: 0, DatabaseOnly: 0, ConfigOnly: 0 }, logDays: 1, legacy: { zip: true, sevenZip: true } }));
+  const plan = planRetention(
+    files,
+    base({ currentBackupSucceeded: false, days: { Full: 0, DatabaseOnly: 0, ConfigOnly: 0 }, logDays: 1, legacy: { zip: true, sevenZip: true } }),
+  );
   t.deepEqual(plan.delete, []);
   t.regex(plan.skipped!, /did not succeed/);
 });
@@ -201,7 +225,7 @@ test('legacy .7z (and legacy-named .zip) are pruned only when configured, as one
   t.is(both.delete.length, 24 + 2, 'all 24 .7z (the newest is 44 days old, and a newer legacy .zip is the protected one) and 2 .zip');
 });
 
-test('this run\'s own files are never deleted; a dry run counts the archive it would create as the newest', (t) => {
+test("this run's own files are never deleted; a dry run counts the archive it would create as the newest", (t) => {
   const files: FileEntry[] = [
     { name: 'ServerBackup_Config_20261101_020000.zip', size: 5, mtimeMs: 0, isFile: true },
     { name: 'ServerBackup_Config_20261101_020000.zip.sha256', size: 5, mtimeMs: 0, isFile: true },
@@ -215,7 +239,7 @@ test('this run\'s own files are never deleted; a dry run counts the archive it w
   t.is(dry.groups[0]!.archives, 1);
 });
 
-test('logs past LogRetentionDays go (.log and .jsonl); the legacy log name only when asked; this run\'s log stays', (t) => {
+test("logs past LogRetentionDays go (.log and .jsonl); the legacy log name only when asked; this run's log stays", (t) => {
   const files: FileEntry[] = [];
   for (let d = 0; d <= 120; d++) {
     for (const ext of ['log', 'jsonl']) files.push({ name: `BackupLog_Full_${stamp(at(d, 2))}.${ext}`, size: 1, mtimeMs: 0, isFile: true });
@@ -248,5 +272,8 @@ test('orphaned checksums and stale .partial leftovers past their age are removed
     { name: 'report.partial', size: 5, mtimeMs: 0, isFile: true },
   ];
   const plan = planRetention(files, base({ days: { Full: 30 } }));
-  t.deepEqual(names(plan), [`${old}.sha256`, `ServerBackup_Full_${stamp(at(3, 2))}.zip.partial`, `ServerBackup_Full_${stamp(at(3, 4))}.zip.sha256.partial-1234`].sort());
+  t.deepEqual(
+    names(plan),
+    [`${old}.sha256`, `ServerBackup_Full_${stamp(at(3, 2))}.zip.partial`, `ServerBackup_Full_${stamp(at(3, 4))}.zip.sha256.partial-1234`].sort(),
+  );
 });

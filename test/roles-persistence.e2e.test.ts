@@ -17,7 +17,13 @@ async function sandbox(t: import('ava').ExecutionContext, args: string[]) {
   if (c.code !== 0) throw new Error(`sandbox create failed: ${c.stderr}`);
   for (const k of ['service.stopSeconds=0.2', 'service.startSeconds=0.2']) await runCli(['sandbox', 'set', dir, k]);
   const config = join(root, 'config.json');
-  writeFileSync(config, JSON.stringify({ ServiceConfiguration: { PollIntervalSeconds: 0.05 }, ValidationConfiguration: { MinimumBackupSizeMB: { Full: 0.001, DatabaseOnly: 0.001, ConfigOnly: 0.001 } } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      ServiceConfiguration: { PollIntervalSeconds: 0.05 },
+      ValidationConfiguration: { MinimumBackupSizeMB: { Full: 0.001, DatabaseOnly: 0.001, ConfigOnly: 0.001 } },
+    }),
+  );
   return { dir, config, create: c };
 }
 
@@ -43,7 +49,10 @@ test('a sandbox whose RuntimeSettings.xml is a worker\'s is backed up as a worke
   t.is(meta.nodes[0].role, 'worker');
   t.is(meta.nodes[0].detectedRole, 'worker');
   t.false(meta.nodes[0].controllerEnabled);
-  t.false([...entries.keys()].some((k) => k.startsWith('MongoDB/') || k.startsWith('Secrets/')), [...entries.keys()].join(', '));
+  t.false(
+    [...entries.keys()].some((k) => k.startsWith('MongoDB/') || k.startsWith('Secrets/')),
+    [...entries.keys()].join(', '),
+  );
   t.true([...entries.keys()].some((k) => /RuntimeSettings\.xml$/.test(k)));
   t.true([...entries.keys()].some((k) => /Keys\//.test(k)));
   const log = logText(r);
@@ -62,7 +71,10 @@ test('SQL Server persistence: Full backs up files, keys and secrets with a warni
   const r = await backup(s, 'Full');
   t.is(r.code, 0, r.stdout.slice(-3000));
   const warnings = r.result!['warnings'] as string[];
-  t.true(warnings.some((w) => /SQL Server database .*files, keys and secrets, NOT the database.*SQL Server's own tools/.test(w)), warnings.join('\n'));
+  t.true(
+    warnings.some((w) => /SQL Server database .*files, keys and secrets, NOT the database.*SQL Server's own tools/.test(w)),
+    warnings.join('\n'),
+  );
   const keys = [...(await zipEntries(String(r.result!['archivePath']))).keys()];
   t.true(keys.includes('Secrets/ControllerToken.txt'));
   t.false(keys.includes('Secrets/MongoPasswords.txt'), 'no MongoDB passwords to export');

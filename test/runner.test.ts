@@ -14,7 +14,16 @@ const step = (id: string, name = id.split(':')[0]!): PlannedStep => ({ id, name,
 
 function hooks(over: Partial<RunnerHooks> = {}): RunnerHooks & { records: LogRecord[] } {
   const records: LogRecord[] = [];
-  return { log: new RunLogger((r) => records.push(r)), clock: realClock, signal: new AbortController().signal, progress: () => {}, dryRun: false, stepDurations: {}, records, ...over };
+  return {
+    log: new RunLogger((r) => records.push(r)),
+    clock: realClock,
+    signal: new AbortController().signal,
+    progress: () => {},
+    dryRun: false,
+    stepDurations: {},
+    records,
+    ...over,
+  };
 }
 
 interface Ctx {
@@ -43,7 +52,10 @@ test('runs the steps in plan order, passes earlier results on, times by step nam
   t.is(o.results.get('b'), 'B saw A:a');
   t.deepEqual(o.results.all('node'), ['node:X', 'node:Y']);
   t.deepEqual(Object.keys(h.stepDurations).sort(), ['a', 'b', 'node']);
-  t.deepEqual(planned[0]!.map((s) => s.id), ['a', 'node:X', 'node:Y', 'b']);
+  t.deepEqual(
+    planned[0]!.map((s) => s.id),
+    ['a', 'node:X', 'node:Y', 'b'],
+  );
 });
 
 test('a step taken out of the plan does not run, and nothing else changes', async (t) => {

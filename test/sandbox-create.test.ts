@@ -60,7 +60,10 @@ test('single-node embedded sandbox: tree, settings, keys, engine files, data', a
   const exe = w(n, dir, 'C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe');
   t.is(alteryxServiceExecutable(dir, 'alteryx01'), exe);
   t.is(fs.statSync(exe).mode & 0o777, 0o755);
-  t.regex(fs.readFileSync(exe, 'utf8'), /^#!\/bin\/sh\n[\s\S]*exec '.*node.*' '.*sandbox-emulator\.mjs' AlteryxService --sandbox '.*' --node 'ALTERYX01' "\$@"\n$/);
+  t.regex(
+    fs.readFileSync(exe, 'utf8'),
+    /^#!\/bin\/sh\n[\s\S]*exec '.*node.*' '.*sandbox-emulator\.mjs' AlteryxService --sandbox '.*' --node 'ALTERYX01' "\$@"\n$/,
+  );
 
   const defaults = settings(w(n, dir, DEFAULTS));
   t.deepEqual(Object.keys(defaults), ['Controller', 'Engine', 'Environment', 'Gallery', 'Designer', 'Service', 'Worker']);

@@ -31,7 +31,10 @@ const DATA = 'C:\\ProgramData\\Alteryx\\Service\\Persistence\\MongoDB';
 /** The dump's counts, read from the files: db → collection → docs. */
 function dumpCounts(folder: string): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  for (const db of fs.readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+  for (const db of fs
+    .readdirSync(folder, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     for (const f of fs.readdirSync(path.join(folder, db))) {
       if (f.endsWith('.bson')) (out[db] ??= {})[f.slice(0, -5)] = countBsonDocuments(path.join(folder, db, f));
     }
@@ -116,7 +119,13 @@ test('emongodump writes the mongodump layout with the true document counts', asy
       t.is(meta.indexes[0].name, '_id_');
       // progress lines in mongodump's format
       const n = truth[db]![coll]!;
-      t.regex(r.stdout, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+0000\\twriting ${db}\\.${coll.replace('.', '\\.')} to D:\\\\Temp\\\\ServerBackup_20260113_020000\\\\Mongo\\\\${db}\\\\${coll.replace('.', '\\.')}\\.bson$`, 'm'));
+      t.regex(
+        r.stdout,
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\+0000\\twriting ${db}\\.${coll.replace('.', '\\.')} to D:\\\\Temp\\\\ServerBackup_20260113_020000\\\\Mongo\\\\${db}\\\\${coll.replace('.', '\\.')}\\.bson$`,
+          'm',
+        ),
+      );
       t.regex(r.stdout, new RegExp(`\\tdone dumping ${db}\\.${coll.replace('.', '\\.')} \\(${n} documents?\\)$`, 'm'));
     }
   }

@@ -51,7 +51,10 @@ const sumCounts = (c: Record<string, Record<string, number>>) => Object.values(c
 function folderCounts(folder: string, gz = false): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   const ext = gz ? '.bson.gz' : '.bson';
-  for (const db of fs.readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
+  for (const db of fs
+    .readdirSync(folder, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)) {
     for (const f of fs.readdirSync(path.join(folder, db))) {
       if (f.endsWith(ext)) (out[db] ??= {})[f.slice(0, -ext.length)] = countBsonDocuments(path.join(folder, db, f));
     }
@@ -63,7 +66,20 @@ test('mongodump with --host/--port/--username/--config (YAML password) writes th
   const c = await selfManaged();
   const out = path.join(c.work, 'dump');
   const t0 = Date.now();
-  const r = await run(tool(c, 'mongodump'), ['--host', 'mongo01', '--port', '27017', '--username', c.user, '--authenticationDatabase', 'admin', '--config', c.config, '--out', out]);
+  const r = await run(tool(c, 'mongodump'), [
+    '--host',
+    'mongo01',
+    '--port',
+    '27017',
+    '--username',
+    c.user,
+    '--authenticationDatabase',
+    'admin',
+    '--config',
+    c.config,
+    '--out',
+    out,
+  ]);
   t.log(`mongodump 0.3 MB: ${Date.now() - t0} ms`);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, '');
@@ -125,7 +141,18 @@ test('unreachable host or knob mongo.unreachable: server selection error, exit 1
   const r = await run(tool(c, 'mongodump'), ['--host', 'mongo09:27017', '-u', c.user, '--config', c.config, '--out', path.join(c.work, 'x')]);
   t.is(r.code, 1);
   t.regex(r.stderr, /\tFailed: can't create session: failed to connect to mongodb:\/\/mongo09:27017\/: server selection error: server selection timeout/);
-  const wrongPort = await run(tool(c, 'mongodump'), ['--host', 'mongo01', '--port', '27018', '-u', c.user, '--config', c.config, '--out', path.join(c.work, 'x')]);
+  const wrongPort = await run(tool(c, 'mongodump'), [
+    '--host',
+    'mongo01',
+    '--port',
+    '27018',
+    '-u',
+    c.user,
+    '--config',
+    c.config,
+    '--out',
+    path.join(c.work, 'x'),
+  ]);
   t.is(wrongPort.code, 1);
   t.regex(wrongPort.stderr, /server selection error/);
   setKnob(c.dir, 'mongo.unreachable', 'true');
@@ -176,7 +203,10 @@ test('mongorestore from a folder: without --drop duplicates fail (E11000); with 
   t.regex(dup.stderr, new RegExp(`\\t0 document\\(s\\) restored successfully\\. ${total} document\\(s\\) failed to restore\\.\\n$`));
   const ok = await run(tool(c, 'mongorestore'), ['--uri', c.uri, '--config', c.config, '--gzip', '--drop', `--dir=${out}`, '--nsInclude', 'AlteryxService.*']);
   t.is(ok.code, 0, ok.stderr);
-  t.regex(ok.stderr, new RegExp(`\\t${sumCounts({ s: truth.AlteryxService! })} document\\(s\\) restored successfully\\. 0 document\\(s\\) failed to restore\\.\\n$`));
+  t.regex(
+    ok.stderr,
+    new RegExp(`\\t${sumCounts({ s: truth.AlteryxService! })} document\\(s\\) restored successfully\\. 0 document\\(s\\) failed to restore\\.\\n$`),
+  );
   t.deepEqual(databaseDocumentCounts(c.dir), truth);
   const missing = await run(tool(c, 'mongorestore'), ['--uri', c.uri, '--config', c.config, path.join(c.work, 'nope')]);
   t.is(missing.code, 1);

@@ -63,7 +63,9 @@ function startMongod(t: ExecutionContext, s: Sbx, args: string[]): Mongod {
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -74,7 +76,8 @@ function startMongod(t: ExecutionContext, s: Sbx, args: string[]): Mongod {
 async function listening(t: ExecutionContext, s: Sbx, m: Mongod, port: number, timeoutMs = 15000): Promise<void> {
   const t0 = Date.now();
   while (!loopbackMongod(s.dir, port)) {
-    if (m.child.exitCode !== null || m.child.signalCode !== null) t.fail(`mongod ended (${m.child.exitCode ?? m.child.signalCode}): ${m.stdout()}${m.stderr()}`);
+    if (m.child.exitCode !== null || m.child.signalCode !== null)
+      t.fail(`mongod ended (${m.child.exitCode ?? m.child.signalCode}): ${m.stdout()}${m.stderr()}`);
     if (Date.now() - t0 > timeoutMs) t.fail(`mongod did not listen on ${port} within ${timeoutMs} ms: ${m.stdout()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -104,7 +107,10 @@ async function countThroughDriver(c: MongoClient): Promise<Record<string, Record
 const total = (counts: Record<string, Record<string, number>>) => Object.values(counts).reduce((a, db) => a + Object.values(db).reduce((x, y) => x + y, 0), 0);
 
 /** The structured log lines (every line must be one JSON object as mongod 4.4+ writes). */
-function logLines(t: ExecutionContext, text: string): Array<{ t: { $date: string }; s: string; c: string; id: number; ctx: string; msg: string; attr?: Record<string, unknown> }> {
+function logLines(
+  t: ExecutionContext,
+  text: string,
+): Array<{ t: { $date: string }; s: string; c: string; id: number; ctx: string; msg: string; attr?: Record<string, unknown> }> {
   return text
     .split('\n')
     .filter((l) => l.trim())
@@ -121,7 +127,7 @@ const mongodEvents = (dir: string) => readEvents(dir).filter((e) => e['tool'] ==
 /** The pid of a process that has ended. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
-test('createSandbox: mongod.exe, mongorestore.exe and mongodump.exe in every node\'s install bin folder, shims like AlteryxService.exe', async (t) => {
+test("createSandbox: mongod.exe, mongorestore.exe and mongodump.exe in every node's install bin folder, shims like AlteryxService.exe", async (t) => {
   const dir = mk();
   const info = await createSandbox(dir, { topology: 'multi', dbSizeMb: 0.1 });
   t.is(WIN.mongodExe, 'C:\\Program Files\\Alteryx\\bin\\mongod.exe');
@@ -129,11 +135,18 @@ test('createSandbox: mongod.exe, mongorestore.exe and mongodump.exe in every nod
   t.is(WIN.mongodumpExe, 'C:\\Program Files\\Alteryx\\bin\\mongodump.exe');
   const installed = new Date(readSandboxFile(dir).installedAt).getTime();
   for (const n of info.nodes) {
-    for (const [exe, tool] of [[WIN.mongodExe, 'mongod'], [WIN.mongorestoreExe, 'mongorestore'], [WIN.mongodumpExe, 'mongodump']] as const) {
+    for (const [exe, tool] of [
+      [WIN.mongodExe, 'mongod'],
+      [WIN.mongorestoreExe, 'mongorestore'],
+      [WIN.mongodumpExe, 'mongodump'],
+    ] as const) {
       const file = mapWindowsPath(dir, n.root, exe);
       t.is(fs.statSync(file).mode & 0o777, 0o755, file);
       t.is(fs.statSync(file).mtimeMs, installed, `${file}: install time`);
-      t.regex(fs.readFileSync(file, 'utf8'), new RegExp(`^#!/bin/sh\\n[\\s\\S]*exec '.*node.*' '.*sandbox-emulator\\.mjs' ${tool} --sandbox '.*' --node '${n.name}' "\\$@"\\n$`));
+      t.regex(
+        fs.readFileSync(file, 'utf8'),
+        new RegExp(`^#!/bin/sh\\n[\\s\\S]*exec '.*node.*' '.*sandbox-emulator\\.mjs' ${tool} --sandbox '.*' --node '${n.name}' "\\$@"\\n$`),
+      );
     }
   }
   const v = await run(mapWindowsPath(dir, info.nodes[1]!.root, WIN.mongodExe), ['--version']);
@@ -191,30 +204,61 @@ test('a scratch mongod: mongorestore.exe --host 127.0.0.1 --port P --dir restore
   // shutdown outside admin is refused; on admin the process ends with exit 0 and cleans up.
   const bad = (await t.throwsAsync(c.db('AlteryxService').command({ shutdown: 1 }))) as MongoServerError;
   t.is(bad.code, 13);
-  await c.db('admin').command({ shutdown: 1 }).catch(() => undefined);
+  await c
+    .db('admin')
+    .command({ shutdown: 1 })
+    .catch(() => undefined);
   t.deepEqual(await m.exited, { code: 0, signal: null });
   t.false(fs.existsSync(path.join(db, 'mongod.lock')));
   t.false(fs.existsSync(mongodRegistryFile(s.dir, port)));
   t.is(loopbackMongod(s.dir, port), undefined);
-  t.is(m.stdout().split('\n').filter((l) => l.trim()).length, 1, 'with --logpath only the first line goes to stdout');
+  t.is(
+    m
+      .stdout()
+      .split('\n')
+      .filter((l) => l.trim()).length,
+    1,
+    'with --logpath only the first line goes to stdout',
+  );
 
   const log = logLines(t, fs.readFileSync(logpath, 'utf8'));
   const starting = log.find((l) => l.msg === 'MongoDB starting')!;
   t.like(starting, { s: 'I', c: 'CONTROL', ctx: 'initandlisten', attr: { pid: m.pid, port, dbPath: db } });
-  t.like(log.find((l) => l.msg === 'Waiting for connections'), { s: 'I', c: 'NETWORK', id: 23016, attr: { port, ssl: 'off' } });
-  t.like(log.find((l) => l.msg === 'Terminating via shutdown command'), { c: 'COMMAND' });
-  t.deepEqual(log.slice(-2).map((l) => [l.msg, l.attr]), [['Now exiting', undefined], ['Shutting down', { exitCode: 0 }]]);
+  t.like(
+    log.find((l) => l.msg === 'Waiting for connections'),
+    { s: 'I', c: 'NETWORK', id: 23016, attr: { port, ssl: 'off' } },
+  );
+  t.like(
+    log.find((l) => l.msg === 'Terminating via shutdown command'),
+    { c: 'COMMAND' },
+  );
+  t.deepEqual(
+    log.slice(-2).map((l) => [l.msg, l.attr]),
+    [
+      ['Now exiting', undefined],
+      ['Shutting down', { exitCode: 0 }],
+    ],
+  );
   t.false(log.some((l) => l.s === 'E' || l.s === 'F'));
 
   const ev = mongodEvents(s.dir);
-  t.deepEqual(ev.map((e) => [e['kind'], e['phase'], e['port'], e['exitCode']]), [['cli', 'start', port, undefined], ['cli', 'end', port, 0]]);
+  t.deepEqual(
+    ev.map((e) => [e['kind'], e['phase'], e['port'], e['exitCode']]),
+    [
+      ['cli', 'start', port, undefined],
+      ['cli', 'end', port, 0],
+    ],
+  );
   t.true(readEvents(s.dir).some((e) => e['tool'] === 'mongorestore' && e['phase'] === 'end' && e['exitCode'] === 0));
 });
 
-test('SIGTERM and SIGINT end a running mongod with exit 0, lock and registry removed; logs on stdout without --logpath; a Windows --dbpath maps to the node\'s drive', async (t) => {
+test("SIGTERM and SIGINT end a running mongod with exit 0, lock and registry removed; logs on stdout without --logpath; a Windows --dbpath maps to the node's drive", async (t) => {
   const s = await sandbox();
   fs.mkdirSync(s.bin('D:\\Scratch\\db'), { recursive: true });
-  for (const [signal, num] of [['SIGTERM', 15], ['SIGINT', 2]] as const) {
+  for (const [signal, num] of [
+    ['SIGTERM', 15],
+    ['SIGINT', 2],
+  ] as const) {
     const port = await closedLoopbackPort();
     const m = startMongod(t, s, ['--dbpath', 'D:\\Scratch\\db\\', '--port', String(port), '--nounixsocket', '--quiet']);
     await listening(t, s, m, port);
@@ -228,11 +272,20 @@ test('SIGTERM and SIGINT end a running mongod with exit 0, lock and registry rem
     t.false(fs.existsSync(path.join(db, 'mongod.lock')), signal);
     t.false(fs.existsSync(mongodRegistryFile(s.dir, port)), signal);
     const log = logLines(t, m.stdout());
-    t.like(log.find((l) => l.msg === 'MongoDB starting'), { attr: { dbPath: 'D:\\Scratch\\db\\', port } });
-    t.like(log.find((l) => l.msg === 'Received signal'), { ctx: 'SignalHandler', attr: { signal: num } });
+    t.like(
+      log.find((l) => l.msg === 'MongoDB starting'),
+      { attr: { dbPath: 'D:\\Scratch\\db\\', port } },
+    );
+    t.like(
+      log.find((l) => l.msg === 'Received signal'),
+      { ctx: 'SignalHandler', attr: { signal: num } },
+    );
     t.like(log.at(-1), { msg: 'Shutting down', attr: { exitCode: 0 } });
   }
-  t.deepEqual(mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']), ['start', 0, 'start', 0]);
+  t.deepEqual(
+    mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']),
+    ['start', 0, 'start', 0],
+  );
 });
 
 test('a missing dbpath: NonExistentPath, exit 100, nothing registered', async (t) => {
@@ -241,17 +294,23 @@ test('a missing dbpath: NonExistentPath, exit 100, nothing registered', async (t
   const r = await run(s.bin(WIN.mongodExe), ['--dbpath', 'D:\\Drill\\missing', '--port', String(port)]);
   t.is(r.code, 100);
   const log = logLines(t, r.stdout);
-  t.like(log.find((l) => l.s === 'E'), {
-    c: 'CONTROL',
-    attr: {
-      error:
-        "NonExistentPath: Data directory D:\\Drill\\missing not found. Create the missing directory or specify another path using (1) the --dbpath command line option, or (2) by adding the 'storage.dbPath' option in the configuration file.",
+  t.like(
+    log.find((l) => l.s === 'E'),
+    {
+      c: 'CONTROL',
+      attr: {
+        error:
+          "NonExistentPath: Data directory D:\\Drill\\missing not found. Create the missing directory or specify another path using (1) the --dbpath command line option, or (2) by adding the 'storage.dbPath' option in the configuration file.",
+      },
     },
-  });
+  );
   t.like(log.at(-1), { msg: 'Shutting down', attr: { exitCode: 100 } });
   t.false(log.some((l) => l.msg === 'Waiting for connections'));
   t.false(fs.existsSync(mongodRegistryFile(s.dir, port)));
-  t.deepEqual(mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']), ['start', 100]);
+  t.deepEqual(
+    mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']),
+    ['start', 100],
+  );
 });
 
 test('a port in use: "Error setting up listener" / "Address already in use", exit 48, the lock released', async (t) => {
@@ -309,11 +368,17 @@ test('knob mongod.failStart: the start lines, a fatal "Fatal assertion" line, ex
   t.is(r.code, 14, r.stdout);
   const log = logLines(t, r.stdout);
   t.true(log.findIndex((l) => l.msg === 'MongoDB starting') < log.findIndex((l) => l.msg === 'Fatal assertion'));
-  t.like(log.find((l) => l.msg === 'Fatal assertion'), { s: 'F' });
+  t.like(
+    log.find((l) => l.msg === 'Fatal assertion'),
+    { s: 'F' },
+  );
   t.regex(r.stdout, /"s":"F".*"msg":"Fatal assertion"/);
   t.false(log.some((l) => l.msg === 'Waiting for connections'));
   t.false(fs.existsSync(mongodRegistryFile(s.dir, port)));
-  t.deepEqual(mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']), ['start', 14]);
+  t.deepEqual(
+    mongodEvents(s.dir).map((e) => e['exitCode'] ?? e['phase']),
+    ['start', 14],
+  );
   setKnob(s.dir, 'mongod.failStart', 'null');
   t.throws(() => setKnob(s.dir, 'mongod.failStart', '"yes"'), { message: /mongod\.failStart/ });
   t.throws(() => setKnob(s.dir, 'mongod.startSeconds', '-1'), { message: /mongod\.startSeconds/ });
@@ -348,7 +413,9 @@ test('mongorestore.exe to a loopback port nobody listens on (or a dead registrat
   t.is(r.code, 1);
   t.regex(
     r.stderr,
-    new RegExp(`^\\S+\\tFailed: can't create session: failed to connect to mongodb://127\\.0\\.0\\.1:${port}/: server selection error: server selection timeout, current topology: \\{ .*connection refused`),
+    new RegExp(
+      `^\\S+\\tFailed: can't create session: failed to connect to mongodb://127\\.0\\.0\\.1:${port}/: server selection error: server selection timeout, current topology: \\{ .*connection refused`,
+    ),
   );
   // A registration whose process has ended is no server.
   fs.mkdirSync(path.dirname(mongodRegistryFile(s.dir, port)), { recursive: true });
@@ -411,7 +478,20 @@ test('--auth: the driver and mongorestore.exe need authentication and no user ex
   const port2 = await closedLoopbackPort();
   const open = startMongod(t, s, ['--dbpath', mk('sbx-mongod-db-'), '--port', String(port2)]);
   await listening(t, s, open, port2);
-  const withUser = await run(s.bin(WIN.mongorestoreExe), ['--host', '127.0.0.1', '--port', String(port2), '-u', 'backup', '-p', 'x', '--authenticationDatabase', 'admin', '--dir', dump]);
+  const withUser = await run(s.bin(WIN.mongorestoreExe), [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port2),
+    '-u',
+    'backup',
+    '-p',
+    'x',
+    '--authenticationDatabase',
+    'admin',
+    '--dir',
+    dump,
+  ]);
   t.is(withUser.code, 1);
   t.regex(withUser.stderr, /AuthenticationFailed/);
   open.child.kill('SIGTERM');

@@ -159,16 +159,29 @@ test('service.failStart: StartPending falls back to Stopped; the exe start exits
 test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop waits for them; kill ends them', async (t) => {
   const dir = await sandbox();
   setKnob(dir, 'service.stopSeconds', '0.1');
-  setKnob(dir, 'workflows', JSON.stringify([{ name: 'Nightly ETL', remainingSeconds: 2 }, { name: 'Forecast', remainingSeconds: 120 }]));
+  setKnob(
+    dir,
+    'workflows',
+    JSON.stringify([
+      { name: 'Nightly ETL', remainingSeconds: 2 },
+      { name: 'Forecast', remainingSeconds: 120 },
+    ]),
+  );
   const wf = runningWorkflows(dir, 'ALTERYX01');
-  t.deepEqual(wf.map((w) => w.name), ['Nightly ETL', 'Forecast']);
+  t.deepEqual(
+    wf.map((w) => w.name),
+    ['Nightly ETL', 'Forecast'],
+  );
   t.true(wf.every((w) => Number.isInteger(w.pid) && w.pid > 0));
   t.true(Date.parse(wf[0]!.endsAt) > Date.now());
   t.deepEqual(sandboxStatus(dir).nodes[0]!.workflows, ['Nightly ETL', 'Forecast']);
   const k = readKnobs(dir).workflows;
   t.is(k[0]!.node, 'ALTERYX01');
   await sleep(Date.parse(wf[0]!.endsAt) - Date.now() + 50);
-  t.deepEqual(runningWorkflows(dir, 'ALTERYX01').map((w) => w.name), ['Forecast']);
+  t.deepEqual(
+    runningWorkflows(dir, 'ALTERYX01').map((w) => w.name),
+    ['Forecast'],
+  );
   // a stop waits for the running workflow
   requestServiceStop(dir, 'ALTERYX01');
   await sleep(300);
@@ -182,7 +195,10 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   const stoppedAt = serviceEvents(dir).find((e) => e.to === 'Stopped')!.time;
   t.true(stoppedAt >= t0 - 1 && stoppedAt < Date.parse(wf[1]!.endsAt), `stopped at ${stoppedAt}, Forecast would have ended at ${wf[1]!.endsAt}`);
   const killed = readEvents(dir).filter((e) => e['kind'] === 'workflow');
-  t.deepEqual(killed.map((e) => [e['action'], e['name']]), [['killed', 'Forecast']]);
+  t.deepEqual(
+    killed.map((e) => [e['action'], e['name']]),
+    [['killed', 'Forecast']],
+  );
 });
 
 test('a stop requested while a workflow runs completes only after it ends', async (t) => {
@@ -249,7 +265,7 @@ test('elevated knob: isElevated and the exe refuses admin commands (getversion s
   t.is(v.code, 0);
 });
 
-test('nodes.<name>.unreachable: nodeReachable and the node\'s exe fail; other nodes answer', async (t) => {
+test("nodes.<name>.unreachable: nodeReachable and the node's exe fail; other nodes answer", async (t) => {
   const dir = await sandbox({ topology: 'multi' });
   t.true(nodeReachable(dir, 'ALTERYX-WKR2'));
   setKnob(dir, 'nodes.ALTERYX-WKR2.unreachable', 'true');
@@ -272,7 +288,9 @@ test('multi-node: per-node states and per-node service overrides; stop order is 
     await waitState(dir, n, 'Stopped');
   }
   t.deepEqual(
-    serviceEvents(dir).filter((e) => e.to === 'Stopped').map((e) => e.node),
+    serviceEvents(dir)
+      .filter((e) => e.to === 'Stopped')
+      .map((e) => e.node),
     ['ALTERYX-UI1', 'ALTERYX-WKR1', 'ALTERYX-WKR2', 'ALTERYX-CTRL'],
   );
   for (const n of ['ALTERYX-CTRL', 'ALTERYX-WKR1', 'ALTERYX-WKR2', 'ALTERYX-UI1']) requestServiceStart(dir, n);
@@ -288,8 +306,14 @@ test('multi-node: per-node states and per-node service overrides; stop order is 
   );
   // workflows default to the first worker in a multi-node sandbox
   setKnob(dir, 'workflows', '[{"name":"A","remainingSeconds":5},{"name":"B","node":"ALTERYX-WKR2","remainingSeconds":5}]');
-  t.deepEqual(runningWorkflows(dir, 'ALTERYX-WKR1').map((w) => w.name), ['A']);
-  t.deepEqual(runningWorkflows(dir, 'ALTERYX-WKR2').map((w) => w.name), ['B']);
+  t.deepEqual(
+    runningWorkflows(dir, 'ALTERYX-WKR1').map((w) => w.name),
+    ['A'],
+  );
+  t.deepEqual(
+    runningWorkflows(dir, 'ALTERYX-WKR2').map((w) => w.name),
+    ['B'],
+  );
   t.deepEqual(runningWorkflows(dir, 'ALTERYX-CTRL'), []);
 });
 
@@ -335,7 +359,10 @@ test('concurrent state updates from many processes keep the state file and event
   const results = await Promise.all(Array.from({ length: 6 }, () => run(exe, ['stop'])));
   t.true(results.every((r) => r.code === 0));
   const ev = serviceEvents(dir);
-  t.deepEqual(ev.map((e) => e.to), ['StopPending', 'Stopped']);
+  t.deepEqual(
+    ev.map((e) => e.to),
+    ['StopPending', 'Stopped'],
+  );
   for (let i = 0; i < 50; i++) appendEvent(dir, { kind: 'test', i });
   t.is(readEvents(dir).filter((e) => e['kind'] === 'test').length, 50);
   t.false(fs.existsSync(path.join(dir, 'state', '.lock')));
@@ -358,7 +385,11 @@ test('knobsOf (used by the emulators, no zod) applies the same defaults as the z
     {},
     { elevated: false, service: { stopSeconds: 0.2 }, emongodump: { fail: 'text' } },
     { disk: { freeBytes: { D: 5 } }, destinations: { '\\\\nas\\x': { failTimes: 2 } }, nodes: { 'ALTERYX-WKR1': { service: { failStart: true } } } },
-    { workflows: [{ name: 'a', node: 'ALTERYX-WKR1', pid: 8, endsAt: new Date().toISOString() }], mongo: { unreachable: true }, mongorestore: { fail: 'exit' } },
+    {
+      workflows: [{ name: 'a', node: 'ALTERYX-WKR1', pid: 8, endsAt: new Date().toISOString() }],
+      mongo: { unreachable: true },
+      mongorestore: { fail: 'exit' },
+    },
     { emongorestore: { seconds: 1 }, mongodump: { seconds: 2, fail: 'exit' }, nodes: { 'ALTERYX-UI1': { unreachable: true } } },
   ];
   for (const knobs of samples) t.deepEqual(knobsOf({ ...base, knobs }), knobsSchema.parse(knobs), JSON.stringify(knobs));

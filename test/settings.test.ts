@@ -16,7 +16,9 @@ test('the overrides file wins over the defaults file, element by element', (t) =
 });
 
 test('malformed XML is a validation failure naming the file and the line', (t) => {
-  const e = t.throws(() => parseRuntimeSettings('<SystemSettings>\n<Controller>\n</SystemSettings>', 'C:\\ProgramData\\Alteryx\\RuntimeSettings.xml'), { instanceOf: BackupError });
+  const e = t.throws(() => parseRuntimeSettings('<SystemSettings>\n<Controller>\n</SystemSettings>', 'C:\\ProgramData\\Alteryx\\RuntimeSettings.xml'), {
+    instanceOf: BackupError,
+  });
   t.is(e.exitCode, ExitCode.Validation);
   t.regex(e.message, /RuntimeSettings\.xml is not valid XML \(line \d+/);
 });
@@ -27,13 +29,25 @@ test('MongoDB detection: the shipped defaults file, embedded, both self-managed 
   const shipped = detectMongoType('auto', new EffectiveSettings(overrides, defaults));
   t.is(shipped.type, 'embedded');
   t.regex(shipped.decidedBy, /embedded assumed/);
-  const emb = detectMongoType('auto', new EffectiveSettings(withController('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller>'), defaults));
+  const emb = detectMongoType(
+    'auto',
+    new EffectiveSettings(withController('<Controller><EmbeddedMongoDBEnabled>True</EmbeddedMongoDBEnabled></Controller>'), defaults),
+  );
   t.deepEqual(emb.type, 'embedded');
   t.regex(emb.decidedBy, /EmbeddedMongoDBEnabled = True \(overrides file\)/);
-  const old = detectMongoType('auto', new EffectiveSettings(withController('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017</MongoDBServerName></Controller>'), defaults));
+  const old = detectMongoType(
+    'auto',
+    new EffectiveSettings(
+      withController('<Controller><MongoDBEnabled>True</MongoDBEnabled><MongoDBServerName>mongo01:27017</MongoDBServerName></Controller>'),
+      defaults,
+    ),
+  );
   t.is(old.type, 'selfManaged');
   t.regex(old.decidedBy, /MongoDBEnabled/);
-  const cs = detectMongoType('auto', new EffectiveSettings(withController('<Persistence><Mongo><ConnectionString>mongodb://m:27017</ConnectionString></Mongo></Persistence>'), defaults));
+  const cs = detectMongoType(
+    'auto',
+    new EffectiveSettings(withController('<Persistence><Mongo><ConnectionString>mongodb://m:27017</ConnectionString></Mongo></Persistence>'), defaults),
+  );
   t.is(cs.type, 'selfManaged');
   t.regex(cs.decidedBy, /Persistence\/Mongo\/ConnectionString/);
   t.is(detectMongoType('selfManaged', new EffectiveSettings(overrides, defaults)).type, 'selfManaged');

@@ -28,7 +28,10 @@ const FORMATS = {
 async function selfManagedArchive(t: import('ava').ExecutionContext, version: string) {
   const a = await quickSandbox(t, { mongo: 'self-managed', modifiedConfig: true }, FAST);
   setKnob(a.dir, 'mongoTools.version', JSON.stringify(version));
-  const r = await runBackup({ params: { BackupMode: 'Full', SandboxPath: a.dir, ConfigPath: a.config }, secrets: { MongoPassword: passwordOf(a.dir) }, dryRun: false }, { platform: choosePlatform, sink: () => {}, progress: () => {} });
+  const r = await runBackup(
+    { params: { BackupMode: 'Full', SandboxPath: a.dir, ConfigPath: a.config }, secrets: { MongoPassword: passwordOf(a.dir) }, dryRun: false },
+    { platform: choosePlatform, sink: () => {}, progress: () => {} },
+  );
   if (r.exitCode !== 0 || !r.archivePath) throw new Error(`backup of A failed: ${r.message}`);
   return { ...a, archive: r.archivePath, manifest: await readManifest(r.archivePath) };
 }
@@ -61,10 +64,21 @@ for (const [version, f] of Object.entries(FORMATS)) {
     const { r, logs } = await restoreSelfManaged(a.archive, b);
     t.is(r.exitCode, 0, r.message);
     t.is(r.restoreLog!.format, f.summary ? 'summary' : 'legacy');
-    t.true(logs.some((l) => f.line.test(l.message)), 'the tools printed the format of their version');
-    t.is(logs.some((l) => /document\(s\) restored successfully/.test(l.message)), f.summary);
+    t.true(
+      logs.some((l) => f.line.test(l.message)),
+      'the tools printed the format of their version',
+    );
+    t.is(
+      logs.some((l) => /document\(s\) restored successfully/.test(l.message)),
+      f.summary,
+    );
     t.deepEqual(counts(b.dir), Object.fromEntries(Object.entries(a.manifest.mongo.databases).filter(([db]) => db.startsWith('Alteryx'))));
-    t.is(r.restoreLog!.restored, Object.values(a.manifest.mongo.databases).flatMap((c) => Object.values(c)).reduce((x, y) => x + y, 0));
+    t.is(
+      r.restoreLog!.restored,
+      Object.values(a.manifest.mongo.databases)
+        .flatMap((c) => Object.values(c))
+        .reduce((x, y) => x + y, 0),
+    );
   });
 
   test(`tools ${version}: a partial failure of a self-managed restore is exit 5 with the database and files put back`, async (t) => {
@@ -88,7 +102,8 @@ for (const [version, f] of Object.entries(FORMATS)) {
   test(`tools ${version}: a mongod drill passes, and fails with exit 5 on a partial failure`, async (t) => {
     const a = await backupOf(t, 'DatabaseOnly');
     setKnob(a.dir, 'mongoTools.version', JSON.stringify(version));
-    const drill = (scratch: string) => runCli(['drill', a.archive, '--method', 'mongod', '--scratch', scratch, '--sandbox', a.dir, '--config', a.config, '--json']);
+    const drill = (scratch: string) =>
+      runCli(['drill', a.archive, '--method', 'mongod', '--scratch', scratch, '--sandbox', a.dir, '--config', a.config, '--json']);
     const ok = await drill(tempDir(t));
     t.is(ok.code, 0, ok.stdout.slice(-3000));
     t.is((ok.result!['restoreLog'] as { format: string }).format, f.summary ? 'summary' : 'legacy');
@@ -126,7 +141,7 @@ test('knob mongoTools.version is validated: a version that is not x.y.z is exit 
   t.regex(r.stderr + r.stdout, /mongoTools\.version.*MongoDB Database Tools version such as 100\.16\.0/);
 });
 
-test('tools 4.0.28: a drill of a self-managed archive into a scratch sandbox (DrillMethod sandbox) runs the live server\'s tools version and passes on per-collection lines', async (t) => {
+test("tools 4.0.28: a drill of a self-managed archive into a scratch sandbox (DrillMethod sandbox) runs the live server's tools version and passes on per-collection lines", async (t) => {
   const a = await selfManagedArchive(t, '4.0.28');
   const logs: LogRecord[] = [];
   const d = await runDrill(
@@ -147,7 +162,11 @@ test('an unacknowledged write concern (w=0 in the connection string): the restor
   const before = state(b.dir);
   const logs: LogRecord[] = [];
   const r = await runRestore(
-    { params: { Path: a.archive, SandboxPath: b.dir, ConfigPath: b.config, MongoConnectionString: uri }, secrets: { MongoPassword: sm.password }, dryRun: false },
+    {
+      params: { Path: a.archive, SandboxPath: b.dir, ConfigPath: b.config, MongoConnectionString: uri },
+      secrets: { MongoPassword: sm.password },
+      dryRun: false,
+    },
     { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {} },
   );
   t.is(r.exitCode, 5, r.message);

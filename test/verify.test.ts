@@ -47,7 +47,7 @@ function configOnlyManifest(files: Record<string, Buffer>): Manifest {
 async function writeZip(file: string, entries: Record<string, Buffer | string>, password?: string): Promise<void> {
   const zip = password ? new Encrypted({ zlib: { level: 6 }, password }) : new ZipArchive({ zlib: { level: 6 } });
   const out = createWriteStream(file);
-  const done = new Promise<void>((r) => out.on("close", () => r()));
+  const done = new Promise<void>((r) => out.on('close', () => r()));
   zip.pipe(out);
   for (const [name, data] of Object.entries(entries)) zip.append(data, { name });
   await zip.finalize();

@@ -76,9 +76,10 @@ test('psArg keeps ASCII as a literal and sends anything else as base64 UTF-8, so
   t.regex(SESSION_ENCODING, /\[Console\]::OutputEncoding/);
 });
 
-test('the session for powershell.exe drops PowerShell 7 module folders and keeps the admin\'s own', (t) => {
+test("the session for powershell.exe drops PowerShell 7 module folders and keeps the admin's own", (t) => {
   const env = {
-    PSModulePath: 'C:\\Users\\ab\\Documents\\PowerShell\\Modules;C:\\Program Files\\PowerShell\\Modules;c:\\program files\\powershell\\7\\Modules;D:\\Tools\\Modules;C:\\Program Files\\WindowsPowerShell\\Modules',
+    PSModulePath:
+      'C:\\Users\\ab\\Documents\\PowerShell\\Modules;C:\\Program Files\\PowerShell\\Modules;c:\\program files\\powershell\\7\\Modules;D:\\Tools\\Modules;C:\\Program Files\\WindowsPowerShell\\Modules',
     SystemRoot: 'C:\\Windows',
     ProgramFiles: 'C:\\Program Files',
     USERPROFILE: 'C:\\Users\\ab',
@@ -110,7 +111,7 @@ test.serial('under a legacy console code page, non-ASCII names go both ways inta
       `. ${psQuote(fakes)}`,
       "$global:FakeServices['Überwachung-Dienst'] = 'Running'",
       'function global:Get-CimInstance { param([string] $ClassName, [string] $Filter, [string] $ComputerName, $ErrorAction)',
-      "  [pscustomobject]@{ ProcessId = 7; CommandLine = 'AlteryxEngineCmd.exe \"D:\\flows\\Nächtlich Übersicht.yxmd\"' } }",
+      '  [pscustomobject]@{ ProcessId = 7; CommandLine = \'AlteryxEngineCmd.exe "D:\\flows\\Nächtlich Übersicht.yxmd"\' } }',
     ].join('\n'),
   );
   const saved = { ...process.env };
@@ -131,7 +132,10 @@ test.serial('under a legacy console code page, non-ASCII names go both ways inta
     process.env = saved;
   }
   const passed = readFileSync(join(dir, 'env.txt'), 'utf8').split(';');
-  t.false(passed.some((x) => /\\PowerShell\\7/i.test(x)), 'no PowerShell 7 module folder');
+  t.false(
+    passed.some((x) => /\\PowerShell\\7/i.test(x)),
+    'no PowerShell 7 module folder',
+  );
   t.true(passed.includes('C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules'));
   t.true(passed.includes('D:\\Tools\\Modules'));
 });
@@ -148,10 +152,10 @@ test.serial('a stop refused for a pending state is asked again; "already stopped
       "$global:FakeServices['AlteryxService'] = 'StartPending'",
       '$global:Reads = 0',
       'function global:Get-Service { param([string] $Name, $ErrorAction)',
-      "  Write-FakeCall \"Get-Service|$Name\"; $global:Reads++",
+      '  Write-FakeCall "Get-Service|$Name"; $global:Reads++',
       "  if ($global:Reads -gt 2 -and $global:FakeServices[$Name] -eq 'StartPending') { $global:FakeServices[$Name] = 'Running' }",
       '  $o = [pscustomobject]@{ Name = $Name; Status = $global:FakeServices[$Name] }',
-      "  $o | Add-Member -MemberType ScriptMethod -Name Start -Value { throw (New-Object System.ComponentModel.Win32Exception 1056) }",
+      '  $o | Add-Member -MemberType ScriptMethod -Name Start -Value { throw (New-Object System.ComponentModel.Win32Exception 1056) }',
       '  $o }',
     ].join('\n'),
   );
@@ -180,7 +184,13 @@ test.serial('ForceStopWorkflows: a Terminate that returns access denied is an er
   const dir = tempDir(t);
   process.env['AB_FAKE_LOG'] = join(dir, 'calls.log');
   const prelude = join(dir, 'prelude.ps1');
-  writeFileSync(prelude, [`. ${psQuote(fakes)}`, 'function global:Invoke-CimMethod { param($InputObject, [string] $MethodName, $ErrorAction) [pscustomobject]@{ ReturnValue = 2 } }'].join('\n'));
+  writeFileSync(
+    prelude,
+    [
+      `. ${psQuote(fakes)}`,
+      'function global:Invoke-CimMethod { param($InputObject, [string] $MethodName, $ErrorAction) [pscustomobject]@{ ReturnValue = 2 } }',
+    ].join('\n'),
+  );
   const p = windowsPlatform({ serviceName: 'AlteryxService', nodes: [local], executable: pwsh, prelude });
   try {
     const err = await t.throwsAsync(p.processes.stopWorkflows(local));

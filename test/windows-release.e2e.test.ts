@@ -14,7 +14,22 @@ const { work, moduleDir, wineNode } = releaseStage(test, 'windows');
 test.serial('the zip: sha256 file, the module, the pinned node.exe (PE x64), docs, licence, notices', (t) => {
   const sha = fs.readFileSync(`${zipFile}.sha256`, 'utf8');
   t.is(sha, `${createHash('sha256').update(fs.readFileSync(zipFile)).digest('hex')}  ${zipName}\n`);
-  for (const f of ['AlteryxBackup.psd1', 'AlteryxBackup.psm1', 'AlteryxBackup.Format.ps1xml', 'Public/Invoke-AlteryxBackup.ps1', 'lib/alteryx-backup.mjs', 'lib/sandbox-emulator.mjs', 'lib/sandbox-launcher.exe', 'config/backup-config.schema.json', 'config/backup-config.json', 'bin/node.exe', 'README.md', 'docs/installation.md', 'LICENSE', 'THIRD-PARTY-NOTICES.txt']) {
+  for (const f of [
+    'AlteryxBackup.psd1',
+    'AlteryxBackup.psm1',
+    'AlteryxBackup.Format.ps1xml',
+    'Public/Invoke-AlteryxBackup.ps1',
+    'lib/alteryx-backup.mjs',
+    'lib/sandbox-emulator.mjs',
+    'lib/sandbox-launcher.exe',
+    'config/backup-config.schema.json',
+    'config/backup-config.json',
+    'bin/node.exe',
+    'README.md',
+    'docs/installation.md',
+    'LICENSE',
+    'THIRD-PARTY-NOTICES.txt',
+  ]) {
     t.true(fs.existsSync(path.join(moduleDir, f)), f);
   }
   for (const exe of ['bin/node.exe', 'lib/sandbox-launcher.exe']) {
@@ -30,7 +45,8 @@ test.serial('the zip: sha256 file, the module, the pinned node.exe (PE x64), doc
   for (let i = 0; i < original.length; i++) if (original[i] !== patched[i]) diff++;
   t.is(diff, 1, 'the Wine copy differs from the shipped node.exe in one byte');
   const notices = fs.readFileSync(path.join(moduleDir, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
-  for (const dep of ['archiver', 'fast-xml-parser', 'zod', 'tslog', 'yauzl', 'mongodb', `Node.js ${pin.version}`, 'mingw-w64']) t.true(notices.includes(`  - ${dep}`), dep);
+  for (const dep of ['archiver', 'fast-xml-parser', 'zod', 'tslog', 'yauzl', 'mongodb', `Node.js ${pin.version}`, 'mingw-w64'])
+    t.true(notices.includes(`  - ${dep}`), dep);
   t.false(fs.existsSync(path.join(moduleDir, 'node_modules')));
 });
 

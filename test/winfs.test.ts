@@ -62,13 +62,18 @@ const busy = (code: string) => Object.assign(new Error(`${code}: resource busy o
 test('retryWhileBusy: a file in use (EBUSY/EPERM/EACCES) is tried again with growing delays, then succeeds', async (t) => {
   const delays: number[] = [];
   let calls = 0;
-  const r = await retryWhileBusy('publish', 'D:\\a.zip', async () => {
-    calls++;
-    if (calls === 1) throw busy('EBUSY');
-    if (calls === 2) throw busy('EPERM');
-    if (calls === 3) throw busy('EACCES');
-    return 'renamed';
-  }, { delayMs: 10, sleep: async (ms) => void delays.push(ms) });
+  const r = await retryWhileBusy(
+    'publish',
+    'D:\\a.zip',
+    async () => {
+      calls++;
+      if (calls === 1) throw busy('EBUSY');
+      if (calls === 2) throw busy('EPERM');
+      if (calls === 3) throw busy('EACCES');
+      return 'renamed';
+    },
+    { delayMs: 10, sleep: async (ms) => void delays.push(ms) },
+  );
   t.is(r, 'renamed');
   t.deepEqual(delays, [10, 20, 40]);
 });
@@ -76,10 +81,15 @@ test('retryWhileBusy: a file in use (EBUSY/EPERM/EACCES) is tried again with gro
 test('retryWhileBusy: still in use after the last try gives a Storage error naming the file and what to do', async (t) => {
   let calls = 0;
   const err = await t.throwsAsync(
-    retryWhileBusy('publish the archive as', 'D:\\Backups\\a.zip', async () => {
-      calls++;
-      throw busy('EBUSY');
-    }, { attempts: 4, sleep: async () => {} }),
+    retryWhileBusy(
+      'publish the archive as',
+      'D:\\Backups\\a.zip',
+      async () => {
+        calls++;
+        throw busy('EBUSY');
+      },
+      { attempts: 4, sleep: async () => {} },
+    ),
   );
   t.is(calls, 4);
   t.true(err instanceof BackupError);
@@ -91,10 +101,15 @@ test('retryWhileBusy: still in use after the last try gives a Storage error nami
 test('retryWhileBusy: other errors are thrown at once', async (t) => {
   let calls = 0;
   await t.throwsAsync(
-    retryWhileBusy('replace', '/x', async () => {
-      calls++;
-      throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-    }, { sleep: async () => {} }),
+    retryWhileBusy(
+      'replace',
+      '/x',
+      async () => {
+        calls++;
+        throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
+      },
+      { sleep: async () => {} },
+    ),
     { message: 'no such file' },
   );
   t.is(calls, 1);
@@ -106,10 +121,15 @@ test('retryWhileBusy around a real rename: the file is published once the holder
   const to = path.join(dir, 'a.zip');
   fs.writeFileSync(from, 'zip');
   let held = 2;
-  await retryWhileBusy('publish', to, async () => {
-    if (held-- > 0) throw busy('EBUSY'); // what Windows says while another process has `to` open
-    await fs.promises.rename(from, to);
-  }, { sleep: async () => {} });
+  await retryWhileBusy(
+    'publish',
+    to,
+    async () => {
+      if (held-- > 0) throw busy('EBUSY'); // what Windows says while another process has `to` open
+      await fs.promises.rename(from, to);
+    },
+    { sleep: async () => {} },
+  );
   t.is(fs.readFileSync(to, 'utf8'), 'zip');
   t.false(fs.existsSync(from));
 });

@@ -79,7 +79,10 @@ export async function composeEmail(input: EmailInput): Promise<ComposedEmail> {
   if (r.destinations.length) {
     out.push('');
     out.push('Destinations:');
-    for (const d of r.destinations) out.push(`  ${d.kind === 'local' ? 'local  ' : 'network'} ${d.path}: ${d.status}${d.attempts && d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${d.error ? ` (${d.error})` : ''}`);
+    for (const d of r.destinations)
+      out.push(
+        `  ${d.kind === 'local' ? 'local  ' : 'network'} ${d.path}: ${d.status}${d.attempts && d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}${d.error ? ` (${d.error})` : ''}`,
+      );
   }
   const problems = log.problems;
   out.push('');
@@ -90,14 +93,20 @@ export async function composeEmail(input: EmailInput): Promise<ComposedEmail> {
   if (cfg.ExcerptLines > 0) {
     out.push('');
     let tail: string[] | undefined;
-    if (r.logPath) tail = await readFile(r.logPath, 'utf8').then((t) => lastLines(t, cfg.ExcerptLines), () => undefined);
+    if (r.logPath)
+      tail = await readFile(r.logPath, 'utf8').then(
+        (t) => lastLines(t, cfg.ExcerptLines),
+        () => undefined,
+      );
     out.push(`Last ${tail ? tail.length : 0} line(s) of the log:`);
     if (!tail) out.push('  (the log file could not be read)');
     for (const l of tail ?? []) out.push(`  ${l}`);
   }
   out.push('');
   out.push('-- ');
-  out.push('Sent by AlteryxBackup. Exit codes: 0 success, 1 general error, 2 wait timed out, 3 validation failed, 4 storage error, 5 MongoDB error, 6 invalid mode.');
+  out.push(
+    'Sent by AlteryxBackup. Exit codes: 0 success, 1 general error, 2 wait timed out, 3 validation failed, 4 storage error, 5 MongoDB error, 6 invalid mode.',
+  );
   const attachments = cfg.AttachLog && r.logPath ? [{ filename: basename(r.logPath), path: r.logPath, contentType: 'text/plain; charset=utf-8' }] : [];
   // Everything that leaves the machine goes through the masker once more.
   return { subject: log.masker.mask(subject), text: log.masker.mask(out.join('\r\n') + '\r\n'), attachments };

@@ -64,7 +64,9 @@ export async function notifyRun(input: NotifyInput): Promise<NotifyReport> {
     }
     const res = await sendEmail({ config: cfg, outcome: input.outcome, log, hostname: input.hostname, startedAt: input.startedAt, username, password });
     if (res.status === 'sent') {
-      log.info(`Email notification sent to ${res.recipients.join(', ')} through ${cfg.SMTPServer}:${cfg.SMTPPort}${res.messageId ? ` (${res.messageId})` : ''}`);
+      log.info(
+        `Email notification sent to ${res.recipients.join(', ')} through ${cfg.SMTPServer}:${cfg.SMTPPort}${res.messageId ? ` (${res.messageId})` : ''}`,
+      );
     } else {
       const w = `Email notification could not be sent through ${cfg.SMTPServer ?? '(no server)'}:${cfg.SMTPPort}: ${res.error}`;
       warnings.push(log.masker.mask(w));

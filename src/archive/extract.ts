@@ -13,13 +13,21 @@ import { ArchiveRefused, entryStream, inspectArchive, openZip } from './verify.t
 /** Where an archive entry lands under `root`; throws when it would land outside (zip slip). */
 export function safeTarget(root: string, name: string): string {
   if (entryNameProblem(name)) {
-    throw new BackupError(ExitCode.Validation, `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`, 'Use an archive made by this tool; do not restore archives of unknown origin.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`,
+      'Use an archive made by this tool; do not restore archives of unknown origin.',
+    );
   }
   const base = resolve(root);
   const target = resolve(base, ...name.split(/[\\/]+/).filter((p) => p && p !== '.'));
   const rel = relative(base, target);
   if (rel === '' || rel.startsWith('..') || rel.split(sep).includes('..') || resolve(base, rel) !== target) {
-    throw new BackupError(ExitCode.Validation, `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`, 'Use an archive made by this tool; do not restore archives of unknown origin.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive entry "${name}" would be written outside the restore folder; the archive is refused.`,
+      'Use an archive made by this tool; do not restore archives of unknown origin.',
+    );
   }
   return target;
 }
@@ -55,7 +63,8 @@ export async function extractArchive(
     if (unlisted) throw new ArchiveRefused(unlisted.fileName, 'it is not listed in the manifest');
     for (const f of selected) {
       const e = byName.get(f.path);
-      if (e && e.uncompressedSize !== f.size) throw new ArchiveRefused(f.path, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes`);
+      if (e && e.uncompressedSize !== f.size)
+        throw new ArchiveRefused(f.path, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes`);
     }
     checkFits(selected, await freeBytesAt(root), root);
     const out: ExtractResult = { files: [], bytes: 0, memory: new Map() };
@@ -77,10 +86,18 @@ export async function extractArchive(
         await pipeline(await entryStream(zf, e, opts.password, f.size), h, createWriteStream(target, { flags: 'wx' }));
       } catch (err) {
         if (err instanceof BackupError) throw err;
-        throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`, 'Run "verify" on the archive; take another backup.');
+        throw new BackupError(
+          ExitCode.Validation,
+          `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`,
+          'Run "verify" on the archive; take another backup.',
+        );
       }
       if (h.digest !== f.sha256 || h.size !== f.size) {
-        throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} does not match its manifest SHA-256 (got ${h.digest}, ${h.size} bytes).`, 'The archive changed or is corrupt; use another backup.');
+        throw new BackupError(
+          ExitCode.Validation,
+          `The archive entry ${f.path} does not match its manifest SHA-256 (got ${h.digest}, ${h.size} bytes).`,
+          'The archive changed or is corrupt; use another backup.',
+        );
       }
       out.files.push({ path: f.path, local: target, size: h.size, sha256: h.digest });
       out.bytes += h.size;
@@ -112,7 +129,10 @@ export function checkFits(selected: ManifestFile[], free: number | undefined, ro
   const total = selected.reduce((n, f) => n + f.size, 0);
   if (free !== undefined && total + Math.max(64 * 1024 * 1024, total * 0.05) > free) {
     const biggest = [...selected].sort((a, b) => b.size - a.size)[0];
-    throw new ArchiveRefused(biggest?.path ?? '(archive)', `the ${selected.length} entries to extract total ${formatBytes(total)}, more than the ${formatBytes(free)} free at ${root} (limit: the free space less 5% or 64 MB)`);
+    throw new ArchiveRefused(
+      biggest?.path ?? '(archive)',
+      `the ${selected.length} entries to extract total ${formatBytes(total)}, more than the ${formatBytes(free)} free at ${root} (limit: the free space less 5% or 64 MB)`,
+    );
   }
 }
 
@@ -123,9 +143,18 @@ async function readChecked(zf: import('yauzl').ZipFile, e: Entry, f: ManifestFil
     for await (const c of (await entryStream(zf, e, password, f.size)) as AsyncIterable<Buffer>) parts.push(c);
   } catch (err) {
     if (err instanceof BackupError) throw err;
-    throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`, 'Run "verify" on the archive; take another backup.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive entry ${f.path} cannot be read: ${(err as Error).message}.`,
+      'Run "verify" on the archive; take another backup.',
+    );
   }
   const buf = Buffer.concat(parts);
-  if (createHash('sha256').update(buf).digest('hex') !== f.sha256) throw new BackupError(ExitCode.Validation, `The archive entry ${f.path} does not match its manifest SHA-256.`, 'The archive changed or is corrupt; use another backup.');
+  if (createHash('sha256').update(buf).digest('hex') !== f.sha256)
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive entry ${f.path} does not match its manifest SHA-256.`,
+      'The archive changed or is corrupt; use another backup.',
+    );
   return buf;
 }

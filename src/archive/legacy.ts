@@ -32,7 +32,9 @@ export function recognizeLegacyArchive(fileName: string, head: Uint8Array, entry
   const is7z = Buffer.from(head.subarray(0, 6)).equals(SEVEN_Z);
   const zipLayout = entryNames !== undefined && !entryNames.includes('manifest.json') && hasLegacyLayout(entryNames);
   if (!is7z && !zipLayout) return undefined;
-  const when = stamp ? ` taken ${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)} ${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}` : '';
+  const when = stamp
+    ? ` taken ${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)} ${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}`
+    : '';
   const what = is7z ? 'a 7-Zip archive' : 'a ZIP with its layout (Mongo\\, RuntimeSettings.xml, ControllerToken.txt) and no manifest.json';
   return {
     kind: is7z ? '7z' : 'zip',

@@ -62,7 +62,11 @@ export class ArchiveRefused extends BackupError {
     readonly entry: string,
     readonly rule: string,
   ) {
-    super(ExitCode.Validation, `The archive entry "${entry}" is refused: ${rule}.`, 'Nothing was written. Use an archive made by this tool; do not restore archives of unknown origin.');
+    super(
+      ExitCode.Validation,
+      `The archive entry "${entry}" is refused: ${rule}.`,
+      'Nothing was written. Use an archive made by this tool; do not restore archives of unknown origin.',
+    );
     this.name = 'ArchiveRefused';
   }
 }
@@ -70,7 +74,9 @@ export class ArchiveRefused extends BackupError {
 export function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
     // Sizes are checked by guardEntryStream (also for AES entries, which yauzl cannot check), with messages naming the entry.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: false }, (err, zf) => (err ? reject(err) : resolve(zf))),
+    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: false }, (err, zf) =>
+      err ? reject(err) : resolve(zf),
+    ),
   );
 }
 
@@ -104,7 +110,8 @@ export function entryKind(e: Entry): { kind: 'file' | 'folder' } | { problem: st
   }
   if ((e.externalFileAttributes & 0x400) !== 0) return { problem: 'a reparse point (a Windows symbolic link or junction)' };
   if (folder) return e.uncompressedSize > 0 || e.compressedSize > 0 ? { problem: 'a folder entry with content' } : { kind: 'folder' };
-  if (e.compressionMethod !== 0 && e.compressionMethod !== 8 && !isAesEntry(e)) return { problem: `compression method ${e.compressionMethod} (only stored, deflate and AES-256 are read)` };
+  if (e.compressionMethod !== 0 && e.compressionMethod !== 8 && !isAesEntry(e))
+    return { problem: `compression method ${e.compressionMethod} (only stored, deflate and AES-256 are read)` };
   if (e.compressionMethod === 0 && !isAesEntry(e) && e.compressedSize !== e.uncompressedSize) {
     return { problem: `a stored entry whose header sizes disagree (${e.compressedSize} stored, ${e.uncompressedSize} declared)` };
   }
@@ -131,7 +138,14 @@ export function entryTableProblems(entries: Entry[]): Array<{ entry: string; rul
     const key = windowsNameKey(name);
     const prev = seen.get(key);
     if (prev && !(prev.folder && k.kind === 'folder')) {
-      out.push({ entry: name, rule: prev.name === name ? 'its name appears twice in the archive' : `it names the same file as "${prev.name}" on Windows (names are compared case-insensitively, with either separator)`, check: 'unique names' });
+      out.push({
+        entry: name,
+        rule:
+          prev.name === name
+            ? 'its name appears twice in the archive'
+            : `it names the same file as "${prev.name}" on Windows (names are compared case-insensitively, with either separator)`,
+        check: 'unique names',
+      });
       continue;
     }
     seen.set(key, { name, folder: k.kind === 'folder' });
@@ -140,7 +154,11 @@ export function entryTableProblems(entries: Entry[]): Array<{ entry: string; rul
     if (k.kind === 'file' && e.uncompressedSize > ARCHIVE_LIMITS.ratioFloorBytes) {
       const ratio = e.uncompressedSize / Math.max(1, e.compressedSize);
       if (ratio > ARCHIVE_LIMITS.maxRatio) {
-        out.push({ entry: name, rule: `it expands ${Math.round(ratio)}:1 (${formatBytes(e.compressedSize)} to ${formatBytes(e.uncompressedSize)}), above the limit of ${ARCHIVE_LIMITS.maxRatio}:1 per entry`, check: 'compression ratio' });
+        out.push({
+          entry: name,
+          rule: `it expands ${Math.round(ratio)}:1 (${formatBytes(e.compressedSize)} to ${formatBytes(e.uncompressedSize)}), above the limit of ${ARCHIVE_LIMITS.maxRatio}:1 per entry`,
+          check: 'compression ratio',
+        });
       }
     }
   }
@@ -206,7 +224,8 @@ async function hashEntry(zf: ZipFile, e: Entry, password: string | undefined, si
 }
 
 async function readText(zf: ZipFile, e: Entry, password?: string): Promise<string> {
-  if (e.uncompressedSize > ARCHIVE_LIMITS.maxManifestBytes) throw new ArchiveRefused(e.fileName, `${e.uncompressedSize} bytes, above the limit of ${ARCHIVE_LIMITS.maxManifestBytes} for manifest.json`);
+  if (e.uncompressedSize > ARCHIVE_LIMITS.maxManifestBytes)
+    throw new ArchiveRefused(e.fileName, `${e.uncompressedSize} bytes, above the limit of ${ARCHIVE_LIMITS.maxManifestBytes} for manifest.json`);
   const s = await entryStream(zf, e, password);
   const parts: Buffer[] = [];
   for await (const chunk of s as AsyncIterable<Buffer>) parts.push(chunk);
@@ -283,7 +302,11 @@ export async function verifyArchive(
     const byName = new Map(entries.map((e) => [e.fileName, e]));
     const me = byName.get(MANIFEST_NAME);
     if (!me) {
-      legacy = recognizeLegacyArchive(archive, Buffer.alloc(0), entries.map((e) => e.fileName));
+      legacy = recognizeLegacyArchive(
+        archive,
+        Buffer.alloc(0),
+        entries.map((e) => e.fileName),
+      );
       add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
       return result();
     }
@@ -305,7 +328,11 @@ export async function verifyArchive(
 type AddCheck = (name: string, ok: boolean, detail: string) => void;
 
 /** The archive's own SHA-256 against the expected value or the `.sha256` file beside it; the hash when computed. */
-async function checkArchiveHash(archive: string, opts: { expectedSha256?: string | undefined; sha256File?: string | undefined }, add: AddCheck): Promise<string | undefined> {
+async function checkArchiveHash(
+  archive: string,
+  opts: { expectedSha256?: string | undefined; sha256File?: string | undefined },
+  add: AddCheck,
+): Promise<string | undefined> {
   let expected = opts.expectedSha256;
   if (opts.sha256File !== undefined) {
     let text: string | undefined;
@@ -323,7 +350,11 @@ async function checkArchiveHash(archive: string, opts: { expectedSha256?: string
   if (expected === undefined) return undefined;
   const archiveSha256 = await sha256File(archive);
   const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
-  add('archive sha256', archiveSha256 === expected.toLowerCase(), archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`);
+  add(
+    'archive sha256',
+    archiveSha256 === expected.toLowerCase(),
+    archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`,
+  );
   return archiveSha256;
 }
 
@@ -364,7 +395,14 @@ async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[])
 }
 
 /** Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256. */
-async function checkManifestEntries(zf: ZipFile, m: Manifest, byName: Map<string, Entry>, password: string | undefined, add: AddCheck, badEntries: string[]): Promise<void> {
+async function checkManifestEntries(
+  zf: ZipFile,
+  m: Manifest,
+  byName: Map<string, Entry>,
+  password: string | undefined,
+  add: AddCheck,
+  badEntries: string[],
+): Promise<void> {
   const lying: string[] = [];
   let declared = 0;
   for (const f of m.files) {
@@ -377,7 +415,13 @@ async function checkManifestEntries(zf: ZipFile, m: Manifest, byName: Map<string
     }
   }
   const total = m.files.reduce((n, f) => n + f.size, 0);
-  add('total size', lying.length === 0, lying.length ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest` : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`);
+  add(
+    'total size',
+    lying.length === 0,
+    lying.length
+      ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest`
+      : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`,
+  );
   badEntries.push(...lying);
   for (const f of m.files) {
     const e = byName.get(f.path);
@@ -406,7 +450,13 @@ function checkContent(m: Manifest, entries: Entry[], add: AddCheck, badEntries: 
   const listed = new Set(m.files.map((f) => f.path));
   const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
   badEntries.push(...extra);
-  add('no unlisted entries', extra.length === 0, extra.length ? `not in the manifest: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` and ${extra.length - 10} more` : ''}` : 'every entry is in the manifest');
+  add(
+    'no unlisted entries',
+    extra.length === 0,
+    extra.length
+      ? `not in the manifest: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` and ${extra.length - 10} more` : ''}`
+      : 'every entry is in the manifest',
+  );
   const { patterns, forbidden } = expectedEntries(m);
   const names = entries.map((e) => e.fileName);
   const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);

@@ -83,7 +83,9 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
   }
   if (input.secretsIncluded && !encrypted) {
     // realworld (issue 13): say what is in clear: the token always, MongoDB passwords only when exported.
-    const held = input.files.some((f) => f.archivePath === 'Secrets/MongoPasswords.txt') ? 'the controller token and the MongoDB passwords' : 'the controller token';
+    const held = input.files.some((f) => f.archivePath === 'Secrets/MongoPasswords.txt')
+      ? 'the controller token and the MongoDB passwords'
+      : 'the controller token';
     const msg = `The archive holds ${held} in clear: protect it, or use -ArchivePassword for an AES-256 encrypted archive`;
     ctx.warnings.push(msg);
     ctx.log.warn(msg);
@@ -148,12 +150,18 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
     await done;
   } catch (err) {
     await fsp.rm(tempPath, { force: true });
-    throw new BackupError(ExitCode.Storage, `Writing the archive ${tempPath} failed: ${(err as Error).message}.`, 'Check free space and permissions on LocalBackupPath.');
+    throw new BackupError(
+      ExitCode.Storage,
+      `Writing the archive ${tempPath} failed: ${(err as Error).message}.`,
+      'Check free space and permissions on LocalBackupPath.',
+    );
   }
   const sizeBytes = outHash.size;
   const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: outHash.digest, sizeBytes, entries: files.length + 1, encrypted };
   const raw = files.reduce((n, f) => n + f.size, 0);
-  ctx.log.info(`Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`);
+  ctx.log.info(
+    `Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`,
+  );
   ctx.log.info(`Archive SHA-256: ${outHash.digest}`);
   return { archive, manifest };
 }

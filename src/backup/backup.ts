@@ -97,13 +97,29 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     for (const w of st.limits?.warnings ?? []) warn(ctx, w);
     if (plan.scopes.includes('Database')) log.info(`MongoDB: ${ctx.mongo.type} (decided by ${ctx.mongo.decidedBy})`);
     st.outcome = await runPlan(plan, deps.steps ?? BACKUP_STEPS, ctx, {
-      log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: ctx.stepDurations,
+      log,
+      clock,
+      signal,
+      progress: deps.progress,
+      dryRun: req.dryRun,
+      stepDurations: ctx.stepDurations,
       onPlan: (steps) => deps.plan?.([...steps]),
       onStepDone: (step) => step.name === 'start-service' && logDowntime(ctx),
       lock: {
         dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory),
         head: { pid: process.pid, startedAt: startedAt.toISOString(), mode: ctx.mode, logPath: log.logPath },
-        recover: (found) => recoverLeftover({ platform: ctx.platform, log, dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory), maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000, warn: (m) => ctx.warnings.push(m), what: 'backup' }, found),
+        recover: (found) =>
+          recoverLeftover(
+            {
+              platform: ctx.platform,
+              log,
+              dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory),
+              maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000,
+              warn: (m) => ctx.warnings.push(m),
+              what: 'backup',
+            },
+            found,
+          ),
       },
       // [hostile, issue 12] After the lock and leftover recovery, before pre-flight: staging/extraction folders of
       // killed runs go (secrets in clear); kept ones lose their secrets.
@@ -123,7 +139,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
 }
 
 /** Configuration, platform, log files, the nodes' settings and the MongoDB decision: the run context. */
-async function prepare(st: BackupState, req: BackupRequest, deps: BackupDeps, t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date }): Promise<RunContext> {
+async function prepare(
+  st: BackupState,
+  req: BackupRequest,
+  deps: BackupDeps,
+  t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date },
+): Promise<RunContext> {
   const { log } = st;
   const loaded = loadConfig(req.params);
   const mode = loaded.mode;
@@ -134,13 +155,25 @@ async function prepare(st: BackupState, req: BackupRequest, deps: BackupDeps, t:
   st.platform = platform;
   log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), mode, t.startedAt);
   log.info(`AlteryxBackup started: mode ${mode}${req.dryRun ? ' (dry run: nothing will be changed)' : ''} on ${platform.description}`);
-  log.info(`Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`);
+  log.info(
+    `Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`,
+  );
   log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
   const stamp = fileStamp(t.startedAt);
   const tempConfigured = config.BackupConfiguration.TempDirectory;
   const plan0 = { mode, scopes: [], stopsService: false };
   const ctx = newRunContext({
-    mode, config, plan: plan0, platform, log, clock: t.clock, signal: t.signal, progress: deps.progress, startedAt: t.startedAt, stamp, req,
+    mode,
+    config,
+    plan: plan0,
+    platform,
+    log,
+    clock: t.clock,
+    signal: t.signal,
+    progress: deps.progress,
+    startedAt: t.startedAt,
+    stamp,
+    req,
     staging: buildPlan({ mode, mongoType: 'embedded', config, nodes: platform.nodes, stamp }).staging,
     journal: { dir: platform.paths.resolve(tempConfigured), mode },
   });
@@ -174,8 +207,14 @@ function resolveRolesAndPersistence(ctx: RunContext): ScopeLimits {
 
 function buildBackupPlan(ctx: RunContext, limits: ScopeLimits | undefined): Plan {
   return buildPlan({
-    mode: ctx.mode, mongoType: ctx.mongo.type, config: ctx.config, nodes: ctx.nodes, stamp: ctx.stamp, encrypted: !!ctx.archivePassword,
-    drop: limits?.drop, persistence: ctx.persistence?.kind,
+    mode: ctx.mode,
+    mongoType: ctx.mongo.type,
+    config: ctx.config,
+    nodes: ctx.nodes,
+    stamp: ctx.stamp,
+    encrypted: !!ctx.archivePassword,
+    drop: limits?.drop,
+    persistence: ctx.persistence?.kind,
   });
 }
 
@@ -245,7 +284,16 @@ async function afterRun(st: BackupState, result: BackupResult, deps: BackupDeps,
   if (result.success && !req.dryRun && config?.RestoreConfiguration.DrillAfterBackup) await drillAfterBackup(result, req, deps, config);
   // Alerts come last, once the outcome is known; they never change it (failures are warnings).
   if (config && !req.dryRun) {
-    const n = await notifyRun({ config, outcome: result, log, hostname: st.platform?.system.hostname() ?? osHostname(), startedAt, dryRun: req.dryRun, params: req.params, secrets: req.secrets });
+    const n = await notifyRun({
+      config,
+      outcome: result,
+      log,
+      hostname: st.platform?.system.hostname() ?? osHostname(),
+      startedAt,
+      dryRun: req.dryRun,
+      params: req.params,
+      secrets: req.secrets,
+    });
     result.warnings = [...result.warnings, ...n.warnings];
   }
 }
@@ -254,7 +302,12 @@ function summaryOf(st: BackupState): { summary: Record<string, unknown>; downtim
   const { ctx, outcome } = st;
   const a = outcome?.results.get<ArchiveOutput>('archive')?.archive;
   const dump = outcome?.results.get<DumpOutput>('dump')?.dump;
-  const files = outcome ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length + outcome.results.all<StagedFile[]>('files').flat().length + outcome.results.all<StagedFile[]>('secrets').flat().length + outcome.results.all<MetadataOutput>('metadata').flatMap((m) => m.files).length : 0;
+  const files = outcome
+    ? outcome.results.all<DumpOutput>('dump').flatMap((d) => d.files).length +
+      outcome.results.all<StagedFile[]>('files').flat().length +
+      outcome.results.all<StagedFile[]>('secrets').flat().length +
+      outcome.results.all<MetadataOutput>('metadata').flatMap((m) => m.files).length
+    : 0;
   const downtimeMs = ctx?.downtime.stoppedAt !== undefined && ctx.downtime.startedAt !== undefined ? ctx.downtime.startedAt - ctx.downtime.stoppedAt : 0;
   const summary = {
     mode: st.mode,
@@ -285,8 +338,12 @@ function finish(st: BackupState): BackupResult {
     st.finishedLogged = true;
     log.setStep('summary');
     if (ctx) {
-      const steps = Object.entries(ctx.stepDurations).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ');
-      log.info(`Summary: mode ${st.mode}, ${files} files, archive ${a ? formatBytes(a.sizeBytes) : '-'}, downtime ${formatDuration(downtimeMs)}, steps ${steps}`);
+      const steps = Object.entries(ctx.stepDurations)
+        .map(([k, v]) => `${k} ${formatDuration(v)}`)
+        .join(', ');
+      log.info(
+        `Summary: mode ${st.mode}, ${files} files, archive ${a ? formatBytes(a.sizeBytes) : '-'}, downtime ${formatDuration(downtimeMs)}, steps ${steps}`,
+      );
     }
     log.info(`Completed at ${new Date().toISOString()} after ${formatDuration(durationMs)}; exit code ${st.exitCode} (${exitCodeNames[st.exitCode]})`);
     if (st.exitCode === ExitCode.Success) log.success(st.message);

@@ -31,7 +31,14 @@ export async function drillAfterBackup(
     { params, secrets: { ArchivePassword: req.secrets['ArchivePassword'] }, dryRun: false },
     { platform: deps.platform, sink: deps.sink, progress: deps.progress, ...(deps.signal ? { signal: deps.signal } : {}) },
   );
-  result.summary['drill'] = { exitCode: d.exitCode, success: d.success, message: d.message, documents: d.documents, timingsMs: d.timingsMs, logPath: d.logPath };
+  result.summary['drill'] = {
+    exitCode: d.exitCode,
+    success: d.success,
+    message: d.message,
+    documents: d.documents,
+    timingsMs: d.timingsMs,
+    logPath: d.logPath,
+  };
   result.warnings = [...result.warnings, ...d.warnings];
   if (!d.success) {
     result.exitCode = d.exitCode;

@@ -62,7 +62,13 @@ function stagedFiles(results: StepResults): StagedFile[] {
 export function destinationsOf(ctx: RunContext, results: StepResults): DestinationOutcome[] {
   const a = results.has('publish') ? results.get<ArchiveOutput>('archive')?.archive : undefined;
   if (!a) return [];
-  const local: DestinationOutcome = { path: ctx.config.BackupConfiguration.LocalBackupPath, kind: 'local', status: 'ok', attempts: 1, archivePath: a.finalPath };
+  const local: DestinationOutcome = {
+    path: ctx.config.BackupConfiguration.LocalBackupPath,
+    kind: 'local',
+    status: 'ok',
+    attempts: 1,
+    archivePath: a.finalPath,
+  };
   return [local, ...(results.get<DestinationOutcome[]>('copy') ?? []), ...results.all<DestinationOutcome>('cloud-upload')];
 }
 
@@ -86,7 +92,11 @@ async function verifyStep(ctx: RunContext, a: ArchiveInfo): Promise<void> {
   for (const c of res.checks) ctx.log.log(c.ok ? 'INFO' : 'ERROR', `Verify ${c.name}: ${c.ok ? 'ok' : 'FAILED'} - ${c.detail}`);
   if (!res.ok) {
     const failed = res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
-    throw new BackupError(ExitCode.Validation, `The archive failed verification: ${failed.join('; ')}. It was not published.`, 'See the log; set KeepStagingOnFailure to keep the staging folder for inspection.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive failed verification: ${failed.join('; ')}. It was not published.`,
+      'See the log; set KeepStagingOnFailure to keep the staging folder for inspection.',
+    );
   }
 }
 
@@ -171,7 +181,11 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
       c.log.info(`Staging folder removed: ${c.staging.configured}`);
       // [hostile, issue 12] .partial files of killed runs and failed copies, at every destination (logged).
       const dirs = [c.config.BackupConfiguration.LocalBackupPath, ...c.config.BackupConfiguration.NetworkBackupPaths];
-      await sweepStalePartials(dirs.map((d) => c.platform.paths.resolve(d)), c.log, c.startedAt);
+      await sweepStalePartials(
+        dirs.map((d) => c.platform.paths.resolve(d)),
+        c.log,
+        c.startedAt,
+      );
     },
   },
 };

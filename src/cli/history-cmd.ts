@@ -33,7 +33,16 @@ const common: NonNullable<ParseArgsConfig['options']> = {
 };
 
 const OPTIONS: Record<'history' | 'health' | 'report', NonNullable<ParseArgsConfig['options']>> = {
-  history: { ...common, csv: { type: 'boolean' }, rebuild: { type: 'boolean' }, mode: { type: 'string', short: 'm' }, kind: { type: 'string' }, status: { type: 'string' }, since: { type: 'string' }, last: { type: 'string' } },
+  history: {
+    ...common,
+    csv: { type: 'boolean' },
+    rebuild: { type: 'boolean' },
+    mode: { type: 'string', short: 'm' },
+    kind: { type: 'string' },
+    status: { type: 'string' },
+    since: { type: 'string' },
+    last: { type: 'string' },
+  },
   health: { ...common },
   report: { ...common, html: { type: 'string' }, month: { type: 'string' }, csv: { type: 'string' }, email: { type: 'boolean' } },
 };
@@ -56,7 +65,18 @@ function request(values: Record<string, unknown>): Req {
   if (values['config'] !== undefined) params['ConfigPath'] = values['config'];
   if (values['sandbox'] !== undefined) params['SandboxPath'] = values['sandbox'];
   for (const p of PARAMS) if (values[p.flag] !== undefined) params[p.name] = values[p.flag];
-  const map: Record<string, string> = { mode: 'Mode', kind: 'Kind', status: 'Status', since: 'Since', last: 'Last', html: 'Path', month: 'Month', csv: 'CsvPath', rebuild: 'Rebuild', email: 'Email' };
+  const map: Record<string, string> = {
+    mode: 'Mode',
+    kind: 'Kind',
+    status: 'Status',
+    since: 'Since',
+    last: 'Last',
+    html: 'Path',
+    month: 'Month',
+    csv: 'CsvPath',
+    rebuild: 'Rebuild',
+    email: 'Email',
+  };
   for (const [flag, name] of Object.entries(map)) if (values[flag] !== undefined) params[name] = values[flag];
   return { params, secrets: {} };
 }
@@ -91,10 +111,14 @@ export async function healthOf(h: HistoryContext, now = new Date()): Promise<Hea
 }
 
 function printTable(out: Output, records: RunRecord[]): void {
-  out.text(`${'Started (UTC)'.padEnd(20)} ${'Kind'.padEnd(7)} ${'Mode'.padEnd(12)} ${'Status'.padEnd(8)} Exit ${'Size'.padStart(9)} ${'Duration'.padStart(10)}  Archive / message`);
+  out.text(
+    `${'Started (UTC)'.padEnd(20)} ${'Kind'.padEnd(7)} ${'Mode'.padEnd(12)} ${'Status'.padEnd(8)} Exit ${'Size'.padStart(9)} ${'Duration'.padStart(10)}  Archive / message`,
+  );
   for (const r of records) {
     const what = r.status === 'Success' ? (r.archiveName ?? r.message) : r.message;
-    out.text(`${r.startedAt.slice(0, 19).replace('T', ' ').padEnd(20)} ${r.kind.padEnd(7)} ${(r.mode ?? '-').padEnd(12)} ${r.status.padEnd(8)} ${String(r.exitCode).padStart(4)} ${(r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes)).padStart(9)} ${formatDuration(r.durationMs).padStart(10)}  ${what}`);
+    out.text(
+      `${r.startedAt.slice(0, 19).replace('T', ' ').padEnd(20)} ${r.kind.padEnd(7)} ${(r.mode ?? '-').padEnd(12)} ${r.status.padEnd(8)} ${String(r.exitCode).padStart(4)} ${(r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes)).padStart(9)} ${formatDuration(r.durationMs).padStart(10)}  ${what}`,
+    );
   }
   out.text(`${records.length} run(s)`);
 }
@@ -116,7 +140,19 @@ async function history(out: Output, params: Params, csv: boolean): Promise<ExitC
     const { records, skipped } = readHistory(h.file);
     const shown = filterHistory(records, query);
     const message = `${rebuilt !== null ? `Rebuilt the catalog ${h.file} from the archives and logs: ${rebuilt} run(s). ` : ''}${shown.length} of ${records.length} run(s) in ${h.file}${skipped ? `; ${skipped} damaged line(s) skipped` : ''}.`;
-    if (out.json) out.event({ type: 'result', command: 'history', exitCode: 0, success: true, message, file: h.file, total: records.length, skipped, rebuilt, records: shown });
+    if (out.json)
+      out.event({
+        type: 'result',
+        command: 'history',
+        exitCode: 0,
+        success: true,
+        message,
+        file: h.file,
+        total: records.length,
+        skipped,
+        rebuilt,
+        records: shown,
+      });
     else if (csv) process.stdout.write(toCsv(shown));
     else {
       printTable(out, shown);
@@ -142,7 +178,21 @@ async function health(out: Output, params: Params): Promise<ExitCodeValue> {
   const status = v?.status ?? 'UNKNOWN';
   const exitCode = v?.exitCode ?? 3;
   const summary = v ? v.summary : `UNKNOWN - the health check could not run: ${error}`;
-  if (out.json) out.event({ type: 'result', command: 'health', exitCode, success: exitCode === 0, status, message: summary, reasons: v?.reasons ?? [], modes: v?.modes ?? [], runs: v?.runs ?? 0, freeBytes: v?.freeBytes ?? null, checkedAt: v?.checkedAt ?? new Date().toISOString(), file });
+  if (out.json)
+    out.event({
+      type: 'result',
+      command: 'health',
+      exitCode,
+      success: exitCode === 0,
+      status,
+      message: summary,
+      reasons: v?.reasons ?? [],
+      modes: v?.modes ?? [],
+      runs: v?.runs ?? 0,
+      freeBytes: v?.freeBytes ?? null,
+      checkedAt: v?.checkedAt ?? new Date().toISOString(),
+      file,
+    });
   else {
     // Performance data (label=value;warn;crit): each mode's newest good backup age against its interval.
     const age = (v?.modes ?? []).filter((m) => m.runs > 0).map((m) => `${m.mode}_age_h=${m.lastGoodAgeHours ?? 'U'};;${m.expectedIntervalHours || ''}`);
@@ -154,7 +204,8 @@ async function health(out: Output, params: Params): Promise<ExitCodeValue> {
 
 async function report(out: Output, params: Params, secrets: Record<string, string | undefined>): Promise<ExitCodeValue> {
   const target = params['Path'];
-  if (typeof target !== 'string' || !target) throw new BackupError(ExitCode.Validation, 'report needs the file to write: alteryx-backup report --html FILE [--month YYYY-MM].');
+  if (typeof target !== 'string' || !target)
+    throw new BackupError(ExitCode.Validation, 'report needs the file to write: alteryx-backup report --html FILE [--month YYYY-MM].');
   const month = params['Month'] === undefined || params['Month'] === null || params['Month'] === '' ? undefined : String(params['Month']);
   if (month !== undefined) {
     try {
@@ -173,7 +224,13 @@ async function report(out: Output, params: Params, secrets: Record<string, strin
     if (month !== undefined) {
       csvFile = typeof params['CsvPath'] === 'string' && params['CsvPath'] ? resolve(params['CsvPath']) : file.replace(/\.html?$/i, '') + '.csv';
       const { from, to } = monthRange(month);
-      writeFileAtomicSync(csvFile, monthlyCsv(records.filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to), month));
+      writeFileAtomicSync(
+        csvFile,
+        monthlyCsv(
+          records.filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to),
+          month,
+        ),
+      );
     }
     let message = `Report written: ${file}${csvFile ? ` and ${csvFile}` : ''} (${records.length} run(s), health ${v.status}).`;
     let exitCode: ExitCodeValue = ExitCode.Success;
@@ -185,7 +242,10 @@ async function report(out: Output, params: Params, secrets: Record<string, strin
       const sent = await sendReportEmail({
         config: cfg,
         subject: `${month ? `Monthly report ${month}` : 'Backup dashboard'} of ${host}: health ${v.status}`,
-        text: `${v.summary}\r\n\r\nThe report is attached (${[file, csvFile].filter(Boolean).map((f) => f!.split(/[\\/]/).pop()).join(', ')}); open it in a browser. It needs no network.\r\n`,
+        text: `${v.summary}\r\n\r\nThe report is attached (${[file, csvFile]
+          .filter(Boolean)
+          .map((f) => f!.split(/[\\/]/).pop())
+          .join(', ')}); open it in a browser. It needs no network.\r\n`,
         files: [file, ...(csvFile ? [csvFile] : [])],
         username: typeof paramUser === 'string' && paramUser ? paramUser : cfg.SMTPUsername,
         password: smtpPassword(secrets),
@@ -197,7 +257,19 @@ async function report(out: Output, params: Params, secrets: Record<string, strin
         message += ` The email could not be sent: ${sent.error}`;
       }
     }
-    if (out.json) out.event({ type: 'result', command: 'report', exitCode, success: exitCode === 0, message, path: file, csvPath: csvFile, status: v.status, runs: records.length, email });
+    if (out.json)
+      out.event({
+        type: 'result',
+        command: 'report',
+        exitCode,
+        success: exitCode === 0,
+        message,
+        path: file,
+        csvPath: csvFile,
+        status: v.status,
+        runs: records.length,
+        email,
+      });
     else if (exitCode) process.stderr.write(`alteryx-backup report: ${message}\n`);
     else out.text(message);
     return exitCode;
@@ -227,7 +299,14 @@ export async function historyCommand(command: 'history' | 'health' | 'report', a
     return await report(out, req.params, req.secrets);
   } catch (err) {
     // health keeps the plugin convention even for bad arguments: UNKNOWN (3).
-    const code = command === 'health' ? 3 : err instanceof BackupError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ExitCode.Validation : exitCodeOf(err);
+    const code =
+      command === 'health'
+        ? 3
+        : err instanceof BackupError
+          ? err.exitCode
+          : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+            ? ExitCode.Validation
+            : exitCodeOf(err);
     const msg = describeError(err);
     if (out.json) out.event({ type: 'result', command, exitCode: code, success: false, status: command === 'health' ? 'UNKNOWN' : undefined, message: msg });
     else process.stderr.write(`alteryx-backup ${command}: ${command === 'health' ? 'UNKNOWN - ' : ''}${msg}\n`);

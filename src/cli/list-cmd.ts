@@ -19,7 +19,17 @@ cannot be listed, 3 when no destination has that name.
 
 /** `alteryx-backup list --destination NAME`: what is stored there, newest first. */
 export async function listCommand(argv: string[]): Promise<ExitCodeValue> {
-  const { values } = parseArgs({ args: argv, options: { destination: { type: 'string', short: 'd' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      destination: { type: 'string', short: 'd' },
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      'request-stdin': { type: 'boolean' },
+    },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(LIST_HELP);
     return ExitCode.Success;
@@ -38,7 +48,9 @@ export async function listCommand(argv: string[]): Promise<ExitCodeValue> {
   for (const v of Object.values(secrets)) masker.add(v);
   if (!name) {
     const message = 'list needs the destination: alteryx-backup list --destination NAME';
-    out.json ? out.event({ type: 'result', command: 'list', exitCode: ExitCode.Validation, success: false, message, backups: [] }) : process.stderr.write(`${message}\n`);
+    out.json
+      ? out.event({ type: 'result', command: 'list', exitCode: ExitCode.Validation, success: false, message, backups: [] })
+      : process.stderr.write(`${message}\n`);
     return ExitCode.Validation;
   }
   const { config } = loadConfig({ ...params, BackupMode: undefined });
@@ -67,15 +79,21 @@ export async function listCommand(argv: string[]): Promise<ExitCodeValue> {
         lockedUntil: o.lockedUntil?.toISOString() ?? null,
       }));
     const message = `${dest.Name} (${displayUrl(dest.Url)}): ${backups.length} backup(s)`;
-    if (out.json) out.event({ type: 'result', command: 'list', exitCode: 0, success: true, message, destination: dest.Name, url: displayUrl(dest.Url), backups });
+    if (out.json)
+      out.event({ type: 'result', command: 'list', exitCode: 0, success: true, message, destination: dest.Name, url: displayUrl(dest.Url), backups });
     else {
       out.text(message);
-      for (const b of backups) out.text(`  ${b.name}  ${formatBytes(b.sizeBytes).padStart(10)}  ${b.hasChecksum ? 'sha256' : 'no .sha256'}${b.lockedUntil ? `  locked until ${b.lockedUntil}` : ''}`);
+      for (const b of backups)
+        out.text(
+          `  ${b.name}  ${formatBytes(b.sizeBytes).padStart(10)}  ${b.hasChecksum ? 'sha256' : 'no .sha256'}${b.lockedUntil ? `  locked until ${b.lockedUntil}` : ''}`,
+        );
     }
     return ExitCode.Success;
   } catch (err) {
     const message = masker.mask(describeCloudError(err, dest));
-    out.json ? out.event({ type: 'result', command: 'list', exitCode: ExitCode.Storage, success: false, message, backups: [] }) : process.stderr.write(`alteryx-backup: ${message}\n`);
+    out.json
+      ? out.event({ type: 'result', command: 'list', exitCode: ExitCode.Storage, success: false, message, backups: [] })
+      : process.stderr.write(`alteryx-backup: ${message}\n`);
     return ExitCode.Storage;
   } finally {
     store.close();

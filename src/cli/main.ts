@@ -36,7 +36,6 @@ interface Request {
   verbose: boolean;
 }
 
-
 function readStdinJson(): Request {
   let text: string;
   try {
@@ -95,7 +94,6 @@ function requestFromFlags(values: Record<string, unknown>): Request {
   };
 }
 
-
 function printResult(out: Output, r: BackupResult): void {
   if (out.json) {
     out.event({ ...r });
@@ -107,7 +105,10 @@ function printResult(out: Output, r: BackupResult): void {
   if (r.logPath) out.text(`  log     : ${r.logPath}`);
   if (r.stagingPath) out.text(`  staging : ${r.stagingPath} (kept)`);
   for (const d of r.destinations.filter((x) => x.kind === 'network')) out.text(`  copy    : ${d.path}: ${d.status}${d.error ? ` (${d.error})` : ''}`);
-  for (const d of r.destinations.filter((x) => x.kind === 's3' || x.kind === 'azblob')) out.text(`  cloud   : ${d.name} ${d.url ?? d.path}: ${d.status}${d.status === 'ok' ? `, verified, ${d.attempts} attempt(s)${d.lockApplied ? `, lock ${d.lockApplied}` : ''}` : ` (${d.error})`}`);
+  for (const d of r.destinations.filter((x) => x.kind === 's3' || x.kind === 'azblob'))
+    out.text(
+      `  cloud   : ${d.name} ${d.url ?? d.path}: ${d.status}${d.status === 'ok' ? `, verified, ${d.attempts} attempt(s)${d.lockApplied ? `, lock ${d.lockApplied}` : ''}` : ` (${d.error})`}`,
+    );
   out.text(`  duration: ${formatDuration(r.durationMs)}`);
   for (const w of r.warnings.filter((x) => x.startsWith('Health '))) out.text(`  ${w}`);
 }
@@ -207,13 +208,32 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
 }
 
 async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' }, 'no-sha256-file': { type: 'boolean' }, config: { type: 'string', short: 'c' }, sandbox: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      'request-stdin': { type: 'boolean' },
+      'no-sha256-file': { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      sandbox: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(HELP.verify);
     return ExitCode.Success;
   }
   const startedAt = new Date();
-  const req = values['request-stdin'] ? readStdinJson() : { params: { Path: positionals[0], ConfigPath: values.config, SandboxPath: values.sandbox }, secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] }, dryRun: false, verbose: false };
+  const req = values['request-stdin']
+    ? readStdinJson()
+    : {
+        params: { Path: positionals[0], ConfigPath: values.config, SandboxPath: values.sandbox },
+        secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] },
+        dryRun: false,
+        verbose: false,
+      };
   const archive = req.params['Path'];
   const out = new Output(!!values.json, false);
   if (typeof archive !== 'string' || !archive) {
@@ -230,12 +250,34 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   });
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
-  const message = res.ok ? `${path}: all ${res.checks.length} checks passed` : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
+  const message = res.ok
+    ? `${path}: all ${res.checks.length} checks passed`
+    : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
   // Into the run catalog when its location is known (a configuration or a sandbox); an offline check elsewhere is not recorded.
   if (req.params['ConfigPath'] || req.params['SandboxPath']) {
-    await afterRun({ exitCode, message, mode: res.manifest?.mode ?? null, archivePath: path, sha256: res.archiveSha256 ?? null, durationMs: Date.now() - startedAt.getTime() }, { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform });
+    await afterRun(
+      {
+        exitCode,
+        message,
+        mode: res.manifest?.mode ?? null,
+        archivePath: path,
+        sha256: res.archiveSha256 ?? null,
+        durationMs: Date.now() - startedAt.getTime(),
+      },
+      { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform },
+    );
   }
-  if (out.json) out.event({ type: 'result', exitCode, success: res.ok, message, archive: path, mode: res.manifest?.mode ?? null, checks: res.checks, badEntries: res.badEntries });
+  if (out.json)
+    out.event({
+      type: 'result',
+      exitCode,
+      success: res.ok,
+      message,
+      archive: path,
+      mode: res.manifest?.mode ?? null,
+      checks: res.checks,
+      badEntries: res.badEntries,
+    });
   else {
     for (const c of res.checks) out.text(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     out.text(message);
@@ -287,7 +329,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
         return ExitCode.General;
     }
   } catch (err) {
-    const code = err instanceof BackupError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ExitCode.Validation : exitCodeOf(err);
+    const code =
+      err instanceof BackupError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? ExitCode.Validation : exitCodeOf(err);
     const msg = describeError(err);
     if (rest.includes('--json') || rest.includes('--request-stdin')) {
       process.stdout.write(JSON.stringify({ type: 'result', exitCode: code, success: false, message: msg }) + '\n');

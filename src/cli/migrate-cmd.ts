@@ -72,11 +72,34 @@ export async function migrateBatchCommand(argv: string[]): Promise<ExitCodeValue
     ? fromStdin()
     : { path: positionals[0], cleanup: values.cleanup, out: values.out, keepNames: !!values['keep-names'], force: !!values.force, dryRun: !!values['dry-run'] };
   try {
-    if (!req.path) throw new BackupError(ExitCode.Validation, 'migrate-batch needs the legacy batch file: alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE].');
-    const r = await migrateBatchFiles({ backup: req.path, cleanup: req.cleanup, out: req.out ?? 'backup-config.json', keepNames: req.keepNames, force: req.force, dryRun: req.dryRun });
+    if (!req.path)
+      throw new BackupError(
+        ExitCode.Validation,
+        'migrate-batch needs the legacy batch file: alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE].',
+      );
+    const r = await migrateBatchFiles({
+      backup: req.path,
+      cleanup: req.cleanup,
+      out: req.out ?? 'backup-config.json',
+      keepNames: req.keepNames,
+      force: req.force,
+      dryRun: req.dryRun,
+    });
     const message = `${r.written ? 'Wrote' : 'Validated (not written, dry run)'} ${r.out}: ${r.mapped.length} variable(s) mapped, ${r.unmapped.length} not mapped.`;
     if (out.json) {
-      out.event({ type: 'result', command: 'migrate-batch', exitCode: 0, success: true, message, out: r.out, written: r.written, mapped: r.mapped, unmapped: r.unmapped, notes: r.notes, config: r.config });
+      out.event({
+        type: 'result',
+        command: 'migrate-batch',
+        exitCode: 0,
+        success: true,
+        message,
+        out: r.out,
+        written: r.written,
+        mapped: r.mapped,
+        unmapped: r.unmapped,
+        notes: r.notes,
+        config: r.config,
+      });
     } else {
       out.text(message);
       for (const m of r.mapped) out.text(`  mapped   ${m.variable} = ${m.value}  ->  ${m.keys.join(', ')}${m.note ? `  (${m.note})` : ''}`);

@@ -115,11 +115,17 @@ function printDrill(out: Output, r: DrillResult): void {
   if (r.counts.length) {
     out.text('  database / collection                      manifest   restored     actual');
     for (const c of r.counts) {
-      out.text(`  ${c.ok ? ' ' : '!'} ${`${c.database}.${c.collection}`.padEnd(40)} ${String(c.expected ?? '-').padStart(9)} ${String(c.restored ?? '-').padStart(10)} ${String(c.actual ?? '-').padStart(10)}`);
+      out.text(
+        `  ${c.ok ? ' ' : '!'} ${`${c.database}.${c.collection}`.padEnd(40)} ${String(c.expected ?? '-').padStart(9)} ${String(c.restored ?? '-').padStart(10)} ${String(c.actual ?? '-').padStart(10)}`,
+      );
     }
   }
   if (r.restoreLog) out.text(`  restore log: ${r.restoreLog.summary}`);
-  out.text(`  timings : ${Object.entries(r.timingsMs).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
+  out.text(
+    `  timings : ${Object.entries(r.timingsMs)
+      .map(([k, v]) => `${k} ${formatDuration(v)}`)
+      .join(', ')}`,
+  );
   if (r.scratchPath) out.text(`  scratch : ${r.scratchPath}${r.kept ? ' (kept)' : ' (removed)'}${r.port ? `; scratch mongod on 127.0.0.1:${r.port}` : ''}`);
   if (r.logPath) out.text(`  log     : ${r.logPath}`);
   out.text(r.success ? `SUCCESS: ${r.message}` : `FAILED (exit ${r.exitCode}, ${exitCodeNames[r.exitCode]}): ${r.message}`);
@@ -128,7 +134,10 @@ function printDrill(out: Output, r: DrillResult): void {
 /** `alteryx-backup restore ARCHIVE` and `alteryx-backup drill [ARCHIVE]`. */
 export async function restoreCommand(command: 'restore' | 'drill', argv: string[]): Promise<ExitCodeValue> {
   const options = command === 'restore' ? restoreOptions : drillOptions;
-  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, unknown>; positionals: string[] };
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as {
+    values: Record<string, unknown>;
+    positionals: string[];
+  };
   if (values['help']) {
     process.stdout.write(command === 'restore' ? HELP.restore : HELP.drill);
     return ExitCode.Success;
@@ -142,7 +151,8 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
     if (values['method'] !== undefined) req.params['Method'] = values['method'];
     if (values['port'] !== undefined) {
       const n = Number(values['port']);
-      if (!/^\d+$/.test(String(values['port'])) || n > 65535) throw new BackupError(ExitCode.Validation, `--port must be a whole number from 0 to 65535, not ${JSON.stringify(values['port'])}.`);
+      if (!/^\d+$/.test(String(values['port'])) || n > 65535)
+        throw new BackupError(ExitCode.Validation, `--port must be a whole number from 0 to 65535, not ${JSON.stringify(values['port'])}.`);
       req.params['Port'] = n;
     }
   }
@@ -159,7 +169,7 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   if (command === 'restore') {
     // The cmdlet confirms (ConfirmImpact High); on the command line --yes is that confirmation.
     if (!stdin && !req.dryRun && !values['yes']) {
-      const msg = 'A restore overwrites the server\'s configuration and database: add --yes to confirm, or --dry-run to see the plan.';
+      const msg = "A restore overwrites the server's configuration and database: add --yes to confirm, or --dry-run to see the plan.";
       if (out.json) out.event({ type: 'result', command, exitCode: ExitCode.Validation, success: false, message: msg, checks: [] });
       else process.stderr.write(`alteryx-backup: ${msg}\n`);
       return ExitCode.Validation;

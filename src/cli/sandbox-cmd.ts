@@ -38,11 +38,14 @@ async function create(args: string[]): Promise<ExitCodeValue> {
   if (!dir) throw new BackupError(ExitCode.Validation, 'sandbox create needs a folder: alteryx-backup sandbox create DIR');
   const topology = (p['Topology'] as string | undefined) ?? values.topology ?? 'single';
   const mongo = (p['Mongo'] as string | undefined) ?? values.mongo ?? 'embedded';
-  if (topology !== 'single' && topology !== 'multi') throw new BackupError(ExitCode.Validation, `--topology must be single or multi, not ${JSON.stringify(topology)}.`);
-  if (mongo !== 'embedded' && mongo !== 'self-managed') throw new BackupError(ExitCode.Validation, `--mongo must be embedded or self-managed, not ${JSON.stringify(mongo)}.`);
+  if (topology !== 'single' && topology !== 'multi')
+    throw new BackupError(ExitCode.Validation, `--topology must be single or multi, not ${JSON.stringify(topology)}.`);
+  if (mongo !== 'embedded' && mongo !== 'self-managed')
+    throw new BackupError(ExitCode.Validation, `--mongo must be embedded or self-managed, not ${JSON.stringify(mongo)}.`);
   const sizeRaw = p['DbSizeMb'] ?? values['db-size-mb'];
   const dbSizeMb = sizeRaw === undefined ? undefined : Number(sizeRaw);
-  if (dbSizeMb !== undefined && (!Number.isFinite(dbSizeMb) || dbSizeMb <= 0)) throw new BackupError(ExitCode.Validation, `--db-size-mb must be a positive number, not ${JSON.stringify(sizeRaw)}.`);
+  if (dbSizeMb !== undefined && (!Number.isFinite(dbSizeMb) || dbSizeMb <= 0))
+    throw new BackupError(ExitCode.Validation, `--db-size-mb must be a positive number, not ${JSON.stringify(sizeRaw)}.`);
   const info = await sb.createSandbox(resolve(dir), {
     topology,
     mongo,
@@ -51,11 +54,14 @@ async function create(args: string[]): Promise<ExitCodeValue> {
     modifiedConfig: !!(p['ModifiedConfig'] ?? values['modified-config']),
     force: !!(p['Force'] ?? values.force),
     ...(((p['Role'] as string | undefined) ?? values.role) ? { role: ((p['Role'] as string | undefined) ?? values.role) as sb.NodeRole } : {}),
-    ...(((p['Persistence'] as string | undefined) ?? values.persistence) ? { persistence: ((p['Persistence'] as string | undefined) ?? values.persistence) as sb.Persistence } : {}),
+    ...(((p['Persistence'] as string | undefined) ?? values.persistence)
+      ? { persistence: ((p['Persistence'] as string | undefined) ?? values.persistence) as sb.Persistence }
+      : {}),
   });
   const status = sb.sandboxStatus(info.path);
   const payload = { ...info, nodes: status.nodes, ...(status.mongoCredentials ? { mongoCredentials: status.mongoCredentials } : {}) };
-  if (values.json || values['request-stdin']) process.stdout.write(JSON.stringify({ type: 'result', exitCode: 0, success: true, message: `Sandbox created at ${info.path}`, sandbox: payload }) + '\n');
+  if (values.json || values['request-stdin'])
+    process.stdout.write(JSON.stringify({ type: 'result', exitCode: 0, success: true, message: `Sandbox created at ${info.path}`, sandbox: payload }) + '\n');
   else {
     process.stdout.write(`Sandbox created at ${info.path}: ${describe(info.path)}, Alteryx Server ${info.version}\n`);
     for (const n of status.nodes) process.stdout.write(`  ${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service}\n`);
@@ -87,7 +93,12 @@ function writeCredentials(st: sb.SandboxStatus): void {
 }
 
 async function status(args: string[]): Promise<ExitCodeValue> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'request-stdin': { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(HELP.sandbox);
     return ExitCode.Success;
@@ -97,7 +108,10 @@ async function status(args: string[]): Promise<ExitCodeValue> {
   const st = sb.sandboxStatus(resolve(dir));
   if (values.json || values['request-stdin']) process.stdout.write(JSON.stringify(st) + '\n');
   else {
-    for (const n of st.nodes) process.stdout.write(`${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service.padEnd(13)} ${n.workflows.length ? `workflows: ${n.workflows.join(', ')}` : ''}\n`);
+    for (const n of st.nodes)
+      process.stdout.write(
+        `${n.name.padEnd(14)} ${n.role.padEnd(11)} ${n.service.padEnd(13)} ${n.workflows.length ? `workflows: ${n.workflows.join(', ')}` : ''}\n`,
+      );
     writeCredentials(st);
   }
   return ExitCode.Success;
@@ -128,8 +142,13 @@ async function demo(args: string[]): Promise<ExitCodeValue> {
   const info = await sb.createSandbox(dir, { force: true, dbSizeMb: 4 });
   process.stdout.write(`Sandbox created at ${info.path}\nRunning a Full backup through the CLI...\n\n`);
   const out = new Output(false, false);
-  const r = await runBackup({ params: { BackupMode: 'Full', SandboxPath: dir }, secrets: {}, dryRun: false }, { platform: choosePlatform, sink: out.log, progress: out.progress });
-  process.stdout.write(`\n${r.success ? 'Backup done' : `Backup FAILED (exit ${r.exitCode}): ${r.message}`}\n  archive: ${r.archivePath ?? '-'}\n  log    : ${r.logPath ?? '-'}\n  sandbox: ${dir}\n`);
+  const r = await runBackup(
+    { params: { BackupMode: 'Full', SandboxPath: dir }, secrets: {}, dryRun: false },
+    { platform: choosePlatform, sink: out.log, progress: out.progress },
+  );
+  process.stdout.write(
+    `\n${r.success ? 'Backup done' : `Backup FAILED (exit ${r.exitCode}): ${r.message}`}\n  archive: ${r.archivePath ?? '-'}\n  log    : ${r.logPath ?? '-'}\n  sandbox: ${dir}\n`,
+  );
   return r.exitCode;
 }
 

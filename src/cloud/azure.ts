@@ -22,7 +22,10 @@ function parseConnectionString(cs: string): Record<string, string> {
 function immutability(lock: UploadRequest['lock']) {
   if (!lock) return {};
   // Governance maps to an unlocked policy (a privileged user can shorten it); Compliance to a locked one.
-  return { immutabilityPolicy: { expiriesOn: lock.until, policyMode: lock.mode === 'Compliance' ? ('Locked' as const) : ('Unlocked' as const) }, ...(lock.legalHold ? { legalHold: true } : {}) };
+  return {
+    immutabilityPolicy: { expiriesOn: lock.until, policyMode: lock.mode === 'Compliance' ? ('Locked' as const) : ('Unlocked' as const) },
+    ...(lock.legalHold ? { legalHold: true } : {}),
+  };
 }
 
 /** Azure Blob Storage through @azure/storage-blob: block blobs, blocks staged in parallel, each with its MD5. */
@@ -45,7 +48,9 @@ export class AzureStore implements CloudStore {
       credential = new AnonymousCredential();
       url = `${url}?${sas}`;
     } else {
-      throw new Error(`no Azure credentials for ${dest.Name}: pass a connection string or SAS token (secret ${dest.Name}.ConnectionString / AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`);
+      throw new Error(
+        `no Azure credentials for ${dest.Name}: pass a connection string or SAS token (secret ${dest.Name}.ConnectionString / AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`,
+      );
     }
     const pipeline = newPipeline(credential, {
       retryOptions: { maxTries: dest.MaxAttempts, retryDelayInMs: 200, maxRetryDelayInMs: 20_000, tryTimeoutInMs: 10 * 60_000 },
@@ -53,7 +58,8 @@ export class AzureStore implements CloudStore {
     const svc = new BlobServiceClient(url, pipeline);
     this.container = svc.getContainerClient(location.container);
     // Every HTTP try is counted by a policy placed after the SDK's retry policy (per try, not per operation).
-    const core = (this.container as unknown as { storageClientContext?: { pipeline?: { addPolicy(p: unknown, o: unknown): void } } }).storageClientContext?.pipeline;
+    const core = (this.container as unknown as { storageClientContext?: { pipeline?: { addPolicy(p: unknown, o: unknown): void } } }).storageClientContext
+      ?.pipeline;
     core?.addPolicy(
       {
         name: 'alteryxBackupCountTries',
@@ -128,7 +134,9 @@ export class AzureStore implements CloudStore {
       await fh.close();
     }
     await this.op(() =>
-      blob.commitBlockList(ids, { metadata, blobHTTPHeaders: headers, abortSignal: req.signal, ...immutability(req.lock) } as Parameters<typeof blob.commitBlockList>[1]),
+      blob.commitBlockList(ids, { metadata, blobHTTPHeaders: headers, abortSignal: req.signal, ...immutability(req.lock) } as Parameters<
+        typeof blob.commitBlockList
+      >[1]),
     );
     return { parts: count, checksumSent: 'Content-MD5 per block' };
   }
@@ -137,7 +145,13 @@ export class AzureStore implements CloudStore {
     const body = Buffer.from(text);
     const md5 = createHash('md5').update(body).digest();
     const blob = this.blob(name);
-    await this.op(() => blob.upload(body, body.length, { blobHTTPHeaders: { blobContentType: 'text/plain', blobContentMD5: md5 }, transactionalContentMD5: md5, ...immutability(lock) } as Parameters<typeof blob.upload>[2]));
+    await this.op(() =>
+      blob.upload(body, body.length, {
+        blobHTTPHeaders: { blobContentType: 'text/plain', blobContentMD5: md5 },
+        transactionalContentMD5: md5,
+        ...immutability(lock),
+      } as Parameters<typeof blob.upload>[2]),
+    );
   }
 
   async head(name: string): Promise<CloudObject | undefined> {

@@ -27,7 +27,13 @@ export function destinationByName(config: BackupConfig, name: string): CloudDest
   const list = config.BackupConfiguration.CloudDestinations;
   const d = list.find((x) => x.Name.toLowerCase() === name.toLowerCase());
   if (!d) {
-    throw new BackupError(ExitCode.Validation, `No cloud destination is named ${name}.`, list.length ? `Configured: ${list.map((x) => x.Name).join(', ')}.` : 'BackupConfiguration.CloudDestinations is empty in this configuration (docs/storage.md).');
+    throw new BackupError(
+      ExitCode.Validation,
+      `No cloud destination is named ${name}.`,
+      list.length
+        ? `Configured: ${list.map((x) => x.Name).join(', ')}.`
+        : 'BackupConfiguration.CloudDestinations is empty in this configuration (docs/storage.md).',
+    );
   }
   return d;
 }
@@ -50,12 +56,23 @@ export interface Downloaded {
  */
 export async function downloadToTemp(
   url: string,
-  opts: { config?: BackupConfig | undefined; secrets: Record<string, string | undefined>; masker?: Masker | undefined; onProgress?: ((bytes: number, total: number) => void) | undefined; signal?: AbortSignal | undefined; tempRoot?: string | undefined },
+  opts: {
+    config?: BackupConfig | undefined;
+    secrets: Record<string, string | undefined>;
+    masker?: Masker | undefined;
+    onProgress?: ((bytes: number, total: number) => void) | undefined;
+    signal?: AbortSignal | undefined;
+    tempRoot?: string | undefined;
+  },
 ): Promise<Downloaded> {
   const dest = destinationFor(url, opts.config);
   const { loc, key, name } = splitObjectUrl(url);
   const shown = displayUrl(url);
-  const store = openStore({ ...dest, Url: `${loc.kind}://${loc.account ? `${loc.account}/` : ''}${loc.container}/${key.slice(0, key.length - name.length)}` }, opts.secrets, opts.masker);
+  const store = openStore(
+    { ...dest, Url: `${loc.kind}://${loc.account ? `${loc.account}/` : ''}${loc.container}/${key.slice(0, key.length - name.length)}` },
+    opts.secrets,
+    opts.masker,
+  );
   const dir = mkdtempSync(join(opts.tempRoot ?? tmpdir(), 'alteryx-backup-download-'));
   const cleanup = () => fsp.rm(dir, { recursive: true, force: true });
   try {
@@ -79,10 +96,18 @@ export async function downloadToTemp(
       await store.download(`${name}.sha256`, `${path}.sha256`);
       sidecar = (await fsp.readFile(`${path}.sha256`, 'utf8')).trim().split(/\s+/)[0]?.toLowerCase();
     }
-    const expected = [head.sha256 && ['recorded at upload', head.sha256], sidecar && ['in the .sha256 file', sidecar]].filter(Boolean) as Array<[string, string]>;
-    if (got.size !== head.size) throw new BackupError(ExitCode.Validation, `${shown}: ${formatBytes(got.size)} arrived, the object has ${formatBytes(head.size)}.`);
+    const expected = [head.sha256 && ['recorded at upload', head.sha256], sidecar && ['in the .sha256 file', sidecar]].filter(Boolean) as Array<
+      [string, string]
+    >;
+    if (got.size !== head.size)
+      throw new BackupError(ExitCode.Validation, `${shown}: ${formatBytes(got.size)} arrived, the object has ${formatBytes(head.size)}.`);
     for (const [what, h] of expected) {
-      if (h !== got.sha256) throw new BackupError(ExitCode.Validation, `${shown} is corrupt: the SHA-256 of the download, ${got.sha256}, differs from the one ${what}, ${h}.`, 'Use another copy (another destination or an older backup).');
+      if (h !== got.sha256)
+        throw new BackupError(
+          ExitCode.Validation,
+          `${shown} is corrupt: the SHA-256 of the download, ${got.sha256}, differs from the one ${what}, ${h}.`,
+          'Use another copy (another destination or an older backup).',
+        );
     }
     return { path, sha256: got.sha256, sizeBytes: got.size, url: shown, cleanup };
   } catch (err) {
@@ -120,7 +145,11 @@ export async function withCloudPath<T>(
     last = now;
     const rate = bytes / 1048576 / Math.max(0.001, (now - t0) / 1000);
     const eta = rate > 0 && total > bytes ? `, ETA ${formatDuration(((total - bytes) / 1048576 / rate) * 1000)}` : '';
-    progress?.({ activity, status: `${formatBytes(bytes)} of ${formatBytes(total)}, ${rate.toFixed(1)} MB/s${eta}`, percent: total ? Math.min(100, Math.floor((bytes / total) * 100)) : -1 });
+    progress?.({
+      activity,
+      status: `${formatBytes(bytes)} of ${formatBytes(total)}, ${rate.toFixed(1)} MB/s${eta}`,
+      percent: total ? Math.min(100, Math.floor((bytes / total) * 100)) : -1,
+    });
   };
   const d = await downloadToTemp(p, { config, secrets, onProgress });
   progress?.({ activity, status: `Downloaded and checked (SHA-256 ${d.sha256.slice(0, 16)}...)`, percent: 100, completed: true });

@@ -18,9 +18,17 @@ export function describeCloudError(err: unknown, dest: CloudDestination): string
   const e = err as { name?: string; code?: string; message?: string; statusCode?: number; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode ?? e.statusCode;
   const code = e.code && !/^\d+$/.test(e.code) ? e.code : e.name && e.name !== 'Error' ? e.name : undefined;
-  const first = String(e.message ?? err).split(/\r?\n/)[0]!.slice(0, 300);
+  const first = String(e.message ?? err)
+    .split(/\r?\n/)[0]!
+    .slice(0, 300);
   const where = `${dest.Name} (${displayUrl(dest.Url)})`;
-  if (status === 401 || status === 403 || /InvalidAccessKeyId|SignatureDoesNotMatch|AuthenticationFailed|AuthorizationFailure|AccessDenied|CredentialsProviderError|Could not load credentials/i.test(`${code} ${first}`)) {
+  if (
+    status === 401 ||
+    status === 403 ||
+    /InvalidAccessKeyId|SignatureDoesNotMatch|AuthenticationFailed|AuthorizationFailure|AccessDenied|CredentialsProviderError|Could not load credentials/i.test(
+      `${code} ${first}`,
+    )
+  ) {
     return `${where}: credentials refused (${[status && `HTTP ${status}`, code].filter(Boolean).join(' ') || first}): check the key or SAS passed for this destination and its permissions (docs/storage.md)`;
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH/.test(`${code} ${first}`)) {

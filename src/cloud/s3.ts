@@ -50,7 +50,13 @@ export class S3Store implements CloudStore {
       forcePathStyle: dest.ForcePathStyle,
       // No credentials given: the SDK's default chain (environment, profile, SSO, instance/ECS role, web identity).
       ...(secrets.accessKeyId && secrets.secretAccessKey
-        ? { credentials: { accessKeyId: secrets.accessKeyId, secretAccessKey: secrets.secretAccessKey, ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {}) } }
+        ? {
+            credentials: {
+              accessKeyId: secrets.accessKeyId,
+              secretAccessKey: secrets.secretAccessKey,
+              ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {}),
+            },
+          }
         : {}),
       maxAttempts: dest.MaxAttempts,
       // A server that never answers fails a try instead of hanging the run (the try is then retried).
@@ -69,14 +75,20 @@ export class S3Store implements CloudStore {
 
   private counted(client: S3Client): S3Client {
     // Counted per operation (initialize) and per HTTP try (deserialize runs inside the retry loop).
-    client.middlewareStack.add((next) => (args) => {
-      this.stats.requests++;
-      return next(args);
-    }, { step: 'initialize', name: 'alteryxBackupCountRequests' });
-    client.middlewareStack.add((next) => (args) => {
-      this.stats.tries++;
-      return next(args);
-    }, { step: 'deserialize', name: 'alteryxBackupCountTries' });
+    client.middlewareStack.add(
+      (next) => (args) => {
+        this.stats.requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'alteryxBackupCountRequests' },
+    );
+    client.middlewareStack.add(
+      (next) => (args) => {
+        this.stats.tries++;
+        return next(args);
+      },
+      { step: 'deserialize', name: 'alteryxBackupCountTries' },
+    );
     return client;
   }
 
@@ -153,7 +165,14 @@ export class S3Store implements CloudStore {
       const h = await this.client.send(new HeadObjectCommand({ Bucket: this.location.container, Key: this.key(name) }));
       const recorded = h.Metadata?.['retain-until'];
       const until = h.ObjectLockRetainUntilDate ?? (recorded ? new Date(recorded) : undefined);
-      return { name, size: h.ContentLength ?? 0, lastModified: h.LastModified, sha256: h.Metadata?.['sha256'], lockedUntil: until, legalHold: h.ObjectLockLegalHoldStatus === 'ON' };
+      return {
+        name,
+        size: h.ContentLength ?? 0,
+        lastModified: h.LastModified,
+        sha256: h.Metadata?.['sha256'],
+        lockedUntil: until,
+        legalHold: h.ObjectLockLegalHoldStatus === 'ON',
+      };
     } catch (err) {
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
       throw err;

@@ -48,7 +48,9 @@ export async function uploadToCloud(ctx: RunContext, a: ArchiveInfo, name: strin
     const url = objectUrl(store.location, `${store.location.prefix}${a.name}`);
     const lock = lockFor(ctx, dest);
     const multipart = a.sizeBytes >= dest.MultipartThresholdMB * MB;
-    ctx.log.info(`Upload to ${dest.Name}: ${url}, ${formatBytes(a.sizeBytes)}, ${multipart ? `multipart, ${dest.PartSizeMB} MB parts, ${dest.Concurrency} in parallel` : 'one request'}${lock ? `, ${lock.mode} lock until ${lock.until.toISOString()}${lock.legalHold ? ' + legal hold' : ''}` : ''}`);
+    ctx.log.info(
+      `Upload to ${dest.Name}: ${url}, ${formatBytes(a.sizeBytes)}, ${multipart ? `multipart, ${dest.PartSizeMB} MB parts, ${dest.Concurrency} in parallel` : 'one request'}${lock ? `, ${lock.mode} lock until ${lock.until.toISOString()}${lock.legalHold ? ' + legal hold' : ''}` : ''}`,
+    );
     let last = t0;
     const up = await store.upload({
       file: a.finalPath,
@@ -64,7 +66,11 @@ export async function uploadToCloud(ctx: RunContext, a: ArchiveInfo, name: strin
         const secs = (now - t0) / 1000;
         const rate = secs > 0 ? sent / MB / secs : 0;
         const eta = rate > 0 ? ((a.sizeBytes - sent) / MB / rate) * 1000 : undefined;
-        ctx.progress({ activity, status: `${formatBytes(sent)} of ${formatBytes(a.sizeBytes)}, ${rate.toFixed(1)} MB/s${eta !== undefined ? `, ETA ${formatDuration(eta)}` : ''}`, percent: a.sizeBytes ? Math.min(100, Math.floor((sent / a.sizeBytes) * 100)) : -1 });
+        ctx.progress({
+          activity,
+          status: `${formatBytes(sent)} of ${formatBytes(a.sizeBytes)}, ${rate.toFixed(1)} MB/s${eta !== undefined ? `, ETA ${formatDuration(eta)}` : ''}`,
+          percent: a.sizeBytes ? Math.min(100, Math.floor((sent / a.sizeBytes) * 100)) : -1,
+        });
       },
     });
     const writeMs = ctx.clock.now() - t0;
@@ -78,14 +84,19 @@ export async function uploadToCloud(ctx: RunContext, a: ArchiveInfo, name: strin
     if (dest.VerifyByDownload) {
       ctx.progress({ activity, status: 'Reading the object back (VerifyByDownload)', percent: 100 });
       const back = await store.download(a.name, devNull, undefined, ctx.signal);
-      if (back.size !== a.sizeBytes || back.sha256 !== a.sha256) throw new Error(`the object read back (${back.size} bytes, SHA-256 ${back.sha256}) differs from the archive (${a.sizeBytes} bytes, ${a.sha256}): the stored copy is corrupt`);
+      if (back.size !== a.sizeBytes || back.sha256 !== a.sha256)
+        throw new Error(
+          `the object read back (${back.size} bytes, SHA-256 ${back.sha256}) differs from the archive (${a.sizeBytes} bytes, ${a.sha256}): the stored copy is corrupt`,
+        );
       verifiedBy = 'full read-back';
     }
     const attempts = 1 + Math.max(0, store.stats.tries - store.stats.requests);
     const mbps = writeMs > 0 ? a.sizeBytes / MB / (writeMs / 1000) : undefined;
     ctx.progress({ activity, status: 'Uploaded and verified', percent: 100, completed: true });
     const lockText = lock ? `${lock.mode} until ${lock.until.toISOString()}${lock.legalHold ? ' + legal hold' : ''}` : undefined;
-    ctx.log.success(`Uploaded to ${dest.Name} and verified (${verifiedBy}): ${url}, ${up.parts} part(s), checksum sent: ${up.checksumSent}; ${attempts - 1} retried request(s); ${formatDuration(ctx.clock.now() - t0)}${mbps ? `, ${mbps.toFixed(1)} MB/s` : ''}${lockText ? `; lock: ${lockText}` : ''}`);
+    ctx.log.success(
+      `Uploaded to ${dest.Name} and verified (${verifiedBy}): ${url}, ${up.parts} part(s), checksum sent: ${up.checksumSent}; ${attempts - 1} retried request(s); ${formatDuration(ctx.clock.now() - t0)}${mbps ? `, ${mbps.toFixed(1)} MB/s` : ''}${lockText ? `; lock: ${lockText}` : ''}`,
+    );
     return {
       ...base,
       status: 'ok',
@@ -142,12 +153,17 @@ export async function probeCloud(ctx: RunContext): Promise<Array<{ name: string;
  * succeeded (`outcome`). A locked object (retain-until in the future, or a legal hold) is never deleted
  * before its date; that is logged and is not an error.
  */
-export async function cloudRetention(ctx: RunContext, name: string, outcome: DestinationOutcome | undefined, current: string | undefined): Promise<RetentionTargetReport> {
+export async function cloudRetention(
+  ctx: RunContext,
+  name: string,
+  outcome: DestinationOutcome | undefined,
+  current: string | undefined,
+): Promise<RetentionTargetReport> {
   const dest = destinationNamed(ctx, name);
   const shown = displayUrl(dest.Url);
   const report: RetentionTargetReport = { path: shown, kind: 'network', deleted: [], wouldDelete: [], errors: [] };
   if (outcome?.status !== 'ok') {
-    report.skipped = 'this run\'s upload did not succeed there, so its older backups are kept';
+    report.skipped = "this run's upload did not succeed there, so its older backups are kept";
     ctx.log.info(`Retention on ${dest.Name}: skipped, ${report.skipped}`);
     return report;
   }
@@ -159,7 +175,10 @@ export async function cloudRetention(ctx: RunContext, name: string, outcome: Des
     const { days, legacy } = runRetentionDays(ctx);
     days[ctx.mode] = destinationDays(ctx, dest);
     const plan = planRetention(files, { now: ctx.startedAt, currentBackupSucceeded: true, days, legacy, keep: current ? [current, `${current}.sha256`] : [] });
-    for (const g of plan.groups) ctx.log.info(`Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
+    for (const g of plan.groups)
+      ctx.log.info(
+        `Retention on ${dest.Name}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`,
+      );
     const now = Date.now();
     const locked = new Set<string>();
     for (const d of plan.delete) {
@@ -170,7 +189,9 @@ export async function cloudRetention(ctx: RunContext, name: string, outcome: Des
       if (!info) continue;
       if (info.legalHold || (info.lockedUntil && info.lockedUntil.getTime() > now)) {
         locked.add(d.name);
-        ctx.log.info(`Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`);
+        ctx.log.info(
+          `Retention on ${dest.Name}: ${d.name} is locked${info.lockedUntil ? ` until ${info.lockedUntil.toISOString()}` : ''}${info.legalHold ? ' (legal hold)' : ''}: kept until then (not an error)`,
+        );
         continue;
       }
       try {

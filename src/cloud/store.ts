@@ -68,7 +68,11 @@ export interface CloudSecrets {
  * S3SessionToken, AzureConnectionString, AzureSasToken) for all; else ALTERYXBACKUP_<NAME>_... and the generic
  * environment variables (the SDK's own chain for S3: AWS_ACCESS_KEY_ID, profiles, instance roles).
  */
-export function cloudSecrets(dest: Pick<CloudDestination, 'Name'>, secrets: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): CloudSecrets {
+export function cloudSecrets(
+  dest: Pick<CloudDestination, 'Name'>,
+  secrets: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv = process.env,
+): CloudSecrets {
   const envName = dest.Name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const pick = (key: string, generic: string, envVars: string[]) => {
     const v = secrets[`${dest.Name}.${key}`] ?? secrets[generic] ?? env[`ALTERYXBACKUP_${envName}_${key.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`];

@@ -140,7 +140,11 @@ async function readZip(file: string, password?: string): Promise<SideFile[]> {
     for (const e of await readEntries(zf)) {
       if (e.fileName.endsWith('/')) continue;
       const s = await entryStream(zf, e, password).catch((err: Error) => {
-        throw new BackupError(ExitCode.Validation, `Cannot read ${e.fileName} in ${file}: ${err.message}.`, 'An encrypted archive needs -ArchivePassword (ALTERYXBACKUP_ARCHIVE_PASSWORD).');
+        throw new BackupError(
+          ExitCode.Validation,
+          `Cannot read ${e.fileName} in ${file}: ${err.message}.`,
+          'An encrypted archive needs -ArchivePassword (ALTERYXBACKUP_ARCHIVE_PASSWORD).',
+        );
       });
       files.push({ name: e.fileName, ...(await hashStream(s, isGz(e.fileName))) });
     }
@@ -176,7 +180,7 @@ async function read7z(file: string): Promise<SideFile[]> {
     throw new BackupError(
       ExitCode.Validation,
       `Reading ${file} needs 7-Zip, which was not found (looked at ALTERYXBACKUP_7ZIP, 7zz, 7z and 7za on PATH${process.platform === 'win32' ? ' and C:\\Program Files\\7-Zip\\7z.exe' : ''}).`,
-      'Install 7-Zip (the legacy script\'s ZipUtil), set ALTERYXBACKUP_7ZIP to 7z.exe, or extract the .7z and compare the folder.',
+      "Install 7-Zip (the legacy script's ZipUtil), set ALTERYXBACKUP_7ZIP to 7z.exe, or extract the .7z and compare the folder.",
     );
   }
   const scratch = await fsp.mkdtemp(join(tmpdir(), 'ab-compare-7z-'));
@@ -184,7 +188,11 @@ async function read7z(file: string): Promise<SideFile[]> {
     // -p- : never prompt for a password (an encrypted .7z fails instead of hanging a scheduled run).
     const r = await runProcess(exe, ['x', '-y', '-bd', '-p-', `-o${scratch}`, file]);
     if (r.exitCode !== 0) {
-      throw new BackupError(ExitCode.Validation, `7-Zip could not extract ${file} (exit code ${r.exitCode}): ${(r.stderr || r.stdout).trim().split(/\r?\n/).slice(-3).join(' ')}.`, 'Check that the file is a complete .7z archive.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `7-Zip could not extract ${file} (exit code ${r.exitCode}): ${(r.stderr || r.stdout).trim().split(/\r?\n/).slice(-3).join(' ')}.`,
+        'Check that the file is a complete .7z archive.',
+      );
     }
     return await readFolder(scratch);
   } finally {
@@ -232,7 +240,8 @@ export async function compareBackups(reference: string, difference: string, opts
     let note: string | null = null;
     if (status === 'onlyInDifference') note = addedNote(y!.canonical);
     else if (status === 'onlyInReference') note = 'missing from the new backup';
-    else if (status === 'differs' && /^MongoDB\//i.test(x!.canonical)) note = 'database content changed between the two runs (expected when they ran at different times)';
+    else if (status === 'differs' && /^MongoDB\//i.test(x!.canonical))
+      note = 'database content changed between the two runs (expected when they ran at different times)';
     else if (status === 'differs') note = 'content differs';
     rows.push({
       path: (y ?? x)!.canonical,

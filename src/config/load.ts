@@ -30,11 +30,7 @@ export function validateMode(value: unknown, where: string): BackupMode {
     const hit = BACKUP_MODES.find((m) => m.toLowerCase() === value.toLowerCase());
     if (hit) return hit;
   }
-  throw new BackupError(
-    ExitCode.InvalidMode,
-    `Invalid backup mode ${JSON.stringify(value)} (${where}).`,
-    `Use one of: ${BACKUP_MODES.join(', ')}.`,
-  );
+  throw new BackupError(ExitCode.InvalidMode, `Invalid backup mode ${JSON.stringify(value)} (${where}).`, `Use one of: ${BACKUP_MODES.join(', ')}.`);
 }
 
 function readJsonFile(file: string): unknown {
@@ -42,10 +38,18 @@ function readJsonFile(file: string): unknown {
   try {
     buf = readFileSync(file);
   } catch (err) {
-    throw new BackupError(ExitCode.Validation, `Cannot read the configuration file ${file}: ${(err as Error).message}.`, 'Check the -ConfigPath value and the file permissions.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `Cannot read the configuration file ${file}: ${(err as Error).message}.`,
+      'Check the -ConfigPath value and the file permissions.',
+    );
   }
   if (buf.length > MAX_CONFIG_BYTES) {
-    throw new BackupError(ExitCode.Validation, `The configuration file ${file} is ${buf.length} bytes, more than the ${MAX_CONFIG_BYTES} a configuration can be.`, 'Check that -ConfigPath names backup-config.json.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The configuration file ${file} is ${buf.length} bytes, more than the ${MAX_CONFIG_BYTES} a configuration can be.`,
+      'Check that -ConfigPath names backup-config.json.',
+    );
   }
   // UTF-8 (BOM or not) or UTF-16 with BOM; ANSI and invalid UTF-8 are refused with "save it as UTF-8".
   const text = decodeText(buf, `The configuration file ${file}`);
@@ -62,7 +66,11 @@ function readJsonFile(file: string): unknown {
       const col = before.length - before.lastIndexOf('\n');
       where = ` at line ${line}, column ${col}`;
     }
-    throw new BackupError(ExitCode.Validation, `The configuration file ${file} is not valid JSON${where}: ${msg}.`, 'Fix the JSON (a trailing comma or a single backslash in a Windows path are the usual causes: write paths as "D:\\\\Temp").');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The configuration file ${file} is not valid JSON${where}: ${msg}.`,
+      'Fix the JSON (a trailing comma or a single backslash in a Windows path are the usual causes: write paths as "D:\\\\Temp").',
+    );
   }
   checkShape(value, file);
   return value;
@@ -84,19 +92,32 @@ function checkShape(root: unknown, file: string): void {
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
       const bad = /[\u0000-\u001f\u007f]/.exec(v);
       if (bad) {
-        throw new BackupError(ExitCode.Validation, `Invalid configuration: ${path || '(root)'} holds a control character (code ${bad[0].charCodeAt(0)}) [${file}].`, 'Remove it (a pasted tab or line break is the usual cause) and run again.');
+        throw new BackupError(
+          ExitCode.Validation,
+          `Invalid configuration: ${path || '(root)'} holds a control character (code ${bad[0].charCodeAt(0)}) [${file}].`,
+          'Remove it (a pasted tab or line break is the usual cause) and run again.',
+        );
       }
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= MAX_CONFIG_DEPTH) {
-      throw new BackupError(ExitCode.Validation, `The configuration file ${file} is nested more than ${MAX_CONFIG_DEPTH} levels deep (at ${path}).`, 'A backup-config.json is 4 levels deep: start from config/backup-config.json.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `The configuration file ${file} is nested more than ${MAX_CONFIG_DEPTH} levels deep (at ${path}).`,
+        'A backup-config.json is 4 levels deep: start from config/backup-config.json.',
+      );
     }
     const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
     for (const [k, x] of entries) {
       if (COMMENT_KEY.test(k)) continue;
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-      if (/[\u0000-\u001f\u007f]/.test(k)) throw new BackupError(ExitCode.Validation, `Invalid configuration: a key under ${path || '(root)'} holds a control character [${file}].`, 'Remove it and run again.');
+      if (/[\u0000-\u001f\u007f]/.test(k))
+        throw new BackupError(
+          ExitCode.Validation,
+          `Invalid configuration: a key under ${path || '(root)'} holds a control character [${file}].`,
+          'Remove it and run again.',
+        );
       stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 });
     }
   }

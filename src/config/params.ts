@@ -61,7 +61,7 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     validateSet: ['Full', 'DatabaseOnly', 'ConfigOnly'],
     help: 'Full, DatabaseOnly or ConfigOnly; anything else is refused with exit code 6 before anything runs.',
     description:
-      'What to back up: Full, DatabaseOnly or ConfigOnly (see DESCRIPTION). Default Full; when the parameter is not given, the configuration\'s DefaultBackupMode applies.',
+      "What to back up: Full, DatabaseOnly or ConfigOnly (see DESCRIPTION). Default Full; when the parameter is not given, the configuration's DefaultBackupMode applies.",
   },
   {
     name: 'ConfigPath',
@@ -95,7 +95,8 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     psType: 'string[]',
     notEmpty: true,
     help: 'UNC path or mapped drive to copy to (repeatable).',
-    description: 'One or more UNC paths or mapped drives the archive is copied to, each copy verified (BackupConfiguration.NetworkBackupPaths; none by default).',
+    description:
+      'One or more UNC paths or mapped drives the archive is copied to, each copy verified (BackupConfiguration.NetworkBackupPaths; none by default).',
     config: { flag: 'network-backup-path', kind: 'string[]', path: ['BackupConfiguration', 'NetworkBackupPaths'] },
   },
   {
@@ -160,8 +161,7 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     name: 'ForceStopWorkflows',
     psType: 'switch',
     help: 'Stop workflows still running after the wait.',
-    description:
-      'Stop workflows that are still running when -MaxWorkflowWaitSeconds has passed, instead of failing (ServiceConfiguration.ForceStopWorkflows).',
+    description: 'Stop workflows that are still running when -MaxWorkflowWaitSeconds has passed, instead of failing (ServiceConfiguration.ForceStopWorkflows).',
     config: { flag: 'force-stop-workflows', kind: 'boolean', path: ['ServiceConfiguration', 'ForceStopWorkflows'] },
   },
   {
@@ -308,9 +308,7 @@ export interface ParamSpec extends ConfigTarget {
 }
 
 /** The parameters that override a configuration key (CLI flags, request params read by loadConfig). */
-export const PARAMS: ParamSpec[] = BACKUP_PARAMETERS.flatMap((p) =>
-  p.config ? [{ name: p.name, aliases: p.aliases ?? [], help: p.help, ...p.config }] : [],
-);
+export const PARAMS: ParamSpec[] = BACKUP_PARAMETERS.flatMap((p) => (p.config ? [{ name: p.name, aliases: p.aliases ?? [], help: p.help, ...p.config }] : []));
 
 /** Parameters that are not configuration keys. */
 export const RUN_PARAMS = ['BackupMode', 'ConfigPath', 'SandboxPath'] as const;

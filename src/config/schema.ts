@@ -21,10 +21,7 @@ export const NodeSchema = z
   .object({
     Name: z.string().min(1).describe('Host name of the node, as used for remote service control.'),
     Role: z.enum(['controller', 'worker', 'ui']).describe('What the node runs.'),
-    Root: z
-      .string()
-      .optional()
-      .describe('Where the node\'s C: drive is reachable from the machine running the backup (e.g. \\\\host\\c$).'),
+    Root: z.string().optional().describe("Where the node's C: drive is reachable from the machine running the backup (e.g. \\\\host\\c$)."),
   })
   .strict();
 
@@ -33,7 +30,9 @@ const CloudLockSchema = z
   .object({
     Mode: z
       .enum(['Governance', 'Compliance'])
-      .describe('S3 Object Lock mode (Governance: users with s3:BypassGovernanceRetention can still delete; Compliance: nobody can). Azure: Governance = unlocked policy, Compliance = locked policy.'),
+      .describe(
+        'S3 Object Lock mode (Governance: users with s3:BypassGovernanceRetention can still delete; Compliance: nobody can). Azure: Governance = unlocked policy, Compliance = locked policy.',
+      ),
     LegalHold: z.boolean().default(false).describe('Also set a legal hold (removed by hand only).'),
   })
   .strict();
@@ -43,26 +42,51 @@ const retentionDay = z.number().int().min(0).max(3650);
 /** A cloud destination (docs/storage.md): S3-compatible or Azure Blob, with its own retention and upload settings. */
 export const CloudDestinationSchema = z
   .object({
-    Name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (it names the destination in logs and in "list --destination")').describe('Short name of the destination (logs, results, list --destination, secrets prefix).'),
+    Name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (it names the destination in logs and in "list --destination")')
+      .describe('Short name of the destination (logs, results, list --destination, secrets prefix).'),
     Url: z
       .string()
-      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|azblob:\/\/[a-z0-9]{3,24}\/[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?(\/.*)?)$/, 's3://bucket/prefix or azblob://account/container/prefix (no credentials in it)')
+      .regex(
+        /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|azblob:\/\/[a-z0-9]{3,24}\/[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?(\/.*)?)$/,
+        's3://bucket/prefix or azblob://account/container/prefix (no credentials in it)',
+      )
       .describe('s3://bucket/prefix or azblob://account/container/prefix.'),
     Endpoint: z.string().url().optional().describe('S3: a custom endpoint (MinIO, Wasabi, Ceph, StorageGRID), e.g. https://minio.example:9000. Default: AWS.'),
-    Region: z.string().min(1).default('us-east-1').describe('S3: the bucket\'s region.'),
+    Region: z.string().min(1).default('us-east-1').describe("S3: the bucket's region."),
     ForcePathStyle: z.boolean().default(false).describe('S3: path-style addressing (endpoint/bucket/key), needed by most S3-compatible servers.'),
-    AccountUrl: z.string().url().optional().describe('Azure: the blob service URL (sovereign clouds, Azurite: http://127.0.0.1:10000/devstoreaccount1). Default: https://ACCOUNT.blob.core.windows.net.'),
+    AccountUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'Azure: the blob service URL (sovereign clouds, Azurite: http://127.0.0.1:10000/devstoreaccount1). Default: https://ACCOUNT.blob.core.windows.net.',
+      ),
     PartSizeMB: z.number().int().min(5).max(4000).default(8).describe('Multipart part (S3) / block (Azure) size in MB.'),
-    MultipartThresholdMB: z.number().min(0).max(5000).default(100).describe('Archives at least this big are uploaded in parts/blocks; smaller ones in one request.'),
+    MultipartThresholdMB: z
+      .number()
+      .min(0)
+      .max(5000)
+      .default(100)
+      .describe('Archives at least this big are uploaded in parts/blocks; smaller ones in one request.'),
     Concurrency: z.number().int().min(1).max(16).default(4).describe('Parts/blocks in flight at once (memory: about PartSizeMB x Concurrency).'),
-    MaxAttempts: z.number().int().min(1).max(20).default(5).describe('Tries per request (the SDK\'s retry strategy, exponential backoff; throttling 429/503 and dropped connections are retried).'),
+    MaxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(5)
+      .describe("Tries per request (the SDK's retry strategy, exponential backoff; throttling 429/503 and dropped connections are retried)."),
     VerifyByDownload: z.boolean().default(false).describe('After the upload, read the whole object back and compare its SHA-256 (costs egress).'),
     RetentionDays: z
       .object({ Full: retentionDay.optional(), DatabaseOnly: retentionDay.optional(), ConfigOnly: retentionDay.optional() })
       .strict()
       .optional()
       .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
-    ObjectLock: CloudLockSchema.optional().describe('Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).'),
+    ObjectLock: CloudLockSchema.optional().describe(
+      'Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).',
+    ),
   })
   .strict();
 export type CloudDestination = z.output<typeof CloudDestinationSchema>;
@@ -89,9 +113,7 @@ export const ConfigSchema = z
           .describe('S3 and Azure Blob destinations (docs/storage.md): uploaded after the network copies, verified, with their own retention.'),
         LogDirectory: windowsPath.default('D:\\Alteryx\\BackupLogs').describe('Where BackupLog_{Mode}_*.log files go.'),
         LogRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Days to keep log files.'),
-        RetentionDays: byMode(30, 7, 14, z.number().int().min(0).max(3650)).describe(
-          'Days to keep archives, per mode. 0 keeps only the newest.',
-        ),
+        RetentionDays: byMode(30, 7, 14, z.number().int().min(0).max(3650)).describe('Days to keep archives, per mode. 0 keeps only the newest.'),
         ArchiveNameFormat: z
           .enum(['mode', 'legacy'])
           .default('mode')
@@ -113,11 +135,13 @@ export const ConfigSchema = z
         KeepStagingOnFailure: z
           .boolean()
           .default(false)
-          .describe('Keep the staging folder of a failed run for inspection (its secret files are removed all the same). Default: removed by the run, by recover and by the next run.'),
+          .describe(
+            'Keep the staging folder of a failed run for inspection (its secret files are removed all the same). Default: removed by the run, by recover and by the next run.',
+          ),
         RetentionIncludesLegacy7z: z
           .boolean()
           .default(false)
-          .describe('Retention also removes the legacy batch script\'s ServerBackup_YYYYMMDD_HHmmss.7z (and legacy-named .zip) archives.'),
+          .describe("Retention also removes the legacy batch script's ServerBackup_YYYYMMDD_HHmmss.7z (and legacy-named .zip) archives."),
       })
       .strict()
       .prefault({}),
@@ -133,10 +157,7 @@ export const ConfigSchema = z
         AlteryxServicePath: windowsPath.default('C:\\Program Files\\Alteryx\\bin\\AlteryxService.exe'),
         InstallDirectory: windowsPath.default('C:\\Program Files\\Alteryx'),
         ProgramDataDirectory: windowsPath.default('C:\\ProgramData\\Alteryx'),
-        Nodes: z
-          .array(NodeSchema)
-          .default([])
-          .describe('Multi-node deployments: every node. Empty means this machine alone (all roles).'),
+        Nodes: z.array(NodeSchema).default([]).describe('Multi-node deployments: every node. Empty means this machine alone (all roles).'),
       })
       .strict()
       .prefault({}),
@@ -165,7 +186,10 @@ export const ConfigSchema = z
             Database: z.string().min(1).default('AlteryxGallery'),
             AuthDatabase: z.string().min(1).default('admin'),
             Username: z.string().optional(),
-            UseCompression: z.boolean().default(true).describe('mongodump --gzip: each .bson is compressed by mongodump (and stored, not deflated again, in the archive).'),
+            UseCompression: z
+              .boolean()
+              .default(true)
+              .describe('mongodump --gzip: each .bson is compressed by mongodump (and stored, not deflated again, in the archive).'),
             ReplicaSet: z.string().min(1).optional().describe('Replica set name for the Host/Port form (a connection string carries it as replicaSet=).'),
             Tls: z.boolean().optional().describe('Use TLS. Unset: as the connection string says (on for mongodb+srv://, off otherwise).'),
             TlsCAFile: z.string().min(1).optional().describe('PEM file of the CA that signed the MongoDB server certificates.'),
@@ -175,7 +199,13 @@ export const ConfigSchema = z
               .describe('mongodump --oplog (point-in-time consistent dump) when the target is a replica set; ignored with a warning otherwise.'),
             ConnectTimeoutSeconds: z.number().int().min(1).max(300).default(10).describe('Connectivity check: server selection and connection timeout.'),
             MongodumpPath: z.string().min(1).default('mongodump').describe('mongodump executable: a full path, or a name looked up on PATH.'),
-            DumpTimeoutMinutes: z.number().int().min(1).max(10080).default(720).describe('mongodump is stopped (and the run fails with exit 5) after this long.'),
+            DumpTimeoutMinutes: z
+              .number()
+              .int()
+              .min(1)
+              .max(10080)
+              .default(720)
+              .describe('mongodump is stopped (and the run fails with exit 5) after this long.'),
           })
           .strict()
           .prefault({}),
@@ -198,7 +228,15 @@ export const ConfigSchema = z
         // requirements.md says 0.1 MB for ConfigOnly; a real single-server ConfigOnly archive is 8-40 KB, so 0.1 MB
         // would fail every one. 0.005 MB still catches an empty or truncated archive (docs/configuration.md).
         // Up to 1 TiB: a larger minimum (1e308) would fail every backup, so it is refused as a typo.
-        MinimumBackupSizeMB: byMode(1, 1, 0.005, z.number().min(0).max(1024 * 1024)),
+        MinimumBackupSizeMB: byMode(
+          1,
+          1,
+          0.005,
+          z
+            .number()
+            .min(0)
+            .max(1024 * 1024),
+        ),
       })
       .strict()
       .prefault({}),
@@ -219,7 +257,7 @@ export const ConfigSchema = z
         AllowInvalidCertificates: z.boolean().default(false).describe('Accept a self-signed or otherwise unverifiable SMTP server certificate.'),
         TimeoutSeconds: z.number().min(1).max(600).default(30).describe('Connection and send timeout.'),
         SubjectPrefix: z.string().default('[AlteryxBackup]'),
-        AttachLog: z.boolean().default(false).describe('Attach the run\'s log file to the email.'),
+        AttachLog: z.boolean().default(false).describe("Attach the run's log file to the email."),
         ExcerptLines: z.number().int().min(0).max(5000).default(50).describe('Last lines of the log quoted in the email body.'),
       })
       .strict()
@@ -236,17 +274,74 @@ export const ConfigSchema = z
         ExpectedIntervalHours: byMode(192, 26, 192, z.number().min(0).max(87600)).describe(
           'Hours within which a good backup of each mode is expected (its schedule plus slack). Older: CRITICAL (a missed schedule). 0 = not checked. A mode with no backup in the history is not checked.',
         ),
-        SizeBandBelowPercent: z.number().min(0).max(100).default(50).describe('WARNING when the newest good backup of a mode is this many percent smaller than the median of its recent backups.'),
-        SizeBandAbovePercent: z.number().min(0).max(100000).default(100).describe('WARNING when the newest good backup of a mode is this many percent larger than that median.'),
-        MedianOfRuns: z.number().int().min(1).max(1000).default(10).describe('How many recent good backups of a mode (before the newest) make the median for the size, duration and downtime checks.'),
-        MinimumRunsForTrend: z.number().int().min(1).max(1000).default(3).describe('The size, duration and downtime checks need at least this many earlier good backups of the mode.'),
-        DurationSpikeFactor: z.number().min(1).max(1000).default(3).describe('WARNING when the newest backup took longer than this many times the median duration.'),
-        DurationSpikeMinimumSeconds: z.number().min(0).max(86400).default(60).describe('A duration or downtime spike counts only when it is also this many seconds above the median (seconds of jitter on a small server are no spike).'),
-        DowntimeSpikeFactor: z.number().min(1).max(1000).default(3).describe('WARNING when the newest backup kept the service stopped longer than this many times the median downtime.'),
-        DestinationFailuresInARow: z.number().int().min(0).max(1000).default(3).describe('WARNING when a destination failed this many runs in a row. 0 = not checked.'),
-        DrillMaxAgeDays: z.number().int().min(0).max(3650).default(30).describe('WARNING when no drill passed in this many days (once the history is that old). 0 = not checked.'),
-        CheckFreeSpace: z.boolean().default(true).describe('WARNING when the free space at LocalBackupPath is below the next backup\'s expected size (the largest median of the modes).'),
-        CheckAfterBackup: z.boolean().default(true).describe('Run these checks at the end of every backup: what fires becomes a warning of the run (and of its email/Event Log alert).'),
+        SizeBandBelowPercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(50)
+          .describe('WARNING when the newest good backup of a mode is this many percent smaller than the median of its recent backups.'),
+        SizeBandAbovePercent: z
+          .number()
+          .min(0)
+          .max(100000)
+          .default(100)
+          .describe('WARNING when the newest good backup of a mode is this many percent larger than that median.'),
+        MedianOfRuns: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(10)
+          .describe('How many recent good backups of a mode (before the newest) make the median for the size, duration and downtime checks.'),
+        MinimumRunsForTrend: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(3)
+          .describe('The size, duration and downtime checks need at least this many earlier good backups of the mode.'),
+        DurationSpikeFactor: z
+          .number()
+          .min(1)
+          .max(1000)
+          .default(3)
+          .describe('WARNING when the newest backup took longer than this many times the median duration.'),
+        DurationSpikeMinimumSeconds: z
+          .number()
+          .min(0)
+          .max(86400)
+          .default(60)
+          .describe(
+            'A duration or downtime spike counts only when it is also this many seconds above the median (seconds of jitter on a small server are no spike).',
+          ),
+        DowntimeSpikeFactor: z
+          .number()
+          .min(1)
+          .max(1000)
+          .default(3)
+          .describe('WARNING when the newest backup kept the service stopped longer than this many times the median downtime.'),
+        DestinationFailuresInARow: z
+          .number()
+          .int()
+          .min(0)
+          .max(1000)
+          .default(3)
+          .describe('WARNING when a destination failed this many runs in a row. 0 = not checked.'),
+        DrillMaxAgeDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(3650)
+          .default(30)
+          .describe('WARNING when no drill passed in this many days (once the history is that old). 0 = not checked.'),
+        CheckFreeSpace: z
+          .boolean()
+          .default(true)
+          .describe("WARNING when the free space at LocalBackupPath is below the next backup's expected size (the largest median of the modes)."),
+        CheckAfterBackup: z
+          .boolean()
+          .default(true)
+          .describe('Run these checks at the end of every backup: what fires becomes a warning of the run (and of its email/Event Log alert).'),
       })
       .strict()
       .prefault({})
@@ -256,18 +351,38 @@ export const ConfigSchema = z
         DrillAfterBackup: z
           .boolean()
           .default(false)
-          .describe('After each successful backup, run a restore drill of the archive just made (docs/restore.md). A failed drill fails the run with its exit code.'),
-        DrillScratchDirectory: z.string().min(1).optional().describe('Parent folder of the drill\'s scratch server. Default: the system temp folder.'),
+          .describe(
+            'After each successful backup, run a restore drill of the archive just made (docs/restore.md). A failed drill fails the run with its exit code.',
+          ),
+        DrillScratchDirectory: z.string().min(1).optional().describe("Parent folder of the drill's scratch server. Default: the system temp folder."),
         DrillMethod: z
           .enum(['auto', 'sandbox', 'mongod'])
           .default('auto')
           .describe(
-            'How a drill restores: mongod = a scratch data folder and a second MongoDB (the install\'s mongod.exe) on a spare loopback port, the live service untouched; sandbox = a fresh scratch sandbox (needs -SandboxPath). auto = sandbox when running against a sandbox, mongod on a server.',
+            "How a drill restores: mongod = a scratch data folder and a second MongoDB (the install's mongod.exe) on a spare loopback port, the live service untouched; sandbox = a fresh scratch sandbox (needs -SandboxPath). auto = sandbox when running against a sandbox, mongod on a server.",
           ),
-        DrillPort: z.number().int().min(0).max(65535).default(0).describe('Loopback port of the drill\'s scratch mongod. 0 = a free port chosen at run time (never the live EmbeddedMongoDBPort).'),
-        MongodPath: windowsPath.optional().describe('mongod.exe for the drill\'s scratch MongoDB. Default: mongod.exe beside AlteryxService.exe (Alteryx Server ships it in its bin folder).'),
-        MongorestorePath: windowsPath.optional().describe('mongorestore.exe for the drill\'s scratch restore. Default: mongorestore.exe beside mongod.exe, else mongorestore on PATH (the MongoDB Database Tools).'),
-        DrillStartTimeoutSeconds: z.number().int().min(1).max(3600).default(120).describe('How long the drill waits for its scratch mongod to accept connections.'),
+        DrillPort: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(0)
+          .describe("Loopback port of the drill's scratch mongod. 0 = a free port chosen at run time (never the live EmbeddedMongoDBPort)."),
+        MongodPath: windowsPath
+          .optional()
+          .describe("mongod.exe for the drill's scratch MongoDB. Default: mongod.exe beside AlteryxService.exe (Alteryx Server ships it in its bin folder)."),
+        MongorestorePath: windowsPath
+          .optional()
+          .describe(
+            "mongorestore.exe for the drill's scratch restore. Default: mongorestore.exe beside mongod.exe, else mongorestore on PATH (the MongoDB Database Tools).",
+          ),
+        DrillStartTimeoutSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(3600)
+          .default(120)
+          .describe('How long the drill waits for its scratch mongod to accept connections.'),
       })
       .strict()
       .prefault({}),
@@ -300,7 +415,11 @@ function allowComments(node: unknown): void {
 export function stripComments(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripComments);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !COMMENT_KEY.test(k)).map(([k, v]) => [k, stripComments(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !COMMENT_KEY.test(k))
+        .map(([k, v]) => [k, stripComments(v)]),
+    );
   }
   return value;
 }

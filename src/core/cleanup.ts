@@ -45,12 +45,17 @@ export async function scrubSecrets(dir: string): Promise<string[]> {
  * secrets are removed, it is marked as kept, and the log says where the rest is.
  */
 export async function cleanupFailedStaging(local: string, configured: string, log: RunLogger, keep: boolean): Promise<void> {
-  const there = await fsp.stat(local).then(() => true, () => false);
+  const there = await fsp.stat(local).then(
+    () => true,
+    () => false,
+  );
   if (!there) return;
   if (keep) {
     const gone = await scrubSecrets(local);
     await fsp.writeFile(join(local, KEEP_MARKER), `Kept by -KeepStagingOnFailure (${new Date().toISOString()}); remove this folder when done.\r\n`);
-    log.warn(`The staging folder is kept for inspection (KeepStagingOnFailure): ${configured}${gone.length ? `; its secrets were removed (${gone.length} item(s))` : ''}. Remove it when done.`);
+    log.warn(
+      `The staging folder is kept for inspection (KeepStagingOnFailure): ${configured}${gone.length ? `; its secrets were removed (${gone.length} item(s))` : ''}. Remove it when done.`,
+    );
     return;
   }
   await fsp.rm(local, { recursive: true, force: true });
@@ -71,7 +76,12 @@ export async function sweepStaleWorkFolders(tempLocal: string, log: RunLogger, c
     if (current && p === current) continue;
     try {
       if (before && (await fsp.stat(p)).mtimeMs >= before.getTime()) continue;
-      if (await fsp.stat(join(p, KEEP_MARKER)).then(() => true, () => false)) {
+      if (
+        await fsp.stat(join(p, KEEP_MARKER)).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const gone = await scrubSecrets(p);
         if (gone.length) log.warn(`Secrets removed from the kept staging folder ${p} (${gone.length} item(s))`);
         continue;

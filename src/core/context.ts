@@ -60,7 +60,6 @@ export interface ProgressEvent {
   completed?: boolean;
 }
 
-
 /** A file placed in the staging folder, bound for the archive. */
 export interface StagedFile {
   /** Path inside the archive, with forward slashes. */
@@ -142,7 +141,6 @@ export interface RunContext {
   /** Persists what must survive a killed process: service states, and what a restore has changed. */
   journal: { update(services: ServiceRecord[]): void; clear(): void; restore(section: RestoreJournal | undefined): void; file: string };
 }
-
 
 export function warn(ctx: RunContext, message: string): void {
   ctx.warnings.push(ctx.log.masker.mask(message));

@@ -117,7 +117,12 @@ export class JournalFile {
     writeJournal(this.file, { ...this.head, services: this.services, ...(this.restoreSection ? { restore: this.restoreSection } : {}) });
   }
   update(services: readonly ServiceLike[]): void {
-    this.services = services.map((s) => ({ node: { name: s.node.name, role: s.node.role, local: s.node.local }, prior: s.prior, stoppedByUs: s.stoppedByUs, restarted: s.restarted }));
+    this.services = services.map((s) => ({
+      node: { name: s.node.name, role: s.node.role, local: s.node.local },
+      prior: s.prior,
+      stoppedByUs: s.stoppedByUs,
+      restarted: s.restarted,
+    }));
     this.write();
   }
   /** Records (a copy of) the restore section, or drops it (the restore finished or was rolled back in-process). */

@@ -45,7 +45,10 @@ export interface Manifest {
 }
 
 /** Files each mode must hold, for post-backup validation and `verify` (REQ-6.2.5). */
-export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | 'secretsIncluded'> & { scopes?: readonly string[] }): { patterns: RegExp[]; forbidden: RegExp[] } {
+export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | 'secretsIncluded'> & { scopes?: readonly string[] }): {
+  patterns: RegExp[];
+  forbidden: RegExp[];
+} {
   const multi = m.nodes.length > 1;
   const node = (n: string) => (multi ? `nodes/${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/` : '');
   const patterns: RegExp[] = [/^manifest\.json$/];
@@ -104,17 +107,30 @@ export function parseManifest(text: string): Manifest {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new BackupError(ExitCode.Validation, `manifest.json is not valid JSON (${(err as Error).message})`, 'The archive is damaged or was not made by this tool: use another backup.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `manifest.json is not valid JSON (${(err as Error).message})`,
+      'The archive is damaged or was not made by this tool: use another backup.',
+    );
   }
   const r = manifestSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0]!;
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
-    throw new BackupError(ExitCode.Validation, `manifest.json is not in the form this tool writes: ${i.path.join('.') || '(root)'}: ${i.message}${more}`, 'The archive is damaged or was not made by this tool: use another backup.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `manifest.json is not in the form this tool writes: ${i.path.join('.') || '(root)'}: ${i.message}${more}`,
+      'The archive is damaged or was not made by this tool: use another backup.',
+    );
   }
   const dup = new Set<string>();
   for (const f of r.data.files) {
-    if (dup.has(f.path)) throw new BackupError(ExitCode.Validation, `manifest.json lists ${f.path} twice`, 'The archive is damaged or was not made by this tool: use another backup.');
+    if (dup.has(f.path))
+      throw new BackupError(
+        ExitCode.Validation,
+        `manifest.json lists ${f.path} twice`,
+        'The archive is damaged or was not made by this tool: use another backup.',
+      );
     dup.add(f.path);
   }
   return r.data as unknown as Manifest;

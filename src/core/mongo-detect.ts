@@ -40,9 +40,10 @@ export function detectMongoType(configured: 'auto' | 'embedded' | 'selfManaged',
   const webServer = s.get('Gallery', 'MongoDBWebServerName');
   if (override && /^true$/i.test(override.value)) {
     if (web?.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebConnection with MongoDBWebOverride = True (${web.from} file)` };
-    if (webServer?.value.trim()) return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName with MongoDBWebOverride = True (${webServer.from} file)` };
+    if (webServer?.value.trim())
+      return { type: 'selfManaged', decidedBy: `Gallery/MongoDBWebServerName with MongoDBWebOverride = True (${webServer.from} file)` };
   }
-  const ignored = (web?.value.trim()) || (webServer?.value.trim()) ? '; Gallery/MongoDBWeb* is set but not in effect (MongoDBWebOverride is not True)' : '';
+  const ignored = web?.value.trim() || webServer?.value.trim() ? '; Gallery/MongoDBWeb* is set but not in effect (MongoDBWebOverride is not True)' : '';
   return {
     type: 'embedded',
     decidedBy: `neither EmbeddedMongoDBEnabled nor MongoDBEnabled is True${emb ? ` (EmbeddedMongoDBEnabled = ${emb.value} in the ${emb.from} file)` : ''}${ignored}: embedded assumed, the Alteryx default`,

@@ -112,7 +112,9 @@ export function scopeLimits(mode: BackupMode, role: RoleDecision | undefined, p:
     return {
       drop: ['Database', 'Secrets'],
       warnings: wantsDb
-        ? [`This machine is ${what} (${role.decidedBy}): the backup holds its own settings and keys only; the database, the controller token and the MongoDB passwords are backed up on ${ctl}. No service is stopped.`]
+        ? [
+            `This machine is ${what} (${role.decidedBy}): the backup holds its own settings and keys only; the database, the controller token and the MongoDB passwords are backed up on ${ctl}. No service is stopped.`,
+          ]
         : [],
       summary: `Role ${role.role}: database and controller secrets are left to ${ctl}`,
     };
@@ -121,7 +123,7 @@ export function scopeLimits(mode: BackupMode, role: RoleDecision | undefined, p:
     const store = p.kind === 'sqlServer' ? 'a user-managed SQL Server database' : `the SQLite database ${p.sqlitePath ?? '(Controller/SQLitePath)'}`;
     const how =
       p.kind === 'sqlServer'
-        ? 'back up the SQL Server database with SQL Server\'s own tools (a full database backup, e.g. BACKUP DATABASE in SQL Server Management Studio or your SQL Server backup job), at the same time as this backup'
+        ? "back up the SQL Server database with SQL Server's own tools (a full database backup, e.g. BACKUP DATABASE in SQL Server Management Studio or your SQL Server backup job), at the same time as this backup"
         : `stop AlteryxService and copy the SQLite file ${p.sqlitePath ?? ''} with your file backup, at the same time as this backup`;
     if (mode === 'DatabaseOnly') {
       return {
@@ -136,7 +138,9 @@ export function scopeLimits(mode: BackupMode, role: RoleDecision | undefined, p:
     return {
       drop: ['Database'],
       warnings: wantsDb
-        ? [`The Alteryx data is in ${store} (decided by ${p.decidedBy}): this backup holds the files, keys and secrets, NOT the database. To back up the data, ${how}.`]
+        ? [
+            `The Alteryx data is in ${store} (decided by ${p.decidedBy}): this backup holds the files, keys and secrets, NOT the database. To back up the data, ${how}.`,
+          ]
         : [],
       summary: `Persistence ${p.kind}: no database dump`,
     };

@@ -39,7 +39,9 @@ export const MODE_SUFFIX: Record<BackupMode, string> = { Full: 'Full', DatabaseO
  * script made nothing else), so it is used for Full only; DatabaseOnly and ConfigOnly keep their mode's name.
  */
 export function archiveName(a: { mode: BackupMode; stamp: string; config: BackupConfig }): string {
-  return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && a.mode === 'Full' ? `ServerBackup_${a.stamp}.zip` : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
+  return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && a.mode === 'Full'
+    ? `ServerBackup_${a.stamp}.zip`
+    : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
 }
 
 /**
@@ -149,13 +151,20 @@ export function fileCopies(config: BackupConfig, node: Pick<NodeRef, 'name' | 'r
   const engineMissing = node.role === 'worker' || !multiNode ? 'warn' : 'info';
   const copies: FileCopy[] = [
     { from: p.overrides, to: `${pre}RuntimeSettings.xml`, kind: 'settings', missing: 'fail' },
-    { from: p.defaults, to: `${pre}RuntimeSettings.defaults.xml`, kind: 'settings-defaults', missing: 'warn', note: 'Installer defaults (bin\\RuntimeData); restore only the overrides file' },
+    {
+      from: p.defaults,
+      to: `${pre}RuntimeSettings.defaults.xml`,
+      kind: 'settings-defaults',
+      missing: 'warn',
+      note: 'Installer defaults (bin\\RuntimeData); restore only the overrides file',
+    },
   ];
   if (fc.BackupKeys) copies.push({ from: p.keys, to: `${pre}Keys/`, kind: 'keys', missing: 'warn', folder: true });
   copies.push({ from: p.systemAlias, to: `${pre}Engine/SystemAlias.xml`, kind: 'engine', missing: engineMissing });
   copies.push({ from: p.systemConnections, to: `${pre}Engine/SystemConnections.xml`, kind: 'engine', missing: engineMissing });
   if (fc.BackupConfigFile) {
-    for (const from of [p.alteryxConfigNew, p.alteryxConfigOld]) copies.push({ from, to: `${pre}alteryx.config`, kind: 'config-file', missing: 'info', ifModified: { exe: p.exe } });
+    for (const from of [p.alteryxConfigNew, p.alteryxConfigOld])
+      copies.push({ from, to: `${pre}alteryx.config`, kind: 'config-file', missing: 'info', ifModified: { exe: p.exe } });
   }
   return copies;
 }
@@ -164,6 +173,242 @@ export function fileCopies(config: BackupConfig, node: Pick<NodeRef, 'name' | 'r
 const withoutCredentials = (url: string) => url.replace(/^([a-z0-9+]+:\/\/)[^/@?#]*@/i, '$1').replace(/\?.*$/, '');
 
 const fileName = (configured: string) => configured.split(/[\\/]/).pop() ?? configured;
+
+/** What the parts of buildPlan share: the input and the decisions made from it. */
+interface PlanParts {
+  input: PlanInput;
+  config: PlanInput['config'];
+  mongoType: PlanInput['mongoType'];
+  has: (s: Scope) => boolean;
+  stop: boolean;
+  multiNode: boolean;
+  b: PlanInput['config']['BackupConfiguration'];
+  staging: string;
+  path: string;
+  service: string;
+  server: string;
+}
+
+/** Pre-flight, and the self-managed MongoDB check before anything stops. */
+function checkSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { mongoType, has, server } = c;
+
+  add({
+    id: 'preflight',
+    name: 'preflight',
+    description: 'Check Administrator rights, the service, critical paths, free space and destinations',
+    changesState: false,
+    target: server,
+    action: 'Check',
+  });
+  if (has('Database') && mongoType === 'selfManaged') {
+    add({
+      id: 'mongo-check',
+      name: 'mongo-check',
+      description: 'Connect to the self-managed MongoDB and authenticate (nothing is stopped before this passes)',
+      changesState: false,
+      target: 'the self-managed MongoDB',
+      action: 'Check the connection',
+    });
+  }
+}
+
+/** The workflow wait, then one stop per node: UI nodes, workers, the controller. */
+function stopSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, stop, service } = c;
+  if (stop) {
+    add({
+      id: 'workflows',
+      name: 'workflows',
+      description: 'Wait for running workflows (AlteryxEngineCmd.exe) to finish',
+      changesState: false,
+      target: input.nodes.map((n) => n.name).join(', '),
+      action: 'Wait for workflows',
+      nodes: input.nodes.map((n) => n.name),
+    });
+    for (const n of stopOrder(input.nodes)) {
+      add({
+        id: `stop-service:${n.name}`,
+        name: 'stop-service',
+        description: `Stop ${service} on ${n.name} (${n.role})`,
+        changesState: true,
+        target: `${service} on ${n.name}`,
+        action: 'Stop service',
+        node: n.name,
+        role: n.role,
+      });
+    }
+  }
+}
+
+/** What the service must be stopped for: the dump, the files of every node, the secrets. */
+function captureSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, config, mongoType, has, multiNode, staging } = c;
+  if (has('Database')) {
+    const to = joinConfigured(staging, 'MongoDB');
+    const how = mongoType === 'embedded' ? 'the embedded MongoDB (AlteryxService.exe emongodump)' : 'the self-managed MongoDB (mongodump --gzip)';
+    add({
+      id: 'dump',
+      name: 'dump',
+      description: `Dump ${how} to ${to}: ${EXPECTED_DATABASES.join(', ')}`,
+      changesState: false,
+      target: to,
+      action: 'Dump MongoDB',
+      mongoType,
+      databases: EXPECTED_DATABASES,
+      to,
+    });
+  }
+  if (has('Config')) {
+    for (const n of input.nodes) {
+      const copies = fileCopies(config, n, multiNode);
+      const list = [...new Set(copies.map((c) => (c.folder ? `${fileName(c.from)}\\*` : fileName(c.from))))];
+      const modified = copies.some((c) => c.ifModified) ? ' (alteryx.config if modified)' : '';
+      add({
+        id: `files:${n.name}`,
+        name: 'files',
+        description: `Copy from ${n.name}: ${list.join(', ')}${modified}`,
+        changesState: false,
+        target: staging,
+        action: 'Copy files',
+        node: n.name,
+        copies,
+      });
+    }
+  }
+  if (has('Secrets')) {
+    const files = [
+      'ControllerToken.txt',
+      ...(config.FilesConfiguration.BackupMongoPasswords && (input.persistence ?? mongoType) === 'embedded' ? ['MongoPasswords.txt'] : []),
+    ];
+    add({
+      id: 'secrets',
+      name: 'secrets',
+      description: files.length > 1 ? 'Export the controller token and the MongoDB passwords' : 'Export the controller token',
+      changesState: false,
+      target: joinConfigured(staging, 'Secrets'),
+      action: 'Export secrets',
+      files,
+    });
+  }
+}
+
+/** One start per node (controller first), then the metadata. */
+function startSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, has, stop, staging, service } = c;
+  if (stop) {
+    for (const n of startOrder(input.nodes)) {
+      add({
+        id: `start-service:${n.name}`,
+        name: 'start-service',
+        description: `Start ${service} on ${n.name} (${n.role}) if this run stopped it`,
+        changesState: true,
+        target: `${service} on ${n.name}`,
+        action: 'Start service',
+        node: n.name,
+        role: n.role,
+      });
+    }
+  }
+  if (has('Metadata'))
+    add({
+      id: 'metadata',
+      name: 'metadata',
+      description: 'Record server version, node roles, service account and Run As user',
+      changesState: false,
+      target: joinConfigured(staging, 'metadata.json'),
+      action: 'Record metadata',
+    });
+}
+
+/** The archive: written under .partial, verified, published. */
+function archiveSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, path } = c;
+  add({
+    id: 'archive',
+    name: 'archive',
+    description: `Write the ZIP${input.encrypted ? ' (AES-256)' : ''} with manifest.json (SHA-256 of every file) as ${path}.partial`,
+    changesState: true,
+    target: `${path}.partial`,
+    action: 'Write archive',
+    path,
+    encrypted: !!input.encrypted,
+  });
+  add({
+    id: 'verify',
+    name: 'verify',
+    description: 'Reopen the archive with an independent reader and check it against the manifest',
+    changesState: false,
+    target: `${path}.partial`,
+    action: 'Verify archive',
+    path,
+  });
+  add({
+    id: 'publish',
+    name: 'publish',
+    description: `Publish the archive and its .sha256 under their final names: ${path}`,
+    changesState: true,
+    target: path,
+    action: 'Publish archive',
+    path,
+  });
+}
+
+/** The copies (network, cloud), retention, and the staging folder removed. */
+function destinationSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { b, staging } = c;
+  if (b.NetworkBackupPaths.length) {
+    add({
+      id: 'copy',
+      name: 'copy',
+      description: `Copy to the network destinations and verify each copy: ${b.NetworkBackupPaths.join(', ')}`,
+      changesState: true,
+      target: b.NetworkBackupPaths.join(', '),
+      action: 'Copy archive',
+      destinations: [...b.NetworkBackupPaths],
+    });
+  }
+  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination after the network copies, one retention each after the local one.
+  for (const d of b.CloudDestinations) {
+    add({
+      id: `cloud-upload:${d.Name}`,
+      name: 'cloud-upload',
+      description: `Upload to the cloud destination ${d.Name} and check the stored object (size and SHA-256${d.VerifyByDownload ? ', then a full read-back' : ''})`,
+      changesState: true,
+      target: withoutCredentials(d.Url),
+      action: 'Upload archive',
+      destination: d.Name,
+    });
+  }
+  add({
+    id: 'retention',
+    name: 'retention',
+    description: 'Apply the retention policy of this mode',
+    changesState: true,
+    target: [b.LocalBackupPath, ...b.NetworkBackupPaths].join(', '),
+    action: 'Delete old backups',
+  });
+  for (const d of b.CloudDestinations) {
+    add({
+      id: `cloud-retention:${d.Name}`,
+      name: 'cloud-retention',
+      description: `Apply the retention policy of this mode on ${d.Name} (if this run's upload there succeeded; locked objects are kept)`,
+      changesState: true,
+      target: withoutCredentials(d.Url),
+      action: 'Delete old backups',
+      destination: d.Name,
+    });
+  }
+  add({
+    id: 'cleanup',
+    name: 'cleanup',
+    description: `Remove the staging folder ${staging}`,
+    changesState: true,
+    target: staging,
+    action: 'Remove folder',
+    path: staging,
+  });
+}
 
 /**
  * Pure: mode, topology and configuration -> the ordered, executable steps. The runner executes exactly
@@ -185,54 +430,7 @@ export function buildPlan(input: PlanInput): Plan {
   const server = controller ? controller.name : 'this server';
   const steps: BackupStep[] = [];
   const add = (s: BackupStep) => steps.push(s);
-
-  add({ id: 'preflight', name: 'preflight', description: 'Check Administrator rights, the service, critical paths, free space and destinations', changesState: false, target: server, action: 'Check' });
-  if (has('Database') && mongoType === 'selfManaged') {
-    add({ id: 'mongo-check', name: 'mongo-check', description: 'Connect to the self-managed MongoDB and authenticate (nothing is stopped before this passes)', changesState: false, target: 'the self-managed MongoDB', action: 'Check the connection' });
-  }
-  if (stop) {
-    add({ id: 'workflows', name: 'workflows', description: 'Wait for running workflows (AlteryxEngineCmd.exe) to finish', changesState: false, target: input.nodes.map((n) => n.name).join(', '), action: 'Wait for workflows', nodes: input.nodes.map((n) => n.name) });
-    for (const n of stopOrder(input.nodes)) {
-      add({ id: `stop-service:${n.name}`, name: 'stop-service', description: `Stop ${service} on ${n.name} (${n.role})`, changesState: true, target: `${service} on ${n.name}`, action: 'Stop service', node: n.name, role: n.role });
-    }
-  }
-  if (has('Database')) {
-    const to = joinConfigured(staging, 'MongoDB');
-    const how = mongoType === 'embedded' ? 'the embedded MongoDB (AlteryxService.exe emongodump)' : 'the self-managed MongoDB (mongodump --gzip)';
-    add({ id: 'dump', name: 'dump', description: `Dump ${how} to ${to}: ${EXPECTED_DATABASES.join(', ')}`, changesState: false, target: to, action: 'Dump MongoDB', mongoType, databases: EXPECTED_DATABASES, to });
-  }
-  if (has('Config')) {
-    for (const n of input.nodes) {
-      const copies = fileCopies(config, n, multiNode);
-      const list = [...new Set(copies.map((c) => (c.folder ? `${fileName(c.from)}\\*` : fileName(c.from))))];
-      const modified = copies.some((c) => c.ifModified) ? ' (alteryx.config if modified)' : '';
-      add({ id: `files:${n.name}`, name: 'files', description: `Copy from ${n.name}: ${list.join(', ')}${modified}`, changesState: false, target: staging, action: 'Copy files', node: n.name, copies });
-    }
-  }
-  if (has('Secrets')) {
-    const files = ['ControllerToken.txt', ...(config.FilesConfiguration.BackupMongoPasswords && (input.persistence ?? mongoType) === 'embedded' ? ['MongoPasswords.txt'] : [])];
-    add({ id: 'secrets', name: 'secrets', description: files.length > 1 ? 'Export the controller token and the MongoDB passwords' : 'Export the controller token', changesState: false, target: joinConfigured(staging, 'Secrets'), action: 'Export secrets', files });
-  }
-  if (stop) {
-    for (const n of startOrder(input.nodes)) {
-      add({ id: `start-service:${n.name}`, name: 'start-service', description: `Start ${service} on ${n.name} (${n.role}) if this run stopped it`, changesState: true, target: `${service} on ${n.name}`, action: 'Start service', node: n.name, role: n.role });
-    }
-  }
-  if (has('Metadata')) add({ id: 'metadata', name: 'metadata', description: 'Record server version, node roles, service account and Run As user', changesState: false, target: joinConfigured(staging, 'metadata.json'), action: 'Record metadata' });
-  add({ id: 'archive', name: 'archive', description: `Write the ZIP${input.encrypted ? ' (AES-256)' : ''} with manifest.json (SHA-256 of every file) as ${path}.partial`, changesState: true, target: `${path}.partial`, action: 'Write archive', path, encrypted: !!input.encrypted });
-  add({ id: 'verify', name: 'verify', description: 'Reopen the archive with an independent reader and check it against the manifest', changesState: false, target: `${path}.partial`, action: 'Verify archive', path });
-  add({ id: 'publish', name: 'publish', description: `Publish the archive and its .sha256 under their final names: ${path}`, changesState: true, target: path, action: 'Publish archive', path });
-  if (b.NetworkBackupPaths.length) {
-    add({ id: 'copy', name: 'copy', description: `Copy to the network destinations and verify each copy: ${b.NetworkBackupPaths.join(', ')}`, changesState: true, target: b.NetworkBackupPaths.join(', '), action: 'Copy archive', destinations: [...b.NetworkBackupPaths] });
-  }
-  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination after the network copies, one retention each after the local one.
-  for (const d of b.CloudDestinations) {
-    add({ id: `cloud-upload:${d.Name}`, name: 'cloud-upload', description: `Upload to the cloud destination ${d.Name} and check the stored object (size and SHA-256${d.VerifyByDownload ? ', then a full read-back' : ''})`, changesState: true, target: withoutCredentials(d.Url), action: 'Upload archive', destination: d.Name });
-  }
-  add({ id: 'retention', name: 'retention', description: 'Apply the retention policy of this mode', changesState: true, target: [b.LocalBackupPath, ...b.NetworkBackupPaths].join(', '), action: 'Delete old backups' });
-  for (const d of b.CloudDestinations) {
-    add({ id: `cloud-retention:${d.Name}`, name: 'cloud-retention', description: `Apply the retention policy of this mode on ${d.Name} (if this run's upload there succeeded; locked objects are kept)`, changesState: true, target: withoutCredentials(d.Url), action: 'Delete old backups', destination: d.Name });
-  }
-  add({ id: 'cleanup', name: 'cleanup', description: `Remove the staging folder ${staging}`, changesState: true, target: staging, action: 'Remove folder', path: staging });
+  const c: PlanParts = { input, config, mongoType, has, stop, multiNode, b, staging, path, service, server };
+  for (const part of [checkSteps, stopSteps, captureSteps, startSteps, archiveSteps, destinationSteps]) part(c, add);
   return { mode, scopes, stopsService: stop, mongoType, staging, archive: { name, path }, steps };
 }

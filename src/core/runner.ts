@@ -95,7 +95,8 @@ export async function runPlan<C, S extends PlannedStep>(plan: ExecutablePlan<S>,
   let release: (() => void) | undefined;
   try {
     const missing = plan.steps.filter((s) => !steps[s.name]);
-    if (missing.length) throw new BackupError(ExitCode.General, `Internal error: no implementation for the plan step(s) ${missing.map((s) => s.name).join(', ')}.`);
+    if (missing.length)
+      throw new BackupError(ExitCode.General, `Internal error: no implementation for the plan step(s) ${missing.map((s) => s.name).join(', ')}.`);
     hooks.onPlan?.(plan.steps);
     hooks.log.info(`Plan: ${plan.steps.map((s) => s.id).join(' -> ')}`);
     if (hooks.dryRun) {
@@ -127,7 +128,13 @@ export async function runPlan<C, S extends PlannedStep>(plan: ExecutablePlan<S>,
   return outcome;
 }
 
-async function previewAll<C, S extends PlannedStep>(plan: ExecutablePlan<S>, steps: StepTable<C, S>, ctx: C, hooks: RunnerHooks, outcome: RunOutcome): Promise<void> {
+async function previewAll<C, S extends PlannedStep>(
+  plan: ExecutablePlan<S>,
+  steps: StepTable<C, S>,
+  ctx: C,
+  hooks: RunnerHooks,
+  outcome: RunOutcome,
+): Promise<void> {
   for (const s of plan.steps) hooks.log.info(`Would ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`);
   for (const step of plan.steps) {
     const impl = steps[step.name]!;

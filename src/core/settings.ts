@@ -29,14 +29,28 @@ type Tree = Record<string, Section>;
 /** One RuntimeSettings.xml file, parsed. Malformed XML is a validation failure naming the file and line. */
 export function parseRuntimeSettings(xml: string, file: string): Tree {
   const hint = 'Restore the file from a backup or repair it; Alteryx Server cannot read it either.';
-  if (xml.length > MAX_SETTINGS_BYTES) throw new BackupError(ExitCode.Validation, `${file} is ${xml.length} characters long, more than a RuntimeSettings.xml can be (${MAX_SETTINGS_BYTES}).`, hint);
+  if (xml.length > MAX_SETTINGS_BYTES)
+    throw new BackupError(
+      ExitCode.Validation,
+      `${file} is ${xml.length} characters long, more than a RuntimeSettings.xml can be (${MAX_SETTINGS_BYTES}).`,
+      hint,
+    );
   // Alteryx never writes a DTD. A <!DOCTYPE> (an internal subset, entities, an external entity) is refused
   // before any parser sees it: no XXE, no entity-expansion bomb, wherever in the file it sits.
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
-    throw new BackupError(ExitCode.Validation, `${file} holds a <!DOCTYPE> or <!ENTITY> declaration; Alteryx never writes one, and the file is refused (XML entities can read other files or expand without bound).`, 'Remove the DOCTYPE/ENTITY declaration, or restore the file from a backup.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `${file} holds a <!DOCTYPE> or <!ENTITY> declaration; Alteryx never writes one, and the file is refused (XML entities can read other files or expand without bound).`,
+      'Remove the DOCTYPE/ENTITY declaration, or restore the file from a backup.',
+    );
   }
   const depth = elementDepth(xml, MAX_SETTINGS_DEPTH);
-  if (depth > MAX_SETTINGS_DEPTH) throw new BackupError(ExitCode.Validation, `${file} nests elements more than ${MAX_SETTINGS_DEPTH} levels deep; a RuntimeSettings.xml is 4 levels deep.`, hint);
+  if (depth > MAX_SETTINGS_DEPTH)
+    throw new BackupError(
+      ExitCode.Validation,
+      `${file} nests elements more than ${MAX_SETTINGS_DEPTH} levels deep; a RuntimeSettings.xml is 4 levels deep.`,
+      hint,
+    );
   try {
     return parseChecked(xml, file, hint);
   } catch (err) {
@@ -48,11 +62,7 @@ export function parseRuntimeSettings(xml: string, file: string): Tree {
 function parseChecked(xml: string, file: string, hint: string): Tree {
   const check = XMLValidator.validate(xml);
   if (check !== true) {
-    throw new BackupError(
-      ExitCode.Validation,
-      `${file} is not valid XML (line ${check.err.line}, column ${check.err.col}: ${check.err.msg}).`,
-      hint,
-    );
+    throw new BackupError(ExitCode.Validation, `${file} is not valid XML (line ${check.err.line}, column ${check.err.col}: ${check.err.msg}).`, hint);
   }
   const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
   const doc = parser.parse(xml) as Record<string, unknown>;
@@ -75,7 +85,11 @@ export async function readRuntimeSettings(local: string, configured: string): Pr
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT') return undefined;
-    throw new BackupError(ExitCode.Validation, `${configured} cannot be read (${e.code ?? e.message}).`, 'Run the backup as Administrator (or as the service account) and check the permissions of the file.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `${configured} cannot be read (${e.code ?? e.message}).`,
+      'Run the backup as Administrator (or as the service account) and check the permissions of the file.',
+    );
   }
   return parseRuntimeSettings(decodeText(buf, configured), configured);
 }

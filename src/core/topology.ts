@@ -45,7 +45,11 @@ export function detectNodeRole(s: EffectiveSettings | undefined): RoleDecision {
   if (remote) said.push(`Worker/ServerName = ${serverName}`);
   const by = said.join(', ');
   if (controller === undefined && worker === undefined && gallery === undefined && !remote) {
-    return { role: 'controller', nodeRole: 'controller', decidedBy: 'no role elements (ControllerEnabled, WorkerEnabled, GalleryEnabled, Worker/UseLocalServer) in RuntimeSettings.xml: controller assumed' };
+    return {
+      role: 'controller',
+      nodeRole: 'controller',
+      decidedBy: 'no role elements (ControllerEnabled, WorkerEnabled, GalleryEnabled, Worker/UseLocalServer) in RuntimeSettings.xml: controller assumed',
+    };
   }
   // A node that names another controller is not the controller, whatever a stale ControllerEnabled says.
   if (isTrue(controller) && !remote) {
@@ -83,7 +87,9 @@ export function resolveTopology(nodes: NodeRef[], configured: boolean, settingsO
     detected.set(n.name, d);
     if (configured) {
       if (d.nodeRole !== n.role) {
-        warnings.push(`Node ${n.name}: ServerConfiguration.Nodes says role "${n.role}", but its RuntimeSettings.xml says "${d.role}" (${d.decidedBy}); the configured role is used.`);
+        warnings.push(
+          `Node ${n.name}: ServerConfiguration.Nodes says role "${n.role}", but its RuntimeSettings.xml says "${d.role}" (${d.decidedBy}); the configured role is used.`,
+        );
       }
       lines.push(`${n.name} (${n.role})${d.nodeRole !== n.role ? ` [its RuntimeSettings.xml says ${d.role}]` : ''}`);
       return n;

@@ -34,7 +34,10 @@ export interface AfterRunReport {
  * HealthConfiguration.CheckAfterBackup is false — the health checks. Adds `warnings` and `health` to the
  * result object in place. Never throws and never changes the exit code.
  */
-export async function afterRun(result: RunResultLike & { warnings?: string[]; success?: boolean; health?: unknown }, ctx: AfterRunContext): Promise<AfterRunReport> {
+export async function afterRun(
+  result: RunResultLike & { warnings?: string[]; success?: boolean; health?: unknown },
+  ctx: AfterRunContext,
+): Promise<AfterRunReport> {
   const report: AfterRunReport = { health: null, email: null };
   if (result.dryRun) return report;
   const warnings: string[] = [];
@@ -42,7 +45,15 @@ export async function afterRun(result: RunResultLike & { warnings?: string[]; su
   warnings.push(...rec.warnings);
   const drill = (result.summary as Record<string, unknown> | undefined)?.['drill'] as (RunResultLike & { success: boolean }) | undefined;
   if (ctx.kind === 'backup' && drill) {
-    const d = await recordRun({ ...drill, mode: result.mode ?? null, archivePath: result.archivePath ?? null, durationMs: Object.values((drill as { timingsMs?: Record<string, number> }).timingsMs ?? {}).reduce((a, b) => a + b, 0) }, { ...ctx, kind: 'drill' });
+    const d = await recordRun(
+      {
+        ...drill,
+        mode: result.mode ?? null,
+        archivePath: result.archivePath ?? null,
+        durationMs: Object.values((drill as { timingsMs?: Record<string, number> }).timingsMs ?? {}).reduce((a, b) => a + b, 0),
+      },
+      { ...ctx, kind: 'drill' },
+    );
     warnings.push(...d.warnings);
   }
   if (ctx.kind === 'backup' && rec.record) {
@@ -71,7 +82,15 @@ export async function afterRun(result: RunResultLike & { warnings?: string[]; su
   return report;
 }
 
-async function healthEmail(result: RunResultLike, config: BackupConfig, status: HealthStatus, fired: HealthReason[], ctx: AfterRunContext, host: string, warnings: string[]): Promise<string> {
+async function healthEmail(
+  result: RunResultLike,
+  config: BackupConfig,
+  status: HealthStatus,
+  fired: HealthReason[],
+  ctx: AfterRunContext,
+  host: string,
+  warnings: string[],
+): Promise<string> {
   const log = new RunLogger(() => {});
   for (const v of Object.values(ctx.secrets ?? {})) log.masker.add(v);
   const password = smtpPassword(ctx.secrets ?? {});

@@ -28,7 +28,11 @@ export async function sendReportEmail(m: ReportMail): Promise<{ status: 'sent'; 
       to: m.config.ToAddresses,
       subject: `${m.config.SubjectPrefix ? m.config.SubjectPrefix + ' ' : ''}${m.subject}`,
       text: m.text,
-      attachments: m.files.map((f) => ({ filename: basename(f), path: f, contentType: f.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8' })),
+      attachments: m.files.map((f) => ({
+        filename: basename(f),
+        path: f,
+        contentType: f.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8',
+      })),
     });
     return { status: 'sent', recipients: m.config.ToAddresses };
   } catch (err) {

@@ -27,12 +27,17 @@ export function parseQuery(p: Record<string, unknown>): HistoryQuery {
   };
   if (p['Since'] !== undefined && p['Since'] !== null && p['Since'] !== '') {
     const d = new Date(String(p['Since']));
-    if (Number.isNaN(d.getTime())) throw new BackupError(ExitCode.Validation, `-Since (--since) must be a date such as 2026-11-01 or 2026-11-01T02:00:00Z, not ${JSON.stringify(p['Since'])}.`);
+    if (Number.isNaN(d.getTime()))
+      throw new BackupError(
+        ExitCode.Validation,
+        `-Since (--since) must be a date such as 2026-11-01 or 2026-11-01T02:00:00Z, not ${JSON.stringify(p['Since'])}.`,
+      );
     q.since = d;
   }
   if (p['Last'] !== undefined && p['Last'] !== null && p['Last'] !== '') {
     const n = Number(p['Last']);
-    if (!Number.isInteger(n) || n < 1) throw new BackupError(ExitCode.Validation, `-Last (--last) must be a whole number of 1 or more, not ${JSON.stringify(p['Last'])}.`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new BackupError(ExitCode.Validation, `-Last (--last) must be a whole number of 1 or more, not ${JSON.stringify(p['Last'])}.`);
     q.last = n;
   }
   return q;
@@ -40,12 +45,37 @@ export function parseQuery(p: Record<string, unknown>): HistoryQuery {
 
 export function filterHistory(records: readonly RunRecord[], q: HistoryQuery): RunRecord[] {
   const out = records.filter(
-    (r) => (!q.mode || r.mode === q.mode) && (!q.kind || r.kind === q.kind) && (!q.status || r.status === q.status) && (!q.since || Date.parse(r.startedAt) >= q.since.getTime()),
+    (r) =>
+      (!q.mode || r.mode === q.mode) &&
+      (!q.kind || r.kind === q.kind) &&
+      (!q.status || r.status === q.status) &&
+      (!q.since || Date.parse(r.startedAt) >= q.since.getTime()),
   );
   return q.last ? out.slice(-q.last) : out;
 }
 
-export const CSV_COLUMNS = ['id', 'kind', 'startedAt', 'finishedAt', 'host', 'mode', 'exitCode', 'status', 'message', 'archiveName', 'sha256', 'sizeBytes', 'dumpBytes', 'durationMs', 'downtimeMs', 'destinations', 'drillVerdict', 'warnings', 'logPath', 'source'] as const;
+export const CSV_COLUMNS = [
+  'id',
+  'kind',
+  'startedAt',
+  'finishedAt',
+  'host',
+  'mode',
+  'exitCode',
+  'status',
+  'message',
+  'archiveName',
+  'sha256',
+  'sizeBytes',
+  'dumpBytes',
+  'durationMs',
+  'downtimeMs',
+  'destinations',
+  'drillVerdict',
+  'warnings',
+  'logPath',
+  'source',
+] as const;
 
 function cell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
@@ -58,9 +88,29 @@ function cell(v: unknown): string {
 export function toCsv(records: readonly RunRecord[]): string {
   const rows = records.map((r) =>
     [
-      r.id, r.kind, r.startedAt, r.finishedAt, r.host, r.mode, r.exitCode, r.status, r.message, r.archiveName, r.sha256, r.sizeBytes, r.dumpBytes, r.durationMs, r.downtimeMs,
-      r.destinations.map((d) => `${d.path}=${d.status}`).join('; '), r.drill?.verdict ?? '', r.warnings.length, r.logPath, r.source,
-    ].map(cell).join(','),
+      r.id,
+      r.kind,
+      r.startedAt,
+      r.finishedAt,
+      r.host,
+      r.mode,
+      r.exitCode,
+      r.status,
+      r.message,
+      r.archiveName,
+      r.sha256,
+      r.sizeBytes,
+      r.dumpBytes,
+      r.durationMs,
+      r.downtimeMs,
+      r.destinations.map((d) => `${d.path}=${d.status}`).join('; '),
+      r.drill?.verdict ?? '',
+      r.warnings.length,
+      r.logPath,
+      r.source,
+    ]
+      .map(cell)
+      .join(','),
   );
   return [CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }

@@ -70,7 +70,12 @@ export function recordFromLog(logFile: string, lines: LogLine[], host: string): 
   const exitCode = exitLine ? Number(EXIT.exec(exitLine.message)![1]) : 1;
   const published = lines.map((l) => PUBLISHED.exec(l.message)).findLast((x) => x);
   const archivePath = kind === 'backup' ? (published?.[1] ?? null) : null;
-  const message = exitCode === 0 ? (lines.findLast((l) => l.level === 'SUCCESS')?.message ?? '') : exitLine ? (lines.findLast((l) => l.level === 'ERROR')?.message ?? '') : 'The run ended without a result (killed or crashed); see its log.';
+  const message =
+    exitCode === 0
+      ? (lines.findLast((l) => l.level === 'SUCCESS')?.message ?? '')
+      : exitLine
+        ? (lines.findLast((l) => l.level === 'ERROR')?.message ?? '')
+        : 'The run ended without a result (killed or crashed); see its log.';
   const lastTime = lines.length ? Date.parse(lines.at(-1)!.time) : t;
   const down = lines.map((l) => /^Service downtime: (.+)$/.exec(l.message)).findLast((x) => x);
   const modeLine = lines.map((l) => /(?:mode|Mode) (Full|DatabaseOnly|ConfigOnly)\b/.exec(l.message)).find((x) => x);
@@ -95,7 +100,10 @@ export function recordFromLog(logFile: string, lines: LogLine[], host: string): 
     downtimeMs: kind === 'backup' ? (down ? parseDuration(down[1]!) : 0) : null,
     stepDurationsMs: {},
     destinations: archivePath ? [{ path: '', kind: 'local', status: 'ok', error: null }] : [],
-    drill: kind === 'drill' ? { verdict: exitCode === 0 ? 'passed' : 'failed', collections: 0, documentsExpected: 0, documentsRestored: null, documentsActual: null } : null,
+    drill:
+      kind === 'drill'
+        ? { verdict: exitCode === 0 ? 'passed' : 'failed', collections: 0, documentsExpected: 0, documentsRestored: null, documentsActual: null }
+        : null,
     warnings: lines.filter((l) => l.level === 'WARNING').map((l) => l.message),
     logPath: existsSync(logPath) ? logPath : null,
     source: 'rebuild',

@@ -59,7 +59,10 @@ export function toRecord(result: RunResultLike, ctx: RecordContext): RunRecord {
   const durationMs = Math.max(0, Math.round(result.durationMs ?? 0));
   const archivePath = result.archivePath ?? result.archive ?? null;
   const summary = (result.summary ?? {}) as Record<string, unknown>;
-  const steps = (result.stepDurationsMs ?? result.timingsMs ?? (summary['stepDurationsMs'] as Record<string, number> | undefined) ?? {}) as Record<string, number>;
+  const steps = (result.stepDurationsMs ?? result.timingsMs ?? (summary['stepDurationsMs'] as Record<string, number> | undefined) ?? {}) as Record<
+    string,
+    number
+  >;
   const destinations: DestinationRecord[] = (result.destinations ?? []).map((d) => ({ path: d.path, kind: d.kind, status: d.status, error: d.error ?? null }));
   const published = ctx.kind === 'backup' ? archivePath !== null : true;
   const docs = result.documents;
@@ -81,11 +84,21 @@ export function toRecord(result: RunResultLike, ctx: RecordContext): RunRecord {
     dumpBytes: num(summary['dumpBytes']) || null,
     durationMs,
     downtimeMs: ctx.kind === 'backup' ? num(summary['downtimeMs']) : null,
-    stepDurationsMs: Object.fromEntries(Object.entries(steps).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, Math.round(v)])),
+    stepDurationsMs: Object.fromEntries(
+      Object.entries(steps)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => [k, Math.round(v)]),
+    ),
     destinations,
     drill:
       ctx.kind === 'drill' && docs
-        ? { verdict: result.exitCode === 0 ? 'passed' : 'failed', collections: result.counts?.length ?? 0, documentsExpected: docs.expected, documentsRestored: docs.restored, documentsActual: docs.actual }
+        ? {
+            verdict: result.exitCode === 0 ? 'passed' : 'failed',
+            collections: result.counts?.length ?? 0,
+            documentsExpected: docs.expected,
+            documentsRestored: docs.restored,
+            documentsActual: docs.actual,
+          }
         : null,
     warnings: result.warnings ?? [],
     logPath,

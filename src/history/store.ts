@@ -25,7 +25,13 @@ export interface ReadReport {
 function isRecord(o: unknown): o is RunRecord {
   if (typeof o !== 'object' || o === null) return false;
   const r = o as Record<string, unknown>;
-  return r['v'] === 1 && typeof r['id'] === 'string' && RUN_KINDS.includes(r['kind'] as never) && typeof r['startedAt'] === 'string' && typeof r['exitCode'] === 'number';
+  return (
+    r['v'] === 1 &&
+    typeof r['id'] === 'string' &&
+    RUN_KINDS.includes(r['kind'] as never) &&
+    typeof r['startedAt'] === 'string' &&
+    typeof r['exitCode'] === 'number'
+  );
 }
 
 /** Every record, oldest first (by start time); a missing file is an empty catalog. */
@@ -75,7 +81,8 @@ export async function withHistoryLock<T>(file: string, fn: () => T | Promise<T>)
         }
         continue;
       }
-      if (Date.now() - t0 > LOCK_WAIT_MS) throw new Error(`The history catalog ${file} is locked by another run (${lock}); delete the lock file if no AlteryxBackup run is active.`);
+      if (Date.now() - t0 > LOCK_WAIT_MS)
+        throw new Error(`The history catalog ${file} is locked by another run (${lock}); delete the lock file if no AlteryxBackup run is active.`);
       await wait(delay);
     }
   }

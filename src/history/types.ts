@@ -44,7 +44,13 @@ export interface RunRecord {
   stepDurationsMs: Record<string, number>;
   destinations: DestinationRecord[];
   /** Drills: the verdict and the document counts; null for the other kinds. */
-  drill: { verdict: 'passed' | 'failed'; collections: number; documentsExpected: number; documentsRestored: number | null; documentsActual: number | null } | null;
+  drill: {
+    verdict: 'passed' | 'failed';
+    collections: number;
+    documentsExpected: number;
+    documentsRestored: number | null;
+    documentsActual: number | null;
+  } | null;
   warnings: string[];
   logPath: string | null;
   /** How the record got here: written by the run itself, or rebuilt from archives and logs. */

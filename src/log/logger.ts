@@ -165,7 +165,9 @@ export class RunLogger {
       this.sink({
         time: new Date(),
         level: 'WARNING',
-        message: this.masker.mask(`The log file ${this.files.log} could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); its lines are kept and written as soon as it can be (is another program holding it open?).`),
+        message: this.masker.mask(
+          `The log file ${this.files.log} could not be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); its lines are kept and written as soon as it can be (is another program holding it open?).`,
+        ),
         step: this.step,
       });
     }

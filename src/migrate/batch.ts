@@ -63,8 +63,7 @@ const isUnc = (p: string) => p.startsWith('\\\\');
 /** Names of variables that hold secrets (SET MongoPassword=..., SET SmtpPwd=...). */
 const SECRET_NAME = /pass(word)?|pwd|secret|token|credential|apikey/i;
 
-const DROPPED_ZIP =
-  'no longer needed: the tool writes its .zip archive itself (7-Zip is used only by Compare-AlteryxBackup to read old .7z archives)';
+const DROPPED_ZIP = 'no longer needed: the tool writes its .zip archive itself (7-Zip is used only by Compare-AlteryxBackup to read old .7z archives)';
 
 type Section = 'BackupConfiguration' | 'ServerConfiguration' | 'ServiceConfiguration';
 
@@ -91,7 +90,8 @@ class Builder {
       value: '********',
       file: v.file,
       line: v.line,
-      reason: 'its name says it holds a secret: secrets never go into backup-config.json (use -MongoCredential / -MongoCredentialTarget, -ArchivePassword or -SmtpCredential); remove it from the batch file too',
+      reason:
+        'its name says it holds a secret: secrets never go into backup-config.json (use -MongoCredential / -MongoCredentialTarget, -ArchivePassword or -SmtpCredential); remove it from the batch file too',
     });
   }
 }
@@ -138,7 +138,13 @@ function mapBackupVariable(b: Builder, v: BatchVariable, seen: Map<string, Batch
       const f = folder(b, v);
       if (f === undefined) return;
       const other = seen.get(key === 'logdir' ? 'batchlogdir' : 'logdir');
-      const note = [key === 'logdir' ? 'LogDir is the first version\'s name of BatchLogDir' : undefined, other ? `both LogDir and BatchLogDir are set; the later one (line ${v.line}) wins` : undefined, missingBackslashNote(v)].filter(Boolean).join('; ');
+      const note = [
+        key === 'logdir' ? "LogDir is the first version's name of BatchLogDir" : undefined,
+        other ? `both LogDir and BatchLogDir are set; the later one (line ${v.line}) wins` : undefined,
+        missingBackslashNote(v),
+      ]
+        .filter(Boolean)
+        .join('; ');
       b.set(v, 'BackupConfiguration', 'LogDirectory', f, note || undefined);
       return;
     }
@@ -152,10 +158,16 @@ function mapBackupVariable(b: Builder, v: BatchVariable, seen: Map<string, Batch
       if (f === undefined) return;
       if (isUnc(f)) {
         b.cfg.BackupConfiguration['NetworkBackupPaths'] = [f];
-        b.map(v, ['BackupConfiguration.NetworkBackupPaths'], [
-          'a UNC path: the archive is published in LocalBackupPath (default D:\\Alteryx\\Backups; set a local folder with room) and copied (and verified) here; a task running as SYSTEM reaches the share only with the computer account\'s rights, else use a service account',
-          missingBackslashNote(v),
-        ].filter(Boolean).join('; '));
+        b.map(
+          v,
+          ['BackupConfiguration.NetworkBackupPaths'],
+          [
+            "a UNC path: the archive is published in LocalBackupPath (default D:\\Alteryx\\Backups; set a local folder with room) and copied (and verified) here; a task running as SYSTEM reaches the share only with the computer account's rights, else use a service account",
+            missingBackslashNote(v),
+          ]
+            .filter(Boolean)
+            .join('; '),
+        );
       } else {
         b.set(v, 'BackupConfiguration', 'LocalBackupPath', f, missingBackslashNote(v));
       }
@@ -163,7 +175,12 @@ function mapBackupVariable(b: Builder, v: BatchVariable, seen: Map<string, Batch
     }
     case 'alteryxservice': {
       if (v.unresolved.length || !/\.exe$/i.test(v.value.trim())) {
-        b.skip(v, v.unresolved.length ? `it refers to ${v.unresolved.join(', ')}, only known when the batch file runs` : `it does not name an .exe (${JSON.stringify(v.value)})`);
+        b.skip(
+          v,
+          v.unresolved.length
+            ? `it refers to ${v.unresolved.join(', ')}, only known when the batch file runs`
+            : `it does not name an .exe (${JSON.stringify(v.value)})`,
+        );
         return;
       }
       const exe = v.value.trim().replace(/\//g, '\\');
@@ -182,11 +199,15 @@ function mapBackupVariable(b: Builder, v: BatchVariable, seen: Map<string, Batch
       return;
     case 'maxservicewait': {
       const n = positiveInt(b, v, 1, 86400);
-      if (n !== undefined) b.set(v, 'ServiceConfiguration', 'MaxServiceWaitSeconds', n, 'the batch script polled the service once a second, so its count is seconds');
+      if (n !== undefined)
+        b.set(v, 'ServiceConfiguration', 'MaxServiceWaitSeconds', n, 'the batch script polled the service once a second, so its count is seconds');
       return;
     }
     default:
-      b.skip(v, `not a variable of the legacy backup script (BatchLogDir/LogDir, TempDir, NetworkDir, AlteryxService, ZipUtil, MaxServiceWait)${runtime(v)}; set the matching configuration key by hand if it matters`);
+      b.skip(
+        v,
+        `not a variable of the legacy backup script (BatchLogDir/LogDir, TempDir, NetworkDir, AlteryxService, ZipUtil, MaxServiceWait)${runtime(v)}; set the matching configuration key by hand if it matters`,
+      );
   }
 }
 
@@ -201,11 +222,18 @@ function mapCleanupVariable(b: Builder, v: BatchVariable): void {
       const network = (bc['NetworkBackupPaths'] as string[] | undefined) ?? [];
       const same = (a: string | undefined) => a !== undefined && a.toLowerCase() === f.toLowerCase();
       if (same(local) || network.some((n) => same(n))) {
-        b.map(v, [same(local) ? 'BackupConfiguration.LocalBackupPath' : 'BackupConfiguration.NetworkBackupPaths'], 'the folder the backup script writes to: retention runs there after each successful backup');
+        b.map(
+          v,
+          [same(local) ? 'BackupConfiguration.LocalBackupPath' : 'BackupConfiguration.NetworkBackupPaths'],
+          'the folder the backup script writes to: retention runs there after each successful backup',
+        );
       } else if (local === undefined && !isUnc(f)) {
         b.set(v, 'BackupConfiguration', 'LocalBackupPath', f, 'retention runs in the folder the archives are published to');
       } else {
-        b.skip(v, `it differs from the backup script's archive folder (${local ?? network.join(', ')}); retention here runs only where this tool writes, so a separate folder needs its own clean-up`);
+        b.skip(
+          v,
+          `it differs from the backup script's archive folder (${local ?? network.join(', ')}); retention here runs only where this tool writes, so a separate folder needs its own clean-up`,
+        );
       }
       return;
     }
@@ -214,12 +242,13 @@ function mapCleanupVariable(b: Builder, v: BatchVariable): void {
       if (f === undefined) return;
       const logDir = bc['LogDirectory'] as string | undefined;
       if (logDir === undefined) b.set(v, 'BackupConfiguration', 'LogDirectory', f, 'log retention runs in the log folder');
-      else if (logDir.toLowerCase() === f.toLowerCase()) b.map(v, ['BackupConfiguration.LogDirectory'], 'log retention runs in the log folder (legacy BackupLog*.log files included)');
+      else if (logDir.toLowerCase() === f.toLowerCase())
+        b.map(v, ['BackupConfiguration.LogDirectory'], 'log retention runs in the log folder (legacy BackupLog*.log files included)');
       else b.skip(v, `it differs from the backup script's log folder (${logDir}); log retention here runs only in LogDirectory`);
       return;
     }
     case 'cleanuplogdir':
-      b.skip(v, 'no separate clean-up log: retention is logged in the backup run\'s own log (LogDirectory)');
+      b.skip(v, "no separate clean-up log: retention is logged in the backup run's own log (LogDirectory)");
       return;
     case 'backuplifespan': {
       const n = positiveInt(b, v, 0, 3650);
@@ -231,21 +260,34 @@ function mapCleanupVariable(b: Builder, v: BatchVariable): void {
           ? 'BackupLifespan 0: the legacy cleanup script deletes EVERY backup, the newest included; RetentionDays 0 here keeps the newest archive of each mode and deletes the rest'
           : undefined;
       if (zero) b.notes.push(zero);
-      b.map(v, ['BackupConfiguration.RetentionDays.Full', 'BackupConfiguration.RetentionIncludesLegacy7z'], [zero, 'the old ServerBackup_*.7z archives age out under the same retention (the newest is always kept); DatabaseOnly and ConfigOnly keep their defaults (7 and 14 days)'].filter(Boolean).join('; '));
+      b.map(
+        v,
+        ['BackupConfiguration.RetentionDays.Full', 'BackupConfiguration.RetentionIncludesLegacy7z'],
+        [
+          zero,
+          'the old ServerBackup_*.7z archives age out under the same retention (the newest is always kept); DatabaseOnly and ConfigOnly keep their defaults (7 and 14 days)',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      );
       return;
     }
     case 'loglifespan': {
       const n = positiveInt(b, v, 0, 3650);
       if (n === undefined) return;
       if (n === 0) {
-        const zero = 'LogLifespan 0: the legacy cleanup script deletes EVERY log; LogRetentionDays here is at least 1, so it is set to 1 (the logs of the last day are kept)';
+        const zero =
+          'LogLifespan 0: the legacy cleanup script deletes EVERY log; LogRetentionDays here is at least 1, so it is set to 1 (the logs of the last day are kept)';
         b.notes.push(zero);
         b.set(v, 'BackupConfiguration', 'LogRetentionDays', 1, zero);
       } else b.set(v, 'BackupConfiguration', 'LogRetentionDays', n);
       return;
     }
     default:
-      b.skip(v, `not a variable of the legacy cleanup script (BackupDir, LogsDir, CleanupLogDir, BackupLifespan, LogLifespan)${runtime(v)}; set the matching configuration key by hand if it matters`);
+      b.skip(
+        v,
+        `not a variable of the legacy cleanup script (BackupDir, LogsDir, CleanupLogDir, BackupLifespan, LogLifespan)${runtime(v)}; set the matching configuration key by hand if it matters`,
+      );
   }
 }
 
@@ -283,7 +325,7 @@ export function migrateBatch(input: MigrationInput): MigrationResult {
 
   if (input.keepNames) {
     b.cfg.BackupConfiguration['ArchiveNameFormat'] = 'legacy';
-    b.notes.push('ArchiveNameFormat legacy: archives are named ServerBackup_YYYYMMDD_HHmmss.zip like the batch script\'s (a .zip now, not a .7z)');
+    b.notes.push("ArchiveNameFormat legacy: archives are named ServerBackup_YYYYMMDD_HHmmss.zip like the batch script's (a .zip now, not a .7z)");
   }
   b.notes.push('The default mode is Full, as the batch script always was; DatabaseOnly and ConfigOnly are new (docs/backup-modes.md).');
 
@@ -320,13 +362,24 @@ export interface MigrateFilesResult extends MigrationResult {
  * (through a temporary name, never over an existing file unless `force`). A configuration that does not
  * validate is not written: exit 3 with the loader's message.
  */
-export async function migrateBatchFiles(opts: { backup: string; cleanup?: string | undefined; out: string; keepNames?: boolean; force?: boolean; dryRun?: boolean }): Promise<MigrateFilesResult> {
+export async function migrateBatchFiles(opts: {
+  backup: string;
+  cleanup?: string | undefined;
+  out: string;
+  keepNames?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}): Promise<MigrateFilesResult> {
   const backupScript = readScript(opts.backup, 'batch file');
   const cleanupScript = opts.cleanup ? readScript(opts.cleanup, 'cleanup batch file') : undefined;
   const res = migrateBatch({ backupScript, cleanupScript, keepNames: opts.keepNames ?? false });
   const out = resolve(opts.out);
   if (existsSync(out) && !opts.force && !opts.dryRun) {
-    throw new BackupError(ExitCode.Validation, `${out} already exists; it was left as it is.`, 'Choose another --out file, or pass --force (-Force) to replace it.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `${out} already exists; it was left as it is.`,
+      'Choose another --out file, or pass --force (-Force) to replace it.',
+    );
   }
   const text = JSON.stringify(res.config, null, 2) + '\n';
   const tmp = `${out}.partial-${process.pid}`;

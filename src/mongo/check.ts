@@ -36,7 +36,14 @@ function errorChain(err: unknown): Array<{ name?: string; code?: unknown; codeNa
   const visit = (e: unknown) => {
     if (!e || typeof e !== 'object' || seen.has(e)) return;
     seen.add(e);
-    const o = e as { name?: string; code?: unknown; codeName?: string; message?: string; cause?: unknown; reason?: { servers?: Map<string, { error?: unknown }> } };
+    const o = e as {
+      name?: string;
+      code?: unknown;
+      codeName?: string;
+      message?: string;
+      cause?: unknown;
+      reason?: { servers?: Map<string, { error?: unknown }> };
+    };
     out.push({ name: o.name, code: o.code, codeName: o.codeName, message: String(o.message ?? '') });
     visit(o.cause);
     const servers = o.reason?.servers;
@@ -52,13 +59,25 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ET
 /** Decides what went wrong, from the driver's error. */
 export function classifyMongoError(err: unknown): { kind: FailureKind; detail: string } {
   const chain = errorChain(err);
-  const detail = chain.map((c) => c.message).filter((m, i, a) => m && a.indexOf(m) === i).slice(0, 2).join(': ') || String(err);
+  const detail =
+    chain
+      .map((c) => c.message)
+      .filter((m, i, a) => m && a.indexOf(m) === i)
+      .slice(0, 2)
+      .join(': ') || String(err);
   if (chain.some((c) => c.code === 18 || c.codeName === 'AuthenticationFailed' || /authentication failed/i.test(c.message))) return { kind: 'auth', detail };
   if (chain.some((c) => c.code === 13 || c.codeName === 'Unauthorized')) return { kind: 'unauthorized', detail };
   if (chain.some((c) => TLS_TEXT.test(c.message) || (typeof c.code === 'string' && /CERT|SSL|TLS/.test(c.code)))) return { kind: 'tls', detail };
   // "Server at h:p reports maximum wire version 7, but this version of the Node.js Driver requires at least 9 (MongoDB 4.4)"
   if (chain.some((c) => /wire version/i.test(c.message))) return { kind: 'version', detail };
-  if (chain.some((c) => (typeof c.code === 'string' && UNREACHABLE_CODES.has(c.code)) || /querySrv|getaddrinfo|timed out|ECONNREFUSED|closed/i.test(c.message) || c.name === 'MongoServerSelectionError')) {
+  if (
+    chain.some(
+      (c) =>
+        (typeof c.code === 'string' && UNREACHABLE_CODES.has(c.code)) ||
+        /querySrv|getaddrinfo|timed out|ECONNREFUSED|closed/i.test(c.message) ||
+        c.name === 'MongoServerSelectionError',
+    )
+  ) {
     return { kind: 'unreachable', detail };
   }
   return { kind: 'other', detail };
@@ -104,7 +123,12 @@ export async function pingMongo(target: MongoTarget, opts: PingOptions): Promise
       if (classifyMongoError(err).kind !== 'unauthorized') throw err;
       throw Object.assign(new Error(unmap((err as Error).message)), { code: 13, codeName: 'Unauthorized' });
     }
-    return { setName: (hello['setName'] as string | undefined) ?? undefined, version: build?.['version'] as string | undefined, databases, durationMs: Date.now() - t0 };
+    return {
+      setName: (hello['setName'] as string | undefined) ?? undefined,
+      version: build?.['version'] as string | undefined,
+      databases,
+      durationMs: Date.now() - t0,
+    };
   } catch (err) {
     const e = err as Error & { code?: unknown; codeName?: string };
     const c = classifyMongoError(err);
@@ -152,7 +176,11 @@ export function connectionError(target: MongoTarget, kind: FailureKind, detail: 
         'Upgrade that MongoDB to 4.4 or later (MongoDB 4.2 and older are out of support), or back it up with mongodump by hand. Nothing was stopped.',
       );
     default:
-      return new BackupError(ExitCode.MongoDB, `The MongoDB connectivity check at ${hosts} failed: ${detail}.`, 'See the DEBUG lines of the log. Nothing was stopped.');
+      return new BackupError(
+        ExitCode.MongoDB,
+        `The MongoDB connectivity check at ${hosts} failed: ${detail}.`,
+        'See the DEBUG lines of the log. Nothing was stopped.',
+      );
   }
 }
 

@@ -168,7 +168,9 @@ export async function runMongodump(
   const exe = mongoToolPath(ctx, 'mongodump');
   const secret = await writeSecretConfig(mongodumpConfigYaml(target));
   const args = [`--config=${secret.file}`, `--out=${outDir}`, ...(opts.gzip ? ['--gzip'] : []), ...(opts.oplog ? ['--oplog'] : [])];
-  ctx.log.info(`Dumping the self-managed MongoDB${opts.what ? ` (${opts.what})` : ''}: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
+  ctx.log.info(
+    `Dumping the self-managed MongoDB${opts.what ? ` (${opts.what})` : ''}: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`,
+  );
   ctx.progress({ activity: 'Dumping MongoDB', status: `mongodump${opts.gzip ? ' --gzip' : ''}${opts.oplog ? ' --oplog' : ''}`, percent: -1 });
   const t0 = ctx.clock.now();
   let res: CommandResult;
@@ -184,7 +186,9 @@ export async function runMongodump(
   const failed = failedLine(output);
   if (res.exitCode !== 0 || res.signal || failed) {
     const timedOut = res.error ? res.error.failure === 'timeout' : durationMs >= opts.timeoutMs;
-    const why = res.signal ? `was ended by ${res.signal}${timedOut ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}` : `exit code ${res.exitCode}`;
+    const why = res.signal
+      ? `was ended by ${res.signal}${timedOut ? ` after DumpTimeoutMinutes (${opts.timeoutMs / 60_000})` : ''}`
+      : `exit code ${res.exitCode}`;
     throw new BackupError(
       ExitCode.MongoDB,
       `${what === 'mongodump' ? 'mongodump of the self-managed MongoDB' : what} failed (${why})${failed ? `: ${failed}` : ''}.`,
@@ -198,14 +202,22 @@ export async function runMongodump(
     if (!files.some((f) => f.endsWith(ext))) missing.push(db);
   }
   if (missing.length) {
-    throw new BackupError(ExitCode.MongoDB, `The ${what} output is incomplete: no ${ext} files for ${missing.join(', ')}, although mongodump reported success.`, 'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.');
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `The ${what} output is incomplete: no ${ext} files for ${missing.join(', ')}, although mongodump reported success.`,
+      'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.',
+    );
   }
   const databases = opts.gzip ? await gzipDumpCounts(outDir) : await dumpCounts(outDir);
   return { databases, sizeBytes: await treeSize(outDir), durationMs };
 }
 
 /** The dump step of a self-managed run (after the connectivity check). */
-export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoTarget; ping: PingResult }, run: RunFn = runProcess): Promise<{ dump: DumpInfo; files: StagedFile[] }> {
+export async function dumpSelfManaged(
+  ctx: RunContext,
+  checked: { target: MongoTarget; ping: PingResult },
+  run: RunFn = runProcess,
+): Promise<{ dump: DumpInfo; files: StagedFile[] }> {
   const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
   const { target, ping } = checked;
   const gzip = sm.UseCompression;
@@ -222,9 +234,15 @@ export async function dumpSelfManaged(ctx: RunContext, checked: { target: MongoT
   const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000 }, run);
   const dump: DumpInfo = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
-  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);
+  ctx.log.info(
+    `MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`,
+  );
   for (const [db, colls] of Object.entries(databases)) {
-    ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+    ctx.log.debug(
+      `  ${db}: ${Object.entries(colls)
+        .map(([c, n]) => `${c}=${n}`)
+        .join(', ')}`,
+    );
   }
   const files: StagedFile[] = (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' }));
   return { dump, files };

@@ -45,7 +45,11 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
       return { conn: parseConnectionString(value, warnings), source: `${element} in the ${from} RuntimeSettings.xml` };
     } catch (err) {
       const e = err as BackupError;
-      throw new BackupError(ExitCode.Validation, `${element} in the ${from} RuntimeSettings.xml: ${e.message}`, `Set ${KEY}.ConnectionString (-MongoConnectionString) or Host (-MongoHost) instead.`);
+      throw new BackupError(
+        ExitCode.Validation,
+        `${element} in the ${from} RuntimeSettings.xml: ${e.message}`,
+        `Set ${KEY}.ConnectionString (-MongoConnectionString) or Host (-MongoHost) instead.`,
+      );
     }
   };
   const cs = s.nested(['Persistence', 'Mongo', 'ConnectionString']);
@@ -61,7 +65,8 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
   }
   // The Gallery's connection is in effect only when MongoDBWebOverride is True.
   const web = s.get('Gallery', 'MongoDBWebConnection');
-  if (web?.value.trim() && /^true$/i.test(s.value('Gallery', 'MongoDBWebOverride') ?? '')) return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
+  if (web?.value.trim() && /^true$/i.test(s.value('Gallery', 'MongoDBWebOverride') ?? ''))
+    return parse(web.value.trim(), 'Gallery/MongoDBWebConnection', web.from);
   const server = s.get('Controller', 'MongoDBServerName');
   if (server?.value.trim()) {
     // Host lists, the set/hosts seed form, and URI-style tails (host/?replicaSet=rs0): parsed or refused, never dialled as given.
@@ -71,7 +76,11 @@ function fromSettings(s: EffectiveSettings | undefined, warnings: string[]): { c
       return { conn, source: `${element} (and MongoDBUserName) in the ${server.from} RuntimeSettings.xml` };
     } catch (err) {
       const e = err as BackupError;
-      throw new BackupError(ExitCode.Validation, `${element} in the ${server.from} RuntimeSettings.xml (${JSON.stringify(server.value.trim())}) is not a host list: ${e.message.replace(/^Invalid MongoDB connection string: /, '')}`, `Set ${KEY}.ConnectionString (-MongoConnectionString) or Host (-MongoHost) instead.`);
+      throw new BackupError(
+        ExitCode.Validation,
+        `${element} in the ${server.from} RuntimeSettings.xml (${JSON.stringify(server.value.trim())}) is not a host list: ${e.message.replace(/^Invalid MongoDB connection string: /, '')}`,
+        `Set ${KEY}.ConnectionString (-MongoConnectionString) or Host (-MongoHost) instead.`,
+      );
     }
   }
   return undefined;
@@ -86,7 +95,11 @@ export function resolveMongoTarget(sm: SelfManagedConfig, settings: EffectiveSet
   let conn: MongoConnection;
   let source: string;
   if (sm.ConnectionString && sm.Host) {
-    throw new BackupError(ExitCode.Validation, `Both ${KEY}.ConnectionString and ${KEY}.Host are set.`, 'Give either a connection string (-MongoConnectionString) or a host (-MongoHost/-MongoPort), not both.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `Both ${KEY}.ConnectionString and ${KEY}.Host are set.`,
+      'Give either a connection string (-MongoConnectionString) or a host (-MongoHost/-MongoPort), not both.',
+    );
   }
   if (sm.ConnectionString) {
     try {
@@ -97,12 +110,23 @@ export function resolveMongoTarget(sm: SelfManagedConfig, settings: EffectiveSet
     }
     source = `${KEY}.ConnectionString`;
   } else if (sm.Host) {
-    conn = connectionFromDiscrete({ Host: sm.Host, Port: sm.Port, Database: sm.Database, AuthDatabase: sm.AuthDatabase, Username: sm.Username, ReplicaSet: sm.ReplicaSet });
+    conn = connectionFromDiscrete({
+      Host: sm.Host,
+      Port: sm.Port,
+      Database: sm.Database,
+      AuthDatabase: sm.AuthDatabase,
+      Username: sm.Username,
+      ReplicaSet: sm.ReplicaSet,
+    });
     source = `${KEY}.Host/Port`;
   } else {
     const found = fromSettings(settings, warnings);
     if (!found) {
-      throw new BackupError(ExitCode.Validation, 'The MongoDB is self-managed, but no connection is configured and RuntimeSettings.xml names none.', `Set ${KEY}.ConnectionString (-MongoConnectionString) or ${KEY}.Host (-MongoHost) in the configuration.`);
+      throw new BackupError(
+        ExitCode.Validation,
+        'The MongoDB is self-managed, but no connection is configured and RuntimeSettings.xml names none.',
+        `Set ${KEY}.ConnectionString (-MongoConnectionString) or ${KEY}.Host (-MongoHost) in the configuration.`,
+      );
     }
     ({ conn, source } = found);
   }
@@ -117,7 +141,11 @@ export function resolveMongoTarget(sm: SelfManagedConfig, settings: EffectiveSet
   if (sm.ReplicaSet) {
     const given = conn.options['replicaSet'];
     if (given && given !== sm.ReplicaSet) {
-      throw new BackupError(ExitCode.Validation, `${KEY}.ReplicaSet is "${sm.ReplicaSet}" but the connection string says replicaSet=${given}.`, 'Give the replica set name in one place.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `${KEY}.ReplicaSet is "${sm.ReplicaSet}" but the connection string says replicaSet=${given}.`,
+        'Give the replica set name in one place.',
+      );
     }
     conn.options['replicaSet'] = sm.ReplicaSet;
   }

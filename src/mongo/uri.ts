@@ -98,7 +98,11 @@ const SECRET_OPTIONS = new Set(['tlsCertificateKeyFilePassword', 'proxyPassword'
 export const PASSWORDLESS_MECHANISMS = new Set(['MONGODB-X509', 'GSSAPI', 'MONGODB-AWS', 'MONGODB-OIDC']);
 
 function invalid(message: string, hint?: string): BackupError {
-  return new BackupError(ExitCode.Validation, `Invalid MongoDB connection string: ${message}`, hint ?? 'See docs/mongodb.md for the accepted forms, e.g. mongodb://backup@mongo01:27017,mongo02:27017/?replicaSet=rs0&authSource=admin.');
+  return new BackupError(
+    ExitCode.Validation,
+    `Invalid MongoDB connection string: ${message}`,
+    hint ?? 'See docs/mongodb.md for the accepted forms, e.g. mongodb://backup@mongo01:27017,mongo02:27017/?replicaSet=rs0&authSource=admin.',
+  );
 }
 
 function decode(part: string, what: string, secret: boolean): string {
@@ -106,7 +110,10 @@ function decode(part: string, what: string, secret: boolean): string {
     return decodeURIComponent(part);
   } catch {
     const shown = secret ? '' : ` (${JSON.stringify(part)})`;
-    throw invalid(`the ${what}${shown} has an invalid percent-encoding (a "%" must be followed by two hex digits).`, `Percent-encode the character "%" itself as %25${secret ? '; the value is not shown because it is secret' : ''}.`);
+    throw invalid(
+      `the ${what}${shown} has an invalid percent-encoding (a "%" must be followed by two hex digits).`,
+      `Percent-encode the character "%" itself as %25${secret ? '; the value is not shown because it is secret' : ''}.`,
+    );
   }
 }
 
@@ -131,7 +138,11 @@ function parseHost(raw: string, srv: boolean): MongoHost {
   if (host.includes('/') || host.endsWith('.sock')) throw invalid(`${JSON.stringify(raw)} is a Unix domain socket, which mongodump on Windows cannot use.`);
   if (/\s/.test(host)) throw invalid(`the host ${JSON.stringify(host)} contains white space.`);
   if (portText === undefined) return { host, port: srv ? undefined : 27017 };
-  if (srv) throw invalid(`a mongodb+srv:// host must not have a port (${JSON.stringify(raw)}): the port comes from the DNS SRV record.`, 'Remove the port, or use mongodb:// with the full host list.');
+  if (srv)
+    throw invalid(
+      `a mongodb+srv:// host must not have a port (${JSON.stringify(raw)}): the port comes from the DNS SRV record.`,
+      'Remove the port, or use mongodb:// with the full host list.',
+    );
   if (!/^\d+$/.test(portText)) throw invalid(`the port of ${JSON.stringify(raw)} is not a number.`);
   const port = Number(portText);
   if (port < 1 || port > 65535) throw invalid(`the port of ${JSON.stringify(raw)} must be between 1 and 65535.`);
@@ -148,7 +159,8 @@ function checkOption(key: string, value: string, warnings: string[]): void {
     const k = kind as { int: number; max?: number };
     if (!/^-?\d+$/.test(value)) throw invalid(`option ${key}=${shown} must be a whole number.`);
     const n = Number(value);
-    if (n < k.int || (k.max !== undefined && n > k.max)) throw invalid(`option ${key}=${shown} must be ${k.max !== undefined ? `between ${k.int} and ${k.max}` : `${k.int} or more`}.`);
+    if (n < k.int || (k.max !== undefined && n > k.max))
+      throw invalid(`option ${key}=${shown} must be ${k.max !== undefined ? `between ${k.int} and ${k.max}` : `${k.int} or more`}.`);
   }
   if (Array.isArray(kind) && !kind.some((k) => k.toLowerCase() === value.toLowerCase())) {
     throw invalid(`option ${key}=${shown} is not one of ${kind.join(', ')}.`);
@@ -170,11 +182,20 @@ function libError(err: Error, password: string | undefined): BackupError {
   const m = err.message;
   if (/Protocol and host list are required/i.test(m)) return invalid('there is no host.');
   if (/Username contains unescaped characters/i.test(m)) return invalid('the user name contains a character that must be percent-encoded (: / ? # [ ] @).');
-  if (/Password contains unescaped characters/i.test(m)) return invalid('the password contains a character that must be percent-encoded (: / ? # [ ] @): percent-encode ":" as %3A, "@" as %40, "/" as %2F.');
+  if (/Password contains unescaped characters/i.test(m))
+    return invalid('the password contains a character that must be percent-encoded (: / ? # [ ] @): percent-encode ":" as %3A, "@" as %40, "/" as %2F.');
   if (/empty userinfo/i.test(m)) return invalid('the user name before "@" is empty.');
   if (/multiple service names/i.test(m)) return invalid('a mongodb+srv:// string names exactly one host (the DNS name of the SRV record).');
-  if (/cannot have port number/i.test(m)) return invalid('a mongodb+srv:// host must not have a port: the port comes from the DNS SRV record.', 'Remove the port, or use mongodb:// with the full host list.');
-  if (err instanceof URIError || /URI malformed/i.test(m)) return invalid('the user name or password has an invalid percent-encoding (a "%" must be followed by two hex digits).', 'Percent-encode the character "%" itself as %25; the value is not shown because it may be secret.');
+  if (/cannot have port number/i.test(m))
+    return invalid(
+      'a mongodb+srv:// host must not have a port: the port comes from the DNS SRV record.',
+      'Remove the port, or use mongodb:// with the full host list.',
+    );
+  if (err instanceof URIError || /URI malformed/i.test(m))
+    return invalid(
+      'the user name or password has an invalid percent-encoding (a "%" must be followed by two hex digits).',
+      'Percent-encode the character "%" itself as %25; the value is not shown because it may be secret.',
+    );
   const safe = password ? m.split(password).join('****') : m;
   return invalid(`it cannot be parsed (${safe}).`);
 }
@@ -230,7 +251,8 @@ export function parseConnectionString(text: string, warnings: string[] = []): Mo
   const path = cs.pathname.replace(/^\//, '');
   if (path !== '') {
     database = decode(path, 'database name', false);
-    if (/[/\\. "$*<>:|?]/.test(database)) throw invalid(`the database name ${JSON.stringify(database)} contains a character MongoDB does not allow in database names.`);
+    if (/[/\\. "$*<>:|?]/.test(database))
+      throw invalid(`the database name ${JSON.stringify(database)} contains a character MongoDB does not allow in database names.`);
   }
 
   const options: Record<string, string> = {};
@@ -250,7 +272,8 @@ export function parseConnectionString(text: string, warnings: string[] = []): Mo
     }
     if (key in options) {
       // A proxy option given twice is an error in MongoDB's specification; others: one value, else ambiguous.
-      if (options[key] !== value || key.startsWith('proxy')) throw invalid(`option ${key} is given twice${options[key] !== value ? ' with different values' : ''}.`);
+      if (options[key] !== value || key.startsWith('proxy'))
+        throw invalid(`option ${key} is given twice${options[key] !== value ? ' with different values' : ''}.`);
       warnings.push(`Option ${key} is given twice (with the same value).`);
     }
     options[key] = value;
@@ -292,12 +315,14 @@ function checkCombinations(options: Record<string, string>, hostCount: number, s
     if (options['replicaSet']) throw invalid('loadBalanced=true cannot be combined with replicaSet.');
     if (isOn(options, 'directConnection')) throw invalid('loadBalanced=true cannot be combined with directConnection=true.');
   }
-  if (!srv && (has('srvServiceName') || has('srvMaxHosts'))) throw invalid(`${has('srvServiceName') ? 'srvServiceName' : 'srvMaxHosts'} applies to mongodb+srv:// strings only.`);
+  if (!srv && (has('srvServiceName') || has('srvMaxHosts')))
+    throw invalid(`${has('srvServiceName') ? 'srvServiceName' : 'srvMaxHosts'} applies to mongodb+srv:// strings only.`);
   if (srv && Number(options['srvMaxHosts'] ?? 0) > 0) {
     if (options['replicaSet']) throw invalid('srvMaxHosts cannot be combined with replicaSet.');
     if (isOn(options, 'loadBalanced')) throw invalid('srvMaxHosts cannot be combined with loadBalanced=true.');
   }
-  if (!has('proxyHost') && ['proxyPort', 'proxyUsername', 'proxyPassword'].some(has)) throw invalid('proxyPort, proxyUsername and proxyPassword need proxyHost.');
+  if (!has('proxyHost') && ['proxyPort', 'proxyUsername', 'proxyPassword'].some(has))
+    throw invalid('proxyPort, proxyUsername and proxyPassword need proxyHost.');
   if (has('proxyUsername') !== has('proxyPassword')) throw invalid('proxyUsername and proxyPassword go together (give both or neither).');
   const mech = options['authMechanism']?.toUpperCase();
   if (mech === 'MONGODB-X509' && password !== undefined) {
@@ -334,12 +359,21 @@ export function connectionFromDiscrete(d: DiscreteSettings): MongoConnection {
   if (slash >= 0) {
     const fromHost = list.slice(0, slash);
     if (setName && fromHost && setName !== fromHost) {
-      throw new BackupError(ExitCode.Validation, `SelfManagedMongoDB.Host names replica set "${fromHost}" but ReplicaSet is "${setName}".`, 'Give the replica set name in one place.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `SelfManagedMongoDB.Host names replica set "${fromHost}" but ReplicaSet is "${setName}".`,
+        'Give the replica set name in one place.',
+      );
     }
     setName = fromHost || setName;
     list = list.slice(slash + 1);
   }
-  if (list === '') throw new BackupError(ExitCode.Validation, 'SelfManagedMongoDB.Host is empty.', 'Give the MongoDB host name (e.g. mongo01 or mongo01:27017,mongo02:27017).');
+  if (list === '')
+    throw new BackupError(
+      ExitCode.Validation,
+      'SelfManagedMongoDB.Host is empty.',
+      'Give the MongoDB host name (e.g. mongo01 or mongo01:27017,mongo02:27017).',
+    );
   let hosts: MongoHost[];
   try {
     hosts = list.split(',').map((h) => {
@@ -347,7 +381,11 @@ export function connectionFromDiscrete(d: DiscreteSettings): MongoConnection {
       return /:\d+$/.test(h.trim()) ? one : { host: one.host, port: d.Port };
     });
   } catch (err) {
-    throw new BackupError(ExitCode.Validation, `SelfManagedMongoDB.Host ${JSON.stringify(d.Host)} is not valid: ${(err as BackupError).message.replace(/^Invalid MongoDB connection string: /, '')}`, 'Write host, host:port, or a comma-separated list of them.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `SelfManagedMongoDB.Host ${JSON.stringify(d.Host)} is not valid: ${(err as BackupError).message.replace(/^Invalid MongoDB connection string: /, '')}`,
+      'Write host, host:port, or a comma-separated list of them.',
+    );
   }
   const options: Record<string, string> = {};
   if (setName) options['replicaSet'] = setName;

@@ -13,7 +13,11 @@ export function choosePlatform(params: Params, config: BackupConfig): Platform {
   const sandbox = params['SandboxPath'];
   if (typeof sandbox === 'string' && sandbox.length > 0) return sandboxPlatform(resolve(sandbox));
   if (process.platform !== 'win32') {
-    throw new BackupError(ExitCode.Validation, 'This machine is not a Windows server with Alteryx Server.', 'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".');
+    throw new BackupError(
+      ExitCode.Validation,
+      'This machine is not a Windows server with Alteryx Server.',
+      'Run against a simulated server with --sandbox DIR (-SandboxPath); create one with "alteryx-backup sandbox create DIR".',
+    );
   }
   const nodes: NodeRef[] = config.ServerConfiguration.Nodes.length
     ? config.ServerConfiguration.Nodes.map((n) => ({ name: n.Name, role: n.Role, local: isLocalHost(n.Name) }))

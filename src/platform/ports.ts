@@ -44,7 +44,12 @@ export interface ProcessPort {
 
 export interface AlteryxCliPort {
   /** Runs AlteryxService.exe with one argument (e.g. `getserversecret`, `emongodump=D:\Temp\x`). */
-  run(node: NodeRef, exePath: string, arg: string, opts?: { timeoutMs?: number; signal?: AbortSignal; onSpawn?: (pid: number) => void }): Promise<CommandResult>;
+  run(
+    node: NodeRef,
+    exePath: string,
+    arg: string,
+    opts?: { timeoutMs?: number; signal?: AbortSignal; onSpawn?: (pid: number) => void },
+  ): Promise<CommandResult>;
 }
 
 export interface SystemPort {
@@ -109,7 +114,9 @@ export interface InventoryPort {
    * The Gallery's user groups that hold Active Directory groups, when the platform can tell. Without it (Windows)
    * they are read from the AlteryxGallery dump of the run.
    */
-  galleryGroups?(node: NodeRef): Promise<Array<{ name: string; role: string | null; activeDirectoryGroups: Array<{ name: string | null; sid: string | null }> }>>;
+  galleryGroups?(
+    node: NodeRef,
+  ): Promise<Array<{ name: string; role: string | null; activeDirectoryGroups: Array<{ name: string | null; sid: string | null }> }>>;
 }
 
 export interface LicenseInfo {

@@ -8,7 +8,15 @@ import { exists, treeSize } from '../util/fsx.ts';
 import { formatBytes } from '../util/format.ts';
 import { check, journal, type RestoreRun } from './context.ts';
 import { readNodeSettings, type RestorePreflight } from './preflight.ts';
-import { compareCounts, judgeRestoreLog, readRestoreLogFile, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
+import {
+  compareCounts,
+  judgeRestoreLog,
+  readRestoreLogFile,
+  restoreFailureMessage,
+  totalDocuments,
+  type CountRow,
+  type RestoreLogVerdict,
+} from './restore-log.ts';
 import { restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
 
 /** What the database step found: the restore log's verdict and the per-collection counts. */
@@ -32,26 +40,39 @@ export function judgeEmongorestore(logText: string | undefined, exitCode: number
  * Pure: the restored counts against the manifest's. Passes when the log passed, every collection matches
  * and the restored total is the manifest's; the detail names the first differing collections.
  */
-export function judgeCounts(expected: Record<string, Record<string, number>>, v: RestoreLogVerdict): { counts: CountRow[]; ok: boolean; detail: string; expectedTotal: number } {
+export function judgeCounts(
+  expected: Record<string, Record<string, number>>,
+  v: RestoreLogVerdict,
+): { counts: CountRow[]; ok: boolean; detail: string; expectedTotal: number } {
   const counts = compareCounts(expected, v.collections, undefined);
   const expectedTotal = totalDocuments(expected);
   const bad = counts.filter((x) => !x.ok);
   const ok = v.ok && bad.length === 0 && v.restored === expectedTotal;
   const detail = bad.length
-    ? `${bad.length} collection(s) differ from the manifest: ${bad.slice(0, 5).map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}`).join('; ')}`
+    ? `${bad.length} collection(s) differ from the manifest: ${bad
+        .slice(0, 5)
+        .map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}`)
+        .join('; ')}`
     : `${v.restored ?? 0} restored of ${expectedTotal} in the manifest, ${counts.length} collections`;
   return { counts, ok, detail, expectedTotal };
 }
 
 /** Self-managed: mongorestore --drop of the archive's dump, judged by its output. */
 async function restoreSelfManaged(r: RestoreRun, checked: SelfManagedChecked | undefined): Promise<RestoreLogVerdict> {
-  if (!checked || !r.rb.selfDb) throw new BackupError(ExitCode.General, 'Internal error: the self-managed restore has no checked connection or pre-restore dump.');
+  if (!checked || !r.rb.selfDb)
+    throw new BackupError(ExitCode.General, 'Internal error: the self-managed restore has no checked connection or pre-restore dump.');
   r.changed = true;
   r.rb.selfDb.restoreStarted = true;
   r.rj!.phases.push('database');
   r.rj!.selfManaged!.restoreStarted = true;
   journal(r);
-  const res = await runMongorestore(r.c, checked.target, join(r.folders.extract.local, 'MongoDB'), { gzip: r.manifest.mongo.gzip, what: "the archive's dump" }, r.run);
+  const res = await runMongorestore(
+    r.c,
+    checked.target,
+    join(r.folders.extract.local, 'MongoDB'),
+    { gzip: r.manifest.mongo.gzip, what: "the archive's dump" },
+    r.run,
+  );
   return res.verdict;
 }
 
@@ -63,7 +84,12 @@ async function restoreEmbedded(r: RestoreRun, pre: RestorePreflight | undefined)
   const settings = await readNodeSettings(c, controller);
   c.settings.set(controller.name, settings);
   const root = settings.value('Controller', 'EmbeddedMongoDBRootPath') ?? pre?.dbRootConfigured;
-  if (!root) throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings.');
+  if (!root)
+    throw new BackupError(
+      ExitCode.MongoDB,
+      'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.',
+      'Set it in Alteryx System Settings.',
+    );
   const local = p.paths.resolve(root, controller);
   const preConfiguredDb = `${root.replace(/[\\/]+$/, '')}.PreRestore_${c.stamp}`;
   const preLocal = p.paths.resolve(preConfiguredDb, controller);
@@ -122,7 +148,12 @@ export async function databaseStep(r: RestoreRun, checked: SelfManagedChecked | 
     const f = restoreFailureMessage(v);
     throw new BackupError(ExitCode.MongoDB, f.message, f.hint ? `${f.hint} ${putBack}` : putBack);
   }
-  if (!judged.ok) throw new BackupError(ExitCode.MongoDB, `The MongoDB restore did not restore what the manifest lists (${v.restored} of ${judged.expectedTotal} documents).`, putBack);
+  if (!judged.ok)
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `The MongoDB restore did not restore what the manifest lists (${v.restored} of ${judged.expectedTotal} documents).`,
+      putBack,
+    );
   c.log.info(`MongoDB restored: ${v.restored} documents in ${judged.counts.length} collections`);
   return outcome;
 }

@@ -36,11 +36,19 @@ const LOOPBACK = '127.0.0.1';
 export function chooseDrillMethod(requested: unknown, configured: BackupConfig['RestoreConfiguration']['DrillMethod'], kind: Platform['kind']): DrillMethod {
   const raw = requested === undefined || requested === null || requested === '' ? configured : String(requested).toLowerCase();
   if (raw !== 'auto' && raw !== 'sandbox' && raw !== 'mongod') {
-    throw new BackupError(ExitCode.Validation, `-Method must be Auto, Sandbox or Mongod, not "${String(requested)}".`, 'See docs/restore.md, "What a drill proves".');
+    throw new BackupError(
+      ExitCode.Validation,
+      `-Method must be Auto, Sandbox or Mongod, not "${String(requested)}".`,
+      'See docs/restore.md, "What a drill proves".',
+    );
   }
   if (raw === 'auto') return kind === 'sandbox' ? 'sandbox' : 'mongod';
   if (raw === 'sandbox' && kind !== 'sandbox') {
-    throw new BackupError(ExitCode.Validation, 'A drill into a scratch sandbox needs -SandboxPath (the sandbox it copies).', 'On a server use -Method Mongod (the default there): a scratch mongod on a spare port.');
+    throw new BackupError(
+      ExitCode.Validation,
+      'A drill into a scratch sandbox needs -SandboxPath (the sandbox it copies).',
+      'On a server use -Method Mongod (the default there): a scratch mongod on a spare port.',
+    );
   }
   return raw;
 }
@@ -50,10 +58,17 @@ export function chooseDrillMethod(requested: unknown, configured: BackupConfig['
  * mongod.exe). mongorestore.exe, when the install does not have it, is also looked for on PATH (the MongoDB
  * Database Tools). Exit 3 naming the setting when either is missing.
  */
-export async function drillTools(platform: Platform, config: BackupConfig): Promise<{ mongod: { configured: string; local: string }; mongorestore: { configured: string; local: string } }> {
+export async function drillTools(
+  platform: Platform,
+  config: BackupConfig,
+): Promise<{ mongod: { configured: string; local: string }; mongorestore: { configured: string; local: string } }> {
   const bin = config.ServerConfiguration.AlteryxServicePath.replace(/[\\/][^\\/]*$/, '');
   const rc = config.RestoreConfiguration;
-  const isFile = (local: string) => fsp.stat(local).then((s) => s.isFile(), () => false);
+  const isFile = (local: string) =>
+    fsp.stat(local).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   const missing = (tried: string[], key: string, extra = '') =>
     new BackupError(
       ExitCode.Validation,
@@ -118,13 +133,21 @@ function listenOnce(port: number): Promise<number> {
  */
 export async function chooseDrillPort(requested: number, livePort: number): Promise<number> {
   if (requested === livePort) {
-    throw new BackupError(ExitCode.Validation, `Port ${requested} is the live embedded MongoDB's port (EmbeddedMongoDBPort): the drill never uses it.`, 'Give another -Port, or 0 for a free one.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `Port ${requested} is the live embedded MongoDB's port (EmbeddedMongoDBPort): the drill never uses it.`,
+      'Give another -Port, or 0 for a free one.',
+    );
   }
   if (requested > 0) {
     try {
       return await listenOnce(requested);
     } catch (err) {
-      throw new BackupError(ExitCode.Validation, `Port ${requested} on ${LOOPBACK} is in use (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'Give another -Port, or 0 for a free one.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `Port ${requested} on ${LOOPBACK} is in use (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+        'Give another -Port, or 0 for a free one.',
+      );
     }
   }
   for (let i = 0; i < 5; i++) {
@@ -163,15 +186,18 @@ export interface ScratchMongod {
 function tailOfLog(text: string, n = 4): string {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
   const pick = lines.filter((l) => /"s":"[EF]"|error|fatal|exception/i.test(l));
-  return (pick.length ? pick : lines).slice(-n).map((l) => {
-    try {
-      const j = JSON.parse(l) as { msg?: string; attr?: Record<string, unknown> };
-      const detail = j.attr?.['error'] ?? j.attr?.['message'] ?? j.attr?.['assertion'];
-      return detail !== undefined ? `${j.msg}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}` : (j.msg ?? l);
-    } catch {
-      return l;
-    }
-  }).join(' | ');
+  return (pick.length ? pick : lines)
+    .slice(-n)
+    .map((l) => {
+      try {
+        const j = JSON.parse(l) as { msg?: string; attr?: Record<string, unknown> };
+        const detail = j.attr?.['error'] ?? j.attr?.['message'] ?? j.attr?.['assertion'];
+        return detail !== undefined ? `${j.msg}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}` : (j.msg ?? l);
+      } catch {
+        return l;
+      }
+    })
+    .join(' | ');
 }
 
 function client(port: number, timeoutMs: number): MongoClient {
@@ -189,9 +215,16 @@ function client(port: number, timeoutMs: number): MongoClient {
  * Starts `mongod --dbpath <scratch>\db --port P --bind_ip 127.0.0.1 --logpath <scratch>\mongod.log` and
  * waits until it answers a ping. Exit 5 with the log's own words when it ends or does not answer in time.
  */
-export async function startScratchMongod(
-  o: { exe: string; scratch: string; port: number; env: NodeJS.ProcessEnv; timeoutMs: number; log: RunLogger; signal?: AbortSignal | undefined; onSpawn?: (pid: number) => void },
-): Promise<ScratchMongod> {
+export async function startScratchMongod(o: {
+  exe: string;
+  scratch: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  log: RunLogger;
+  signal?: AbortSignal | undefined;
+  onSpawn?: (pid: number) => void;
+}): Promise<ScratchMongod> {
   const dbPath = join(o.scratch, 'db');
   const logPath = join(o.scratch, 'mongod.log');
   await fsp.mkdir(dbPath, { recursive: true });
@@ -232,7 +265,9 @@ export async function startScratchMongod(
       // An old MongoDB answers, but the driver will not talk to it: the drill goes on without the driver.
       if (/wire version/i.test((err as Error).message)) {
         handle.driverRefusal = (err as Error).message;
-        o.log.warn(`The scratch MongoDB answers on ${LOOPBACK}:${o.port} (pid ${proc.pid}), but its version is older than the driver supports (4.4): ${handle.driverRefusal}`);
+        o.log.warn(
+          `The scratch MongoDB answers on ${LOOPBACK}:${o.port} (pid ${proc.pid}), but its version is older than the driver supports (4.4): ${handle.driverRefusal}`,
+        );
         return handle;
       }
     } finally {
@@ -288,10 +323,25 @@ async function stopMongod(proc: StartedProcess, port: number, log: RunLogger, vi
  * mongoRestore.log in the scratch folder and judged exactly as alteryx-facts.md says. Never throws for a
  * failed restore: the verdict says so.
  */
-export async function restoreIntoScratch(
-  o: { exe: string; dumpDir: string; port: number; gzip: boolean; selfManaged: boolean; scratch: string; env: NodeJS.ProcessEnv; timeoutMs: number; log: RunLogger; signal?: AbortSignal | undefined },
-): Promise<{ verdict: RestoreLogVerdict; logPath: string; durationMs: number }> {
-  const args = [`--host=${LOOPBACK}`, `--port=${o.port}`, `--dir=${o.dumpDir}`, ...(o.gzip ? ['--gzip'] : []), ...(o.selfManaged ? RESTORE_NAMESPACES.map((ns) => `--nsInclude=${ns}`) : [])];
+export async function restoreIntoScratch(o: {
+  exe: string;
+  dumpDir: string;
+  port: number;
+  gzip: boolean;
+  selfManaged: boolean;
+  scratch: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  log: RunLogger;
+  signal?: AbortSignal | undefined;
+}): Promise<{ verdict: RestoreLogVerdict; logPath: string; durationMs: number }> {
+  const args = [
+    `--host=${LOOPBACK}`,
+    `--port=${o.port}`,
+    `--dir=${o.dumpDir}`,
+    ...(o.gzip ? ['--gzip'] : []),
+    ...(o.selfManaged ? RESTORE_NAMESPACES.map((ns) => `--nsInclude=${ns}`) : []),
+  ];
   o.log.info(`Restoring the archive's dump into the scratch MongoDB: ${o.exe} ${args.join(' ')}`);
   const t0 = Date.now();
   const res = await runProcess(o.exe, args, { env: o.env, timeoutMs: o.timeoutMs, signal: o.signal });

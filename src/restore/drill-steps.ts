@@ -13,7 +13,18 @@ import { fileStamp, type RunLogger } from '../log/logger.ts';
 import type { Platform, ScratchServer } from '../platform/ports.ts';
 import { formatBytes } from '../util/format.ts';
 import { DrillJournalFile } from './drill-journal.ts';
-import { chooseDrillPort, countScratch, drillTools, isSecret, liveEmbeddedPort, restoreIntoScratch, scratchBytesNeeded, startScratchMongod, type DrillMethod, type ScratchMongod } from './drill-mongod.ts';
+import {
+  chooseDrillPort,
+  countScratch,
+  drillTools,
+  isSecret,
+  liveEmbeddedPort,
+  restoreIntoScratch,
+  scratchBytesNeeded,
+  startScratchMongod,
+  type DrillMethod,
+  type ScratchMongod,
+} from './drill-mongod.ts';
 import { compareCounts, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
@@ -57,13 +68,23 @@ export interface DrillRun {
 /** The steps of a drill, per method (DrillMethod): a scratch sandbox, or a scratch mongod on a server. */
 export function drillSteps(method: DrillMethod): PlannedStep[] {
   const target = 'a scratch location (the live server is not touched)';
-  const step = (name: string, description: string): PlannedStep => ({ id: name, name, description, changesState: false, target, action: name === 'verify' || name === 'count' ? 'Check' : 'Drill' });
+  const step = (name: string, description: string): PlannedStep => ({
+    id: name,
+    name,
+    description,
+    changesState: false,
+    target,
+    action: name === 'verify' || name === 'count' ? 'Check' : 'Drill',
+  });
   const verify = step('verify', 'Verify the archive: every entry against its manifest SHA-256 and the .sha256 beside it');
   const count = step('count', 'Count the documents of every collection in the scratch database and compare them with the manifest');
   if (method === 'mongod') {
     return [
       verify,
-      step('scratch', "Extract the archive (secrets excepted) into a scratch folder and start a second MongoDB (the install's mongod.exe) on a spare loopback port; the live service, its data folder and its port are not touched"),
+      step(
+        'scratch',
+        "Extract the archive (secrets excepted) into a scratch folder and start a second MongoDB (the install's mongod.exe) on a spare loopback port; the live service, its data folder and its port are not touched",
+      ),
       step('restore', "Restore the archive's dump into the scratch MongoDB with mongorestore and judge its output as mongoRestore.log"),
       count,
       step('cleanup', 'Shut the scratch MongoDB down and remove the scratch folder (unless -Keep)'),
@@ -72,7 +93,10 @@ export function drillSteps(method: DrillMethod): PlannedStep[] {
   return [
     verify,
     step('scratch', 'Create a scratch server of the same version and topology (the live server is not touched)'),
-    step('restore', 'Restore the archive into the scratch server (files, token, emongorestore or, for a self-managed MongoDB, mongorestore) and judge the restore log'),
+    step(
+      'restore',
+      'Restore the archive into the scratch server (files, token, emongorestore or, for a self-managed MongoDB, mongorestore) and judge the restore log',
+    ),
     count,
     step('cleanup', 'Remove the scratch server (unless -Keep)'),
   ];
@@ -129,13 +153,18 @@ async function scratchMongod(d: DrillRun): Promise<string> {
   const tools = await drillTools(d.live, d.config);
   const livePort = await liveEmbeddedPort(d.live, d.config);
   const requested = d.params['Port'] === undefined || d.params['Port'] === null ? rc.DrillPort : Number(d.params['Port']);
-  if (!Number.isInteger(requested) || requested < 0 || requested > 65535) throw new BackupError(ExitCode.Validation, `-Port must be a whole number from 0 to 65535, not ${JSON.stringify(d.params['Port'])}.`);
+  if (!Number.isInteger(requested) || requested < 0 || requested > 65535)
+    throw new BackupError(ExitCode.Validation, `-Port must be a whole number from 0 to 65535, not ${JSON.stringify(d.params['Port'])}.`);
   const port = await chooseDrillPort(requested, livePort);
   d.port = port;
   const needed = scratchBytesNeeded(m);
   const free = await d.live.system.freeBytes(d.parent);
   if (free < needed) {
-    throw new BackupError(ExitCode.Storage, `The scratch folder ${d.parent} has ${formatBytes(free)} free; the drill needs about ${formatBytes(needed)}.`, 'Point -ScratchPath (RestoreConfiguration.DrillScratchDirectory) at a volume with more space.');
+    throw new BackupError(
+      ExitCode.Storage,
+      `The scratch folder ${d.parent} has ${formatBytes(free)} free; the drill needs about ${formatBytes(needed)}.`,
+      'Point -ScratchPath (RestoreConfiguration.DrillScratchDirectory) at a volume with more space.',
+    );
   }
   const root = await makeScratch(d);
   d.log.info(`Scratch folder: ${root} (${formatBytes(free)} free, about ${formatBytes(needed)} needed)`);
@@ -147,10 +176,21 @@ async function scratchMongod(d: DrillRun): Promise<string> {
   const settings = ex.files.filter((f) => /(^|\/)Config\/RuntimeSettings\.xml$/.test(f.path));
   for (const f of settings) parseRuntimeSettings(await fsp.readFile(f.local, 'utf8'), f.path);
   const parses = settings.length ? `; RuntimeSettings.xml parses (${settings.length} node${settings.length > 1 ? 's' : ''})` : '';
-  check(d, 'scratch files', true, `${ex.files.length} files (${formatBytes(ex.bytes)}) extracted, each equal to its manifest SHA-256${parses}; secrets verified in the archive, not written`);
+  check(
+    d,
+    'scratch files',
+    true,
+    `${ex.files.length} files (${formatBytes(ex.bytes)}) extracted, each equal to its manifest SHA-256${parses}; secrets verified in the archive, not written`,
+  );
   if (m.mongo.dumped) {
     d.mongod = await startScratchMongod({
-      exe: tools.mongod.local, scratch: root, port, env: d.live.childEnv(), timeoutMs: rc.DrillStartTimeoutSeconds * 1000, log: d.log, signal: d.deps.signal,
+      exe: tools.mongod.local,
+      scratch: root,
+      port,
+      env: d.live.childEnv(),
+      timeoutMs: rc.DrillStartTimeoutSeconds * 1000,
+      log: d.log,
+      signal: d.deps.signal,
       onSpawn: (pid) => d.journal?.update({ mongod: { pid, port } }),
     });
   }
@@ -160,7 +200,8 @@ async function scratchMongod(d: DrillRun): Promise<string> {
 /** sandbox method: a scratch server of the archive's version, topology and kind of MongoDB, through the platform port. */
 async function scratchServer(d: DrillRun): Promise<ScratchServer> {
   const m = manifestOf(d);
-  if (!d.live.scratch) throw new BackupError(ExitCode.Validation, 'This platform has no scratch server for a drill.', 'Use -Method mongod (a scratch mongod on a spare port).');
+  if (!d.live.scratch)
+    throw new BackupError(ExitCode.Validation, 'This platform has no scratch server for a drill.', 'Use -Method mongod (a scratch mongod on a spare port).');
   const selfManaged = m.mongo.type === 'selfManaged';
   const version = m.serverVersion && /^\d{4}\.\d+\.\d+\.\d+$/.test(m.serverVersion) ? m.serverVersion : d.live.scratch.liveVersion;
   const topology = m.nodes.length > 1 ? 'multi' : 'single';
@@ -177,7 +218,12 @@ async function scratchServer(d: DrillRun): Promise<ScratchServer> {
  */
 function scratchConfig(config: BackupConfig): Record<string, Record<string, unknown>> {
   const cfg = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
-  cfg['BackupConfiguration'] = { ...cfg['BackupConfiguration'], TempDirectory: 'D:\\Temp\\AlteryxDrill', LogDirectory: 'D:\\Alteryx\\BackupLogs', NetworkBackupPaths: [] };
+  cfg['BackupConfiguration'] = {
+    ...cfg['BackupConfiguration'],
+    TempDirectory: 'D:\\Temp\\AlteryxDrill',
+    LogDirectory: 'D:\\Alteryx\\BackupLogs',
+    NetworkBackupPaths: [],
+  };
   cfg['ServiceConfiguration'] = { ...cfg['ServiceConfiguration'], PollIntervalSeconds: 0.05, MaxWorkflowWaitSeconds: 0 };
   cfg['ServerConfiguration'] = { ...cfg['ServerConfiguration'], Nodes: [] };
   const mongoCfg = (cfg['MongoDBConfiguration'] ?? {}) as Record<string, unknown>;
@@ -185,7 +231,16 @@ function scratchConfig(config: BackupConfig): Record<string, Record<string, unkn
   cfg['MongoDBConfiguration'] = {
     ...mongoCfg,
     Type: 'auto',
-    SelfManagedMongoDB: { ...sm, ConnectionString: undefined, Host: undefined, Username: undefined, ReplicaSet: undefined, Tls: undefined, TlsCAFile: undefined, MongodumpPath: 'mongodump' },
+    SelfManagedMongoDB: {
+      ...sm,
+      ConnectionString: undefined,
+      Host: undefined,
+      Username: undefined,
+      ReplicaSet: undefined,
+      Tls: undefined,
+      TlsCAFile: undefined,
+      MongodumpPath: 'mongodump',
+    },
   };
   return cfg;
 }
@@ -199,13 +254,26 @@ async function restoreIntoServer(d: DrillRun, server: ScratchServer): Promise<Re
   for (const x of Object.values(secrets)) d.log.masker.add(x);
   const restore = await runRestore(
     { params: { Path: d.archivePath, SandboxPath: server.dir, ConfigPath: file }, secrets, dryRun: false },
-    { platform: () => server.platform(), sink: d.deps.sink, progress: d.deps.progress, clock: d.clock, logger: d.log, verified: d.verified!, ...(d.deps.signal ? { signal: d.deps.signal } : {}) },
+    {
+      platform: () => server.platform(),
+      sink: d.deps.sink,
+      progress: d.deps.progress,
+      clock: d.clock,
+      logger: d.log,
+      verified: d.verified!,
+      ...(d.deps.signal ? { signal: d.deps.signal } : {}),
+    },
   );
   d.log.setStep('restore');
   d.restore = restore;
   for (const c of restore.checks) d.checks.push(c);
   d.restoreLog = restore.restoreLog ?? null;
-  if (!restore.success) throw new BackupError(restore.exitCode, `The scratch restore failed: ${restore.message}`, 'The archive verified but does not restore: take a new backup and look at the restore log lines above.');
+  if (!restore.success)
+    throw new BackupError(
+      restore.exitCode,
+      `The scratch restore failed: ${restore.message}`,
+      'The archive verified but does not restore: take a new backup and look at the restore log lines above.',
+    );
   return restore;
 }
 
@@ -215,14 +283,28 @@ async function restoreIntoMongod(d: DrillRun, mongorestore: string): Promise<Res
   if (!d.mongod) return undefined;
   d.deps.progress({ activity: 'Drill: restoring MongoDB', status: `mongorestore into 127.0.0.1:${d.port}`, percent: -1 });
   const r = await restoreIntoScratch({
-    exe: mongorestore, dumpDir: join(d.scratchRoot!, 'archive', 'MongoDB'), port: d.port!, gzip: m.mongo.gzip, selfManaged: m.mongo.type === 'selfManaged', scratch: d.scratchRoot!,
-    env: d.live.childEnv(), timeoutMs: d.config.MongoDBConfiguration.SelfManagedMongoDB.DumpTimeoutMinutes * 60_000, log: d.log, signal: d.deps.signal,
+    exe: mongorestore,
+    dumpDir: join(d.scratchRoot!, 'archive', 'MongoDB'),
+    port: d.port!,
+    gzip: m.mongo.gzip,
+    selfManaged: m.mongo.type === 'selfManaged',
+    scratch: d.scratchRoot!,
+    env: d.live.childEnv(),
+    timeoutMs: d.config.MongoDBConfiguration.SelfManagedMongoDB.DumpTimeoutMinutes * 60_000,
+    log: d.log,
+    signal: d.deps.signal,
   });
   d.restoreLog = r.verdict;
   check(d, 'restore log', r.verdict.ok, `${r.verdict.summary} (${r.logPath})`);
   // realworld (issue 13): an unverifiable restore (`done` only) has a message of its own.
   const unverified = r.verdict.unverifiable ? restoreFailureMessage(r.verdict, 'The scratch restore') : undefined;
-  if (!r.verdict.ok) throw new BackupError(ExitCode.MongoDB, unverified?.message ?? `The scratch restore failed: ${r.verdict.summary}.`, unverified?.hint ?? 'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).');
+  if (!r.verdict.ok)
+    throw new BackupError(
+      ExitCode.MongoDB,
+      unverified?.message ?? `The scratch restore failed: ${r.verdict.summary}.`,
+      unverified?.hint ??
+        'The archive verified but its dump does not restore: take a new backup and look at mongoRestore.log in the scratch folder (-Keep keeps it).',
+    );
   return r.verdict;
 }
 
@@ -240,7 +322,11 @@ async function actualCounts(d: DrillRun, server: ScratchServer | undefined): Pro
  * Pure: the drill's count judgement: manifest (dump time) against the restore log and the scratch database.
  * A self-managed archive is compared on the Alteryx databases (what mongorestore writes).
  */
-export function judgeDrillCounts(m: Pick<Manifest, 'mongo'>, restored: RestoreLogVerdict | null, all: Record<string, Record<string, number>> | undefined): { counts: CountRow[]; actualTotal: number | null; bad: CountRow[] } {
+export function judgeDrillCounts(
+  m: Pick<Manifest, 'mongo'>,
+  restored: RestoreLogVerdict | null,
+  all: Record<string, Record<string, number>> | undefined,
+): { counts: CountRow[]; actualTotal: number | null; bad: CountRow[] } {
   const selfManaged = m.mongo.type === 'selfManaged';
   const expected = selfManaged ? restoredDatabases(m.mongo.databases) : m.mongo.databases;
   const actual = all && (selfManaged ? restoredDatabases(all) : all);
@@ -258,14 +344,25 @@ async function countStep(d: DrillRun, server: ScratchServer | undefined): Promis
   const j = judgeDrillCounts(m, d.restoreLog, await actualCounts(d, server));
   d.counts = j.counts;
   d.actualTotal = j.actualTotal;
-  for (const r of j.counts) d.log.info(`  ${r.ok ? 'ok  ' : 'DIFF'} ${r.database}.${r.collection}: manifest ${r.expected ?? '-'}, restored ${r.restored ?? '-'}, counted ${r.actual ?? '-'}`);
+  for (const r of j.counts)
+    d.log.info(
+      `  ${r.ok ? 'ok  ' : 'DIFF'} ${r.database}.${r.collection}: manifest ${r.expected ?? '-'}, restored ${r.restored ?? '-'}, counted ${r.actual ?? '-'}`,
+    );
   const detail = j.bad.length
-    ? `${j.bad.length} collection(s) differ: ${j.bad.slice(0, 5).map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}, counted ${x.actual ?? '-'}`).join('; ')}`
+    ? `${j.bad.length} collection(s) differ: ${j.bad
+        .slice(0, 5)
+        .map((x) => `${x.database}.${x.collection} manifest ${x.expected ?? '-'}, restored ${x.restored ?? '-'}, counted ${x.actual ?? '-'}`)
+        .join('; ')}`
     : d.notCounted
       ? `${j.counts.length} collections, ${d.restoreLog?.restored ?? 0} documents in the restore log, equal to the manifest (${d.notCounted})`
       : `${j.counts.length} collections, ${j.actualTotal} documents, equal to the manifest`;
   check(d, 'scratch document counts', j.bad.length === 0, detail);
-  if (j.bad.length) throw new BackupError(ExitCode.MongoDB, `The restored database differs from the manifest in ${j.bad.length} collection(s).`, 'See the per-collection table.');
+  if (j.bad.length)
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `The restored database differs from the manifest in ${j.bad.length} collection(s).`,
+      'See the per-collection table.',
+    );
 }
 
 /** Shuts the scratch mongod down and removes the scratch location (unless keep); then the drill's journal goes. */
@@ -276,9 +373,12 @@ export async function drillCleanup(d: DrillRun): Promise<void> {
   if (d.mongod) await d.mongod.stop();
   if (d.scratchRemove) {
     const what = d.method === 'mongod' ? 'folder' : 'server';
-    if (d.keep) d.log.info(`Scratch ${what} kept: ${d.scratchRoot}${d.method === 'mongod' ? ' (db = the restored data folder, mongod.log, mongoRestore.log)' : ''}`);
+    if (d.keep)
+      d.log.info(`Scratch ${what} kept: ${d.scratchRoot}${d.method === 'mongod' ? ' (db = the restored data folder, mongod.log, mongoRestore.log)' : ''}`);
     else {
-      await fsp.rm(d.scratchRemove, { recursive: true, force: true }).catch((err) => d.log.warn(`Could not remove the scratch server ${d.scratchRemove}: ${(err as Error).message}`));
+      await fsp
+        .rm(d.scratchRemove, { recursive: true, force: true })
+        .catch((err) => d.log.warn(`Could not remove the scratch server ${d.scratchRemove}: ${(err as Error).message}`));
       d.log.info(`Scratch ${what} removed: ${d.scratchRoot}`);
     }
   }
@@ -295,8 +395,9 @@ export const DRILL_STEPS: StepTable<DrillRun> = {
       return d.method === 'mongod' ? scratchMongod(d) : scratchServer(d);
     },
   },
-  restore: { run: (_s, d, r) => (d.method === 'mongod' ? restoreIntoMongod(d, r.get<string>('scratch')!) : restoreIntoServer(d, r.get<ScratchServer>('scratch')!)) },
+  restore: {
+    run: (_s, d, r) => (d.method === 'mongod' ? restoreIntoMongod(d, r.get<string>('scratch')!) : restoreIntoServer(d, r.get<ScratchServer>('scratch')!)),
+  },
   count: { run: (_s, d, r) => countStep(d, d.method === 'mongod' ? undefined : r.get<ScratchServer>('scratch')) },
   cleanup: { run: (_s, d) => drillCleanup(d) },
 };
-

@@ -94,19 +94,36 @@ export async function runDrill(req: DrillRequest, deps: DrillDeps): Promise<Dril
   const startedAt = deps.now ? deps.now() : new Date();
   const log = new RunLogger(deps.sink);
   for (const v of Object.values(req.secrets)) log.masker.add(v);
-  const st: DrillState = { req, log, clock, t0: clock.now(), exitCode: ExitCode.Success, message: '', archivePath: null, method: null, timings: {}, warnings: [] };
+  const st: DrillState = {
+    req,
+    log,
+    clock,
+    t0: clock.now(),
+    exitCode: ExitCode.Success,
+    message: '',
+    archivePath: null,
+    method: null,
+    timings: {},
+    warnings: [],
+  };
   const signal = deps.signal ?? new AbortController().signal;
   try {
     const d = await prepareDrill(st, req, deps, startedAt);
     const outcome = await runPlan({ steps: drillSteps(d.method) }, deps.steps ?? DRILL_STEPS, d, {
-      log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: st.timings,
+      log,
+      clock,
+      signal,
+      progress: deps.progress,
+      dryRun: req.dryRun,
+      stepDurations: st.timings,
       onPlan: (s) => deps.plan?.([...s]),
       onError: (err) => failed(st, err),
       rollback: async () => {
         if (!req.dryRun) await timedCleanup(d);
       },
     });
-    if (!outcome.error) st.message = req.dryRun ? `Dry run of a drill of ${d.archivePath}: the archive verified; no scratch server was created.` : passed(d, clock.now() - st.t0);
+    if (!outcome.error)
+      st.message = req.dryRun ? `Dry run of a drill of ${d.archivePath}: the archive verified; no scratch server was created.` : passed(d, clock.now() - st.t0);
   } catch (err) {
     failed(st, err);
   } finally {
@@ -148,7 +165,12 @@ async function prepareDrill(st: DrillState, req: DrillRequest, deps: DrillDeps, 
   if (typeof raw === 'string' && raw) archivePath = resolve(raw);
   else {
     archivePath = newestArchive(live.paths.resolve(config.BackupConfiguration.LocalBackupPath), mode);
-    if (!archivePath) throw new BackupError(ExitCode.Validation, `No ${mode ?? ''} archive to drill in ${config.BackupConfiguration.LocalBackupPath}.`.replace('  ', ' '), 'Give the archive (-Path) or take a backup first.');
+    if (!archivePath)
+      throw new BackupError(
+        ExitCode.Validation,
+        `No ${mode ?? ''} archive to drill in ${config.BackupConfiguration.LocalBackupPath}.`.replace('  ', ' '),
+        'Give the archive (-Path) or take a backup first.',
+      );
     log.info(`Newest ${mode ?? ''} archive: ${archivePath}`.replace('  ', ' '));
   }
   st.archivePath = archivePath;
@@ -157,16 +179,44 @@ async function prepareDrill(st: DrillState, req: DrillRequest, deps: DrillDeps, 
   const tempLocal = live.paths.resolve(config.BackupConfiguration.TempDirectory);
   if (!req.dryRun) {
     const leftover = await recoverDrill(tempLocal, log);
-    if (leftover?.running) throw new BackupError(ExitCode.General, `Another drill (pid ${leftover.pid}, started ${leftover.startedAt}) is running.`, 'Wait for it to finish; drills run one at a time.');
-    if (leftover) st.warnings.push(`The previous drill (pid ${leftover.pid}, started ${leftover.startedAt}) was interrupted: ${leftover.mongod ? `its scratch mongod was ${leftover.mongod}, ` : ''}its scratch folder ${leftover.scratchRemoved ? 'was removed' : 'was left'} (${leftover.scratch}).`);
+    if (leftover?.running)
+      throw new BackupError(
+        ExitCode.General,
+        `Another drill (pid ${leftover.pid}, started ${leftover.startedAt}) is running.`,
+        'Wait for it to finish; drills run one at a time.',
+      );
+    if (leftover)
+      st.warnings.push(
+        `The previous drill (pid ${leftover.pid}, started ${leftover.startedAt}) was interrupted: ${leftover.mongod ? `its scratch mongod was ${leftover.mongod}, ` : ''}its scratch folder ${leftover.scratchRemoved ? 'was removed' : 'was left'} (${leftover.scratch}).`,
+      );
   }
   const method = chooseDrillMethod(req.params['Method'], config.RestoreConfiguration.DrillMethod, live.kind);
   st.method = method;
   log.info(`Drill method: ${method === 'mongod' ? 'a scratch MongoDB (mongod) on a spare loopback port' : 'a scratch sandbox'}`);
   const parent = typeof req.params['ScratchPath'] === 'string' && req.params['ScratchPath'] ? resolve(req.params['ScratchPath']) : tmpdir();
   const d: DrillRun = {
-    live, config, params: req.params, secrets: req.secrets, deps, log, clock: st.clock, startedAt, archivePath, method, keep: !!req.params['Keep'], parent, tempLocal,
-    checks: [], warnings: st.warnings, badEntries: [], timings: st.timings, port: null, restoreLog: null, counts: [], actualTotal: null, cleanedUp: false,
+    live,
+    config,
+    params: req.params,
+    secrets: req.secrets,
+    deps,
+    log,
+    clock: st.clock,
+    startedAt,
+    archivePath,
+    method,
+    keep: !!req.params['Keep'],
+    parent,
+    tempLocal,
+    checks: [],
+    warnings: st.warnings,
+    badEntries: [],
+    timings: st.timings,
+    port: null,
+    restoreLog: null,
+    counts: [],
+    actualTotal: null,
+    cleanedUp: false,
   };
   st.d = d;
   return d;
@@ -179,12 +229,26 @@ function finish(st: DrillState): DrillResult {
   const manifest = d?.manifest;
   const restore = d?.restore;
   return {
-    ...closeRun(st.log, { command: 'drill', partsLabel: 'Drill timings', parts: st.timings, exitCode: st.exitCode, message: st.message, durationMs, archivePath: st.archivePath, manifest, dryRun: st.req.dryRun }),
+    ...closeRun(st.log, {
+      command: 'drill',
+      partsLabel: 'Drill timings',
+      parts: st.timings,
+      exitCode: st.exitCode,
+      message: st.message,
+      durationMs,
+      archivePath: st.archivePath,
+      manifest,
+      dryRun: st.req.dryRun,
+    }),
     warnings: [...st.warnings, ...(restore?.warnings ?? [])],
     checks: d?.checks ?? [],
     badEntries: d?.badEntries ?? [],
     counts: d?.counts ?? [],
-    documents: { expected: manifest ? totalDocuments(manifest.mongo.databases) : 0, restored: restore?.restoreLog?.restored ?? null, actual: d?.actualTotal ?? null },
+    documents: {
+      expected: manifest ? totalDocuments(manifest.mongo.databases) : 0,
+      restored: restore?.restoreLog?.restored ?? null,
+      actual: d?.actualTotal ?? null,
+    },
     restoreLog: d?.restoreLog ?? null,
     restore: restore ? { exitCode: restore.exitCode, message: restore.message, rolledBack: restore.rolledBack } : null,
     timingsMs: st.timings,

@@ -121,7 +121,9 @@ async function dumpCurrentDatabase(r: RestoreRun, pre: string, checked: SelfMana
   const d = await preRestoreDump(r.c, checked.target, dumpLocal, r.run);
   const documents = totalDocuments(restoredDatabases(d.databases));
   r.rb.selfDb = { target: checked.target, dumpLocal, dumpConfigured, documents, restoreStarted: false };
-  r.c.log.info(`Pre-restore dump of the current MongoDB: ${dumpConfigured} (${formatBytes(d.sizeBytes)}, ${documents} documents in the Alteryx databases, ${formatDuration(d.durationMs)}); a failed restore is rolled back from it`);
+  r.c.log.info(
+    `Pre-restore dump of the current MongoDB: ${dumpConfigured} (${formatBytes(d.sizeBytes)}, ${documents} documents in the Alteryx databases, ${formatDuration(d.durationMs)}); a failed restore is rolled back from it`,
+  );
 }
 
 /** Saves what is about to change; from here on every change is journaled before it is made. */
@@ -145,7 +147,13 @@ export async function preRestoreStep(r: RestoreRun, checked: SelfManagedChecked 
   rj.keys = r.rb.keys.map((k) => ({ node: k.node.name, configured: k.configured, local: k.local, existed: k.existed, saved: k.saved }));
   if (r.rb.selfDb) {
     const d = r.rb.selfDb;
-    rj.selfManaged = { dumpConfigured: d.dumpConfigured, dumpLocal: d.dumpLocal, documents: d.documents, uri: maskAll(d.target.uri, d.target.secrets), restoreStarted: false };
+    rj.selfManaged = {
+      dumpConfigured: d.dumpConfigured,
+      dumpLocal: d.dumpLocal,
+      documents: d.documents,
+      uri: maskAll(d.target.uri, d.target.secrets),
+      restoreStarted: false,
+    };
   }
   journal(r);
 }
@@ -179,7 +187,11 @@ export async function serverSecretStep(r: RestoreRun, token: string | undefined)
     journal(r);
     const res = await c.platform.alteryx.run(node, r.paths.exe, `setserversecret=${token}`);
     if (res.exitCode !== 0) {
-      throw new BackupError(ExitCode.General, `AlteryxService.exe setserversecret failed on ${node.name} (exit code ${res.exitCode}): ${c.log.masker.mask((res.stderr || res.stdout).trim())}.`, 'Run the restore as Administrator.');
+      throw new BackupError(
+        ExitCode.General,
+        `AlteryxService.exe setserversecret failed on ${node.name} (exit code ${res.exitCode}): ${c.log.masker.mask((res.stderr || res.stdout).trim())}.`,
+        'Run the restore as Administrator.',
+      );
     }
     c.log.info(`Controller token set on ${node.name} with AlteryxService.exe setserversecret`);
   }

@@ -66,7 +66,12 @@ export function configTarget(rel: string, p: ReturnType<typeof nodePaths>, sourc
  * Returns the placements and the notes to warn about (node mapping, entries this tool does not restore).
  * Throws (exit 3) for an entry of an unknown node, and when there is no RuntimeSettings.xml to restore.
  */
-export function placeFiles(m: Pick<Manifest, 'files' | 'nodes'>, nodes: NodeRef[], paths: ReturnType<typeof nodePaths>, scope: RestoreScope): { placements: Placement[]; notes: string[] } {
+export function placeFiles(
+  m: Pick<Manifest, 'files' | 'nodes'>,
+  nodes: NodeRef[],
+  paths: ReturnType<typeof nodePaths>,
+  scope: RestoreScope,
+): { placements: Placement[]; notes: string[] } {
   if (!scope.config) return { placements: [], notes: [] };
   const { map: nodeMap, notes } = mapNodes(m.nodes, nodes);
   const multiArchive = m.nodes.length > 1;
@@ -105,5 +110,8 @@ export function restoreOrder(placements: readonly Placement[]): Placement[] {
 
 /** The archive files a restore extracts: the placed ones, the controller token, the dump. */
 export function extractedBy(placements: readonly Placement[], scope: RestoreScope): (f: ManifestFile) => boolean {
-  return (f) => placements.some((x) => x.file.path === f.path) || (scope.secrets && f.path === 'Secrets/ControllerToken.txt') || (scope.database && f.path.startsWith('MongoDB/'));
+  return (f) =>
+    placements.some((x) => x.file.path === f.path) ||
+    (scope.secrets && f.path === 'Secrets/ControllerToken.txt') ||
+    (scope.database && f.path.startsWith('MongoDB/'));
 }

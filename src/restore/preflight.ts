@@ -46,7 +46,10 @@ async function nearestExisting(p: string): Promise<string> {
  */
 export function judgeVersions(archiveVersion: string | null | undefined, targetVersion: string | null): { detail: string; warning?: string } {
   if (!targetVersion || !archiveVersion) {
-    return { detail: `not compared (archive ${archiveVersion ?? 'unknown'}, server ${targetVersion ?? 'unknown'})`, warning: `Server version: cannot compare (archive ${archiveVersion ?? 'unknown'}, this server ${targetVersion ?? 'unknown'})` };
+    return {
+      detail: `not compared (archive ${archiveVersion ?? 'unknown'}, server ${targetVersion ?? 'unknown'})`,
+      warning: `Server version: cannot compare (archive ${archiveVersion ?? 'unknown'}, this server ${targetVersion ?? 'unknown'})`,
+    };
   }
   if (targetVersion === archiveVersion) return { detail: `${targetVersion} on both` };
   const release = majorMinor(targetVersion) !== majorMinor(archiveVersion);
@@ -54,7 +57,9 @@ export function judgeVersions(archiveVersion: string | null | undefined, targetV
     detail: `archive ${archiveVersion}, server ${targetVersion} (mismatch, warned)`,
     warning:
       `VERSION MISMATCH: the archive was taken on Alteryx Server ${archiveVersion}, this server runs ${targetVersion}. ` +
-      (release ? "Alteryx supports restoring into the same release only: install the backup's version, restore, then upgrade." : 'Same release, different build: usually fine; check the release notes.'),
+      (release
+        ? "Alteryx supports restoring into the same release only: install the backup's version, restore, then upgrade."
+        : 'Same release, different build: usually fine; check the release notes.'),
   };
 }
 
@@ -65,11 +70,19 @@ async function checkNodes(r: RestoreRun): Promise<void> {
   const service = c.config.ServerConfiguration.ServiceName;
   for (const node of c.nodes) {
     if (!node.local && !(await p.system.reachable(node))) {
-      throw new BackupError(ExitCode.Validation, `Node ${node.name} (${node.role}) cannot be reached.`, 'Check that the host is up and that remote service control is allowed from this machine.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `Node ${node.name} (${node.role}) cannot be reached.`,
+        'Check that the host is up and that remote service control is allowed from this machine.',
+      );
     }
     const state = await p.services.getState(node);
     if (state === 'NotFound') {
-      throw new BackupError(ExitCode.Validation, `The service ${service} does not exist on ${node.name}.`, 'Install Alteryx Server (the same version as the backup) before restoring.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `The service ${service} does not exist on ${node.name}.`,
+        'Install Alteryx Server (the same version as the backup) before restoring.',
+      );
     }
     check(r, `service on ${node.name}`, true, `${service} (${node.role}): ${state}`);
     c.settings.set(node.name, await readNodeSettings(c, node));
@@ -93,7 +106,11 @@ function checkMongo(r: RestoreRun): string | undefined {
   }
   const root = decision.type === 'embedded' ? c.settings.get(c.controller.name)?.value('Controller', 'EmbeddedMongoDBRootPath') : undefined;
   if (decision.type === 'embedded' && !root && !r.scope.config) {
-    throw new BackupError(ExitCode.MongoDB, 'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.', 'Set it in Alteryx System Settings (or restore the configuration first).');
+    throw new BackupError(
+      ExitCode.MongoDB,
+      'EmbeddedMongoDBRootPath is not set in RuntimeSettings.xml: the restore target is unknown.',
+      'Set it in Alteryx System Settings (or restore the configuration first).',
+    );
   }
   return root;
 }
@@ -103,7 +120,10 @@ async function checkSpace(r: RestoreRun, dbRootConfigured: string | undefined): 
   const { c, manifest: m, placements } = r;
   const p = c.platform;
   const tempConfigured = r.folders.temp.configured;
-  const wanted = (path: string) => placements.some((x) => x.file.path === path) || (r.scope.secrets && path === 'Secrets/ControllerToken.txt') || (r.scope.database && path.startsWith('MongoDB/'));
+  const wanted = (path: string) =>
+    placements.some((x) => x.file.path === path) ||
+    (r.scope.secrets && path === 'Secrets/ControllerToken.txt') ||
+    (r.scope.database && path.startsWith('MongoDB/'));
   const extractBytes = m.files.filter((f) => wanted(f.path)).reduce((n, f) => n + f.size, 0);
   const dumpBytes = m.files.filter((f) => f.path.startsWith('MongoDB/')).reduce((n, f) => n + f.size, 0);
   const tempFree = await p.system.freeBytes(await nearestExisting(r.folders.temp.local));
@@ -119,13 +139,21 @@ async function checkSpace(r: RestoreRun, dbRootConfigured: string | undefined): 
       const dbFree = await p.system.freeBytes(await nearestExisting(p.paths.resolve(dbRootConfigured, c.controller)));
       dbDetail = `; ${formatBytes(dbFree)} free for the database, ${formatBytes(dumpBytes)} needed`;
       if (dbFree < dumpBytes) {
-        throw new BackupError(ExitCode.Storage, `Not enough free space for the restored database beside ${dbRootConfigured}: ${formatBytes(dbFree)} free, ${formatBytes(dumpBytes)} needed.`, 'Free space on that drive.');
+        throw new BackupError(
+          ExitCode.Storage,
+          `Not enough free space for the restored database beside ${dbRootConfigured}: ${formatBytes(dbFree)} free, ${formatBytes(dumpBytes)} needed.`,
+          'Free space on that drive.',
+        );
       }
     }
   }
   check(r, 'free space', tempFree >= tempNeeded, `${formatBytes(tempFree)} free in ${tempConfigured}, ${formatBytes(tempNeeded)} needed${dbDetail}`);
   if (tempFree < tempNeeded) {
-    throw new BackupError(ExitCode.Storage, `Not enough free space in ${tempConfigured}: ${formatBytes(tempFree)} free, ${formatBytes(tempNeeded)} needed.`, 'Free space or set TempDirectory (-TempDirectory) to a larger drive.');
+    throw new BackupError(
+      ExitCode.Storage,
+      `Not enough free space in ${tempConfigured}: ${formatBytes(tempFree)} free, ${formatBytes(tempNeeded)} needed.`,
+      'Free space or set TempDirectory (-TempDirectory) to a larger drive.',
+    );
   }
 }
 
@@ -133,11 +161,16 @@ async function checkSpace(r: RestoreRun, dbRootConfigured: string | undefined): 
 export async function restorePreflight(r: RestoreRun): Promise<RestorePreflight> {
   const { c } = r;
   const p = c.platform;
-  if (!(await p.system.isElevated())) throw new BackupError(ExitCode.Validation, 'The restore must run as Administrator.', 'Start PowerShell with "Run as administrator".');
+  if (!(await p.system.isElevated()))
+    throw new BackupError(ExitCode.Validation, 'The restore must run as Administrator.', 'Start PowerShell with "Run as administrator".');
   check(r, 'administrator', true, 'running elevated');
   await checkNodes(r);
   if (!(await exists(p.paths.resolve(r.paths.exe, c.controller)))) {
-    throw new BackupError(ExitCode.Validation, `AlteryxService.exe was not found at ${r.paths.exe}.`, 'Set ServerConfiguration.AlteryxServicePath to the install location.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `AlteryxService.exe was not found at ${r.paths.exe}.`,
+      'Set ServerConfiguration.AlteryxServicePath to the install location.',
+    );
   }
   const ver = await p.alteryx.run(c.controller, r.paths.exe, 'getversion');
   const targetVersion = ver.exitCode === 0 ? ver.stdout.trim().split(/\r?\n/).pop()?.trim() || null : null;

@@ -74,10 +74,18 @@ async function waitWhile(platform: Platform, node: NodeRef, busy: (s: ServiceSta
  * folder is always kept.
  */
 /** maxWaitMs bounds each wait: a service to stop or start, a restore tool to end (the callers pass MaxServiceWaitSeconds). */
-export async function recoverFromJournal(platform: Platform, journal: Journal, log: RunLogger, journalDir: string, maxWaitMs = 600_000): Promise<RecoverReport> {
+export async function recoverFromJournal(
+  platform: Platform,
+  journal: Journal,
+  log: RunLogger,
+  journalDir: string,
+  maxWaitMs = 600_000,
+): Promise<RecoverReport> {
   log.warn(`Run ${journal.pid} (${journal.mode}, started ${journal.startedAt}) was interrupted${journal.logPath ? `; its log: ${journal.logPath}` : ''}`);
   const services: JournalEntry[] = journal.services.map((s) => ({ ...s, node: { ...s.node } }));
-  const { restore, holdServices } = journal.restore ? await recoverRestore(platform, journal, journal.restore, services, log, maxWaitMs) : { restore: null, holdServices: undefined };
+  const { restore, holdServices } = journal.restore
+    ? await recoverRestore(platform, journal, journal.restore, services, log, maxWaitMs)
+    : { restore: null, holdServices: undefined };
   const outcomes = await startStopped(platform, journal, services, holdServices, log, maxWaitMs);
   const servicesOk = outcomes.every((o) => o.action === 'started' || o.action === 'already-running');
   const journalCleared = servicesOk && (restore?.failed.length ?? 0) === 0;
@@ -91,13 +99,26 @@ export async function recoverFromJournal(platform: Platform, journal: Journal, l
     if (complete) log.info(`Recovery of the interrupted restore complete: ${summary}`);
     else log.error(`Recovery of the interrupted restore is not complete: ${summary}`);
   }
-  return { pid: journal.pid, mode: journal.mode, startedAt: journal.startedAt, logPath: journal.logPath, services: outcomes, restore, journalCleared, complete, summary };
+  return {
+    pid: journal.pid,
+    mode: journal.mode,
+    startedAt: journal.startedAt,
+    logPath: journal.logPath,
+    services: outcomes,
+    restore,
+    journalCleared,
+    complete,
+    summary,
+  };
 }
 
 function summarize(restore: RestoreRecovery | null, outcomes: RecoverOutcome[], journalCleared: boolean, file: string): string {
   const parts: string[] = [];
   if (restore) {
-    parts.push(`${restore.restoreMode} restore of ${restore.archivePath}: ${restore.putBack.length} item(s) put back from ${restore.preRestorePath}` + (restore.failed.length ? `; NOT put back: ${restore.failed.join('; ')}` : ''));
+    parts.push(
+      `${restore.restoreMode} restore of ${restore.archivePath}: ${restore.putBack.length} item(s) put back from ${restore.preRestorePath}` +
+        (restore.failed.length ? `; NOT put back: ${restore.failed.join('; ')}` : ''),
+    );
     if (restore.manual.length) parts.push(`to do by hand: ${restore.manual.join(' Also: ')}`);
   }
   const bad = outcomes.filter((o) => o.action === 'failed' || o.action === 'unknown-node' || o.action === 'left-stopped');
@@ -122,8 +143,23 @@ interface RestoreRecoveryRun {
 }
 
 /** Steps 1-6 for an interrupted restore: what it changed goes back, from the pre-restore copy (kept). */
-async function recoverRestore(platform: Platform, journal: Journal, r: NonNullable<Journal['restore']>, services: JournalEntry[], log: RunLogger, maxWaitMs: number): Promise<{ restore: RestoreRecovery; holdServices: string | undefined }> {
-  const rec: RestoreRecovery = { archivePath: r.archivePath, restoreMode: r.restoreMode, phases: [...r.phases], preRestorePath: r.preRestore.configured, putBack: [], failed: [], manual: [] };
+async function recoverRestore(
+  platform: Platform,
+  journal: Journal,
+  r: NonNullable<Journal['restore']>,
+  services: JournalEntry[],
+  log: RunLogger,
+  maxWaitMs: number,
+): Promise<{ restore: RestoreRecovery; holdServices: string | undefined }> {
+  const rec: RestoreRecovery = {
+    archivePath: r.archivePath,
+    restoreMode: r.restoreMode,
+    phases: [...r.phases],
+    preRestorePath: r.preRestore.configured,
+    putBack: [],
+    failed: [],
+    manual: [],
+  };
   log.warn(
     `Recovery: run ${journal.pid} was a ${r.restoreMode} restore of ${r.archivePath}; started: ${r.phases.length ? r.phases.join(', ') : 'nothing changed yet'}. ` +
       `Putting back what it changed from the pre-restore copy ${r.preRestore.configured} (kept).`,
@@ -190,7 +226,9 @@ async function waitForRestoreTool(x: RestoreRecoveryRun): Promise<string | undef
   const { log, rec, maxWaitMs, r } = x;
   const toolPid = r.database?.toolPid;
   if (!toolPid || toolPid === process.pid || !processAlive(toolPid)) return undefined;
-  log.warn(`Recovery: AlteryxService.exe emongorestore (pid ${toolPid}) of the interrupted restore still runs; waiting up to ${Math.round(maxWaitMs / 1000)} s for it to end before the database folder is put back`);
+  log.warn(
+    `Recovery: AlteryxService.exe emongorestore (pid ${toolPid}) of the interrupted restore still runs; waiting up to ${Math.round(maxWaitMs / 1000)} s for it to end before the database folder is put back`,
+  );
   const start = realClock.now();
   while (processAlive(toolPid) && realClock.now() - start < maxWaitMs) await realClock.sleep(200);
   if (!processAlive(toolPid)) {
@@ -239,7 +277,8 @@ async function putBackDatabase(x: RestoreRecoveryRun): Promise<void> {
       await fsp.rm(d.local, { recursive: true, force: true });
       return `restored database folder ${d.configured} removed (there was none before the restore)`;
     }
-    if (await exists(d.local)) return d.moved ? `database folder ${d.configured} is already back` : `database folder ${d.configured} was not changed (not yet moved aside)`;
+    if (await exists(d.local))
+      return d.moved ? `database folder ${d.configured} is already back` : `database folder ${d.configured} was not changed (not yet moved aside)`;
     throw new Error(`neither ${d.configured} nor ${d.preConfigured} exists`);
   });
 }
@@ -273,7 +312,14 @@ function leftByHand(x: RestoreRecoveryRun): void {
 }
 
 /** 7. The services, controller first; left stopped while a restore tool still writes into the database folder. */
-async function startStopped(platform: Platform, journal: Journal, services: JournalEntry[], holdServices: string | undefined, log: RunLogger, maxWaitMs: number): Promise<RecoverOutcome[]> {
+async function startStopped(
+  platform: Platform,
+  journal: Journal,
+  services: JournalEntry[],
+  holdServices: string | undefined,
+  log: RunLogger,
+  maxWaitMs: number,
+): Promise<RecoverOutcome[]> {
   const outcomes: RecoverOutcome[] = [];
   for (const entry of services.filter((s) => s.stoppedByUs && !s.restarted).sort(byStartOrder)) {
     const node = platform.nodes.find((n) => n.name === entry.node.name);
@@ -322,7 +368,6 @@ function recoveryBlocks(report: RecoverReport): boolean {
   return (report.restore?.failed.length ?? 0) > 0;
 }
 
-
 /**
  * The runner's leftover-journal hook for backups and restores (core/runner.ts `lock.recover`): a run that
  * died is reported; what it left in its journal is put back before this run. A restore that could not be
@@ -334,12 +379,16 @@ export async function recoverLeftover(
 ): Promise<void> {
   const { staleFrom, leftover } = found;
   if (staleFrom && a.what === 'backup') {
-    a.warn(`A previous run (pid ${staleFrom.pid}, ${staleFrom.mode}, started ${staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${staleFrom.logPath ? ` ${staleFrom.logPath}` : ''}`);
+    a.warn(
+      `A previous run (pid ${staleFrom.pid}, ${staleFrom.mode}, started ${staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${staleFrom.logPath ? ` ${staleFrom.logPath}` : ''}`,
+    );
   }
   if (!leftover) return;
   const rep = await recoverFromJournal(a.platform, leftover, a.log, a.dir, a.maxWaitMs);
   const before = a.what === 'backup' ? 'this run' : 'this restore';
-  a.warn(`The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before ${before}${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`);
+  a.warn(
+    `The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before ${before}${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`,
+  );
   for (const m of rep.restore?.manual ?? []) a.warn(`The interrupted restore left this to do by hand: ${m}`);
   if (recoveryBlocks(rep)) {
     throw new BackupError(

@@ -260,7 +260,8 @@ export function compareCounts(
   actual: Record<string, Record<string, number>> | undefined,
 ): CountRow[] {
   const keys = new Set<string>();
-  for (const m of [expected, restored ?? {}, actual ?? {}]) for (const [db, c] of Object.entries(m)) for (const coll of Object.keys(c)) keys.add(`${db}\u0000${coll}`);
+  for (const m of [expected, restored ?? {}, actual ?? {}])
+    for (const [db, c] of Object.entries(m)) for (const coll of Object.keys(c)) keys.add(`${db}\u0000${coll}`);
   const rows: CountRow[] = [];
   for (const k of [...keys].sort()) {
     const [database, collection] = k.split('\u0000') as [string, string];

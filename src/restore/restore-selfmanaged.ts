@@ -7,7 +7,16 @@
  */
 import type { RunContext } from '../core/context.ts';
 import { checkMongoConnection } from '../mongo/check.ts';
-import { checkMongoTool, childEnvWithoutSecrets, mongodumpConfigYaml, mongoToolPath, runMongodump, writeSecretConfig, type MongodumpRun, type RunFn } from '../mongo/dump.ts';
+import {
+  checkMongoTool,
+  childEnvWithoutSecrets,
+  mongodumpConfigYaml,
+  mongoToolPath,
+  runMongodump,
+  writeSecretConfig,
+  type MongodumpRun,
+  type RunFn,
+} from '../mongo/dump.ts';
 import type { SelfManagedChecked } from '../mongo/index.ts';
 import type { MongoTarget } from '../mongo/target.ts';
 import { formatConnectionString } from '../mongo/uri.ts';

@@ -100,12 +100,28 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
   const log = deps.logger ?? new RunLogger(deps.sink);
   for (const v of Object.values(req.secrets)) log.masker.add(v);
   const signal = deps.signal ?? new AbortController().signal;
-  const st: RestoreState = { req, log, t0: clock.now(), clock, o: { exitCode: ExitCode.Success, message: '', rolledBack: false, done: [], services: [] }, archivePath: null, stepDurations: {}, warnings: [] };
+  const st: RestoreState = {
+    req,
+    log,
+    t0: clock.now(),
+    clock,
+    o: { exitCode: ExitCode.Success, message: '', rolledBack: false, done: [], services: [] },
+    archivePath: null,
+    stepDurations: {},
+    warnings: [],
+  };
   try {
     const r = await prepare(st, req, deps, { clock, signal, startedAt });
     const planned = buildRestorePlan({
-      archivePath: r.archivePath, scope: r.scope, nodes: r.c.nodes, serviceName: r.c.config.ServerConfiguration.ServiceName, extractFolder: r.folders.extract.configured,
-      preRestoreFolder: r.folders.pre.configured, placements: r.placements, selfManaged: r.selfManagedDb, stopsService: r.stopsService,
+      archivePath: r.archivePath,
+      scope: r.scope,
+      nodes: r.c.nodes,
+      serviceName: r.c.config.ServerConfiguration.ServiceName,
+      extractFolder: r.folders.extract.configured,
+      preRestoreFolder: r.folders.pre.configured,
+      placements: r.placements,
+      selfManaged: r.selfManagedDb,
+      stopsService: r.stopsService,
     });
     // A plan that cannot go past verify (see prepare): the archive is verified first, then the reason raised.
     const all = r.planError ? planned.filter((s) => s.name === 'verify') : planned;
@@ -113,12 +129,28 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
     if (!r.stopsService) log.info('The service stays running (self-managed MongoDB, database only, without -StopServiceForExternalDB).');
     const tempLocal = r.folders.temp.local;
     st.outcome = await runPlan({ steps }, deps.steps ?? RESTORE_STEPS, r, {
-      log, clock, signal, progress: deps.progress, dryRun: req.dryRun, stepDurations: st.stepDurations,
+      log,
+      clock,
+      signal,
+      progress: deps.progress,
+      dryRun: req.dryRun,
+      stepDurations: st.stepDurations,
       onPlan: (s) => deps.plan?.([...s]),
       lock: {
         dir: tempLocal,
         head: { pid: process.pid, startedAt: startedAt.toISOString(), mode: `Restore ${r.restoreMode}`, logPath: log.logPath },
-        recover: (found) => recoverLeftover({ platform: r.c.platform, log, dir: tempLocal, maxWaitMs: r.c.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000, warn: (m) => warn(r.c, m), what: 'restore' }, found),
+        recover: (found) =>
+          recoverLeftover(
+            {
+              platform: r.c.platform,
+              log,
+              dir: tempLocal,
+              maxWaitMs: r.c.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000,
+              warn: (m) => warn(r.c, m),
+              what: 'restore',
+            },
+            found,
+          ),
       },
       onError: (err) => failed(st, err, signal),
       rollback: () => restoreRollback(r, st.o),
@@ -147,12 +179,19 @@ function succeeded(st: RestoreState, r: RestoreRun): void {
     return;
   }
   const rb = r.rb;
-  const kept = [rb.files.some((f) => f.saved) || rb.keys.some((k) => k.existed) ? 'the previous files' : '', rb.selfDb ? 'a dump of the previous database' : ''].filter(Boolean).join(' and ');
+  const kept = [rb.files.some((f) => f.saved) || rb.keys.some((k) => k.existed) ? 'the previous files' : '', rb.selfDb ? 'a dump of the previous database' : '']
+    .filter(Boolean)
+    .join(' and ');
   st.o.message = `${r.restoreMode} restore of ${r.archivePath} completed${r.preRestoreLocal && kept ? `; ${kept} ${kept.startsWith('a dump') ? 'is' : 'are'} in ${r.folders.pre.configured}` : ''}${rb.db?.moved ? ` and the previous database in ${rb.db.preConfigured}` : ''}.`;
 }
 
 /** The archive, the configuration, the platform and the log; the manifest, the scope and the placements. */
-async function prepare(st: RestoreState, req: RestoreRequest, deps: RestoreDeps, t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date }): Promise<RestoreRun> {
+async function prepare(
+  st: RestoreState,
+  req: RestoreRequest,
+  deps: RestoreDeps,
+  t: { clock: NonNullable<RunDeps['clock']>; signal: AbortSignal; startedAt: Date },
+): Promise<RestoreRun> {
   const { log } = st;
   const rawPath = req.params['Path'];
   if (typeof rawPath !== 'string' || !rawPath) throw new BackupError(ExitCode.Validation, 'restore needs the archive: alteryx-backup restore ARCHIVE (-Path).');
@@ -168,7 +207,9 @@ async function prepare(st: RestoreState, req: RestoreRequest, deps: RestoreDeps,
   st.platform = platform;
   if (!deps.logger) log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Restore', t.startedAt);
   log.info(`AlteryxBackup restore started${req.dryRun ? ' (dry run: nothing will be changed)' : ''}: ${archivePath} onto ${platform.description}`);
-  log.info(`Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`);
+  log.info(
+    `Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`,
+  );
   const read = deps.verified?.manifest ?? (await readManifest(archivePath, req.secrets['ArchivePassword']));
   const plan = planFrom(read, requestedMode, config.ServiceConfiguration.StopServiceForExternalDB);
   const stamp = fileStamp(t.startedAt);
@@ -176,17 +217,54 @@ async function prepare(st: RestoreState, req: RestoreRequest, deps: RestoreDeps,
   const extract = joinConfigured(temp, `AlteryxRestore_${stamp}`);
   const pre = joinConfigured(temp, `PreRestore_${stamp}`);
   const c: RunContext = newRunContext({
-    mode: plan.restoreMode, config, plan: { mode: plan.restoreMode, scopes: MODE_SCOPES[plan.restoreMode], stopsService: plan.stopsService }, platform, log, clock: t.clock, signal: t.signal,
-    progress: deps.progress, startedAt: t.startedAt, stamp, req, staging: extract, journal: { dir: platform.paths.resolve(temp), mode: `Restore ${plan.restoreMode}` }, stepDurations: st.stepDurations, warnings: st.warnings,
+    mode: plan.restoreMode,
+    config,
+    plan: { mode: plan.restoreMode, scopes: MODE_SCOPES[plan.restoreMode], stopsService: plan.stopsService },
+    platform,
+    log,
+    clock: t.clock,
+    signal: t.signal,
+    progress: deps.progress,
+    startedAt: t.startedAt,
+    stamp,
+    req,
+    staging: extract,
+    journal: { dir: platform.paths.resolve(temp), mode: `Restore ${plan.restoreMode}` },
+    stepDurations: st.stepDurations,
+    warnings: st.warnings,
   });
   const r: RestoreRun = {
-    c, archivePath, manifest: plan.manifest, scope: plan.scope, restoreMode: plan.restoreMode, selfManagedDb: plan.selfManagedDb, stopsService: plan.stopsService, placements: [], paths: nodePaths(c),
-    folders: { temp: { configured: temp, local: platform.paths.resolve(temp) }, extract: { configured: extract, local: c.staging.local }, pre: { configured: pre, local: platform.paths.resolve(pre) } },
-    secrets: req.secrets, params: req.params, run: deps.run ?? runProcess, verified: deps.verified, checks: [], badEntries: [], rb: { files: [], keys: [], tokens: [], tokensChanged: [] }, rj: undefined, changed: false, extracted: false, planError: plan.error,
+    c,
+    archivePath,
+    manifest: plan.manifest,
+    scope: plan.scope,
+    restoreMode: plan.restoreMode,
+    selfManagedDb: plan.selfManagedDb,
+    stopsService: plan.stopsService,
+    placements: [],
+    paths: nodePaths(c),
+    folders: {
+      temp: { configured: temp, local: platform.paths.resolve(temp) },
+      extract: { configured: extract, local: c.staging.local },
+      pre: { configured: pre, local: platform.paths.resolve(pre) },
+    },
+    secrets: req.secrets,
+    params: req.params,
+    run: deps.run ?? runProcess,
+    verified: deps.verified,
+    checks: [],
+    badEntries: [],
+    rb: { files: [], keys: [], tokens: [], tokensChanged: [] },
+    rj: undefined,
+    changed: false,
+    extracted: false,
+    planError: plan.error,
   };
   if (!plan.error) {
     const m = plan.manifest;
-    log.info(`Archive: mode ${m.mode}, taken ${m.createdAt} on ${m.hostName} (Alteryx Server ${m.serverVersion ?? 'unknown'}), ${m.files.length} files; restoring: ${[plan.scope.config && 'configuration files', plan.scope.secrets && 'controller token', plan.scope.database && 'MongoDB'].filter(Boolean).join(', ')}`);
+    log.info(
+      `Archive: mode ${m.mode}, taken ${m.createdAt} on ${m.hostName} (Alteryx Server ${m.serverVersion ?? 'unknown'}), ${m.files.length} files; restoring: ${[plan.scope.config && 'configuration files', plan.scope.secrets && 'controller token', plan.scope.database && 'MongoDB'].filter(Boolean).join(', ')}`,
+    );
     try {
       const placed = placeFiles(m, c.nodes, r.paths, plan.scope);
       r.placements = placed.placements;
@@ -202,14 +280,33 @@ async function prepare(st: RestoreState, req: RestoreRequest, deps: RestoreDeps,
 const EMPTY_MANIFEST = { mode: 'Full', files: [], nodes: [], mongo: { type: 'embedded', dumped: false, gzip: false, databases: {} } } as unknown as Manifest;
 
 /** What the manifest says the restore does: scope, mode, MongoDB kind, service stop; or why it cannot. */
-function planFrom(m: Manifest | undefined, requestedMode: BackupMode | undefined, stopForExternal: boolean): { manifest: Manifest; scope: RestoreScope; restoreMode: BackupMode; selfManagedDb: boolean; stopsService: boolean; error?: unknown } {
+function planFrom(
+  m: Manifest | undefined,
+  requestedMode: BackupMode | undefined,
+  stopForExternal: boolean,
+): { manifest: Manifest; scope: RestoreScope; restoreMode: BackupMode; selfManagedDb: boolean; stopsService: boolean; error?: unknown } {
   const none: RestoreScope = { database: false, config: false, secrets: false };
   // Unreadable: the verify step reports why (not a ZIP, no manifest, wrong password).
-  if (!m) return { manifest: EMPTY_MANIFEST, scope: none, restoreMode: requestedMode ?? 'Full', selfManagedDb: false, stopsService: true, error: new BackupError(ExitCode.Validation, 'The archive\'s manifest cannot be read.') };
+  if (!m)
+    return {
+      manifest: EMPTY_MANIFEST,
+      scope: none,
+      restoreMode: requestedMode ?? 'Full',
+      selfManagedDb: false,
+      stopsService: true,
+      error: new BackupError(ExitCode.Validation, "The archive's manifest cannot be read."),
+    };
   const hasToken = m.files.some((f) => f.path === 'Secrets/ControllerToken.txt');
   const scopeOrError = restoreScope({ mode: m.mode, dumped: m.mongo.dumped, hasToken }, requestedMode);
   if (typeof scopeOrError === 'string') {
-    return { manifest: m, scope: none, restoreMode: requestedMode ?? m.mode, selfManagedDb: false, stopsService: true, error: new BackupError(ExitCode.Validation, `Cannot restore: ${scopeOrError}.`, 'Choose a -RestoreMode the archive holds.') };
+    return {
+      manifest: m,
+      scope: none,
+      restoreMode: requestedMode ?? m.mode,
+      selfManagedDb: false,
+      stopsService: true,
+      error: new BackupError(ExitCode.Validation, `Cannot restore: ${scopeOrError}.`, 'Choose a -RestoreMode the archive holds.'),
+    };
   }
   // Self-managed: mongorestore into the external MongoDB; the service is stopped for the files and token
   // (they take effect at the next start), and for the database only with StopServiceForExternalDB.
@@ -224,7 +321,17 @@ function finish(st: RestoreState): RestoreResult {
   const manifest = r?.verifiedManifest;
   const rb = r?.rb;
   return {
-    ...closeRun(log, { command: 'restore', partsLabel: 'Restore steps', parts: st.stepDurations, exitCode: o.exitCode, message: o.message, durationMs, archivePath: st.archivePath, manifest, dryRun: st.req.dryRun }),
+    ...closeRun(log, {
+      command: 'restore',
+      partsLabel: 'Restore steps',
+      parts: st.stepDurations,
+      exitCode: o.exitCode,
+      message: o.message,
+      durationMs,
+      archivePath: st.archivePath,
+      manifest,
+      dryRun: st.req.dryRun,
+    }),
     // Known once the archive verified and holds what is asked (a valid scope restores files or a database).
     restoreMode: manifest && r && (r.scope.config || r.scope.database) ? r.restoreMode : null,
     warnings: st.warnings,

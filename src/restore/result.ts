@@ -23,7 +23,11 @@ export function closeRun<C extends 'restore' | 'drill'>(
   },
 ) {
   log.setStep('summary');
-  log.info(`${o.partsLabel}: ${Object.entries(o.parts).map(([k, v]) => `${k} ${formatDuration(v)}`).join(', ')}`);
+  log.info(
+    `${o.partsLabel}: ${Object.entries(o.parts)
+      .map(([k, v]) => `${k} ${formatDuration(v)}`)
+      .join(', ')}`,
+  );
   log.info(`Completed after ${formatDuration(o.durationMs)}; exit code ${o.exitCode} (${exitCodeNames[o.exitCode]})`);
   if (o.exitCode === ExitCode.Success) log.success(o.message);
   return {

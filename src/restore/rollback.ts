@@ -22,7 +22,13 @@ export async function checkStep(r: RestoreRun): Promise<RestoredFile[]> {
     restoredFiles.push({ path: x.file.path, node: x.node.name, target: x.configured, ok });
   }
   r.restoredFiles = restoredFiles;
-  if (r.placements.length) check(r, 'restored files', bad === 0, bad ? `${bad} of ${r.placements.length} restored files differ from the manifest` : `${r.placements.length} files match their manifest SHA-256`);
+  if (r.placements.length)
+    check(
+      r,
+      'restored files',
+      bad === 0,
+      bad ? `${bad} of ${r.placements.length} restored files differ from the manifest` : `${r.placements.length} files match their manifest SHA-256`,
+    );
   for (const rec of c.services) {
     const state = await p.services.getState(rec.node);
     if (rec.prior === 'Running') check(r, `service ${rec.node.name} running`, state === 'Running', `state ${state}`);
@@ -33,7 +39,13 @@ export async function checkStep(r: RestoreRun): Promise<RestoredFile[]> {
     }
   }
   if (r.checks.some((x) => !x.ok)) {
-    throw new BackupError(ExitCode.Validation, `The restored server failed its checks: ${r.checks.filter((x) => !x.ok).map((x) => `${x.name} (${x.detail})`).join('; ')}.`);
+    throw new BackupError(
+      ExitCode.Validation,
+      `The restored server failed its checks: ${r.checks
+        .filter((x) => !x.ok)
+        .map((x) => `${x.name} (${x.detail})`)
+        .join('; ')}.`,
+    );
   }
   // Done: nothing for a recovery to undo.
   r.rj = undefined;
@@ -64,11 +76,18 @@ export async function putBack(c: RunContext, rb: Rollback, done: string[], run: 
     const d = rb.selfDb;
     await attempt(`database restored from the pre-restore dump ${d.dumpConfigured} (mongorestore --drop)`, async () => {
       // realworld (issue 13): the rollback is always written with an acknowledged write concern (verifiable).
-      const { verdict: v } = await runMongorestore(c, acknowledgedTarget(d.target), d.dumpLocal, { gzip: true, what: 'rollback from the pre-restore dump' }, run);
+      const { verdict: v } = await runMongorestore(
+        c,
+        acknowledgedTarget(d.target),
+        d.dumpLocal,
+        { gzip: true, what: 'rollback from the pre-restore dump' },
+        run,
+      );
       // An empty database before the restore: "0 document(s) restored" is then the right answer.
       const empty = d.documents === 0 && v.exitCode === 0 && v.failed === 0 && v.problemLines.length === 0 && v.restored === 0;
       if (!v.ok && !empty) throw new Error(`mongorestore of the pre-restore dump: ${v.summary}; the dump is kept in ${d.dumpConfigured}`);
-      if (v.ok && v.restored !== d.documents) throw new Error(`mongorestore of the pre-restore dump restored ${v.restored} of its ${d.documents} documents; the dump is kept in ${d.dumpConfigured}`);
+      if (v.ok && v.restored !== d.documents)
+        throw new Error(`mongorestore of the pre-restore dump restored ${v.restored} of its ${d.documents} documents; the dump is kept in ${d.dumpConfigured}`);
     });
   }
   const exe = c.config.ServerConfiguration.AlteryxServicePath;
@@ -117,7 +136,8 @@ async function undoChanges(r: RestoreRun, o: RestoreRollback): Promise<void> {
   });
   if (r.rj && !complete) {
     // A token put back here is no longer to do by hand.
-    if (r.rb.tokensChanged.every((n) => o.done.includes(`controller token put back on ${n.name}`))) r.rj.phases = r.rj.phases.filter((x) => x !== 'server-secret');
+    if (r.rb.tokensChanged.every((n) => o.done.includes(`controller token put back on ${n.name}`)))
+      r.rj.phases = r.rj.phases.filter((x) => x !== 'server-secret');
     journal(r);
     o.message = `${o.message} What is not back is in the journal ${c.journal.file}: run "alteryx-backup recover" once the cause is fixed.`;
   } else if (r.rj) {

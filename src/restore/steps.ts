@@ -39,7 +39,11 @@ async function verifyStep(r: RestoreRun): Promise<VerifyResult> {
   if (v.legacy) throw new BackupError(ExitCode.Validation, `${v.legacy.message} Nothing was changed.`, v.legacy.hint);
   if (!v.ok || !v.manifest) {
     const failed = v.checks.filter((x) => !x.ok).map((x) => `${x.name}: ${x.detail}`);
-    throw new BackupError(ExitCode.Validation, `The archive failed verification, nothing was changed: ${failed.join('; ')}.`, 'Use another backup; run "verify" for the details.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The archive failed verification, nothing was changed: ${failed.join('; ')}.`,
+      'Use another backup; run "verify" for the details.',
+    );
   }
   r.verifiedManifest = v.manifest;
   if (r.planError) throw r.planError;

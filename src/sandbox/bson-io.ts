@@ -7,11 +7,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 const MAX_DOC = 16 * 1024 * 1024 + 16 * 1024;
 
 function corrupt(file: string, offset: number, why: string): BackupError {
-  return new BackupError(
-    ExitCode.MongoDB,
-    `${file} is not a valid BSON dump: ${why} at byte ${offset}.`,
-    'The dump is truncated or corrupt; take a new dump.',
-  );
+  return new BackupError(ExitCode.MongoDB, `${file} is not a valid BSON dump: ${why} at byte ${offset}.`, 'The dump is truncated or corrupt; take a new dump.');
 }
 
 /**

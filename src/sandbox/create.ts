@@ -51,7 +51,11 @@ const MULTI_NODES: { name: string; role: NodeRole }[] = [
   { name: 'ALTERYX-UI1', role: 'ui' },
 ];
 
-const hexUpper = (chars: number) => randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars).toUpperCase();
+const hexUpper = (chars: number) =>
+  randomBytes(Math.ceil(chars / 2))
+    .toString('hex')
+    .slice(0, chars)
+    .toUpperCase();
 /** Stand-in for a DPAPI-encrypted value: useless without the machine, never the plain text. */
 const encryptedBlob = () => randomBytes(120).toString('base64');
 
@@ -68,18 +72,30 @@ function validate(opts: CreateOptions): Required<Omit<CreateOptions, 'replicaSet
     throw new BackupError(ExitCode.Validation, `Invalid sandbox role "${String(role)}".`, 'Use controller, worker or ui.');
   }
   if (role !== 'controller' && topology !== 'single') {
-    throw new BackupError(ExitCode.Validation, `A sandbox role (${role}) is for a single machine; a multi-node sandbox has every role already.`, 'Drop --role, or use --topology single.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `A sandbox role (${role}) is for a single machine; a multi-node sandbox has every role already.`,
+      'Drop --role, or use --topology single.',
+    );
   }
   if (!['mongo', 'sqlserver', 'sqlite'].includes(persistence)) {
     throw new BackupError(ExitCode.Validation, `Invalid sandbox persistence "${String(persistence)}".`, 'Use mongo, sqlserver or sqlite.');
   }
   if (persistence !== 'mongo' && (mongo !== 'embedded' || topology !== 'single' || role !== 'controller')) {
-    throw new BackupError(ExitCode.Validation, `--persistence ${persistence} is for a single controller without --mongo.`, 'Drop --mongo, --topology and --role with --persistence sqlserver or sqlite.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `--persistence ${persistence} is for a single controller without --mongo.`,
+      'Drop --mongo, --topology and --role with --persistence sqlserver or sqlite.',
+    );
   }
   const defaultVersion = persistence === 'sqlserver' ? '2024.1' : persistence === 'sqlite' ? '2018.4' : '2023.1';
   const version = fullVersion(opts.version ?? defaultVersion);
   if (persistence === 'sqlserver' && !versionAtLeast(version, 2024, 1)) {
-    throw new BackupError(ExitCode.Validation, `SQL Server persistence exists from Alteryx Server 2024.1; ${version} keeps its data in MongoDB.`, 'Give --version 2024.1 or later (or leave it out).');
+    throw new BackupError(
+      ExitCode.Validation,
+      `SQL Server persistence exists from Alteryx Server 2024.1; ${version} keeps its data in MongoDB.`,
+      'Give --version 2024.1 or later (or leave it out).',
+    );
   }
   // 4 MB: enough that a backup with the shipped 1 MB minimum archive size passes, as a real Gallery would.
   const dbSizeMb = opts.dbSizeMb ?? 4;
@@ -254,14 +270,7 @@ function alteryxConfigText(version: string): string {
 `;
 }
 
-function writeNodeTree(
-  dir: string,
-  root: string,
-  node: { name: string; role: NodeRole },
-  f: SandboxFile,
-  controller: string,
-  installTime: Date,
-): void {
+function writeNodeTree(dir: string, root: string, node: { name: string; role: NodeRole }, f: SandboxFile, controller: string, installTime: Date): void {
   const m = (win: string) => mapWindowsPath(dir, root, win);
   const write = (win: string, content: string | Buffer, mtime?: Date) => {
     const file = m(win);
@@ -340,18 +349,18 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     ...(!hasMongo
       ? {}
       : o.mongo === 'embedded'
-      ? { embeddedMongo: { node: controller, rootPath: WIN.embeddedMongoRoot, port: 27018 } }
-      : {
-          selfManaged: {
-            host: 'mongo01',
-            port: 27017,
-            username: 'backup',
-            password: randomBytes(12).toString('base64url'),
-            authDatabase: 'admin',
-            replicaSet: o.replicaSet ?? 'rs0',
-            members: ['mongo01:27017', 'mongo02:27017'],
-          },
-        }),
+        ? { embeddedMongo: { node: controller, rootPath: WIN.embeddedMongoRoot, port: 27018 } }
+        : {
+            selfManaged: {
+              host: 'mongo01',
+              port: 27017,
+              username: 'backup',
+              password: randomBytes(12).toString('base64url'),
+              authDatabase: 'admin',
+              replicaSet: o.replicaSet ?? 'rs0',
+              members: ['mongo01:27017', 'mongo02:27017'],
+            },
+          }),
     knobs: {},
   };
   // sandbox.json first: a half-created sandbox can be replaced with force.
@@ -362,8 +371,7 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     initServiceState(abs, n.name, 'Running', installTime.toISOString());
   }
   if (hasMongo) {
-    const dataDir =
-      o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
+    const dataDir = o.mongo === 'embedded' ? mapWindowsPath(abs, info.nodes[0]!.root, WIN.embeddedMongoRoot) : mongoServerDir(abs);
     generateDatabases(dataDir, o.dbSizeMb);
   }
   if (o.persistence === 'sqlite') {
@@ -376,6 +384,15 @@ export async function createSandbox(dir: string, opts: CreateOptions = {}): Prom
     writeToolExecutable(path.join(mongoToolsPathDir(abs), tool), tool, abs, controller);
   }
   fs.mkdirSync(path.join(abs, 'UNC'), { recursive: true });
-  appendEvent(abs, { kind: 'sandbox', action: 'created', topology: o.topology, mongo: o.mongo, role: o.role, persistence: o.persistence, version: o.version, dbSizeMb: o.dbSizeMb });
+  appendEvent(abs, {
+    kind: 'sandbox',
+    action: 'created',
+    topology: o.topology,
+    mongo: o.mongo,
+    role: o.role,
+    persistence: o.persistence,
+    version: o.version,
+    dbSizeMb: o.dbSizeMb,
+  });
   return infoOf(abs, readSandboxFile(abs));
 }

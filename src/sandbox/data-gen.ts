@@ -83,7 +83,9 @@ class Gen {
     return new Date(Date.now() - this.int(daysBack * 86400) * 1000);
   }
   hex(n: number): string {
-    return randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+    return randomBytes(Math.ceil(n / 2))
+      .toString('hex')
+      .slice(0, n);
   }
   /** A package-like payload: a zip-like mix of incompressible bytes and workflow XML. */
   payload(len: number): Binary {

@@ -8,7 +8,18 @@ import { openSandbox, readSandboxFile } from './meta.ts';
 import { getServiceState, runningWorkflows } from './service.ts';
 import type { NodeRole, WinServiceState } from './types.ts';
 
-export type { CreateOptions, MongoKind, NodeRole, Persistence, SandboxFile, SandboxInfo, SandboxNode, SelfManagedMongo, Topology, WinServiceState } from './types.ts';
+export type {
+  CreateOptions,
+  MongoKind,
+  NodeRole,
+  Persistence,
+  SandboxFile,
+  SandboxInfo,
+  SandboxNode,
+  SelfManagedMongo,
+  Topology,
+  WinServiceState,
+} from './types.ts';
 export { createSandbox, fullVersion } from './create.ts';
 export { openSandbox, isSandbox, readSandboxFile, versionAtLeast } from './meta.ts';
 export { mapWindowsPath, isWindowsPath } from './winpath.ts';
@@ -39,7 +50,11 @@ export function databaseDocumentCounts(dir: string): Record<string, Record<strin
   const out: Record<string, Record<string, number>> = {};
   let dbs: string[] = [];
   try {
-    dbs = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    dbs = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return out;
   }

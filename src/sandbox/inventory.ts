@@ -14,8 +14,19 @@ import type { InventoryPort, NodeRef } from '../platform/ports.ts';
  */
 
 const PYTHON_ENVS: Record<string, Array<[string, string]>> = {
-  DesignerBaseTools_vEnv: [['pandas', '1.5.3'], ['numpy', '1.24.2'], ['requests', '2.31.0'], ['ayx_python_sdk', '2.1.1'], ['openpyxl', '3.1.2']],
-  JupyterTool_vEnv: [['jupyter_core', '5.3.0'], ['ipykernel', '6.22.0'], ['pandas', '1.5.3'], ['matplotlib', '3.7.1']],
+  DesignerBaseTools_vEnv: [
+    ['pandas', '1.5.3'],
+    ['numpy', '1.24.2'],
+    ['requests', '2.31.0'],
+    ['ayx_python_sdk', '2.1.1'],
+    ['openpyxl', '3.1.2'],
+  ],
+  JupyterTool_vEnv: [
+    ['jupyter_core', '5.3.0'],
+    ['ipykernel', '6.22.0'],
+    ['pandas', '1.5.3'],
+    ['matplotlib', '3.7.1'],
+  ],
 };
 
 const TOOLS: Array<{ folder: string; name: string; version: string; category: string; html?: boolean }> = [
@@ -71,8 +82,16 @@ export function sandboxInventory(info: SandboxInfo): InventoryPort {
     // The sandbox's Gallery uses Windows authentication with two groups mapped to AD groups (its database
     // keeps the 11 generated collections; on a server the groups are read from the dump).
     galleryGroups: async () => [
-      { name: 'Finance Analysts', role: 'Artisan', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Finance', sid: 'S-1-5-21-1004336348-1177238915-682003330-1104' }] },
-      { name: 'Gallery Curators', role: 'Curator', activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Admins', sid: 'S-1-5-21-1004336348-1177238915-682003330-1107' }] },
+      {
+        name: 'Finance Analysts',
+        role: 'Artisan',
+        activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Finance', sid: 'S-1-5-21-1004336348-1177238915-682003330-1104' }],
+      },
+      {
+        name: 'Gallery Curators',
+        role: 'Curator',
+        activeDirectoryGroups: [{ name: 'CONTOSO\\Alteryx-Admins', sid: 'S-1-5-21-1004336348-1177238915-682003330-1107' }],
+      },
       { name: 'Local viewers', role: 'Viewer', activeDirectoryGroups: [] },
     ],
   };

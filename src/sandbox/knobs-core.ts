@@ -11,8 +11,7 @@ const obj = (v: unknown): Raw => (v && typeof v === 'object' && !Array.isArray(v
 /** The knobs with their defaults applied (same result as knobsSchema.parse for valid knobs). */
 export function knobsOf(f: SandboxFile): Knobs {
   const r = obj(f.knobs);
-  const mapValues = <T>(v: unknown, fn: (x: Raw) => T): Record<string, T> =>
-    Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, fn(obj(x))]));
+  const mapValues = <T>(v: unknown, fn: (x: Raw) => T): Record<string, T> => Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, fn(obj(x))]));
   return {
     elevated: (r['elevated'] as boolean | undefined) ?? true,
     service: { stopSeconds: 1, startSeconds: 1, hangOnStop: false, failStart: false, ...obj(r['service']) },

@@ -35,9 +35,7 @@ export const knobsSchema = z.strictObject({
   elevated: z.boolean().default(true),
   service: serviceKnobs.prefault({}),
   workflows: z.array(storedWorkflow).default([]),
-  emongodump: z
-    .strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'empty'])]).default(false) })
-    .prefault({}),
+  emongodump: z.strictObject({ seconds: seconds.default(0), fail: z.union([z.literal(false), z.enum(['exit', 'text', 'empty'])]).default(false) }).prefault({}),
   emongorestore: z
     .strictObject({
       seconds: seconds.default(0),
@@ -60,12 +58,13 @@ export const knobsSchema = z.strictObject({
     .strictObject({
       failStart: z.boolean().default(false),
       startSeconds: seconds.default(0),
-      version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a MongoDB version such as 4.0.28').default('7.0.12'),
+      version: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/, 'a MongoDB version such as 4.0.28')
+        .default('7.0.12'),
     })
     .prefault({}),
-  disk: z
-    .strictObject({ freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}) })
-    .prefault({}),
+  disk: z.strictObject({ freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}) }).prefault({}),
   destinations: z.record(z.string().min(1), destinationFaultSchema).default({}),
   nodes: z.record(z.string().min(1), z.strictObject({ unreachable: z.boolean().default(false), service: nodeServiceOverride.optional() })).default({}),
 });
@@ -73,4 +72,3 @@ export const knobsSchema = z.strictObject({
 export type Knobs = z.output<typeof knobsSchema>;
 export type DestinationFault = z.output<typeof destinationFaultSchema>;
 export type ServiceKnobs = z.output<typeof serviceKnobs>;
-

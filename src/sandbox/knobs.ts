@@ -17,7 +17,11 @@ export function readKnobs(dir: string): Knobs {
 function parseKnobs(f: SandboxFile): Knobs {
   const r = knobsSchema.safeParse(f.knobs ?? {});
   if (!r.success) {
-    throw new BackupError(ExitCode.Validation, `The knobs in sandbox.json are invalid: ${formatIssues(r.error)}`, 'Fix them with `alteryx-backup sandbox set`.');
+    throw new BackupError(
+      ExitCode.Validation,
+      `The knobs in sandbox.json are invalid: ${formatIssues(r.error)}`,
+      'Fix them with `alteryx-backup sandbox set`.',
+    );
   }
   return r.data;
 }
@@ -64,11 +68,7 @@ export function setKnob(dir: string, key: string, value: string): void {
     const f = readSandboxFile(dir);
     const raw = structuredClone(f.knobs ?? {}) as Record<string, unknown>;
     const fail = (msg: string): never => {
-      throw new BackupError(
-        ExitCode.Validation,
-        `Invalid sandbox knob ${key}=${value}: ${msg}`,
-        'See docs/sandbox.md for the knobs and their values.',
-      );
+      throw new BackupError(ExitCode.Validation, `Invalid sandbox knob ${key}=${value}: ${msg}`, 'See docs/sandbox.md for the knobs and their values.');
     };
     const parts = keyPath(key);
     if (parts.some((p) => p === '') || parts.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype')) {
@@ -127,7 +127,6 @@ function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) =>
     return { name: o['name'], node, pid: pid || 4, endsAt };
   });
 }
-
 
 /**
  * The knobs that describe the server's tools rather than a fault (mongoTools.*, emongorestore.logEncoding),

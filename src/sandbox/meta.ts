@@ -68,10 +68,7 @@ export function findNode(dir: string, node: string, f: SandboxFile = readSandbox
   const info = infoOf(dir, f);
   const n = info.nodes.find((x) => x.name.toLowerCase() === node.toLowerCase());
   if (!n) {
-    throw new BackupError(
-      ExitCode.Validation,
-      `The sandbox ${info.path} has no node "${node}" (nodes: ${info.nodes.map((x) => x.name).join(', ')}).`,
-    );
+    throw new BackupError(ExitCode.Validation, `The sandbox ${info.path} has no node "${node}" (nodes: ${info.nodes.map((x) => x.name).join(', ')}).`);
   }
   return n;
 }

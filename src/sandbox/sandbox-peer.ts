@@ -24,7 +24,11 @@ export function sandboxMongoPeer(dir: string): SandboxMongoPeer {
       ...(sm.replicaSet ? { setName: sm.replicaSet } : {}),
       databases: () => {
         try {
-          return fs.readdirSync(mongoServerDir(dir), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+          return fs
+            .readdirSync(mongoServerDir(dir), { withFileTypes: true })
+            .filter((d) => d.isDirectory())
+            .map((d) => d.name)
+            .sort();
         } catch {
           return [];
         }

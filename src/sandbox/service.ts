@@ -79,7 +79,11 @@ function lastWorkflowEnd(knobs: Knobs, node: string, now: number): number {
 }
 
 /** Under the sandbox lock: the node's state settled to now, with its knobs, for a start or stop request. */
-function withSettledState(dir: string, node: string, fn: (a: { n: string; st: ReturnType<typeof settle>; sk: ReturnType<typeof serviceKnobsFor>; knobs: ReturnType<typeof knobsOf>; now: number }) => void): void {
+function withSettledState(
+  dir: string,
+  node: string,
+  fn: (a: { n: string; st: ReturnType<typeof settle>; sk: ReturnType<typeof serviceKnobsFor>; knobs: ReturnType<typeof knobsOf>; now: number }) => void,
+): void {
   const n = findNode(dir, node, readSandboxFile(dir)).name;
   withLock(dir, () => {
     const knobs = knobsOf(readSandboxFile(dir));

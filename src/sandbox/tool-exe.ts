@@ -27,7 +27,12 @@ export function writeToolExecutable(file: string, tool: string, dir: string, nod
 export function launchFile(tool: string, dir: string, node: string): string {
   const args = [process.execPath, emulatorBundlePath(), tool, '--sandbox', dir, '--node', node];
   for (const a of args) {
-    if (/[\r\n]/.test(a)) throw new BackupError(ExitCode.Validation, `The sandbox path or node name ${JSON.stringify(a)} holds a line break.`, 'Choose a path without line breaks.');
+    if (/[\r\n]/.test(a))
+      throw new BackupError(
+        ExitCode.Validation,
+        `The sandbox path or node name ${JSON.stringify(a)} holds a line break.`,
+        'Choose a path without line breaks.',
+      );
   }
   return args.join('\r\n') + '\r\n';
 }

@@ -148,7 +148,15 @@ function hello(p: Peer, cmd: Document, st: ConnState, legacy: boolean): Document
     ok: 1,
   };
   if (p.opts.setName) {
-    Object.assign(doc, { setName: p.opts.setName, setVersion: 1, electionId: p.electionId, hosts: [p.address], primary: p.address, me: p.address, secondary: false });
+    Object.assign(doc, {
+      setName: p.opts.setName,
+      setVersion: 1,
+      electionId: p.electionId,
+      hosts: [p.address],
+      primary: p.address,
+      me: p.address,
+      secondary: false,
+    });
   }
   const mechs = cmd['saslSupportedMechs'];
   if (typeof mechs === 'string') {
@@ -396,8 +404,18 @@ function onConnection(p: Peer, socket: net.Socket): void {
 }
 
 export async function startWirePeer(opts: WirePeerOptions = {}): Promise<WirePeer> {
-  const p: Peer = { opts, creds: (opts.users ?? []).map(credential), commands: [], sockets: new Set(), connections: 0, address: '', electionId: new ObjectId('7fffffff0000000000000001') };
-  const server: net.Server = opts.tls ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert }, (sk) => onConnection(p, sk)) : net.createServer((sk) => onConnection(p, sk));
+  const p: Peer = {
+    opts,
+    creds: (opts.users ?? []).map(credential),
+    commands: [],
+    sockets: new Set(),
+    connections: 0,
+    address: '',
+    electionId: new ObjectId('7fffffff0000000000000001'),
+  };
+  const server: net.Server = opts.tls
+    ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert }, (sk) => onConnection(p, sk))
+    : net.createServer((sk) => onConnection(p, sk));
   // A TLS handshake that fails (client refuses the certificate) is the client's error to report.
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve, reject) => {

@@ -155,7 +155,10 @@ export async function probeDestinations(ctx: RunContext): Promise<Array<{ path: 
     const reason = await ctx.platform.storage.probe(dest);
     if (reason) {
       const tries = ctx.config.BackupConfiguration.NetworkCopy.Attempts;
-      warn(ctx, `Network destination ${dest} is not reachable now (${reason}); the backup goes on and the copy will be tried ${tries} time(s) once the archive is ready.`);
+      warn(
+        ctx,
+        `Network destination ${dest} is not reachable now (${reason}); the backup goes on and the copy will be tried ${tries} time(s) once the archive is ready.`,
+      );
       out.push({ path: dest, reachable: false, reason });
     } else {
       out.push({ path: dest, reachable: true });
@@ -183,7 +186,9 @@ async function copyToOne(ctx: RunContext, a: ArchiveInfo, dest: string): Promise
         throw new PermanentCopyError(`not enough free space: ${formatBytes(free)} free, ${formatBytes(a.sizeBytes)} needed`);
       }
       const conditions = await ctx.platform.storage.beforeWrite(dest);
-      ctx.log.info(`Copy to ${dest}: attempt ${attempt} of ${tries}, ${formatBytes(a.sizeBytes)}${conditions.throttleMBps ? ` (share limited to ${conditions.throttleMBps} MB/s)` : ''}`);
+      ctx.log.info(
+        `Copy to ${dest}: attempt ${attempt} of ${tries}, ${formatBytes(a.sizeBytes)}${conditions.throttleMBps ? ` (share limited to ${conditions.throttleMBps} MB/s)` : ''}`,
+      );
       const r = await copyVerified(a.finalPath, local, {
         expectedSha256: a.sha256,
         expectedSize: a.sizeBytes,
@@ -194,7 +199,10 @@ async function copyToOne(ctx: RunContext, a: ArchiveInfo, dest: string): Promise
           const rate = p.elapsedMs > 0 ? p.written / MB / (p.elapsedMs / 1000) : 0;
           progress({
             activity,
-            status: p.phase === 'verify' ? `Verifying the copy (size and SHA-256 read back), attempt ${attempt}` : `${formatBytes(p.written)} of ${formatBytes(p.total)}, ${rate.toFixed(1)} MB/s, attempt ${attempt}`,
+            status:
+              p.phase === 'verify'
+                ? `Verifying the copy (size and SHA-256 read back), attempt ${attempt}`
+                : `${formatBytes(p.written)} of ${formatBytes(p.total)}, ${rate.toFixed(1)} MB/s, attempt ${attempt}`,
             percent: p.total > 0 ? Math.min(100, Math.floor((p.written / p.total) * 100)) : -1,
           });
         },
@@ -247,7 +255,11 @@ async function copyToOne(ctx: RunContext, a: ArchiveInfo, dest: string): Promise
  * failing does not stop the others; the caller turns failures into exit code 4. Throws only when the run
  * is interrupted (after every copy has stopped and cleaned up).
  */
-export async function copyToDestinations(ctx: RunContext, archive: ArchiveInfo, dests: readonly string[] = ctx.config.BackupConfiguration.NetworkBackupPaths): Promise<DestinationOutcome[]> {
+export async function copyToDestinations(
+  ctx: RunContext,
+  archive: ArchiveInfo,
+  dests: readonly string[] = ctx.config.BackupConfiguration.NetworkBackupPaths,
+): Promise<DestinationOutcome[]> {
   ctx.log.info(`Copying ${archive.name} (${formatBytes(archive.sizeBytes)}) to ${dests.length} network destination(s) in parallel`);
   // The same folder twice (or the local folder again) would have two writers on one .partial: copy once.
   const localDir = resolve(dirname(archive.finalPath));
@@ -259,7 +271,15 @@ export async function copyToDestinations(ctx: RunContext, archive: ArchiveInfo, 
     if (first !== undefined || key === (process.platform === 'win32' ? localDir.toLowerCase() : localDir)) {
       const same = first ?? ctx.config.BackupConfiguration.LocalBackupPath;
       warn(ctx, `Network destination ${d} is the same folder as ${same}: not copied again`);
-      return Promise.resolve<DestinationOutcome>({ path: d, kind: 'network', status: 'ok', attempts: 0, archivePath: join(dir, archive.name), verified: false, error: undefined });
+      return Promise.resolve<DestinationOutcome>({
+        path: d,
+        kind: 'network',
+        status: 'ok',
+        attempts: 0,
+        archivePath: join(dir, archive.name),
+        verified: false,
+        error: undefined,
+      });
     }
     seen.set(key, d);
     return copyToOne(ctx, archive, d);

@@ -24,8 +24,15 @@ export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
   const failedText = /EMongoDump failed/i.test(output);
   if (res.exitCode !== 0 || failedText) {
     const why = res.signal ? `was ended by ${res.signal}` : `exit code ${res.exitCode}${failedText ? ', output says "EMongoDump failed"' : ''}`;
-    const detail = output.split(/\r?\n/).find((l) => /fail|error/i.test(l))?.trim();
-    throw new BackupError(ExitCode.MongoDB, `The MongoDB dump failed (${why})${detail ? `: ${detail}` : ''}.`, 'Check that the service is stopped and the temp drive has room; the Alteryx service log and mongoDump.log (if written) tell more.');
+    const detail = output
+      .split(/\r?\n/)
+      .find((l) => /fail|error/i.test(l))
+      ?.trim();
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `The MongoDB dump failed (${why})${detail ? `: ${detail}` : ''}.`,
+      'Check that the service is stopped and the temp drive has room; the Alteryx service log and mongoDump.log (if written) tell more.',
+    );
   }
   const missing: string[] = [];
   for (const db of EXPECTED_DATABASES) {
@@ -33,7 +40,11 @@ export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
     if (!files.some((f) => f.endsWith('.bson'))) missing.push(db);
   }
   if (missing.length) {
-    throw new BackupError(ExitCode.MongoDB, `The MongoDB dump is incomplete: no .bson files for ${missing.join(', ')} in ${target}, although emongodump reported success.`, 'Check EmbeddedMongoDBRootPath in RuntimeSettings.xml and the Alteryx service log.');
+    throw new BackupError(
+      ExitCode.MongoDB,
+      `The MongoDB dump is incomplete: no .bson files for ${missing.join(', ')} in ${target}, although emongodump reported success.`,
+      'Check EmbeddedMongoDBRootPath in RuntimeSettings.xml and the Alteryx service log.',
+    );
   }
   const databases = await dumpCounts(local);
   const sizeBytes = await treeSize(local);
@@ -41,7 +52,11 @@ export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
   ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}, ${docs} documents in ${Object.keys(databases).length} databases, ${formatDuration(durationMs)}`);
   for (const [db, colls] of Object.entries(databases)) {
-    ctx.log.debug(`  ${db}: ${Object.entries(colls).map(([c, n]) => `${c}=${n}`).join(', ')}`);
+    ctx.log.debug(
+      `  ${db}: ${Object.entries(colls)
+        .map(([c, n]) => `${c}=${n}`)
+        .join(', ')}`,
+    );
   }
   return { dump, files: await dumpFiles(local) };
 }

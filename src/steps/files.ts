@@ -11,18 +11,33 @@ import { caseDistinctPath, foldCase, isWindowsUnsafeName } from '../util/winfs.t
 const CONFIG_MODIFIED_TOLERANCE_MS = 120_000;
 
 /** `staged`: what this step staged before (two names that differ only in case must not land on one file). */
-async function stageFile(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, c: FileCopy, staged: StagedFile[], note = c.note): Promise<StagedFile | undefined> {
+async function stageFile(
+  ctx: RunContext,
+  node: NodeRef,
+  configured: string,
+  archivePath: string,
+  c: FileCopy,
+  staged: StagedFile[],
+  note = c.note,
+): Promise<StagedFile | undefined> {
   const src = ctx.platform.paths.resolve(configured, node);
   if (!(await exists(src))) return undefined;
   // NTFS is case-insensitive: a second name equal but for case gets a staging file of its own.
   const wanted = join(ctx.staging.local, ...archivePath.split('/'));
-  const dest = caseDistinctPath(staged.map((f) => f.localPath), wanted);
+  const dest = caseDistinctPath(
+    staged.map((f) => f.localPath),
+    wanted,
+  );
   if (dest !== wanted) {
     const other = staged.find((f) => foldCase(f.archivePath) === foldCase(archivePath))?.archivePath ?? '?';
     warn(ctx, `${archivePath} and ${other} differ only in case: both are in the archive, but a Windows folder holds one of them when restored`);
   }
   const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
-  if (unsafe) warn(ctx, `${archivePath}: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space); it is archived as it is, but Windows Explorer and tools without long-path (\\\\?\\) support cannot create it when extracting`);
+  if (unsafe)
+    warn(
+      ctx,
+      `${archivePath}: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space); it is archived as it is, but Windows Explorer and tools without long-path (\\\\?\\) support cannot create it when extracting`,
+    );
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
   ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
@@ -62,7 +77,10 @@ function missing(ctx: RunContext, node: NodeRef, c: FileCopy): void {
   if (c.missing === 'fail') {
     throw new BackupError(ExitCode.Validation, `${name} disappeared from ${c.from} on ${node.name} during the backup.`, 'Run the backup again.');
   }
-  const text = c.kind === 'settings-defaults' ? `The defaults RuntimeSettings.xml was not found at ${c.from} on ${node.name}` : `${name} was not found at ${c.from} on ${node.name}`;
+  const text =
+    c.kind === 'settings-defaults'
+      ? `The defaults RuntimeSettings.xml was not found at ${c.from} on ${node.name}`
+      : `${name} was not found at ${c.from} on ${node.name}`;
   if (c.missing === 'warn') warn(ctx, text);
   else ctx.log.info(text);
 }
@@ -82,7 +100,12 @@ async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: S
   if (files.length === 0) warn(ctx, `The Keys folder ${c.from} on ${node.name} is empty`);
 }
 
-async function captureIfModified(ctx: RunContext, node: NodeRef, c: FileCopy, staged: StagedFile[]): Promise<{ found: boolean; file?: StagedFile | undefined }> {
+async function captureIfModified(
+  ctx: RunContext,
+  node: NodeRef,
+  c: FileCopy,
+  staged: StagedFile[],
+): Promise<{ found: boolean; file?: StagedFile | undefined }> {
   const st = await fsp.stat(ctx.platform.paths.resolve(c.from, node)).catch(() => undefined);
   if (!st) return { found: false };
   const exeStat = await fsp.stat(ctx.platform.paths.resolve(c.ifModified!.exe, node)).catch(() => undefined);

@@ -47,7 +47,10 @@ export function parseServerVersion(text: string | undefined): { version: string;
 }
 
 async function dirs(path: string): Promise<string[]> {
-  return (await fsp.readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return (await fsp.readdir(path, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 export interface PythonPackage {
@@ -135,7 +138,13 @@ export async function installedTools(ctx: RunContext, node: NodeRef): Promise<{ 
   }
   const isConnector = (t: InstalledTool) => /connector/i.test(t.category ?? '') || /connector/i.test(t.name);
   const where = looked.join(', ');
-  return { connectors: ok(found.filter(isConnector), where), customTools: ok(found.filter((t) => !isConnector(t)), where) };
+  return {
+    connectors: ok(found.filter(isConnector), where),
+    customTools: ok(
+      found.filter((t) => !isConnector(t)),
+      where,
+    ),
+  };
 }
 
 export interface GalleryGroup {
@@ -169,7 +178,7 @@ export async function galleryAdGroups(ctx: RunContext, dump?: { dir: string }): 
     const groups = (await port.call(ctx.platform.inventory, ctx.controller)).filter((g) => g.activeDirectoryGroups.length);
     return groups.length ? ok(groups, `${ctx.platform.kind} inventory`) : missing('no Gallery user group holds an Active Directory group');
   }
-  if (!dump) return missing('this mode has no database dump to read the Gallery\'s user groups from (run a Full or DatabaseOnly backup)');
+  if (!dump) return missing("this mode has no database dump to read the Gallery's user groups from (run a Full or DatabaseOnly backup)");
   const dbDir = join(dump.dir, 'AlteryxGallery');
   const file = (await fsp.readdir(dbDir).catch(() => [] as string[])).find((f) => /^user_?groups\.bson(\.gz)?$/i.test(f));
   if (!file) return missing('the Gallery has no user groups collection in this dump (no groups, or a Gallery that does not use Windows authentication)');
@@ -179,7 +188,9 @@ export async function galleryAdGroups(ctx: RunContext, dump?: { dir: string }): 
   for (const d of readBsonDocs(raw)) {
     const ad: GalleryGroup['activeDirectoryGroups'] = [];
     const many = d['activeDirectoryGroups'];
-    if (Array.isArray(many)) for (const g of many) if (g && typeof g === 'object') ad.push({ name: str((g as Record<string, unknown>)['name']), sid: str((g as Record<string, unknown>)['sid']) });
+    if (Array.isArray(many))
+      for (const g of many)
+        if (g && typeof g === 'object') ad.push({ name: str((g as Record<string, unknown>)['name']), sid: str((g as Record<string, unknown>)['sid']) });
     const one = d['activeDirectoryGroup'];
     if (one && typeof one === 'object') ad.push({ name: str((one as Record<string, unknown>)['name']), sid: str((one as Record<string, unknown>)['sid']) });
     if (str(d['sid'])) ad.push({ name: str(d['adName']) ?? str(d['name']), sid: str(d['sid']) });
@@ -216,7 +227,12 @@ async function nodeInventory(ctx: RunContext, node: NodeRef): Promise<NodeInvent
   const inv = ctx.platform.inventory;
   const s = ctx.settings.get(node.name);
   const tools = await installedTools(ctx, node).catch((err: Error) => ({ connectors: missing(err.message), customTools: missing(err.message) }));
-  const odbc = inv ? await inv.odbc(node).then((o) => ({ o, err: undefined }), (err: Error) => ({ o: undefined, err })) : undefined;
+  const odbc = inv
+    ? await inv.odbc(node).then(
+        (o) => ({ o, err: undefined }),
+        (err: Error) => ({ o: undefined, err }),
+      )
+    : undefined;
   const odbcMissing = (what: string) => (odbc?.err ? missing(`${what} could not be read: ${odbc.err.message}`) : noPort(what));
   return {
     windowsVersion: inv ? await collect(async () => ok(await inv.windows(node))) : noPort('the Windows version'),
@@ -242,7 +258,9 @@ async function nodeInventory(ctx: RunContext, node: NodeRef): Promise<NodeInvent
       const user = s?.value('Worker', 'ExecuteUserName');
       const domain = s?.value('Worker', 'ExecuteDomain');
       if (!s) return missing(`RuntimeSettings.xml of ${node.name} was not read`);
-      return user ? ok(domain ? `${domain}\\${user}` : user) : missing('no Run As user is set (Worker/ExecuteUserName is empty: workflows run as the service account)');
+      return user
+        ? ok(domain ? `${domain}\\${user}` : user)
+        : missing('no Run As user is set (Worker/ExecuteUserName is empty: workflows run as the service account)');
     }),
   };
 }
@@ -266,9 +284,19 @@ export async function collectInventory(ctx: RunContext, serverVersionText: strin
     nodes,
   };
   const missingItems = [
-    ...Object.entries(inventory).filter(([k, i]) => k !== 'nodes' && (i as Item<unknown>).status === 'missing').map(([k]) => k),
-    ...Object.entries(nodes).flatMap(([n, ni]) => Object.entries(ni).filter(([, i]) => (i as Item<unknown>).status === 'missing').map(([k]) => `${n}.${k}`)),
+    ...Object.entries(inventory)
+      .filter(([k, i]) => k !== 'nodes' && (i as Item<unknown>).status === 'missing')
+      .map(([k]) => k),
+    ...Object.entries(nodes).flatMap(([n, ni]) =>
+      Object.entries(ni)
+        .filter(([, i]) => (i as Item<unknown>).status === 'missing')
+        .map(([k]) => `${n}.${k}`),
+    ),
   ];
-  ctx.log.info(missingItems.length ? `Metadata: recorded as missing (with the reason in metadata.json): ${missingItems.join(', ')}` : 'Metadata: every inventory item was read');
+  ctx.log.info(
+    missingItems.length
+      ? `Metadata: recorded as missing (with the reason in metadata.json): ${missingItems.join(', ')}`
+      : 'Metadata: every inventory item was read',
+  );
   return inventory;
 }

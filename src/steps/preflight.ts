@@ -22,7 +22,11 @@ async function checkWritable(dir: string, what: string, code: typeof ExitCode.St
     await fsp.writeFile(probe, 'probe');
     await fsp.rm(probe, { force: true });
   } catch (err) {
-    throw new BackupError(code, `${what} ${dir} is not writable: ${(err as Error).message}.`, 'Check that the folder exists, the drive or share is reachable, and the account running the backup may write to it.');
+    throw new BackupError(
+      code,
+      `${what} ${dir} is not writable: ${(err as Error).message}.`,
+      'Check that the folder exists, the drive or share is reachable, and the account running the backup may write to it.',
+    );
   }
 }
 
@@ -37,18 +41,30 @@ export async function preflight(ctx: RunContext): Promise<void> {
 
   // Administrator rights (REQ-6.1.5): needed for service control and AlteryxService.exe.
   if (!(await platform.system.isElevated())) {
-    throw new BackupError(ExitCode.Validation, 'The backup must run as Administrator.', 'Start PowerShell with "Run as administrator", or run the scheduled task with highest privileges (or as SYSTEM).');
+    throw new BackupError(
+      ExitCode.Validation,
+      'The backup must run as Administrator.',
+      'Start PowerShell with "Run as administrator", or run the scheduled task with highest privileges (or as SYSTEM).',
+    );
   }
   log.info('Administrator rights: yes');
 
   // Nodes reachable and service present (REQ-6.1.2).
   for (const node of ctx.nodes) {
     if (!node.local && !(await platform.system.reachable(node))) {
-      throw new BackupError(ExitCode.Validation, `Node ${node.name} (${node.role}) cannot be reached.`, 'Check that the host is up and that remote service control (sc.exe \\\\host / WinRM) is allowed from this machine.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `Node ${node.name} (${node.role}) cannot be reached.`,
+        'Check that the host is up and that remote service control (sc.exe \\\\host / WinRM) is allowed from this machine.',
+      );
     }
     const state = await platform.services.getState(node);
     if (state === 'NotFound') {
-      throw new BackupError(ExitCode.Validation, `The service ${config.ServerConfiguration.ServiceName} does not exist on ${node.name}.`, 'Check ServerConfiguration.ServiceName and that Alteryx Server is installed on this node.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `The service ${config.ServerConfiguration.ServiceName} does not exist on ${node.name}.`,
+        'Check ServerConfiguration.ServiceName and that Alteryx Server is installed on this node.',
+      );
     }
     log.info(`Service ${config.ServerConfiguration.ServiceName} on ${node.name} (${node.role}): ${state}`);
   }
@@ -59,20 +75,32 @@ export async function preflight(ctx: RunContext): Promise<void> {
   for (const node of scopes.includes('Config') ? ctx.nodes : [ctx.controller]) {
     const inst = config.ServerConfiguration.InstallDirectory;
     if (!(await exists(platform.paths.resolve(inst, node)))) {
-      throw new BackupError(ExitCode.Validation, `ServerConfiguration.InstallDirectory = ${JSON.stringify(inst)} does not exist on ${node.name}.`, 'Set ServerConfiguration.InstallDirectory to the Alteryx install folder (the one holding bin\\AlteryxService.exe).');
+      throw new BackupError(
+        ExitCode.Validation,
+        `ServerConfiguration.InstallDirectory = ${JSON.stringify(inst)} does not exist on ${node.name}.`,
+        'Set ServerConfiguration.InstallDirectory to the Alteryx install folder (the one holding bin\\AlteryxService.exe).',
+      );
     }
   }
   const exe = platform.paths.resolve(paths.exe, ctx.controller);
   if ((scopes.includes('Database') && ctx.mongo.type === 'embedded') || scopes.includes('Secrets')) {
     if (!(await exists(exe))) {
-      throw new BackupError(ExitCode.Validation, `AlteryxService.exe was not found at ${paths.exe}.`, 'Set ServerConfiguration.AlteryxServicePath to the install location.');
+      throw new BackupError(
+        ExitCode.Validation,
+        `AlteryxService.exe was not found at ${paths.exe}.`,
+        'Set ServerConfiguration.AlteryxServicePath to the install location.',
+      );
     }
   }
   if (scopes.includes('Config')) {
     for (const node of ctx.nodes) {
       const overrides = platform.paths.resolve(paths.overrides, node);
       if (!(await exists(overrides))) {
-        throw new BackupError(ExitCode.Validation, `RuntimeSettings.xml was not found at ${paths.overrides} on ${node.name}.`, 'Check ServerConfiguration.ProgramDataDirectory; this file is required for a configuration backup.');
+        throw new BackupError(
+          ExitCode.Validation,
+          `RuntimeSettings.xml was not found at ${paths.overrides} on ${node.name}.`,
+          'Check ServerConfiguration.ProgramDataDirectory; this file is required for a configuration backup.',
+        );
       }
     }
   }
@@ -103,9 +131,15 @@ export async function preflight(ctx: RunContext): Promise<void> {
     let probe = tempDir;
     while (!(await exists(probe)) && dirname(probe) !== probe) probe = dirname(probe);
     const free = await platform.system.freeBytes(probe);
-    log.info(`MongoDB data: ${formatBytes(dataBytes)}; free in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)}; needed: ${formatBytes(needed)}`);
+    log.info(
+      `MongoDB data: ${formatBytes(dataBytes)}; free in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)}; needed: ${formatBytes(needed)}`,
+    );
     if (free < needed) {
-      throw new BackupError(ExitCode.Storage, `Not enough free space in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)} free, ${formatBytes(needed)} needed (2 x the MongoDB data size).`, 'Free space on that drive or set TempDirectory (-TempDirectory) to a larger drive.');
+      throw new BackupError(
+        ExitCode.Storage,
+        `Not enough free space in ${config.BackupConfiguration.TempDirectory}: ${formatBytes(free)} free, ${formatBytes(needed)} needed (2 x the MongoDB data size).`,
+        'Free space on that drive or set TempDirectory (-TempDirectory) to a larger drive.',
+      );
     }
   }
   if (!stops && scopes.includes('Database')) log.info('The service stays running (self-managed MongoDB without -StopServiceForExternalDB).');
@@ -120,31 +154,64 @@ export async function preflight(ctx: RunContext): Promise<void> {
 export async function checkEmbeddedData(ctx: RunContext): Promise<string> {
   const s = ctx.settings.get(ctx.controller.name);
   const where = (v: { from: string } | undefined) => (v ? `the ${v.from} RuntimeSettings.xml` : 'RuntimeSettings.xml');
-  const fix = 'Correct it in RuntimeSettings.xml (Alteryx System Settings > Controller > Persistence) or set MongoDBConfiguration.Type; the service was not stopped.';
+  const fix =
+    'Correct it in RuntimeSettings.xml (Alteryx System Settings > Controller > Persistence) or set MongoDBConfiguration.Type; the service was not stopped.';
   const enabled = s?.get('Controller', 'EmbeddedMongoDBEnabled');
   if (enabled && !/^(true|false)$/i.test(enabled.value.trim())) {
-    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBEnabled = ${JSON.stringify(enabled.value)} in ${where(enabled)} is neither True nor False.`, fix);
+    throw new BackupError(
+      ExitCode.Validation,
+      `Controller/EmbeddedMongoDBEnabled = ${JSON.stringify(enabled.value)} in ${where(enabled)} is neither True nor False.`,
+      fix,
+    );
   }
   if (enabled && /^false$/i.test(enabled.value.trim())) {
-    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBEnabled is False in ${where(enabled)}, but no self-managed MongoDB is configured (${ctx.mongo.decidedBy}): there is no database to dump.`, fix);
+    throw new BackupError(
+      ExitCode.Validation,
+      `Controller/EmbeddedMongoDBEnabled is False in ${where(enabled)}, but no self-managed MongoDB is configured (${ctx.mongo.decidedBy}): there is no database to dump.`,
+      fix,
+    );
   }
   const port = s?.get('Controller', 'EmbeddedMongoDBPort');
   if (port?.value.trim() && !(/^\d{1,5}$/.test(port.value.trim()) && Number(port.value) >= 1 && Number(port.value) <= 65535)) {
-    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBPort = ${JSON.stringify(port.value)} in ${where(port)} is not a port number (1-65535).`, fix);
+    throw new BackupError(
+      ExitCode.Validation,
+      `Controller/EmbeddedMongoDBPort = ${JSON.stringify(port.value)} in ${where(port)} is not a port number (1-65535).`,
+      fix,
+    );
   }
   const rootSetting = s?.get('Controller', 'EmbeddedMongoDBRootPath');
   const root = rootSetting?.value.trim() ?? '';
-  if (!root) throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBRootPath is empty or missing in ${where(rootSetting)}: the embedded MongoDB cannot be found.`, fix);
+  if (!root)
+    throw new BackupError(
+      ExitCode.Validation,
+      `Controller/EmbeddedMongoDBRootPath is empty or missing in ${where(rootSetting)}: the embedded MongoDB cannot be found.`,
+      fix,
+    );
   if (!/^[A-Za-z]:[\\/]|^\\\\[^\\]+\\[^\\]+/.test(root) && !root.startsWith('/')) {
-    throw new BackupError(ExitCode.Validation, `Controller/EmbeddedMongoDBRootPath = ${JSON.stringify(root)} in ${where(rootSetting)} is not an absolute path.`, fix);
+    throw new BackupError(
+      ExitCode.Validation,
+      `Controller/EmbeddedMongoDBRootPath = ${JSON.stringify(root)} in ${where(rootSetting)} is not an absolute path.`,
+      fix,
+    );
   }
   const local = ctx.platform.paths.resolve(root, ctx.controller);
   const st = await fsp.stat(local).catch(() => undefined);
-  if (!st) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath in ${where(rootSetting)}) does not exist.`, fix);
-  if (!st.isDirectory()) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is not a folder.`, fix);
+  if (!st)
+    throw new BackupError(
+      ExitCode.Validation,
+      `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath in ${where(rootSetting)}) does not exist.`,
+      fix,
+    );
+  if (!st.isDirectory())
+    throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is not a folder.`, fix);
   const names = await fsp.readdir(local);
   const bytes = names.length ? await treeSize(local) : 0;
-  if (bytes === 0) throw new BackupError(ExitCode.Validation, `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is empty.`, `${fix} An empty folder means the path points at the wrong place.`);
+  if (bytes === 0)
+    throw new BackupError(
+      ExitCode.Validation,
+      `The embedded MongoDB data folder ${root} (Controller/EmbeddedMongoDBRootPath) is empty.`,
+      `${fix} An empty folder means the path points at the wrong place.`,
+    );
   const lower = new Set(names.map((n) => n.toLowerCase()));
   const wiredTiger = lower.has('_mdb_catalog.wt') || lower.has('wiredtiger') || lower.has('wiredtiger.wt');
   const mmap = EXPECTED_DATABASES.every((d) => lower.has(`${d.toLowerCase()}.ns`));

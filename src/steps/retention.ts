@@ -164,7 +164,8 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
   }
   if (policy.upcoming && !byName.has(policy.upcoming)) {
     const p = parseArchiveName(policy.upcoming);
-    if (p && isMember(p)) (members.get(p.group) ?? members.set(p.group, []).get(p.group)!).push({ name: policy.upcoming, time: p.time, good: true, virtual: true });
+    if (p && isMember(p))
+      (members.get(p.group) ?? members.set(p.group, []).get(p.group)!).push({ name: policy.upcoming, time: p.time, good: true, virtual: true });
   }
 
   const newestFirst = (a: Candidate, b: Candidate) => b.time - a.time || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
@@ -190,7 +191,8 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
       const base = f.name.slice(0, -'.sha256'.length);
       const p = parseArchiveName(base);
       if (!p || p.group !== group || !isMember(p) || byName.has(base) || keep.has(base)) continue;
-      if (p.time < cutoff && base !== protectedOne?.name) out.push({ name: f.name, kind: 'checksum', group, reason: `orphaned checksum, ${formatTimestamp(new Date(p.time))}, older than ${days} day(s)` });
+      if (p.time < cutoff && base !== protectedOne?.name)
+        out.push({ name: f.name, kind: 'checksum', group, reason: `orphaned checksum, ${formatTimestamp(new Date(p.time))}, older than ${days} day(s)` });
     }
     groups.push({ group, days, archives: list.filter((c) => !c.virtual).length, deleting, protectedName: protectedOne?.name });
   }
@@ -210,7 +212,8 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
     const p = parseArchiveName(f.name.replace(TEMP_SUFFIX, ''));
     if (!p || !isMember(p) || keep.has(f.name)) continue;
     // Both the name and the last write must be old: a copy in progress keeps its mtime fresh.
-    if (now - p.time > staleMs && now - f.mtimeMs > staleMs) out.push({ name: f.name, kind: 'temp', group: p.group, reason: 'left over by an interrupted write' });
+    if (now - p.time > staleMs && now - f.mtimeMs > staleMs)
+      out.push({ name: f.name, kind: 'temp', group: p.group, reason: 'left over by an interrupted write' });
   }
   return { delete: out, groups };
 }
@@ -248,7 +251,10 @@ async function listFolder(dir: string): Promise<FileEntry[]> {
 }
 
 /** The retention days per archive group that this run applies (its own mode, and Legacy when enabled). */
-export function runRetentionDays(ctx: Pick<RunContext, 'mode' | 'config'>): { days: Partial<Record<RetentionGroup, number>>; legacy: { zip: boolean; sevenZip: boolean } } {
+export function runRetentionDays(ctx: Pick<RunContext, 'mode' | 'config'>): {
+  days: Partial<Record<RetentionGroup, number>>;
+  legacy: { zip: boolean; sevenZip: boolean };
+} {
   const b = ctx.config.BackupConfiguration;
   const legacy = { zip: b.RetentionIncludesLegacy7z || b.ArchiveNameFormat === 'legacy', sevenZip: b.RetentionIncludesLegacy7z };
   const days: Partial<Record<RetentionGroup, number>> = { [ctx.mode]: b.RetentionDays[ctx.mode] };
@@ -295,11 +301,19 @@ export async function applyRetention(
       const reason = await ctx.platform.storage.probe(dest);
       targets.push({ path: dest, kind: 'network', skip: reason ? `not reachable (${reason})` : undefined });
     } else {
-      targets.push({ path: dest, kind: 'network', skip: outcome?.status === 'ok' ? undefined : 'this run\'s copy did not succeed there, so its older backups are kept' });
+      targets.push({
+        path: dest,
+        kind: 'network',
+        skip: outcome?.status === 'ok' ? undefined : "this run's copy did not succeed there, so its older backups are kept",
+      });
     }
   }
-  const daysText = Object.entries(days).map(([g, d]) => `${g} ${d} day(s)`).join(', ');
-  log.info(`Retention: ${daysText}${legacy.sevenZip ? ' (legacy .7z included)' : ''}; logs ${b.LogRetentionDays} day(s); ${dry ? 'dry run: nothing is deleted' : 'applied'}`);
+  const daysText = Object.entries(days)
+    .map(([g, d]) => `${g} ${d} day(s)`)
+    .join(', ');
+  log.info(
+    `Retention: ${daysText}${legacy.sevenZip ? ' (legacy .7z included)' : ''}; logs ${b.LogRetentionDays} day(s); ${dry ? 'dry run: nothing is deleted' : 'applied'}`,
+  );
 
   const reports: RetentionTargetReport[] = [];
   for (const t of targets) {
@@ -359,7 +373,9 @@ async function applyToFolder(
   }
   const plan = planRetention(files, policy);
   for (const g of plan.groups) {
-    ctx.log.info(`Retention on ${configured}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`);
+    ctx.log.info(
+      `Retention on ${configured}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`,
+    );
   }
   for (const d of plan.delete) {
     const shown = joinConfigured(configured, d.name);

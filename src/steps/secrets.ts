@@ -19,7 +19,11 @@ export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
   const token = tok.stdout.trim().split(/\r?\n/).pop()?.trim() ?? '';
   ctx.log.masker.add(token);
   if (tok.exitCode !== 0 || !token) {
-    throw new BackupError(ExitCode.General, `AlteryxService.exe getserversecret failed (exit code ${tok.exitCode}): ${ctx.log.masker.mask(tok.stderr.trim() || 'no token printed')}.`, 'Run the backup as Administrator on the controller.');
+    throw new BackupError(
+      ExitCode.General,
+      `AlteryxService.exe getserversecret failed (exit code ${tok.exitCode}): ${ctx.log.masker.mask(tok.stderr.trim() || 'no token printed')}.`,
+      'Run the backup as Administrator on the controller.',
+    );
   }
   if (!/^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/.test(token)) {
     warn(ctx, `The controller token has an unexpected form (${token.length} characters; 64 hex since 2021.4, 40 before); it is saved as printed`);
@@ -38,7 +42,16 @@ export async function exportSecrets(ctx: RunContext): Promise<StagedFile[]> {
     if (pw.exitCode !== 0 || !lines.some((l) => /^\s*Admin:/.test(l))) {
       warn(ctx, `AlteryxService.exe getemongopassword gave no "Admin:" line (exit code ${pw.exitCode}); MongoPasswords.txt not written`);
     } else {
-      files.push(writeSecret(ctx, 'MongoPasswords.txt', lines.filter((l) => /Admin:/.test(l)).map((l) => l.trim()).join('\r\n') + '\r\n'));
+      files.push(
+        writeSecret(
+          ctx,
+          'MongoPasswords.txt',
+          lines
+            .filter((l) => /Admin:/.test(l))
+            .map((l) => l.trim())
+            .join('\r\n') + '\r\n',
+        ),
+      );
       ctx.log.info('MongoDB passwords exported to Secrets/MongoPasswords.txt');
     }
   }

@@ -2,7 +2,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { warn, type RunContext, type ServiceRecord } from '../core/context.ts';
 import type { NodeRef, ServiceState } from '../platform/ports.ts';
 import { formatDuration } from '../util/format.ts';
-import { startOrder, } from '../core/plan.ts';
+import { startOrder } from '../core/plan.ts';
 
 export { startOrder, stopOrder } from '../core/plan.ts';
 
@@ -70,9 +70,17 @@ async function waitForState(ctx: RunContext, node: NodeRef, wanted: ServiceState
       );
     }
     if (action === 'start' && state === 'Stopped' && waited > 0) {
-      throw new BackupError(ExitCode.General, `AlteryxService on ${node.name} went back to Stopped while starting.`, 'Look at the Windows Event Log and the Alteryx service log on that node.');
+      throw new BackupError(
+        ExitCode.General,
+        `AlteryxService on ${node.name} went back to Stopped while starting.`,
+        'Look at the Windows Event Log and the Alteryx service log on that node.',
+      );
     }
-    ctx.progress({ activity: `Waiting for AlteryxService to ${action} on ${node.name}`, status: state, percent: Math.min(99, Math.round((waited / limitMs) * 100)) });
+    ctx.progress({
+      activity: `Waiting for AlteryxService to ${action} on ${node.name}`,
+      status: state,
+      percent: Math.min(99, Math.round((waited / limitMs) * 100)),
+    });
     await clock.sleep(pollMs(ctx), ctx.signal);
     state = await platform.services.getState(node);
     if (state !== last) {
@@ -169,6 +177,10 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
   allBack(ctx);
   if (failures.length) {
     if (firstError instanceof BackupError) throw new BackupError(firstError.exitCode, `Service start failed: ${failures.join('; ')}`, firstError.hint);
-    throw new BackupError(ExitCode.General, `Service start failed: ${failures.join('; ')}`, 'Start the service by hand (Start-Service AlteryxService) and check the Alteryx service log.');
+    throw new BackupError(
+      ExitCode.General,
+      `Service start failed: ${failures.join('; ')}`,
+      'Start the service by hand (Start-Service AlteryxService) and check the Alteryx service log.',
+    );
   }
 }

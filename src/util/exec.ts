@@ -125,7 +125,9 @@ export function runProcess(file: string, args: string[], opts: RunOptions = {}):
       if (timer) clearTimeout(timer);
       const stdout = out.text();
       const stderr = err.text() + spawnError;
-      const error = failure ? new ExecError(describeCommand(file, args), failure, failure === 'exit' ? exitCode : null, signal, tail(stdout), tail(stderr)) : undefined;
+      const error = failure
+        ? new ExecError(describeCommand(file, args), failure, failure === 'exit' ? exitCode : null, signal, tail(stdout), tail(stderr))
+        : undefined;
       const truncated = out.dropped > 0 || err.dropped > 0;
       resolve({ stdout, stderr, exitCode, ...(signal ? { signal } : {}), ...(error ? { error } : {}), ...(truncated ? { truncated } : {}) });
     };

@@ -51,7 +51,11 @@ function firstInvalidUtf8(buf: Buffer): number {
 }
 
 function refuse(what: string, why: string): BackupError {
-  return new BackupError(ExitCode.Validation, `${what} cannot be read: ${why}.`, 'Save it as UTF-8 (Notepad: Save As > Encoding UTF-8; PowerShell: Set-Content -Encoding utf8) and run again.');
+  return new BackupError(
+    ExitCode.Validation,
+    `${what} cannot be read: ${why}.`,
+    'Save it as UTF-8 (Notepad: Save As > Encoding UTF-8; PowerShell: Set-Content -Encoding utf8) and run again.',
+  );
 }
 
 /** Reads a text file with decodeText; read errors are passed on unchanged (the caller names them). */

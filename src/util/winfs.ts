@@ -49,7 +49,10 @@ export function adminSharePath(p: string, host: string): string {
 export function pathExtensions(env: NodeJS.ProcessEnv): string[] {
   const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATHEXT');
   const raw = (key ? env[key] : undefined) || '.COM;.EXE;.BAT;.CMD';
-  return raw.split(';').map((e) => e.trim()).filter((e) => e.startsWith('.'));
+  return raw
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e.startsWith('.'));
 }
 
 /**
@@ -61,7 +64,10 @@ export function pathExtensions(env: NodeJS.ProcessEnv): string[] {
 export function findExecutable(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
   const win = platform === 'win32';
   const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH');
-  const dirs = (key ? (env[key] ?? '') : '').split(win ? ';' : ':').map((d) => (win ? d.replace(/^"(.*)"$/, '$1') : d)).filter(Boolean);
+  const dirs = (key ? (env[key] ?? '') : '')
+    .split(win ? ';' : ':')
+    .map((d) => (win ? d.replace(/^"(.*)"$/, '$1') : d))
+    .filter(Boolean);
   let candidates: string[];
   if (win) {
     const exts = pathExtensions(env);

@@ -40,7 +40,7 @@ export function entryNameProblem(name: string): string | undefined {
   // A trailing separator marks a folder entry: its last (empty) component is fine.
   if (parts[parts.length - 1] === '') parts.pop();
   for (const p of parts) {
-    if (p === '' ) return 'an empty path component ("//")';
+    if (p === '') return 'an empty path component ("//")';
     if (p === '.') continue;
     const why = windowsComponentProblem(p);
     if (why) return why;

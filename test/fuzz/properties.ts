@@ -70,7 +70,8 @@ export function record(t: Tally, kind: Kind, input: string, o: Outcome): string[
   t.codes[o.code] = (t.codes[o.code] ?? 0) + 1;
   const problems: string[] = [];
   const label = `${kind}: ${input.slice(0, 160)}`;
-  if (o.raw !== undefined || !(o.expected ?? DOCUMENTED[kind]).includes(o.code)) problems.push(`undocumented: exit ${o.code} (${o.raw ?? o.message.slice(0, 200)}) for ${label}`), t.undocumented.push(problems.at(-1)!);
+  if (o.raw !== undefined || !(o.expected ?? DOCUMENTED[kind]).includes(o.code))
+    problems.push(`undocumented: exit ${o.code} (${o.raw ?? o.message.slice(0, 200)}) for ${label}`), t.undocumented.push(problems.at(-1)!);
   if (STACK.test(o.message)) problems.push(`stack trace in "${o.message.slice(0, 300)}" for ${label}`), t.stackTraces.push(problems.at(-1)!);
   if (o.ms > HANG_MS) problems.push(`hang: ${o.ms} ms for ${label}`), t.hangs.push(problems.at(-1)!);
   if (o.outside.length) problems.push(`wrote outside the target: ${o.outside.join(', ')} for ${label}`), t.outside.push(problems.at(-1)!);
@@ -114,7 +115,22 @@ function encode(text: string, enc: string): Buffer {
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('', ' ', 'D:\\Temp', 'D:\\Sauvegardes été', '\\\\nas\\share', 'C:', '..\\..', 'Alteryx\u0007Service', 'CON', 'a\u0000b', '\t', 'AlteryxService', '%TEMP%', 'ÿþ'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'D:\\Temp',
+    'D:\\Sauvegardes été',
+    '\\\\nas\\share',
+    'C:',
+    '..\\..',
+    'Alteryx\u0007Service',
+    'CON',
+    'a\u0000b',
+    '\t',
+    'AlteryxService',
+    '%TEMP%',
+    'ÿþ',
+  ),
 );
 const numbers = fc.oneof(fc.integer(), fc.double({ noNaN: true }), fc.constantFrom(0, -1, 1e308, -1e308, 2 ** 53, 0.0001, 65536));
 const leaf = fc.oneof(nasty, numbers, fc.boolean(), fc.constant(null));
@@ -123,7 +139,18 @@ const leaf = fc.oneof(nasty, numbers, fc.boolean(), fc.constant(null));
 // 1. Configurations.
 
 const SECTIONS: Record<string, string[]> = {
-  BackupConfiguration: ['DefaultBackupMode', 'TempDirectory', 'LocalBackupPath', 'NetworkBackupPaths', 'LogDirectory', 'LogRetentionDays', 'RetentionDays', 'CompressionLevel', 'NetworkCopy', 'KeepStagingOnFailure'],
+  BackupConfiguration: [
+    'DefaultBackupMode',
+    'TempDirectory',
+    'LocalBackupPath',
+    'NetworkBackupPaths',
+    'LogDirectory',
+    'LogRetentionDays',
+    'RetentionDays',
+    'CompressionLevel',
+    'NetworkCopy',
+    'KeepStagingOnFailure',
+  ],
   ServerConfiguration: ['ServiceName', 'AlteryxServicePath', 'InstallDirectory', 'ProgramDataDirectory', 'Nodes'],
   ServiceConfiguration: ['MaxServiceWaitSeconds', 'MaxWorkflowWaitSeconds', 'ForceStopWorkflows', 'PollIntervalSeconds'],
   MongoDBConfiguration: ['Type', 'SelfManagedMongoDB', 'EmbeddedMongoDB'],
@@ -132,7 +159,12 @@ const SECTIONS: Record<string, string[]> = {
   RestoreConfiguration: ['DrillAfterBackup', 'DrillPort', 'DrillMethod'],
 };
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
-  v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('Full', 'DatabaseOnly', 'ConfigOnly', 'Name', 'Role', 'x', '_comment'), tie('v'), { maxKeys: 3 })),
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('v'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('Full', 'DatabaseOnly', 'ConfigOnly', 'Name', 'Role', 'x', '_comment'), tie('v'), { maxKeys: 3 }),
+  ),
 })).v;
 const section = (keys: string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 8 })), value, { maxKeys: 5 });
 const configObject = fc.record(Object.fromEntries(Object.entries(SECTIONS).map(([k, keys]) => [k, section(keys)])), { requiredKeys: [] });
@@ -179,10 +211,39 @@ export async function checkConfig(dir: string, x: { text: string; encoding: stri
 // 2. RuntimeSettings.xml.
 
 const tagName = fc.oneof(
-  fc.constantFrom('SystemSettings', 'Controller', 'EmbeddedMongoDBEnabled', 'EmbeddedMongoDBRootPath', 'MongoDBEnabled', 'MongoDBServerName', 'Persistence', 'Mongo', 'ConnectionString', 'Gallery', 'MongoDBWebConnection', 'Environment', 'WorkingPath'),
+  fc.constantFrom(
+    'SystemSettings',
+    'Controller',
+    'EmbeddedMongoDBEnabled',
+    'EmbeddedMongoDBRootPath',
+    'MongoDBEnabled',
+    'MongoDBServerName',
+    'Persistence',
+    'Mongo',
+    'ConnectionString',
+    'Gallery',
+    'MongoDBWebConnection',
+    'Environment',
+    'WorkingPath',
+  ),
   fc.stringMatching(/^[A-Za-z_][\w.-]{0,8}$/),
 );
-const text = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('True', 'False', 'yes', '&amp;', '&lt;', '&x;', '&#0;', ']]>', '<![CDATA[x]]>', 'C:\\ProgramData\\Alteryx\\Service\\Persistence\\MongoDB', 'mongodb://u:p@h/db'));
+const text = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom(
+    'True',
+    'False',
+    'yes',
+    '&amp;',
+    '&lt;',
+    '&x;',
+    '&#0;',
+    ']]>',
+    '<![CDATA[x]]>',
+    'C:\\ProgramData\\Alteryx\\Service\\Persistence\\MongoDB',
+    'mongodb://u:p@h/db',
+  ),
+);
 const element: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
   e: fc.oneof(
     { depthSize: 'small' },
@@ -227,19 +288,57 @@ export async function checkSettings(dir: string, x: { text: string; encoding: st
 // ---------------------------------------------------------------------------------------------------------------
 // 3. Connection strings.
 
-const hostPart = fc.oneof(fc.constantFrom('mongo01', 'mongo01.corp:27017', '[fd00::1]:27019', 'h:0', 'h:99999', '', 'a,b', '%41', 'h:27017,h2:27018'), fc.string({ maxLength: 12 }));
+const hostPart = fc.oneof(
+  fc.constantFrom('mongo01', 'mongo01.corp:27017', '[fd00::1]:27019', 'h:0', 'h:99999', '', 'a,b', '%41', 'h:27017,h2:27018'),
+  fc.string({ maxLength: 12 }),
+);
 export const connectionInput = fc.record({
   text: fc.oneof(
-    { weight: 4, arbitrary: fc.tuple(fc.constantFrom('mongodb://', 'mongodb+srv://', 'MONGODB://', 'http://', ''), fc.option(fc.tuple(fc.string({ maxLength: 8 }), fc.option(fc.string({ maxLength: 8 })))), hostPart, fc.option(fc.string({ maxLength: 8 })), fc.array(fc.tuple(fc.constantFrom('replicaSet', 'tls', 'ssl', 'authSource', 'authMechanism', 'tlsCAFile', 'x', ''), fc.string({ maxLength: 8 })), { maxLength: 4 })).map(([scheme, cred, hosts, db, opts]) => `${scheme}${cred ? `${encodeURIComponent(cred[0])}${cred[1] !== null ? `:${cred[1]}` : ''}@` : ''}${hosts}${db !== null ? `/${db}` : ''}${opts.length ? `?${opts.map(([k, v]) => `${k}=${v}`).join('&')}` : ''}`) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom('mongodb://', 'mongodb+srv://', 'MONGODB://', 'http://', ''),
+          fc.option(fc.tuple(fc.string({ maxLength: 8 }), fc.option(fc.string({ maxLength: 8 })))),
+          hostPart,
+          fc.option(fc.string({ maxLength: 8 })),
+          fc.array(fc.tuple(fc.constantFrom('replicaSet', 'tls', 'ssl', 'authSource', 'authMechanism', 'tlsCAFile', 'x', ''), fc.string({ maxLength: 8 })), {
+            maxLength: 4,
+          }),
+        )
+        .map(
+          ([scheme, cred, hosts, db, opts]) =>
+            `${scheme}${cred ? `${encodeURIComponent(cred[0])}${cred[1] !== null ? `:${cred[1]}` : ''}@` : ''}${hosts}${db !== null ? `/${db}` : ''}${opts.length ? `?${opts.map(([k, v]) => `${k}=${v}`).join('&')}` : ''}`,
+        ),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
-    { weight: 1, arbitrary: fc.constantFrom('mongodb://mongo01/AlteryxGallery', 'mongodb://mongo01:27017,mongo02:27018/?replicaSet=rs0', 'mongodb+srv://cluster0.example.net/AlteryxGallery', 'mongodb://[fd00::1]:27019/?tls=true') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'mongodb://mongo01/AlteryxGallery',
+        'mongodb://mongo01:27017,mongo02:27018/?replicaSet=rs0',
+        'mongodb+srv://cluster0.example.net/AlteryxGallery',
+        'mongodb://[fd00::1]:27019/?tls=true',
+      ),
+    },
   ),
   password: fc.option(fc.string({ minLength: 1, maxLength: 12 }), { freq: 1 }),
 });
 
-const SM_DEFAULTS = { Port: 27017, Database: 'AlteryxGallery', AuthDatabase: 'admin', UseCompression: true, Oplog: false, ConnectTimeoutSeconds: 10, MongodumpPath: 'mongodump', DumpTimeoutMinutes: 720 };
+const SM_DEFAULTS = {
+  Port: 27017,
+  Database: 'AlteryxGallery',
+  AuthDatabase: 'admin',
+  UseCompression: true,
+  Oplog: false,
+  ConnectTimeoutSeconds: 10,
+  MongodumpPath: 'mongodump',
+  DumpTimeoutMinutes: 720,
+};
 export async function checkConnection(_dir: string, x: { text: string; password: string | null }): Promise<Outcome> {
-  return outcomeOf(() => resolveMongoTarget({ ...SM_DEFAULTS, ConnectionString: x.text } as SelfManagedConfig, undefined, x.password === null ? {} : { MongoPassword: x.password }));
+  return outcomeOf(() =>
+    resolveMongoTarget({ ...SM_DEFAULTS, ConnectionString: x.text } as SelfManagedConfig, undefined, x.password === null ? {} : { MongoPassword: x.password }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -266,8 +365,16 @@ const goodManifest = (): Record<string, unknown> => ({
 });
 const MANIFEST_KEYS = ['format', 'mode', 'nodes', 'mongo', 'files', 'createdAt', 'hostName', 'serverVersion', 'secretsIncluded', 'encrypted'];
 export const manifestInput = fc.oneof(
-  { weight: 5, arbitrary: fc.dictionary(fc.constantFrom(...MANIFEST_KEYS), value, { maxKeys: 3 }).map((over) => JSON.stringify({ ...goodManifest(), ...over })) },
-  { weight: 2, arbitrary: fc.array(fc.record({ path: nasty, size: numbers, sha256: fc.oneof(fc.constant(sha('x')), nasty), kind: nasty }, { requiredKeys: [] }), { maxLength: 4 }).map((files) => JSON.stringify({ ...goodManifest(), files })) },
+  {
+    weight: 5,
+    arbitrary: fc.dictionary(fc.constantFrom(...MANIFEST_KEYS), value, { maxKeys: 3 }).map((over) => JSON.stringify({ ...goodManifest(), ...over })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.record({ path: nasty, size: numbers, sha256: fc.oneof(fc.constant(sha('x')), nasty), kind: nasty }, { requiredKeys: [] }), { maxLength: 4 })
+      .map((files) => JSON.stringify({ ...goodManifest(), files })),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v) ?? 'null') },
   { weight: 1, arbitrary: fc.string({ maxLength: 100 }) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 20_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)) },
@@ -280,28 +387,54 @@ export async function checkManifest(_dir: string, text: string): Promise<Outcome
 // ---------------------------------------------------------------------------------------------------------------
 // 5. ZIP entry tables: verify, then extraction into a target folder; nothing may appear outside it.
 
-const nameParts = fc.constantFrom('Config', 'config', 'Keys', 'RuntimeSettings.xml', 'runtimesettings.XML', '..', '.', '', 'C:', 'c:x', 'NUL', 'con.txt', 'COM1', 'a:b', 'x.', 'x ', 'Secrets', 'ControllerToken.txt', 'nodes', 'é', 'a*b', '\u0001', 'manifest.json');
+const nameParts = fc.constantFrom(
+  'Config',
+  'config',
+  'Keys',
+  'RuntimeSettings.xml',
+  'runtimesettings.XML',
+  '..',
+  '.',
+  '',
+  'C:',
+  'c:x',
+  'NUL',
+  'con.txt',
+  'COM1',
+  'a:b',
+  'x.',
+  'x ',
+  'Secrets',
+  'ControllerToken.txt',
+  'nodes',
+  'é',
+  'a*b',
+  '\u0001',
+  'manifest.json',
+);
 const entryName = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(fc.array(nameParts, { minLength: 1, maxLength: 4 }), fc.constantFrom('/', '\\')).map(([p, sep]) => p.join(sep)) },
   { weight: 1, arbitrary: fc.constantFrom('/etc/passwd', '\\\\host\\share\\x', 'C:\\Windows\\x', 'Config/C:/Windows/x', 'Config/../../x', 'Config/') },
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
 );
-const entry: fc.Arbitrary<CraftedEntry> = fc.record({
-  name: entryName,
-  data: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
-  method: fc.constantFrom(0 as const, 8 as const),
-  lie: fc.option(fc.oneof(fc.nat({ max: 100 }), fc.constant(5 * 1024 ** 3), fc.constant(2 * 1024 * 1024))),
-  zeros: fc.boolean(),
-  unixMode: fc.option(fc.constantFrom(0o100644, 0o120777, 0o040755, 0o010644, 0o140755)),
-  dosAttributes: fc.constantFrom(0, 0, 0x10, 0x400),
-}).map((e) => {
-  const out: CraftedEntry = { name: e.name, data: e.data, method: e.method };
-  if (e.zeros && e.method === 8) out.raw = Buffer.from(zerosDeflated(e.data.length * 1000));
-  if (e.lie !== null) out.declaredSize = e.lie;
-  if (e.unixMode !== null) out.unixMode = e.unixMode;
-  if (e.dosAttributes) out.dosAttributes = e.dosAttributes;
-  return out;
-});
+const entry: fc.Arbitrary<CraftedEntry> = fc
+  .record({
+    name: entryName,
+    data: fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    method: fc.constantFrom(0 as const, 8 as const),
+    lie: fc.option(fc.oneof(fc.nat({ max: 100 }), fc.constant(5 * 1024 ** 3), fc.constant(2 * 1024 * 1024))),
+    zeros: fc.boolean(),
+    unixMode: fc.option(fc.constantFrom(0o100644, 0o120777, 0o040755, 0o010644, 0o140755)),
+    dosAttributes: fc.constantFrom(0, 0, 0x10, 0x400),
+  })
+  .map((e) => {
+    const out: CraftedEntry = { name: e.name, data: e.data, method: e.method };
+    if (e.zeros && e.method === 8) out.raw = Buffer.from(zerosDeflated(e.data.length * 1000));
+    if (e.lie !== null) out.declaredSize = e.lie;
+    if (e.unixMode !== null) out.unixMode = e.unixMode;
+    if (e.dosAttributes) out.dosAttributes = e.dosAttributes;
+    return out;
+  });
 function zerosDeflated(n: number): Buffer {
   return deflateRawSync(Buffer.alloc(Math.min(n, 4 * 1024 * 1024)));
 }
@@ -314,7 +447,12 @@ export const zipInput = fc.record({
   entries: fc.oneof(
     { weight: 4, arbitrary: fc.tuple(fc.boolean(), fc.array(entry, { maxLength: 12 })).map(([base, more]) => (base ? [...required, ...more] : more)) },
     // Well-formed backups with a few more files: the accepted side of the property.
-    { weight: 2, arbitrary: fc.uniqueArray(fc.stringMatching(/^[a-z0-9_]{1,10}$/), { maxLength: 5 }).map((names) => [...required, ...names.map((n) => ({ name: `Config/Keys/${n}.key`, data: Buffer.from(n) }))]) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .uniqueArray(fc.stringMatching(/^[a-z0-9_]{1,10}$/), { maxLength: 5 })
+        .map((names) => [...required, ...names.map((n) => ({ name: `Config/Keys/${n}.key`, data: Buffer.from(n) }))]),
+    },
   ),
   /** A manifest that lists the entries honestly (so that verify gets past it), a hostile one, or none. */
   manifest: fc.constantFrom('honest', 'none', 'hostile'),
@@ -343,7 +481,9 @@ function tree(root: string): string[] {
 export async function checkZip(dir: string, x: { entries: CraftedEntry[]; manifest: string; flip: [number, number] | null }): Promise<Outcome> {
   const caseDir = mkdtempSync(join(dir, 'zip-'));
   const entries = [...x.entries];
-  const files = entries.filter((e) => !e.name.endsWith('/')).map((e) => ({ path: e.name.replace(/\\/g, '/'), size: e.data?.length ?? 0, sha256: sha(e.data ?? Buffer.alloc(0)), kind: 'config-file' }));
+  const files = entries
+    .filter((e) => !e.name.endsWith('/'))
+    .map((e) => ({ path: e.name.replace(/\\/g, '/'), size: e.data?.length ?? 0, sha256: sha(e.data ?? Buffer.alloc(0)), kind: 'config-file' }));
   if (x.manifest !== 'none') {
     const m = { ...goodManifest(), files: x.manifest === 'honest' ? files : files.map((f) => ({ ...f, size: f.size + 1 })) };
     entries.push({ name: 'manifest.json', data: Buffer.from(JSON.stringify(m)) });
@@ -362,7 +502,14 @@ export async function checkZip(dir: string, x: { entries: CraftedEntry[]; manife
   const outside = () => tree(dir).filter((p) => !before.has(p) && p !== target && !p.startsWith(target + '/'));
   const o = await outcomeOf(async () => {
     const v = await verifyArchive(zip);
-    if (!v.ok || !v.manifest) throw new BackupError(3, `verify: ${v.checks.filter((c) => !c.ok).map((c) => c.name).join(', ')}`);
+    if (!v.ok || !v.manifest)
+      throw new BackupError(
+        3,
+        `verify: ${v.checks
+          .filter((c) => !c.ok)
+          .map((c) => c.name)
+          .join(', ')}`,
+      );
     await extractArchive(zip, target, v.manifest.files, () => true);
   }, outside);
   // An archive with an unsafe name is refused, whatever else it holds.
@@ -380,7 +527,13 @@ export async function checkZip(dir: string, x: { entries: CraftedEntry[]; manife
 
 export const ARBS = { config: configInput, settings: settingsInput, connection: connectionInput, manifest: manifestInput, zip: zipInput } as const;
 // biome-ignore lint/suspicious/noExplicitAny: each kind's check takes its own input type; ARBS pairs them
-export const CHECKS: Record<Kind, (dir: string, x: any) => Promise<Outcome>> = { config: checkConfig, settings: checkSettings, connection: checkConnection, manifest: checkManifest, zip: checkZip };
+export const CHECKS: Record<Kind, (dir: string, x: any) => Promise<Outcome>> = {
+  config: checkConfig,
+  settings: checkSettings,
+  connection: checkConnection,
+  manifest: checkManifest,
+  zip: checkZip,
+};
 
 /** Runs `n` generated inputs of one kind in-process; returns the tally (never throws on a violation). */
 export async function fuzzKind(kind: Kind, n: number, seed: number, tally: Tally = newTally()): Promise<Tally> {

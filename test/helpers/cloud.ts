@@ -35,7 +35,9 @@ export async function startAzurite(t: ExecutionContext, opts: { onDisk?: boolean
   // In memory (256 MB at most) by default; on disk in a temp folder for the big uploads.
   const store = opts.onDisk ? ['--location', tempDir(t, 'ab-azurite-')] : ['--inMemoryPersistence', '--extentMemoryLimit', '256'];
   const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', ...store, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
-  const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.teardown(
     () =>
       new Promise<void>((r) => {
@@ -134,7 +136,11 @@ export async function deadPort(): Promise<number> {
 }
 
 /** A file of incompressible random data written in 1 MB chunks (never held whole in memory). */
-export async function randomFile(dir: string, mb: number, name = 'ServerBackup_Full_20260101_020000.zip'): Promise<{ file: string; sha256: string; size: number }> {
+export async function randomFile(
+  dir: string,
+  mb: number,
+  name = 'ServerBackup_Full_20260101_020000.zip',
+): Promise<{ file: string; sha256: string; size: number }> {
   const file = join(dir, name);
   const h = createHash('sha256');
   const ws = createWriteStream(file);
@@ -146,4 +152,3 @@ export async function randomFile(dir: string, mb: number, name = 'ServerBackup_F
   await new Promise<void>((r, j) => ws.end((e?: Error) => (e ? j(e) : r())));
   return { file, sha256: h.digest('hex'), size: statSync(file).size };
 }
-

@@ -49,16 +49,43 @@ export function craftZip(entries: CraftedEntry[]): Buffer {
     const zip64 = big ? Buffer.concat([u16(1), u16(16), u64(size), u64(stored.length)]) : Buffer.alloc(0);
     const crc = crc32(data);
     const head = Buffer.concat([
-      u32(0x04034b50), u16(big ? 45 : 20), u16(0x800), u16(method), u16(0), u16(0x5a21),
-      u32(crc), u32(big ? 0xffffffff : stored.length), u32(big ? 0xffffffff : size), u16(name.length), u16(zip64.length), name, zip64,
+      u32(0x04034b50),
+      u16(big ? 45 : 20),
+      u16(0x800),
+      u16(method),
+      u16(0),
+      u16(0x5a21),
+      u32(crc),
+      u32(big ? 0xffffffff : stored.length),
+      u32(big ? 0xffffffff : size),
+      u16(name.length),
+      u16(zip64.length),
+      name,
+      zip64,
     ]);
     const madeBy = ((e.unixMode !== undefined ? 3 : 0) << 8) | 20;
     const attrs = (((e.unixMode ?? 0) << 16) | (e.dosAttributes ?? 0)) >>> 0;
     central.push(
       Buffer.concat([
-        u32(0x02014b50), u16(madeBy), u16(big ? 45 : 20), u16(0x800), u16(method), u16(0), u16(0x5a21),
-        u32(crc), u32(big ? 0xffffffff : stored.length), u32(big ? 0xffffffff : size), u16(name.length), u16(zip64.length), u16(0), u16(0), u16(0),
-        u32(attrs), u32(offset), name, zip64,
+        u32(0x02014b50),
+        u16(madeBy),
+        u16(big ? 45 : 20),
+        u16(0x800),
+        u16(method),
+        u16(0),
+        u16(0x5a21),
+        u32(crc),
+        u32(big ? 0xffffffff : stored.length),
+        u32(big ? 0xffffffff : size),
+        u16(name.length),
+        u16(zip64.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(attrs),
+        u32(offset),
+        name,
+        zip64,
       ]),
     );
     local.push(head, stored);

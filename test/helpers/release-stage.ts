@@ -88,7 +88,8 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
 
   test.before(() => {
     if (!fs.existsSync(zipFile)) throw new Error(`${zipFile} is missing: run npm run release (npm test does)`);
-    if (kind === 'windows' && (!fs.existsSync(WINE) || !fs.existsSync(path.join(WINEPREFIX, '.alteryxbackup-win10')))) throw new Error('wine64 or its prefix is missing: run bash scripts/install-tools.sh');
+    if (kind === 'windows' && (!fs.existsSync(WINE) || !fs.existsSync(path.join(WINEPREFIX, '.alteryxbackup-win10'))))
+      throw new Error('wine64 or its prefix is missing: run bash scripts/install-tools.sh');
     if (kind === 'linux' && !fs.existsSync(linuxNode)) throw new Error(`${linuxNode} is missing: run bash scripts/install-tools.sh`);
     const r = spawnSync('unzip', ['-q', zipFile, '-d', unpacked], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`unzip failed: ${r.stderr}`);
@@ -159,7 +160,10 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
         archives[mode] = archive;
         t.is(spawnSync('unzip', ['-tq', archive]).status, 0, 'unzip -t');
         t.is(spawnSync('7zz', ['t', archive], { stdio: 'ignore' }).status, 0, '7zz t');
-        const manifest = JSON.parse(spawnSync('unzip', ['-p', archive, 'manifest.json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout) as { mode: string; files: Array<{ path: string; sha256: string; size: number }> };
+        const manifest = JSON.parse(spawnSync('unzip', ['-p', archive, 'manifest.json'], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout) as {
+          mode: string;
+          files: Array<{ path: string; sha256: string; size: number }>;
+        };
         t.is(manifest.mode, mode);
         t.true(manifest.files.length > 0);
         for (const f of manifest.files) {
@@ -310,7 +314,9 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       setKnob(sb1, 'emongodump.seconds', '120');
       const sandboxArg = rt.p(sb1);
       const dumpers = () =>
-        spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(sandboxArg) && l.includes('emongodump=')).length;
+        spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter((l) => l.includes(sandboxArg) && l.includes('emongodump=')).length;
       try {
         const dumps = () => readEvents(sb1).filter((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))).length;
         const before = dumps();

@@ -16,9 +16,17 @@ import { quickSandbox } from './sandbox.ts';
 
 export const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-export async function backupOf(t: ExecutionContext, mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly', opts: CreateOptions = {}, secrets: Record<string, string> = {}) {
+export async function backupOf(
+  t: ExecutionContext,
+  mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly',
+  opts: CreateOptions = {},
+  secrets: Record<string, string> = {},
+) {
   const a = await quickSandbox(t, { modifiedConfig: true, ...opts });
-  const r: BackupResult = await runBackup({ params: { BackupMode: mode, SandboxPath: a.dir, ConfigPath: a.config }, secrets, dryRun: false }, { platform: choosePlatform, sink: () => {}, progress: () => {} });
+  const r: BackupResult = await runBackup(
+    { params: { BackupMode: mode, SandboxPath: a.dir, ConfigPath: a.config }, secrets, dryRun: false },
+    { platform: choosePlatform, sink: () => {}, progress: () => {} },
+  );
   if (r.exitCode !== 0 || !r.archivePath) throw new Error(`backup of A failed: ${r.message}`);
   return { ...a, archive: r.archivePath, manifest: await readManifest(r.archivePath, secrets['ArchivePassword']) };
 }
@@ -176,4 +184,3 @@ export function assertDrillCounts(t: ExecutionContext, res: Record<string, unkno
   t.true(docs.expected > 0);
   t.is(docs.actual, docs.expected);
 }
-

@@ -83,12 +83,16 @@ export function parseMail(raw: string): ParsedMail {
   let text = '';
   const boundary = /boundary="?([^";]+)"?/i.exec(ct)?.[1];
   if (/^multipart\//i.test(ct) && boundary) {
-    const parts = body.split(`--${boundary}`).slice(1).filter((p) => !p.startsWith('--'));
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1)
+      .filter((p) => !p.startsWith('--'));
     for (const p of parts) {
       const [h, b] = splitHead(p.replace(/^\r\n/, ''));
       const content = decode(b.replace(/\r\n$/, ''), h['content-transfer-encoding']);
       const disp = h['content-disposition'] ?? '';
-      if (/attachment/i.test(disp)) attachments.push({ filename: /filename="?([^";]+)"?/i.exec(disp)?.[1] ?? '', contentType: h['content-type'] ?? '', content });
+      if (/attachment/i.test(disp))
+        attachments.push({ filename: /filename="?([^";]+)"?/i.exec(disp)?.[1] ?? '', contentType: h['content-type'] ?? '', content });
       else if (/text\/plain/i.test(h['content-type'] ?? '')) text = content;
     }
   } else {

@@ -39,7 +39,13 @@ export function sandboxPlatform(dir: string): Platform {
     },
     alteryx: {
       // The configured exe path is mapped like any other: the sandbox's shim lives at the install path.
-      run: (node, exePath, arg, opts) => runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], { env: env(), timeoutMs: opts?.timeoutMs, signal: opts?.signal, onSpawn: opts?.onSpawn }),
+      run: (node, exePath, arg, opts) =>
+        runProcess(sb.mapWindowsPath(info.path, rootOf(node), exePath), [arg], {
+          env: env(),
+          timeoutMs: opts?.timeoutMs,
+          signal: opts?.signal,
+          onSpawn: opts?.onSpawn,
+        }),
     },
     system: {
       isElevated: async () => sb.isElevated(info.path),
@@ -86,7 +92,12 @@ function scratchPort(liveVersion: string, livePath: string): ScratchServerPort {
   return {
     liveVersion,
     create: async (dir, opts): Promise<ScratchServer> => {
-      await sb.createSandbox(dir, { topology: opts.topology, mongo: opts.selfManaged ? 'self-managed' : 'embedded', version: sb.fullVersion(opts.version), dbSizeMb: 0.05 });
+      await sb.createSandbox(dir, {
+        topology: opts.topology,
+        mongo: opts.selfManaged ? 'self-managed' : 'embedded',
+        version: sb.fullVersion(opts.version),
+        dbSizeMb: 0.05,
+      });
       sb.setKnob(dir, 'service.stopSeconds', '0.1');
       sb.setKnob(dir, 'service.startSeconds', '0.1');
       // realworld (issue 13): the scratch server runs the live server's tools (their output format).

@@ -45,8 +45,11 @@ export async function alteryxService(dir: string, nodeName: string, args: string
   const cmd = (eq >= 0 ? arg.slice(0, eq) : arg).toLowerCase();
   const value = eq >= 0 ? arg.slice(eq + 1) : undefined;
   const known = ['start', 'stop', 'getversion', 'getserversecret', 'getsecret', 'setserversecret', 'getemongopassword', 'emongodump', 'emongorestore'];
-  if (!known.includes(cmd) || ((cmd === 'setserversecret' || cmd === 'emongodump' || cmd === 'emongorestore') && !value) ||
-    (!['setserversecret', 'emongodump', 'emongorestore'].includes(cmd) && value !== undefined)) {
+  if (
+    !known.includes(cmd) ||
+    ((cmd === 'setserversecret' || cmd === 'emongodump' || cmd === 'emongorestore') && !value) ||
+    (!['setserversecret', 'emongodump', 'emongorestore'].includes(cmd) && value !== undefined)
+  ) {
     io.err(`Unknown or incomplete command: ${cmd}\n` + USAGE);
     return 1;
   }
@@ -243,4 +246,3 @@ async function emongorestore(dir: string, node: SandboxNode, value: string, io: 
   }
   return 0;
 }
-

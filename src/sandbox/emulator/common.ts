@@ -52,10 +52,7 @@ export interface ParsedArgs {
   error?: string;
 }
 
-export function parseArgs(
-  args: string[],
-  spec: { valued: string[]; flags: string[]; optional: string[]; aliases: Record<string, string> },
-): ParsedArgs {
+export function parseArgs(args: string[], spec: { valued: string[]; flags: string[]; optional: string[]; aliases: Record<string, string> }): ParsedArgs {
   const opts = new Map<string, string[]>();
   const positional: string[] = [];
   const add = (k: string, v: string) => opts.set(k, [...(opts.get(k) ?? []), v]);

@@ -20,7 +20,11 @@ export function listCollections(root: string, dbFilter?: string, collFilter?: st
   const out: CollectionFile[] = [];
   let dbs: string[] = [];
   try {
-    dbs = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    dbs = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }
@@ -62,8 +66,7 @@ async function copyCollection(
   transform?: (doc: Buffer) => Buffer,
 ): Promise<number> {
   const splitter = new BsonSplitter(c.file, transform ? () => {} : undefined);
-  const chunkSize =
-    throttle.seconds > 0 ? Math.max(4096, Math.min(1024 * 1024, Math.floor(throttle.totalBytes / 50))) : 1024 * 1024;
+  const chunkSize = throttle.seconds > 0 ? Math.max(4096, Math.min(1024 * 1024, Math.floor(throttle.totalBytes / 50))) : 1024 * 1024;
   const fh = await fs.promises.open(c.file, 'r');
   try {
     const buf = Buffer.allocUnsafe(chunkSize);
@@ -99,10 +102,7 @@ export interface DumpOptions {
 }
 
 /** mongodump --out layout: `<out>/<db>/<coll>.bson` + `<coll>.metadata.json` (with .gz when gzip). */
-export async function dumpToDir(
-  out: string,
-  o: DumpOptions & { display: (db: string, file: string) => string },
-): Promise<{ ns: string; count: number }[]> {
+export async function dumpToDir(out: string, o: DumpOptions & { display: (db: string, file: string) => string }): Promise<{ ns: string; count: number }[]> {
   const totalBytes = o.collections.reduce((a, c) => a + c.size, 0);
   const done: { ns: string; count: number }[] = [];
   for (let i = 0; i < o.collections.length; i++) {
@@ -136,9 +136,7 @@ export async function dumpToArchive(sink: Sink, o: DumpOptions & { display: stri
   const magic = Buffer.alloc(4);
   magic.writeUInt32LE(ARCHIVE_MAGIC);
   await sink.write(magic);
-  await sink.write(
-    BSON.serialize({ concurrent_collections: 4, version: '0.1', server_version: '6.0.13', tool_version: '100.9.4' }),
-  );
+  await sink.write(BSON.serialize({ concurrent_collections: 4, version: '0.1', server_version: '6.0.13', tool_version: '100.9.4' }));
   for (const c of o.collections) {
     await sink.write(BSON.serialize({ db: c.db, collection: c.coll, metadata: metadataJson(c.db, c.coll), size: 0, type: 'collection' }));
   }
@@ -204,7 +202,11 @@ export function dirSources(dir: string, display: (rel: string) => string, onlyDb
   }
   let dbs: string[] = [];
   try {
-    dbs = fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    dbs = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return out;
   }
@@ -395,7 +397,8 @@ export async function restoreCollections(sources: RestoreSource[], o: RestoreOpt
     if (o.seconds && o.seconds > 0) await sleep((o.seconds * 1000) / sources.length);
   }
   for (const s of sources) o.log(f.family === 'legacy' ? 'no indexes to restore' : `no indexes to restore for collection ${name(f, `${s.db}.${s.coll}`)}`);
-  if (o.fault === 'text') return { restored, failed, error: `${sources[0]?.db ?? 'AlteryxService'}: error creating indexes: (Interrupted) operation was interrupted` };
+  if (o.fault === 'text')
+    return { restored, failed, error: `${sources[0]?.db ?? 'AlteryxService'}: error creating indexes: (Interrupted) operation was interrupted` };
   return { restored, failed };
 }
 

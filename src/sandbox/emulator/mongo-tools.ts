@@ -14,7 +14,6 @@ import { fileSink, last, mongoTime, parseArgs, streamSink, type ParsedArgs, type
 import { dirSources, DumpFailure, dumpToArchive, dumpToDir, listCollections, readArchive, restoreCollections } from './engine.ts';
 import { acknowledged, closingLines, toolsFormat, type ToolsFormat } from './tools-format.ts';
 
-
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -22,9 +21,36 @@ interface Io {
   stdin: NodeJS.ReadableStream;
 }
 
-const COMMON_VALUED = ['uri', 'host', 'port', 'username', 'password', 'authenticationDatabase', 'authenticationMechanism', 'config', 'db', 'collection', 'readPreference', 'tlsCAFile', 'tlsCertificateKeyFile', 'sslCAFile', 'sslPEMKeyFile', 'numParallelCollections', 'verbose'];
+const COMMON_VALUED = [
+  'uri',
+  'host',
+  'port',
+  'username',
+  'password',
+  'authenticationDatabase',
+  'authenticationMechanism',
+  'config',
+  'db',
+  'collection',
+  'readPreference',
+  'tlsCAFile',
+  'tlsCertificateKeyFile',
+  'sslCAFile',
+  'sslPEMKeyFile',
+  'numParallelCollections',
+  'verbose',
+];
 const COMMON_FLAGS = ['gzip', 'quiet', 'tls', 'ssl', 'tlsInsecure', 'help', 'version'];
-const ALIASES: Record<string, string> = { h: 'host', u: 'username', p: 'password', d: 'db', c: 'collection', o: 'out', v: 'verbose', j: 'numParallelCollections' };
+const ALIASES: Record<string, string> = {
+  h: 'host',
+  u: 'username',
+  p: 'password',
+  d: 'db',
+  c: 'collection',
+  o: 'out',
+  v: 'verbose',
+  j: 'numParallelCollections',
+};
 
 const DUMP_SPEC = {
   valued: [...COMMON_VALUED, 'out', 'query', 'excludeCollection'],
@@ -204,7 +230,12 @@ function openToolRun(
   node: string,
   args: string[],
   io: Io,
-  o: { spec: Parameters<typeof parseArgs>[1]; badPositional: (p: ParsedArgs) => string | undefined; noAuth: string; startExtra?: (p: ParsedArgs) => Record<string, unknown> },
+  o: {
+    spec: Parameters<typeof parseArgs>[1];
+    badPositional: (p: ParsedArgs) => string | undefined;
+    noAuth: string;
+    startExtra?: (p: ParsedArgs) => Record<string, unknown>;
+  },
 ): ToolRun | number {
   const f = readSandboxFile(dir);
   const log = (s: string) => io.err(`${mongoTime()}\t${s}\n`);
@@ -217,7 +248,9 @@ function openToolRun(
   }
   const format = toolsFormat(knobsOf(f).mongoTools.version);
   if (p.opts.has('version')) {
-    io.out(`${tool} version: ${/^\d\./.test(format.version) ? 'r' : ''}${format.version}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`);
+    io.out(
+      `${tool} version: ${/^\d\./.test(format.version) ? 'r' : ''}${format.version}\ngit version: 0000000000000000000000000000000000000000\nGo version: go1.21.6\n`,
+    );
     return 0;
   }
   const map = mapper(dir, f, node);
@@ -352,7 +385,17 @@ export async function mongorestore(dir: string, node: string, args: string[], io
     }
     const db = last(p, 'db');
     const includes = p.opts.get('nsInclude') ?? [];
-    const globs = includes.map((g) => new RegExp('^' + g.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+    const globs = includes.map(
+      (g) =>
+        new RegExp(
+          '^' +
+            g
+              .split('*')
+              .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+              .join('.*') +
+            '$',
+        ),
+    );
     sources = sources.filter((s) => (!db || s.db === db) && (globs.length === 0 || globs.some((r) => r.test(`${s.db}.${s.coll}`))));
     const knobs = knobsOf(f).mongorestore;
     const r = await restoreCollections(sources, { target: server.dataDir, drop: p.opts.has('drop'), log, fault: knobs.fail, format });

@@ -76,7 +76,19 @@ type LogSeverity = 'I' | 'W' | 'E' | 'F';
 /** The wire version a mongod of that version reports (knob mongod.version): 4.0 = 7, 4.2 = 8, 4.4 = 9, 5.0 = 13, 6.0 = 17, 7.0 = 21. */
 export function maxWireVersionOf(version: string): number {
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  const table: Array<[number, number, number]> = [[8, 0, 25], [7, 0, 21], [6, 0, 17], [5, 0, 13], [4, 4, 9], [4, 2, 8], [4, 0, 7], [3, 6, 6], [3, 4, 5], [3, 2, 4], [3, 0, 3]];
+  const table: Array<[number, number, number]> = [
+    [8, 0, 25],
+    [7, 0, 21],
+    [6, 0, 17],
+    [5, 0, 13],
+    [4, 4, 9],
+    [4, 2, 8],
+    [4, 0, 7],
+    [3, 6, 6],
+    [3, 4, 5],
+    [3, 2, 4],
+    [3, 0, 3],
+  ];
   for (const [ma, mi, wire] of table) if (major > ma || (major === ma && minor >= mi)) return wire;
   return 2;
 }
@@ -92,20 +104,31 @@ const safeName = (s: string) => s !== '' && s !== '.' && s !== '..' && !/[\\/\0]
 
 function subfolders(root: string): string[] {
   try {
-    return fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }
 }
 
 /** The peer's view of a data folder: admin, config, local and one database per sub-folder. */
-export function dataFolderView(dbpath: string): { databases: () => string[]; collections: (db: string) => string[]; count: (db: string, coll: string) => number } {
+export function dataFolderView(dbpath: string): {
+  databases: () => string[];
+  collections: (db: string) => string[];
+  count: (db: string, coll: string) => number;
+} {
   return {
     databases: () => [...new Set(['admin', 'config', 'local', ...subfolders(dbpath)])].sort(),
     collections: (db) => {
       if (!safeName(db)) return [];
       try {
-        return fs.readdirSync(path.join(dbpath, db)).filter((f) => f.endsWith('.bson')).map((f) => f.slice(0, -5)).sort();
+        return fs
+          .readdirSync(path.join(dbpath, db))
+          .filter((f) => f.endsWith('.bson'))
+          .map((f) => f.slice(0, -5))
+          .sort();
       } catch {
         return [];
       }
@@ -263,14 +286,24 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   };
 
   log('I', 'CONTROL', 4615611, 'MongoDB starting', { pid: process.pid, port, dbPath: dbpathGiven, architecture: '64-bit', host: node.name });
-  log('I', 'CONTROL', 23403, 'Build Info', { buildInfo: { version: knobs.version, gitVersion: '0000000000000000000000000000000000000000', modules: [], allocator: 'tcmalloc', environment: { distmod: 'windows', distarch: 'x86_64', target_arch: 'x86_64' } } });
+  log('I', 'CONTROL', 23403, 'Build Info', {
+    buildInfo: {
+      version: knobs.version,
+      gitVersion: '0000000000000000000000000000000000000000',
+      modules: [],
+      allocator: 'tcmalloc',
+      environment: { distmod: 'windows', distarch: 'x86_64', target_arch: 'x86_64' },
+    },
+  });
   log('I', 'CONTROL', 51765, 'Operating System', { os: { name: 'Microsoft Windows Server 2019', version: '10.0 (build 17763)' } });
   log('I', 'CONTROL', 21951, 'Options set by command line', {
     options: {
       net: { bindIp: '127.0.0.1', port },
       ...(auth ? { security: { authorization: 'enabled' } } : {}),
       storage: { dbPath: dbpathGiven },
-      ...(logpathGiven !== undefined ? { systemLog: { destination: 'file', path: logpathGiven, ...(p.opts.has('logappend') ? { logAppend: true } : {}) } } : {}),
+      ...(logpathGiven !== undefined
+        ? { systemLog: { destination: 'file', path: logpathGiven, ...(p.opts.has('logappend') ? { logAppend: true } : {}) } }
+        : {}),
     },
   });
   if (p.opts.has('bind_ip_all') || (last(p, 'bind_ip') ?? '127.0.0.1').split(',').some((a) => !['127.0.0.1', 'localhost'].includes(a.trim()))) {
@@ -299,7 +332,10 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   log('I', 'STORAGE', 22315, 'Opening WiredTiger', { config: 'create,cache_size=3584M,session_max=33000,eviction=(threads_min=4,threads_max=4)' });
   if (knobs.failStart) {
     // A fassert: mongod aborts at once, without its shutdown lines, leaving mongod.lock behind.
-    log('E', 'WT', 22435, 'WiredTiger error message', { error: -31804, message: `[${Math.floor(Date.now() / 1000)}:0][${process.pid}:0x1], wiredtiger_open: __wt_panic, 490: the process must exit and restart: WT_PANIC: WiredTiger library panic` });
+    log('E', 'WT', 22435, 'WiredTiger error message', {
+      error: -31804,
+      message: `[${Math.floor(Date.now() / 1000)}:0][${process.pid}:0x1], wiredtiger_open: __wt_panic, 490: the process must exit and restart: WT_PANIC: WiredTiger library panic`,
+    });
     log('F', 'ASSERT', 23091, 'Fatal assertion', { msgid: 28595, file: 'src\\mongo\\db\\storage\\wiredtiger\\wiredtiger_kv_engine.cpp', line: 708 });
     log('F', 'ASSERT', 23092, '\n\n***aborting after fassert() failure\n\n');
     process.off('SIGTERM', onSigterm);
@@ -309,10 +345,7 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   }
   if (knobs.startSeconds > 0) {
     let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      new Promise<'ready'>((r) => (timer = setTimeout(() => r('ready'), knobs.startSeconds * 1000))),
-      stopRequested,
-    ]);
+    const waited = await Promise.race([new Promise<'ready'>((r) => (timer = setTimeout(() => r('ready'), knobs.startSeconds * 1000))), stopRequested]);
     clearTimeout(timer);
     if (waited !== 'ready') return stopBy(waited);
   }
