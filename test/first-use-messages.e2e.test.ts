@@ -17,7 +17,7 @@ async function backup(params: Record<string, unknown>, secrets: Record<string, s
   return { r, logs };
 }
 
-test('a run that fails before its staging folder exists reports no "(kept)" staging folder; one that fails after it does', async (t) => {
+test('a run that fails before its staging folder exists reports no "(kept)" staging folder; one that fails after it does (kept on request), or says it was removed', async (t) => {
   const s = await quickSandbox(t);
   setKnob(s.dir, 'elevated', 'false');
   const early = await runCli(['backup', '--mode', 'Full', '--sandbox', s.dir, '--config', s.config]);
@@ -27,7 +27,12 @@ test('a run that fails before its staging folder exists reports no "(kept)" stag
   t.is(json.result!['stagingPath'], null);
   setKnob(s.dir, 'elevated', 'true');
   setKnob(s.dir, 'emongodump.fail', '"exit"');
-  const late = await runCli(['backup', '--mode', 'Full', '--sandbox', s.dir, '--config', s.config]);
+  // Issue 12: a failed run removes its staging folder (secrets never outlive the run) unless asked to keep it.
+  const removed = await runCli(['backup', '--mode', 'Full', '--sandbox', s.dir, '--config', s.config]);
+  t.is(removed.code, 5, removed.stdout);
+  t.notRegex(removed.stdout, /\(kept\)/);
+  t.regex(removed.stdout, /The staging folder of the failed run was removed/);
+  const late = await runCli(['backup', '--mode', 'Full', '--sandbox', s.dir, '--config', s.config, '--keep-staging-on-failure']);
   t.is(late.code, 5, late.stdout);
   const kept = /staging : (\S+) \(kept\)/.exec(late.stdout)?.[1];
   t.truthy(kept, late.stdout);

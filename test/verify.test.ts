@@ -116,3 +116,13 @@ test('AES-256 archives: our reader decrypts and checks them, 7-Zip accepts the r
   t.not(bad.status, 0);
   t.truthy(execFileSync('7zz', ['l', '-slt', zip], { encoding: 'utf8' }).match(/AES-256/));
 });
+
+test('an archive that does not exist fails its "exists" check (exit 3 from the CLI), with no other error', async (t) => {
+  const res = await verifyArchive('/nonexistent/ServerBackup_Full_20260101_020000.zip');
+  t.false(res.ok);
+  t.deepEqual(
+    res.checks.map((c) => [c.name, c.ok]),
+    [['exists', false]],
+  );
+  t.is(res.archiveSha256, undefined);
+});

@@ -271,6 +271,7 @@ export async function verifyArchive(
   const badEntries: string[] = [];
   const add: AddCheck = (name, ok, detail) => checks.push({ name, ok, detail });
   let legacy: LegacyArchive | undefined;
+  let archiveSha256: string | undefined;
   const result = (): VerifyResult => ({ ok: checks.every((c) => c.ok), archive, checks, manifest, archiveSha256, badEntries, ...(legacy ? { legacy } : {}) });
   let manifest: Manifest | undefined;
 
@@ -280,7 +281,7 @@ export async function verifyArchive(
   if (opts.minSizeBytes !== undefined) {
     add('minimum size', st.size >= opts.minSizeBytes, `${st.size} bytes, minimum ${Math.round(opts.minSizeBytes)}`);
   }
-  const archiveSha256 = await checkArchiveHash(archive, opts, add);
+  archiveSha256 = await checkArchiveHash(archive, opts, add);
 
   // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
   legacy = recognizeLegacyArchive(archive, await readHead(archive));

@@ -5,12 +5,16 @@ import { warn, type RunContext, type StagedFile } from '../core/context.ts';
 import type { BackupStepOf, FileCopy } from '../core/plan.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists, listFiles } from '../util/fsx.ts';
-import { caseDistinctPath, foldCase, isWindowsUnsafeName } from '../util/winfs.ts';
+import { foldCase, isWindowsUnsafeName } from '../util/winfs.ts';
 
 /** An install's alteryx.config counts as modified when its mtime is more than this away from AlteryxService.exe's. */
 const CONFIG_MODIFIED_TOLERANCE_MS = 120_000;
 
-/** `staged`: what this step staged before (two names that differ only in case must not land on one file). */
+/**
+ * `staged`: what this step staged before. Undefined: the source is not there; null: left out, because Windows could
+ * never restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or a second name
+ * equal to one already staged but for case (NTFS holds one of them) — and the archive reader refuses both (issue 12).
+ */
 async function stageFile(
   ctx: RunContext,
   node: NodeRef,
@@ -19,25 +23,26 @@ async function stageFile(
   c: FileCopy,
   staged: StagedFile[],
   note = c.note,
-): Promise<StagedFile | undefined> {
+): Promise<StagedFile | undefined | null> {
   const src = ctx.platform.paths.resolve(configured, node);
   if (!(await exists(src))) return undefined;
-  // NTFS is case-insensitive: a second name equal but for case gets a staging file of its own.
-  const wanted = join(ctx.staging.local, ...archivePath.split('/'));
-  const dest = caseDistinctPath(
-    staged.map((f) => f.localPath),
-    wanted,
-  );
-  if (dest !== wanted) {
-    const other = staged.find((f) => foldCase(f.archivePath) === foldCase(archivePath))?.archivePath ?? '?';
-    warn(ctx, `${archivePath} and ${other} differ only in case: both are in the archive, but a Windows folder holds one of them when restored`);
-  }
   const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
-  if (unsafe)
+  if (unsafe) {
     warn(
       ctx,
-      `${archivePath}: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space); it is archived as it is, but Windows Explorer and tools without long-path (\\\\?\\) support cannot create it when extracting`,
+      `${configured} on ${node.name} was left out: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space), which no restore onto Windows can create; rename or remove it`,
     );
+    return null;
+  }
+  const other = staged.find((f) => foldCase(f.archivePath) === foldCase(archivePath));
+  if (other) {
+    warn(
+      ctx,
+      `${configured} on ${node.name} was left out: its name differs from ${other.source ?? other.archivePath} only in case, and a Windows folder holds one of them; rename one of the two`,
+    );
+    return null;
+  }
+  const dest = join(ctx.staging.local, ...archivePath.split('/'));
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
   ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
@@ -66,7 +71,7 @@ export async function captureFiles(ctx: RunContext, step: BackupStepOf<'files'>)
     }
     const f = await stageFile(ctx, node, c.from, c.to, c, out);
     if (f) out.push(f);
-    else missing(ctx, node, c);
+    else if (f === undefined) missing(ctx, node, c);
   }
   if (step.copies.some((c) => c.ifModified) && !configFound) ctx.log.info(`No alteryx.config on ${node.name} (looked in bin\\server\\config and bin\\config)`);
   return out;
@@ -114,5 +119,6 @@ async function captureIfModified(
     ctx.log.info(`${c.from} on ${node.name} is unchanged since install: not captured (REQ-3.1.3)`);
     return { found: true };
   }
-  return { found: true, file: await stageFile(ctx, node, c.from, c.to, c, staged, `Modified after install (${new Date(st.mtimeMs).toISOString()})`) };
+  const file = await stageFile(ctx, node, c.from, c.to, c, staged, `Modified after install (${new Date(st.mtimeMs).toISOString()})`);
+  return { found: true, file: file ?? undefined };
 }
