@@ -3,8 +3,16 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { adminSharePath, caseDistinctPath, findExecutable, isWindowsUnsafeName, pathExtensions, retryWhileBusy } from '../src/util/winfs.ts';
-import { BackupError } from '../src/core/errors.ts';
+import {
+  adminSharePath,
+  caseDistinctPath,
+  findExecutable,
+  isWindowsUnsafeName,
+  pathExtensions,
+  retryWhileBusy,
+  retryWhileBusySync,
+} from '../src/util/winfs.ts';
+import { BackupError, ExitCode } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 test('reserved device names and trailing dots/spaces are unsafe; ordinary names are not', (t) => {
@@ -132,4 +140,58 @@ test('retryWhileBusy around a real rename: the file is published once the holder
   );
   t.is(fs.readFileSync(to, 'utf8'), 'zip');
   t.false(fs.existsSync(from));
+});
+
+test('retryWhileBusySync: the journal rename is tried again while the file is in use, then gives a Storage error naming it', (t) => {
+  let calls = 0;
+  const waits: number[] = [];
+  const r = retryWhileBusySync(
+    'write the journal',
+    'D:\\Temp\\AlteryxBackup.journal.json',
+    () => {
+      calls++;
+      if (calls < 3) throw Object.assign(new Error('busy'), { code: calls === 1 ? 'EBUSY' : 'EPERM' });
+      return 'done';
+    },
+    { sleep: (ms) => waits.push(ms) },
+  );
+  t.is(r, 'done');
+  t.deepEqual(waits, [100, 200], 'growing delays');
+  const err = t.throws(
+    () =>
+      retryWhileBusySync(
+        'write the journal',
+        'D:\\Temp\\AlteryxBackup.journal.json',
+        () => {
+          throw Object.assign(new Error('locked'), { code: 'EACCES' });
+        },
+        { attempts: 3, sleep: () => {} },
+      ),
+    { instanceOf: BackupError },
+  );
+  t.is(err!.exitCode, ExitCode.Storage);
+  t.regex(err!.message, /Cannot write the journal D:\\Temp\\AlteryxBackup\.journal\.json: it is in use by another process \(EACCES, 3 tries\)/);
+  t.throws(
+    () =>
+      retryWhileBusySync('write the journal', 'x', () => {
+        throw Object.assign(new Error('no such folder'), { code: 'ENOENT' });
+      }),
+    { message: 'no such folder' },
+    'other errors at once',
+  );
+});
+
+test('retryWhileBusySync waits for real when no sleep is given (Atomics.wait)', (t) => {
+  let calls = 0;
+  const t0 = Date.now();
+  retryWhileBusySync(
+    'write',
+    'f',
+    () => {
+      if (++calls === 1) throw Object.assign(new Error('busy'), { code: 'EBUSY' });
+    },
+    { delayMs: 20 },
+  );
+  t.is(calls, 2);
+  t.true(Date.now() - t0 >= 19, 'it waited before the second try');
 });

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { retryWhileBusySync } from '../util/winfs.ts';
 
 export const JOURNAL_NAME = 'AlteryxBackup.journal.json';
 
@@ -96,7 +97,8 @@ export function writeJournal(file: string, j: Journal): void {
   }
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, JSON.stringify(j, null, 2));
-  renameSync(tmp, file);
+  // Rewritten before every change while the service may be stopped: a scanner holding it for a moment must not end the run.
+  retryWhileBusySync('write the journal', file, () => renameSync(tmp, file));
 }
 
 /**

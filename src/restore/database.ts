@@ -18,6 +18,7 @@ import {
   type RestoreLogVerdict,
 } from './restore-log.ts';
 import { restoredDatabases, runMongorestore } from './restore-selfmanaged.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 
 /** What the database step found: the restore log's verdict and the per-collection counts. */
 export interface DatabaseOutcome {
@@ -101,7 +102,8 @@ async function restoreEmbedded(r: RestoreRun, pre: RestorePreflight | undefined)
   r.rj!.database = jdb;
   journal(r);
   if (existed) {
-    await fsp.rename(local, preLocal);
+    // mongod may hold its files for a moment after the service stopped; an antivirus may scan them.
+    await retryWhileBusy('move aside the MongoDB data folder', local, () => fsp.rename(local, preLocal));
     r.rb.db.moved = true;
     jdb.moved = true;
     journal(r);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { processAlive } from '../core/lock.ts';
 import type { RunLogger } from '../log/logger.ts';
 import { sendShutdown } from './drill-mongod.ts';
+import { retryWhileBusySync } from '../util/winfs.ts';
 
 export const DRILL_JOURNAL_NAME = 'AlteryxBackup.drill.json';
 
@@ -34,7 +35,7 @@ export class DrillJournalFile {
     this.current = j;
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(j, null, 2));
-    renameSync(tmp, this.file);
+    retryWhileBusySync('write the drill journal', this.file, () => renameSync(tmp, this.file));
   }
   update(patch: Partial<DrillJournal>): void {
     if (this.current) this.write({ ...this.current, ...patch });

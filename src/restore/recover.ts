@@ -7,6 +7,7 @@ import { JOURNAL_NAME, writeJournal, type Journal, type JournalEntry, type Resto
 import { processAlive } from '../core/lock.ts';
 import { realClock } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 
 export interface RecoverOutcome {
   node: string;
@@ -259,7 +260,7 @@ async function putBackFiles(x: RestoreRecoveryRun): Promise<void> {
         await fsp.mkdir(dirname(f.local), { recursive: true });
         const tmp = `${f.local}.recovering-${process.pid}`;
         await fsp.copyFile(f.saved, tmp);
-        await fsp.rename(tmp, f.local);
+        await retryWhileBusy('put back', f.local, () => fsp.rename(tmp, f.local));
       } else await fsp.rm(f.local, { force: true });
     });
   }
@@ -270,7 +271,7 @@ async function putBackDatabase(x: RestoreRecoveryRun): Promise<void> {
   await x.put(`database folder ${d.configured}`, async () => {
     if (await exists(d.preLocal)) {
       await fsp.rm(d.local, { recursive: true, force: true });
-      await fsp.rename(d.preLocal, d.local);
+      await retryWhileBusy('put back the MongoDB data folder', d.local, () => fsp.rename(d.preLocal, d.local));
       return `database folder ${d.configured} put back from ${d.preConfigured} (the half-restored one removed)`;
     }
     if (!d.existed) {

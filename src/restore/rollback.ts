@@ -6,6 +6,7 @@ import { sha256File } from '../util/fsx.ts';
 import { check, journal, type RestoredFile, type RestoreRun, type Rollback } from './context.ts';
 import { copyFileAtomic } from './files.ts';
 import { acknowledgedTarget, runMongorestore } from './restore-selfmanaged.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 
 export type { RestoredFile } from './context.ts';
 
@@ -69,7 +70,7 @@ export async function putBack(c: RunContext, rb: Rollback, done: string[], run: 
     const d = rb.db;
     await attempt(d.moved ? `database folder ${d.configured} put back` : `restored database folder ${d.configured} removed`, async () => {
       await fsp.rm(d.local, { recursive: true, force: true });
-      if (d.moved) await fsp.rename(d.preLocal, d.local);
+      if (d.moved) await retryWhileBusy('put back the MongoDB data folder', d.local, () => fsp.rename(d.preLocal, d.local));
     });
   }
   if (rb.selfDb?.restoreStarted) {

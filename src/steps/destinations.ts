@@ -6,6 +6,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import type { WriteConditions } from '../platform/ports.ts';
 import { exists, sha256File } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 
 /** One destination's outcome, as listed in the result event (`destinations`). */
 export interface DestinationOutcome {
@@ -115,7 +116,7 @@ export async function copyVerified(src: string, destDir: string, opts: CopyOptio
     if (st.size !== opts.expectedSize) throw new Error(`the copy has ${st.size} bytes, expected ${opts.expectedSize}`);
     const h = await sha256File(tmp);
     if (h !== opts.expectedSha256) throw new Error(`the copy's SHA-256 ${h} differs from the archive's ${opts.expectedSha256}`);
-    await fsp.rename(tmp, final);
+    await retryWhileBusy('publish the copy as', final, () => fsp.rename(tmp, final));
   } catch (err) {
     await fsp.rm(tmp, { force: true }).catch(() => {});
     throw err;
@@ -123,7 +124,7 @@ export async function copyVerified(src: string, destDir: string, opts: CopyOptio
   const side = `${final}.sha256`;
   try {
     await fsp.writeFile(`${side}.partial`, `${opts.expectedSha256}  ${basename(final)}\n`);
-    await fsp.rename(`${side}.partial`, side);
+    await retryWhileBusy('publish the checksum file', side, () => fsp.rename(`${side}.partial`, side));
   } catch (err) {
     await fsp.rm(`${side}.partial`, { force: true }).catch(() => {});
     throw new Error(`the archive was copied and verified, but its checksum file could not be written: ${(err as Error).message}`);

@@ -124,3 +124,35 @@ export async function retryWhileBusy<T>(
     }
   }
 }
+
+/**
+ * retryWhileBusy for the synchronous writes that must not yield (the run journal, rewritten before each change; the
+ * drill journal): the same codes, tries and growing delays, the wait done with Atomics.wait.
+ */
+export function retryWhileBusySync<T>(
+  what: string,
+  file: string,
+  op: () => T,
+  opts: { attempts?: number; delayMs?: number; sleep?: (ms: number) => void } = {},
+): T {
+  const attempts = opts.attempts ?? 6;
+  let delay = opts.delayMs ?? 100;
+  const sleep = opts.sleep ?? ((ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+  for (let i = 1; ; i++) {
+    try {
+      return op();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (!BUSY.has(code)) throw err;
+      if (i >= attempts) {
+        throw new BackupError(
+          ExitCode.Storage,
+          `Cannot ${what} ${file}: it is in use by another process (${code}, ${attempts} tries).`,
+          'Close the program holding it (an open Explorer window, an antivirus scan, a backup agent) and run again.',
+        );
+      }
+      sleep(delay);
+      delay *= 2;
+    }
+  }
+}
