@@ -26,10 +26,10 @@ BeforeDiscovery {
 
     # The examples that cannot run here, and why. The first test fails when this list and the examples differ.
     $script:NotRunnable = [ordered]@{
+        'Export-AlteryxBackupTaskXml#1'       = 'schtasks.exe (Task Scheduler) exists only on Windows; the XML it imports is written by example 2 here'
         'Get-AlteryxBackup#1'                 = 'it lists aws-offsite, a destination in AWS S3, which this offline test cannot reach; the same listing runs against a local S3 server (s3rver) in Get-AlteryxBackup.Tests.ps1'
         'Get-AlteryxBackup#2'                 = 'it lists azure, a destination in an Azure storage account, which this offline test cannot reach; that such URLs go to Invoke-AlteryxRestoreDrill -Path unchanged is in Get-AlteryxBackup.Tests.ps1'
         'Get-AlteryxBackup#3'                 = 'Get-Credential needs an interactive host'
-        'Export-AlteryxBackupTaskXml#1'       = 'schtasks.exe (Task Scheduler) exists only on Windows; the XML it imports is written by example 2 here'
         'Get-AlteryxBackupHistory#3'          = 'Out-GridView opens a desktop window and exists only on Windows'
         'Get-AlteryxBackupTask#1'             = 'Get-ScheduledTask and Get-ScheduledTaskInfo (the ScheduledTasks module) exist only on Windows'
         'Get-AlteryxBackupTask#2'             = 'Get-ScheduledTask and Get-ScheduledTaskInfo (the ScheduledTasks module) exist only on Windows'
