@@ -90,6 +90,17 @@ try {
     $passed = [int] $result.PassedCount
     $failed = [int] $result.FailedCount + [int] $result.FailedBlocksCount + [int] $result.FailedContainersCount
     $skipped = [int] $result.SkippedCount + [int] $result.InconclusiveCount
+    # Name every failure on its own line next to the summary, so that the tail of a long log says what failed.
+    foreach ($t in @($result.Failed)) {
+        $why = if ($t.ErrorRecord) { ': ' + ("$($t.ErrorRecord[0].Exception.Message)" -split "`r?`n" | Select-Object -First 1) } else { '' }
+        [Console]::Out.WriteLine("PESTER-FAILED $(Split-Path -Leaf $t.ScriptBlock.File) > $($t.ExpandedPath)$why")
+    }
+    foreach ($b in @($result.FailedBlocks)) {
+        [Console]::Out.WriteLine("PESTER-FAILED $(Split-Path -Leaf $b.ScriptBlock.File) > $($b.ExpandedPath) (a BeforeAll/AfterAll of the block)")
+    }
+    foreach ($c in @($result.FailedContainers)) {
+        [Console]::Out.WriteLine("PESTER-FAILED $($c.Item) (the file did not run)")
+    }
     if ($failed -eq 0 -and $result.Result -eq 'Failed') {
         # Pester judged the run failed for a reason not in the counts above.
         $failed = 1

@@ -6,6 +6,7 @@
 //   node scripts/run-tests.mjs --unit-only     # ava only
 //   node scripts/run-tests.mjs --pester-only   # Pester only
 //   --ava-config FILE                          # another ava configuration (the runner's own tests use it)
+//   --pester-path PATH                         # a Pester file or folder instead of pester/ (likewise)
 //
 // (a) ava:    node_modules/.bin/ava, default reporter (each test's line is counted; failed, timed-out and
 //             crashed tests are named; see avaLineParser)
@@ -19,15 +20,17 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = 'usage: node scripts/run-tests.mjs [--unit-only | --pester-only] [--ava-config FILE]';
+const USAGE = 'usage: node scripts/run-tests.mjs [--unit-only | --pester-only] [--ava-config FILE] [--pester-path PATH]';
 const args = process.argv.slice(2);
 let runUnit = true;
 let runPester = true;
 const avaArgs = [];
+let pesterPath = null;
 for (let i = 0; i < args.length; i++) {
   const arg = args[i];
   if (arg === '--unit-only') runPester = false;
   else if (arg === '--ava-config') avaArgs.push('--config', args[++i] ?? '');
+  else if (arg === '--pester-path') pesterPath = args[++i] ?? '';
   else if (arg === '--pester-only') runUnit = false;
   else if (arg === '-h' || arg === '--help') {
     console.log(USAGE);
@@ -192,10 +195,15 @@ async function runAva(extraArgs) {
 async function runPesterSuite() {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   let summary = null;
-  note('pester: bash scripts/pwsh.sh -NonInteractive -File pester/Invoke-Tests.ps1');
-  const result = await run('bash', [path.join('scripts', 'pwsh.sh'), '-NonInteractive', '-File', path.join('pester', 'Invoke-Tests.ps1')], (line) => {
+  const failures = [];
+  const pesterArgs = [path.join('scripts', 'pwsh.sh'), '-NonInteractive', '-File', path.join('pester', 'Invoke-Tests.ps1')];
+  if (pesterPath !== null) pesterArgs.push('-Path', pesterPath);
+  note(`pester: bash ${pesterArgs.join(' ')}`);
+  const result = await run('bash', pesterArgs, (line) => {
     const m = /^\s*PESTER-SUMMARY passed=(\d+) failed=(\d+) skipped=(\d+)\s*$/.exec(line);
     if (m) summary = { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
+    const f = /^\s*PESTER-FAILED (.+)$/.exec(line);
+    if (f) failures.push(f[1].length > 300 ? `${f[1].slice(0, 300)}...` : f[1]);
   });
   if (summary) {
     Object.assign(counts, summary);
@@ -208,6 +216,7 @@ async function runPesterSuite() {
     counts.failed = 1;
     note(`pester: no PESTER-SUMMARY line (${describeExit(result)}); counting 1 failure`);
   }
+  for (const f of failures) note(`pester: failed: ${f}`);
   note(`pester: passed=${counts.passed} failed=${counts.failed} skipped=${counts.skipped} (${describeExit(result)})`);
   return counts;
 }

@@ -24,3 +24,11 @@ test('a failing test and a test that hangs past the timeout are each named; the 
   t.regex(r.out, /^2 passed, 2 failed$/m);
   t.notRegex(r.out, /Cannot set properties of undefined/);
 });
+
+test('a failing Pester test and a block whose set-up throws are each named next to the closing line', async (t) => {
+  const r = await runner(['--pester-only', '--pester-path', 'test/fixtures/run-tests/pester']);
+  t.is(r.code, 1);
+  t.regex(r.out, /^\[run-tests\] pester: failed: Fixture\.Tests\.ps1 > fixture suite\.fails on purpose: Expected 2, but got 1\.$/m);
+  t.regex(r.out, /^\[run-tests\] pester: failed: Fixture\.Tests\.ps1 > a broken block/m);
+  t.regex(r.out, /^1 passed, \d+ failed$/m);
+});
