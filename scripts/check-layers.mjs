@@ -76,11 +76,12 @@ export function importsOf(text) {
 /**
  * Functions longer than `max` lines. A function starts on a line that declares one (a function, a method,
  * an arrow with a block body assigned to a name); its body is the `{` that ends its signature line (the
- * signature may wrap over a few lines), and it ends at the line that closes that brace. Strings, template
- * literals and comments are skipped while counting braces.
+ * signature may wrap over a few lines), and it ends at the line that closes that brace. The text is first
+ * reduced to its code (codeOnly: strings, template text, comments and regular expressions blanked), so a
+ * brace, quote or backquote inside any of them neither opens nor closes anything.
  */
 export function longFunctions(text, max = MAX_FUNCTION_LINES) {
-  const lines = text.split('\n');
+  const lines = codeOnly(text).split('\n');
   const fn = /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\b\s*\*?\s*([\w$]*)/;
   const arrow = /^\s*(?:export\s+)?(?:const|let)\s+([\w$]+)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:<[^>]*>\s*)?(?:\(|[\w$]+\s*=>)/;
   const method =
@@ -94,12 +95,12 @@ export function longFunctions(text, max = MAX_FUNCTION_LINES) {
     if ((m = fn.exec(l))) {
       name = m[1] || '(anonymous)';
       maxWrap = 20;
-    } else if ((m = arrow.exec(l)) && /=>\s*\{\s*$/.test(stripComment(l))) name = m[1];
+    } else if ((m = arrow.exec(l)) && /=>\s*\{\s*$/.test(l)) name = m[1];
     else if ((m = method.exec(l))) name = m[1];
     else continue;
     let open;
     for (let k = i; k <= Math.min(lines.length - 1, i + maxWrap); k++) {
-      const t = stripComment(lines[k]).trimEnd();
+      const t = lines[k].trimEnd();
       if (t.endsWith('{')) {
         open = { line: k, col: t.length - 1 };
         break;
@@ -115,65 +116,134 @@ export function longFunctions(text, max = MAX_FUNCTION_LINES) {
   return found;
 }
 
-function stripComment(line) {
-  return line.replace(/\s\/\/.*$/, '');
-}
-
-/** The line index where the brace at (from, col) is closed (undefined if never). */
+/** The line index where the brace at (from, col) of code-only lines is closed (undefined if never). */
 function closingLine(lines, from, col) {
   let depth = 0;
-  let mode = 'code';
-  const templateDepth = [];
   for (let i = from; i < lines.length; i++) {
     const l = lines[i];
     for (let j = i === from ? col : 0; j < l.length; j++) {
-      const ch = l[j];
-      const next = l[j + 1];
-      if (mode === 'block') {
-        if (ch === '*' && next === '/') {
-          mode = 'code';
-          j++;
-        }
-        continue;
-      }
-      if (mode === "'" || mode === '"') {
-        if (ch === '\\') j++;
-        else if (ch === mode) mode = 'code';
-        continue;
-      }
-      if (mode === '`') {
-        if (ch === '\\') j++;
-        else if (ch === '`') mode = 'code';
-        else if (ch === '$' && next === '{') {
-          templateDepth.push(depth);
-          depth++;
-          mode = 'code';
-          j++;
-        }
-        continue;
-      }
-      if (ch === '/' && next === '/') break;
-      if (ch === '/' && next === '*') {
-        mode = 'block';
-        j++;
-        continue;
-      }
-      if (ch === "'" || ch === '"' || ch === '`') {
-        mode = ch;
-        continue;
-      }
-      if (ch === '{') depth++;
-      else if (ch === '}') {
-        depth--;
-        if (templateDepth.length && templateDepth[templateDepth.length - 1] === depth) {
-          templateDepth.pop();
-          mode = '`';
-          continue;
-        }
-        if (depth === 0) return i;
-      }
+      if (l[j] === '{') depth++;
+      else if (l[j] === '}' && --depth === 0) return i;
     }
-    if (mode === "'" || mode === '"') mode = 'code';
+  }
+  return undefined;
+}
+
+/** Words after which a `/` starts a regular expression (after any other word or a number it divides). */
+const REGEX_AFTER_WORD = new Set('return typeof instanceof in of new delete void throw case do else yield await'.split(' '));
+
+/**
+ * The source text with everything that is not code blanked to spaces (line breaks kept, so lines and
+ * columns stay where they were): the contents of strings, the text parts of template literals (their
+ * `${...}` parts stay code, nested templates included), comments and regular-expression literals. A `/`
+ * is a regular expression or a division by the previous significant token: after a value (a name, a
+ * number, a literal, `)` or `]`) it divides, after an operator, a keyword such as `return`, `{`, `}`, `;`
+ * or at the start it opens a regular expression. Quotes and delimiters stay, so a line keeps its shape.
+ */
+export function codeOnly(text) {
+  const out = text.split('');
+  const blank = (from, to) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+  };
+  const stack = []; // one entry per open `{`: 'brace' (code) or 'template' (a `${` of a template literal)
+  let prev = ''; // the previous significant token: a punctuator, a word, or 'value' (a literal)
+  let i = 0;
+  const n = text.length;
+  /** Scans template text from i (just after the opening backquote or a closing `}`); returns where it stopped. */
+  const templateText = (from) => {
+    let k = from;
+    while (k < n) {
+      const ch = text[k];
+      if (ch === '\\') k += 2;
+      else if (ch === '`') {
+        blank(from, k);
+        prev = 'value';
+        return k + 1;
+      } else if (ch === '$' && text[k + 1] === '{') {
+        blank(from, k);
+        stack.push('template');
+        prev = '{';
+        return k + 2;
+      } else k++;
+    }
+    blank(from, n);
+    return n;
+  };
+  while (i < n) {
+    const ch = text[i];
+    const next = text[i + 1];
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === '/' && next === '/') {
+      const e = text.indexOf('\n', i);
+      const stop = e < 0 ? n : e;
+      blank(i, stop);
+      i = stop;
+    } else if (ch === '/' && next === '*') {
+      const e = text.indexOf('*/', i + 2);
+      const stop = e < 0 ? n : e + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (ch === "'" || ch === '"') {
+      let k = i + 1;
+      while (k < n && text[k] !== ch && text[k] !== '\n') k += text[k] === '\\' ? 2 : 1;
+      blank(i + 1, Math.min(k, n));
+      prev = 'value';
+      i = k + 1;
+    } else if (ch === '`') {
+      i = templateText(i + 1);
+    } else if (ch === '/' && regexMayStart(prev)) {
+      const r = regexAt(text, i);
+      if (r === undefined) {
+        prev = '/';
+        i++;
+      } else {
+        blank(i + 1, r.close);
+        prev = 'value';
+        i = r.end;
+      }
+    } else if (ch === '{') {
+      stack.push('brace');
+      prev = '{';
+      i++;
+    } else if (ch === '}') {
+      if (stack.pop() === 'template') i = templateText(i + 1);
+      else {
+        prev = '}';
+        i++;
+      }
+    } else if (/[\w$]/.test(ch)) {
+      let k = i;
+      while (k < n && /[\w$]/.test(text[k])) k++;
+      const word = text.slice(i, k);
+      prev = REGEX_AFTER_WORD.has(word) ? '(' : 'value';
+      i = k;
+    } else {
+      prev = ch === ')' || ch === ']' ? 'value' : ch;
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+function regexMayStart(prev) {
+  return prev !== 'value';
+}
+
+/** The regular-expression literal whose `/` is at i: its closing `/` and its end after the flags; undefined if none. */
+function regexAt(text, i) {
+  let inClass = false;
+  for (let k = i + 1; k < text.length; k++) {
+    const ch = text[k];
+    if (ch === '\n') return undefined;
+    if (ch === '\\') k++;
+    else if (inClass) inClass = ch !== ']';
+    else if (ch === '[') inClass = true;
+    else if (ch === '/') {
+      let e = k + 1;
+      while (e < text.length && /[a-z]/i.test(text[e])) e++;
+      return { close: k, end: e };
+    }
   }
   return undefined;
 }

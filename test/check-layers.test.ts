@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './helpers/tmp.ts';
+// @ts-expect-error: a plain .mjs script without types
+import { codeOnly } from '../scripts/check-layers.mjs';
 
 const script = join(import.meta.dirname, '..', 'scripts', 'check-layers.mjs');
 const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
@@ -52,4 +54,65 @@ test('a function over 120 lines fails, with its name and length; 120 lines pass'
   t.is(r.status, 1);
   t.regex(r.stdout, /length: src\/util\/long\.ts:1 tooLong is 123 lines \(at most 120\)/);
   t.false(/fine/.test(r.stdout));
+});
+
+// The scanner behind the length rule: strings, template literals (nested, with `${}`), comments and regular
+// expressions are not code, so a brace, quote or backquote inside them neither opens nor closes a function.
+// Each case below was miscounted by the old brace counter (it knew no regular expressions).
+const filler = (n: number) => Array.from({ length: n }, (_, i) => `  total += ${i};`).join('\n');
+
+function lengthReport(t: import('ava').ExecutionContext, source: string): string {
+  const r = run('--root', tree(t, { 'util/f.ts': source }));
+  return r.stdout;
+}
+
+test('a regex holding a backquote does not open a template literal (the function is still measured)', (t) => {
+  const out = lengthReport(
+    t,
+    `export function withBackquote(p: string): number {\n  let total = /\`--(.*)'/.exec(p)?.[1]?.length ?? 0;\n${filler(125)}\n  return total;\n}\n\nexport function after(): number {\n  return 1;\n}\n`,
+  );
+  t.regex(out, /length: src\/util\/f\.ts:1 withBackquote is 129 lines/);
+  t.false(/after/.test(out), out);
+});
+
+test('a regex holding a quote does not hide the brace after it', (t) => {
+  const out = lengthReport(
+    t,
+    `export function withQuote(s: string): number {\n  let total = 0;\n  if (/'/.test(s)) {\n    total++;\n  }\n${filler(121)}\n  return total;\n}\n`,
+  );
+  t.regex(out, /length: src\/util\/f\.ts:1 withQuote is 128 lines/);
+});
+
+test('braces inside a regex (in a class, escaped) are not counted', (t) => {
+  const out = lengthReport(
+    t,
+    `export function withBraces(s: string): number {\n  let total = /[{]/.test(s) ? 1 : 0;\n  if (/\\{{2}$/.test(s)) total++;\n${filler(121)}\n  return total;\n}\n\nfunction short(s: string): boolean {\n  return /\\{+/.test(s);\n}\n`,
+  );
+  t.regex(out, /length: src\/util\/f\.ts:1 withBraces is 126 lines/);
+  t.false(/short/.test(out), out);
+});
+
+test('a slash after a value divides, after an operator or keyword it starts a regex', (t) => {
+  const out = lengthReport(
+    t,
+    `export function divides(width: number, s: string): number {\n  let total = width / 2 / (width + 1);\n  const open = { half: total / 1 };\n  if (/[}]/.test(s) && (total) / 3 > 0) {\n    total = open.half;\n  }\n  const re = s.length ? /{/ : /}/;\n${filler(121)}\n  return total + (re.test(s) ? 1 : 0);\n}\n\nexport const fine = (x: number): number => {\n  return x / 2;\n};\n`,
+  );
+  t.regex(out, /length: src\/util\/f\.ts:1 divides is 130 lines/);
+  t.false(/fine/.test(out), out);
+});
+
+test('nested template literals, with regexes and braces in their parts, are skipped as a whole', (t) => {
+  const out = lengthReport(
+    t,
+    `export function nested(s: string): string {\n  let total = 0;\n  const label = \`a \${s.replace(/\`/g, "'")} b \${\`inner \${s ? \`{\` : '}'} x\`} c\`;\n  const multi = \`{\n  {\n\${label}\`;\n${filler(121)}\n  return label + multi + total;\n}\n`,
+  );
+  t.regex(out, /length: src\/util\/f\.ts:1 nested is 129 lines/);
+});
+
+test('codeOnly blanks regex, string, template text and comments, and keeps divisions, lines and columns', (t) => {
+  const src = `const a = b / 2, c = /x{'\`/.test(s) ? (d) / 3 : 0; // {\nconst t = \`{\${a}}\`; /* } */ return /}/g;`;
+  const code = codeOnly(src);
+  t.is(code.length, src.length);
+  t.is(code.split('\n').length, 2);
+  t.is(code, `const a = b / 2, c = /    /.test(s) ? (d) / 3 : 0;     \nconst t = \` \${a} \`;${' '.repeat(9)}return / /g;`);
 });
