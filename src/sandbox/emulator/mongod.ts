@@ -14,7 +14,8 @@ import { knobsOf } from '../knobs-core.ts';
 import { findNode, readSandboxFile } from '../meta.ts';
 import { pidAlive, registerMongod, unregisterMongod } from '../mongod-registry.ts';
 import { isWindowsPath, mapWindowsPath } from '../winpath.ts';
-import { last, parseArgs } from './common.ts';
+import { last, type ParsedArgs, parseArgs } from './common.ts';
+import type { SandboxNode } from '../types.ts';
 
 export const MONGOD_VERSION = '7.0.12';
 /** mongod's exit codes (src/mongo/util/exit_code.h). */
@@ -171,9 +172,19 @@ function lockDbpath(lockFile: string, log: (s: LogSeverity, c: string, id: numbe
 }
 
 type Stop = { by: 'signal'; signal: NodeJS.Signals } | { by: 'command' };
+type Log = (s: LogSeverity, c: string, id: number, msg: string, attr?: Record<string, unknown>) => void;
 
-/** The emulated mongod of one node. Resolves with the exit code once it has shut down. */
-export async function mongod(dir: string, nodeName: string, args: string[], io: Io): Promise<number> {
+/** The checked command line of one start. */
+interface Options {
+  p: ParsedArgs;
+  port: number;
+  dbpathGiven: string;
+  logpathGiven: string | undefined;
+  auth: boolean;
+}
+
+/** Phase 1, options: the command line checked, or the exit code when the start ends there (usage error, --help, --version). */
+function readOptions(dir: string, args: string[], io: Io): Options | number {
   const p = parseArgs(args, SPEC);
   if (p.error || p.positional.length) {
     let what: string;
@@ -197,98 +208,45 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
     return EXIT.clean;
   }
   const portArg = last(p, 'port') ?? '27017';
-  let port = /^\d+$/.test(portArg) ? Number(portArg) : NaN;
+  const port = /^\d+$/.test(portArg) ? Number(portArg) : NaN;
   if (!Number.isInteger(port) || port > 65535) {
     io.err(`Error parsing command line: the argument ('${portArg}') for option '--port' is invalid\ntry 'mongod --help' for more information\n`);
     return EXIT.badOptions;
   }
-
-  const f = readSandboxFile(dir);
-  const node = findNode(dir, nodeName, f);
-  const knobs = knobsOf(f).mongod;
-  const map = (s: string) => (isWindowsPath(s) ? mapWindowsPath(dir, node.root, s) : path.resolve(s));
-  const dbpathGiven = last(p, 'dbpath') ?? 'C:\\data\\db\\';
-  const dbpath = map(dbpathGiven);
   const auth = p.opts.has('auth') && !p.opts.has('noauth');
-  const logpathGiven = last(p, 'logpath');
+  return { p, port, dbpathGiven: last(p, 'dbpath') ?? 'C:\\data\\db\\', logpathGiven: last(p, 'logpath'), auth };
+}
 
+/** Phase 2, log file: where the log lines go (stdout without --logpath), or the exit code when the file cannot be opened. */
+function openLog(o: Options, map: (s: string) => string, io: Io): ((line: string) => void) | number {
   // Before the log is open, mongod writes to stdout.
   io.out(mongodLogLine('I', 'CONTROL', 23285, 'main', "Automatically disabling TLS 1.0, to force-enable TLS 1.0 specify --sslDisabledProtocols 'none'"));
-  let write: (line: string) => void = io.out;
-  if (logpathGiven !== undefined) {
-    const logFile = map(logpathGiven);
-    try {
-      if (!p.opts.has('logappend') && fs.existsSync(logFile)) {
-        const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
-        fs.renameSync(logFile, `${logFile}.${stamp}`);
-      }
-      const fd = fs.openSync(logFile, 'a');
-      write = (line) => fs.writeSync(fd, line);
-    } catch {
-      io.out(
-        mongodLogLine('F', 'CONTROL', 20574, '-', 'Error during global initialization', {
-          error: { code: 38, codeName: 'FileNotOpen', errmsg: `Failed to open ${logpathGiven}` },
-        }),
-      );
-      return EXIT.fileNotOpen;
+  if (o.logpathGiven === undefined) return io.out;
+  const logFile = map(o.logpathGiven);
+  try {
+    if (!o.p.opts.has('logappend') && fs.existsSync(logFile)) {
+      const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+      fs.renameSync(logFile, `${logFile}.${stamp}`);
     }
+    const fd = fs.openSync(logFile, 'a');
+    return (line) => fs.writeSync(fd, line);
+  } catch {
+    io.out(
+      mongodLogLine('F', 'CONTROL', 20574, '-', 'Error during global initialization', {
+        error: { code: 38, codeName: 'FileNotOpen', errmsg: `Failed to open ${o.logpathGiven}` },
+      }),
+    );
+    return EXIT.fileNotOpen;
   }
-  let ctx = 'initandlisten';
-  const log = (s: LogSeverity, c: string, id: number, msg: string, attr?: Record<string, unknown>) => write(mongodLogLine(s, c, id, ctx, msg, attr));
+}
 
-  appendEvent(dir, { kind: 'cli', tool: 'mongod', node: node.name, phase: 'start', port });
-  let peer: WirePeer | undefined;
-  let locked = false;
-  let registeredPort: number | undefined;
-  const lockFile = path.join(dbpath, 'mongod.lock');
-  const lockShown = `${dbpathGiven.replace(/[\\/]+$/, '')}${isWindowsPath(dbpathGiven) ? '\\' : '/'}mongod.lock`;
-
-  let requestStop: (s: Stop) => void = () => {};
-  const stopRequested = new Promise<Stop>((resolve) => (requestStop = resolve));
-  const onSigterm = () => requestStop({ by: 'signal', signal: 'SIGTERM' });
-  const onSigint = () => requestStop({ by: 'signal', signal: 'SIGINT' });
-  process.on('SIGTERM', onSigterm);
-  process.on('SIGINT', onSigint);
-
-  /** Releases what it holds, logs the last two lines and records the end. */
-  const exit = async (code: number): Promise<number> => {
-    process.off('SIGTERM', onSigterm);
-    process.off('SIGINT', onSigint);
-    if (peer) {
-      log('I', 'NETWORK', 4784923, 'Shutting down the ASIO transport SessionManager');
-      await peer.close();
-    }
-    if (registeredPort !== undefined) unregisterMongod(dir, registeredPort, process.pid);
-    if (locked) {
-      log('I', 'STORAGE', 22319, 'Shutting down the storage engine', {});
-      fs.rmSync(lockFile, { force: true });
-    }
-    log('I', 'CONTROL', 20565, 'Now exiting');
-    log('I', 'CONTROL', 23138, 'Shutting down', { exitCode: code });
-    appendEvent(dir, { kind: 'cli', tool: 'mongod', node: node.name, phase: 'end', port, exitCode: code });
-    return code;
-  };
-  const fatal = (msg: string, code: number, id = 20557): Promise<number> => {
-    log('E', 'CONTROL', id, 'DBException in initAndListen, terminating', { error: msg });
-    return exit(code);
-  };
-  const stopBy = async (s: Stop): Promise<number> => {
-    if (s.by === 'signal') {
-      ctx = 'SignalHandler';
-      const [num, text] = s.signal === 'SIGTERM' ? [15, 'Terminated'] : [2, 'Interrupt'];
-      log('I', 'CONTROL', 23377, 'Received signal', { signal: num, error: text });
-      log('I', 'CONTROL', 23381, 'will terminate after current cmd ends');
-    } else {
-      ctx = 'conn1';
-      log('I', 'COMMAND', 4695400, 'Terminating via shutdown command', { force: false, timeoutSecs: 15 });
-    }
-    return exit(EXIT.clean);
-  };
-
+/** Phase 3, start-up lines: who starts, its build, its system and its options. */
+function logStartup(log: Log, o: Options, node: SandboxNode, version: string): void {
+  const { p, port, auth, dbpathGiven, logpathGiven } = o;
   log('I', 'CONTROL', 4615611, 'MongoDB starting', { pid: process.pid, port, dbPath: dbpathGiven, architecture: '64-bit', host: node.name });
   log('I', 'CONTROL', 23403, 'Build Info', {
     buildInfo: {
-      version: knobs.version,
+      version,
       gitVersion: '0000000000000000000000000000000000000000',
       modules: [],
       allocator: 'tcmalloc',
@@ -309,7 +267,89 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
   if (p.opts.has('bind_ip_all') || (last(p, 'bind_ip') ?? '127.0.0.1').split(',').some((a) => !['127.0.0.1', 'localhost'].includes(a.trim()))) {
     log('W', 'CONTROL', 22120, 'The sandbox emulator only listens on 127.0.0.1; --bind_ip / --bind_ip_all are ignored');
   }
+}
 
+/**
+ * One started mongod after its log is open: what it holds (signal handlers, the lock, the listener, the
+ * registry entry) and how it ends (exit releases all of it and logs the last lines).
+ */
+class MongodRun {
+  ctx = 'initandlisten';
+  peer: WirePeer | undefined;
+  locked = false;
+  registeredPort: number | undefined;
+  readonly stopRequested: Promise<Stop>;
+  requestStop: (s: Stop) => void = () => {};
+  private readonly onSigterm = () => this.requestStop({ by: 'signal', signal: 'SIGTERM' });
+  private readonly onSigint = () => this.requestStop({ by: 'signal', signal: 'SIGINT' });
+  readonly log: Log = (s, c, id, msg, attr) => this.write(mongodLogLine(s, c, id, this.ctx, msg, attr));
+
+  constructor(
+    readonly dir: string,
+    readonly node: SandboxNode,
+    public port: number,
+    readonly lockFile: string,
+    private readonly write: (line: string) => void,
+  ) {
+    appendEvent(dir, { kind: 'cli', tool: 'mongod', node: node.name, phase: 'start', port });
+    this.stopRequested = new Promise<Stop>((resolve) => (this.requestStop = resolve));
+    process.on('SIGTERM', this.onSigterm);
+    process.on('SIGINT', this.onSigint);
+  }
+
+  /** Releases what it holds, logs the last two lines and records the end. */
+  async exit(code: number): Promise<number> {
+    this.offSignals();
+    if (this.peer) {
+      this.log('I', 'NETWORK', 4784923, 'Shutting down the ASIO transport SessionManager');
+      await this.peer.close();
+    }
+    if (this.registeredPort !== undefined) unregisterMongod(this.dir, this.registeredPort, process.pid);
+    if (this.locked) {
+      this.log('I', 'STORAGE', 22319, 'Shutting down the storage engine', {});
+      fs.rmSync(this.lockFile, { force: true });
+    }
+    this.log('I', 'CONTROL', 20565, 'Now exiting');
+    this.log('I', 'CONTROL', 23138, 'Shutting down', { exitCode: code });
+    return this.ended(code);
+  }
+
+  fatal(msg: string, code: number, id = 20557): Promise<number> {
+    this.log('E', 'CONTROL', id, 'DBException in initAndListen, terminating', { error: msg });
+    return this.exit(code);
+  }
+
+  stopBy(s: Stop): Promise<number> {
+    if (s.by === 'signal') {
+      this.ctx = 'SignalHandler';
+      const [num, text] = s.signal === 'SIGTERM' ? [15, 'Terminated'] : [2, 'Interrupt'];
+      this.log('I', 'CONTROL', 23377, 'Received signal', { signal: num, error: text });
+      this.log('I', 'CONTROL', 23381, 'will terminate after current cmd ends');
+    } else {
+      this.ctx = 'conn1';
+      this.log('I', 'COMMAND', 4695400, 'Terminating via shutdown command', { force: false, timeoutSecs: 15 });
+    }
+    return this.exit(EXIT.clean);
+  }
+
+  offSignals(): void {
+    process.off('SIGTERM', this.onSigterm);
+    process.off('SIGINT', this.onSigint);
+  }
+
+  /** Records the end with its exit code. */
+  ended(code: number): number {
+    appendEvent(this.dir, { kind: 'cli', tool: 'mongod', node: this.node.name, phase: 'end', port: this.port, exitCode: code });
+    return code;
+  }
+}
+
+/**
+ * Phase 4, data folder and lock: the folder must exist and not be locked by another live mongod; knob
+ * mongod.failStart then aborts as a WiredTiger panic does. Returns the exit code when the start ends here.
+ */
+async function openDataFolder(run: MongodRun, dbpath: string, o: Options, failStart: boolean): Promise<number | undefined> {
+  const { log } = run;
   let stat: fs.Stats | undefined;
   try {
     stat = fs.statSync(dbpath);
@@ -317,20 +357,21 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
     stat = undefined;
   }
   if (!stat?.isDirectory()) {
-    return fatal(
-      `NonExistentPath: Data directory ${dbpathGiven} not found. Create the missing directory or specify another path using (1) the --dbpath command line option, or (2) by adding the 'storage.dbPath' option in the configuration file.`,
+    return run.fatal(
+      `NonExistentPath: Data directory ${o.dbpathGiven} not found. Create the missing directory or specify another path using (1) the --dbpath command line option, or (2) by adding the 'storage.dbPath' option in the configuration file.`,
       EXIT.uncaught,
     );
   }
-  if (lockDbpath(lockFile, log) === 'in-use') {
-    return fatal(
-      `DBPathInUse: Unable to lock the lock file: ${lockShown} (Resource temporarily unavailable). Another mongod instance is already running on the ${dbpathGiven} directory`,
+  if (lockDbpath(run.lockFile, log) === 'in-use') {
+    const lockShown = `${o.dbpathGiven.replace(/[\\/]+$/, '')}${isWindowsPath(o.dbpathGiven) ? '\\' : '/'}mongod.lock`;
+    return run.fatal(
+      `DBPathInUse: Unable to lock the lock file: ${lockShown} (Resource temporarily unavailable). Another mongod instance is already running on the ${o.dbpathGiven} directory`,
       EXIT.uncaught,
     );
   }
-  locked = true;
+  run.locked = true;
   log('I', 'STORAGE', 22315, 'Opening WiredTiger', { config: 'create,cache_size=3584M,session_max=33000,eviction=(threads_min=4,threads_max=4)' });
-  if (knobs.failStart) {
+  if (failStart) {
     // A fassert: mongod aborts at once, without its shutdown lines, leaving mongod.lock behind.
     log('E', 'WT', 22435, 'WiredTiger error message', {
       error: -31804,
@@ -338,27 +379,24 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
     });
     log('F', 'ASSERT', 23091, 'Fatal assertion', { msgid: 28595, file: 'src\\mongo\\db\\storage\\wiredtiger\\wiredtiger_kv_engine.cpp', line: 708 });
     log('F', 'ASSERT', 23092, '\n\n***aborting after fassert() failure\n\n');
-    process.off('SIGTERM', onSigterm);
-    process.off('SIGINT', onSigint);
-    appendEvent(dir, { kind: 'cli', tool: 'mongod', node: node.name, phase: 'end', port, exitCode: EXIT.abrupt });
-    return EXIT.abrupt;
+    run.offSignals();
+    return run.ended(EXIT.abrupt);
   }
-  if (knobs.startSeconds > 0) {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([new Promise<'ready'>((r) => (timer = setTimeout(() => r('ready'), knobs.startSeconds * 1000))), stopRequested]);
-    clearTimeout(timer);
-    if (waited !== 'ready') return stopBy(waited);
-  }
-  const view = dataFolderView(dbpath);
+  return undefined;
+}
+
+/** Phase 5, listener: serves the data folder on the port and registers it; resolves with the exit code once it has stopped. */
+async function listen(run: MongodRun, dbpath: string, o: Options, version: string): Promise<number> {
+  const { log } = run;
   try {
-    peer = await startWirePeer({
-      port,
-      version: knobs.version,
-      maxWireVersion: maxWireVersionOf(knobs.version),
-      ...view,
+    run.peer = await startWirePeer({
+      port: run.port,
+      version,
+      maxWireVersion: maxWireVersionOf(version),
+      ...dataFolderView(dbpath),
       // --auth: authentication required, and no user anybody knows (a fresh data folder has none).
-      ...(auth ? { users: [{ username: `__sandbox_${randomBytes(8).toString('hex')}`, password: randomBytes(24).toString('hex'), db: 'admin' }] } : {}),
-      onShutdown: () => requestStop({ by: 'command' }),
+      ...(o.auth ? { users: [{ username: `__sandbox_${randomBytes(8).toString('hex')}`, password: randomBytes(24).toString('hex'), db: 'admin' }] } : {}),
+      onShutdown: () => run.requestStop({ by: 'command' }),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -366,17 +404,41 @@ export async function mongod(dir: string, nodeName: string, args: string[], io: 
     const error = { code: 9001, codeName: 'SocketException', errmsg };
     log('E', 'NETWORK', 23024, 'Failed to set up listener', { error });
     log('E', 'CONTROL', 20568, 'Error setting up listener', { error });
-    return exit(EXIT.net);
+    return run.exit(EXIT.net);
   }
-  port = peer.port; // --port 0: the one the system chose
+  run.port = run.peer.port; // --port 0: the one the system chose
   try {
-    registerMongod(dir, port, { pid: process.pid, dbpath, ...(auth ? { auth: true } : {}) });
+    registerMongod(run.dir, run.port, { pid: process.pid, dbpath, ...(o.auth ? { auth: true } : {}) });
   } catch (err) {
-    return fatal(`FileNotOpen: cannot register 127.0.0.1:${port} in the sandbox: ${(err as Error).message}`, EXIT.uncaught);
+    return run.fatal(`FileNotOpen: cannot register 127.0.0.1:${run.port} in the sandbox: ${(err as Error).message}`, EXIT.uncaught);
   }
-  registeredPort = port;
-  ctx = 'listener';
+  run.registeredPort = run.port;
+  run.ctx = 'listener';
   log('I', 'NETWORK', 23015, 'Listening on', { address: '127.0.0.1' });
-  log('I', 'NETWORK', 23016, 'Waiting for connections', { port, ssl: 'off' });
-  return stopBy(await stopRequested);
+  log('I', 'NETWORK', 23016, 'Waiting for connections', { port: run.port, ssl: 'off' });
+  return run.stopBy(await run.stopRequested);
+}
+
+/** The emulated mongod of one node. Resolves with the exit code once it has shut down. */
+export async function mongod(dir: string, nodeName: string, args: string[], io: Io): Promise<number> {
+  const o = readOptions(dir, args, io);
+  if (typeof o === 'number') return o;
+  const f = readSandboxFile(dir);
+  const node = findNode(dir, nodeName, f);
+  const knobs = knobsOf(f).mongod;
+  const map = (s: string) => (isWindowsPath(s) ? mapWindowsPath(dir, node.root, s) : path.resolve(s));
+  const dbpath = map(o.dbpathGiven);
+  const write = openLog(o, map, io);
+  if (typeof write === 'number') return write;
+  const run = new MongodRun(dir, node, o.port, path.join(dbpath, 'mongod.lock'), write);
+  logStartup(run.log, o, node, knobs.version);
+  const ended = await openDataFolder(run, dbpath, o, knobs.failStart);
+  if (ended !== undefined) return ended;
+  if (knobs.startSeconds > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([new Promise<'ready'>((r) => (timer = setTimeout(() => r('ready'), knobs.startSeconds * 1000))), run.stopRequested]);
+    clearTimeout(timer);
+    if (waited !== 'ready') return run.stopBy(waited);
+  }
+  return listen(run, dbpath, o, knobs.version);
 }
