@@ -44,9 +44,10 @@ AfterAll {
 }
 
 Describe 'Compare-AlteryxBackup' {
-    It 'lists each file with its status: the planted extra on each side, the changed file; exit 3 naming what ours lacks' {
+    It 'lists each file with its status: the planted extra on each side, the changed file; exit 3 naming what ours lacks, $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
         $r = @(Compare-AlteryxBackup -Reference $script:Legacy -Difference $script:Ours -ErrorVariable e -ErrorAction SilentlyContinue)
-        $LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $r[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.ComparisonEntry'
         $by = @{}
         foreach ($x in $r) { $by[$x.Path] = $x }
@@ -67,25 +68,33 @@ Describe 'Compare-AlteryxBackup' {
     }
 
     It '-Summary: one typed object with the counts; a superset once the legacy-only file is gone (exit 0); -Strict fails on the changed file' {
+        $global:LASTEXITCODE = 42
         $s = Compare-AlteryxBackup $script:Legacy $script:Ours -Summary -ErrorAction SilentlyContinue
         $s.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.Comparison'
+        $s.ExitCode | Should -Be 3
+        $s.ExitCode | Should -BeOfType [int]
         $s.Superset | Should -BeFalse
         $s.OnlyInReference | Should -Be 1
         $s.Differs | Should -Be 1
         $s.OnlyInDifference | Should -Be 3
         ($s | Format-List | Out-String) | Should -Match '1 differ'
         Remove-Item -LiteralPath (Join-Path $script:Legacy 'ServerBackup_20260112_020000/legacy-extra.txt')
-        $ok = Compare-AlteryxBackup $script:Legacy $script:Ours -Summary
-        $LASTEXITCODE | Should -Be 0
+        $ok = Compare-AlteryxBackup $script:Legacy $script:Ours -Summary -ErrorVariable okErrors
+        $ok.ExitCode | Should -Be 0
+        $okErrors | Should -BeNullOrEmpty
         $ok.Superset | Should -BeTrue
         $ok.Success | Should -BeTrue
-        Compare-AlteryxBackup $script:Legacy $script:Ours -Strict -ErrorAction SilentlyContinue | Out-Null
-        $LASTEXITCODE | Should -Be 3
+        $strict = Compare-AlteryxBackup $script:Legacy $script:Ours -Strict -Summary -ErrorVariable strictErrors -ErrorAction SilentlyContinue
+        $strict.ExitCode | Should -Be 3
+        $strictErrors[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup.Exit3'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'a path that does not exist: exit 3 with the path' {
+        $global:LASTEXITCODE = 42
         Compare-AlteryxBackup (Join-Path $script:Work 'nope') $script:Ours -ErrorVariable e -ErrorAction SilentlyContinue | Out-Null
-        $LASTEXITCODE | Should -Be 3
+        $e[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup.Exit3'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         "$($e[0])" | Should -Match 'nope does not exist'
     }
 }

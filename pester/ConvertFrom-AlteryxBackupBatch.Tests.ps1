@@ -24,8 +24,11 @@ AfterAll {
 Describe 'ConvertFrom-AlteryxBackupBatch' {
     It 'writes a configuration with every recognised value and lists what it could not map' {
         $out = Join-Path $script:Work 'out/backup-config.json'
+        $global:LASTEXITCODE = 42
         $r = ConvertFrom-AlteryxBackupBatch -Path $script:Backup -CleanupPath $script:Cleanup -OutFile $out -KeepFileNames
-        $LASTEXITCODE | Should -Be 0
+        $r.ExitCode | Should -Be 0
+        $r.ExitCode | Should -BeOfType [int]
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $r.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.BatchMigration'
         $r.Written | Should -BeTrue
         $cfg = Get-Content -LiteralPath $out -Raw | ConvertFrom-Json
@@ -56,16 +59,19 @@ Describe 'ConvertFrom-AlteryxBackupBatch' {
         Test-Path -LiteralPath $out | Should -BeFalse
     }
 
-    It 'a missing batch file: exit 3 and an error naming it; an existing -OutFile is kept without -Force' {
+    It 'a missing batch file: exit 3 and an error naming it; an existing -OutFile is kept without -Force; $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
         $r = ConvertFrom-AlteryxBackupBatch -Path (Join-Path $script:Work 'nope.bat') -OutFile (Join-Path $script:Work 'x.json') -ErrorVariable e -ErrorAction SilentlyContinue
-        $LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $r.ExitCode | Should -Be 3
         $e[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup.Exit3'
         "$($e[0])" | Should -Match 'nope\.bat does not exist'
         $keep = Join-Path $script:Work 'keep.json'
         Set-Content -LiteralPath $keep -Value '{"keep":1}'
-        ConvertFrom-AlteryxBackupBatch -Path $script:Backup -OutFile $keep -ErrorAction SilentlyContinue | Out-Null
-        $LASTEXITCODE | Should -Be 3
+        $kept = ConvertFrom-AlteryxBackupBatch -Path $script:Backup -OutFile $keep -ErrorVariable keptErrors -ErrorAction SilentlyContinue
+        $kept.ExitCode | Should -Be 3
+        $keptErrors[0].FullyQualifiedErrorId | Should -Match '^AlteryxBackup.Exit3'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         Get-Content -LiteralPath $keep | Should -Be '{"keep":1}'
     }
 }

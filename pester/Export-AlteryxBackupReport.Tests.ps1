@@ -56,8 +56,12 @@ Describe 'Export-AlteryxBackupReport with a mocked core' {
         $script:calls.Count | Should -Be 0
     }
 
-    It 'sends the resolved paths and the month; returns a typed result' {
+    It 'sends the resolved paths and the month; returns a typed result with ExitCode 0; $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
         $r = Export-AlteryxBackupReport -Path 'TestDrive:\r.html' -Month '2026-11' -CsvPath 'TestDrive:\t.csv'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
+        $r.ExitCode | Should -Be 0
+        $r.ExitCode | Should -BeOfType [int]
         $script:calls[0].command | Should -Be 'report'
         $script:calls[0].params.Path | Should -Be (Join-Path $TestDrive 'r.html')
         $script:calls[0].params.Month | Should -Be '2026-11'
@@ -77,11 +81,12 @@ Describe 'Export-AlteryxBackupReport with a mocked core' {
         $script:calls[0].secrets.SmtpPassword | Should -BeOfType [securestring]
     }
 
-    It 'a core error becomes AlteryxBackup.Exit<N>' {
+    It 'a core error becomes AlteryxBackup.Exit<N>; $LASTEXITCODE left alone' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { [pscustomobject]@{ type = 'result'; exitCode = 3; success = $false; message = 'report needs the file to write' } }
+        $global:LASTEXITCODE = 42
         $all = @(Export-AlteryxBackupReport -Path 'TestDrive:\r.html' 2>&1)
         $all[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Export-AlteryxBackupReport'
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 }
 
@@ -97,6 +102,7 @@ Describe 'Export-AlteryxBackupReport against the real core' -Tag 'Integration' {
     It 'writes one self-contained HTML dashboard naming the run and the verdict' {
         $out = Join-Path $TestDrive 'dash.html'
         $r = Export-AlteryxBackupReport -Path $out -SandboxPath $S -ConfigPath $config
+        $r.ExitCode | Should -Be 0
         $r.Path | Should -Be $out
         $r.Status | Should -Be 'OK'
         $html = Get-Content -Raw -LiteralPath $out

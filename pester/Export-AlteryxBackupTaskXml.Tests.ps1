@@ -158,8 +158,10 @@ Describe 'Export-AlteryxBackupTaskXml' {
     It 'a trigger kind it cannot write is refused, naming the kind; nothing is written' {
         $file = Join-Path $script:Root 'logon.xml'
         $logon = New-FakeTrigger -Class 'MSFT_TaskLogonTrigger' -At '2026-01-01T00:00:00'
-        { Export-AlteryxBackupTaskXml -Trigger $logon -Path $file -Confirm:$false } | Should -Throw -ExpectedMessage '*MSFT_TaskLogonTrigger*'
+        $global:LASTEXITCODE = 42
+        { Export-AlteryxBackupTaskXml -Trigger $logon -Path $file -Confirm:$false } | Should -Throw -ExpectedMessage '*MSFT_TaskLogonTrigger*' -ErrorId 'AlteryxBackup.Exit3,Export-AlteryxBackupTaskXml'
         Test-Path -LiteralPath $file | Should -BeFalse
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'the XML validator is not a pushover: a file with a trigger child out of the schema order fails it' {
@@ -175,15 +177,18 @@ Describe 'Export-AlteryxBackupTaskXml' {
         (Read-TaskXml $file).Errors | Should -Not -BeNullOrEmpty
     }
 
-    It 'an existing file is kept unless -Force; -WhatIf writes nothing' {
+    It 'an existing file is kept unless -Force (exit 3, $LASTEXITCODE left alone); -WhatIf writes nothing' {
         $file = Join-Path $script:Root 'exists.xml'
         Set-Content -LiteralPath $file -Value 'keep'
-        { Export-AlteryxBackupTaskXml -Schedule Nightly -Path $file -Confirm:$false } | Should -Throw -ExpectedMessage '*already exists*-Force*'
+        $global:LASTEXITCODE = 42
+        { Export-AlteryxBackupTaskXml -Schedule Nightly -Path $file -Confirm:$false } | Should -Throw -ExpectedMessage '*already exists*-Force*' -ErrorId 'AlteryxBackup.Exit3,Export-AlteryxBackupTaskXml'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         Get-Content -LiteralPath $file | Should -Be 'keep'
         $new = Join-Path $script:Root 'whatif.xml'
         Export-AlteryxBackupTaskXml -Schedule Nightly -Path $new -WhatIf | Should -BeNullOrEmpty
         Test-Path -LiteralPath $new | Should -BeFalse
         Export-AlteryxBackupTaskXml -Schedule Nightly -Path $file -Force -Confirm:$false | Out-Null
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         (Read-TaskXml $file).Errors | Should -BeNullOrEmpty
         Test-Path -LiteralPath "$file.partial" | Should -BeFalse
     }

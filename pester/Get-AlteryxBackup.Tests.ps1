@@ -78,8 +78,10 @@ Describe 'Get-AlteryxBackup with a mocked core' {
         @($script:calls[1].Request.secrets.Keys) | Should -Be @('az.SasToken')
     }
 
-    It 'returns typed objects with dates and sizes, shown by the table view' {
-        $r = @(Get-AlteryxBackup -Destination aws)
+    It 'returns typed objects with dates and sizes, shown by the table view; no error, $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
+        $r = @(Get-AlteryxBackup -Destination aws -ErrorVariable e)
+        $e | Should -BeNullOrEmpty
         $r.Count | Should -Be 1
         $r[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.StoredBackup'
         $r[0].Timestamp | Should -BeOfType [datetime]
@@ -87,16 +89,17 @@ Describe 'Get-AlteryxBackup with a mocked core' {
         $r[0].SizeBytes | Should -Be 2048
         $r[0].HasChecksum | Should -BeTrue
         ($r | Format-Table | Out-String -Width 200) | Should -Match 'LockedUntil'
-        $global:LASTEXITCODE | Should -Be 0
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
-    It 'on a refused listing writes AlteryxBackup.Exit4 and sets $LASTEXITCODE 4' {
+    It 'on a refused listing writes AlteryxBackup.Exit4 and leaves $LASTEXITCODE alone' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeListResult -ExitCode 4 }
+        $global:LASTEXITCODE = 42
         $all = @(Get-AlteryxBackup -Destination aws 2>&1)
         $all.Count | Should -Be 1
         $all[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit4,Get-AlteryxBackup'
         $all[0].Exception.Message | Should -Match 'credentials refused'
-        $global:LASTEXITCODE | Should -Be 4
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 }
 
@@ -143,8 +146,10 @@ Describe 'Get-AlteryxBackup against the real core and a real s3rver' -Tag 'Integ
     }
 
     It 'lists this tool''s archives, newest first, with size, .sha256 presence and the recorded lock date' {
-        $r = @(Get-AlteryxBackup -Destination aws -ConfigPath $script:config -Credential $script:good)
-        $global:LASTEXITCODE | Should -Be 0
+        $global:LASTEXITCODE = 42
+        $r = @(Get-AlteryxBackup -Destination aws -ConfigPath $script:config -Credential $script:good -ErrorVariable e)
+        $e | Should -BeNullOrEmpty
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         @($r.Name) | Should -Be @('ServerBackup_Full_20260105_020000.zip', 'ServerBackup_DB_20260104_020000.zip')
         @($r.Mode) | Should -Be @('Full', 'DatabaseOnly')
         @($r.SizeBytes) | Should -Be @(2048, 1024)
@@ -155,16 +160,21 @@ Describe 'Get-AlteryxBackup against the real core and a real s3rver' -Tag 'Integ
 
     It 'a refused key: exit 4 naming the destination, and the secret is not in the error' {
         $bad = New-Object System.Management.Automation.PSCredential ('AKIANOTAKEY', (ConvertTo-SecureString 'Very-Wrong-Secret-77' -AsPlainText -Force))
+        $global:LASTEXITCODE = 42
         $all = @(Get-AlteryxBackup -Destination aws -ConfigPath $script:config -Credential $bad 2>&1)
-        $global:LASTEXITCODE | Should -Be 4
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $err = $all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
+        $err.FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit4,Get-AlteryxBackup'
         $err.Exception.Message | Should -Match '^aws \(s3://alteryx-backups/prod\): credentials refused'
         $err.Exception.Message | Should -Not -Match 'Very-Wrong-Secret-77'
     }
 
     It 'an unknown destination: exit 3 listing the configured names' {
+        $global:LASTEXITCODE = 42
         $all = @(Get-AlteryxBackup -Destination nope -ConfigPath $script:config 2>&1)
-        $global:LASTEXITCODE | Should -Be 3
-        ($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Exception.Message | Should -Match 'No cloud destination is named nope.*Configured: aws'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
+        $err = $all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }
+        $err.FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Get-AlteryxBackup'
+        $err.Exception.Message | Should -Match 'No cloud destination is named nope.*Configured: aws'
     }
 }

@@ -77,8 +77,10 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $p.Contains('Rebuild') | Should -BeFalse
     }
 
-    It 'returns typed records: dates, timespans, one destinations string, warnings as text' {
-        $r = @(Get-AlteryxBackupHistory)
+    It 'returns typed records: dates, timespans, one destinations string, warnings as text; $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
+        $r = @(Get-AlteryxBackupHistory -ErrorVariable e)
+        $e | Should -BeNullOrEmpty
         $r.Count | Should -Be 2
         $r[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HistoryRecord'
         $r[0].StartTime | Should -BeOfType [datetime]
@@ -91,7 +93,7 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $r[1].Success | Should -BeFalse
         $r[1].Status | Should -Be 'Failed'
         ($r | Where-Object { -not $_.Success }).Id | Should -Be 'r2'
-        $global:LASTEXITCODE | Should -Be 0
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'renders its table view' {
@@ -108,12 +110,13 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $script:calls[0].Request.params.Rebuild | Should -BeTrue
     }
 
-    It 'a core error becomes AlteryxBackup.Exit3 with its message' {
+    It 'a core error becomes AlteryxBackup.Exit3 with its message; $LASTEXITCODE left alone' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { [pscustomobject]@{ type = 'result'; exitCode = 3; success = $false; message = 'Invalid configuration: x' } }
+        $global:LASTEXITCODE = 42
         $all = @(Get-AlteryxBackupHistory 2>&1)
         $all[0].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Get-AlteryxBackupHistory'
         $all[0].Exception.Message | Should -Match 'Invalid configuration'
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 }
 

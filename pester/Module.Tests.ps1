@@ -317,6 +317,17 @@ Describe 'Public command <Name>' -ForEach $publicFiles {
     It 'uses CmdletBinding' {
         $command.CmdletBinding | Should -BeTrue
     }
+
+    It 'leaves $LASTEXITCODE alone: assigns it nowhere (the exit code is the result''s ExitCode and the error''s id)' {
+        $parsed = Get-ParsedScript $File
+        $sets = @($parsed.Ast.FindAll({
+                    param($n)
+                    $n -is [System.Management.Automation.Language.AssignmentStatementAst] -and
+                    $n.Left -is [System.Management.Automation.Language.VariableExpressionAst] -and
+                    $n.Left.VariablePath.UserPath -match '(^|:)LASTEXITCODE$'
+                }, $true) | ForEach-Object { "line $($_.Extent.StartLineNumber): $($_.Extent.Text)" })
+        $sets | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Private helper <Name>' -ForEach $privateFiles {

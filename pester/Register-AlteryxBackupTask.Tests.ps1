@@ -142,15 +142,18 @@ Describe 'Register-AlteryxBackupTask definitions' {
         Should -Invoke -ModuleName AlteryxBackup Register-ScheduledTask -Times 0
     }
 
-    It 'a value with a double quote is refused (exit 3) before anything is registered' {
-        { Register-AlteryxBackupTask -Schedule Nightly -ConfigPath 'D:\a"b.json' -Confirm:$false } | Should -Throw -ExpectedMessage '*double quote*'
+    It 'a value with a double quote is refused (exit 3) before anything is registered; $LASTEXITCODE left alone' {
+        $global:LASTEXITCODE = 42
+        { Register-AlteryxBackupTask -Schedule Nightly -ConfigPath 'D:\a"b.json' -Confirm:$false } | Should -Throw -ExpectedMessage '*double quote*' -ErrorId 'AlteryxBackup.Exit3,Register-AlteryxBackupTask'
         Should -Invoke -ModuleName AlteryxBackup Register-ScheduledTask -Times 0
-        $LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
-    It 'an existing task: the error says to pass -Force' {
+    It 'an existing task: the error (exit 1) says to pass -Force; $LASTEXITCODE left alone' {
         Mock -ModuleName AlteryxBackup Register-ScheduledTask { throw 'Cannot create a file when that file already exists.' }
-        { Register-AlteryxBackupTask -Schedule Nightly -Confirm:$false } | Should -Throw -ExpectedMessage '*Pass -Force to replace the task \AlteryxBackup\Alteryx Backup - Full (nightly)*'
+        $global:LASTEXITCODE = 42
+        { Register-AlteryxBackupTask -Schedule Nightly -Confirm:$false } | Should -Throw -ExpectedMessage '*Pass -Force to replace the task \AlteryxBackup\Alteryx Backup - Full (nightly)*' -ErrorId 'AlteryxBackup.Exit1,Register-AlteryxBackupTask'
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 }
 

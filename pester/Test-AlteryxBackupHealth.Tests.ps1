@@ -1,7 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0' }
 <#
-    Test-AlteryxBackupHealth: parameters, typed verdict and $LASTEXITCODE (Nagios 0/1/2/3) against a mocked
-    core; the Event Log entry of a good backup whose health checks fired; tagged Integration, real backups and
+    Test-AlteryxBackupHealth: parameters, typed verdict and its ExitCode (Nagios 0/1/2/3; $LASTEXITCODE left
+    alone) against a mocked core; the Event Log entry of a good backup whose health checks fired; tagged Integration, real backups and
     the real core: OK, CRITICAL for a DatabaseOnly backup older than its interval, WARNING for a backup 80 %
     below the median, UNKNOWN for an empty history.
 #>
@@ -41,21 +41,23 @@ Describe 'Test-AlteryxBackupHealth parameters' {
 }
 
 Describe 'Test-AlteryxBackupHealth with a mocked core' {
-    It '<Status> is exit code <ExitCode> in $LASTEXITCODE, a typed result, no error record' -ForEach @(
+    It '<Status> is exit code <ExitCode> in the typed result, no error record, $LASTEXITCODE left alone' -ForEach @(
         @{ Status = 'OK'; ExitCode = 0 }
         @{ Status = 'WARNING'; ExitCode = 1 }
         @{ Status = 'CRITICAL'; ExitCode = 2 }
     ) {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeHealth -Status $Status -ExitCode $ExitCode }
+        $global:LASTEXITCODE = 42
         $all = @(Test-AlteryxBackupHealth 2>&1)
         $all.Count | Should -Be 1
         $r = $all[0]
         $r.PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HealthResult'
         $r.Status | Should -Be $Status
         $r.ExitCode | Should -Be $ExitCode
+        $r.ExitCode | Should -BeOfType [int]
         $r.CheckedAt | Should -BeOfType [datetime]
         $r.FreeBytes | Should -Be 5GB
-        $global:LASTEXITCODE | Should -Be $ExitCode
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         if ($Status -ne 'OK') {
             $r.Reasons[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HealthReason'
             $r.Reasons[0].Check | Should -Be 'missed-schedule'
@@ -64,13 +66,15 @@ Describe 'Test-AlteryxBackupHealth with a mocked core' {
         else { ($r | Format-Table | Out-String -Width 200) | Should -Match 'every check passed' }
     }
 
-    It 'UNKNOWN is exit 3 and also an error record' {
+    It 'UNKNOWN is exit 3 and also an error record; $LASTEXITCODE left alone' {
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { [pscustomobject]@{ type = 'result'; exitCode = 3; status = 'UNKNOWN'; message = 'UNKNOWN - the health check could not run: bad config'; reasons = @() } }
+        $global:LASTEXITCODE = 42
         $all = @(Test-AlteryxBackupHealth 2>&1)
         $all[0].Status | Should -Be 'UNKNOWN'
+        $all[0].ExitCode | Should -Be 3
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.HealthUnknown,Test-AlteryxBackupHealth'
         $all[1].Exception.Message | Should -Match 'bad config'
-        $global:LASTEXITCODE | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'sends the configuration file resolved, the log folder (a server path) as given' {
@@ -115,17 +119,21 @@ Describe 'Test-AlteryxBackupHealth against the real core' -Tag 'Integration' {
     }
 
     It 'UNKNOWN (exit 3) while the history is empty' {
+        $global:LASTEXITCODE = 42
         $r = Test-AlteryxBackupHealth -SandboxPath $S -ConfigPath $config -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'UNKNOWN'
-        $global:LASTEXITCODE | Should -Be 3
+        $r.ExitCode | Should -Be 3
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 
     It 'OK (exit 0) after a good backup; CRITICAL (exit 2) once the DatabaseOnly backup is older than its interval' {
         $b = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $S -ConfigPath $config 3>$null
         $b.ExitCode | Should -Be 0
+        $global:LASTEXITCODE = 42
         $r = Test-AlteryxBackupHealth -SandboxPath $S -ConfigPath $config
         $r.Status | Should -Be 'OK' -Because $r.Summary
-        $global:LASTEXITCODE | Should -Be 0
+        $r.ExitCode | Should -Be 0
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         # An interval of 0.0005 h (1.8 s): wait until the backup is older than that.
         $strict = Join-Path $TestDrive 'strict.json'
         $c = Get-Content -Raw -LiteralPath $config | ConvertFrom-Json
@@ -133,12 +141,20 @@ Describe 'Test-AlteryxBackupHealth against the real core' -Tag 'Integration' {
         Set-Content -LiteralPath $strict -Value (ConvertTo-Json -InputObject $c -Depth 6)
         $started = (Get-AlteryxBackupHistory -SandboxPath $S -ConfigPath $config -Last 1).StartTime
         while (((Get-Date) - $started).TotalSeconds -le 1.8) { Start-Sleep -Milliseconds 100 }
+        $global:LASTEXITCODE = 42
         $r = Test-AlteryxBackupHealth -SandboxPath $S -ConfigPath $strict
         $r.Status | Should -Be 'CRITICAL'
-        $global:LASTEXITCODE | Should -Be 2
+        $r.ExitCode | Should -Be 2
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $r.Reasons[0].Check | Should -Be 'missed-schedule'
         $r.Reasons[0].Mode | Should -Be 'DatabaseOnly'
         $r.Summary | Should -Match 'newest good DatabaseOnly backup is [\d.]+ h old'
+        # The monitoring form of the help and docs/history.md, in a PowerShell of its own: it exits with the verdict.
+        $manifest = (Join-Path $PSScriptRoot '../module/AlteryxBackup/AlteryxBackup.psd1').Replace("'", "''")
+        $check = "Import-Module '$manifest'; exit (Test-AlteryxBackupHealth -SandboxPath '$($S.Replace("'", "''"))' -ConfigPath '$($strict.Replace("'", "''"))').ExitCode"
+        $pwsh = @((Join-Path $PSHOME 'pwsh'), (Join-Path $PSHOME 'pwsh.exe')) | Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
+        $null = & $pwsh -NoProfile -NonInteractive -Command $check
+        $LASTEXITCODE | Should -Be 2 -Because 'exit (Test-AlteryxBackupHealth).ExitCode ends a monitoring check with CRITICAL'
     }
 
     It 'WARNING (exit 1) when the newest backup is 80 % smaller than the median of the ones before' {
@@ -153,9 +169,11 @@ Describe 'Test-AlteryxBackupHealth against the real core' -Tag 'Integration' {
         }
         $text = ($lines -join "`n") + "`n" + [System.IO.File]::ReadAllText($script:catalog)
         [System.IO.File]::WriteAllText($script:catalog, $text)
+        $global:LASTEXITCODE = 42
         $r = Test-AlteryxBackupHealth -SandboxPath $S -ConfigPath $config
         $r.Status | Should -Be 'WARNING' -Because $r.Summary
-        $global:LASTEXITCODE | Should -Be 1
+        $r.ExitCode | Should -Be 1
+        $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         $r.Reasons.Check | Should -Be 'size-band'
         $r.Reasons[0].Message | Should -Match '80 % smaller than the median'
     }

@@ -14,9 +14,10 @@ function Compare-AlteryxBackup {
 
         Output: one AlteryxBackup.ComparisonEntry per file (Status same, differs, onlyInReference or
         onlyInDifference; a table by default), or with -Summary one AlteryxBackup.Comparison with the counts.
-        $LASTEXITCODE is 0 when the new backup holds every file of the legacy one (a superset; database files
-        that differ are expected when the two ran at different times), 3 when it lacks some (each is then
-        named in a non-terminating error AlteryxBackup.Exit3), and with -Strict also when a file differs.
+        The exit code (the -Summary object's ExitCode) is 0 when the new backup holds every file of the legacy
+        one (a superset; database files that differ are expected when the two ran at different times), 3 when
+        it lacks some (each is then named in a non-terminating error AlteryxBackup.Exit3), and with -Strict also
+        when a file differs. $LASTEXITCODE is left alone.
 
     .PARAMETER Reference
         The legacy backup: a folder, a .7z or a .zip.
@@ -39,7 +40,7 @@ function Compare-AlteryxBackup {
     .EXAMPLE
         Compare-AlteryxBackup -Reference D:\Alteryx\Backups\ServerBackup_20260112_020000.7z -Difference D:\Alteryx\Backups\ServerBackup_Full_20260112_023000.zip
 
-        The table of every file; $LASTEXITCODE 0 when nothing of the legacy backup is missing.
+        The table of every file; no error when nothing of the legacy backup is missing.
 
     .EXAMPLE
         Compare-AlteryxBackup D:\Temp\ServerBackup_20260112_020000 .\ServerBackup_Full_20260112_023000.zip | Where-Object Status -ne 'same'
@@ -112,7 +113,6 @@ function Compare-AlteryxBackup {
             }
         })
     $count = { param($s) @($entries | Where-Object { $_.Status -eq $s }).Count }
-    $global:LASTEXITCODE = $exitCode
     if ($Summary) {
         [pscustomobject]@{
             PSTypeName           = 'AlteryxBackup.Comparison'

@@ -21,6 +21,9 @@ function ConvertFrom-AlteryxBackupBatch {
         temporary name; an existing -OutFile is replaced only with -Force). -WhatIf validates and reports
         without writing. The work is done by the Node core (alteryx-backup migrate-batch).
 
+        The result carries ExitCode (0, or 3 when the configuration does not validate), and a failure is also a
+        non-terminating error AlteryxBackup.Exit<code> after it. $LASTEXITCODE is left alone.
+
     .PARAMETER Path
         The legacy backup batch file.
 
@@ -128,7 +131,6 @@ function ConvertFrom-AlteryxBackupBatch {
             Notes       = @(@($core.notes) | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
             Config      = $core.config
         }
-        $global:LASTEXITCODE = $exitCode
         $result
         if ($exitCode -ne 0) {
             Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $result -Message $result.Message -Fallback "The migration of $($bound['Path']) failed with exit code $exitCode."

@@ -19,6 +19,9 @@ function Export-AlteryxBackupReport {
         scheduled task on the first of the month makes the monthly report arrive by itself; docs/history.md).
         When the email cannot be sent the files are still written, and the error says why (exit code 1).
 
+        The result's ExitCode is 0; a failure is a non-terminating error AlteryxBackup.Exit<code>
+        (docs/exit-codes.md). $LASTEXITCODE is left alone.
+
     .PARAMETER Path
         The HTML file to write.
 
@@ -67,7 +70,7 @@ function Export-AlteryxBackupReport {
 
     .OUTPUTS
         AlteryxBackup.ReportResult. Properties: Path, CsvPath, Status (the health verdict), Runs, Email (sent,
-        failed, or empty without -Email), Message.
+        failed, or empty without -Email), ExitCode, Message.
 
     .LINK
         Get-AlteryxBackupHistory
@@ -127,7 +130,6 @@ function Export-AlteryxBackupReport {
 
     $exitCode = 1
     if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-    $global:LASTEXITCODE = $exitCode
     if ($exitCode -ne 0) {
         Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $full -Message $core.message `
             -Fallback "Writing the report $full failed with exit code $exitCode."
@@ -140,6 +142,7 @@ function Export-AlteryxBackupReport {
         Status     = [string]$core.status
         Runs       = [int]$core.runs
         Email      = [string]$core.email
+        ExitCode   = $exitCode
         Message    = [string]$core.message
     }
 }

@@ -16,6 +16,9 @@ function Export-AlteryxBackupTaskXml {
         (schtasks /Create /XML <file> /TN "\AlteryxBackup\<name>" /RU <account> /RP). Without it the task runs
         as SYSTEM. Nothing is registered; an existing file is replaced only with -Force.
 
+        Bad parameters or an existing file without -Force stop the cmdlet with the error AlteryxBackup.Exit3,
+        a file that cannot be written with AlteryxBackup.Exit4. $LASTEXITCODE is left alone.
+
     .PARAMETER Path
         The .xml file to write.
 
@@ -163,7 +166,6 @@ function Export-AlteryxBackupTaskXml {
         $xml = ConvertTo-AlteryxBackupTaskXml @xmlArgs
     }
     catch {
-        $global:LASTEXITCODE = 3
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     (New-Object System.ArgumentException ($_.Exception.Message)), 'AlteryxBackup.Exit3',
                     [System.Management.Automation.ErrorCategory]::InvalidArgument, $Path)))
@@ -171,7 +173,6 @@ function Export-AlteryxBackupTaskXml {
     foreach ($w in $definition.Warnings) { Write-Warning $w }
 
     if ((Test-Path -LiteralPath $full) -and -not $Force) {
-        $global:LASTEXITCODE = 3
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     (New-Object System.IO.IOException ("$full already exists; it was left as it is. Pass -Force to replace it.")),
                     'AlteryxBackup.Exit3', [System.Management.Automation.ErrorCategory]::ResourceExists, $full)))
@@ -185,11 +186,9 @@ function Export-AlteryxBackupTaskXml {
     }
     catch {
         Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue
-        $global:LASTEXITCODE = 4
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     (New-Object System.IO.IOException ("Cannot write ${full}: $($_.Exception.Message) Check the folder and its permissions.", $_.Exception)),
                     'AlteryxBackup.Exit4', [System.Management.Automation.ErrorCategory]::WriteError, $full)))
     }
-    $global:LASTEXITCODE = 0
     Get-Item -LiteralPath $full
 }

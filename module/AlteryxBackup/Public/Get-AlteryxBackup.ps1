@@ -16,6 +16,9 @@ function Get-AlteryxBackup {
         -ConnectionString (Azure connection string or SAS token) travel to the core on stdin; without them
         the core uses the environment (S3: the AWS SDK's default chain; Azure: AZURE_STORAGE_CONNECTION_STRING).
 
+        A failure (unknown destination, refused listing) is a non-terminating error AlteryxBackup.Exit<code>
+        (docs/exit-codes.md; 3 configuration, 4 storage); $LASTEXITCODE is left alone.
+
     .PARAMETER Destination
         The Name of the cloud destination in the configuration.
 
@@ -100,7 +103,6 @@ function Get-AlteryxBackup {
 
     $exitCode = 1
     if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-    $global:LASTEXITCODE = $exitCode
     foreach ($b in @($core.backups | Where-Object { $null -ne $_ })) {
         $locked = $null
         if ($b.lockedUntil) { $locked = [datetime]::Parse([string]$b.lockedUntil, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::RoundtripKind) }

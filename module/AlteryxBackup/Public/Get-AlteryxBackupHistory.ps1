@@ -16,6 +16,9 @@ function Get-AlteryxBackupHistory {
 
         See docs/history.md.
 
+        A failure (no catalog folder, a bad configuration) is a non-terminating error AlteryxBackup.Exit<code>
+        (docs/exit-codes.md); $LASTEXITCODE is left alone.
+
     .PARAMETER Mode
         Only runs of this backup mode: Full, DatabaseOnly or ConfigOnly.
 
@@ -136,7 +139,6 @@ function Get-AlteryxBackupHistory {
 
     $exitCode = 1
     if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
-    $global:LASTEXITCODE = $exitCode
     if ($exitCode -ne 0) {
         Write-AlteryxBackupFailure -Cmdlet $PSCmdlet -ExitCode $exitCode -Target $target -Message $core.message `
             -Fallback "Reading the run catalog failed with exit code $exitCode."

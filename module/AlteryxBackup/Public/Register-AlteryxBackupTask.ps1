@@ -28,6 +28,9 @@ function Register-AlteryxBackupTask {
         a user's drive mappings) and when SYSTEM must reach a share as the computer account. Needs an elevated
         session on Windows. -WhatIf shows what would be registered and registers nothing.
 
+        Bad parameters stop the cmdlet with the error AlteryxBackup.Exit3 before anything is registered, a
+        refused registration with AlteryxBackup.Exit1. $LASTEXITCODE is left alone.
+
     .PARAMETER Schedule
         Nightly, Intraday or OnDemand.
 
@@ -187,7 +190,6 @@ function Register-AlteryxBackupTask {
         $definition = New-AlteryxBackupTaskDefinition @def
     }
     catch {
-        $global:LASTEXITCODE = 3
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     (New-Object System.ArgumentException ($_.Exception.Message)), 'AlteryxBackup.Exit3',
                     [System.Management.Automation.ErrorCategory]::InvalidArgument, $TaskName)))
@@ -246,12 +248,10 @@ function Register-AlteryxBackupTask {
         $hint = 'Run in an elevated PowerShell (Run as Administrator).'
         if ($message -match 'exist') { $hint = "Pass -Force to replace the task $($definition.Uri), or choose another -TaskName." }
         elseif ($message -match 'password|logon|user name') { $hint = 'Check the -Credential account and its password, and that it has the "Log on as a batch job" right.' }
-        $global:LASTEXITCODE = 1
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord (
                     (New-Object System.InvalidOperationException ("Registering the scheduled task $($definition.Uri) failed: $message $hint", $_.Exception)),
                     'AlteryxBackup.Exit1', [System.Management.Automation.ErrorCategory]::NotSpecified, $definition.Uri)))
     }
-    $global:LASTEXITCODE = 0
     $out = ConvertTo-AlteryxBackupTaskObject -Definition $definition
     if ($null -ne $task -and $task.PSObject.Properties['State'] -and $task.State) { $out.State = [string]$task.State }
     $out

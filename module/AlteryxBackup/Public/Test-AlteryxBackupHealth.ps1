@@ -13,9 +13,11 @@ function Test-AlteryxBackupHealth {
             in N days, less free space at the local backup folder than the next backup is expected to need.
         The same checks run at the end of every backup and add warnings to it.
 
-        For monitoring (Nagios, Icinga, PRTG, Zabbix, SCOM): $LASTEXITCODE is set to the plugin convention
-        0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, e.g.
-        powershell -NoProfile -Command "Import-Module AlteryxBackup; Test-AlteryxBackupHealth | Out-Null; exit $LASTEXITCODE"
+        For monitoring (Nagios, Icinga, PRTG, Zabbix, SCOM): the result's ExitCode follows the plugin convention
+        0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; a check exits with it, e.g.
+        powershell -NoProfile -Command "Import-Module AlteryxBackup; exit (Test-AlteryxBackupHealth).ExitCode"
+        or runs the CLI, which exits with the code itself: alteryx-backup health. Like every cmdlet of the
+        module it leaves $LASTEXITCODE alone (that variable belongs to native programs).
         A verdict is not an error: only UNKNOWN (the check could not run) also writes an error record.
 
     .PARAMETER ConfigPath
@@ -41,9 +43,10 @@ function Test-AlteryxBackupHealth {
         Every reason with the check that raised it.
 
     .EXAMPLE
-        Test-AlteryxBackupHealth | Out-Null; exit $LASTEXITCODE
+        exit (Test-AlteryxBackupHealth).ExitCode
 
-        As a monitoring check: the exit code follows the Nagios plugin convention.
+        As a monitoring check: the exit code follows the Nagios plugin convention (0 OK, 1 WARNING, 2 CRITICAL,
+        3 UNKNOWN). The CLI does the same on its own: alteryx-backup health.
 
     .INPUTS
         None.
@@ -116,7 +119,6 @@ function Test-AlteryxBackupHealth {
         FreeBytes  = $freeBytes
         CheckedAt  = $checkedAt
     }
-    $global:LASTEXITCODE = $exitCode
     $result
     if ($status -eq 'UNKNOWN') {
         $err = New-Object System.Management.Automation.ErrorRecord (
