@@ -326,3 +326,30 @@ test('multi-node: a hung worker stop times out and every node is put back Runnin
   const ctrl = info.nodes.find((n) => n.role === 'controller')!;
   t.is(getServiceState(dir, ctrl.name), 'Running', 'the controller was never stopped');
 });
+
+test('two backups of one mode started in the same second publish two archives; neither overwrites the other', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const second = new Date(2026, 11, 1, 2, 0, 0, 250);
+  const run = async () => {
+    const logs: LogRecord[] = [];
+    const r = await runBackup(
+      { params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, secrets: {}, dryRun: false },
+      { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {}, now: () => second },
+    );
+    return { r, logs };
+  };
+  const first = await run();
+  const again = await run();
+  t.is(first.r.exitCode, 0, first.r.message);
+  t.is(again.r.exitCode, 0, again.r.message);
+  t.is(basename(first.r.archivePath!), 'ServerBackup_Config_20261201_020000.zip');
+  t.is(basename(again.r.archivePath!), 'ServerBackup_Config_20261201_020001.zip');
+  t.true(again.logs.some((l) => /already exists in the local backup folder: this run's name carries 20261201_020001/.test(l.message)));
+  t.deepEqual(
+    zipNames(dir)
+      .filter((n) => n.endsWith('.zip'))
+      .sort(),
+    ['ServerBackup_Config_20261201_020000.zip', 'ServerBackup_Config_20261201_020001.zip'],
+  );
+  for (const r of [first.r, again.r]) t.true((await verifyArchive(r.archivePath!, { sha256File: `${r.archivePath}.sha256` })).ok);
+});

@@ -10,8 +10,8 @@ import { notifyRun, smtpPassword } from '../alerts/index.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { realClock, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
 import { BackupError, ExitCode, describeError, exitCodeNames, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { nodePaths } from '../core/paths.ts';
-import { buildPlan, type Plan } from '../core/plan.ts';
+import { joinConfigured, nodePaths } from '../core/paths.ts';
+import { buildPlan, freeStamp, type Plan } from '../core/plan.ts';
 import { runPlan, type RunOutcome, type StepTable } from '../core/runner.ts';
 import { detectedMongo, detectPersistence, scopeLimits, type ScopeLimits } from '../core/persistence.ts';
 import { EffectiveSettings, readRuntimeSettings } from '../core/settings.ts';
@@ -138,6 +138,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   return result;
 }
 
+/** A name is taken when the local folder holds the archive or its unfinished .partial. */
+function archiveTaken(platform: Platform, config: BackupConfig, name: string): boolean {
+  const local = platform.paths.resolve(joinConfigured(config.BackupConfiguration.LocalBackupPath, name));
+  return existsSync(local) || existsSync(`${local}.partial`);
+}
+
 /** Configuration, platform, log files, the nodes' settings and the MongoDB decision: the run context. */
 async function prepare(
   st: BackupState,
@@ -159,7 +165,9 @@ async function prepare(
     `Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`,
   );
   log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
-  const stamp = fileStamp(t.startedAt);
+  const stamp = freeStamp({ mode, startedAt: t.startedAt, config, taken: (name) => archiveTaken(platform, config, name) });
+  if (stamp !== fileStamp(t.startedAt))
+    log.info(`A ${mode} archive of this second already exists in the local backup folder: this run's name carries ${stamp}`);
   const tempConfigured = config.BackupConfiguration.TempDirectory;
   const plan0 = { mode, scopes: [], stopsService: false };
   const ctx = newRunContext({

@@ -3,6 +3,8 @@ import type { NodeRef, NodeRole } from '../platform/ports.ts';
 import type { FileKind } from './manifest.ts';
 import { EXPECTED_DATABASES } from './manifest.ts';
 import { joinConfigured, nodePaths } from './paths.ts';
+import { BackupError, ExitCode } from './errors.ts';
+import { fileStamp } from '../log/logger.ts';
 
 /**
  * One step of an executable plan: what -WhatIf / --dry-run print (the `plan` event) and what the runner
@@ -42,6 +44,21 @@ export function archiveName(a: { mode: BackupMode; stamp: string; config: Backup
   return a.config.BackupConfiguration.ArchiveNameFormat === 'legacy' && a.mode === 'Full'
     ? `ServerBackup_${a.stamp}.zip`
     : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
+}
+
+/**
+ * The run's name stamp: its start second, or the next second whose name is free when a backup of this mode already
+ * carries that name (two runs in one second must not publish over each other; the run lock keeps them sequential).
+ */
+export function freeStamp(a: { mode: BackupMode; startedAt: Date; config: BackupConfig; taken: (archiveName: string) => boolean }): string {
+  for (let k = 0; k < 86_400; k++) {
+    const stamp = fileStamp(new Date(a.startedAt.getTime() + k * 1000));
+    if (!a.taken(archiveName({ mode: a.mode, stamp, config: a.config }))) return stamp;
+  }
+  throw new BackupError(
+    ExitCode.Storage,
+    'Every archive name of the next 24 hours is taken in the local backup folder; remove old archives or choose another folder.',
+  );
 }
 
 /**
