@@ -56,7 +56,10 @@ test.serial('the adapter polls a remote node through one CIM session, removed by
   process.env['AB_FAKE_LOG'] = log;
   const wkr2: NodeRef = { name: 'ALTERYX-WKR2', role: 'worker', local: false };
   const p = windowsPlatform({ serviceName: 'AlteryxService', nodes: [local, remote, wkr2], executable: pwsh, prelude: fakes });
-  const lines = (re: RegExp) => readFileSync(log, 'utf8').split(/\r?\n/).filter((l) => re.test(l));
+  const lines = (re: RegExp) =>
+    readFileSync(log, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => re.test(l));
   try {
     for (let i = 0; i < 12; i++) {
       t.is(await p.services.getState(remote), 'StopPending');
