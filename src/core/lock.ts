@@ -65,8 +65,12 @@ export type LockState =
   | { state: 'held'; holder: LockInfo | undefined; why: string }
   | { state: 'stale'; holder: LockInfo | undefined; why: string };
 
-/** Exclusive open on Windows (no sharing: while the holder lives nobody can read, rename or delete the file). */
-const EXLOCK = process.platform === 'win32' ? ((constants as Record<string, number>)['UV_FS_O_EXLOCK'] ?? 0) : 0;
+/**
+ * Exclusive open on Windows (share mode 0: while the holder lives nobody can read, rename or delete the file).
+ * libuv's UV_FS_O_EXLOCK (include/uv/win.h, 0x10000000), which Node passes through to uv_fs_open but does not
+ * export in fs.constants; checked under node.exe in the Windows release stage.
+ */
+const EXLOCK = process.platform === 'win32' ? ((constants as Record<string, number>)['UV_FS_O_EXLOCK'] ?? 0x10000000) : 0;
 const LOCKED_CODES = new Set(['EBUSY', 'EPERM', 'EACCES']);
 
 /**
