@@ -3,11 +3,13 @@
 // without sharing) runs under node.exe in test/windows-release.e2e.test.ts.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runBackup } from '../src/backup/backup.ts';
+import { sweepIfNoRunIsAlive } from '../src/core/cleanup.ts';
 import { acquireLock, LOCK_NAME, processStartToken, readLockState } from '../src/core/lock.ts';
+import { RunLogger } from '../src/log/logger.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -110,4 +112,20 @@ test('a backup finding the lock of a reused pid runs, and its log says the lock 
   );
   t.regex(readFileSync(r.logPath!, 'utf8'), re, 'the log file says it');
   t.false(existsSync(join(temp, LOCK_NAME)), 'released at the end');
+});
+
+test("recover's sweep leaves the temp folder alone while a live run holds the lock, and sweeps once the pid was reused", async (t) => {
+  const dir = tempDir(t);
+  const folder = join(dir, 'ServerBackup_Full_20200101_020000');
+  mkdirSync(join(folder, 'Secrets'), { recursive: true });
+  writeFileSync(join(folder, 'Secrets', 'ControllerToken.txt'), 'ab'.repeat(32));
+  const lines: string[] = [];
+  const log = new RunLogger((r) => lines.push(r.message));
+  writeLock(dir, { pid: process.ppid, startedAt: 'earlier', mode: 'Full', host: hostname(), processStart: processStartToken(process.ppid) });
+  t.deepEqual(await sweepIfNoRunIsAlive(dir, log), []);
+  t.true(existsSync(folder));
+  t.true(lines.some((l) => l === `The temp folder is left as it is: run ${process.ppid} (Full) is still running (process ${process.ppid} is running).`));
+  writeLock(dir, { pid: process.ppid, startedAt: 'earlier', mode: 'Full', host: hostname(), processStart: 'old-boot+1' });
+  t.is((await sweepIfNoRunIsAlive(dir, log)).length, 1);
+  t.false(existsSync(folder));
 });
