@@ -146,18 +146,16 @@ export function acquireLock(dir: string, info: LockInfo): { release(): void; sta
 
 function releaseLock(file: string, own: LockInfo, fd: number | undefined): void {
   if (fd !== undefined) {
-    // Ours for sure: nobody could open it meanwhile.
     try {
       closeSync(fd);
     } catch {
       /* closed already */
     }
-    rmSync(file, { force: true });
-    return;
   }
+  // Removed only while it is still this run's lock (a newcomer may have taken over a lock it found stale).
   try {
     const cur = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-    if (cur.pid === own.pid && cur.processStart === own.processStart) rmSync(file, { force: true });
+    if (cur.pid === own.pid && cur.startedAt === own.startedAt && cur.processStart === own.processStart) rmSync(file, { force: true });
   } catch {
     /* already gone */
   }
