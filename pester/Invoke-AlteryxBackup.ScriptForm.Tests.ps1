@@ -93,6 +93,34 @@ Describe 'The script form Invoke-AlteryxBackup.ps1 and -MongoCredentialTarget' {
         $null = & $script:ScriptForm -BackupMode ConfigOnly -WhatIf 6>$null
         $LASTEXITCODE | Should -Be 0
     }
+
+    Context '-NetworkBackupPath a,b (issue 19 item 10: -File passes it as one string)' {
+        It 'splits one string "a,b" into paths when every part is a rooted Windows path' -TestCases @(
+            @{ Arg = '\\nas01\a,\\nas02\b'; Want = @('\\nas01\a', '\\nas02\b') }
+            @{ Arg = 'D:\Copies, \\nas01\share\x ,e:/y'; Want = @('D:\Copies', '\\nas01\share\x', 'e:/y') }
+        ) {
+            $null = & $script:ScriptForm -BackupMode ConfigOnly -NetworkBackupPath $Arg
+            $LASTEXITCODE | Should -Be 0
+            $got = @($calls[0].Request.params.NetworkBackupPath)
+            $got | Should -Be $Want
+        }
+        It 'keeps a value whole when a part is not a rooted path (a path that contains a comma): <Arg>' -TestCases @(
+            @{ Arg = 'D:\Backups,old' }
+            @{ Arg = '\\nas01\share\2026,Q1' }
+            @{ Arg = '\\nas01\a,' }
+            @{ Arg = '\\nas01\a,\\nas02' }
+        ) {
+            $null = & $script:ScriptForm -BackupMode ConfigOnly -NetworkBackupPath $Arg
+            @($calls[0].Request.params.NetworkBackupPath) | Should -Be @($Arg)
+        }
+        It 'forwards an array (the cmdlet-style call) element by element' {
+            $null = & $script:ScriptForm -BackupMode ConfigOnly -NetworkBackupPath '\\nas01\a', 'D:\Net,Copy'
+            @($calls[0].Request.params.NetworkBackupPath) | Should -Be @('\\nas01\a', 'D:\Net,Copy')
+            $calls.Clear()
+            $null = Invoke-AlteryxBackup -BackupMode ConfigOnly -NetworkBackupPath '\\nas01\a', '\\nas02\b'
+            @($calls[0].Request.params.NetworkBackupPath) | Should -Be @('\\nas01\a', '\\nas02\b')
+        }
+    }
 }
 
 Describe 'The script form against the real core' -Tag 'Integration' {
@@ -155,6 +183,16 @@ Describe 'The script form against the real core' -Tag 'Integration' {
             $run.Text | Should -Match ([regex]::Escape($target))
             $run.Text | Should -Match '(No generic credential|exists only on Windows)'
             @(Get-ChildItem -LiteralPath $sbScript -Recurse -File -Filter 'BackupLog_*.log') | Should -BeNullOrEmpty
+        }
+
+        It 'splits -NetworkBackupPath "a,b" given as one argument to pwsh -File: the archive is copied to both' {
+            $sbScript = Join-Path $TestDrive 'sbx-script-net'
+            $null = New-AlteryxSandbox -Path $sbScript
+            $run = Invoke-ScriptForm -Arguments @('-BackupMode', 'ConfigOnly', '-SandboxPath', $sbScript, '-NetworkBackupPath', '\\nas01\ab-a,\\nas02\ab-b')
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+            foreach ($share in @('UNC/nas01/ab-a', 'UNC/nas02/ab-b')) {
+                @(Get-ChildItem -LiteralPath (Join-Path $sbScript $share) -File -Filter 'ServerBackup_Config_*.zip').Count | Should -Be 1 -Because $share
+            }
         }
 
         It 'prints the help with -Help and exits 0' {

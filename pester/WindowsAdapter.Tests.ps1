@@ -6,7 +6,9 @@ BeforeAll {
     $stubs = @{
         'Get-Service'      = { param([string] $Name) }
         'Stop-Service'     = { param([string] $Name, [switch] $NoWait, [switch] $Force) }
-        'Get-CimInstance'  = { param([string] $ClassName, [string] $Filter, [string] $ComputerName) }
+        'Get-CimInstance'  = { param([string] $ClassName, [string] $Filter, [string] $ComputerName, $CimSession) }
+        'New-CimSession'   = { param([string] $ComputerName) }
+        'Remove-CimSession' = { param($CimSession) }
         'Invoke-CimMethod' = { param($InputObject, [string] $MethodName) }
         'Test-WSMan'       = { param([string] $ComputerName, [string] $Authentication) }
     }
@@ -14,6 +16,9 @@ BeforeAll {
         if (-not (Get-Command $name -ErrorAction SilentlyContinue)) { Set-Item -Path "function:global:$name" -Value $stubs[$name] }
     }
     . (Join-Path $PSScriptRoot '../module/AlteryxBackup/Adapter/WindowsAdapter.ps1')
+    # A remote node's CIM session: a stand-in object that says which node it is for.
+    Mock New-CimSession { [pscustomobject]@{ ComputerName = $ComputerName; Id = [guid]::NewGuid().ToString() } }
+    Mock Remove-CimSession { }
 }
 
 Describe 'Get-AbServiceState' {
@@ -29,7 +34,7 @@ Describe 'Get-AbServiceState' {
     It 'asks CIM on a remote node and removes the space of "Stop Pending"' {
         Mock Get-CimInstance { [pscustomobject]@{ State = 'Stop Pending' } }
         (Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).state | Should -Be 'StopPending'
-        Should -Invoke Get-CimInstance -ParameterFilter { $ComputerName -eq 'WKR1' -and $ClassName -eq 'Win32_Service' -and $Filter -eq "Name='AlteryxService'" }
+        Should -Invoke Get-CimInstance -ParameterFilter { $CimSession.ComputerName -eq 'WKR1' -and $ClassName -eq 'Win32_Service' -and $Filter -eq "Name='AlteryxService'" }
     }
 }
 
@@ -253,5 +258,71 @@ Describe 'Metadata inventory (REQ-3.4.x): Get-AbLicense, Get-AbOdbcInventory, Ge
         (Get-AbDotNetVersion | ConvertFrom-Json).version | Should -Be '4.7.2'
         Mock Get-ItemProperty -ParameterFilter { $Path -like '*NDP\v4\Full' } { $null }
         { Get-AbDotNetVersion } | Should -Throw -ExpectedMessage '*not installed*'
+    }
+}
+
+Describe 'One CIM session per remote node for the run' {
+    BeforeEach { $script:AbCimSessions = @{} }
+    It 'makes one session per node on first use and reuses it for every poll' {
+        Mock Get-CimInstance { [pscustomobject]@{ State = 'Stop Pending' } }
+        foreach ($i in 1..25) {
+            (Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).state | Should -Be 'StopPending'
+            $null = Get-AbServiceState -Name 'AlteryxService' -ComputerName 'wkr2'
+        }
+        $null = Get-AbServiceState -Name 'AlteryxService' -ComputerName 'wkr1'
+        Should -Invoke New-CimSession -Times 2 -Exactly
+        Should -Invoke New-CimSession -Times 1 -Exactly -ParameterFilter { $ComputerName -eq 'WKR1' }
+        Should -Invoke New-CimSession -Times 1 -Exactly -ParameterFilter { $ComputerName -eq 'wkr2' }
+        Should -Invoke Get-CimInstance -Times 51 -Exactly -ParameterFilter { $null -ne $CimSession -and -not $ComputerName }
+        Should -Invoke Remove-CimSession -Times 0
+    }
+    It 'uses the same session for stop, start, the log-on account, workflows and the Windows version' {
+        Mock Get-CimInstance {
+            if ($ClassName -eq 'Win32_Service') { [pscustomobject]@{ State = 'Running'; StartName = 'CONTOSO\svc' } }
+            elseif ($ClassName -eq 'Win32_Process') { [pscustomobject]@{ ProcessId = 7; CommandLine = 'x.yxmd' } }
+            else { [pscustomobject]@{ Caption = 'Windows Server 2022'; Version = '10.0.20348'; BuildNumber = '20348' } }
+        }
+        Mock Invoke-CimMethod { [pscustomobject]@{ ReturnValue = 0 } }
+        $null = Request-AbServiceStop -Name 'AlteryxService' -ComputerName 'WKR1'
+        $null = Request-AbServiceStart -Name 'AlteryxService' -ComputerName 'WKR1'
+        (Get-AbServiceLogOnAccount -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).account | Should -Be 'CONTOSO\svc'
+        $null = Get-AbWorkflowProcess -ComputerName 'WKR1'
+        $null = Stop-AbWorkflowProcess -ComputerName 'WKR1' -Confirm:$false
+        (Get-AbWindowsVersion -ComputerName 'WKR1' | ConvertFrom-Json).build | Should -Be '20348'
+        Should -Invoke New-CimSession -Times 1 -Exactly
+        Should -Invoke Get-CimInstance -Times 0 -ParameterFilter { $ComputerName }
+    }
+    It 'uses no session for the local node' {
+        Mock Get-CimInstance { [pscustomobject]@{ StartName = 'LocalSystem' } }
+        $null = Get-AbServiceLogOnAccount -Name 'AlteryxService'
+        Should -Invoke New-CimSession -Times 0
+        Should -Invoke Get-CimInstance -Times 1 -Exactly -ParameterFilter { $null -eq $CimSession }
+    }
+    It 'removes a broken session and tries once more on a new one' {
+        $script:calls = 0
+        Mock Get-CimInstance {
+            $script:calls++
+            if ($script:calls -eq 3) { throw 'The WinRM client cannot process the request: the session is broken' }
+            [pscustomobject]@{ State = 'Running' }
+        }
+        foreach ($i in 1..6) { (Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1' | ConvertFrom-Json).state | Should -Be 'Running' }
+        Should -Invoke New-CimSession -Times 2 -Exactly
+        Should -Invoke Remove-CimSession -Times 1 -Exactly
+        Should -Invoke Get-CimInstance -Times 7 -Exactly
+    }
+    It 'gives the error of the second attempt when the new session fails too' {
+        Mock Get-CimInstance { throw 'Access is denied' }
+        { Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1' } | Should -Throw '*Access is denied*'
+        Should -Invoke New-CimSession -Times 2 -Exactly
+    }
+    It 'Remove-AbCimSession removes every session at the end of the run and never fails' {
+        Mock Get-CimInstance { [pscustomobject]@{ State = 'Running' } }
+        foreach ($n in 'WKR1', 'WKR2', 'WKR1') { $null = Get-AbServiceState -Name 'AlteryxService' -ComputerName $n }
+        Mock Remove-CimSession { if ($CimSession.ComputerName -eq 'WKR2') { throw 'already gone' } }
+        (Remove-AbCimSession | ConvertFrom-Json).removed | Should -Be 2
+        Should -Invoke Remove-CimSession -Times 2 -Exactly
+        $script:AbCimSessions.Count | Should -Be 0
+        $null = Get-AbServiceState -Name 'AlteryxService' -ComputerName 'WKR1'
+        Should -Invoke New-CimSession -Times 3 -Exactly
     }
 }

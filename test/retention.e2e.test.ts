@@ -109,6 +109,35 @@ test('-RetentionDays 0 keeps only the newest archive of the mode (the one just m
   t.true(readdirSync(local).includes(fulls[0]!));
 });
 
+// Issue 19 item 10: D:\ and \\nas01\... are Windows folders (case-insensitive, as SMB shares are): an old archive
+// renamed in another case by an admin or written by another tool, and a .SHA256 sidecar, are pruned like the rest.
+test('a Windows folder (D:\\, a UNC share) prunes a differently-cased old archive with its .SHA256; foreign names stay', async (t) => {
+  const NAS = '\\\\nas01\\AlteryxBackups';
+  const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS], RetentionDays: { ConfigOnly: 14 } } });
+  const local = join(dir, 'D', 'Alteryx', 'Backups');
+  const nas = join(dir, 'UNC', 'nas01', 'AlteryxBackups');
+  mkdirSync(local, { recursive: true });
+  mkdirSync(nas, { recursive: true });
+  const upper = `SERVERBACKUP_CONFIG_${stampDaysAgo(30)}.ZIP`;
+  const lower = `serverbackup_config_${stampDaysAgo(40)}.zip`;
+  const foreign = [`ServerBackup_Config_${stampDaysAgo(30)}.ZIP.bak`, `serverbackup_weekly_${stampDaysAgo(30)}.zip`, 'NOTES.TXT'];
+  for (const folder of [local, nas]) {
+    writeFileSync(join(folder, upper), 'old archive');
+    writeFileSync(join(folder, `${upper}.SHA256`), `${'0'.repeat(64)}  ${upper}\n`);
+    writeFileSync(join(folder, lower), 'old archive');
+    writeFileSync(join(folder, `${lower}.Sha256`), `${'0'.repeat(64)}  ${lower}\n`);
+    for (const f of foreign) writeFileSync(join(folder, f), 'not ours');
+  }
+  const { r, msgs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const name = r.archivePath!.split('/').pop()!;
+  for (const folder of [local, nas]) {
+    t.deepEqual(readdirSync(folder).sort(), [...foreign, name, `${name}.sha256`].sort(), folder);
+  }
+  t.true(msgs.some((m) => m.startsWith(`INFO Deleted D:\\Alteryx\\Backups\\${upper}.SHA256 (checksum of ${upper})`)));
+  t.true(msgs.some((m) => m.startsWith(`INFO Deleted ${NAS}\\${lower} (`)));
+});
+
 test('a failed backup deletes nothing, even at 0 days', async (t) => {
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { RetentionDays: { DatabaseOnly: 0 }, LogRetentionDays: 1 } });
   const local = join(dir, 'D', 'Alteryx', 'Backups');

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseArchiveName, parseLogName, planRetention, type FileEntry, type RetentionPolicy } from '../src/steps/retention.ts';
+import { folderIgnoresCase, parseArchiveName, parseLogName, planRetention, type FileEntry, type RetentionPolicy } from '../src/steps/retention.ts';
 
 // A year of synthetic backups, generated here from dates, and the expected deletions computed from the same
 // dates with the rules written out again (not by calling the code under test).
@@ -276,4 +276,77 @@ test('orphaned checksums and stale .partial leftovers past their age are removed
     names(plan),
     [`${old}.sha256`, `ServerBackup_Full_${stamp(at(3, 2))}.zip.partial`, `ServerBackup_Full_${stamp(at(3, 4))}.zip.sha256.partial-1234`].sort(),
   );
+});
+
+// Issue 19 item 10: names are matched by the rule of the platform that owns the folder.
+const f = (name: string, size = 1000, mtimeMs = 0): FileEntry => ({ name, size, mtimeMs, isFile: true });
+test('folderIgnoresCase: Windows folders (the core on win32, a drive letter or a UNC path) ignore case; POSIX folders do not', (t) => {
+  for (const p of ['D:\\Alteryx\\Backups', 'd:/backups', 'E:', '\\\\nas01\\AlteryxBackups', '//nas01/backups', '\\\\?\\D:\\Backups'])
+    t.true(folderIgnoresCase(p, 'linux'), p);
+  for (const p of ['/var/backups', './backups', 'backups', '/mnt/nas', 'D_backups']) t.false(folderIgnoresCase(p, 'linux'), p);
+  t.true(folderIgnoresCase('/var/backups', 'win32'), 'every folder of the core on Windows');
+  t.true(folderIgnoresCase('backups', 'win32'));
+});
+
+test("in a POSIX folder a differently-cased name is foreign; in a Windows folder it is this tool's archive, pruned with its .SHA256", (t) => {
+  const old = `ServerBackup_Full_${stamp(at(40, 2))}.zip`;
+  const upper = old.toUpperCase(); // SERVERBACKUP_FULL_..._020000.ZIP
+  const lower = `serverbackup_full_${stamp(at(50, 2))}.zip`;
+  const newest = `ServerBackup_Full_${stamp(at(1, 2))}.zip`;
+  const files: FileEntry[] = [
+    f(upper),
+    f(`${upper}.SHA256`),
+    f(lower),
+    f(`${lower}.Sha256`),
+    f(newest),
+    f(`${newest}.sha256`),
+    // an old archive of this tool's exact name whose checksum another tool wrote in upper case
+    f(`ServerBackup_Full_${stamp(at(60, 2))}.zip`),
+    f(`ServerBackup_Full_${stamp(at(60, 2))}.ZIP.SHA256`),
+    // a checksum of the case-changed name whose archive is gone
+    f(`SERVERBACKUP_FULL_${stamp(at(70, 2))}.ZIP.sha256`),
+    f(`BACKUPLOG_FULL_${stamp(at(100, 2))}.LOG`),
+    f(`ServerBackup_Full_${stamp(at(3, 2))}.ZIP.PARTIAL`, 5, NOW.getTime() - 3 * DAY),
+    ...FOREIGN.filter((n) => n.toLowerCase() !== n).map((n) => f(n)),
+    f(`SERVERBACKUP_FULL_${stamp(at(40, 2))}.ZIP.BAK`),
+    f(`MyServerBackup_Full_${stamp(at(40, 2))}.ZIP`),
+    f(`serverbackup_weekly_${stamp(at(40, 2))}.zip`),
+  ];
+  const posix = planRetention(files, base({ days: { Full: 30 }, logDays: 90 }));
+  t.deepEqual(names(posix), [`ServerBackup_Full_${stamp(at(60, 2))}.zip`], 'only the exact name; its upper-case checksum is foreign here');
+  const windows = planRetention(files, base({ days: { Full: 30 }, logDays: 90, ignoreCase: true }));
+  t.deepEqual(
+    names(windows),
+    [
+      upper,
+      `${upper}.SHA256`,
+      lower,
+      `${lower}.Sha256`,
+      `ServerBackup_Full_${stamp(at(60, 2))}.zip`,
+      `ServerBackup_Full_${stamp(at(60, 2))}.ZIP.SHA256`,
+      `SERVERBACKUP_FULL_${stamp(at(70, 2))}.ZIP.sha256`,
+      `BACKUPLOG_FULL_${stamp(at(100, 2))}.LOG`,
+      `ServerBackup_Full_${stamp(at(3, 2))}.ZIP.PARTIAL`,
+    ].sort(),
+  );
+  const kinds = Object.fromEntries(windows.delete.map((d) => [d.name, d.kind]));
+  t.is(kinds[`${upper}.SHA256`], 'checksum');
+  t.is(kinds[upper], 'archive');
+  for (const n of FOREIGN)
+    if (n.toLowerCase() !== n)
+      t.false(
+        windows.delete.some((d) => d.name === n),
+        `${n} stays foreign ignoring case too`,
+      );
+});
+
+test('ignoring case, the newest good archive is found through a checksum of another case, and keep matches any case', (t) => {
+  const newest = `SERVERBACKUP_CONFIG_${stamp(at(20, 2))}.ZIP`;
+  const older = `ServerBackup_Config_${stamp(at(30, 2))}.zip`;
+  const files = [f(newest), f(`${newest.toLowerCase()}.sha256`), f(older), f(`${older}.sha256`)];
+  const plan = planRetention(files, base({ days: { ConfigOnly: 0 }, ignoreCase: true }));
+  t.is(plan.groups[0]!.protectedName, newest, 'good: its .sha256 is there, in lower case');
+  t.deepEqual(names(plan), [older, `${older}.sha256`].sort());
+  const kept = planRetention(files, base({ days: { ConfigOnly: 0 }, ignoreCase: true, keep: [older.toUpperCase()] }));
+  t.deepEqual(names(kept), []);
 });

@@ -41,12 +41,38 @@ test.serial('the Windows adapter drives services, processes and CIM through one 
     t.is(p.paths.resolve('C:\\ProgramData\\Alteryx\\Keys', remote), '\\\\ALTERYX-WKR1\\C$\\ProgramData\\Alteryx\\Keys');
     const calls = readFileSync(join(dir, 'calls.log'), 'utf8');
     t.regex(calls, /Stop-Service\|AlteryxService\|NoWait=True/);
-    t.regex(calls, /Get-CimInstance\|Win32_Service\|Name='AlteryxService'\|ALTERYX-WKR1/);
+    t.regex(calls, /Get-CimInstance\|Win32_Service\|Name='AlteryxService'\|session:ALTERYX-WKR1/);
     t.notRegex(calls, /Invoke-CimMethod\|StopService/, 'a remote service already "Stop Pending" is not asked again');
     t.regex(calls, /Invoke-CimMethod\|Terminate/);
   } finally {
     await p.dispose();
   }
+});
+
+// Issue 19 item 10: one WinRM/CIM session per remote node for the run, not one per poll; removed when the run ends.
+test.serial('the adapter polls a remote node through one CIM session, removed by dispose', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'calls.log');
+  process.env['AB_FAKE_LOG'] = log;
+  const wkr2: NodeRef = { name: 'ALTERYX-WKR2', role: 'worker', local: false };
+  const p = windowsPlatform({ serviceName: 'AlteryxService', nodes: [local, remote, wkr2], executable: pwsh, prelude: fakes });
+  const lines = (re: RegExp) =>
+    readFileSync(log, 'utf8')
+      .split(/\r?\n/)
+      .filter((l) => re.test(l));
+  try {
+    for (let i = 0; i < 12; i++) {
+      t.is(await p.services.getState(remote), 'StopPending');
+      t.is(await p.services.getState(wkr2), 'StopPending');
+    }
+    t.is(await p.services.logOnAccount(remote), 'CONTOSO\\svc-alteryx');
+    t.is(lines(/^Get-CimInstance\|Win32_Service\|.*\|session:ALTERYX-WKR1$/).length, 13, 'every poll of WKR1 went through its session');
+    t.deepEqual(lines(/^New-CimSession\|/), ['New-CimSession|ALTERYX-WKR1', 'New-CimSession|ALTERYX-WKR2']);
+    t.deepEqual(lines(/^Remove-CimSession\|/), []);
+  } finally {
+    await p.dispose();
+  }
+  t.deepEqual(lines(/^Remove-CimSession\|/).sort(), ['Remove-CimSession|ALTERYX-WKR1', 'Remove-CimSession|ALTERYX-WKR2']);
 });
 
 test.serial('a hostile service name is passed as a literal, never run', async (t) => {

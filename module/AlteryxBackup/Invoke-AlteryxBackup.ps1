@@ -13,6 +13,10 @@
     not found in Windows Credential Manager, or given together with -MongoCredential), end with exit code 3;
     any other unexpected error ends with exit code 1 and its message.
 
+    Under -File (Task Scheduler) every argument arrives as one string, so -NetworkBackupPath \\nas01\a,\\nas02\b
+    is the string "\\nas01\a,\\nas02\b": the script splits it at the commas when every part is a rooted Windows
+    path (a drive letter X:\ or a UNC path \\server\share); otherwise (D:\Backups,old) the value is one path.
+
     Exit codes: 0 success, 1 general error, 2 service or workflow wait timed out, 3 validation failed,
     4 storage error, 5 MongoDB error, 6 invalid backup mode.
 
@@ -61,7 +65,8 @@ param(
     # Where archives are published.
     [string] $LocalBackupPath = 'D:\Alteryx\Backups',
 
-    # UNC path or mapped drive to copy to (repeatable).
+    # UNC path or mapped drive to copy to (repeatable). Under -File "a,b" is split at the commas when
+    # every part is a rooted path (X:\ or \\server\share).
     [string[]] $NetworkBackupPath,
 
     # Folder of the log files.
@@ -138,6 +143,19 @@ param(
 
 $validModes = @('Full', 'DatabaseOnly', 'ConfigOnly')
 
+function Split-AbPathListArgument {
+    # `powershell.exe -File` (Task Scheduler) and `pwsh -File` pass every argument as one string: an array
+    # written `-NetworkBackupPath \\nas01\a,\\nas02\b` arrives as the single string "\\nas01\a,\\nas02\b". A value
+    # with commas is split only when every part is a rooted Windows path (a drive letter X:\ or a UNC \\server\share),
+    # so that one path that really contains a comma (D:\Backups,old) stays whole. docs/scheduling.md.
+    param([string[]] $Value)
+    foreach ($v in @($Value)) {
+        $parts = @($v -split ',' | ForEach-Object { $_.Trim() })
+        $rooted = @($parts | Where-Object { $_ -match '^(?:[A-Za-z]:[\\/]|[\\/]{2}[^\\/]+[\\/][^\\/]+)' })
+        if ($parts.Count -gt 1 -and $rooted.Count -eq $parts.Count) { $parts } else { $v }
+    }
+}
+
 try {
     # An invalid mode is refused before anything else runs, even before the module is imported.
     if ($PSBoundParameters.ContainsKey('BackupMode')) {
@@ -166,6 +184,7 @@ try {
         $forward[$key] = $PSBoundParameters[$key]
     }
     if ($PSBoundParameters.ContainsKey('BackupMode')) { $forward['BackupMode'] = $canonical }
+    if ($PSBoundParameters.ContainsKey('NetworkBackupPath')) { $forward['NetworkBackupPath'] = [string[]]@(Split-AbPathListArgument $NetworkBackupPath) }
 
     # The result object carries the exit code; a failed run (or a failed -WhatIf dry run, which writes no
     # object) also writes a non-terminating error AlteryxBackup.Exit<code>, kept non-terminating here

@@ -115,7 +115,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
               log,
               dir: ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory),
               maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000,
-              warn: (m) => ctx.warnings.push(m),
+              warn: (m) => warn(ctx, m),
               what: 'backup',
             },
             found,

@@ -94,9 +94,9 @@ export const BACKUP_PARAMETERS: ParameterSpec[] = [
     name: 'NetworkBackupPath',
     psType: 'string[]',
     notEmpty: true,
-    help: 'UNC path or mapped drive to copy to (repeatable).',
+    help: 'UNC path or mapped drive to copy to (repeatable). Under -File "a,b" is split at the commas when every part is a rooted path (X:\\ or \\\\server\\share).',
     description:
-      'One or more UNC paths or mapped drives the archive is copied to, each copy verified (BackupConfiguration.NetworkBackupPaths; none by default).',
+      'One or more UNC paths or mapped drives the archive is copied to, each copy verified (BackupConfiguration.NetworkBackupPaths; none by default). In the script form run with -File (Task Scheduler) a list arrives as one string "a,b": it is split at the commas when every part is a rooted Windows path (a drive letter or UNC path), so a path that itself contains a comma is kept whole.',
     config: { flag: 'network-backup-path', kind: 'string[]', path: ['BackupConfiguration', 'NetworkBackupPaths'] },
   },
   {

@@ -1,7 +1,7 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { RunLogger } from '../log/logger.ts';
-import { LOCK_NAME, processAlive } from './lock.ts';
+import { readLockState } from './lock.ts';
 
 /**
  * Nothing a run writes outlives it on disk (issue 12): staging folders (the dump, the staged files and, in
@@ -128,14 +128,15 @@ export async function sweepStalePartials(dirs: string[], log: RunLogger, since: 
  */
 export async function sweepIfNoRunIsAlive(tempLocal: string, log: RunLogger): Promise<string[]> {
   const since = new Date();
-  let holder: { pid?: number; mode?: string } | undefined;
+  let lock: ReturnType<typeof readLockState>;
   try {
-    holder = JSON.parse(readFileSync(join(tempLocal, LOCK_NAME), 'utf8')) as { pid?: number; mode?: string };
+    lock = readLockState(tempLocal);
   } catch {
-    holder = undefined;
+    lock = { state: 'free' };
   }
-  if (holder?.pid && holder.pid !== process.pid && processAlive(holder.pid)) {
-    log.info(`The temp folder is left as it is: run ${holder.pid} (${holder.mode ?? '?'}) is still running.`);
+  if (lock.state === 'held') {
+    const h = lock.holder;
+    log.info(`The temp folder is left as it is: ${h ? `run ${h.pid} (${h.mode ?? '?'})` : 'a run'} is still running (${lock.why}).`);
     return [];
   }
   return sweepStaleWorkFolders(tempLocal, log, undefined, since);

@@ -3,7 +3,7 @@ import type { RunLogger } from '../log/logger.ts';
 import type { Clock, ProgressEvent } from './context.ts';
 import { BackupError, ExitCode } from './errors.ts';
 import { JournalFile, type Journal } from './journal.ts';
-import { acquireLock, type LockInfo } from './lock.ts';
+import { acquireLock, type LockInfo, type StaleLock } from './lock.ts';
 import type { PlannedStep } from './plan.ts';
 
 export type { PlannedStep } from './plan.ts';
@@ -61,7 +61,7 @@ export interface RunnerHooks {
    * One run at a time: the lock in `dir`; then `recover` is given the journal a killed run left there and
    * the lock of a run that died (either may be undefined); it throws to stop this run. Not in a dry run.
    */
-  lock?: { dir: string; head: LockInfo; recover(found: { leftover: Journal | undefined; staleFrom: LockInfo | undefined }): Promise<void> } | undefined;
+  lock?: { dir: string; head: LockInfo; recover(found: { leftover: Journal | undefined; staleFrom: StaleLock | undefined }): Promise<void> } | undefined;
   /** Before the first step (after the lock and recovery; skipped in a dry run): e.g. create the staging folder. */
   before?: (() => Promise<void>) | undefined;
   /** The error that stopped the run, before the rollback (the caller logs it and decides the exit code). */

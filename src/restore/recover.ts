@@ -376,12 +376,15 @@ function recoveryBlocks(report: RecoverReport): boolean {
  */
 export async function recoverLeftover(
   a: { platform: Platform; log: RunLogger; dir: string; maxWaitMs: number; warn: (m: string) => void; what: 'backup' | 'restore' },
-  found: { leftover: Journal | undefined; staleFrom: { pid: number; mode: string; startedAt: string; logPath?: string | undefined } | undefined },
+  found: {
+    leftover: Journal | undefined;
+    staleFrom: { pid: number; mode: string; startedAt: string; logPath?: string | undefined; stale?: string | undefined } | undefined;
+  },
 ): Promise<void> {
   const { staleFrom, leftover } = found;
   if (staleFrom && a.what === 'backup') {
     a.warn(
-      `A previous run (pid ${staleFrom.pid}, ${staleFrom.mode}, started ${staleFrom.startedAt}) ended without finishing (killed or crashed); see its log${staleFrom.logPath ? ` ${staleFrom.logPath}` : ''}`,
+      `A previous run (pid ${staleFrom.pid}, ${staleFrom.mode}, started ${staleFrom.startedAt}) ended without finishing (killed or crashed); its lock was stale${staleFrom.stale ? ` (${staleFrom.stale})` : ''} and is taken over; see its log${staleFrom.logPath ? ` ${staleFrom.logPath}` : ''}`,
     );
   }
   if (!leftover) return;

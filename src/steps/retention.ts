@@ -14,7 +14,7 @@ import type { DestinationOutcome } from './destinations.ts';
 export type RetentionGroup = BackupMode | 'Legacy';
 export const RETENTION_GROUPS: readonly RetentionGroup[] = ['Full', 'DatabaseOnly', 'ConfigOnly', 'Legacy'];
 
-const SUFFIX_GROUP: Record<string, BackupMode> = { Full: 'Full', DB: 'DatabaseOnly', Config: 'ConfigOnly' };
+const SUFFIX_GROUP: Record<string, BackupMode> = { full: 'Full', db: 'DatabaseOnly', config: 'ConfigOnly' };
 
 const MODE_NAME = /^ServerBackup_(Full|DB|Config)_(\d{8})_(\d{6})\.zip$/;
 const LEGACY_NAME = /^ServerBackup_(\d{8})_(\d{6})\.(zip|7z)$/;
@@ -23,6 +23,24 @@ const LOG_NAME = /^BackupLog_(?:[A-Za-z]+_)?(\d{8})_(\d{6})\.(log|jsonl)$/;
 const LEGACY_LOG_NAME = /^BackupLog(\d{8})_(\d{6})\.log$/;
 /** Temporary names of interrupted writes: <archive>.partial, <archive>.partial-<pid>, <archive>.sha256.partial. */
 const TEMP_SUFFIX = /(?:\.sha256)?\.partial(?:-\d+)?$/;
+
+/** The same pattern, ignoring case (names in a Windows folder). */
+const folded = (r: RegExp) => new RegExp(r.source, `${r.flags}i`);
+const PATTERNS = {
+  exact: { mode: MODE_NAME, legacy: LEGACY_NAME, log: LOG_NAME, legacyLog: LEGACY_LOG_NAME, temp: TEMP_SUFFIX },
+  folded: { mode: folded(MODE_NAME), legacy: folded(LEGACY_NAME), log: folded(LOG_NAME), legacyLog: folded(LEGACY_LOG_NAME), temp: folded(TEMP_SUFFIX) },
+};
+
+/**
+ * Whether names in a folder match ignoring case: the rule of the platform that owns the folder. Windows folders
+ * (the core on win32, or a drive-letter / UNC path, whatever runs the core: an SMB share is case-insensitive)
+ * ignore case, so `serverbackup_full_20261101_020000.ZIP` written by another tool is this tool's archive and
+ * `X.zip.SHA256` its checksum; a POSIX folder tells them apart, so a differently-cased name there is foreign.
+ * Object stores (cloud destinations) are case-sensitive and do not use this.
+ */
+export function folderIgnoresCase(configuredPath: string, platform: NodeJS.Platform = process.platform): boolean {
+  return platform === 'win32' || /^(?:[A-Za-z]:(?:[\\/]|$)|[\\/]{2}[^\\/])/.test(configuredPath);
+}
 
 /** YYYYMMDD + HHmmss (local time, as in the names) -> epoch ms; undefined for an impossible date. */
 export function parseStamp(date: string, time: string): number | undefined {
@@ -45,24 +63,29 @@ export interface ParsedArchiveName {
   ext: 'zip' | '7z';
 }
 
-/** Recognises this tool's archive names and the legacy ones; anything else is undefined (never touched). */
-export function parseArchiveName(name: string): ParsedArchiveName | undefined {
-  let m = MODE_NAME.exec(name);
+/**
+ * Recognises this tool's archive names and the legacy ones; anything else is undefined (never touched).
+ * `ignoreCase`: the names of a Windows folder (folderIgnoresCase).
+ */
+export function parseArchiveName(name: string, ignoreCase = false): ParsedArchiveName | undefined {
+  const re = ignoreCase ? PATTERNS.folded : PATTERNS.exact;
+  let m = re.mode.exec(name);
   if (m) {
     const time = parseStamp(m[2]!, m[3]!);
-    return time === undefined ? undefined : { group: SUFFIX_GROUP[m[1]!]!, time, ext: 'zip' };
+    return time === undefined ? undefined : { group: SUFFIX_GROUP[m[1]!.toLowerCase()]!, time, ext: 'zip' };
   }
-  m = LEGACY_NAME.exec(name);
+  m = re.legacy.exec(name);
   if (m) {
     const time = parseStamp(m[1]!, m[2]!);
-    return time === undefined ? undefined : { group: 'Legacy', time, ext: m[3] as 'zip' | '7z' };
+    return time === undefined ? undefined : { group: 'Legacy', time, ext: m[3]!.toLowerCase() as 'zip' | '7z' };
   }
   return undefined;
 }
 
 /** Recognises BackupLog_{Mode}_YYYYMMDD_HHmmss.log / .jsonl (and the legacy BackupLogYYYYMMDD_HHmmss.log when asked). */
-export function parseLogName(name: string, legacy = false): number | undefined {
-  const m = LOG_NAME.exec(name) ?? (legacy ? LEGACY_LOG_NAME.exec(name) : null);
+export function parseLogName(name: string, legacy = false, ignoreCase = false): number | undefined {
+  const re = ignoreCase ? PATTERNS.folded : PATTERNS.exact;
+  const m = re.log.exec(name) ?? (legacy ? re.legacyLog.exec(name) : null);
   return m ? parseStamp(m[1]!, m[2]!) : undefined;
 }
 
@@ -96,6 +119,11 @@ export interface RetentionPolicy {
   upcoming?: string | undefined;
   /** Temporary files (.partial) of interrupted writes older than this are removed (default 24 h). */
   staleTempHours?: number | undefined;
+  /**
+   * Names match ignoring case (a Windows folder: folderIgnoresCase); default false, a POSIX folder or an object
+   * store. Either way nothing but this tool's names (in any case, when ignored) is ever deleted.
+   */
+  ignoreCase?: boolean | undefined;
 }
 
 export type DeletionKind = 'archive' | 'checksum' | 'log' | 'temp';
@@ -135,15 +163,24 @@ const DAY = 86_400_000;
  *   deleted, whatever the days, nor is anything newer than it; with no good one the newest of the group is
  *   kept; so 0 days keeps the newest;
  * - names in `keep` are never deleted; nothing at all when the current backup did not succeed;
- * - logs past logDays go too; `.partial` leftovers of interrupted writes older than a day go too.
+ * - logs past logDays go too; `.partial` leftovers of interrupted writes older than a day go too;
+ * - with `ignoreCase` (a Windows folder) names match whatever their case, a `.SHA256` goes with its archive.
  */
 export function planRetention(files: readonly FileEntry[], policy: RetentionPolicy): RetentionPlan {
   if (!policy.currentBackupSucceeded) {
     return { delete: [], groups: [], skipped: 'the backup did not succeed: retention never runs after a failure' };
   }
   const now = policy.now.getTime();
-  const keep = new Set(policy.keep ?? []);
-  const byName = new Map(files.filter((f) => f.isFile).map((f) => [f.name, f]));
+  const ic = policy.ignoreCase === true;
+  /** A name as the folder compares it. */
+  const key = ic ? (n: string) => n.toLowerCase() : (n: string) => n;
+  const keep = new Set((policy.keep ?? []).map(key));
+  // By compared name; in a folder that ignores case two names can only differ in case where the folder does not
+  // (a POSIX copy of a Windows folder): the first is planned, the other left alone.
+  const byName = new Map<string, FileEntry>();
+  for (const f of files) if (f.isFile && !byName.has(key(f.name))) byName.set(key(f.name), f);
+  const has = (n: string) => byName.has(key(n));
+  const parse = (n: string) => parseArchiveName(n, ic);
   const out: Deletion[] = [];
   const groups: GroupSummary[] = [];
   const isMember = (p: ParsedArchiveName) => p.group !== 'Legacy' || (p.ext === 'zip' ? policy.legacy.zip : policy.legacy.sevenZip);
@@ -156,14 +193,14 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
   }
   const members = new Map<RetentionGroup, Candidate[]>();
   for (const f of byName.values()) {
-    const p = parseArchiveName(f.name);
+    const p = parse(f.name);
     if (!p || !isMember(p)) continue;
-    const hasChecksum = byName.has(`${f.name}.sha256`);
+    const hasChecksum = has(`${f.name}.sha256`);
     const good = f.size > 0 && (p.group === 'Legacy' || hasChecksum);
     (members.get(p.group) ?? members.set(p.group, []).get(p.group)!).push({ name: f.name, time: p.time, good, virtual: false });
   }
-  if (policy.upcoming && !byName.has(policy.upcoming)) {
-    const p = parseArchiveName(policy.upcoming);
+  if (policy.upcoming && !has(policy.upcoming)) {
+    const p = parse(policy.upcoming);
     if (p && isMember(p))
       (members.get(p.group) ?? members.set(p.group, []).get(p.group)!).push({ name: policy.upcoming, time: p.time, good: true, virtual: true });
   }
@@ -177,21 +214,22 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
     const cutoff = now - days * DAY;
     let deleting = 0;
     for (const c of list) {
-      if (c.virtual || c === protectedOne || keep.has(c.name)) continue;
+      if (c.virtual || c === protectedOne || keep.has(key(c.name))) continue;
       // Past the days, and older than the newest good one (anything newer than it is kept: it may be good).
       if (c.time >= cutoff || (protectedOne && c.time >= protectedOne.time)) continue;
       deleting++;
       const age = `${formatTimestamp(new Date(c.time))}, older than ${days} day(s)`;
       out.push({ name: c.name, kind: 'archive', group, reason: age });
-      if (byName.has(`${c.name}.sha256`)) out.push({ name: `${c.name}.sha256`, kind: 'checksum', group, reason: `checksum of ${c.name}` });
+      const sidecar = byName.get(key(`${c.name}.sha256`));
+      if (sidecar) out.push({ name: sidecar.name, kind: 'checksum', group, reason: `checksum of ${c.name}` });
     }
     // A .sha256 whose archive is gone, past the same age.
     for (const f of byName.values()) {
-      if (!f.name.endsWith('.sha256')) continue;
+      if (!key(f.name).endsWith('.sha256')) continue;
       const base = f.name.slice(0, -'.sha256'.length);
-      const p = parseArchiveName(base);
-      if (!p || p.group !== group || !isMember(p) || byName.has(base) || keep.has(base)) continue;
-      if (p.time < cutoff && base !== protectedOne?.name)
+      const p = parse(base);
+      if (!p || p.group !== group || !isMember(p) || has(base) || keep.has(key(base))) continue;
+      if (p.time < cutoff && key(base) !== (protectedOne && key(protectedOne.name)))
         out.push({ name: f.name, kind: 'checksum', group, reason: `orphaned checksum, ${formatTimestamp(new Date(p.time))}, older than ${days} day(s)` });
     }
     groups.push({ group, days, archives: list.filter((c) => !c.virtual).length, deleting, protectedName: protectedOne?.name });
@@ -200,17 +238,18 @@ export function planRetention(files: readonly FileEntry[], policy: RetentionPoli
   if (policy.logDays !== undefined) {
     const cutoff = now - policy.logDays * DAY;
     for (const f of byName.values()) {
-      const t = parseLogName(f.name, policy.legacyLogs);
-      if (t === undefined || keep.has(f.name) || t >= cutoff) continue;
+      const t = parseLogName(f.name, policy.legacyLogs, ic);
+      if (t === undefined || keep.has(key(f.name)) || t >= cutoff) continue;
       out.push({ name: f.name, kind: 'log', reason: `log of ${formatTimestamp(new Date(t))}, older than ${policy.logDays} day(s)` });
     }
   }
 
   const staleMs = (policy.staleTempHours ?? 24) * 3_600_000;
+  const temp = ic ? PATTERNS.folded.temp : PATTERNS.exact.temp;
   for (const f of byName.values()) {
-    if (!TEMP_SUFFIX.test(f.name)) continue;
-    const p = parseArchiveName(f.name.replace(TEMP_SUFFIX, ''));
-    if (!p || !isMember(p) || keep.has(f.name)) continue;
+    if (!temp.test(f.name)) continue;
+    const p = parse(f.name.replace(temp, ''));
+    if (!p || !isMember(p) || keep.has(key(f.name))) continue;
     // Both the name and the last write must be old: a copy in progress keeps its mtime fresh.
     if (now - p.time > staleMs && now - f.mtimeMs > staleMs)
       out.push({ name: f.name, kind: 'temp', group: p.group, reason: 'left over by an interrupted write' });
@@ -234,12 +273,13 @@ export interface RetentionTargetReport {
 }
 
 /** Lists a folder's files with size and mtime; names that cannot matter are not stat'ed. */
-async function listFolder(dir: string): Promise<FileEntry[]> {
+async function listFolder(dir: string, ignoreCase: boolean): Promise<FileEntry[]> {
   const entries = await fsp.readdir(dir, { withFileTypes: true });
   const out: FileEntry[] = [];
+  const relevant = ignoreCase ? /^(?:ServerBackup_|BackupLog)/i : /^(?:ServerBackup_|BackupLog)/;
   for (const e of entries) {
     if (!e.isFile()) continue;
-    if (!e.name.startsWith('ServerBackup_') && !e.name.startsWith('BackupLog')) continue;
+    if (!relevant.test(e.name)) continue;
     try {
       const st = await fsp.stat(join(dir, e.name));
       out.push({ name: e.name, size: st.size, mtimeMs: st.mtimeMs, isFile: st.isFile() });
@@ -356,9 +396,10 @@ async function applyToFolder(
     return report;
   }
   const dir = ctx.platform.paths.resolve(configured);
+  const ignoreCase = folderIgnoresCase(configured);
   let files: FileEntry[];
   try {
-    files = await listFolder(dir);
+    files = await listFolder(dir, ignoreCase);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -371,7 +412,7 @@ async function applyToFolder(
     warn(ctx, msg);
     return report;
   }
-  const plan = planRetention(files, policy);
+  const plan = planRetention(files, { ...policy, ignoreCase });
   for (const g of plan.groups) {
     ctx.log.info(
       `Retention on ${configured}: ${g.group} (${g.days} day(s)): ${g.archives} archive(s), ${g.deleting} to delete${g.protectedName ? `, newest good kept: ${g.protectedName}` : ''}`,

@@ -40,7 +40,8 @@ export interface Runtime {
   name: string;
   /** The path form the runtime's programs take. */
   p: (linuxPath: string) => string;
-  start: (args: string[]) => { pid: number; done: Promise<Run> };
+  /** Starts the runtime; outFile is where its stdout goes. */
+  start: (args: string[]) => { pid: number; done: Promise<Run>; outFile: string };
 }
 
 /** Unpacks the release into a temp folder (hooks of `test`) and registers the stage's tests for one runtime. */
@@ -54,7 +55,7 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
   let seq = 0;
 
   /** Starts `exe args` with stdout/stderr into files (never a pipe) and resolves when it has ended. */
-  function startToFiles(cmd: string, args: string[], env: NodeJS.ProcessEnv): { pid: number; done: Promise<Run> } {
+  function startToFiles(cmd: string, args: string[], env: NodeJS.ProcessEnv): { pid: number; done: Promise<Run>; outFile: string } {
     const n = ++seq;
     const outFile = path.join(work, `run-${n}.out`);
     const errFile = path.join(work, `run-${n}.err`);
@@ -76,7 +77,7 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
         resolve({ code, stdout, stderr, result: results.at(-1) });
       });
     });
-    return { pid: child.pid ?? 0, done };
+    return { pid: child.pid ?? 0, done, outFile };
   }
 
   const wineEnv = { ...process.env, WINEPREFIX, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
@@ -282,6 +283,81 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       t.regex(String(bad.result?.['message']), /save it as UTF-8/i);
       t.deepEqual(fs.readdirSync(path.join(sb1, 'D')), before, 'no folder of another name was made');
       fs.rmSync(folder, { recursive: true, force: true });
+    });
+
+    // Issue 19 item 10: a Windows folder matches names ignoring case (node.exe: the core on win32; the Linux runtime:
+    // the D:\ path). An old archive renamed in upper case with its .SHA256 is pruned; foreign names stay.
+    test.serial(`${rt.name}: retention prunes a differently-cased old archive with its .SHA256 and leaves foreign names`, async (t) => {
+      const sb = path.join(work, `${rt === windows ? 'w' : 'l'}-sb-case`);
+      const c = await cli(rt, ['sandbox', 'create', rt.p(sb)]);
+      t.is(c.code, 0, c.stdout + c.stderr);
+      const backups = path.join(sb, 'D', 'Alteryx', 'Backups');
+      fs.mkdirSync(backups, { recursive: true });
+      const old = 'SERVERBACKUP_CONFIG_20200101_020000.ZIP';
+      const foreign = ['ServerBackup_Config_20200101_020000.ZIP.bak', 'serverbackup_weekly_20200101_020000.zip', 'NOTES.TXT'];
+      fs.writeFileSync(path.join(backups, old), 'an old archive');
+      fs.writeFileSync(path.join(backups, `${old}.SHA256`), `${'0'.repeat(64)}  ${old}\r\n`);
+      for (const f of foreign) fs.writeFileSync(path.join(backups, f), 'not ours');
+      const r = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb), '--json']);
+      t.is(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+      const name = String(r.result?.['archivePath']).split(/[\\/]/).at(-1)!;
+      t.deepEqual(fs.readdirSync(backups).sort(), [...foreign, name, `${name}.sha256`].sort());
+      t.regex(
+        r.stdout,
+        /Deleted D:\\\\Alteryx\\\\Backups\\\\SERVERBACKUP_CONFIG_20200101_020000\.ZIP\.SHA256 \(checksum of SERVERBACKUP_CONFIG_20200101_020000\.ZIP\)/,
+      );
+    });
+
+    // Issue 19 item 10: the run lock. A live run's lock refuses a second run (node.exe: the lock file is held open
+    // without sharing). A killed run's lock given the pid of another live process (what a reused pid looks like) is
+    // stale and taken over, with the reason in the log.
+    test.serial(`${rt.name}: a live run's lock refuses a second run; a killed run's lock with a reused pid is taken over`, async (t) => {
+      const sb = path.join(work, `${rt === windows ? 'w' : 'l'}-sb-lock`);
+      const c = await cli(rt, ['sandbox', 'create', rt.p(sb)]);
+      t.is(c.code, 0, c.stdout + c.stderr);
+      const lockFile = path.join(sb, 'D', 'Temp', 'AlteryxBackup.lock');
+      setKnob(sb, 'emongodump.seconds', '15');
+      const sleeper = rt.start(['-e', 'console.log("PID=" + process.pid); setInterval(() => {}, 1000)']);
+      let holder: { pid: number; done: Promise<Run> } | undefined;
+      try {
+        const dumps = () => readEvents(sb).filter((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))).length;
+        holder = rt.start([core(rt), 'backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb), '--json']);
+        await waitFor('the emongodump', () => dumps() > 0, 90_000);
+        const second = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb), '--json']);
+        t.is(second.code, 1, second.stdout.slice(-2000) + second.stderr);
+        t.regex(
+          String(second.result?.['message']),
+          rt === windows
+            ? /Another backup is running \(its lock is in use: its lock file is held open by a running process\)/
+            : /Another backup is running \(pid \d+, DatabaseOnly/,
+        );
+        process.kill(holder.pid, 'SIGKILL');
+        await holder.done;
+        holder = undefined;
+        const left = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Record<string, unknown>;
+        t.is(left['heldOpen'], rt === windows ? true : undefined);
+        // The sleeper is alive: its pid stands for a pid Windows (or Linux) gave to another process after the crash.
+        const sleeperOut = sleeper.outFile;
+        await waitFor('the sleeper pid', () => /PID=\d+/.test(fs.readFileSync(sleeperOut, 'utf8')), 60_000);
+        const livePid = Number(/PID=(\d+)/.exec(fs.readFileSync(sleeperOut, 'utf8'))![1]);
+        fs.writeFileSync(lockFile, JSON.stringify({ ...left, pid: livePid }));
+        setKnob(sb, 'emongodump.seconds', '0');
+        const next = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb), '--json']);
+        t.is(next.code, 0, next.stdout.slice(-3000) + next.stderr);
+        const why = rt === windows ? /its lock file is no longer held open: that run has ended/ : /the pid was reused/;
+        const stale = ((next.result?.['warnings'] as string[] | undefined) ?? []).find((w) => /its lock was stale/.test(w)) ?? '';
+        t.regex(stale, new RegExp(`A previous run \\(pid ${livePid}, DatabaseOnly, .*its lock was stale \\(.*${why.source}`));
+        t.false(fs.existsSync(lockFile), 'released at the end');
+        t.is(getServiceState(sb, 'ALTERYX01'), 'Running');
+      } finally {
+        setKnob(sb, 'emongodump.seconds', '0');
+        if (holder) {
+          process.kill(holder.pid, 'SIGKILL');
+          await holder.done;
+        }
+        process.kill(sleeper.pid, 'SIGKILL');
+        await sleeper.done;
+      }
     });
 
     test.serial(`${rt.name}: a workflow still running after the wait is stopped with --force-stop-workflows`, async (t) => {

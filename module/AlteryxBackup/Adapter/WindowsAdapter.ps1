@@ -7,7 +7,7 @@
     Windows PowerShell 5.1 and PowerShell 7 compatible.
 
     Local services use Get-Service / Stop-Service / Start-Service; remote nodes use CIM (Win32_Service over
-    WinRM), because PowerShell 7's Get-Service has no -ComputerName.
+    WinRM), because PowerShell 7's Get-Service has no -ComputerName, through one CIM session per node for the run.
 #>
 
 function ConvertTo-AbJsonLine {
@@ -20,10 +20,55 @@ function ConvertTo-AbJsonLine {
     }
 }
 
+# One CIM session (WinRM) per remote node for the whole run: made on first use, reused by every poll, removed by
+# Remove-AbCimSession when the core ends the adapter session (in every outcome). A call that fails on a session
+# removes it and is tried once more on a new one (a session broken by a WinRM restart or a network blip); a
+# second failure is the call's error. The local node needs no session (Get-CimInstance uses local COM).
+$script:AbCimSessions = @{}
+
+function Get-AbCimSession {
+    param([Parameter(Mandatory = $true)] [string] $ComputerName)
+    $key = $ComputerName.ToLowerInvariant()
+    $s = $script:AbCimSessions[$key]
+    if (-not $s) {
+        $s = New-CimSession -ComputerName $ComputerName -ErrorAction Stop
+        $script:AbCimSessions[$key] = $s
+    }
+    $s
+}
+
+function Remove-AbCimSession {
+    # Removes the session of one node, or (without -ComputerName) of every node; never fails.
+    [CmdletBinding()]
+    param([string] $ComputerName = '')
+    $keys = @($script:AbCimSessions.Keys)
+    if ($ComputerName) { $keys = @($ComputerName.ToLowerInvariant()) }
+    foreach ($k in $keys) {
+        $s = $script:AbCimSessions[$k]
+        $script:AbCimSessions.Remove($k)
+        if ($s) { try { Remove-CimSession -CimSession $s -ErrorAction Stop } catch { Write-Verbose "Remove-CimSession $k failed: $_" } }
+    }
+    if (-not $ComputerName) { @{ removed = $keys.Count } | ConvertTo-AbJsonLine }
+}
+
+function Get-AbCimInstance {
+    # Get-CimInstance here, or on -ComputerName through that node's one session (re-created once if it broke).
+    param([Parameter(Mandatory = $true)] [string] $ClassName, [string] $Filter = '', [string] $ComputerName = '')
+    $params = @{ ClassName = $ClassName; ErrorAction = 'Stop' }
+    if ($Filter) { $params.Filter = $Filter }
+    if (-not $ComputerName) { return Get-CimInstance @params }
+    try {
+        Get-CimInstance @params -CimSession (Get-AbCimSession -ComputerName $ComputerName)
+    } catch {
+        Remove-AbCimSession -ComputerName $ComputerName
+        Get-CimInstance @params -CimSession (Get-AbCimSession -ComputerName $ComputerName)
+    }
+}
+
 function Get-AbRemoteService {
     param([string] $Name, [string] $ComputerName)
     $filter = "Name='{0}'" -f ($Name -replace "'", "\'")
-    Get-CimInstance -ClassName Win32_Service -Filter $filter -ComputerName $ComputerName -ErrorAction Stop
+    Get-AbCimInstance -ClassName Win32_Service -Filter $filter -ComputerName $ComputerName
 }
 
 function Get-AbServiceState {
@@ -116,18 +161,15 @@ function Get-AbServiceLogOnAccount {
     [CmdletBinding()]
     param([Parameter(Mandatory = $true)] [string] $Name, [string] $ComputerName = '')
     $filter = "Name='{0}'" -f ($Name -replace "'", "\'")
-    $params = @{ ClassName = 'Win32_Service'; Filter = $filter; ErrorAction = 'Stop' }
-    if ($ComputerName) { $params.ComputerName = $ComputerName }
-    $svc = Get-CimInstance @params
+    $svc = Get-AbCimInstance -ClassName 'Win32_Service' -Filter $filter -ComputerName $ComputerName
     @{ account = if ($svc) { [string]$svc.StartName } else { $null } } | ConvertTo-AbJsonLine
 }
 
 function Get-AbWorkflowProcess {
     [CmdletBinding()]
     param([string] $ComputerName = '')
-    $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ErrorAction = 'Stop' }
-    if ($ComputerName) { $params.ComputerName = $ComputerName }
-    $list = @(Get-CimInstance @params | ForEach-Object {
+    $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ComputerName = $ComputerName }
+    $list = @(Get-AbCimInstance @params | ForEach-Object {
         $cmd = [string]$_.CommandLine
         $name = 'AlteryxEngineCmd.exe'
         if ($cmd -match '"([^"]+\.yxm[dcw])"') { $name = Split-Path -Leaf $Matches[1] }
@@ -140,11 +182,10 @@ function Get-AbWorkflowProcess {
 function Stop-AbWorkflowProcess {
     [CmdletBinding(SupportsShouldProcess = $true)]
     param([string] $ComputerName = '')
-    $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ErrorAction = 'Stop' }
-    if ($ComputerName) { $params.ComputerName = $ComputerName }
+    $params = @{ ClassName = 'Win32_Process'; Filter = "Name='AlteryxEngineCmd.exe'"; ComputerName = $ComputerName }
     $stopped = @()
     $failed = @()
-    foreach ($p in @(Get-CimInstance @params)) {
+    foreach ($p in @(Get-AbCimInstance @params)) {
         if ($PSCmdlet.ShouldProcess("AlteryxEngineCmd.exe pid $($p.ProcessId)", 'Terminate')) {
             # Win32_Process.Terminate: 0 done; 2 access denied, 3 insufficient privilege, 8 unknown, 9 path
             # not found, 21 invalid parameter: the process still runs, so it is reported, never counted as stopped.
@@ -258,9 +299,7 @@ function Get-AbOdbcInventory {
 function Get-AbWindowsVersion {
     [CmdletBinding()]
     param([string] $ComputerName = '')
-    $params = @{ ClassName = 'Win32_OperatingSystem'; ErrorAction = 'Stop' }
-    if ($ComputerName) { $params.ComputerName = $ComputerName }
-    $os = Get-CimInstance @params | Select-Object -First 1
+    $os = Get-AbCimInstance -ClassName 'Win32_OperatingSystem' -ComputerName $ComputerName | Select-Object -First 1
     if (-not $os) { throw 'Win32_OperatingSystem returned nothing' }
     @{ caption = [string]$os.Caption; version = [string]$os.Version; build = [string]$os.BuildNumber } | ConvertTo-AbJsonLine
 }

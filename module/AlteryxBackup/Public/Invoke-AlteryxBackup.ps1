@@ -173,7 +173,9 @@ function Invoke-AlteryxBackup {
         [string] $LocalBackupPath = 'D:\Alteryx\Backups',
 
         # One or more UNC paths or mapped drives the archive is copied to, each copy verified
-        # (BackupConfiguration.NetworkBackupPaths; none by default).
+        # (BackupConfiguration.NetworkBackupPaths; none by default). In the script form run with -File (Task
+        # Scheduler) a list arrives as one string "a,b": it is split at the commas when every part is a rooted
+        # Windows path (a drive letter or UNC path), so a path that itself contains a comma is kept whole.
         [ValidateNotNullOrEmpty()]
         [string[]] $NetworkBackupPath,
 

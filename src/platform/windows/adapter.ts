@@ -192,8 +192,12 @@ function adapterSession(opts: WindowsPlatformOptions): { call: AdapterCall; disp
     if (!line) throw new Error(`${fn} returned no result${res.raw.trim() ? `: ${res.raw.trim().slice(0, 300)}` : ''}`);
     return JSON.parse(line) as T;
   };
+  /** Removes the run's CIM sessions of remote nodes (Remove-AbCimSession), then ends the PowerShell session. */
   const dispose = async () => {
-    if (ps) await ps.dispose().catch(() => {});
+    if (ps) {
+      await ready?.then(() => ps?.invoke('Remove-AbCimSession')).catch(() => {});
+      await ps.dispose().catch(() => {});
+    }
     ps = undefined;
   };
   return { call, dispose };
@@ -202,7 +206,8 @@ function adapterSession(opts: WindowsPlatformOptions): { call: AdapterCall; disp
 /**
  * The Windows adapter: one PowerShell session per run (disposed in every outcome) running the functions of
  * Adapter/WindowsAdapter.ps1 for services, processes and CIM; AlteryxService.exe runs as a plain child
- * process. Remote nodes are reached through CIM over WinRM (docs/configuration.md, multi-node).
+ * process. Remote nodes are reached through CIM over WinRM (docs/configuration.md, multi-node), one CIM session
+ * per node for the run (made on first use, removed by dispose).
  */
 export function windowsPlatform(opts: WindowsPlatformOptions): Platform {
   const { call, dispose } = adapterSession(opts);
