@@ -44,12 +44,13 @@ export class AzureStore implements CloudStore {
     const sas = (secrets.sas ?? cs['sharedaccesssignature'])?.replace(/^\?/, '');
     let credential: StorageSharedKeyCredential | AnonymousCredential;
     if (cs['accountkey']) credential = new StorageSharedKeyCredential(cs['accountname'] ?? location.account!, cs['accountkey']);
+    else if (secrets.accountKey) credential = new StorageSharedKeyCredential(location.account!, secrets.accountKey);
     else if (sas) {
       credential = new AnonymousCredential();
       url = `${url}?${sas}`;
     } else {
       throw new Error(
-        `no Azure credentials for ${dest.Name}: pass a connection string or SAS token (secret ${dest.Name}.ConnectionString / AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`,
+        `no Azure credentials for ${dest.Name}: pass a connection string, SAS token or account key (CredentialTarget, secret ${dest.Name}.ConnectionString / .SasToken / .AccountKey, AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`,
       );
     }
     const pipeline = newPipeline(credential, {

@@ -84,6 +84,19 @@ export const CloudDestinationSchema = z
       .strict()
       .optional()
       .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
+    CredentialTarget: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[^\u0000-\u001f]+$/, 'a Credential Manager target name (no control characters)')
+      .optional()
+      .describe(
+        'Windows Credential Manager target (generic credential) read by the PowerShell module and passed to the core on stdin: S3 = access key id (user name) + secret access key (password); Azure = the secret named by CredentialKind (password).',
+      ),
+    CredentialKind: z
+      .enum(['SasToken', 'ConnectionString', 'AccountKey'])
+      .default('SasToken')
+      .describe('Azure: what the password of CredentialTarget holds (a SAS token, a connection string or the account key). Not used for S3.'),
     ObjectLock: CloudLockSchema.optional().describe(
       'Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).',
     ),
