@@ -100,3 +100,23 @@ test('a URL under a configured destination uses its endpoint and settings; any o
   t.is(destinationFor('s3://b1/other/ServerBackup_Full_20260101_020000.zip', config).Name, 'url');
   t.is(destinationFor('s3://b2/prod/ServerBackup_Full_20260101_020000.zip', config).Endpoint, undefined);
 });
+
+test('CredentialTarget and CredentialKind: validated by the schema; AccountKey (per destination, then generic, then AZURE_STORAGE_KEY) is masked', (t) => {
+  const ok = CloudDestinationSchema.parse({
+    Name: 'azure',
+    Url: 'azblob://acct/backups',
+    CredentialTarget: 'AlteryxBackup/azure',
+    CredentialKind: 'AccountKey',
+  });
+  t.is(ok.CredentialTarget, 'AlteryxBackup/azure');
+  t.is(ok.CredentialKind, 'AccountKey');
+  t.is(CloudDestinationSchema.parse({ Name: 'aws', Url: 's3://bucket' }).CredentialKind, 'SasToken');
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 's3://bucket', CredentialTarget: 'bad\ttarget' }).success);
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 's3://bucket', CredentialTarget: '' }).success);
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 'azblob://acct/backups', CredentialKind: 'Password' }).success);
+  const key = 'QWNjb3VudEtleS1mcm9tLXN0ZGlu';
+  t.is(cloudSecrets({ Name: 'azure' }, { 'azure.AccountKey': key, AzureAccountKey: 'generic-key' }, {}).accountKey, key);
+  t.is(cloudSecrets({ Name: 'other' }, { 'azure.AccountKey': key, AzureAccountKey: 'generic-key' }, {}).accountKey, 'generic-key');
+  t.is(cloudSecrets({ Name: 'other' }, {}, { AZURE_STORAGE_KEY: 'env-key-value' }).accountKey, 'env-key-value');
+  t.true(secretValues(cloudSecrets({ Name: 'azure' }, { 'azure.AccountKey': key }, {})).includes(key));
+});

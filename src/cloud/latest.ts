@@ -24,7 +24,8 @@ export function newestGood(entries: readonly Candidate[], mode: BackupMode): Can
   let best: { c: Candidate; time: number } | undefined;
   for (const c of entries) {
     const p = parseArchiveName(c.name);
-    if (!p || p.ext !== 'zip' || !(p.group === mode || (p.group === 'Legacy' && mode === 'Full'))) continue;
+    if (!p) continue;
+    if (p.ext !== 'zip' || !(p.group === mode || (p.group === 'Legacy' && mode === 'Full'))) continue;
     if (c.size <= 0 || !c.hasChecksum) continue;
     if (!best || p.time > best.time) best = { c, time: p.time };
   }

@@ -88,7 +88,7 @@ export const CloudDestinationSchema = z
       .string()
       .min(1)
       .max(256)
-      .regex(/^[^\u0000-\u001f]+$/, 'a Credential Manager target name (no control characters)')
+      .refine((v) => ![...v].some((ch) => ch.charCodeAt(0) < 32), 'a Credential Manager target name (no control characters)')
       .optional()
       .describe(
         'Windows Credential Manager target (generic credential) read by the PowerShell module and passed to the core on stdin: S3 = access key id (user name) + secret access key (password); Azure = the secret named by CredentialKind (password).',
