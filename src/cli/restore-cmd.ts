@@ -100,6 +100,11 @@ export function folderResolver(params: Params): (folder: string, config: BackupC
   return (folder, config) => (params['SandboxPath'] && config ? choosePlatform(params, config).paths.resolve(folder) : resolve(folder));
 }
 
+/** A downloaded archive is reported by its URL (the temp copy is gone when the result is read). */
+function withUrl<T extends { archivePath: string | null }>(r: T, url: string | undefined): T {
+  return url ? { ...r, archivePath: url } : r;
+}
+
 function printChecks(out: Output, checks: Array<{ name: string; ok: boolean; detail: string }>): void {
   for (const c of checks) out.text(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
 }
@@ -191,7 +196,7 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
     const r = await withCloudPath(
       req.params,
       req.secrets,
-      (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps),
+      async (params, dl) => withUrl(await runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), dl?.url),
       out.progress,
       folderResolver(req.params),
     );
@@ -202,7 +207,7 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   const r = await withCloudPath(
     req.params,
     req.secrets,
-    (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps),
+    async (params, dl) => withUrl(await runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), dl?.url),
     out.progress,
     folderResolver(req.params),
   );
