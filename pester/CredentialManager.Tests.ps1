@@ -237,6 +237,17 @@ Describe 'Cloud destinations with a CredentialTarget (docs/storage.md)' {
         Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times $Reads -Exactly
     }
 
+    It 'Entra ID: with Auth ClientSecret the stored password is <Name>.ClientSecret, with ClientCertificate <Name>.CertificatePassword' {
+        $entra = Join-Path $TestDrive 'entra.json'
+        @{ BackupConfiguration = @{ CloudDestinations = @(
+                    @{ Name = 'sp'; Url = 'azblob://acct/backups/x'; Auth = 'ClientSecret'; TenantId = 't'; ClientId = 'c'; CredentialTarget = 'AlteryxBackup/azure' }
+                    @{ Name = 'cert'; Url = 'azblob://acct/backups/y'; Auth = 'ClientCertificate'; TenantId = 't'; ClientId = 'c'; CertificatePath = 'C:\sp.pem'; CredentialTarget = 'AlteryxBackup/azkey' }
+                ) } } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $entra -Encoding UTF8
+        $secrets = InModuleScope AlteryxBackup -Parameters @{ C = $entra } { Get-AlteryxCloudCredentialSecret -ConfigPath $C }
+        @($secrets.Keys) | Should -Be @('sp.ClientSecret', 'cert.CertificatePassword')
+        ConvertTo-PlainText $secrets['sp.ClientSecret'] | Should -Be $script:SasToken
+    }
+
     It 'a target that is not stored stops the backup naming the destination and the target; the core never runs' {
         $bad = Join-Path $TestDrive 'bad-target.json'
         @{ BackupConfiguration = @{ CloudDestinations = @(@{ Name = 'offsite'; Url = 's3://bucket/x'; CredentialTarget = 'Missing/Offsite' }) } } |

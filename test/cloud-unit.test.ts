@@ -120,3 +120,23 @@ test('CredentialTarget and CredentialKind: validated by the schema; AccountKey (
   t.is(cloudSecrets({ Name: 'other' }, {}, { AZURE_STORAGE_KEY: 'env-key-value' }).accountKey, 'env-key-value');
   t.true(secretValues(cloudSecrets({ Name: 'azure' }, { 'azure.AccountKey': key }, {})).includes(key));
 });
+
+test('Entra ID settings: Auth other than Key only for azblob, ClientSecret/ClientCertificate need TenantId and ClientId, a certificate its path; errors of @azure/identity are "credentials refused"', (t) => {
+  const parse = (d: Record<string, unknown>) =>
+    ConfigSchema.safeParse({ BackupConfiguration: { CloudDestinations: [{ Name: 'az', Url: 'azblob://acct/backups', ...d }] } });
+  t.true(parse({ Auth: 'ClientSecret', TenantId: 't', ClientId: 'c' }).success);
+  t.true(parse({ Auth: 'ManagedIdentity' }).success);
+  t.true(parse({ Auth: 'DefaultChain' }).success);
+  const msg = (d: Record<string, unknown>) => JSON.stringify(parse(d).error?.issues.map((i) => i.message));
+  t.regex(msg({ Auth: 'ClientSecret', TenantId: 't' }), /needs TenantId and ClientId/);
+  t.regex(msg({ Auth: 'ClientCertificate', TenantId: 't', ClientId: 'c' }), /needs CertificatePath/);
+  t.regex(msg({ Url: 's3://bucket', Auth: 'AzureCli' }), /for Azure \(azblob:\/\/\) destinations only/);
+  t.false(parse({ Auth: 'Password' }).success);
+  const dest = CloudDestinationSchema.parse({ Name: 'az', Url: 'azblob://acct/backups' });
+  const err = Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { name: 'ClientAuthenticationError', statusCode: 401 });
+  t.regex(describeCloudError(err, dest), /^az \(azblob:\/\/acct\/backups\): credentials refused/);
+  const s = cloudSecrets({ Name: 'az' }, { 'az.ClientSecret': 'client-secret-1', 'az.CertificatePassword': 'cert-pw-1' }, {});
+  t.deepEqual([s.clientSecret, s.certificatePassword], ['client-secret-1', 'cert-pw-1']);
+  t.true(secretValues(s).includes('client-secret-1') && secretValues(s).includes('cert-pw-1'));
+  t.is(cloudSecrets({ Name: 'az' }, {}, { AZURE_CLIENT_SECRET: 'from-env-secret' }).clientSecret, 'from-env-secret');
+});

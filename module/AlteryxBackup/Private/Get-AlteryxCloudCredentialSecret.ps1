@@ -8,7 +8,8 @@ function Get-AlteryxCloudCredentialSecret {
         secret name -> SecureString (the access key id: a string), which the bridge request carries on Node's stdin only:
           s3://      <Name>.AccessKeyId (the stored user name) and <Name>.SecretAccessKey (the password)
           azblob://  <Name>.SasToken, <Name>.ConnectionString or <Name>.AccountKey (the password), by the
-                     destination's CredentialKind (default SasToken)
+                     destination's CredentialKind (default SasToken); with Auth ClientSecret the password is
+                     <Name>.ClientSecret, with Auth ClientCertificate <Name>.CertificatePassword (Entra ID)
         The core uses them for that destination only and masks them everywhere. The configuration file is
         the -ConfigPath given, else the one the core would find next to the module (config/backup-config.json).
         A missing or unreadable file, or one that is not JSON, returns nothing: the core reports it (exit 3).
@@ -51,6 +52,11 @@ function Get-AlteryxCloudCredentialSecret {
         $isS3 = $url -like 's3://*'
         $kind = 'SasToken'
         if ($null -ne $dest.PSObject.Properties['CredentialKind'] -and $dest.CredentialKind) { $kind = [string]$dest.CredentialKind }
+        # Entra ID (Auth): the password is the service principal's client secret, or the certificate's password.
+        $auth = ''
+        if ($null -ne $dest.PSObject.Properties['Auth'] -and $dest.Auth) { $auth = [string]$dest.Auth }
+        if ($auth -eq 'ClientSecret') { $kind = 'ClientSecret' }
+        if ($auth -eq 'ClientCertificate') { $kind = 'CertificatePassword' }
         $hint = '<access key id>'
         if (-not $isS3) { $hint = '<any name, e.g. the storage account>' }
         $credential = Get-AlteryxStoredCredential -Target $target -Purpose "Cloud destination $name (CredentialTarget '$target')" -UserHint $hint `
