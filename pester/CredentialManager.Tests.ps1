@@ -157,6 +157,126 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget' {
     }
 }
 
+Describe 'Cloud destinations with a CredentialTarget (docs/storage.md)' {
+    BeforeAll {
+        $script:FakeCore = (Resolve-Path (Join-Path $PSScriptRoot 'fixtures/fake-core.mjs')).ProviderPath
+        Mock -ModuleName AlteryxBackup Get-AlteryxBackupBundlePath { $FakeCore }
+        $savedLog = $env:FAKE_CORE_LOG
+        $savedScenario = $env:FAKE_CORE_SCENARIO
+        $script:S3Secret = 'S3-s3cr3t/Key+from-the-vault'
+        $script:SasToken = 'sv=2024-01-01&sp=racwdl&sig=Vault%2FSAS%2Bsignature'
+        $script:CloudConfig = Join-Path $TestDrive 'cloud-config.json'
+        @{
+            BackupConfiguration = @{
+                CloudDestinations = @(
+                    @{ Name = 'aws'; Url = 's3://bucket/prod'; CredentialTarget = 'AlteryxBackup/aws' }
+                    @{ Name = 'azure'; Url = 'azblob://acct/backups/prod'; CredentialTarget = 'AlteryxBackup/azure' }
+                    @{ Name = 'azkey'; Url = 'azblob://acct/backups/key'; CredentialTarget = 'AlteryxBackup/azkey'; CredentialKind = 'AccountKey' }
+                    @{ Name = 'plain'; Url = 's3://bucket/plain' }
+                )
+            }
+        } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $script:CloudConfig -Encoding UTF8
+        function Get-FakeRun {
+            @(Get-Content -LiteralPath $env:FAKE_CORE_LOG -ErrorAction SilentlyContinue | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+        }
+    }
+    BeforeEach {
+        $env:FAKE_CORE_LOG = Join-Path $TestDrive ("cloud-{0}.jsonl" -f [guid]::NewGuid())
+        $env:FAKE_CORE_SCENARIO = 'ok'
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential {
+            switch ($Target) {
+                'AlteryxBackup/aws' { New-StoredCredential -UserName 'AKIAVAULTKEYID000001' -Password $script:S3Secret }
+                'AlteryxBackup/azure' { New-StoredCredential -UserName 'acct' -Password $script:SasToken }
+                'AlteryxBackup/azkey' { New-StoredCredential -UserName 'acct' -Password 'QWNjb3VudEtleUZyb21WYXVsdA==' }
+                default { New-StoredCredential -ErrorCode 1168 }
+            }
+        }
+    }
+    AfterAll {
+        $env:FAKE_CORE_LOG = $savedLog
+        $env:FAKE_CORE_SCENARIO = $savedScenario
+    }
+
+    It 'Invoke-AlteryxBackup reads each target and sends the keys on stdin, per destination; never on the command line or in params' {
+        $null = Invoke-AlteryxBackup -BackupMode ConfigOnly -ConfigPath $script:CloudConfig 3>$null
+        $run = @(Get-FakeRun)
+        $run.Count | Should -Be 1
+        $secrets = $run[0].request.secrets
+        $secrets.'aws.AccessKeyId' | Should -Be 'AKIAVAULTKEYID000001'
+        $secrets.'aws.SecretAccessKey' | Should -Be $script:S3Secret
+        $secrets.'azure.SasToken' | Should -Be $script:SasToken
+        $secrets.'azkey.AccountKey' | Should -Be 'QWNjb3VudEtleUZyb21WYXVsdA=='
+        @($secrets.PSObject.Properties.Name | Where-Object { $_ -like 'plain.*' }) | Should -BeNullOrEmpty
+        foreach ($secret in @($script:S3Secret, $script:SasToken, 'QWNjb3VudEtleUZyb21WYXVsdA==')) {
+            ($run[0].argv -join ' ') | Should -Not -Match ([regex]::Escape($secret))
+            ($run[0].request.params | ConvertTo-Json -Compress -Depth 5) | Should -Not -Match ([regex]::Escape($secret))
+        }
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 3 -Exactly
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 1 -Exactly -ParameterFilter { $Target -eq 'AlteryxBackup/aws' }
+    }
+
+    It 'an explicit secret of the same name wins over the stored one; the others are added in configuration order' {
+        $request = InModuleScope AlteryxBackup -Parameters @{ C = $script:CloudConfig } {
+            $explicit = ConvertTo-SecureString 'explicit-secret' -AsPlainText -Force
+            New-AlteryxBackupRequest -Command 'backup' -BoundParameters @{ ConfigPath = $C; 'aws.SecretAccessKey' = $explicit }
+        }
+        ConvertTo-PlainText $request.secrets['aws.SecretAccessKey'] | Should -Be 'explicit-secret'
+        @($request.secrets.Keys) | Should -Be @('aws.SecretAccessKey', 'aws.AccessKeyId', 'azure.SasToken', 'azkey.AccountKey')
+    }
+
+    It 'verify / restore / drill read the targets only when they reach the cloud: <Case>' -ForEach @(
+        @{ Case = 'a local archive'; Command = 'verify'; Params = @{ Path = 'C:\b\ServerBackup_Full_20260101_020000.zip' }; Reads = 0 }
+        @{ Case = 'an s3:// URL'; Command = 'verify'; Params = @{ Path = 's3://bucket/prod/ServerBackup_Full_20260101_020000.zip' }; Reads = 3 }
+        @{ Case = '-Latest'; Command = 'drill'; Params = @{ Latest = [switch]$true; Mode = 'Full'; Destination = 'aws' }; Reads = 3 }
+        @{ Case = 'list -Destination'; Command = 'list'; Params = @{ Destination = 'aws' }; Reads = 3 }
+        @{ Case = 'history'; Command = 'history'; Params = @{ Last = 1 }; Reads = 0 }
+    ) {
+        $p = $Params + @{ ConfigPath = $script:CloudConfig }
+        $cmd = $Command
+        $null = InModuleScope AlteryxBackup -Parameters @{ P = $p; Cmd = $cmd } { New-AlteryxBackupRequest -Command $Cmd -BoundParameters $P }
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times $Reads -Exactly
+    }
+
+    It 'Entra ID: with Auth ClientSecret the stored password is <Name>.ClientSecret, with ClientCertificate <Name>.CertificatePassword' {
+        $entra = Join-Path $TestDrive 'entra.json'
+        @{ BackupConfiguration = @{ CloudDestinations = @(
+                    @{ Name = 'sp'; Url = 'azblob://acct/backups/x'; Auth = 'ClientSecret'; TenantId = 't'; ClientId = 'c'; CredentialTarget = 'AlteryxBackup/azure' }
+                    @{ Name = 'cert'; Url = 'azblob://acct/backups/y'; Auth = 'ClientCertificate'; TenantId = 't'; ClientId = 'c'; CertificatePath = 'C:\sp.pem'; CredentialTarget = 'AlteryxBackup/azkey' }
+                ) } } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $entra -Encoding UTF8
+        $secrets = InModuleScope AlteryxBackup -Parameters @{ C = $entra } { Get-AlteryxCloudCredentialSecret -ConfigPath $C }
+        @($secrets.Keys) | Should -Be @('sp.ClientSecret', 'cert.CertificatePassword')
+        ConvertTo-PlainText $secrets['sp.ClientSecret'] | Should -Be $script:SasToken
+    }
+
+    It 'a target that is not stored stops the backup naming the destination and the target; the core never runs' {
+        $bad = Join-Path $TestDrive 'bad-target.json'
+        @{ BackupConfiguration = @{ CloudDestinations = @(@{ Name = 'offsite'; Url = 's3://bucket/x'; CredentialTarget = 'Missing/Offsite' }) } } |
+            ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $bad -Encoding UTF8
+        $err = Get-ThrownError { Invoke-AlteryxBackup -BackupMode ConfigOnly -ConfigPath $bad 3>$null }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.CredentialNotFound'
+        $err.Exception.Message | Should -Match "No generic credential 'Missing/Offsite'.*cmdkey /generic:Missing/Offsite /user:<access key id> /pass"
+        @(Get-FakeRun).Count | Should -Be 0
+    }
+
+    It 'off Windows the error names the destination and points at the environment variables' {
+        Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { throw (New-Object System.PlatformNotSupportedException 'no') }
+        $err = Get-ThrownError { InModuleScope AlteryxBackup -Parameters @{ C = $script:CloudConfig } { Get-AlteryxCloudCredentialSecret -ConfigPath $C } }
+        $err.FullyQualifiedErrorId | Should -Match '^AlteryxBackup\.CredentialManagerUnavailable'
+        $err.Exception.Message | Should -Match "^Cloud destination aws \(CredentialTarget 'AlteryxBackup/aws'\): Windows Credential Manager exists only on Windows\. .*ALTERYXBACKUP_<NAME>_"
+    }
+
+    It 'a configuration without CredentialTarget, a missing file or one that is not JSON reads nothing (the core reports a bad file)' {
+        $notJson = Join-Path $TestDrive 'not-json.json'
+        Set-Content -LiteralPath $notJson -Value '{ not json' -Encoding UTF8
+        foreach ($file in @($notJson, (Join-Path $TestDrive 'nope.json'))) {
+            $keys = InModuleScope AlteryxBackup -Parameters @{ C = $file } { @((Get-AlteryxCloudCredentialSecret -ConfigPath $C).Keys) }
+            @($keys) | Should -BeNullOrEmpty
+        }
+        Should -Invoke -ModuleName AlteryxBackup Read-AlteryxNativeCredential -Times 0 -Exactly
+    }
+}
+
 Describe 'Invoke-AlteryxBackup -MongoCredentialTarget against the real core' -Tag 'Integration' {
     BeforeAll {
         $bundle = Join-Path $PSScriptRoot '../module/AlteryxBackup/lib/alteryx-backup.mjs'

@@ -51,6 +51,7 @@ BeforeDiscovery {
         'Restore-AlteryxBackup#6'             = 'Read-Host -AsSecureString needs an interactive host'
         'Restore-AlteryxBackup#7'             = 'Windows Credential Manager (-MongoCredentialTarget) exists only on Windows'
         'Test-AlteryxBackup#4'                = 'Read-Host -AsSecureString needs an interactive host'
+        'Test-AlteryxBackup#5'                = 'it verifies the newest backup in aws-offsite, a destination in AWS S3, which this offline test cannot reach; -Latest against a local S3 server (s3rver) is in test/cloud-latest.e2e.test.ts'
         'Unregister-AlteryxBackupTask#1'      = 'Get-ScheduledTask and Unregister-ScheduledTask (the ScheduledTasks module) exist only on Windows'
         'Unregister-AlteryxBackupTask#2'      = 'Get-ScheduledTask and Unregister-ScheduledTask (the ScheduledTasks module) exist only on Windows'
         'script#1'                            = 'powershell.exe (Windows PowerShell 5.1) exists only on Windows'
@@ -137,6 +138,9 @@ BeforeAll {
         'Restore-AlteryxBackup#5'      = @{ Variables = @{ zip = '<FULL>' } }
         'Test-AlteryxBackup#1'         = @{ Replace = @{ 'D:\Alteryx\Backups' = '<BACKUPS>' }; Copy = @{ 'ServerBackup_Full_20250101_020000.zip' = '<BACKUPS>' } }
         'Test-AlteryxBackup#2'         = @{ Replace = @{ '\\nas01\AlteryxBackups' = '<SB>/UNC/nas01/AlteryxBackups' } }
+        'Test-AlteryxBackup#6'         = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
+        'Restore-AlteryxBackup#8'      = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
+        'Invoke-AlteryxRestoreDrill#7' = @{ Replace = @{ 'C:\Temp\sbx' = '<SB>' } }
         'script#3'                     = @{ Replace = @{ './Invoke-AlteryxBackup.ps1' = '<SCRIPT>'; './sbx' = '<SB>' } }
         'script#4'                     = @{ Replace = @{ '.\Invoke-AlteryxBackup.ps1' = '<SCRIPT>' } }
     }
@@ -242,7 +246,7 @@ Describe 'Get-Help examples' {
             'Invoke-AlteryxRestoreDrill#2', 'Register-AlteryxBackupEventSource#1', 'Register-AlteryxBackupEventSource#2',
             'Register-AlteryxBackupEventSource#3', 'Register-AlteryxBackupTask#1', 'Register-AlteryxBackupTask#2', 'Register-AlteryxBackupTask#3',
             'Register-AlteryxBackupTask#4', 'Register-AlteryxBackupTask#5', 'Restore-AlteryxBackup#1', 'Restore-AlteryxBackup#6', 'Restore-AlteryxBackup#7',
-            'Test-AlteryxBackup#4', 'Unregister-AlteryxBackupTask#1', 'Unregister-AlteryxBackupTask#2', 'script#1', 'script#2')
+            'Test-AlteryxBackup#4', 'Test-AlteryxBackup#5', 'Unregister-AlteryxBackupTask#1', 'Unregister-AlteryxBackupTask#2', 'script#1', 'script#2')
         ($Ids.Count - $NotRunnable.Count) | Should -BeGreaterOrEqual 25 -Because 'most examples run'
         foreach ($key in $script:Setup.Keys) {
             $Ids | Should -Contain $key -Because 'every $Setup entry belongs to an example'

@@ -59,13 +59,16 @@ Describe 'Invoke-AlteryxRestoreDrill parameters' {
         @{ Name = 'ArchivePassword'; Type = [securestring] }
         @{ Name = 'SandboxPath'; Type = [string] }
         @{ Name = 'NodePath'; Type = [string] }
+        @{ Name = 'Latest'; Type = [switch] }
+        @{ Name = 'Mode'; Type = [string] }
+        @{ Name = 'Destination'; Type = [string] }
     ) {
         $command.Parameters[$Name].ParameterType | Should -Be $Type
     }
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 13
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 16
     }
 
     It 'accepts -Method Auto, Mongod or Sandbox and nothing else' {
@@ -79,9 +82,9 @@ Describe 'Invoke-AlteryxRestoreDrill parameters' {
         { Invoke-AlteryxRestoreDrill -Path 'x.zip' -Port -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Invoke-AlteryxRestoreDrill'
     }
 
-    It 'has no mandatory parameter (the newest archive is the default)' {
-        $mandatory = @($command.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.Mandatory } })
-        $mandatory | Should -BeNullOrEmpty
+    It 'has no mandatory parameter in its default set (the newest archive is the default)' {
+        $default = $command.ParameterSets | Where-Object Name -EQ $command.DefaultParameterSet
+        @($default.Parameters | Where-Object IsMandatory) | Should -BeNullOrEmpty
     }
 
     It 'takes -Path from the pipeline by ArchivePath / FullName' {
@@ -175,6 +178,42 @@ Describe 'Invoke-AlteryxRestoreDrill with a mocked core' {
         $all[0].ExitCode | Should -Be 5
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit5,Invoke-AlteryxRestoreDrill'
         $global:LASTEXITCODE | Should -Be 99
+    }
+}
+
+Describe 'Invoke-AlteryxRestoreDrill -Latest -Mode -Destination with a mocked core' {
+    BeforeAll {
+        $script:latestCalls = New-Object System.Collections.Generic.List[object]
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:latestCalls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeDrillResult -DryRun ([bool]$Request.dryRun) -Plan @([pscustomobject]@{ name = 'scratch'; description = 'Create a scratch server'; changesState = $false })
+        }
+        $command = Get-Command Invoke-AlteryxRestoreDrill
+    }
+    BeforeEach { $script:latestCalls.Clear() }
+
+    It '-Path (and -BackupMode) and -Latest are parameter sets that exclude each other; -Latest needs -Mode and -Destination' {
+        $command.DefaultParameterSet | Should -Be 'Path'
+        $latest = $command.ParameterSets | Where-Object Name -EQ 'Latest'
+        @($latest.Parameters | Where-Object IsMandatory | ForEach-Object Name | Sort-Object) | Should -Be @('Destination', 'Latest', 'Mode')
+        @($latest.Parameters.Name) | Should -Not -Contain 'Path'
+        @($latest.Parameters.Name) | Should -Not -Contain 'BackupMode'
+        { Invoke-AlteryxRestoreDrill -Path 'a.zip' -Latest -Mode Full -Destination aws } | Should -Throw -ErrorId 'AmbiguousParameterSet,Invoke-AlteryxRestoreDrill'
+        { Invoke-AlteryxRestoreDrill -BackupMode Full -Latest -Mode Full -Destination aws } | Should -Throw -ErrorId 'AmbiguousParameterSet,Invoke-AlteryxRestoreDrill'
+        $script:latestCalls.Count | Should -Be 0
+    }
+
+    It 'forwards Latest, Mode and Destination (no Path, no BackupMode) to the core command drill' {
+        $null = Invoke-AlteryxRestoreDrill -Latest -Mode DatabaseOnly -Destination 'azure' -SandboxPath 'TestDrive:\sbx'
+        $script:latestCalls.Count | Should -Be 1
+        $script:latestCalls[0].Command | Should -Be 'drill'
+        $p = $script:latestCalls[0].Request.params
+        $p.Latest | Should -BeTrue
+        $p.Mode | Should -Be 'DatabaseOnly'
+        $p.Destination | Should -Be 'azure'
+        $p.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
+        $p.Contains('Path') | Should -BeFalse
+        $p.Contains('BackupMode') | Should -BeFalse
     }
 }
 

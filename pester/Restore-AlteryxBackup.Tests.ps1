@@ -68,6 +68,9 @@ Describe 'Restore-AlteryxBackup parameters' {
         @{ Name = 'SandboxPath'; Type = [string] }
         @{ Name = 'NodePath'; Type = [string] }
         @{ Name = 'Force'; Type = [switch] }
+        @{ Name = 'Latest'; Type = [switch] }
+        @{ Name = 'Mode'; Type = [string] }
+        @{ Name = 'Destination'; Type = [string] }
     ) {
         $command.Parameters.ContainsKey($Name) | Should -BeTrue
         $command.Parameters[$Name].ParameterType | Should -Be $Type
@@ -75,15 +78,19 @@ Describe 'Restore-AlteryxBackup parameters' {
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 17
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 20
     }
 
     It 'takes -Path as the mandatory first parameter, also from ArchivePath / FullName on the pipeline' {
         $p = $command.Parameters['Path']
-        $attr = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
-        $attr.Mandatory | Should -BeTrue
-        $attr.Position | Should -Be 0
-        $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+        # One attribute per -Path parameter set (with none or one MongoDB credential source), all alike.
+        $attrs = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+        @($attrs.ParameterSetName | Sort-Object) | Should -Be @('Default', 'MongoCredential', 'MongoCredentialTarget', 'MongoPassword')
+        foreach ($attr in $attrs) {
+            $attr.Mandatory | Should -BeTrue
+            $attr.Position | Should -Be 0
+            $attr.ValueFromPipelineByPropertyName | Should -BeTrue
+        }
         $p.Aliases | Should -Be @('ArchivePath', 'FullName')
     }
 
@@ -101,6 +108,61 @@ Describe 'Restore-AlteryxBackup parameters' {
 
     It 'declares its output type AlteryxBackup.RestoreResult' {
         $command.OutputType.Name | Should -Contain 'AlteryxBackup.RestoreResult'
+    }
+}
+
+Describe 'Restore-AlteryxBackup -Latest -Mode -Destination' {
+    BeforeAll {
+        $script:latestCalls = New-Object System.Collections.Generic.List[object]
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:latestCalls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            $r = New-FakeRestoreResult
+            $r | Add-Member -NotePropertyName archivePath -NotePropertyValue 's3://bucket/prod/ServerBackup_Full_20260105_020000.zip' -Force
+            $r
+        }
+        $command = Get-Command Restore-AlteryxBackup
+    }
+    BeforeEach { $script:latestCalls.Clear() }
+
+    It '-Path and -Latest exclude each other; each combines with one MongoDB credential source' {
+        $command.DefaultParameterSet | Should -Be 'Default'
+        foreach ($set in $command.ParameterSets) {
+            $names = @($set.Parameters.Name)
+            (($names -contains 'Path') -xor ($names -contains 'Latest')) | Should -BeTrue -Because $set.Name
+            @($names | Where-Object { @('MongoCredential', 'MongoPassword', 'MongoCredentialTarget') -contains $_ }).Count | Should -BeLessOrEqual 1 -Because $set.Name
+        }
+        @($command.ParameterSets | Where-Object { $_.Parameters.Name -contains 'Latest' }).Count | Should -Be 4
+        { Restore-AlteryxBackup -Path 'a.zip' -Latest -Mode Full -Destination aws -Confirm:$false } | Should -Throw -ErrorId 'AmbiguousParameterSet,Restore-AlteryxBackup'
+        $script:latestCalls.Count | Should -Be 0
+    }
+
+    It 'forwards Latest, Mode and Destination (no Path) with -RestoreMode and a MongoDB credential; the result names the archive picked' {
+        $cred = [pscredential]::new('svc', (ConvertTo-SecureString 'pw-latest' -AsPlainText -Force))
+        $r = Restore-AlteryxBackup -Latest -Mode Full -Destination 'aws-offsite' -RestoreMode ConfigOnly -MongoCredential $cred -ConfigPath 'TestDrive:\cfg.json' -Confirm:$false
+        $script:latestCalls.Count | Should -Be 1
+        $script:latestCalls[0].Command | Should -Be 'restore'
+        $p = $script:latestCalls[0].Request.params
+        $p.Latest | Should -BeTrue
+        $p.Mode | Should -Be 'Full'
+        $p.Destination | Should -Be 'aws-offsite'
+        $p.RestoreMode | Should -Be 'ConfigOnly'
+        $p.MongoUsername | Should -Be 'svc'
+        $p.ConfigPath | Should -Be (Join-Path $TestDrive 'cfg.json')
+        $p.Contains('Path') | Should -BeFalse
+        $r.Path | Should -Be 's3://bucket/prod/ServerBackup_Full_20260105_020000.zip'
+    }
+
+    It '-Latest -WhatIf asks the core for a dry run with the folder destination as given, and outputs no object' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:latestCalls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeRestoreResult -DryRun $true -Plan @([pscustomobject]@{ name = 'files'; description = 'Restore RuntimeSettings.xml'; changesState = $true })
+        }
+        $all = @(Restore-AlteryxBackup -Latest -Mode DatabaseOnly -Destination '\\nas01\AlteryxBackups' -WhatIf 6>&1)
+        $script:latestCalls.Count | Should -Be 1
+        $script:latestCalls[0].Request.dryRun | Should -BeTrue
+        $script:latestCalls[0].Request.params.Latest | Should -BeTrue
+        $script:latestCalls[0].Request.params.Destination | Should -Be '\\nas01\AlteryxBackups'
+        @($all | Where-Object { $_.PSObject.TypeNames -contains 'AlteryxBackup.RestoreResult' }) | Should -BeNullOrEmpty
     }
 }
 

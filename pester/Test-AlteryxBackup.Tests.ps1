@@ -39,13 +39,18 @@ Describe 'Test-AlteryxBackup parameters' {
         @{ Name = 'ArchivePassword'; Type = [securestring] }
         @{ Name = 'SkipChecksumFile'; Type = [switch] }
         @{ Name = 'NodePath'; Type = [string] }
+        @{ Name = 'Latest'; Type = [switch] }
+        @{ Name = 'Mode'; Type = [string] }
+        @{ Name = 'Destination'; Type = [string] }
+        @{ Name = 'ConfigPath'; Type = [string] }
+        @{ Name = 'SandboxPath'; Type = [string] }
     ) {
         $command.Parameters[$Name].ParameterType | Should -Be $Type
     }
 
     It 'has no parameter beyond the documented ones and the common ones' {
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 4
+        @($command.Parameters.Keys | Where-Object { $common -notcontains $_ }).Count | Should -Be 9
     }
 
     It 'takes -Path first, mandatory, from the pipeline by value and by ArchivePath / FullName' {
@@ -55,6 +60,16 @@ Describe 'Test-AlteryxBackup parameters' {
         $attr.ValueFromPipeline | Should -BeTrue
         $attr.ValueFromPipelineByPropertyName | Should -BeTrue
         $command.Parameters['Path'].Aliases | Should -Be @('ArchivePath', 'FullName')
+    }
+
+    It '-Path and -Latest are parameter sets that exclude each other; -Latest needs -Mode and -Destination' {
+        $command.DefaultParameterSet | Should -Be 'Path'
+        @($command.ParameterSets.Name | Sort-Object) | Should -Be @('Latest', 'Path')
+        $latest = $command.ParameterSets | Where-Object Name -EQ 'Latest'
+        @($latest.Parameters | Where-Object IsMandatory | ForEach-Object Name | Sort-Object) | Should -Be @('Destination', 'Latest', 'Mode')
+        @($latest.Parameters.Name) | Should -Not -Contain 'Path'
+        { Test-AlteryxBackup -Path 'a.zip' -Latest -Mode Full -Destination aws } | Should -Throw -ErrorId 'AmbiguousParameterSet,Test-AlteryxBackup'
+        @(($command.Parameters['Mode'].Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] }).ValidValues) | Should -Be @('Full', 'DatabaseOnly', 'ConfigOnly')
     }
 
     It 'only reads: no -WhatIf' {
@@ -111,6 +126,49 @@ Describe 'Test-AlteryxBackup with a mocked core' {
         $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Test-AlteryxBackup'
         $all[1].CategoryInfo.Category | Should -Be 'InvalidData'
         $global:LASTEXITCODE | Should -Be 99
+    }
+}
+
+Describe 'Test-AlteryxBackup -Latest with a mocked core' {
+    BeforeAll {
+        $script:latestCalls = New-Object System.Collections.Generic.List[object]
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            $script:latestCalls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
+            New-FakeVerifyResult -Archive 's3://bucket/prod/ServerBackup_Full_20260105_020000.zip'
+        }
+    }
+    BeforeEach { $script:latestCalls.Clear() }
+
+    It 'forwards Latest, Mode and Destination (no Path) and the resolved -ConfigPath; the result names the archive the core picked' {
+        $r = Test-AlteryxBackup -Latest -Mode Full -Destination 'aws-offsite' -ConfigPath 'TestDrive:\cfg.json'
+        $script:latestCalls.Count | Should -Be 1
+        $script:latestCalls[0].Command | Should -Be 'verify'
+        $p = $script:latestCalls[0].Request.params
+        $p.Latest | Should -BeTrue
+        $p.Mode | Should -Be 'Full'
+        $p.Destination | Should -Be 'aws-offsite'
+        $p.ConfigPath | Should -Be (Join-Path $TestDrive 'cfg.json')
+        $p.Contains('Path') | Should -BeFalse
+        $r.Path | Should -Be 's3://bucket/prod/ServerBackup_Full_20260105_020000.zip'
+        $r.Success | Should -BeTrue
+    }
+
+    It 'a folder destination goes as given (a server path), with the sandbox resolved' {
+        $null = Test-AlteryxBackup -Latest -Mode ConfigOnly -Destination '\\nas01\AlteryxBackups' -SandboxPath 'TestDrive:\sbx'
+        $p = $script:latestCalls[0].Request.params
+        $p.Destination | Should -Be '\\nas01\AlteryxBackups'
+        $p.SandboxPath | Should -Be (Join-Path $TestDrive 'sbx')
+    }
+
+    It 'nothing matching: the result with exit code 3, then the error AlteryxBackup.Exit3 with the core''s message' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
+            [pscustomobject]@{ type = 'result'; exitCode = 3; success = $false; message = 'No good DatabaseOnly backup at aws (s3://bucket/prod): no archive of this tool there.'; errors = @() }
+        }
+        $all = @(Test-AlteryxBackup -Latest -Mode DatabaseOnly -Destination aws 2>&1)
+        $all[0].ExitCode | Should -Be 3
+        $all[0].Path | Should -Be 'the newest DatabaseOnly backup at aws'
+        $all[1].FullyQualifiedErrorId | Should -Be 'AlteryxBackup.Exit3,Test-AlteryxBackup'
+        $all[1].Exception.Message | Should -Match 'No good DatabaseOnly backup at aws'
     }
 }
 

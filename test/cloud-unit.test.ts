@@ -100,3 +100,43 @@ test('a URL under a configured destination uses its endpoint and settings; any o
   t.is(destinationFor('s3://b1/other/ServerBackup_Full_20260101_020000.zip', config).Name, 'url');
   t.is(destinationFor('s3://b2/prod/ServerBackup_Full_20260101_020000.zip', config).Endpoint, undefined);
 });
+
+test('CredentialTarget and CredentialKind: validated by the schema; AccountKey (per destination, then generic, then AZURE_STORAGE_KEY) is masked', (t) => {
+  const ok = CloudDestinationSchema.parse({
+    Name: 'azure',
+    Url: 'azblob://acct/backups',
+    CredentialTarget: 'AlteryxBackup/azure',
+    CredentialKind: 'AccountKey',
+  });
+  t.is(ok.CredentialTarget, 'AlteryxBackup/azure');
+  t.is(ok.CredentialKind, 'AccountKey');
+  t.is(CloudDestinationSchema.parse({ Name: 'aws', Url: 's3://bucket' }).CredentialKind, 'SasToken');
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 's3://bucket', CredentialTarget: 'bad\ttarget' }).success);
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 's3://bucket', CredentialTarget: '' }).success);
+  t.false(CloudDestinationSchema.safeParse({ Name: 'a', Url: 'azblob://acct/backups', CredentialKind: 'Password' }).success);
+  const key = 'QWNjb3VudEtleS1mcm9tLXN0ZGlu';
+  t.is(cloudSecrets({ Name: 'azure' }, { 'azure.AccountKey': key, AzureAccountKey: 'generic-key' }, {}).accountKey, key);
+  t.is(cloudSecrets({ Name: 'other' }, { 'azure.AccountKey': key, AzureAccountKey: 'generic-key' }, {}).accountKey, 'generic-key');
+  t.is(cloudSecrets({ Name: 'other' }, {}, { AZURE_STORAGE_KEY: 'env-key-value' }).accountKey, 'env-key-value');
+  t.true(secretValues(cloudSecrets({ Name: 'azure' }, { 'azure.AccountKey': key }, {})).includes(key));
+});
+
+test('Entra ID settings: Auth other than Key only for azblob, ClientSecret/ClientCertificate need TenantId and ClientId, a certificate its path; errors of @azure/identity are "credentials refused"', (t) => {
+  const parse = (d: Record<string, unknown>) =>
+    ConfigSchema.safeParse({ BackupConfiguration: { CloudDestinations: [{ Name: 'az', Url: 'azblob://acct/backups', ...d }] } });
+  t.true(parse({ Auth: 'ClientSecret', TenantId: 't', ClientId: 'c' }).success);
+  t.true(parse({ Auth: 'ManagedIdentity' }).success);
+  t.true(parse({ Auth: 'DefaultChain' }).success);
+  const msg = (d: Record<string, unknown>) => JSON.stringify(parse(d).error?.issues.map((i) => i.message));
+  t.regex(msg({ Auth: 'ClientSecret', TenantId: 't' }), /needs TenantId and ClientId/);
+  t.regex(msg({ Auth: 'ClientCertificate', TenantId: 't', ClientId: 'c' }), /needs CertificatePath/);
+  t.regex(msg({ Url: 's3://bucket', Auth: 'AzureCli' }), /for Azure \(azblob:\/\/\) destinations only/);
+  t.false(parse({ Auth: 'Password' }).success);
+  const dest = CloudDestinationSchema.parse({ Name: 'az', Url: 'azblob://acct/backups' });
+  const err = Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { name: 'ClientAuthenticationError', statusCode: 401 });
+  t.regex(describeCloudError(err, dest), /^az \(azblob:\/\/acct\/backups\): credentials refused/);
+  const s = cloudSecrets({ Name: 'az' }, { 'az.ClientSecret': 'client-secret-1', 'az.CertificatePassword': 'cert-pw-1' }, {});
+  t.deepEqual([s.clientSecret, s.certificatePassword], ['client-secret-1', 'cert-pw-1']);
+  t.true(secretValues(s).includes('client-secret-1') && secretValues(s).includes('cert-pw-1'));
+  t.is(cloudSecrets({ Name: 'az' }, {}, { AZURE_CLIENT_SECRET: 'from-env-secret' }).clientSecret, 'from-env-secret');
+});

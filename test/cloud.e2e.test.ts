@@ -83,6 +83,13 @@ test('Full backup to a share, Azurite and s3rver at once: three verified destina
   t.is(s3.sha256, r.sha256!);
   t.true(progress.some((p) => /^Uploading .* to aws/.test(p.activity) && p.completed === true));
   t.true(logs.some((l) => /Uploaded to azure and verified/.test(l.message)));
+  // The network copy and both uploads ran at the same time (plan group `copies`): all three had started
+  // before the first of them finished (the order of the log lines, no timing involved).
+  const at = (re: RegExp) => logs.findIndex((l) => re.test(l.message));
+  const firstDone = Math.min(at(/^Copied to /), at(/^Uploaded to aws and verified/), at(/^Uploaded to azure and verified/));
+  t.true(at(/^Running at the same time: copy, cloud-upload:aws, cloud-upload:azure$/) >= 0);
+  for (const started of [/^Copying .* network destination\(s\) in parallel/, /^Upload to aws: /, /^Upload to azure: /])
+    t.true(at(started) >= 0 && at(started) < firstDone, `${started} before the first destination finished`);
   // The .sha256 sidecar went along, in both.
   t.true(c.s3p.records.some((x) => x.method === 'PUT' && x.url.includes(`${name}.sha256`)));
   t.true(c.azp.records.some((x) => x.method === 'PUT' && x.url.includes(`${name}.sha256`)));

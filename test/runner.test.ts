@@ -147,3 +147,95 @@ test('the leftover journal of a killed run is handed to recover before the first
   t.regex((o.error as Error).message, /half-restored/);
   t.false(existsSync(join(dir, LOCK_NAME)));
 });
+
+// Issue 16: consecutive steps of one `parallel` group run at the same time. Overlap is proven by events:
+// each grouped step waits until every other one has started, which a one-after-another runner never allows
+// (it would end in the bound below, failing the test); the events show all starts before any end.
+function gate(n: number) {
+  let started = 0;
+  let open!: () => void;
+  const all = new Promise<void>((r) => (open = r));
+  return {
+    async arrive(): Promise<void> {
+      if (++started === n) open();
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`only ${started} of ${n} grouped steps started: they did not overlap`)), 20_000);
+      });
+      try {
+        await Promise.race([all, bound]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+const grouped = (id: string, name: string, group = 'copies'): PlannedStep => ({ ...step(id, name), parallel: group });
+
+test('a parallel group runs its steps overlapped (every start before any end), each its own result and timing; the steps around it in order', async (t) => {
+  const events: string[] = [];
+  const g = gate(3);
+  const overlapping: StepTable<Ctx> = {
+    ...table,
+    up: {
+      run: async (s) => {
+        events.push(`start ${s.id}`);
+        await g.arrive();
+        events.push(`end ${s.id}`);
+        return `done ${s.id}`;
+      },
+    },
+  };
+  const c: Ctx = { ran: [] };
+  const h = hooks();
+  const done: string[] = [];
+  const o = await runPlan({ steps: [step('a'), grouped('up:copy', 'up'), grouped('up:s3', 'up'), grouped('up:az', 'up'), step('b')] }, overlapping, c, {
+    ...h,
+    onStepDone: (s) => done.push(s.id),
+  });
+  t.is(o.error, undefined, String(o.error));
+  t.deepEqual(events.slice(0, 3).sort(), ['start up:az', 'start up:copy', 'start up:s3']);
+  t.deepEqual(events.slice(3).sort(), ['end up:az', 'end up:copy', 'end up:s3']);
+  t.deepEqual(c.ran, ['a', 'b'], 'a before the group, b after it');
+  t.deepEqual(o.results.all<string>('up'), ['done up:copy', 'done up:s3', 'done up:az'], 'results in plan order');
+  t.deepEqual(o.executed, ['a', 'up:copy', 'up:s3', 'up:az', 'b']);
+  t.deepEqual(done.slice(1, 4).sort(), ['up:az', 'up:copy', 'up:s3']);
+  t.deepEqual([done[0], done[4]], ['a', 'b']);
+  t.true('up' in h.stepDurations);
+  t.true(h.records.some((r) => r.message.includes('Running at the same time: up:copy, up:s3, up:az')));
+});
+
+test('in a parallel group one step failing does not stop the others; the run then stops at that step with its error', async (t) => {
+  const g = gate(3);
+  const finished: string[] = [];
+  const mixed: StepTable<Ctx> = {
+    ...table,
+    up: {
+      run: async (s) => {
+        await g.arrive();
+        if (s.id === 'up:s3') throw new Error('s3 broke');
+        finished.push(s.id);
+        return s.id;
+      },
+    },
+  };
+  const c: Ctx = { ran: [] };
+  const o = await runPlan({ steps: [grouped('up:copy', 'up'), grouped('up:s3', 'up'), grouped('up:az', 'up'), step('b')] }, mixed, c, hooks());
+  t.is((o.error as Error).message, 's3 broke');
+  t.is(o.failedStep, 'up:s3');
+  t.deepEqual(finished.sort(), ['up:az', 'up:copy']);
+  t.deepEqual(o.executed, ['up:copy', 'up:az']);
+  t.deepEqual(c.ran, [], 'the step after the group does not run');
+});
+
+test('steps of different groups, or a group id broken by another step, are not merged', async (t) => {
+  const { groupSteps } = await import('../src/core/runner.ts');
+  const ids = (gs: PlannedStep[][]) => gs.map((g) => g.map((s) => s.id));
+  t.deepEqual(ids(groupSteps([grouped('x1', 'x'), grouped('x2', 'x'), step('a'), grouped('x3', 'x'), grouped('y1', 'y', 'other')])), [
+    ['x1', 'x2'],
+    ['a'],
+    ['x3'],
+    ['y1'],
+  ]);
+});

@@ -12,7 +12,7 @@ export const HELP = {
 
 Usage:
   alteryx-backup backup --mode <Full|DatabaseOnly|ConfigOnly> [options]
-  alteryx-backup verify ARCHIVE [--json]
+  alteryx-backup verify ARCHIVE [--json]      (or --latest --mode M --destination NAME instead of ARCHIVE, also for restore and drill)
   alteryx-backup restore ARCHIVE --yes [--mode Full|DatabaseOnly|ConfigOnly] [--dry-run] [--sandbox DIR]
   alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep] [--sandbox DIR]
   alteryx-backup recover [--config FILE] [--sandbox DIR]
@@ -67,16 +67,21 @@ put-back failed (the journal is kept: fix the cause and run recover again), or t
   verify: `alteryx-backup verify - check an archive offline
 
 Usage: alteryx-backup verify ARCHIVE [--json] [--no-sha256-file] [--config FILE]
+       alteryx-backup verify --latest --mode M --destination NAME [--config FILE] [--sandbox DIR] [--json]
 
 Opens the archive with an independent reader, checks every manifest entry and its SHA-256, the files its
 mode needs, and the archive's own hash against ARCHIVE.sha256 when that file is beside it. Encrypted
 archives: set ALTERYXBACKUP_ARCHIVE_PASSWORD. Exit 0 when every check passes, 3 otherwise.
 ARCHIVE may be an s3:// or azblob:// URL: downloaded to the temp folder (SHA-256 checked), verified, removed;
 --config gives the destination's endpoint (docs/storage.md); credentials from the environment.
+--latest --mode M --destination NAME: the newest good archive (with its .sha256) of mode M at NAME, a cloud
+destination of --config by its name or a folder (local or network; in --sandbox DIR the simulated server's);
+exit 3 when there is none, naming NAME and M.
 `,
   restore: `alteryx-backup restore - put a backup back onto the server
 
 Usage: alteryx-backup restore ARCHIVE --yes [options]
+       alteryx-backup restore --latest --mode M --destination NAME --yes [options]
 
 Verifies the archive first (nothing is written when it fails, nor when an entry would land outside the
 restore folder), checks the server (Administrator, service, version, free space), stops the service (UI,
@@ -93,6 +98,8 @@ See docs/restore.md.
 Options:
   -y, --yes                           confirm: a restore overwrites production (not needed with --dry-run)
   -m, --mode <mode>                   restore less than the archive holds: ConfigOnly or DatabaseOnly of a Full
+      --latest, -d, --destination <name>  instead of ARCHIVE: the newest good archive of --mode at NAME (a cloud
+                                      destination's name or a folder; exit 3 when there is none)
       --dry-run                       verify and check, show the plan; change nothing
   -c, --config <file>                 backup-config.json to use
       --sandbox <dir>                 restore into a simulated Alteryx Server
@@ -112,6 +119,7 @@ changed), MongoDB restore failed (rolled back), or the archive's MongoDB kind di
 
 Usage: alteryx-backup drill [ARCHIVE] [--mode M] [--method auto|mongod|sandbox] [--port N] [--scratch DIR] [--keep]
                             [--sandbox DIR] [--json]
+       alteryx-backup drill --latest --mode M --destination NAME [options]
 
 Verifies ARCHIVE (default: the newest archive of --mode in LocalBackupPath), restores it into a scratch
 location, compares every collection's document count with the manifest (the counts at dump time) and the
@@ -130,6 +138,8 @@ Options:
       --scratch <dir>                 parent folder of the scratch location (default: the system temp folder)
       --keep                          keep the scratch location for inspection (mongod is always shut down)
   -m, --mode <mode>                   with no ARCHIVE: drill the newest archive of this mode
+      --latest, -d, --destination <name>  the newest good archive of --mode at NAME (a cloud destination's name or
+                                      a folder) instead of LocalBackupPath
       --no-sha256-file                do not check ARCHIVE.sha256 even when it is there
   -c, --config <file>, --sandbox <dir>, --json, -v, --request-stdin   as for restore
 

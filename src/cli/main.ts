@@ -19,7 +19,7 @@ import { formatBytes, formatDuration } from '../util/format.ts';
 import { Output } from './output.ts';
 import { abortOnSignals } from './signals.ts';
 import { sandboxCommand } from './sandbox-cmd.ts';
-import { restoreCommand } from './restore-cmd.ts';
+import { folderResolver, restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
@@ -217,6 +217,9 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
       'no-sha256-file': { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       sandbox: { type: 'string' },
+      latest: { type: 'boolean' },
+      mode: { type: 'string', short: 'm' },
+      destination: { type: 'string', short: 'd' },
     },
     allowPositionals: true,
     strict: true,
@@ -229,25 +232,36 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   const req = values['request-stdin']
     ? readStdinJson()
     : {
-        params: { Path: positionals[0], ConfigPath: values.config, SandboxPath: values.sandbox },
+        params: {
+          Path: positionals[0],
+          ConfigPath: values.config,
+          SandboxPath: values.sandbox,
+          ...(values.latest ? { Latest: true, Mode: values.mode, Destination: values.destination } : {}),
+        },
         secrets: { ArchivePassword: process.env['ALTERYXBACKUP_ARCHIVE_PASSWORD'] },
         dryRun: false,
         verbose: false,
       };
   const archive = req.params['Path'];
   const out = new Output(!!values.json, false);
-  if (typeof archive !== 'string' || !archive) {
-    const msg = 'verify needs the archive path: alteryx-backup verify ARCHIVE';
+  if ((typeof archive !== 'string' || !archive) && req.params['Latest'] !== true) {
+    const msg = 'verify needs the archive path: alteryx-backup verify ARCHIVE (or --latest --mode MODE --destination NAME)';
     out.json ? out.event({ type: 'result', exitCode: ExitCode.Validation, success: false, message: msg, checks: [] }) : process.stderr.write(msg + '\n');
     return ExitCode.Validation;
   }
   // s3:// or azblob:// (issue 16): downloaded to a temp folder (SHA-256 checked on the way), verified there, removed.
-  const { path, res } = await withCloudPath(req.params, req.secrets, async (params, dl) => {
-    const path = resolve(String(params['Path']));
-    const sideCar = `${path}.sha256`;
-    const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
-    return { path: dl?.url ?? path, res: await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined }) };
-  });
+  const { path, res } = await withCloudPath(
+    req.params,
+    req.secrets,
+    async (params, dl) => {
+      const path = resolve(String(params['Path']));
+      const sideCar = `${path}.sha256`;
+      const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
+      return { path: dl?.url ?? path, res: await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined }) };
+    },
+    undefined,
+    folderResolver(req.params),
+  );
   const exitCode = res.ok ? ExitCode.Success : ExitCode.Validation;
   const failed = res.checks.filter((c) => !c.ok);
   const message = res.ok

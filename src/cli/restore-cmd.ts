@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PARAMS } from '../config/params.ts';
 import type { Params } from '../config/load.ts';
+import type { BackupConfig } from '../config/schema.ts';
 import { BackupError, ExitCode, exitCodeNames, type ExitCodeValue } from '../core/errors.ts';
 import { runDrill, type DrillResult } from '../restore/drill.ts';
 import { runRestore, type RestoreResult } from '../restore/restore.ts';
@@ -43,6 +45,9 @@ const common: NonNullable<ParseArgsConfig['options']> = {
   help: { type: 'boolean', short: 'h' },
   'request-stdin': { type: 'boolean' },
   'no-sha256-file': { type: 'boolean' },
+  // Issue 16: --latest --mode X --destination NAME picks the newest good backup of that mode there.
+  latest: { type: 'boolean' },
+  destination: { type: 'string', short: 'd' },
   ...configFlags,
 };
 
@@ -68,6 +73,9 @@ function requestFromFlags(values: Record<string, unknown>, positionals: string[]
   if (values['config'] !== undefined) params['ConfigPath'] = values['config'];
   if (values['sandbox'] !== undefined) params['SandboxPath'] = values['sandbox'];
   if (values['no-sha256-file']) params['SkipChecksumFile'] = true;
+  if (values['latest']) params['Latest'] = true;
+  if (values['destination'] !== undefined) params['Destination'] = values['destination'];
+  if (values['latest'] && values['mode'] !== undefined) params['Mode'] = values['mode'];
   for (const p of PARAMS) {
     const v = values[p.flag];
     if (v === undefined) continue;
@@ -85,6 +93,16 @@ function requestFromFlags(values: Record<string, unknown>, positionals: string[]
     dryRun: !!values['dry-run'],
     verbose: !!values['verbose'],
   };
+}
+
+/** -Latest -Destination FOLDER: a configured folder on this machine (in a sandbox: the simulated server's). */
+export function folderResolver(params: Params): (folder: string, config: BackupConfig | undefined) => string {
+  return (folder, config) => (params['SandboxPath'] && config ? choosePlatform(params, config).paths.resolve(folder) : resolve(folder));
+}
+
+/** A downloaded archive is reported by its URL (the temp copy is gone when the result is read). */
+function withUrl<T extends { archivePath: string | null }>(r: T, url: string | undefined): T {
+  return url ? { ...r, archivePath: url } : r;
 }
 
 function printChecks(out: Output, checks: Array<{ name: string; ok: boolean; detail: string }>): void {
@@ -175,12 +193,24 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
       return ExitCode.Validation;
     }
     // s3:// / azblob:// (issue 16): the archive is downloaded to a temp folder first and removed afterwards.
-    const r = await withCloudPath(req.params, req.secrets, (params) => runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
+    const r = await withCloudPath(
+      req.params,
+      req.secrets,
+      async (params, dl) => withUrl(await runRestore({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), dl?.url),
+      out.progress,
+      folderResolver(req.params),
+    );
     await afterRun(r, { kind: 'restore', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
     printRestore(out, r);
     return r.exitCode;
   }
-  const r = await withCloudPath(req.params, req.secrets, (params) => runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), out.progress);
+  const r = await withCloudPath(
+    req.params,
+    req.secrets,
+    async (params, dl) => withUrl(await runDrill({ params, secrets: req.secrets, dryRun: req.dryRun }, deps), dl?.url),
+    out.progress,
+    folderResolver(req.params),
+  );
   await afterRun(r, { kind: 'drill', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printDrill(out, r);
   return r.exitCode;

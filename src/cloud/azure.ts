@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, newPipeline, type ContainerClient } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
 import type { CloudDestination } from '../config/schema.ts';
+import { entraCredential } from './entra.ts';
 import { hashTo } from './s3.ts';
 import type { CloudObject, CloudSecrets, CloudStore, StoreStats, UploadOutcome, UploadRequest } from './store.ts';
 import type { CloudLocation } from './url.ts';
@@ -42,14 +44,16 @@ export class AzureStore implements CloudStore {
     const cs = secrets.connectionString ? parseConnectionString(secrets.connectionString) : {};
     let url = (dest.AccountUrl ?? cs['blobendpoint'] ?? `https://${location.account}.blob.core.windows.net`).replace(/\/+$/, '');
     const sas = (secrets.sas ?? cs['sharedaccesssignature'])?.replace(/^\?/, '');
-    let credential: StorageSharedKeyCredential | AnonymousCredential;
-    if (cs['accountkey']) credential = new StorageSharedKeyCredential(cs['accountname'] ?? location.account!, cs['accountkey']);
+    let credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential;
+    if (dest.Auth !== 'Key') credential = entraCredential(dest, secrets);
+    else if (cs['accountkey']) credential = new StorageSharedKeyCredential(cs['accountname'] ?? location.account!, cs['accountkey']);
+    else if (secrets.accountKey) credential = new StorageSharedKeyCredential(location.account!, secrets.accountKey);
     else if (sas) {
       credential = new AnonymousCredential();
       url = `${url}?${sas}`;
     } else {
       throw new Error(
-        `no Azure credentials for ${dest.Name}: pass a connection string or SAS token (secret ${dest.Name}.ConnectionString / AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`,
+        `no Azure credentials for ${dest.Name}: pass a connection string, SAS token or account key (CredentialTarget, secret ${dest.Name}.ConnectionString / .SasToken / .AccountKey, AzureConnectionString / AzureSasToken, or the environment variable AZURE_STORAGE_CONNECTION_STRING)`,
       );
     }
     const pipeline = newPipeline(credential, {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { loadConfig, type Params } from '../config/load.ts';
 import { CloudDestinationSchema, type BackupConfig, type CloudDestination } from '../config/schema.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import type { Masker } from '../log/mask.ts';
+import { Masker } from '../log/mask.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import type { ProgressEvent } from '../core/context.ts';
+import { latestParams, pickLatest } from './latest.ts';
 import { describeCloudError, openStore } from './open.ts';
 import type { CloudObject } from './store.ts';
 import { displayUrl, isCloudUrl, parseCloudUrl, splitObjectUrl } from './url.ts';
@@ -119,22 +120,36 @@ export async function downloadToTemp(
 }
 
 /**
- * For the verify/restore/drill commands: when params.Path is a cloud URL, downloads it to a temp folder, runs
- * `fn` with Path set to the local copy, and removes the copy afterwards, whatever happened.
+ * For the verify/restore/drill commands: with `Latest` (+ Mode, Destination) first picks the newest good
+ * backup of that mode there (src/cloud/latest.ts; `resolveFolder` maps a configured folder to this machine);
+ * then, when Path is a cloud URL, downloads it to a temp folder, runs `fn` with Path set to the local copy,
+ * and removes the copy afterwards, whatever happened.
  */
 export async function withCloudPath<T>(
   params: Params,
   secrets: Record<string, string | undefined>,
   fn: (params: Params, downloaded: Downloaded | undefined) => Promise<T>,
   progress?: (p: ProgressEvent) => void,
+  resolveFolder: (configured: string, config: BackupConfig | undefined) => string = (f) => f,
 ): Promise<T> {
+  let config: BackupConfig | undefined;
+  const latest = latestParams(params);
+  if (latest) {
+    config = loadConfig({ ...params, BackupMode: undefined }).config;
+    const masker = new Masker();
+    for (const v of Object.values(secrets)) if (v) masker.add(v);
+    const picked = await pickLatest({ ...latest, config, secrets, masker, resolveFolder: (f) => resolveFolder(f, config) });
+    progress?.({ activity: `Newest good ${latest.mode} backup at ${latest.destination}`, status: displayUrl(picked), percent: 100, completed: true });
+    params = { ...params, Path: picked, Latest: undefined };
+  }
   const p = params['Path'];
   if (!isCloudUrl(p)) return fn(params, undefined);
-  let config: BackupConfig | undefined;
-  try {
-    config = loadConfig({ ...params, BackupMode: undefined }).config;
-  } catch {
-    config = undefined;
+  if (!config) {
+    try {
+      config = loadConfig({ ...params, BackupMode: undefined }).config;
+    } catch {
+      config = undefined;
+    }
   }
   const activity = `Downloading ${displayUrl(p)}`;
   const t0 = Date.now();

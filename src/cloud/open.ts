@@ -25,11 +25,11 @@ export function describeCloudError(err: unknown, dest: CloudDestination): string
   if (
     status === 401 ||
     status === 403 ||
-    /InvalidAccessKeyId|SignatureDoesNotMatch|AuthenticationFailed|AuthorizationFailure|AccessDenied|CredentialsProviderError|Could not load credentials/i.test(
+    /InvalidAccessKeyId|SignatureDoesNotMatch|AuthenticationFailed|AuthorizationFailure|AccessDenied|CredentialsProviderError|Could not load credentials|ClientAuthenticationError|CredentialUnavailableError|AuthenticationRequiredError|invalid_client|AADSTS\d+/i.test(
       `${code} ${first}`,
     )
   ) {
-    return `${where}: credentials refused (${[status && `HTTP ${status}`, code].filter(Boolean).join(' ') || first}): check the key or SAS passed for this destination and its permissions (docs/storage.md)`;
+    return `${where}: credentials refused (${[status && `HTTP ${status}`, code].filter(Boolean).join(' ') || first}): check the key, SAS or Entra ID identity passed for this destination and its permissions (docs/storage.md)`;
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH/.test(`${code} ${first}`)) {
     return `${where}: the storage service cannot be reached (${first}): check the endpoint/account URL, DNS, proxy and firewall`;

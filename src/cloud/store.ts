@@ -60,12 +60,18 @@ export interface CloudSecrets {
   sessionToken?: string | undefined;
   connectionString?: string | undefined;
   sas?: string | undefined;
+  /** Azure shared key of the account in the URL (CredentialKind AccountKey). */
+  accountKey?: string | undefined;
+  /** Azure Entra ID (Auth ClientSecret / ClientCertificate): the service principal's secret, the certificate's password. */
+  clientSecret?: string | undefined;
+  certificatePassword?: string | undefined;
 }
 
 /**
  * Secret names: `<Name>.AccessKeyId`, `<Name>.SecretAccessKey`, `<Name>.SessionToken`, `<Name>.ConnectionString`,
- * `<Name>.SasToken` for one destination, else the same without the prefix (S3AccessKeyId, S3SecretAccessKey,
- * S3SessionToken, AzureConnectionString, AzureSasToken) for all; else ALTERYXBACKUP_<NAME>_... and the generic
+ * `<Name>.SasToken`, `<Name>.AccountKey` for one destination (what the module sends from its CredentialTarget),
+ * else the same without the prefix (S3AccessKeyId, S3SecretAccessKey, S3SessionToken, AzureConnectionString,
+ * AzureSasToken, AzureAccountKey) for all; else ALTERYXBACKUP_<NAME>_... and the generic
  * environment variables (the SDK's own chain for S3: AWS_ACCESS_KEY_ID, profiles, instance roles).
  */
 export function cloudSecrets(
@@ -86,12 +92,17 @@ export function cloudSecrets(
     sessionToken: pick('SessionToken', 'S3SessionToken', []),
     connectionString: pick('ConnectionString', 'AzureConnectionString', ['ALTERYXBACKUP_AZURE_CONNECTION_STRING', 'AZURE_STORAGE_CONNECTION_STRING']),
     sas: pick('SasToken', 'AzureSasToken', ['ALTERYXBACKUP_AZURE_SAS_TOKEN', 'AZURE_STORAGE_SAS_TOKEN']),
+    accountKey: pick('AccountKey', 'AzureAccountKey', ['AZURE_STORAGE_KEY']),
+    clientSecret: pick('ClientSecret', 'AzureClientSecret', ['AZURE_CLIENT_SECRET']),
+    certificatePassword: pick('CertificatePassword', 'AzureCertificatePassword', ['AZURE_CLIENT_CERTIFICATE_PASSWORD']),
   };
 }
 
 /** Every secret value, and the parts a service could echo (AccountKey=..., sig=...), for the log masker. */
 export function secretValues(s: CloudSecrets): string[] {
-  const out = [s.secretAccessKey, s.sessionToken, s.connectionString, s.sas].filter((x): x is string => !!x);
+  const out = [s.secretAccessKey, s.sessionToken, s.connectionString, s.sas, s.accountKey, s.clientSecret, s.certificatePassword].filter(
+    (x): x is string => !!x,
+  );
   for (const m of (s.connectionString ?? '').matchAll(/(?:AccountKey|SharedAccessSignature)=([^;]+)/gi)) out.push(m[1]!);
   for (const m of (s.sas ?? '').matchAll(/sig=([^&]+)/gi)) out.push(m[1]!, decodeURIComponent(m[1]!));
   return out;

@@ -84,12 +84,67 @@ export const CloudDestinationSchema = z
       .strict()
       .optional()
       .describe('Days to keep archives there, per mode; a mode not given uses BackupConfiguration.RetentionDays.'),
+    CredentialTarget: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((v) => ![...v].some((ch) => ch.charCodeAt(0) < 32), 'a Credential Manager target name (no control characters)')
+      .optional()
+      .describe(
+        'Windows Credential Manager target (generic credential) read by the PowerShell module and passed to the core on stdin: S3 = access key id (user name) + secret access key (password); Azure = the secret named by CredentialKind (password).',
+      ),
+    CredentialKind: z
+      .enum(['SasToken', 'ConnectionString', 'AccountKey'])
+      .default('SasToken')
+      .describe('Azure: what the password of CredentialTarget holds (a SAS token, a connection string or the account key). Not used for S3.'),
+    Auth: z
+      .enum(['Key', 'ManagedIdentity', 'ClientSecret', 'ClientCertificate', 'AzureCli', 'DefaultChain'])
+      .default('Key')
+      .describe(
+        'Azure: Key = a SAS token, connection string or account key (secrets, CredentialTarget or the environment); otherwise Entra ID (@azure/identity): managed identity, a service principal with a client secret or certificate, the Azure CLI login, or the default chain.',
+      ),
+    TenantId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Azure Entra ID: the directory (tenant) id, for ClientSecret / ClientCertificate (and AzureCli, DefaultChain when given).'),
+    ClientId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Azure Entra ID: the application (client) id of the service principal, or of a user-assigned managed identity.'),
+    CertificatePath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Azure Auth ClientCertificate: a PEM file with the certificate and its private key (a password, if any, as a secret).'),
+    AuthorityHost: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'Azure Entra ID: the authority for a sovereign cloud (https://login.microsoftonline.us, https://login.chinacloudapi.cn). Default: https://login.microsoftonline.com.',
+      ),
     ObjectLock: CloudLockSchema.optional().describe(
       'Write-once copies: S3 Object Lock (the bucket needs Object Lock enabled) or an Azure blob immutability policy (the container needs version-level immutability).',
     ),
   })
   .strict();
 export type CloudDestination = z.output<typeof CloudDestinationSchema>;
+
+/** Entra ID settings that do not fit together (docs/storage.md): what the schema reports for a destination. */
+export function entraProblems(d: Pick<CloudDestination, 'Url' | 'Auth' | 'TenantId' | 'ClientId' | 'CertificatePath'>): string[] {
+  const out: string[] = [];
+  if (d.Auth === 'Key') return out;
+  if (!d.Url.startsWith('azblob://')) out.push(`Auth ${d.Auth} is Entra ID, for Azure (azblob://) destinations only; S3 uses its keys or the AWS SDK's chain`);
+  if ((d.Auth === 'ClientSecret' || d.Auth === 'ClientCertificate') && (!d.TenantId || !d.ClientId))
+    out.push(`Auth ${d.Auth} needs TenantId and ClientId (the service principal)`);
+  if (d.Auth === 'ClientCertificate' && !d.CertificatePath)
+    out.push('Auth ClientCertificate needs CertificatePath (a PEM file with the certificate and its key)');
+  return out;
+}
 
 export const ConfigSchema = z
   .object({
@@ -108,6 +163,7 @@ export const ConfigSchema = z
             for (const [i, d] of list.entries()) {
               if (seen.has(d.Name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [i, 'Name'], message: `the name ${d.Name} is used twice` });
               seen.add(d.Name.toLowerCase());
+              for (const m of entraProblems(d)) ctx.addIssue({ code: 'custom', path: [i, 'Auth'], message: m });
             }
           })
           .describe('S3 and Azure Blob destinations (docs/storage.md): uploaded after the network copies, verified, with their own retention.'),

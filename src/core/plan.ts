@@ -21,6 +21,12 @@ export interface PlannedStep {
   target: string;
   /** A short verb phrase for ShouldProcess, e.g. "Stop service". */
   action: string;
+  /**
+   * Consecutive steps with the same group id run at the same time (src/core/runner.ts): each is still its
+   * own step (timing, result, ShouldProcess line); one failing does not stop the others. The network copy and
+   * the cloud uploads share the group `copies`.
+   */
+  parallel?: string | undefined;
 }
 
 /** What a backup captures. The three modes are presets over these scopes. */
@@ -383,9 +389,10 @@ function destinationSteps(c: PlanParts, add: (s: BackupStep) => void): void {
       target: b.NetworkBackupPaths.join(', '),
       action: 'Copy archive',
       destinations: [...b.NetworkBackupPaths],
+      parallel: 'copies',
     });
   }
-  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination after the network copies, one retention each after the local one.
+  // Cloud destinations (issue 16, src/cloud/step.ts): one upload per destination, at the same time as the network copies (group `copies`), one retention each after the local one.
   for (const d of b.CloudDestinations) {
     add({
       id: `cloud-upload:${d.Name}`,
@@ -395,6 +402,7 @@ function destinationSteps(c: PlanParts, add: (s: BackupStep) => void): void {
       target: withoutCredentials(d.Url),
       action: 'Upload archive',
       destination: d.Name,
+      parallel: 'copies',
     });
   }
   add({

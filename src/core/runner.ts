@@ -105,13 +105,9 @@ export async function runPlan<C, S extends PlannedStep>(plan: ExecutablePlan<S>,
     }
     if (hooks.lock) release = await takeLock(hooks.lock);
     await hooks.before?.();
-    for (const step of plan.steps) {
-      outcome.failedStep = step.id;
-      const started = hooks.clock.now();
-      const value = await timed(step, hooks, () => steps[step.name]!.run(step, ctx, outcome.results));
-      outcome.results.set(step, value);
-      outcome.executed.push(step.id);
-      hooks.onStepDone?.(step, value, hooks.clock.now() - started);
+    for (const group of groupSteps(plan.steps)) {
+      if (group.length === 1) await runOne(group[0]!, steps, ctx, hooks, outcome);
+      else await runGroup(group, steps, ctx, hooks, outcome);
     }
     outcome.failedStep = undefined;
   } catch (err) {
@@ -126,6 +122,56 @@ export async function runPlan<C, S extends PlannedStep>(plan: ExecutablePlan<S>,
     }
   }
   return outcome;
+}
+
+/** The plan cut into runs of consecutive steps: a step alone, or the consecutive steps of one `parallel` group. */
+export function groupSteps<S extends PlannedStep>(steps: readonly S[]): S[][] {
+  const out: S[][] = [];
+  for (const s of steps) {
+    const last = out[out.length - 1];
+    if (s.parallel && last && last[0]!.parallel === s.parallel) last.push(s);
+    else out.push([s]);
+  }
+  return out;
+}
+
+async function runOne<C, S extends PlannedStep>(step: S, steps: StepTable<C, S>, ctx: C, hooks: RunnerHooks, outcome: RunOutcome): Promise<void> {
+  outcome.failedStep = step.id;
+  const started = hooks.clock.now();
+  const value = await timed(step, hooks, () => steps[step.name]!.run(step, ctx, outcome.results));
+  outcome.results.set(step, value);
+  outcome.executed.push(step.id);
+  hooks.onStepDone?.(step, value, hooks.clock.now() - started);
+}
+
+/**
+ * A `parallel` group: every step is started (in plan order) before any is awaited, each keeps its own
+ * timing, result and onStepDone (as it finishes); a step that throws does not stop the others. A grouped
+ * step sees the results of the steps before the group, not of its siblings. After all have settled the
+ * first error (in plan order) stops the run, as a single step's would.
+ */
+async function runGroup<C, S extends PlannedStep>(group: S[], steps: StepTable<C, S>, ctx: C, hooks: RunnerHooks, outcome: RunOutcome): Promise<void> {
+  hooks.log.info(`Running at the same time: ${group.map((s) => s.id).join(', ')}`);
+  const running = group.map(async (step) => {
+    const started = hooks.clock.now();
+    const value = await timed(step, hooks, () => steps[step.name]!.run(step, ctx, outcome.results));
+    hooks.onStepDone?.(step, value, hooks.clock.now() - started);
+    return value;
+  });
+  // Log lines of the overlapping steps carry the group's name, not whichever step started last.
+  hooks.log.setStep(group[0]!.parallel);
+  const settled = await Promise.allSettled(running);
+  // Results and `executed` in plan order (whatever order they finished in): the result lists destinations as planned.
+  settled.forEach((r, i) => {
+    if (r.status !== 'fulfilled') return;
+    outcome.results.set(group[i]!, r.value);
+    outcome.executed.push(group[i]!.id);
+  });
+  const failed = settled.findIndex((r) => r.status === 'rejected');
+  if (failed >= 0) {
+    outcome.failedStep = group[failed]!.id;
+    throw (settled[failed] as PromiseRejectedResult).reason;
+  }
 }
 
 async function previewAll<C, S extends PlannedStep>(

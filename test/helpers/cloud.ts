@@ -31,10 +31,15 @@ export async function startS3rver(t: ExecutionContext, buckets: string[] = ['alt
 }
 
 /** A real Azurite blob service (a child process) on a random loopback port, data in a temp folder. */
-export async function startAzurite(t: ExecutionContext, opts: { onDisk?: boolean } = {}): Promise<{ url: string; port: number; child: ChildProcess }> {
+export async function startAzurite(
+  t: ExecutionContext,
+  opts: { onDisk?: boolean; tls?: { cert: string; key: string }; oauth?: boolean } = {},
+): Promise<{ url: string; port: number; child: ChildProcess }> {
   // In memory (256 MB at most) by default; on disk in a temp folder for the big uploads.
   const store = opts.onDisk ? ['--location', tempDir(t, 'ab-azurite-')] : ['--inMemoryPersistence', '--extentMemoryLimit', '256'];
-  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', ...store, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
+  // HTTPS (a PEM certificate and key) and OAuth: Azurite accepts bearer tokens only over HTTPS, with --oauth basic.
+  const tls = opts.tls ? ['--cert', opts.tls.cert, '--key', opts.tls.key, ...(opts.oauth ? ['--oauth', 'basic'] : [])] : [];
+  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', ...store, ...tls, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--loose'];
   const child = spawn(process.execPath, [join(root, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -51,7 +56,7 @@ export async function startAzurite(t: ExecutionContext, opts: { onDisk?: boolean
     const timer = setTimeout(() => reject(new Error(`Azurite did not start within 60 s: ${out}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -60,7 +65,7 @@ export async function startAzurite(t: ExecutionContext, opts: { onDisk?: boolean
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`Azurite exited (${code}): ${out}`)));
   });
-  return { url: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, port, child };
+  return { url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, port, child };
 }
 
 export interface RecordedRequest {

@@ -16,18 +16,32 @@ function Get-AlteryxStoredCredential {
         AlteryxBackup.CredentialManagerUnavailable.
     .PARAMETER Target
         The target name the credential was stored under.
+    .PARAMETER Purpose
+        Who asked for it, at the start of the messages (default: -MongoCredentialTarget 'TARGET'); a cloud
+        destination's CredentialTarget names the destination (docs/storage.md).
+    .PARAMETER UserHint
+        What the stored user name is, in the cmdkey hint of the messages (default: <MongoDB user>).
+    .PARAMETER Alternative
+        What to use instead off Windows, in the CredentialManagerUnavailable message.
     #>
     [CmdletBinding()]
     [OutputType([System.Management.Automation.PSCredential])]
     param(
         [Parameter(Mandatory = $true)]
         [ValidateNotNullOrEmpty()]
-        [string] $Target
+        [string] $Target,
+
+        [string] $Purpose,
+
+        [string] $UserHint = '<MongoDB user>',
+
+        [string] $Alternative = 'Use -MongoCredential, or ALTERYXBACKUP_MONGO_PASSWORD with the Node CLI.'
     )
 
+    if (-not $Purpose) { $Purpose = "-MongoCredentialTarget '$Target'" }
     $account = [System.Environment]::UserName
     if ([System.Environment]::UserDomainName) { $account = '{0}\{1}' -f [System.Environment]::UserDomainName, [System.Environment]::UserName }
-    $create = "Store it as the account that runs the backup: cmdkey /generic:$Target /user:<MongoDB user> /pass"
+    $create = "Store it as the account that runs the backup: cmdkey /generic:$Target /user:$UserHint /pass"
 
     function New-CredentialError([string] $Message, [string] $ErrorId, [System.Management.Automation.ErrorCategory] $Category, [System.Exception] $Inner) {
         $exception = New-Object System.InvalidOperationException ($Message, $Inner)
@@ -38,10 +52,10 @@ function Get-AlteryxStoredCredential {
         $stored = Read-AlteryxNativeCredential -Target $Target
     }
     catch [System.PlatformNotSupportedException] {
-        $PSCmdlet.ThrowTerminatingError((New-CredentialError "-MongoCredentialTarget '$Target': Windows Credential Manager exists only on Windows. Use -MongoCredential, or ALTERYXBACKUP_MONGO_PASSWORD with the Node CLI." 'AlteryxBackup.CredentialManagerUnavailable' NotImplemented $_.Exception))
+        $PSCmdlet.ThrowTerminatingError((New-CredentialError "${Purpose}: Windows Credential Manager exists only on Windows. $Alternative" 'AlteryxBackup.CredentialManagerUnavailable' NotImplemented $_.Exception))
     }
     catch {
-        $PSCmdlet.ThrowTerminatingError((New-CredentialError "-MongoCredentialTarget '$Target': reading Windows Credential Manager failed: $($_.Exception.Message)" 'AlteryxBackup.CredentialReadFailed' ReadError $_.Exception))
+        $PSCmdlet.ThrowTerminatingError((New-CredentialError "${Purpose}: reading Windows Credential Manager failed: $($_.Exception.Message)" 'AlteryxBackup.CredentialReadFailed' ReadError $_.Exception))
     }
 
     switch ([int]$stored.ErrorCode) {

@@ -13,6 +13,9 @@ function New-AlteryxBackupRequest {
           becomes params.<X>Username plus secrets.<X>Password (MongoCredential -> MongoUsername +
           MongoPassword). Secrets stay SecureStrings here; ConvertTo-AlteryxBackupRequestJson decodes them
           just before the request is written to Node's stdin.
+        - secrets also get the keys of the cloud destinations' CredentialTarget entries (Windows Credential
+          Manager, Get-AlteryxCloudCredentialSecret) when the command reaches the cloud: every backup, and
+          verify / restore / drill / list given an s3:// or azblob:// URL, -Destination or -Latest.
         - dryRun: -DryRun (the cmdlet's -WhatIf).
         - verbose: true when -Verbose was given (or, when not bound, when $VerbosePreference shows
           verbose output).
@@ -84,6 +87,13 @@ function New-AlteryxBackupRequest {
         else {
             $params[$name] = $value
         }
+    }
+
+    # Cloud destinations with a CredentialTarget (docs/storage.md): their stored keys join the secrets (stdin
+    # only) for the commands that reach a bucket/container; a secret given explicitly wins.
+    if (Test-AlteryxBackupCloudUse -Command $Command -Params $params) {
+        $cloud = Get-AlteryxCloudCredentialSecret -ConfigPath ([string]$params['ConfigPath'])
+        foreach ($key in @($cloud.Keys)) { if (-not $secrets.Contains($key)) { $secrets[$key] = $cloud[$key] } }
     }
 
     $verbose = $false

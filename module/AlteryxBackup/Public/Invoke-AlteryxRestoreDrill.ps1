@@ -45,6 +45,19 @@ function Invoke-AlteryxRestoreDrill {
         property names ArchivePath and FullName.
         Also an s3:// or azblob:// URL of an archive (Get-AlteryxBackup lists them; docs/storage.md).
 
+    .PARAMETER Latest
+        Instead of -Path: drill the newest good backup (not empty, its .sha256 next to it) of -Mode at
+        -Destination. Cannot be combined with -Path or -BackupMode (parameter sets). When nothing matches:
+        ExitCode 3 and the error AlteryxBackup.Exit3 naming the destination and the mode.
+
+    .PARAMETER Mode
+        With -Latest: the backup mode to pick (Full, DatabaseOnly, ConfigOnly).
+
+    .PARAMETER Destination
+        With -Latest: where to look. A cloud destination by its Name in BackupConfiguration.CloudDestinations
+        (downloaded to the temp folder and checked first; docs/storage.md), or a folder: local
+        (D:\Alteryx\Backups) or a network path (\\nas01\AlteryxBackups).
+
     .PARAMETER BackupMode
         Without -Path: drill the newest archive of this mode (Full, DatabaseOnly, ConfigOnly).
 
@@ -116,6 +129,12 @@ function Invoke-AlteryxRestoreDrill {
 
         Backs up, then drills the archive just made.
 
+    .EXAMPLE
+        Invoke-AlteryxRestoreDrill -Latest -Mode DatabaseOnly -Destination '\\nas01\AlteryxBackups' -SandboxPath C:\Temp\sbx
+
+        Drills the newest good DatabaseOnly backup on the share; -Destination aws-offsite would drill the
+        newest one in that cloud destination (downloaded first).
+
     .INPUTS
         Objects with an ArchivePath or FullName property.
 
@@ -132,16 +151,28 @@ function Invoke-AlteryxRestoreDrill {
     .LINK
         Test-AlteryxBackup
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Low', DefaultParameterSetName = 'Path')]
     [OutputType('AlteryxBackup.DrillResult')]
     param(
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'Path')]
         [Alias('ArchivePath', 'FullName')]
         [ValidateNotNullOrEmpty()]
         [string] $Path,
 
+        [Parameter(ParameterSetName = 'Path')]
         [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
         [string] $BackupMode,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [switch] $Latest,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
+        [string] $Mode,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Destination,
 
         [ValidateNotNullOrEmpty()]
         [string] $ScratchPath,
@@ -186,6 +217,8 @@ function Invoke-AlteryxRestoreDrill {
         $archive = 'the newest archive'
         if ($PSBoundParameters.ContainsKey('BackupMode')) { $archive = "the newest $BackupMode archive" }
         if ($bound.ContainsKey('Path')) { $archive = [string]$bound['Path'] }
+        # -Latest: the core picks the archive (src/cloud/latest.ts); the result's Path is the one it picked.
+        if ($Latest) { $archive = "the newest $Mode backup at $Destination" }
         $scratch = 'a scratch location in the temp folder'
         if ($bound.ContainsKey('ScratchPath')) { $scratch = "a scratch location under $($bound['ScratchPath'])" }
         $nodeArgs = @{}

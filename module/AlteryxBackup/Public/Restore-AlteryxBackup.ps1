@@ -61,6 +61,19 @@ function Restore-AlteryxBackup {
         Also an s3://bucket/prefix/<archive> or azblob://account/container/prefix/<archive> URL (see
         Get-AlteryxBackup and docs/storage.md): downloaded to the temp folder, SHA-256 checked, then used.
 
+    .PARAMETER Latest
+        Instead of -Path: restore the newest good backup (not empty, its .sha256 next to it) of -Mode at
+        -Destination. Cannot be combined with -Path (parameter sets). When nothing matches: ExitCode 3 and
+        the error AlteryxBackup.Exit3 naming the destination and the mode; nothing is changed.
+
+    .PARAMETER Mode
+        With -Latest: the backup mode to pick (Full, DatabaseOnly, ConfigOnly). -RestoreMode still says how
+        much of it to restore.
+
+    .PARAMETER Destination
+        With -Latest: where to look. A cloud destination by its Name in BackupConfiguration.CloudDestinations
+        (docs/storage.md), or a folder: local (D:\Alteryx\Backups) or a network path (\\nas01\AlteryxBackups).
+
     .PARAMETER RestoreMode
         Restore less than the archive holds: ConfigOnly (files and token) or DatabaseOnly (MongoDB) of a Full
         archive. Default: the archive's mode.
@@ -158,6 +171,12 @@ function Restore-AlteryxBackup {
         Restores a self-managed MongoDB archive, the MongoDB user and password taken from Windows Credential
         Manager, with AlteryxService stopped during the restore.
 
+    .EXAMPLE
+        Restore-AlteryxBackup -Latest -Mode ConfigOnly -Destination '\\nas01\AlteryxBackups' -SandboxPath C:\Temp\sbx -WhatIf
+
+        Shows the plan of restoring the newest good ConfigOnly backup on the share (here: of a simulated
+        server); with -Destination aws-offsite it would be downloaded from that cloud destination first.
+
     .INPUTS
         Objects with an ArchivePath or FullName property.
 
@@ -181,10 +200,35 @@ function Restore-AlteryxBackup {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'Default')]
     [OutputType('AlteryxBackup.RestoreResult')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        # -Path and -Latest exclude each other; each combines with one MongoDB credential source (or none).
+        # In the Latest* sets the credential is mandatory, so that -Latest alone resolves to the set Latest.
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'Default')]
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'MongoCredential')]
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'MongoPassword')]
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'MongoCredentialTarget')]
         [Alias('ArchivePath', 'FullName')]
         [ValidateNotNullOrEmpty()]
         [string] $Path,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredential')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoPassword')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredentialTarget')]
+        [switch] $Latest,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredential')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoPassword')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredentialTarget')]
+        [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
+        [string] $Mode,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredential')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoPassword')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredentialTarget')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Destination,
 
         [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
         [string] $RestoreMode,
@@ -215,12 +259,15 @@ function Restore-AlteryxBackup {
         [switch] $StopServiceForExternalDB,
 
         [Parameter(ParameterSetName = 'MongoCredential')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredential')]
         [System.Management.Automation.PSCredential] $MongoCredential,
 
         [Parameter(ParameterSetName = 'MongoPassword')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoPassword')]
         [System.Security.SecureString] $MongoPassword,
 
         [Parameter(ParameterSetName = 'MongoCredentialTarget')]
+        [Parameter(Mandatory = $true, ParameterSetName = 'LatestMongoCredentialTarget')]
         [ValidateNotNullOrEmpty()]
         [string] $MongoCredentialTarget,
 
@@ -256,6 +303,8 @@ function Restore-AlteryxBackup {
             }
         }
         $archive = [string]$bound['Path']
+        # -Latest: the core picks the archive (src/cloud/latest.ts); the switch travels as Latest = true.
+        if ($Latest) { $archive = "the newest $Mode backup at $Destination" }
         $target = 'Alteryx Server'
         if ($bound.ContainsKey('SandboxPath')) { $target = [string]$bound['SandboxPath'] }
         $what = 'everything the archive holds'
@@ -292,6 +341,8 @@ function Restore-AlteryxBackup {
             if (-not $logPath -and $recovery.PSObject.Properties['run'] -and $null -ne $recovery.run) { $logPath = $recovery.run.logPath }
         }
 
+        # -Latest: the archive the core picked is the result's Path.
+        if ($Latest -and $core.archivePath) { $archive = [string]$core.archivePath }
         $result = [pscustomobject]@{
             PSTypeName             = 'AlteryxBackup.RestoreResult'
             Path                   = $archive

@@ -27,6 +27,27 @@ function Test-AlteryxBackup {
         Also an s3://bucket/prefix/<archive> or azblob://account/container/prefix/<archive> URL (see
         Get-AlteryxBackup and docs/storage.md): downloaded to the temp folder, SHA-256 checked, then used.
 
+    .PARAMETER Latest
+        Instead of -Path: verify the newest good backup (not empty, its .sha256 next to it) of -Mode at
+        -Destination. Cannot be combined with -Path (parameter sets). When nothing matches: ExitCode 3 and
+        the error AlteryxBackup.Exit3 naming the destination and the mode.
+
+    .PARAMETER Mode
+        With -Latest: the backup mode to pick (Full, DatabaseOnly, ConfigOnly; the legacy
+        ServerBackup_YYYYMMDD_HHmmss.zip counts as Full).
+
+    .PARAMETER Destination
+        With -Latest: where to look. A cloud destination by its Name in BackupConfiguration.CloudDestinations
+        (its credentials as for the backup: CredentialTarget, the environment; docs/storage.md), or a folder:
+        local (D:\Alteryx\Backups) or a network path (\\nas01\AlteryxBackups), as the server sees it.
+
+    .PARAMETER ConfigPath
+        The backup-config.json whose CloudDestinations -Destination (and an s3:// / azblob:// -Path) refers
+        to. Default: the one next to the module.
+
+    .PARAMETER SandboxPath
+        With -Latest and a folder: the simulated server (New-AlteryxSandbox) whose folder it is.
+
     .PARAMETER ArchivePassword
         Password of an AES-256 encrypted archive. Passed to the core on stdin, never on a command line.
 
@@ -56,6 +77,17 @@ function Test-AlteryxBackup {
 
         Verifies an encrypted archive and shows each check.
 
+    .EXAMPLE
+        Test-AlteryxBackup -Latest -Mode Full -Destination aws-offsite -ConfigPath C:\AlteryxBackup\backup-config.json
+
+        Verifies the newest good Full backup stored in the cloud destination aws-offsite (downloaded to the
+        temp folder, SHA-256 checked, verified, removed).
+
+    .EXAMPLE
+        Test-AlteryxBackup -Latest -Mode ConfigOnly -Destination '\\nas01\AlteryxBackups' -SandboxPath C:\Temp\sbx
+
+        Verifies the newest good ConfigOnly backup on the share (here: the share of a simulated server).
+
     .INPUTS
         System.String (the archive path), or objects with an ArchivePath or FullName property.
 
@@ -69,13 +101,30 @@ function Test-AlteryxBackup {
     .LINK
         Invoke-AlteryxRestoreDrill
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Path')]
     [OutputType('AlteryxBackup.VerifyResult')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true, ParameterSetName = 'Path')]
         [Alias('ArchivePath', 'FullName')]
         [ValidateNotNullOrEmpty()]
         [string[]] $Path,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [switch] $Latest,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [ValidateSet('Full', 'DatabaseOnly', 'ConfigOnly')]
+        [string] $Mode,
+
+        [Parameter(Mandatory = $true, ParameterSetName = 'Latest')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Destination,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ConfigPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $SandboxPath,
 
         [System.Security.SecureString] $ArchivePassword,
 
@@ -86,10 +135,22 @@ function Test-AlteryxBackup {
     )
 
     process {
-        foreach ($item in $Path) {
-            # An s3:// or azblob:// URL (docs/storage.md) goes to the core as it is: it downloads, checks, verifies.
-            if ($item -match '^(s3|azblob)://') { $full = $item } else { $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($item) }
-            $bound = [ordered]@{ Path = $full }
+        $items = @($Path)
+        # -Latest: one run, the core picks the archive (src/cloud/latest.ts).
+        if ($PSCmdlet.ParameterSetName -eq 'Latest') { $items = @($null) }
+        foreach ($item in $items) {
+            if ($null -eq $item) {
+                $full = "the newest $Mode backup at $Destination"
+                $bound = [ordered]@{ Latest = $true; Mode = $Mode; Destination = $Destination }
+            }
+            else {
+                # An s3:// or azblob:// URL (docs/storage.md) goes to the core as it is: it downloads, checks, verifies.
+                if ($item -match '^(s3|azblob)://') { $full = $item } else { $full = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($item) }
+                $bound = [ordered]@{ Path = $full }
+            }
+            foreach ($key in @('ConfigPath', 'SandboxPath')) {
+                if ($PSBoundParameters.ContainsKey($key)) { $bound[$key] = $PSCmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath($PSBoundParameters[$key]) }
+            }
             if ($PSBoundParameters.ContainsKey('ArchivePassword')) { $bound['ArchivePassword'] = $ArchivePassword }
             if ($SkipChecksumFile) { $bound['SkipChecksumFile'] = $true }
             if ($PSBoundParameters.ContainsKey('Verbose')) { $bound['Verbose'] = $PSBoundParameters['Verbose'] }
@@ -102,6 +163,8 @@ function Test-AlteryxBackup {
             $exitCode = 1
             if ($null -ne $core.exitCode) { $exitCode = [int]$core.exitCode }
             $checks = @(ConvertTo-AlteryxBackupCheck -Checks $core.checks)
+            # -Latest: the archive the core picked (its URL or path) is the result's Path.
+            if ($null -eq $item -and $core.archive) { $full = [string]$core.archive }
             $result = [pscustomobject]@{
                 PSTypeName   = 'AlteryxBackup.VerifyResult'
                 Path         = $full
