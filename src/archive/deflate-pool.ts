@@ -48,6 +48,8 @@ interface Pending {
 
 /** Threads live while the pool does: `close()` ends them (the writer calls it on success, error and abort alike). */
 export class DeflatePool {
+  /** Deflate threads running in this process, over all pools (0 between archives: tests check no thread is left). */
+  static live = 0;
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
@@ -68,6 +70,7 @@ export class DeflatePool {
       });
       this.workers.push(w);
       this.load.push(0);
+      DeflatePool.live++;
     }
   }
 
@@ -121,5 +124,6 @@ export class DeflatePool {
     this.closed = true;
     this.fail(new Error('the deflate pool was closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
+    DeflatePool.live -= this.workers.length;
   }
 }
