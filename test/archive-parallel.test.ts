@@ -368,3 +368,25 @@ test.serial('an abort mid-archive ends the deflate threads and leaves no archive
   t.deepEqual(left, [], 'no archive and no .partial anywhere');
   t.false(existsSync(r.archivePath ?? join(dir, 'none')));
 });
+
+test.serial('a source that fails mid-entry rejects the entry; the queue stops and the threads end', async (t) => {
+  const dir = tempDir(t);
+  const pool = new DeflatePool(2);
+  const fh = await fsp.open(join(dir, 'x.zip'), 'w');
+  const z = new ZipWriter(fh, pool, { level: 6, date: new Date() });
+  await z.addEntry('ok.txt', bufferChunks(textLike(3 * CHUNK_BYTES, 1)), false, 3 * CHUNK_BYTES);
+  async function* failing() {
+    yield textLike(CHUNK_BYTES, 2);
+    yield textLike(CHUNK_BYTES, 3);
+    throw new Error('EIO: the disk went away');
+  }
+  const err = await t.throwsAsync(z.addEntry('bad.bin', failing(), false, 5 * CHUNK_BYTES));
+  t.regex(err!.message, /EIO/);
+  await z.abandon(err!);
+  await fh.close();
+  t.is(DeflatePool.live, 2);
+  await pool.close();
+  t.is(DeflatePool.live, 0);
+  t.is(pool.running, 0);
+  await t.throwsAsync(pool.deflate(Buffer.from('x'), 6, true), { message: /closed/ });
+});

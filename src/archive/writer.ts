@@ -61,9 +61,11 @@ async function writeEntries(
 ): Promise<{ files: ManifestFile[]; manifest: Manifest; written: { size: number; sha256: string } }> {
   // Level 0 deflates nothing: no threads for it.
   const pool = new DeflatePool(level === 0 ? 0 : undefined);
-  const fh = await fsp.open(tempPath, 'w');
+  let zip: ZipWriter | undefined;
+  let fh: fsp.FileHandle | undefined;
   try {
-    const zip = new ZipWriter(fh, pool, { level, password: ctx.archivePassword, date: ctx.startedAt, signal: ctx.signal });
+    fh = await fsp.open(tempPath, 'w');
+    zip = new ZipWriter(fh, pool, { level, password: ctx.archivePassword, date: ctx.startedAt, signal: ctx.signal });
     const total = input.files.length;
     const files: ManifestFile[] = [];
     for (const [i, file] of input.files.entries()) {
@@ -79,8 +81,12 @@ async function writeEntries(
     await zip.addEntry(MANIFEST_NAME, bufferChunks(json), false, json.length);
     const written = await zip.finish();
     return { files, manifest, written };
+  } catch (err) {
+    // Chunks still in flight finish or fail before the file is closed and removed.
+    await zip?.abandon(err as Error);
+    throw err;
   } finally {
-    await fh.close().catch(() => undefined);
+    await fh?.close().catch(() => undefined);
     await pool.close();
   }
 }

@@ -297,6 +297,12 @@ export class ZipWriter {
     return Buffer.concat([h, r.name, ex]);
   }
 
+  /** After a failure: nothing more is written; resolves once the queue is idle (the file can then be closed). */
+  async abandon(err: Error): Promise<void> {
+    this.error ??= err;
+    await this.chain;
+  }
+
   /** Waits for every queued piece; rejects with the first failure. */
   async flush(): Promise<void> {
     await this.chain;
