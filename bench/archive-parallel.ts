@@ -9,7 +9,7 @@
 // archive + single-pass verify. ARCHIVE_BENCH_MB (default 500) sets the sandbox database size. Results:
 // printed, and bench/results/archive-parallel.json. Part of the import surface for bench/run.ts: runArchiveBench().
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, promises as fsp, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fsp, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ async function child(dir: string, out: string, threads: number, mode: string): P
   const t0 = performance.now();
   const listed: Array<{ path: string; size: number; sha256: string; kind: 'database' }> = [];
   let written: { size: number; sha256: string };
+  let cpuBeforeClose: Record<string, number> = {};
   try {
     const z = new ZipWriter(fh, pool, { level: 6, date: new Date() });
     for (const f of files) {
@@ -77,6 +78,7 @@ async function child(dir: string, out: string, threads: number, mode: string): P
     written = await z.finish();
   } finally {
     await fh.close();
+    cpuBeforeClose = threadCpu();
     await pool.close();
   }
   const archiveMs = performance.now() - t0;
@@ -95,8 +97,29 @@ async function child(dir: string, out: string, threads: number, mode: string): P
       maxFds,
       fdsAfter: fdsAt(),
       maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      threadCpuS: cpuBeforeClose,
     }),
   );
+}
+
+/**
+ * CPU seconds per thread of this process (Linux /proc, 100 Hz ticks), by thread name: on an idle machine the
+ * archive's wall time is bounded below by the busiest thread, whatever the load was when it was measured.
+ */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / 100;
+      const name = `${readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
+      if (cpu > 0.05) out[name] = cpu;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** Child mode: the single-pass verify of an archive the write mode made (its .sha256 beside it). */
