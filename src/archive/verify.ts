@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, Writable, pipeline } from 'node:stream';
-import { createInflateRaw, crc32 } from 'node:zlib';
+import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { MANIFEST_NAME, expectedEntries, parseManifest, type Manifest, type ManifestFile } from '../core/manifest.ts';
@@ -510,6 +510,35 @@ async function singlePass(
   }
 }
 
+/** Entries up to this size (compressed) are inflated in one call, not through a stream pipeline per entry. */
+const SMALL_ENTRY = 1024 * 1024;
+
+/** A small unencrypted entry: its bytes at once, inflated with the same size checks as SizeGuard's. */
+async function decodeSmall(reader: SequentialReader, e: Entry, method: number, limit: number, what: string): Promise<Outcome> {
+  let raw: Buffer;
+  try {
+    raw = await reader.read(e.compressedSize);
+  } catch {
+    return { error: new Error(`the archive ends inside the entry (${e.compressedSize} bytes expected)`) };
+  }
+  let data: Buffer;
+  try {
+    data = method === 8 ? inflateRawSync(raw, { maxOutputLength: limit + 1 }) : raw;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return { error: new ArchiveRefused(e.fileName, `it inflates past the ${limit} bytes ${what} (the header lies about its size)`) };
+    }
+    return { error: err as Error };
+  }
+  if (data.length > limit) return { error: new ArchiveRefused(e.fileName, `it inflates past the ${limit} bytes ${what} (the header lies about its size)`) };
+  if (data.length !== limit) return { error: new ArchiveRefused(e.fileName, `it inflates to ${data.length} bytes, not the ${limit} bytes ${what}`) };
+  const crc = crc32(data) >>> 0;
+  if (crc !== e.crc32 >>> 0) {
+    return { error: new Error(`its CRC-32 is ${crc.toString(16).padStart(8, '0')}, its header says ${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`) };
+  }
+  return { sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
+}
+
 /** One entry from the reader, positioned at its local header: the header, then exactly its compressed bytes. */
 async function decodeEntry(reader: SequentialReader, e: Entry, expectedSize: number, password: string | undefined): Promise<Outcome> {
   const h = await reader.read(30);
@@ -530,9 +559,11 @@ async function decodeEntry(reader: SequentialReader, e: Entry, expectedSize: num
     await reader.skip(e.compressedSize);
     return { error: early };
   }
-  if (method === 8) stages.push(createInflateRaw());
   const limit = Math.min(e.uncompressedSize, expectedSize);
-  stages.push(new SizeGuard(e.fileName, limit, expectedSize >= e.uncompressedSize ? 'its header declares' : 'the manifest lists'));
+  const what = expectedSize >= e.uncompressedSize ? 'its header declares' : 'the manifest lists';
+  if (stages.length === 0 && e.compressedSize <= SMALL_ENTRY && limit <= 4 * SMALL_ENTRY) return decodeSmall(reader, e, method, limit, what);
+  if (method === 8) stages.push(createInflateRaw());
+  stages.push(new SizeGuard(e.fileName, limit, what));
   const sha = createHash('sha256');
   let crc = 0;
   let n = 0;

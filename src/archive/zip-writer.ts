@@ -54,21 +54,29 @@ function dosDateTime(d: Date): { time: number; date: number } {
   };
 }
 
-/** Reads a file in CHUNK_BYTES pieces (the last one shorter), each into its own buffer, counting what it reads. */
+/**
+ * Reads a file in CHUNK_BYTES pieces (the last one shorter), each into its own buffer sized to what is left of
+ * the file (a 300-byte file costs 300 bytes, not a chunk), counting what it reads. A file that grows while it
+ * is read is read to its new end.
+ */
 export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGenerator<Buffer> {
   const fh = await fsp.open(path, 'r');
   try {
+    let left = (await fh.stat()).size;
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunk);
+      // Past the size the file had: a small probe, which is what tells the end of the file.
+      const want = left > 0 ? Math.min(chunk, left) : Math.min(chunk, 64 * 1024);
+      const buf = Buffer.allocUnsafe(want);
       let n = 0;
-      while (n < chunk) {
-        const { bytesRead } = await fh.read(buf, n, chunk - n, null);
+      while (n < want) {
+        const { bytesRead } = await fh.read(buf, n, want - n, null);
         if (bytesRead === 0) break;
         n += bytesRead;
       }
       ioCounters.inputBytesRead += n;
-      if (n > 0) yield n === chunk ? buf : buf.subarray(0, n);
-      if (n < chunk) return;
+      if (n > 0) yield n === want ? buf : buf.subarray(0, n);
+      if (n < want) return;
+      left = Math.max(0, left - n);
     }
   } finally {
     await fh.close();
