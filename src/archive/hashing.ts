@@ -19,3 +19,15 @@ export class HashingStream extends Transform {
     cb();
   }
 }
+
+/**
+ * What the archive room read and wrote, for the benchmark's "bytes read per input byte": input files read by
+ * the writer, archive bytes read by verify (its one pass plus the small tail and manifest reads), archive
+ * bytes written. Counters only grow; a caller takes the difference around the work it measures.
+ */
+export const ioCounters = { inputBytesRead: 0, archiveBytesRead: 0, archiveBytesWritten: 0 };
+
+/** A copy of the counters, to subtract from a later one. */
+export function ioSnapshot(): typeof ioCounters {
+  return { ...ioCounters };
+}

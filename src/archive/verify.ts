@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, Writable, pipeline } from 'node:stream';
+import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { MANIFEST_NAME, expectedEntries, parseManifest, type Manifest } from '../core/manifest.ts';
-import { sha256File } from '../util/fsx.ts';
+import { MANIFEST_NAME, expectedEntries, parseManifest, type Manifest, type ManifestFile } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { readTextFile } from '../util/text.ts';
 import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
-import { decryptAesEntry, isAesEntry } from './zip-aes.ts';
+import { SequentialReader, hashWholeFile } from './byte-reader.ts';
+import { ioCounters } from './hashing.ts';
+import { aesDecoder, decryptAesEntry, isAesEntry } from './zip-aes.ts';
 import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
 
 async function readHead(file: string): Promise<Buffer> {
@@ -281,55 +283,83 @@ export async function verifyArchive(
   if (opts.minSizeBytes !== undefined) {
     add('minimum size', st.size >= opts.minSizeBytes, `${st.size} bytes, minimum ${Math.round(opts.minSizeBytes)}`);
   }
-  archiveSha256 = await checkArchiveHash(archive, opts, add);
+  // The archive's own hash comes from the same single pass that inflates the entries (filled in below).
+  const expected = await expectedArchiveHash(archive, opts, add);
+  const slot = checks.length;
+  if (expected !== undefined) add('archive sha256', false, 'not computed');
 
-  // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
-  legacy = recognizeLegacyArchive(archive, await readHead(archive));
-  if (legacy) {
-    add('legacy archive', false, `${legacy.message} ${legacy.hint}`);
-    return result();
-  }
-  let zf: ZipFile;
-  try {
-    zf = await openZip(archive);
-  } catch (err) {
-    add('opens', false, `not a readable ZIP: ${(err as Error).message}`);
-    return result();
-  }
-  try {
-    const entries = await checkEntryTable(zf, add, badEntries);
-    // Nothing is inflated from an archive whose table is refused.
-    if (!entries) return result();
-    const byName = new Map(entries.map((e) => [e.fileName, e]));
-    const me = byName.get(MANIFEST_NAME);
-    if (!me) {
-      legacy = recognizeLegacyArchive(
-        archive,
-        Buffer.alloc(0),
-        entries.map((e) => e.fileName),
-      );
-      add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
-      return result();
+  const inner = async (): Promise<string | undefined> => {
+    // realworld (issue 13): a 7-Zip archive of the legacy batch script is named as such, not "not a readable ZIP".
+    legacy = recognizeLegacyArchive(archive, await readHead(archive));
+    if (legacy) {
+      add('legacy archive', false, `${legacy.message} ${legacy.hint}`);
+      return undefined;
+    }
+    let zf: ZipFile;
+    try {
+      zf = await openZip(archive);
+    } catch (err) {
+      add('opens', false, `not a readable ZIP: ${(err as Error).message}`);
+      return undefined;
     }
     try {
-      manifest = parseManifest(await readText(zf, me, opts.password));
-      add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
-    } catch (err) {
-      add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
-      return result();
+      const entries = await checkEntryTable(zf, add, badEntries);
+      // Nothing is inflated from an archive whose table is refused.
+      if (!entries) return undefined;
+      countTailReads(entries);
+      const byName = new Map(entries.map((e) => [e.fileName, e]));
+      const me = byName.get(MANIFEST_NAME);
+      if (!me) {
+        legacy = recognizeLegacyArchive(
+          archive,
+          Buffer.alloc(0),
+          entries.map((e) => e.fileName),
+        );
+        add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
+        return undefined;
+      }
+      try {
+        manifest = parseManifest(await readText(zf, me, opts.password));
+        add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
+      } catch (err) {
+        add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
+        return undefined;
+      }
+      const whole = await checkManifestEntries(zf, archive, manifest, byName, opts.password, add, badEntries);
+      checkContent(manifest, entries, add, badEntries);
+      return whole;
+    } finally {
+      zf.close();
     }
-    await checkManifestEntries(zf, manifest, byName, opts.password, add, badEntries);
-    checkContent(manifest, entries, add, badEntries);
-  } finally {
-    zf.close();
+  };
+  const streamed = await inner();
+  if (expected !== undefined) {
+    // When the pass did not run (the archive was refused before), the hash is still checked: one read of the file.
+    archiveSha256 = streamed ?? (await hashWholeFile(archive));
+    const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
+    const ok = archiveSha256 === expected.toLowerCase();
+    checks[slot] = { name: 'archive sha256', ok, detail: ok ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}` };
   }
   return result();
 }
 
+/**
+ * What the reader takes from the end of the archive with small reads before the single pass: the central
+ * directory and its end records, and manifest.json (counted in ioCounters.archiveBytesRead as their sizes).
+ */
+function countTailReads(entries: Entry[]): void {
+  let n = 22 + 56 + 20;
+  for (const e of entries) {
+    n += 46 + e.fileNameLength + e.extraFieldLength + e.fileCommentLength;
+    if (e.fileName === MANIFEST_NAME) n += 30 + e.fileNameLength + e.extraFieldLength + e.compressedSize;
+  }
+  ioCounters.archiveBytesRead += n;
+}
+
 type AddCheck = (name: string, ok: boolean, detail: string) => void;
 
-/** The archive's own SHA-256 against the expected value or the `.sha256` file beside it; the hash when computed. */
-async function checkArchiveHash(
+/** The SHA-256 the archive should have: the given value, or the one in the `.sha256` file beside it (checked here). */
+async function expectedArchiveHash(
   archive: string,
   opts: { expectedSha256?: string | undefined; sha256File?: string | undefined },
   add: AddCheck,
@@ -348,15 +378,7 @@ async function checkArchiveHash(
     add('sha256 file', !!m && m[2]!.toLowerCase() === basename(archive).toLowerCase(), m ? `${opts.sha256File} names ${m[2]}` : `${opts.sha256File} ${why}`);
     if (m) expected = m[1]!.toLowerCase();
   }
-  if (expected === undefined) return undefined;
-  const archiveSha256 = await sha256File(archive);
-  const said = opts.sha256File !== undefined ? `${basename(opts.sha256File)} says` : 'expected';
-  add(
-    'archive sha256',
-    archiveSha256 === expected.toLowerCase(),
-    archiveSha256 === expected.toLowerCase() ? archiveSha256 : `${basename(archive)}: computed ${archiveSha256}, ${said} ${expected}`,
-  );
-  return archiveSha256;
+  return expected;
 }
 
 /** The central directory and its entry table (count, names, kinds, duplicates, ratio); the entries when all pass. */
@@ -395,15 +417,19 @@ async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[])
   return problems.length ? undefined : entries;
 }
 
-/** Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256. */
+/**
+ * Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256,
+ * all in one pass over the archive (singlePass); the archive's own SHA-256 from that pass.
+ */
 async function checkManifestEntries(
   zf: ZipFile,
+  archive: string,
   m: Manifest,
   byName: Map<string, Entry>,
   password: string | undefined,
   add: AddCheck,
   badEntries: string[],
-): Promise<void> {
+): Promise<string> {
   const lying: string[] = [];
   let declared = 0;
   for (const f of m.files) {
@@ -424,6 +450,11 @@ async function checkManifestEntries(
       : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`,
   );
   badEntries.push(...lying);
+  const items = m.files.flatMap((f) => {
+    const e = byName.get(f.path);
+    return e && !lying.includes(f.path) ? [{ f, e }] : [];
+  });
+  const { archiveSha256, outcomes } = await singlePass(zf, archive, items, password);
   for (const f of m.files) {
     const e = byName.get(f.path);
     if (lying.includes(f.path)) continue;
@@ -432,18 +463,143 @@ async function checkManifestEntries(
       add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
       continue;
     }
-    try {
-      const got = await hashEntry(zf, e, password, f.size);
-      if (got.sha256 !== f.sha256 || got.size !== f.size) {
-        badEntries.push(f.path);
-        add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
-      }
-    } catch (err) {
+    const got = outcomes.get(f.path);
+    if (!got || 'error' in got) {
+      const err = got?.error ?? new Error('not read');
       badEntries.push(f.path);
-      add(`entry ${f.path}`, false, err instanceof ArchiveRefused ? `refused: ${err.rule}` : `cannot be read: ${(err as Error).message}`);
+      add(`entry ${f.path}`, false, err instanceof ArchiveRefused ? `refused: ${err.rule}` : `cannot be read: ${err.message}`);
+    } else if (got.sha256 !== f.sha256 || got.size !== f.size) {
+      badEntries.push(f.path);
+      add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
     }
   }
   if (badEntries.length === 0) add('manifest hashes', true, `${m.files.length} entries match their SHA-256`);
+  return archiveSha256;
+}
+
+type Outcome = { sha256: string; size: number } | { error: Error };
+
+/**
+ * The single pass: the archive is streamed once, front to back, through a SequentialReader that hashes all of
+ * it; each listed entry is decrypted and inflated from those same bytes as the stream reaches its local header,
+ * and its SHA-256, size and (outside AE-2, which has none) CRC-32 taken. An entry whose header lies before the
+ * stream's position (overlapping entries: never written by this tool) is read on its own instead.
+ */
+async function singlePass(
+  zf: ZipFile,
+  archive: string,
+  items: Array<{ f: ManifestFile; e: Entry }>,
+  password: string | undefined,
+): Promise<{ archiveSha256: string; outcomes: Map<string, Outcome> }> {
+  const reader = new SequentialReader(archive);
+  const outcomes = new Map<string, Outcome>();
+  const sorted = [...items].sort((a, b) => a.e.relativeOffsetOfLocalHeader - b.e.relativeOffsetOfLocalHeader);
+  try {
+    for (const { f, e } of sorted) {
+      const at = e.relativeOffsetOfLocalHeader;
+      const fail = (err: unknown): Outcome => ({ error: err as Error });
+      if (at < reader.position) outcomes.set(f.path, await hashEntry(zf, e, password, f.size).catch(fail));
+      else {
+        await reader.skip(at - reader.position);
+        outcomes.set(f.path, await decodeEntry(reader, e, f.size, password).catch(fail));
+      }
+    }
+    return { archiveSha256: await reader.finish(), outcomes };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Entries up to this size (compressed) are inflated in one call, not through a stream pipeline per entry. */
+const SMALL_ENTRY = 1024 * 1024;
+
+/** A small unencrypted entry: its bytes at once, inflated with the same size checks as SizeGuard's. */
+async function decodeSmall(reader: SequentialReader, e: Entry, method: number, limit: number, what: string): Promise<Outcome> {
+  let raw: Buffer;
+  try {
+    raw = await reader.read(e.compressedSize);
+  } catch {
+    return { error: new Error(`the archive ends inside the entry (${e.compressedSize} bytes expected)`) };
+  }
+  let data: Buffer;
+  try {
+    data = method === 8 ? inflateRawSync(raw, { maxOutputLength: limit + 1 }) : raw;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return { error: new ArchiveRefused(e.fileName, `it inflates past the ${limit} bytes ${what} (the header lies about its size)`) };
+    }
+    return { error: err as Error };
+  }
+  if (data.length > limit) return { error: new ArchiveRefused(e.fileName, `it inflates past the ${limit} bytes ${what} (the header lies about its size)`) };
+  if (data.length !== limit) return { error: new ArchiveRefused(e.fileName, `it inflates to ${data.length} bytes, not the ${limit} bytes ${what}`) };
+  const crc = crc32(data) >>> 0;
+  if (crc !== e.crc32 >>> 0) {
+    return { error: new Error(`its CRC-32 is ${crc.toString(16).padStart(8, '0')}, its header says ${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`) };
+  }
+  return { sha256: createHash('sha256').update(data).digest('hex'), size: data.length };
+}
+
+/** One entry from the reader, positioned at its local header: the header, then exactly its compressed bytes. */
+async function decodeEntry(reader: SequentialReader, e: Entry, expectedSize: number, password: string | undefined): Promise<Outcome> {
+  const h = await reader.read(30);
+  if (h.readUInt32LE(0) !== 0x04034b50) return { error: new Error(`no local file header at offset ${e.relativeOffsetOfLocalHeader}`) };
+  await reader.skip(h.readUInt16LE(26) + h.readUInt16LE(28));
+  const stages: Array<Transform | Writable> = [];
+  let method = e.compressionMethod;
+  let early: Error | undefined;
+  if (isAesEntry(e)) {
+    if (!password) early = new Error('the entry is AES-256 encrypted and no password was given');
+    else {
+      const d = aesDecoder(e, password);
+      stages.push(d.decrypt);
+      method = d.method;
+    }
+  }
+  if (early) {
+    await reader.skip(e.compressedSize);
+    return { error: early };
+  }
+  const limit = Math.min(e.uncompressedSize, expectedSize);
+  const what = expectedSize >= e.uncompressedSize ? 'its header declares' : 'the manifest lists';
+  if (stages.length === 0 && e.compressedSize <= SMALL_ENTRY && limit <= 4 * SMALL_ENTRY) return decodeSmall(reader, e, method, limit, what);
+  if (method === 8) stages.push(createInflateRaw());
+  stages.push(new SizeGuard(e.fileName, limit, what));
+  const sha = createHash('sha256');
+  let crc = 0;
+  let n = 0;
+  stages.push(
+    new Writable({
+      write(c: Buffer, _e, cb) {
+        sha.update(c);
+        crc = crc32(c, crc);
+        n += c.length;
+        cb();
+      },
+    }),
+  );
+  let failed: Error | undefined;
+  const done = new Promise<Error | undefined>((resolve) =>
+    pipeline(stages as [Transform, ...Writable[]], (err) => {
+      failed ??= err ?? undefined;
+      resolve(err ?? undefined);
+    }),
+  );
+  const head = stages[0] as Writable;
+  let fed = 0;
+  for await (const p of reader.pieces(e.compressedSize)) {
+    fed += p.length;
+    // After a failure the rest of the entry is still read (the archive's hash needs it), not decoded.
+    if (failed) continue;
+    if (!head.write(p)) await Promise.race([new Promise((r) => head.once('drain', r)), done]);
+  }
+  if (!failed) head.end();
+  const err = await done;
+  if (fed < e.compressedSize) return { error: new Error(`the archive ends inside the entry (${fed} of ${e.compressedSize} bytes)`) };
+  if (err) return { error: err };
+  if (!isAesEntry(e) && crc >>> 0 !== e.crc32 >>> 0) {
+    return { error: new Error(`its CRC-32 is ${(crc >>> 0).toString(16).padStart(8, '0')}, its header says ${(e.crc32 >>> 0).toString(16).padStart(8, '0')}`) };
+  }
+  return { sha256: sha.digest('hex'), size: n };
 }
 
 /** Nothing unlisted in the archive; the files the mode needs are there, and nothing outside the mode. */

@@ -1,8 +1,5 @@
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
-import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { Archiver, ZipArchive } from 'archiver';
 import type { ArchiveInfo, DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { ENCRYPTION_KEY_GUIDANCE, MANIFEST_FORMAT, MANIFEST_NAME, type Manifest, type ManifestFile } from '../core/manifest.ts';
@@ -10,26 +7,11 @@ import { archiveName } from '../core/plan.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
-import { HashingStream } from './hashing.ts';
+import { DeflatePool } from './deflate-pool.ts';
+import { bufferChunks, fileChunks, ZipWriter } from './zip-writer.ts';
 
 /** Already-compressed content is stored, not deflated again. */
-const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
-
-const require = createRequire(import.meta.url);
-
-/** archiver 8 dropped registerFormat; archiver-zip-encrypted still works as the module of an Archiver subclass. */
-class EncryptedZipArchive extends Archiver {
-  constructor(options: Record<string, unknown>) {
-    super(options);
-    const ZipEncrypted = require('archiver-zip-encrypted') as new (o: Record<string, unknown>) => unknown;
-    const self = this as unknown as { _format: string; _module: unknown; _supportsDirectory: boolean; _supportsSymlink: boolean; _modulePipe(): void };
-    self._format = 'zip-encrypted';
-    self._module = new ZipEncrypted({ ...options, encryptionMethod: 'aes256' });
-    self._supportsDirectory = true;
-    self._supportsSymlink = true;
-    self._modulePipe();
-  }
-}
+export const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
 
 /** What the archive step is given: the files the earlier steps staged, and what they found. */
 export interface ArchiveInput {
@@ -67,6 +49,49 @@ function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile
 }
 
 /**
+ * The entries, then manifest.json, into `tempPath` through one ZipWriter and a deflate pool made for this
+ * archive alone; the pool's threads end here whatever happens (success, a failed read, a full disk, an abort).
+ */
+async function writeEntries(
+  ctx: RunContext,
+  input: ArchiveInput,
+  tempPath: string,
+  level: number,
+  encrypted: boolean,
+): Promise<{ files: ManifestFile[]; manifest: Manifest; written: { size: number; sha256: string } }> {
+  // Level 0 deflates nothing: no threads for it.
+  const pool = new DeflatePool(level === 0 ? 0 : undefined);
+  let zip: ZipWriter | undefined;
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(tempPath, 'w');
+    zip = new ZipWriter(fh, pool, { level, password: ctx.archivePassword, date: ctx.startedAt, signal: ctx.signal });
+    const total = input.files.length;
+    const files: ManifestFile[] = [];
+    for (const [i, file] of input.files.entries()) {
+      // Secrets are streamed from memory: they are never written to staging.
+      const chunks = file.content ? bufferChunks(file.content) : fileChunks(file.localPath);
+      const hint = file.content ? file.content.length : ((await fsp.stat(file.localPath).catch(() => undefined))?.size ?? 0);
+      const d = await zip.addEntry(file.archivePath, chunks, STORED.test(file.archivePath), hint);
+      files.push({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
+      ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
+    }
+    const manifest = buildManifest(ctx, input, files, encrypted);
+    const json = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
+    await zip.addEntry(MANIFEST_NAME, bufferChunks(json), false, json.length);
+    const written = await zip.finish();
+    return { files, manifest, written };
+  } catch (err) {
+    // Chunks still in flight finish or fail before the file is closed and removed.
+    await zip?.abandon(err as Error);
+    throw err;
+  } finally {
+    await fh?.close().catch(() => undefined);
+    await pool.close();
+  }
+}
+
+/**
  * Streams the staged files into the ZIP (ZIP64 as needed), hashing each on the way, then adds
  * manifest.json last. Written under a temporary name in LocalBackupPath; publish renames it.
  */
@@ -90,78 +115,27 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
     ctx.warnings.push(msg);
     ctx.log.warn(msg);
   }
-  const options = { zlib: { level }, store: level === 0 };
-  const zip: Archiver = encrypted ? new EncryptedZipArchive({ ...options, password: ctx.archivePassword }) : new ZipArchive(options);
-
-  const out = createWriteStream(tempPath);
-  const outHash = new HashingStream();
-  const done = new Promise<void>((resolve, reject) => {
-    out.on('close', resolve);
-    out.on('error', reject);
-    zip.on('error', reject);
-    outHash.on('error', reject);
-    zip.on('warning', (err: Error) => reject(err));
-  });
-  zip.pipe(outHash).pipe(out);
-
   const t0 = ctx.clock.now();
-  const total = input.files.length;
-  const hashers: Array<{ file: StagedFile; h: HashingStream }> = [];
-  let added = 0;
-  zip.on('entry', () => {
-    added++;
-    if (added <= total) ctx.progress({ activity: 'Writing the archive', status: `${added}/${total} files`, percent: Math.round((added / (total + 1)) * 100) });
-  });
-  for (const file of input.files) {
-    const h = new HashingStream();
-    hashers.push({ file, h });
-    // Secrets are streamed from memory: they are never written to staging.
-    const src = file.content ? Readable.from([file.content]) : createReadStream(file.localPath);
-    src.on('error', (err: Error) => h.destroy(err));
-    zip.append(src.pipe(h), { name: file.archivePath, store: level === 0 || STORED.test(file.archivePath), date: ctx.startedAt });
-  }
-  // All file entries are consumed in order before the manifest; their digests are known by then.
-  await Promise.all(
-    hashers.map(
-      ({ h }) =>
-        new Promise<void>((resolve, reject) => {
-          h.on('end', resolve);
-          h.on('error', reject);
-        }),
-    ),
-  ).catch(async (err) => {
-    zip.abort();
-    await fsp.rm(tempPath, { force: true });
-    throw new BackupError(ExitCode.Storage, `Writing the archive failed: ${(err as Error).message}.`, 'Check free space and permissions on LocalBackupPath.');
-  });
-  const files: ManifestFile[] = hashers.map(({ file, h }) => ({
-    path: file.archivePath,
-    size: h.size,
-    sha256: h.digest,
-    kind: file.kind,
-    node: file.node,
-    source: file.source,
-    note: file.note,
-  }));
-  const manifest = buildManifest(ctx, input, files, encrypted);
-  zip.append(JSON.stringify(manifest, null, 2), { name: MANIFEST_NAME, date: ctx.startedAt });
-  await zip.finalize();
+  let files: ManifestFile[];
+  let manifest: Manifest;
+  let written: { size: number; sha256: string };
   try {
-    await done;
+    ({ files, manifest, written } = await writeEntries(ctx, input, tempPath, level, encrypted));
   } catch (err) {
     await fsp.rm(tempPath, { force: true });
+    if (ctx.signal?.aborted) throw err;
     throw new BackupError(
       ExitCode.Storage,
       `Writing the archive ${tempPath} failed: ${(err as Error).message}.`,
       'Check free space and permissions on LocalBackupPath.',
     );
   }
-  const sizeBytes = outHash.size;
-  const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: outHash.digest, sizeBytes, entries: files.length + 1, encrypted };
+  const sizeBytes = written.size;
+  const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: written.sha256, sizeBytes, entries: files.length + 1, encrypted };
   const raw = files.reduce((n, f) => n + f.size, 0);
   ctx.log.info(
     `Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`,
   );
-  ctx.log.info(`Archive SHA-256: ${outHash.digest}`);
+  ctx.log.info(`Archive SHA-256: ${written.sha256}`);
   return { archive, manifest };
 }

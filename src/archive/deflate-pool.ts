@@ -1,0 +1,129 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { constants, deflateRawSync } from 'node:zlib';
+
+/**
+ * The worker threads that deflate the archive's chunks (the pigz technique). Each task is one chunk of an
+ * entry, deflated on its own with the last 32 KiB of the entry's previous chunk as preset dictionary; a chunk
+ * that is not the entry's last ends with a sync flush (an empty stored block: the output ends on a byte
+ * boundary and no block is marked final), the last one with Z_FINISH. Joined in order, the chunks are one valid
+ * raw-deflate stream (RFC 1951) that any inflater reads as if one deflater had written it.
+ *
+ * The worker is an inline `eval` script: it runs the same from the TypeScript sources and from the esbuild
+ * bundle (module/AlteryxBackup/lib), with no worker file to ship.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const zlib = require('node:zlib');
+parentPort.on('message', (m) => {
+  try {
+    const opts = { level: m.level, finishFlush: m.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+    if (m.dict && m.dict.length) opts.dictionary = m.dict;
+    const out = zlib.deflateRawSync(m.data, opts);
+    parentPort.postMessage({ id: m.id, out });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
+  }
+});
+`;
+
+/** The size of a chunk of a large entry: big enough that the per-chunk flush costs nothing measurable. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** The window deflate can refer back to: each chunk gets this much of the previous one as its dictionary. */
+export const DICT_BYTES = 32 * 1024;
+
+/** Deflates one chunk in this thread, exactly as a worker does (the pool's reference; also its 0-worker mode). */
+export function deflateChunk(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Buffer {
+  return deflateRawSync(data, {
+    level,
+    finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    ...(dict?.length ? { dictionary: dict } : {}),
+  });
+}
+
+interface Pending {
+  resolve: (b: Buffer) => void;
+  reject: (e: Error) => void;
+}
+
+/** Threads live while the pool does: `close()` ends them (the writer calls it on success, error and abort alike). */
+export class DeflatePool {
+  /** Deflate threads running in this process, over all pools (0 between archives: tests check no thread is left). */
+  static live = 0;
+  readonly size: number;
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly load: number[] = [];
+  private readonly owner = new Map<number, number>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(threads = availableParallelism()) {
+    this.size = Math.max(0, threads);
+    for (let i = 0; i < this.size; i++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      w.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => this.settle(i, m));
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`a deflate worker stopped (exit code ${code})`));
+      });
+      this.workers.push(w);
+      this.load.push(0);
+      DeflatePool.live++;
+    }
+  }
+
+  /** Threads running now (0 once closed): what the tests check for "no hanging workers". */
+  get running(): number {
+    return this.closed ? 0 : this.workers.length;
+  }
+
+  private settle(worker: number, m: { id: number; out?: Uint8Array; error?: string }): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    this.owner.delete(m.id);
+    this.load[worker] = (this.load[worker] ?? 1) - 1;
+    if (m.error !== undefined || !m.out) p.reject(new Error(`deflate failed: ${m.error ?? 'no output'}`));
+    else p.resolve(Buffer.from(m.out.buffer, m.out.byteOffset, m.out.byteLength));
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** Deflates `data` (see the class comment); the promise holds the chunk's part of the entry's raw-deflate stream. */
+  deflate(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('the deflate pool is closed'));
+    if (this.size === 0) {
+      try {
+        return Promise.resolve(deflateChunk(data, level, final, dict));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
+    let pick = 0;
+    for (let i = 1; i < this.size; i++) if ((this.load[i] ?? 0) < (this.load[pick] ?? 0)) pick = i;
+    const id = this.nextId++;
+    this.load[pick] = (this.load[pick] ?? 0) + 1;
+    this.owner.set(id, pick);
+    return new Promise<Buffer>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.workers[pick]!.postMessage({ id, data, level, final, dict });
+    });
+  }
+
+  /** Ends every thread; tasks still in flight are rejected. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new Error('the deflate pool was closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    DeflatePool.live -= this.workers.length;
+  }
+}

@@ -1,0 +1,392 @@
+// The archive room's parallel writer (issue 15): chunks deflated apart in worker threads and joined into one
+// raw-deflate stream; archives read back by independent tools (unzip, 7-Zip, Python zipfile, Expand-Archive);
+// ZIP64 and AES-256; verify in a single pass over the archive; one read of every input byte; abort.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { join, relative } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { runBackup } from '../src/backup/backup.ts';
+import { CHUNK_BYTES, DeflatePool, DICT_BYTES } from '../src/archive/deflate-pool.ts';
+import { ioSnapshot } from '../src/archive/hashing.ts';
+import { openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
+import { STORED } from '../src/archive/writer.ts';
+import { bufferChunks, fileChunks, ZipWriter } from '../src/archive/zip-writer.ts';
+import type { Manifest } from '../src/core/manifest.ts';
+import { choosePlatform } from '../src/platform/choose.ts';
+import { quickSandbox } from './helpers/sandbox.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+/** Text that compresses like logs and JSON dumps (about 4:1), the same for the same seed. */
+function textLike(bytes: number, seed: number): Buffer {
+  let x = seed >>> 0 || 1;
+  const rnd = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+  const words = ['workflow', 'gallery', 'user', 'schedule', 'queue', 'result', 'status', 'Completed', 'Error', 'run', 'owner', 'collection'];
+  const parts: string[] = [];
+  let n = 0;
+  while (n < bytes) {
+    const line = `{"_id":"${Math.floor(rnd() * 0xffffffff).toString(16)}","${words[Math.floor(rnd() * words.length)]}":${Math.floor(rnd() * 100000)},"name":"${words[Math.floor(rnd() * words.length)]} ${Math.floor(rnd() * 1000)}"}\n`;
+    parts.push(line);
+    n += line.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, bytes);
+}
+
+/** Writes entries (name -> Buffer or file path) with a fresh pool; closes both. */
+async function writeZip(
+  file: string,
+  entries: Array<[string, Buffer | { path: string }]>,
+  opts: { password?: string; level?: number; piece?: number } = {},
+): Promise<{ size: number; sha256: string }> {
+  const pool = new DeflatePool();
+  const fh = await fsp.open(file, 'w');
+  try {
+    const z = new ZipWriter(fh, pool, { level: opts.level ?? 6, password: opts.password, date: new Date(2026, 0, 13, 2, 0, 0) });
+    for (const [name, src] of entries) {
+      if (Buffer.isBuffer(src)) await z.addEntry(name, bufferChunks(src, opts.piece), STORED.test(name), src.length);
+      else await z.addEntry(name, fileChunks(src.path), STORED.test(name), statSync(src.path).size);
+    }
+    return await z.finish();
+  } finally {
+    await fh.close();
+    await pool.close();
+  }
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** A staged-like folder: many small files of all sizes, a multi-chunk text file, an already-compressed file. */
+function stageFolder(dir: string): Array<[string, { path: string }]> {
+  mkdirSync(join(dir, 'Config', 'Keys'), { recursive: true });
+  mkdirSync(join(dir, 'MongoDB', 'AlteryxGallery'), { recursive: true });
+  for (let i = 0; i < 240; i++) writeFileSync(join(dir, 'Config', 'Keys', `k${i}.txt`), textLike((i * 97) % 6000, i + 1));
+  writeFileSync(join(dir, 'Config', 'Keys', 'one-byte.txt'), 'x');
+  writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'big.bson'), textLike(5 * CHUNK_BYTES + 12345, 99));
+  writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'exact.bson'), textLike(CHUNK_BYTES, 7));
+  writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'packed.bson.gz'), randomBytes(200_000));
+  return walk(dir)
+    .sort()
+    .map((p) => [relative(dir, p).split('\\').join('/'), { path: p }]);
+}
+
+test.serial('chunks deflated apart (sync flush, the previous 32 KiB as dictionary) join into one raw-deflate stream, at awkward sizes', async (t) => {
+  const pool = new DeflatePool(2);
+  t.teardown(() => pool.close());
+  const data = textLike(3 * CHUNK_BYTES + 17, 5);
+  const sizes = [0, 1, 7, DICT_BYTES - 1, DICT_BYTES, DICT_BYTES + 1, 65_539, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, data.length];
+  for (const size of sizes) {
+    const src = data.subarray(0, size);
+    for (const piece of [4093, 32_769, CHUNK_BYTES]) {
+      const cuts: Buffer[] = [];
+      for (let o = 0; o < src.length; o += piece) cuts.push(src.subarray(o, o + piece));
+      if (cuts.length === 0) cuts.push(Buffer.alloc(0));
+      const parts = await Promise.all(cuts.map((c, i) => pool.deflate(c, 6, i === cuts.length - 1, i > 0 ? cuts[i - 1]!.subarray(-DICT_BYTES) : undefined)));
+      // Every part but the last ends on a byte boundary with the sync flush marker (an empty stored block).
+      for (const p of parts.slice(0, -1)) t.is(p.subarray(-4).toString('hex'), '0000ffff', `size ${size}, piece ${piece}`);
+      t.true(inflateRawSync(Buffer.concat(parts)).equals(src), `size ${size}, piece ${piece}`);
+    }
+  }
+});
+
+test.serial('entries cut at awkward sizes (0, 1, chunk size, chunk size + 1, 7-byte pieces) read back identical through Python zipfile', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'a.zip');
+  const data = textLike(CHUNK_BYTES + 1, 3);
+  const entries: Array<[string, Buffer]> = [
+    ['empty.txt', Buffer.alloc(0)],
+    ['one.txt', Buffer.from('1')],
+    ['chunk.txt', data.subarray(0, CHUNK_BYTES)],
+    ['chunk-plus-one.txt', data],
+    ['stored.gz', randomBytes(70_000)],
+  ];
+  await writeZip(zip, entries);
+  const sevenPieces = join(dir, 'b.zip');
+  await writeZip(sevenPieces, [['small-pieces.txt', data.subarray(0, 50_000)]], { piece: 7 });
+  const py = run('python3', [
+    '-c',
+    'import sys,zipfile,hashlib,json\nfor f in sys.argv[1:]:\n z=zipfile.ZipFile(f)\n assert z.testzip() is None\n print(json.dumps({i.filename:[hashlib.sha256(z.read(i)).hexdigest(),i.compress_type] for i in z.infolist()}))',
+    zip,
+    sevenPieces,
+  ]);
+  t.is(py.status, 0, py.stderr);
+  const [a, b] = py.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, [string, number]>);
+  for (const [name, buf] of entries) t.is(a![name]![0], sha(buf), name);
+  t.is(a!['stored.gz']![1], 0, 'an already-compressed input is stored');
+  t.is(a!['chunk.txt']![1], 8);
+  t.is(b!['small-pieces.txt']![0], sha(data.subarray(0, 50_000)));
+});
+
+test.serial(
+  'many small files and a multi-chunk entry: unzip -t, 7zz t, Python testzip() and Expand-Archive accept the archive, identical bytes out',
+  async (t) => {
+    const dir = tempDir(t);
+    const src = join(dir, 'staged');
+    const entries = stageFolder(src);
+    const zip = join(dir, 'parallel.zip');
+    const before = ioSnapshot();
+    const written = await writeZip(zip, entries);
+    const inputBytes = entries.reduce((n, [, e]) => n + statSync(e.path).size, 0);
+    t.is(ioSnapshot().inputBytesRead - before.inputBytesRead, inputBytes, 'every input byte is read once');
+    t.is(written.sha256, sha(readFileSync(zip)), 'the archive hash computed while writing is the hash of the file');
+    t.is(written.size, statSync(zip).size);
+    t.is(DeflatePool.live, 0, 'no deflate thread is left');
+
+    const u = run('unzip', ['-tq', zip]);
+    t.is(u.status, 0, u.stdout + u.stderr);
+    const s = run('7zz', ['t', zip]);
+    t.is(s.status, 0, s.stdout);
+    t.regex(s.stdout, /Everything is Ok/);
+    const py = run('python3', ['-c', 'import sys,zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())', zip]);
+    t.is(py.stdout.trim(), 'None', py.stderr);
+
+    const out = join(dir, 'expanded');
+    const ps = run('bash', ['scripts/pwsh.sh', '-NoProfile', '-NonInteractive', '-Command', `Expand-Archive -LiteralPath '${zip}' -DestinationPath '${out}'`]);
+    t.is(ps.status, 0, ps.stdout + ps.stderr);
+    for (const [name, e] of entries) t.is(sha(readFileSync(join(out, name))), sha(readFileSync(e.path)), name);
+    t.is(walk(out).length, entries.length);
+  },
+);
+
+test.serial('the parallel archive is no more than 1 % above zip -6, and within 0.5 % of one zlib stream per entry', async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, 'staged');
+  mkdirSync(src);
+  for (let i = 0; i < 4; i++) writeFileSync(join(src, `c${i}.bson`), textLike(2 * CHUNK_BYTES + i * 1000, 40 + i));
+  const ours = join(dir, 'ours.zip');
+  await writeZip(
+    ours,
+    readdirSync(src)
+      .sort()
+      .map((n) => [n, { path: join(src, n) }]),
+  );
+  const ref = join(dir, 'ref.zip');
+  const z = spawnSync('zip', ['-6', '-r', '-q', ref, '.'], { cwd: src });
+  t.is(z.status, 0);
+  const a = statSync(ours).size;
+  const b = statSync(ref).size;
+  // Info-ZIP has its own deflate (zlib's level 6 is a little smaller on this data): ours may be smaller, not 1 % larger.
+  t.true(a <= b * 1.01, `ours ${a} bytes, zip -6 ${b} bytes`);
+  // What the chunking costs against one deflate stream per entry (the single-thread writer's output).
+  const single = readdirSync(src).reduce((n, f) => n + deflateRawSync(readFileSync(join(src, f)), { level: 6 }).length, 0);
+  const ourData = readdirSync(src).length;
+  t.true(a - ourData * 200 <= single * 1.005, `ours ${a} bytes, one stream per entry ${single} bytes of deflate data`);
+});
+
+test.serial('AES-256 with parallel deflate: 7-Zip tests the archive OK with the password and refuses a wrong one', async (t) => {
+  const dir = tempDir(t);
+  const entries = stageFolder(join(dir, 'staged'));
+  const zip = join(dir, 'aes.zip');
+  await writeZip(zip, entries, { password: 'c0rrect horse!' });
+  const ok = run('7zz', ['t', '-pc0rrect horse!', zip]);
+  t.is(ok.status, 0, ok.stdout);
+  t.regex(ok.stdout, /Everything is Ok/);
+  const bad = run('7zz', ['t', '-pwrong', zip]);
+  t.not(bad.status, 0);
+  // The content, decrypted by 7-Zip, is the input.
+  const x = run('7zz', ['x', '-y', '-pc0rrect horse!', `-o${join(dir, 'out')}`, zip]);
+  t.is(x.status, 0, x.stdout);
+  for (const [name, e] of entries) t.is(sha(readFileSync(join(dir, 'out', name))), sha(readFileSync(e.path)), name);
+});
+
+test.serial('ZIP64: more than 65,535 entries (ZIP64 end records) pass unzip -t, 7zz t and Python testzip()', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'many.zip');
+  const entries: Array<[string, Buffer]> = Array.from({ length: 70_000 }, (_, i) => [`d${i % 100}/f${i}.txt`, Buffer.from(i % 3 ? String(i) : '')]);
+  await writeZip(zip, entries);
+  const u = run('unzip', ['-tq', zip]);
+  t.is(u.status, 0, u.stdout.slice(-2000) + u.stderr);
+  const s = run('7zz', ['t', zip]);
+  t.is(s.status, 0, s.stdout.slice(-2000));
+  const py = run('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())', zip]);
+  t.is(py.stdout.trim(), '70000 None', py.stderr);
+});
+
+test.serial('ZIP64: an entry above 4 GiB (a repetitive stream, never on disk) passes unzip -t and 7zz t', async (t) => {
+  t.timeout(10 * 60_000);
+  const dir = tempDir(t);
+  const zip = join(dir, 'big.zip');
+  const block = Buffer.alloc(CHUNK_BYTES, 'Alteryx Gallery backup block. ');
+  const total = 4 * 1024 * CHUNK_BYTES + 3 * CHUNK_BYTES + 123;
+  async function* stream() {
+    let n = 0;
+    while (n < total) {
+      const take = Math.min(CHUNK_BYTES, total - n);
+      yield take === CHUNK_BYTES ? block : block.subarray(0, take);
+      n += take;
+    }
+  }
+  const pool = new DeflatePool();
+  const fh = await fsp.open(zip, 'w');
+  let digest: { size: number; sha256: string };
+  try {
+    const z = new ZipWriter(fh, pool, { level: 6, date: new Date() });
+    digest = await z.addEntry('MongoDB/huge.bson', stream(), false, total);
+    await z.addEntry('after.txt', bufferChunks(Buffer.from('after the big one')), false, 17);
+    await z.finish();
+  } finally {
+    await fh.close();
+    await pool.close();
+  }
+  t.is(digest.size, total);
+  const u = run('unzip', ['-tq', zip]);
+  t.is(u.status, 0, u.stdout + u.stderr);
+  const l = run('unzip', ['-Zl', zip]);
+  t.regex(l.stdout, new RegExp(`\\b${total}\\b`), 'the size above 4 GiB is in the directory');
+  const s = run('7zz', ['t', zip]);
+  t.is(s.status, 0, s.stdout);
+  t.regex(s.stdout, /Everything is Ok/);
+});
+
+function configOnlyManifest(files: Record<string, Buffer>): Manifest {
+  return {
+    format: 1,
+    tool: { name: 'AlteryxBackup', version: 'test' },
+    createdAt: '2026-01-13T02:00:00.000+00:00',
+    mode: 'ConfigOnly',
+    scopes: [],
+    hostName: 'H',
+    serverVersion: null,
+    nodes: [{ name: 'H', role: 'controller' }],
+    mongo: { type: 'embedded', decidedBy: 'x', dumped: false, gzip: false, databases: {} },
+    secretsIncluded: true,
+    encrypted: false,
+    encryptionKeyGuidance: '',
+    files: Object.entries(files).map(([path, b]) => ({ path, size: b.length, sha256: sha(b), kind: 'settings' as const })),
+    configuration: {},
+    status: { completedSteps: [], warnings: [] },
+    durationsMs: {},
+  };
+}
+
+const verifyFiles: Record<string, Buffer> = {
+  'Config/RuntimeSettings.xml': Buffer.from('<SystemSettings/>'),
+  'Secrets/ControllerToken.txt': Buffer.from('ab'.repeat(32)),
+  'Config/Keys/k1.key': Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251)),
+  'Config/Big/engine.log': textLike(3 * CHUNK_BYTES + 99, 11),
+  'Config/Big/stored.gz': randomBytes(300_000),
+};
+
+async function verifyFixture(t: import('ava').ExecutionContext, password?: string) {
+  const dir = tempDir(t);
+  const zip = join(dir, 'ServerBackup_Config_20260113_020000.zip');
+  const w = await writeZip(
+    zip,
+    [...Object.entries(verifyFiles), ['manifest.json', Buffer.from(JSON.stringify(configOnlyManifest(verifyFiles)))]],
+    password ? { password } : {},
+  );
+  return { dir, zip, w };
+}
+
+test.serial('verify reads the archive once: every entry inflated and the archive hashed in one pass (bytes read about 1x the archive)', async (t) => {
+  for (const password of [undefined, 'pw-1']) {
+    const { zip, w } = await verifyFixture(t, password);
+    const before = ioSnapshot();
+    const r = await verifyArchive(zip, { expectedSha256: w.sha256, password });
+    const read = ioSnapshot().archiveBytesRead - before.archiveBytesRead;
+    t.true(r.ok, JSON.stringify(r.checks.filter((c) => !c.ok)));
+    t.is(r.archiveSha256, w.sha256);
+    const size = statSync(zip).size;
+    t.true(read >= size && read <= size * 1.02 + 4096, `${read} bytes read for a ${size}-byte archive`);
+  }
+});
+
+test.serial('a corrupted byte anywhere is found by the single-pass verify; inside an entry, the entry is named', async (t) => {
+  const { dir, zip, w } = await verifyFixture(t);
+  const good = readFileSync(zip);
+  const zf = await openZip(zip);
+  const entries = await readEntries(zf);
+  zf.close();
+  const bad = join(dir, 'bad.zip');
+  // Inside each entry's data: first byte, middle, last byte.
+  for (const e of entries.filter((x) => x.fileName !== 'manifest.json')) {
+    const h = good.subarray(e.relativeOffsetOfLocalHeader);
+    const start = e.relativeOffsetOfLocalHeader + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+    for (const at of [start, start + Math.floor(e.compressedSize / 2), start + e.compressedSize - 1]) {
+      const b = Buffer.from(good);
+      b[at] = b[at]! ^ 0x55;
+      writeFileSync(bad, b);
+      const r = await verifyArchive(bad, { expectedSha256: w.sha256 });
+      t.false(r.ok, `${e.fileName} at ${at}`);
+      t.true(r.badEntries.includes(e.fileName), `${e.fileName} at ${at}: ${JSON.stringify(r.checks.filter((c) => !c.ok))}`);
+      t.false(r.checks.find((c) => c.name === 'archive sha256')?.ok ?? true, 'the archive hash fails too');
+    }
+  }
+  // Anywhere else in the file (headers, directory): the archive's hash, or the structure, fails.
+  for (let i = 0; i < 16; i++) {
+    const at = Math.floor((good.length - 1) * (i / 15));
+    const b = Buffer.from(good);
+    b[at] = b[at]! ^ 0xff;
+    writeFileSync(bad, b);
+    const r = await verifyArchive(bad, { expectedSha256: w.sha256 });
+    t.false(r.ok, `byte ${at} of ${good.length}`);
+  }
+});
+
+test.serial('an abort mid-archive ends the deflate threads and leaves no archive under the final name, nor a .partial', async (t) => {
+  const { dir, config } = await quickSandbox(t, { dbSizeMb: 6 }, { BackupConfiguration: { CompressionLevel: 9 } });
+  const ac = new AbortController();
+  let sawArchive = false;
+  const r = await runBackup(
+    { params: { BackupMode: 'Full', ConfigPath: config, SandboxPath: dir }, secrets: {}, dryRun: false },
+    {
+      platform: choosePlatform,
+      sink: () => {},
+      signal: ac.signal,
+      progress: (p) => {
+        if (p.activity === 'Writing the archive' && !sawArchive) {
+          sawArchive = true;
+          ac.abort(new Error('test abort'));
+        }
+      },
+    },
+  );
+  t.true(sawArchive, 'the archive step started');
+  t.is(r.exitCode, 1, r.message);
+  t.is(DeflatePool.live, 0, 'no deflate thread is left');
+  const left = walk(dir).filter((f) => /ServerBackup_.*\.zip/.test(f));
+  t.deepEqual(left, [], 'no archive and no .partial anywhere');
+  t.false(existsSync(r.archivePath ?? join(dir, 'none')));
+});
+
+test.serial('a source that fails mid-entry rejects the entry; the queue stops and the threads end', async (t) => {
+  const dir = tempDir(t);
+  const pool = new DeflatePool(2);
+  const fh = await fsp.open(join(dir, 'x.zip'), 'w');
+  const z = new ZipWriter(fh, pool, { level: 6, date: new Date() });
+  await z.addEntry('ok.txt', bufferChunks(textLike(3 * CHUNK_BYTES, 1)), false, 3 * CHUNK_BYTES);
+  async function* failing() {
+    yield textLike(CHUNK_BYTES, 2);
+    yield textLike(CHUNK_BYTES, 3);
+    throw new Error('EIO: the disk went away');
+  }
+  const err = await t.throwsAsync(z.addEntry('bad.bin', failing(), false, 5 * CHUNK_BYTES));
+  t.regex(err!.message, /EIO/);
+  await z.abandon(err!);
+  await fh.close();
+  t.is(DeflatePool.live, 2);
+  await pool.close();
+  t.is(DeflatePool.live, 0);
+  t.is(pool.running, 0);
+  await t.throwsAsync(pool.deflate(Buffer.from('x'), 6, true), { message: /closed/ });
+});
