@@ -351,6 +351,21 @@ test("the downtime window in the result and the log is the sandbox service's own
   t.true((r.summary['dumpDocuments'] as number) > 0);
 });
 
+test('Keys files whose names differ only in case: the first is captured, each later one left out with a warning naming it', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const keys = join(dir, 'C', 'ProgramData', 'Alteryx', 'Keys');
+  for (const n of ['Case.key', 'case.key', 'CASE.KEY', 'other.key']) writeFileSync(join(keys, n), n);
+  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const names = unzipList(r.archivePath!).filter((n) => /^Config\/Keys\/(case|other)\.key$/i.test(n));
+  t.is(names.length, 2, names.join(', '));
+  t.true(names.includes('Config/Keys/other.key'));
+  const left = r.warnings.filter((w) => /only in case/.test(w));
+  t.is(left.length, 2, r.warnings.join('\n'));
+  const kept = names.find((n) => n !== 'Config/Keys/other.key')!;
+  for (const w of left) t.true(/differs from (.+) only in case/.exec(w)![1]!.endsWith(`\\${kept.split('/').pop()}`), w);
+});
+
 test('multi-node: a hung worker stop times out and every node is put back Running', async (t) => {
   const { dir, config, info } = await quickSandbox(t, { topology: 'multi' }, { ServiceConfiguration: { MaxServiceWaitSeconds: 1 } });
   const worker = info.nodes.find((n) => n.role === 'worker')!;
