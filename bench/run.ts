@@ -3,7 +3,8 @@
 //   npm run bench -- --large           also a 5 GB database (peak RSS < 250 MB is the target)
 //   npm run bench -- --profile         also a node --cpu-prof profile of one medium DatabaseOnly run (top functions)
 //   npm run bench -- --no-cloud        without the cloud upload bench (bench/cloud.ts) that runs last
-//   BENCH_RUNS (3) rounds, BENCH_FILES (100000) files for the scale check, BENCH_SIZES="small,medium" to choose.
+//   BENCH_RUNS (3) rounds, BENCH_FILES (100000) files for the scale check, BENCH_SIZES="small,medium" to choose,
+//   BENCH_ONLY=sizes,scale,whatIf,powershell,drill for some sections only.
 // 1. per size: BENCH_RUNS interleaved rounds on the same staged dump folder: our DatabaseOnly backup, then
 //    `zip -6 -r`, `tar | pigz -6 -p<cores>`, `7zz a -tzip -mx=1 -mmt=<cores>`, `Compress-Archive` (pwsh); medians;
 //    ours/theirs wall and CPU ratios and sizes. Per mode (DatabaseOnly medians, Full and ConfigOnly once) and per
@@ -26,6 +27,9 @@ const PROFILE = argv.includes('--profile');
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3);
 const FILES = Number(process.env['BENCH_FILES'] ?? 100_000);
 const CORES = availableParallelism();
+/** BENCH_ONLY=sizes,scale,whatIf,powershell,drill: only those sections (all by default). */
+const ONLY = process.env['BENCH_ONLY']?.split(',');
+const want = (section: string) => !ONLY || ONLY.includes(section);
 const SIZES = [['small', 50], ['medium', 500], ...(LARGE ? ([['large', 5120]] as const) : [])].filter(
   ([l]) => !process.env['BENCH_SIZES'] || process.env['BENCH_SIZES'].split(',').includes(l as string),
 ) as Array<[string, number]>;
@@ -39,7 +43,17 @@ let tSection = Date.now();
 const lap = (name: string) => {
   sections[name] = Math.round((Date.now() - tSection) / 1000);
   tSection = Date.now();
+  save();
 };
+/** Written after every section, so that a section that hangs or fails loses nothing measured before it. */
+function save(): string {
+  results['sectionSeconds'] = sections;
+  results['totalSeconds'] = Math.round((Date.now() - t00) / 1000);
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const file = `latest${ONLY ? `-${ONLY.join('-')}` : ''}.json`;
+  writeFileSync(join(root, 'bench', 'results', file), JSON.stringify(results, null, 2));
+  return file;
+}
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
@@ -245,7 +259,7 @@ function printTable(label: string, s: Awaited<ReturnType<typeof sizeSection>>) {
 }
 
 // 1: sizes.
-for (const [label, dbMb] of SIZES) {
+for (const [label, dbMb] of want('sizes') ? SIZES : []) {
   if (existsSync(pwshBin)) pwshBaseCpu = median([0, 1, 2].map(() => timed('bash', [pwshSh, '-NoProfile', '-NonInteractive', '-Command', '0']).cpuMs));
   const s = await sizeSection(label, dbMb);
   results[label] = s;
@@ -254,7 +268,7 @@ for (const [label, dbMb] of SIZES) {
 }
 
 // 2: 100,000 small files in a captured folder: memory and file descriptors against 1,000 files.
-{
+if (want('scale')) {
   const { dir, sbx, config } = await sandbox(1);
   const keys = join(sbx, 'C', 'ProgramData', 'Alteryx', 'Keys', 'bench');
   const fill = (from: number, to: number) => {
@@ -288,7 +302,7 @@ for (const [label, dbMb] of SIZES) {
 }
 
 // 3: Invoke-AlteryxBackup -WhatIf once pwsh and the module are loaded (target 1.5 s).
-if (existsSync(pwshBin)) {
+if (want('whatIf') && existsSync(pwshBin)) {
   const { dir, sbx, config } = await sandbox(1);
   const psd1 = join(root, 'module', 'AlteryxBackup', 'AlteryxBackup.psd1');
   const ps = `Import-Module '${psd1}'; $null = Invoke-AlteryxBackup -BackupMode Full -SandboxPath '${sbx}' -ConfigPath '${config}' -WhatIf 6>$null;
@@ -302,16 +316,19 @@ if (existsSync(pwshBin)) {
 }
 
 // 4: PowerShell session reuse (the Windows adapter's design).
-if (existsSync(pwshBin)) {
+if (want('powershell') && existsSync(pwshBin)) {
   const fakes = join(root, 'test', 'fixtures', 'windows-fakes.ps1');
   const logDir = mkdtempSync(join(tmpdir(), 'ab-bench-ps-'));
   process.env['AB_FAKE_LOG'] = join(logDir, 'calls.log');
   const p = windowsPlatform({ serviceName: 'AlteryxService', nodes: [{ name: 'H', role: 'controller', local: true }], executable: pwshBin, prelude: fakes });
-  await p.services.getState(p.nodes[0]!); // session start
+  // A session call that does not answer within 60 s (seen once on the loaded build machine) ends the section.
+  const call = () =>
+    Promise.race([p.services.getState(p.nodes[0]!), new Promise((_, no) => setTimeout(() => no(new Error('no answer within 60 s')), 60_000).unref())]);
+  await call(); // session start
   const session: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
-    await p.services.getState(p.nodes[0]!);
+    await call();
     session.push(performance.now() - t0);
   }
   await p.dispose();
@@ -335,7 +352,7 @@ if (existsSync(pwshBin)) {
 }
 
 // 5: drill methods on the same archive.
-{
+if (want('drill')) {
   const { dir, sbx, config } = await sandbox(50);
   const made = ours(['backup', '--mode', 'DatabaseOnly', '--sandbox', sbx, '--config', config]);
   const drill = (method: string) => {
@@ -392,11 +409,8 @@ if (PROFILE) {
 }
 
 results['loadAverage'] = { samples1m: loads.map((l) => round(l[0]!)), atEnd: loadavg().map((x) => round(x)) };
-results['sectionSeconds'] = sections;
-results['totalSeconds'] = Math.round((Date.now() - t00) / 1000);
-mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2));
-console.log(`written to bench/results/latest.json after ${results['totalSeconds']} s`);
+const resultFile = save();
+console.log(`written to bench/results/${resultFile} after ${results['totalSeconds']} s`);
 // The cloud upload bench (bench/cloud.ts) last, as before: `npm run bench -- <flags>` hands its flags to this script.
 if (!argv.includes('--no-cloud')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'cloud.ts')], { stdio: 'inherit', cwd: root });
