@@ -160,8 +160,11 @@ async function sizeSection(label: string, dbMb: number) {
   const inputBytes = stageDump(sbx, staged);
   const oursRuns: OurRun[] = [];
   const refs: Record<string, Array<{ wallMs: number; cpuMs: number; peakRssMB: number; size: number }>> = {};
+  const downtimes: Array<ReturnType<typeof downtimeOf>> = [];
   for (let i = 0; i < RUNS; i++) {
     oursRuns.push(backup(sbx, config, 'DatabaseOnly'));
+    // Right after the run: the service's events of this run, not of a later one.
+    downtimes.push(downtimeOf(sbx, oursRuns.at(-1)!));
     for (const ref of REFS) {
       const out = join(dir, ref.file);
       const r = ref.run(staged, out);
@@ -170,7 +173,6 @@ async function sizeSection(label: string, dbMb: number) {
     }
     loads.push(loadavg());
   }
-  const downtimes = oursRuns.map((r) => downtimeOf(sbx, r));
   const med = (f: (r: OurRun) => number) => median(oursRuns.map(f));
   const archiveWall = med((r) => r.steps['archive']?.wallMs ?? 0);
   const archiveCpu = med((r) => r.steps['archive']?.cpuMs ?? 0);
