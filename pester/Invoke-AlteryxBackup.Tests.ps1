@@ -533,6 +533,20 @@ Describe 'Invoke-AlteryxBackup against the real core' -Tag 'Integration' {
             & $archives | Should -Be 0
         }
 
+        It 'shows a Full plan in the order it runs: files and secrets before the stop, only the dump between stop and start, the counts after the start' {
+            $steps = @(Invoke-AlteryxBackup -BackupMode Full -SandboxPath $sbWhatIf -WhatIf -PassThru 6>$null 3>$null)
+            $names = @($steps | ForEach-Object Name)
+            $stop = [array]::IndexOf($names, 'stop-service')
+            $start = [array]::LastIndexOf($names, 'start-service')
+            $stop | Should -BeGreaterThan 0 -Because ($names -join ', ')
+            @($names[$stop..$start]) | Should -Be @('stop-service', 'dump', 'start-service')
+            [array]::IndexOf($names, 'files') | Should -BeLessThan $stop
+            [array]::IndexOf($names, 'secrets') | Should -BeLessThan $stop
+            [array]::IndexOf($names, 'workflows') | Should -BeLessThan ([array]::IndexOf($names, 'files'))
+            $names[$start + 1] | Should -Be 'count-documents'
+            [array]::IndexOf($names, 'archive') | Should -BeGreaterThan ($start + 1)
+        }
+
         It 'does the same with $WhatIfPreference = $true and no -WhatIf' {
             $run = Invoke-InNewSession "`$WhatIfPreference = `$true; Invoke-AlteryxBackup -BackupMode Full -SandboxPath '$sbWhatIf'"
             $text = $run.Lines -join "`n"

@@ -10,6 +10,7 @@ import { countBsonDocuments } from '../src/util/fsx.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
 import type { LogRecord } from '../src/log/logger.ts';
+import { formatDuration } from '../src/util/format.ts';
 
 async function backup(params: Record<string, unknown>, secrets: Record<string, string> = {}): Promise<{ r: BackupResult; logs: LogRecord[] }> {
   const logs: LogRecord[] = [];
@@ -282,7 +283,7 @@ test("an archive below the mode's minimum size fails verification (exit 3) and i
   );
 });
 
-test('multi-node Full: stop UI, workers, controller; start in reverse; down only for the stops, dump, file copies and starts; files per node', async (t) => {
+test('multi-node Full: stop UI, workers, controller; start in reverse; down only for the stops, the dump and the starts; files per node', async (t) => {
   const { dir, config, info } = await quickSandbox(t, { topology: 'multi' });
   t.is(info.nodes.length, 4);
   setKnob(dir, 'emongodump.seconds', '1');
@@ -298,21 +299,71 @@ test('multi-node Full: stop UI, workers, controller; start in reverse; down only
   const ctrlRunning = ev.findIndex((e) => role(String(e['node'])) === 'controller' && e['to'] === 'Running');
   const firstWorkerStart = ev.findIndex((e) => role(String(e['node'])) === 'worker' && e['to'] === 'StartPending');
   t.true(ctrlRunning >= 0 && ctrlRunning < firstWorkerStart);
-  // Downtime: from the first stop request to the last node Running. It must hold only the stops, the dump, the
-  // file copies, the secrets export and the starts (whatever the machine's load), never the archive or the copies.
+  // Downtime (issue 15): from the first stop request to the last node Running. It holds only the stops, the dump and
+  // the starts (whatever the machine's load): the file copies and the secrets export ran before the first stop, the
+  // document counts, the metadata and the archive after the last start.
   const firstStop = Date.parse(String(ev.find((e) => e['to'] === 'StopPending')!['time']));
   const lastRunning = Date.parse(String(ev.filter((e) => e['to'] === 'Running').at(-1)!['time']));
   const d = r.summary['stepDurationsMs'] as Record<string, number>;
-  const downSteps = d['stop-service']! + d['dump']! + d['files']! + d['secrets']! + d['start-service']!;
+  const downSteps = d['stop-service']! + d['dump']! + d['start-service']!;
   t.true(lastRunning - firstStop <= downSteps + 500, `down ${lastRunning - firstStop} ms, steps in downtime ${downSteps} ms`);
-  const firstArchiveLog = logs.find((l) => l.step === 'archive' || l.step === 'metadata')!;
-  t.true(firstArchiveLog.time.getTime() >= lastRunning, 'archiving starts after every service is Running again');
+  for (const step of ['files', 'secrets']) {
+    const last = logs.filter((l) => l.step === step).at(-1)!;
+    t.true(last.time.getTime() <= firstStop, `${step} ran before the first stop`);
+  }
+  const firstAfter = logs.find((l) => l.step === 'count-documents' || l.step === 'archive' || l.step === 'metadata')!;
+  t.is(firstAfter.step, 'count-documents');
+  t.true(firstAfter.time.getTime() >= lastRunning, 'counting and archiving start after every service is Running again');
   const names = unzipList(r.archivePath!);
   for (const n of info.nodes) t.true(names.includes(`nodes/${n.name}/Config/RuntimeSettings.xml`), n.name);
   const worker = info.nodes.find((n) => n.role === 'worker')!;
   t.true(names.includes(`nodes/${worker.name}/Config/Engine/SystemAlias.xml`));
   for (const n of info.nodes) t.is(getServiceState(dir, n.name), 'Running');
   t.true(logs.some((l) => /Nodes: .*\(controller\).*\(worker\)/.test(l.message)));
+});
+
+test("the downtime window in the result and the log is the sandbox service's own StopPending -> Running, seen within the adaptive poll", async (t) => {
+  // A 5 s PollIntervalSeconds: a fixed 5 s poll would see the start (0.3 s) about 4.7 s late; the adaptive one within 0.3 s.
+  const { dir, config } = await quickSandbox(t, {}, { ServiceConfiguration: { PollIntervalSeconds: 5 } });
+  setKnob(dir, 'emongodump.seconds', '0.5');
+  const { r, logs } = await backup({ BackupMode: 'DatabaseOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const ev = serviceEvents(dir);
+  const at = (to: string) => Date.parse(String(ev.findLast((e) => e['to'] === to)!['time']));
+  const serviceWindow = at('Running') - at('StopPending');
+  const w = r.summary['downtime'] as { windowMs: number; stopMs: number; dumpMs: number; startMs: number; otherMs: number };
+  t.is(r.summary['downtimeMs'], w.windowMs);
+  // Ours starts just before the request and ends when Running was seen: never shorter than the service's, and
+  // longer only by the request and the poll's lag (bounded generously for a loaded machine, far below 4.7 s).
+  t.true(w.windowMs >= serviceWindow, `ours ${w.windowMs} ms, the service's ${serviceWindow} ms`);
+  t.true(w.windowMs - serviceWindow <= 1500, `ours ${w.windowMs} ms, the service's ${serviceWindow} ms`);
+  // The parts: the stop and the start as the service did them (0.3 s each in quickSandbox), the dump, little else.
+  t.true(w.stopMs >= at('Stopped') - at('StopPending') && w.stopMs - (at('Stopped') - at('StopPending')) <= 1000, `stop ${w.stopMs} ms`);
+  t.true(w.startMs >= at('Running') - at('StartPending') && w.startMs - (at('Running') - at('StartPending')) <= 1000, `start ${w.startMs} ms`);
+  t.true(w.dumpMs >= 500);
+  t.is(w.windowMs, w.stopMs + w.dumpMs + w.startMs + w.otherMs);
+  const lines = logs.map((l) => l.message);
+  t.true(lines.includes(`Service downtime: ${formatDuration(w.windowMs)}`), lines.join('\n'));
+  t.true(lines.some((l) => l.startsWith('Downtime window (first stop requested to Running seen): stop ')));
+  // The documents were counted after the start, and the manifest has them.
+  const counted = logs.find((l) => l.step === 'count-documents' && /documents in 3 databases/.test(l.message))!;
+  t.true(counted.time.getTime() >= at('Running'));
+  t.true((r.summary['dumpDocuments'] as number) > 0);
+});
+
+test('Keys files whose names differ only in case: the first is captured, each later one left out with a warning naming it', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const keys = join(dir, 'C', 'ProgramData', 'Alteryx', 'Keys');
+  for (const n of ['Case.key', 'case.key', 'CASE.KEY', 'other.key']) writeFileSync(join(keys, n), n);
+  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 0, r.message);
+  const names = unzipList(r.archivePath!).filter((n) => /^Config\/Keys\/(case|other)\.key$/i.test(n));
+  t.is(names.length, 2, names.join(', '));
+  t.true(names.includes('Config/Keys/other.key'));
+  const left = r.warnings.filter((w) => /only in case/.test(w));
+  t.is(left.length, 2, r.warnings.join('\n'));
+  const kept = names.find((n) => n !== 'Config/Keys/other.key')!;
+  for (const w of left) t.true(/differs from (.+) only in case/.exec(w)![1]!.endsWith(`\\${kept.split('/').pop()}`), w);
 });
 
 test('multi-node: a hung worker stop times out and every node is put back Running', async (t) => {

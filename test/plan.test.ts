@@ -29,16 +29,70 @@ test('DatabaseOnly dumps but copies no configuration', (t) => {
   t.false(steps.includes('secrets'));
 });
 
-test('Full stops, dumps and copies files before the start; archiving happens after the start', (t) => {
+test('Full: files and secrets before the stop, only the dump between the stops and the starts, counts after the start, archiving last', (t) => {
   const steps = names('Full');
   const i = (s: string) => steps.indexOf(s);
-  t.true(i('workflows') < i('stop-service'));
+  t.true(i('workflows') < i('files'));
+  t.true(i('files') < i('secrets'));
+  t.true(i('secrets') < i('stop-service'));
   t.true(i('stop-service') < i('dump'));
   t.true(i('dump') < i('start-service'));
-  t.true(i('files') < i('start-service'));
-  t.true(i('start-service') < i('archive'));
+  t.true(i('start-service') < i('count-documents'));
+  t.true(i('count-documents') < i('metadata'));
+  t.true(i('metadata') < i('archive'));
   t.true(i('archive') < i('verify'));
   t.true(i('verify') < i('publish'));
+});
+
+// Issue 15: downtime = stop + dump + start. For every plan that stops the service, nothing but the stops, the
+// dump and the starts lies between the first stop and the last start; the document counts come after.
+for (const [mode, mongoType, stop] of [
+  ['Full', 'embedded', false],
+  ['DatabaseOnly', 'embedded', false],
+  ['Full', 'selfManaged', true],
+  ['DatabaseOnly', 'selfManaged', true],
+] as const) {
+  for (const topology of ['single', 'multi'] as const) {
+    test(`downtime window of ${mode} (${mongoType}${stop ? ', StopServiceForExternalDB' : ''}, ${topology} node): stops, dump, starts, nothing else`, (t) => {
+      const nodes: Array<Pick<NodeRef, 'name' | 'role'>> =
+        topology === 'single'
+          ? [{ name: 'ALTERYX01', role: 'controller' }]
+          : [
+              { name: 'C', role: 'controller' },
+              { name: 'W1', role: 'worker' },
+              { name: 'U', role: 'ui' },
+            ];
+      const plan = buildPlan({
+        mode,
+        mongoType,
+        config: ConfigSchema.parse({ ServiceConfiguration: { StopServiceForExternalDB: stop } }),
+        nodes,
+        stamp: '20260113_020000',
+      });
+      const steps = plan.steps.map((s) => s.name);
+      t.true(plan.stopsService);
+      const first = steps.indexOf('stop-service');
+      const last = steps.lastIndexOf('start-service');
+      t.true(first > 0 && last > first);
+      t.deepEqual(steps.slice(first, last + 1), [...nodes.map(() => 'stop-service'), 'dump', ...nodes.map(() => 'start-service')]);
+      t.is(steps[last + 1], 'count-documents');
+      t.is(steps.filter((s) => s === 'count-documents').length, 1);
+      if (mode === 'Full') {
+        t.true(steps.lastIndexOf('files') < first, "every node's files are copied before the first stop");
+        t.true(steps.indexOf('secrets') < first && steps.indexOf('secrets') > steps.indexOf('workflows'));
+      }
+      const count = plan.steps[last + 1] as { dir: string; changesState: boolean };
+      t.is(count.dir, `D:\\Temp\\ServerBackup_${mode}_20260113_020000\\MongoDB`);
+      t.false(count.changesState);
+    });
+  }
+}
+
+test('ConfigOnly and a self-managed dump without a stop: no count-documents window, counts still after the dump', (t) => {
+  t.false(names('ConfigOnly').includes('count-documents'));
+  const sm = names('DatabaseOnly', 'selfManaged');
+  t.false(sm.includes('stop-service'));
+  t.is(sm.indexOf('count-documents'), sm.indexOf('dump') + 1);
 });
 
 test('a self-managed database keeps the service running unless asked, and is checked before anything stops', (t) => {
@@ -127,10 +181,10 @@ test('Full on a multi-node sandbox: every node stopped (UI, workers, controller)
     }
     t.true(f.copies.some((c) => c.from === 'C:\\ProgramData\\Alteryx\\RuntimeSettings.xml'));
   }
-  // The order of the whole backup: stops before the dump, files before the starts, the archive after them.
+  // The order of the whole backup: files before the first stop, stops before the dump, the archive after the starts.
   const at = (id: string) => plan.steps.findIndex((s) => s.id === id);
   t.true(at(`stop-service:${stops.at(-1)!.node}`) < at('dump'));
-  t.true(at(`files:${files.at(-1)!.node}`) < at(`start-service:${starts[0]!.node}`));
+  t.true(at(`files:${files.at(-1)!.node}`) < at(`stop-service:${stops[0]!.node}`));
   t.true(at(`start-service:${starts.at(-1)!.node}`) < at('archive'));
   t.is((plan.steps.find((s) => s.name === 'publish') as { path: string }).path, 'D:\\Alteryx\\Backups\\ServerBackup_Full_20260113_020000.zip');
 });

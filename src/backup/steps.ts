@@ -12,7 +12,7 @@ import { checkSelfManaged, dumpSelfManaged, type SelfManagedChecked } from '../m
 import type { NodeRef } from '../platform/ports.ts';
 import { cloudRetention, probeCloud, uploadToCloud } from '../cloud/step.ts';
 import { copyToDestinations, probeDestinations, type DestinationOutcome } from '../steps/destinations.ts';
-import { dumpEmbedded, type DumpOutput } from '../steps/dump.ts';
+import { countDocuments, dumpEmbedded, type DumpOutput } from '../steps/dump.ts';
 import { captureFiles } from '../steps/files.ts';
 import { captureMetadata } from '../steps/metadata.ts';
 import { preflight } from '../steps/preflight.ts';
@@ -56,6 +56,16 @@ function stagedFiles(results: StepResults): StagedFile[] {
     ...results.all<StagedFile[]>('secrets').flat(),
     ...results.all<MetadataOutput>('metadata').flatMap((m) => m.files),
   ];
+}
+
+/**
+ * This run's dump with its document counts: the dump step's description, the counts of the count-documents step
+ * (issue 15: counted after the service is back). Undefined without a dump.
+ */
+export function dumpOf(results: StepResults): DumpOutput['dump'] | undefined {
+  const dump = results.get<DumpOutput>('dump')?.dump;
+  const counts = results.get<DumpOutput['dump']['databases']>('count-documents');
+  return dump && counts ? { ...dump, databases: counts } : dump;
 }
 
 /** The local archive, then the network copies, then the cloud uploads: where this run's archive is. */
@@ -120,7 +130,7 @@ async function archiveStep(ctx: RunContext, results: StepResults): Promise<Archi
   const serverVersion = results.get<MetadataOutput>('metadata')?.metadata['serverVersion'];
   return writeArchive(ctx, {
     files: stagedFiles(results),
-    dump: results.get<DumpOutput>('dump')?.dump,
+    dump: dumpOf(results),
     secretsIncluded: results.has('secrets'),
     serverVersion: typeof serverVersion === 'string' ? serverVersion : null,
   });
@@ -154,6 +164,13 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
     run: async (_s, c) => {
       await staging(c);
       return exportSecrets(c);
+    },
+  },
+  'count-documents': {
+    run: (_s, c, r) => {
+      const dump = r.get<DumpOutput>('dump')?.dump;
+      if (!dump) throw new BackupError(ExitCode.General, 'Internal error: count-documents runs after the dump.');
+      return countDocuments(c, dump);
     },
   },
   'start-service': { run: (s, c) => startService(c, nodeOf(c, (s as BackupStepOf<'start-service'>).node)) },

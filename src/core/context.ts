@@ -135,8 +135,11 @@ export interface RunContext {
   archivePassword?: string | undefined;
   /** Secrets from the request (stdin) or the environment: MongoPassword, ArchivePassword, SmtpPassword. Never logged. */
   secrets: Record<string, string | undefined>;
-  /** Set once the service(s) are stopped until they are back: downtime accounting. */
-  downtime: { stoppedAt?: number; startedAt?: number; logged?: boolean };
+  /**
+   * Downtime accounting (issue 15): the first stop requested, the last node seen Stopped, the first start
+   * requested, every node seen Running again (src/steps/services.ts).
+   */
+  downtime: { stoppedAt?: number; allStoppedAt?: number; startRequestedAt?: number; startedAt?: number; logged?: boolean };
   dryRun: boolean;
   /** Persists what must survive a killed process: service states, and what a restore has changed. */
   journal: { update(services: ServiceRecord[]): void; clear(): void; restore(section: RestoreJournal | undefined): void; file: string };

@@ -94,6 +94,7 @@ export type BackupStep =
   | Step<'stop-service', { node: string; role: NodeRole }>
   | Step<'start-service', { node: string; role: NodeRole }>
   | Step<'dump', { mongoType: 'embedded' | 'selfManaged'; databases: readonly string[]; to: string }>
+  | Step<'count-documents', { dir: string }>
   | Step<'files', { node: string; copies: FileCopy[] }>
   | Step<'secrets', { files: string[] }>
   | Step<'metadata'>
@@ -236,9 +237,9 @@ function checkSteps(c: PlanParts, add: (s: BackupStep) => void): void {
   }
 }
 
-/** The workflow wait, then one stop per node: UI nodes, workers, the controller. */
-function stopSteps(c: PlanParts, add: (s: BackupStep) => void): void {
-  const { input, stop, service } = c;
+/** The workflow wait (only when the service will stop): before the configuration capture, which it would make stale. */
+function workflowSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, stop } = c;
   if (stop) {
     add({
       id: 'workflows',
@@ -249,6 +250,13 @@ function stopSteps(c: PlanParts, add: (s: BackupStep) => void): void {
       action: 'Wait for workflows',
       nodes: input.nodes.map((n) => n.name),
     });
+  }
+}
+
+/** One stop per node: UI nodes, workers, the controller. */
+function stopSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, stop, service } = c;
+  if (stop) {
     for (const n of stopOrder(input.nodes)) {
       add({
         id: `stop-service:${n.name}`,
@@ -264,9 +272,9 @@ function stopSteps(c: PlanParts, add: (s: BackupStep) => void): void {
   }
 }
 
-/** What the service must be stopped for: the dump, the files of every node, the secrets. */
-function captureSteps(c: PlanParts, add: (s: BackupStep) => void): void {
-  const { input, config, mongoType, has, multiNode, staging } = c;
+/** The only work the service is stopped for (issue 15, docs/decisions.md): the database dump. */
+function dumpSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { mongoType, has, staging } = c;
   if (has('Database')) {
     const to = joinConfigured(staging, 'MongoDB');
     const how = mongoType === 'embedded' ? 'the embedded MongoDB (AlteryxService.exe emongodump)' : 'the self-managed MongoDB (mongodump --gzip)';
@@ -282,6 +290,15 @@ function captureSteps(c: PlanParts, add: (s: BackupStep) => void): void {
       to,
     });
   }
+}
+
+/**
+ * The files of every node and the secrets: nothing the running service changes (docs/decisions.md, issue 15), so
+ * they are captured while it still runs, just before the stop; a missing RuntimeSettings.xml fails the run before
+ * the service is touched.
+ */
+function configSteps(c: PlanParts, add: (s: BackupStep) => void): void {
+  const { input, config, mongoType, has, multiNode, staging } = c;
   if (has('Config')) {
     for (const n of input.nodes) {
       const copies = fileCopies(config, n, multiNode);
@@ -316,7 +333,7 @@ function captureSteps(c: PlanParts, add: (s: BackupStep) => void): void {
   }
 }
 
-/** One start per node (controller first), then the metadata. */
+/** One start per node (controller first), then what reads the dump or the server: document counts, metadata. */
 function startSteps(c: PlanParts, add: (s: BackupStep) => void): void {
   const { input, has, stop, staging, service } = c;
   if (stop) {
@@ -332,6 +349,19 @@ function startSteps(c: PlanParts, add: (s: BackupStep) => void): void {
         role: n.role,
       });
     }
+  }
+  if (has('Database')) {
+    // Issue 15: one small read per BSON document, of dump files that no longer change: after the start.
+    const dir = joinConfigured(staging, 'MongoDB');
+    add({
+      id: 'count-documents',
+      name: 'count-documents',
+      description: `Count the documents of every dumped collection in ${dir} (for the manifest)`,
+      changesState: false,
+      target: dir,
+      action: 'Count documents',
+      dir,
+    });
   }
   if (has('Metadata'))
     add({
@@ -456,6 +486,7 @@ export function buildPlan(input: PlanInput): Plan {
   const steps: BackupStep[] = [];
   const add = (s: BackupStep) => steps.push(s);
   const c: PlanParts = { input, config, mongoType, has, stop, multiNode, b, staging, path, service, server };
-  for (const part of [checkSteps, stopSteps, captureSteps, startSteps, archiveSteps, destinationSteps]) part(c, add);
+  // Issue 15: the service is down for the stops, the dump and the starts only (docs/decisions.md).
+  for (const part of [checkSteps, workflowSteps, configSteps, stopSteps, dumpSteps, startSteps, archiveSteps, destinationSteps]) part(c, add);
   return { mode, scopes, stopsService: stop, mongoType, staging, archive: { name, path }, steps };
 }

@@ -160,7 +160,7 @@ export async function runMongodump(
   ctx: RunContext,
   target: MongoTarget,
   outDir: string,
-  opts: { gzip: boolean; oplog: boolean; timeoutMs: number; what?: string },
+  opts: { gzip: boolean; oplog: boolean; timeoutMs: number; what?: string; counts?: boolean },
   run: RunFn = runProcess,
 ): Promise<MongodumpRun> {
   const what = opts.what ?? 'mongodump';
@@ -208,7 +208,8 @@ export async function runMongodump(
       'Check that the user may read those databases (the "backup" role) and that the connection names the Alteryx MongoDB.',
     );
   }
-  const databases = opts.gzip ? await gzipDumpCounts(outDir) : await dumpCounts(outDir);
+  // counts: false (the backup's dump, issue 15): its count-documents step counts after the service is back.
+  const databases = opts.counts === false ? {} : opts.gzip ? await gzipDumpCounts(outDir) : await dumpCounts(outDir);
   return { databases, sizeBytes: await treeSize(outDir), durationMs };
 }
 
@@ -231,19 +232,11 @@ export async function dumpSelfManaged(
     }
   }
   const local = join(ctx.staging.local, 'MongoDB');
-  const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000 }, run);
+  const opts = { gzip, oplog, timeoutMs: sm.DumpTimeoutMinutes * 60_000, counts: false };
+  const { databases, sizeBytes, durationMs } = await runMongodump(ctx, target, local, opts, run);
+  // The documents are counted by the count-documents step (src/steps/dump.ts), after the service is back (issue 15).
   const dump: DumpInfo = { type: 'selfManaged', dir: local, databases, sizeBytes, durationMs, gzip };
-  const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
-  ctx.log.info(
-    `MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}, ${docs} documents in ${Object.keys(databases).length} databases${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`,
-  );
-  for (const [db, colls] of Object.entries(databases)) {
-    ctx.log.debug(
-      `  ${db}: ${Object.entries(colls)
-        .map(([c, n]) => `${c}=${n}`)
-        .join(', ')}`,
-    );
-  }
+  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}${gzip ? ' (gzip)' : ''}${oplog ? ', with the oplog' : ''}, ${formatDuration(durationMs)}`);
   const files: StagedFile[] = (await listFiles(local)).map((rel) => ({ archivePath: `MongoDB/${rel}`, localPath: join(local, rel), kind: 'database' }));
   return { dump, files };
 }

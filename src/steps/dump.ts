@@ -4,6 +4,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { joinConfigured, type DumpInfo, type RunContext, type StagedFile } from '../core/context.ts';
 import { listFiles, treeSize } from '../util/fsx.ts';
 import { EXPECTED_DATABASES, dumpCounts } from '../mongo/dump-counts.ts';
+import { gzipDumpCounts } from '../mongo/dump.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 
 /**
@@ -46,11 +47,23 @@ export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
       'Check EmbeddedMongoDBRootPath in RuntimeSettings.xml and the Alteryx service log.',
     );
   }
-  const databases = await dumpCounts(local);
   const sizeBytes = await treeSize(local);
-  const dump: DumpInfo = { type: 'embedded', dir: local, databases, sizeBytes, durationMs, gzip: false };
+  // The documents are counted by the count-documents step, after the service is back (issue 15).
+  const dump: DumpInfo = { type: 'embedded', dir: local, databases: {}, sizeBytes, durationMs, gzip: false };
+  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}, ${formatDuration(durationMs)}`);
+  return { dump, files: await dumpFiles(local) };
+}
+
+/**
+ * Issue 15: the per-collection document counts of this run's dump (one 4-byte read per BSON document, or an
+ * inflate of each .bson.gz), for the manifest. Planned after start-service: the dump files no longer change.
+ */
+export async function countDocuments(ctx: RunContext, dump: DumpInfo): Promise<DumpInfo['databases']> {
+  const t0 = ctx.clock.now();
+  ctx.progress({ activity: 'Counting documents', status: dump.dir, percent: -1 });
+  const databases = dump.gzip ? await gzipDumpCounts(dump.dir) : await dumpCounts(dump.dir);
   const docs = Object.values(databases).reduce((n, colls) => n + Object.values(colls).reduce((a, b) => a + b, 0), 0);
-  ctx.log.info(`MongoDB dump: ${formatBytes(sizeBytes)}, ${docs} documents in ${Object.keys(databases).length} databases, ${formatDuration(durationMs)}`);
+  ctx.log.info(`MongoDB dump: ${docs} documents in ${Object.keys(databases).length} databases (counted in ${formatDuration(ctx.clock.now() - t0)})`);
   for (const [db, colls] of Object.entries(databases)) {
     ctx.log.debug(
       `  ${db}: ${Object.entries(colls)
@@ -58,7 +71,7 @@ export async function dumpEmbedded(ctx: RunContext): Promise<DumpOutput> {
         .join(', ')}`,
     );
   }
-  return { dump, files: await dumpFiles(local) };
+  return databases;
 }
 
 /** What a dump step gives the archive: the dump's description and its files. */

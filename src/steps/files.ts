@@ -10,6 +10,24 @@ import { foldCase, isWindowsUnsafeName } from '../util/winfs.ts';
 /** An install's alteryx.config counts as modified when its mtime is more than this away from AlteryxService.exe's. */
 const CONFIG_MODIFIED_TOLERANCE_MS = 120_000;
 
+/** Per staged list: its names case-folded, first one wins (a Map, not a scan: 100,000 Keys files were O(n²), issue 15). */
+const foldedNames = new WeakMap<StagedFile[], { n: number; byName: Map<string, StagedFile> }>();
+
+/** The file already staged whose name equals `archivePath` but for case (the first such one), if any. */
+function sameButCase(staged: StagedFile[], archivePath: string): StagedFile | undefined {
+  let ix = foldedNames.get(staged);
+  if (!ix) {
+    ix = { n: 0, byName: new Map() };
+    foldedNames.set(staged, ix);
+  }
+  for (; ix.n < staged.length; ix.n++) {
+    const f = staged[ix.n]!;
+    const k = foldCase(f.archivePath);
+    if (!ix.byName.has(k)) ix.byName.set(k, f);
+  }
+  return ix.byName.get(foldCase(archivePath));
+}
+
 /**
  * `staged`: what this step staged before. Undefined: the source is not there; null: left out, because Windows could
  * never restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or a second name
@@ -34,7 +52,7 @@ async function stageFile(
     );
     return null;
   }
-  const other = staged.find((f) => foldCase(f.archivePath) === foldCase(archivePath));
+  const other = sameButCase(staged, archivePath);
   if (other) {
     warn(
       ctx,

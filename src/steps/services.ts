@@ -10,6 +10,22 @@ function pollMs(ctx: RunContext): number {
   return Math.max(50, ctx.config.ServiceConfiguration.PollIntervalSeconds * 1000);
 }
 
+/** The first wait between two service state polls (issue 15): a quick transition is seen within about 0.3 s. */
+export const FIRST_POLL_MS = 100;
+
+/**
+ * Issue 15: the waits between the polls of a service's state: FIRST_POLL_MS, doubling up to the configured
+ * interval (PollIntervalSeconds). A transition is seen at most one current wait after it happened: within 0.1 s
+ * in the first 0.1 s, 0.3 s in the first 0.3 s, and never more than PollIntervalSeconds late.
+ */
+export function* pollDelays(maxMs: number, firstMs = FIRST_POLL_MS): Generator<number, never> {
+  let d = Math.min(firstMs, maxMs);
+  for (;;) {
+    yield d;
+    d = Math.min(d * 2, maxMs);
+  }
+}
+
 /**
  * REQ-2.1.5 / 6.1.4: waits while AlteryxEngineCmd.exe runs on any node that is about to stop, up to
  * MaxWorkflowWaitSeconds, logging which workflows run. On timeout: exit 2 with nothing touched, unless
@@ -58,6 +74,7 @@ async function waitForState(ctx: RunContext, node: NodeRef, wanted: ServiceState
   const { platform, clock } = ctx;
   const limitMs = ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000;
   const start = clock.now();
+  const delays = pollDelays(pollMs(ctx));
   let state = await platform.services.getState(node);
   let last = state;
   while (state !== wanted) {
@@ -81,7 +98,7 @@ async function waitForState(ctx: RunContext, node: NodeRef, wanted: ServiceState
       status: state,
       percent: Math.min(99, Math.round((waited / limitMs) * 100)),
     });
-    await clock.sleep(pollMs(ctx), ctx.signal);
+    await clock.sleep(delays.next().value, ctx.signal);
     state = await platform.services.getState(node);
     if (state !== last) {
       ctx.log.info(`Service on ${node.name}: ${last} -> ${state}`);
@@ -111,6 +128,7 @@ export async function stopService(ctx: RunContext, node: NodeRef): Promise<Servi
   await ctx.platform.services.requestStop(node);
   ctx.downtime.stoppedAt ??= t0;
   await waitForState(ctx, node, 'Stopped', 'stop');
+  ctx.downtime.allStoppedAt = ctx.clock.now();
   ctx.log.info(`Service on ${node.name} stopped in ${formatDuration(ctx.clock.now() - t0)}`);
   return rec;
 }
@@ -125,21 +143,24 @@ export async function startService(ctx: RunContext, node: NodeRef): Promise<Serv
   if (wasRunning(rec.prior)) {
     ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);
     const t0 = ctx.clock.now();
+    ctx.downtime.startRequestedAt ??= t0;
     await ctx.platform.services.requestStart(node);
     await waitForState(ctx, node, 'Running', 'start');
+    const seen = ctx.clock.now();
     rec.restarted = true;
     ctx.journal.update(ctx.services);
-    ctx.log.info(`Service on ${node.name} is Running (${formatDuration(ctx.clock.now() - t0)})`);
-  }
-  allBack(ctx);
+    ctx.log.info(`Service on ${node.name} is Running (${formatDuration(seen - t0)})`);
+    allBack(ctx, seen);
+  } else allBack(ctx);
   return rec;
 }
 
 const wasRunning = (prior: ServiceState) => prior === 'Paused' || prior === 'Running' || prior === 'StartPending' || prior === 'StopPending';
 
-function allBack(ctx: RunContext): void {
+/** `seenRunningAt`: when the last start was seen Running: the end of the downtime window (issue 15). */
+function allBack(ctx: RunContext, seenRunningAt?: number): void {
   if (ctx.services.every((r) => !r.stoppedByUs || r.restarted)) {
-    ctx.downtime.startedAt ??= ctx.clock.now();
+    ctx.downtime.startedAt ??= seenRunningAt ?? ctx.clock.now();
     ctx.journal.clear();
   }
 }
@@ -153,6 +174,7 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
   const failures: string[] = [];
   let firstError: unknown;
   const order = startOrder(ctx.services.map((r) => r.node));
+  let seen: number | undefined;
   for (const node of order) {
     const rec = ctx.services.find((r) => r.node.name === node.name);
     if (!rec?.stoppedByUs || rec.restarted) continue;
@@ -160,11 +182,13 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
       try {
         ctx.log.info(`Starting AlteryxService on ${node.name} (${node.role})`);
         const t0 = ctx.clock.now();
+        ctx.downtime.startRequestedAt ??= t0;
         await ctx.platform.services.requestStart(node);
         await waitForState(ctx, node, 'Running', 'start');
+        seen = ctx.clock.now();
         rec.restarted = true;
         ctx.journal.update(ctx.services);
-        ctx.log.info(`Service on ${node.name} is Running (${formatDuration(ctx.clock.now() - t0)})`);
+        ctx.log.info(`Service on ${node.name} is Running (${formatDuration(seen - t0)})`);
       } catch (err) {
         failures.push(`${node.name}: ${(err as Error).message}`);
         firstError ??= err;
@@ -174,7 +198,7 @@ export async function restoreServices(ctx: RunContext): Promise<void> {
       }
     }
   }
-  allBack(ctx);
+  allBack(ctx, seen);
   if (failures.length) {
     if (firstError instanceof BackupError) throw new BackupError(firstError.exitCode, `Service start failed: ${failures.join('; ')}`, firstError.hint);
     throw new BackupError(
