@@ -43,7 +43,7 @@ function gzipDocs(file: string): number {
 function methods(zip: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of execFileSync('unzip', ['-Z', '-s', zip], { encoding: 'utf8' }).split('\n')) {
-    const m = /^\S{10}\s+\S+\s+\S+\s+\d+\s+\S+\s+(\S+)\s+\S+\s+\S+\s+(.+)$/.exec(line);
+    const m = /^\S+\s+\S+\s+\S+\s+\d+\s+\S+\s+(\S+)\s+\S+\s+\S+\s+(.+)$/.exec(line);
     if (m) out.set(m[2]!, m[1]!);
   }
   return out;
