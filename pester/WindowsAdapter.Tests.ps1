@@ -13,7 +13,7 @@ BeforeAll {
         'Test-WSMan'       = { param([string] $ComputerName, [string] $Authentication) }
     }
     foreach ($name in $stubs.Keys) {
-        if (-not (Get-Command $name -ErrorAction SilentlyContinue)) { Set-Item -Path "function:global:$name" -Value $stubs[$name] }
+        if (-not (Get-Command $name -CommandType Cmdlet -ErrorAction SilentlyContinue)) { Set-Item -Path "function:global:$name" -Value $stubs[$name] }
     }
     . (Join-Path $PSScriptRoot '../module/AlteryxBackup/Adapter/WindowsAdapter.ps1')
     # A remote node's CIM session: a stand-in object that says which node it is for.
