@@ -145,14 +145,14 @@ test.serial('a header that lies about the size: caught while inflating', async (
   await refusedEverywhere(t, zip, 'Config/Keys/lie.key', /inflates past the 1000 bytes/);
 });
 
-test.serial('more than 100,000 entries: refused from the central directory', async (t) => {
+test.serial('more than 500,000 entries: refused from the central directory', async (t) => {
   const m = JSON.parse(base.entries.get('manifest.json')!.toString('utf8')) as Manifest;
   const entries: CraftedEntry[] = [...base.entries].filter(([n]) => n !== 'manifest.json').map(([name, data]) => ({ name, data }));
-  for (let i = 0; i < 100_001; i++) entries.push({ name: `Config/n/${i}`, method: 0 });
+  for (let i = 0; i < 500_001; i++) entries.push({ name: `Config/n/${i}`, method: 0 });
   entries.push({ name: 'manifest.json', data: Buffer.from(JSON.stringify(m)) });
   const zip = join(tempDir(t), 'many.zip');
   writeFileSync(zip, craftZip(entries));
-  await refusedEverywhere(t, zip, '(central directory)', /entries, more than the limit of 100000/);
+  await refusedEverywhere(t, zip, '(central directory)', /entries, more than the limit of 500000/);
 });
 
 test.serial('an entry with a drive letter inside its name (Config/C:/Windows/x): refused, nothing written outside the target', async (t) => {

@@ -50,12 +50,13 @@ export interface VerifyResult {
  */
 export const ARCHIVE_LIMITS = {
   /** Entries in the central directory. */
-  maxEntries: 100_000,
+  /** (A captured folder of 100,000 small files, the scale the writer is built for, fits with room to spare.) */
+  maxEntries: 500_000,
   /** Uncompressed : compressed, per entry, for entries above ratioFloorBytes (deflate's own ceiling is about 1032:1). */
   maxRatio: 200,
   ratioFloorBytes: 1024 * 1024,
   /** manifest.json itself. */
-  maxManifestBytes: 64 * 1024 * 1024,
+  maxManifestBytes: 256 * 1024 * 1024,
 };
 
 /** An archive the reader refuses: exit 3, naming the entry and the limit or rule it breaks. */
