@@ -63,7 +63,7 @@ const steps: Array<[string, Arm, { dbSizeMb?: number; level?: number }]> = [
       rmSync(f);
       execFileSync('mkfifo', [f]);
       return {
-        until: () => /Captured C:\\ProgramData\\Alteryx\\Keys/.test(logText(dir)),
+        until: () => /Captured \d+ file\(s\) of C:\\ProgramData\\Alteryx\\Keys/.test(logText(dir)),
         release: () => {
           rmSync(f);
           writeFileSync(f, content);

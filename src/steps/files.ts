@@ -41,6 +41,7 @@ async function stageFile(
   c: FileCopy,
   staged: StagedFile[],
   note = c.note,
+  quiet = false,
 ): Promise<StagedFile | undefined | null> {
   const src = ctx.platform.paths.resolve(configured, node);
   if (!(await exists(src))) return undefined;
@@ -63,7 +64,7 @@ async function stageFile(
   const dest = join(ctx.staging.local, ...archivePath.split('/'));
   await fsp.mkdir(dirname(dest), { recursive: true });
   await fsp.copyFile(src, dest);
-  ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
+  if (!quiet) ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
   return { archivePath, localPath: dest, kind: c.kind, node: node.name, source: configured, note };
 }
 
@@ -116,11 +117,17 @@ async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: S
     return;
   }
   const files = await listFiles(dir);
+  // One line per folder, not per file (a folder may hold 100,000 files; the manifest lists every one).
+  let captured = 0;
   for (const rel of files) {
-    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out);
-    if (f) out.push(f);
+    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out, c.note, true);
+    if (f) {
+      out.push(f);
+      captured++;
+    }
   }
   if (files.length === 0) warn(ctx, `The Keys folder ${c.from} on ${node.name} is empty`);
+  else ctx.log.info(`Captured ${captured} file(s) of ${c.from} on ${node.name} -> ${c.to} (each is listed in manifest.json)`);
 }
 
 async function captureIfModified(
