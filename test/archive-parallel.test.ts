@@ -3,7 +3,7 @@
 // ZIP64 and AES-256; verify in a single pass over the archive; one read of every input byte; abort.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,12 +14,11 @@ import { ioSnapshot } from '../src/archive/hashing.ts';
 import { openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
 import { STORED } from '../src/archive/writer.ts';
 import { bufferChunks, fileChunks, ZipWriter } from '../src/archive/zip-writer.ts';
-import type { Manifest } from '../src/core/manifest.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
+import { configOnlyManifest, sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 /** Text that compresses like logs and JSON dumps (about 4:1), the same for the same seed. */
@@ -257,27 +256,6 @@ test.serial('ZIP64: an entry above 4 GiB (a repetitive stream, never on disk) pa
   t.is(s.status, 0, s.stdout);
   t.regex(s.stdout, /Everything is Ok/);
 });
-
-function configOnlyManifest(files: Record<string, Buffer>): Manifest {
-  return {
-    format: 1,
-    tool: { name: 'AlteryxBackup', version: 'test' },
-    createdAt: '2026-01-13T02:00:00.000+00:00',
-    mode: 'ConfigOnly',
-    scopes: [],
-    hostName: 'H',
-    serverVersion: null,
-    nodes: [{ name: 'H', role: 'controller' }],
-    mongo: { type: 'embedded', decidedBy: 'x', dumped: false, gzip: false, databases: {} },
-    secretsIncluded: true,
-    encrypted: false,
-    encryptionKeyGuidance: '',
-    files: Object.entries(files).map(([path, b]) => ({ path, size: b.length, sha256: sha(b), kind: 'settings' as const })),
-    configuration: {},
-    status: { completedSteps: [], warnings: [] },
-    durationsMs: {},
-  };
-}
 
 const verifyFiles: Record<string, Buffer> = {
   'Config/RuntimeSettings.xml': Buffer.from('<SystemSettings/>'),

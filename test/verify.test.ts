@@ -1,15 +1,13 @@
 import test from 'ava';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Archiver, ZipArchive } from 'archiver';
 import { verifyArchive, unsafeEntryName } from '../src/archive/verify.ts';
-import type { Manifest } from '../src/core/manifest.ts';
+import { configOnlyManifest, sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const require = createRequire(import.meta.url);
 
 class Encrypted extends Archiver {
@@ -21,27 +19,6 @@ class Encrypted extends Archiver {
     self._module = new Z({ ...o, encryptionMethod: 'aes256' });
     self._modulePipe();
   }
-}
-
-function configOnlyManifest(files: Record<string, Buffer>): Manifest {
-  return {
-    format: 1,
-    tool: { name: 'AlteryxBackup', version: 'test' },
-    createdAt: '2026-01-13T02:00:00.000+00:00',
-    mode: 'ConfigOnly',
-    scopes: [],
-    hostName: 'H',
-    serverVersion: null,
-    nodes: [{ name: 'H', role: 'controller' }],
-    mongo: { type: 'embedded', decidedBy: 'x', dumped: false, gzip: false, databases: {} },
-    secretsIncluded: true,
-    encrypted: false,
-    encryptionKeyGuidance: '',
-    files: Object.entries(files).map(([path, b]) => ({ path, size: b.length, sha256: sha(b), kind: 'settings' as const })),
-    configuration: {},
-    status: { completedSteps: [], warnings: [] },
-    durationsMs: {},
-  };
 }
 
 async function writeZip(file: string, entries: Record<string, Buffer | string>, password?: string): Promise<void> {

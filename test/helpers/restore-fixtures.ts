@@ -16,6 +16,28 @@ import { quickSandbox } from './sandbox.ts';
 
 export const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
+/** A manifest of the shape the tool writes, listing `files` as ConfigOnly settings (for archives a test crafts). */
+export function configOnlyManifest(files: Record<string, Buffer>): Manifest {
+  return {
+    format: 1,
+    tool: { name: 'AlteryxBackup', version: 'test' },
+    createdAt: '2026-01-13T02:00:00.000+00:00',
+    mode: 'ConfigOnly',
+    scopes: [],
+    hostName: 'H',
+    serverVersion: null,
+    nodes: [{ name: 'H', role: 'controller' }],
+    mongo: { type: 'embedded', decidedBy: 'x', dumped: false, gzip: false, databases: {} },
+    secretsIncluded: true,
+    encrypted: false,
+    encryptionKeyGuidance: '',
+    files: Object.entries(files).map(([path, b]) => ({ path, size: b.length, sha256: sha(b), kind: 'settings' as const })),
+    configuration: {},
+    status: { completedSteps: [], warnings: [] },
+    durationsMs: {},
+  };
+}
+
 export async function backupOf(
   t: ExecutionContext,
   mode: 'Full' | 'DatabaseOnly' | 'ConfigOnly',
