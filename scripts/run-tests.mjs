@@ -12,7 +12,8 @@
 //             crashed tests are named; see avaLineParser)
 // (b) Pester: bash scripts/pwsh.sh -NonInteractive -File pester/Invoke-Tests.ps1
 //             (its "PESTER-SUMMARY passed=N failed=N skipped=N" line is parsed)
-// Output of both streams through. Exit code: 1 if anything failed or no test ran, else 0.
+// Output of both streams through; every failure of both is named again just above the closing line. Exit code: 1 if
+// anything failed or no test ran, else 0.
 // Needs the tools from scripts/install-tools.sh and, for ava, a prior build.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -189,7 +190,7 @@ async function runAva(extraArgs) {
   }
   for (const f of failures) note(`ava: ${f}`);
   note(`ava: passed=${counts.passed} failed=${counts.failed} skipped=${counts.skipped} (${describeExit(result)})`);
-  return counts;
+  return { ...counts, failures: failures.map((f) => `ava: ${f}`) };
 }
 
 async function runPesterSuite() {
@@ -210,28 +211,36 @@ async function runPesterSuite() {
     const ok = !result.error && !result.signal && result.code === 0;
     if (!ok && counts.failed === 0) {
       counts.failed = 1;
-      note(`pester: ${describeExit(result)} although its summary reports no failure; counting 1 failure`);
+      failures.push(`${describeExit(result)} although its summary reports no failure; counting 1 failure`);
     }
   } else {
     counts.failed = 1;
-    note(`pester: no PESTER-SUMMARY line (${describeExit(result)}); counting 1 failure`);
+    failures.push(`no PESTER-SUMMARY line (${describeExit(result)}); counting 1 failure`);
   }
   for (const f of failures) note(`pester: failed: ${f}`);
   note(`pester: passed=${counts.passed} failed=${counts.failed} skipped=${counts.skipped} (${describeExit(result)})`);
-  return counts;
+  return { ...counts, failures: failures.map((f) => `pester: failed: ${f}`) };
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
+const allFailures = [];
 const add = (c) => {
   total.passed += c.passed;
   total.failed += c.failed;
   total.skipped += c.skipped;
+  allFailures.push(...c.failures);
 };
 if (runUnit) add(await runAva(avaArgs));
 if (runPester) add(await runPesterSuite());
 
 const nothingRan = total.passed + total.failed === 0;
 if (nothingRan) note('no test ran');
+// Every failure of both suites once more, next to the closing line: a log's tail is often all a reader gets, and
+// the ava failures were printed before the whole Pester run.
+if (allFailures.length > 0) {
+  note(`every failure of this run (${allFailures.length}):`);
+  for (const f of allFailures) note(`  ${f}`);
+}
 if (!atLineStart) out('\n');
 out(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}\n`);
 process.exitCode = total.failed > 0 || nothingRan ? 1 : 0;
