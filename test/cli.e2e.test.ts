@@ -67,7 +67,7 @@ test('the request on stdin (the bridge): params, secrets never on the command li
 
 test('SIGKILL in the middle of the dump: recover puts the service back, and the next run reports the interrupted one', async (t) => {
   const { dir, config, info } = await quickSandbox(t);
-  setKnob(dir, 'emongodump.seconds', '4');
+  setKnob(dir, 'emongodump.seconds', '10');
   const node = info.nodes[0]!.name;
   const { pid, run } = await startBackupUntilDump(dir, config, 'DatabaseOnly');
   t.is(getServiceState(dir, node), 'Stopped');
@@ -86,7 +86,7 @@ test('SIGKILL in the middle of the dump: recover puts the service back, and the 
 
 test('an interrupted run whose journal nobody recovered is finished by the next run', async (t) => {
   const { dir, config, info } = await quickSandbox(t);
-  setKnob(dir, 'emongodump.seconds', '4');
+  setKnob(dir, 'emongodump.seconds', '10');
   const node = info.nodes[0]!.name;
   const { pid, run } = await startBackupUntilDump(dir, config, 'DatabaseOnly');
   process.kill(pid, 'SIGKILL');
@@ -109,7 +109,8 @@ test('not on Windows and no --sandbox: a clear exit 3', async (t) => {
 
 test('Ctrl+C (SIGINT) during the dump: the dump is stopped, the service started again, exit 1, no archive', async (t) => {
   const { dir, config, info } = await quickSandbox(t);
-  setKnob(dir, 'emongodump.seconds', '12');
+  // A dump far longer than any slow machine's interrupt handling: ending well before it proves the run did not wait.
+  setKnob(dir, 'emongodump.seconds', '120');
   const node = info.nodes[0]!.name;
   const { pid, run } = await startBackupUntilDump(dir, config, 'Full');
   const killedAt = Date.now();
@@ -117,7 +118,7 @@ test('Ctrl+C (SIGINT) during the dump: the dump is stopped, the service started 
   const r = await run;
   t.is(r.code, 1);
   t.regex(String(r.result?.['message']), /interrupted \(SIGINT\)/);
-  t.true(Date.now() - killedAt < 10000, 'the run did not wait for the 12 s dump to finish');
+  t.true(Date.now() - killedAt < 60_000, 'the run did not wait for the 120 s dump to finish');
   t.is(getServiceState(dir, node), 'Running');
   t.false(existsSync(join(dir, 'D', 'Temp', 'AlteryxBackup.journal.json')));
   const backups = join(dir, 'D', 'Alteryx', 'Backups');

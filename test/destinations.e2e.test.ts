@@ -97,10 +97,14 @@ test('two shares: one fails twice then recovers (verified copy after 3 tries), o
   t.is(msgs.filter((m) => /WARNING Copy to \\\\nas01.*failed \(attempt [12] of 3\).*next try in 300 ms/.test(m)).length, 2);
   t.true(msgs.some((m) => /SUCCESS Copied to \\\\nas01\\AlteryxBackups and verified .*attempt 3 of 3/.test(m)));
   t.true(msgs.some((m) => /ERROR Copy to \\\\nas02\\Offline\\Backups FAILED after 3 attempt\(s\)/.test(m)));
-  // The copies ran in parallel and waited between tries: 2 waits of 0.3 s, not 4.
+  // The copies ran in parallel and waited between tries: the second share's first failure is logged before the
+  // first share's last try succeeds (one after the other, every line of one share would come first), and the step
+  // took at least the two waits of 0.3 s. (No upper bound on time: a loaded machine is slow, not wrong.)
+  const firstNas2Failure = msgs.findIndex((m) => /Copy to \\\\nas02.*failed \(attempt 1 of 3\)/.test(m));
+  const nas1Success = msgs.findIndex((m) => /SUCCESS Copied to \\\\nas01/.test(m));
+  t.true(firstNas2Failure >= 0 && firstNas2Failure < nas1Success, 'the two copies overlapped');
   const copyMs = (r.summary['stepDurationsMs'] as Record<string, number>)['copy']!;
   t.true(copyMs >= 600, `copy step ${copyMs} ms`);
-  t.true(copyMs < 1200 + 2000, `copy step ${copyMs} ms`);
   // Retention skipped the share whose copy failed.
   t.true(msgs.some((m) => /Retention on \\\\nas02\\Offline\\Backups: skipped/.test(m)));
 });
@@ -146,7 +150,7 @@ test('a slow share (slowMBps 1.5): the copy is throttled, progress events flow t
   t.true(size > 2 * 1024 * 1024, `archive ${size} bytes`);
   const mbps = Number(d['throughputMBps']);
   t.log(`archive ${(size / 1048576).toFixed(2)} MiB to a 1.5 MB/s share: ${mbps} MB/s, ${d['durationMs']} ms with read-back`);
-  t.true(mbps <= 1.5 * 1.05 && mbps > 0.5, `${mbps} MB/s`);
+  t.true(mbps <= 1.5 * 1.05 && mbps > 0, `${mbps} MB/s`);
   const prog = run.events.filter((e) => e['type'] === 'progress' && /^Copying ServerBackup_DB_.* to \\\\nas01/.test(String(e['activity'])));
   const running = prog.filter((e) => !e['completed'] && Number(e['percent']) >= 0);
   t.true(running.length >= 3, `${running.length} progress events`);
@@ -162,9 +166,12 @@ test('a full mapped drive: the copy fails at once (no pointless retries), exit 4
     { BackupConfiguration: { NetworkBackupPaths: ['Z:\\AlteryxBackups'], NetworkCopy: { RetryDelaySeconds: 5 } } },
   );
   setKnob(dir, 'disk.freeBytes', JSON.stringify({ Z: 1000 }));
-  const { r } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
   t.is(r.exitCode, 4);
-  t.true((r.summary['stepDurationsMs'] as Record<string, number>)['copy']! < 5000, 'no retry wait');
+  t.false(
+    logs.some((l) => /Copy to Z:.*next try in/.test(l.message)),
+    'no retry wait',
+  );
   const z = r.destinations[1]!;
   t.is(z.status, 'failed');
   t.is(z.attempts, 1);

@@ -38,14 +38,14 @@ test('the failures of both suites are listed again just above the closing line, 
   t.is(r.code, 1);
   const lines = r.out.trimEnd().split('\n');
   const closing = lines.length - 1;
-  t.regex(lines[closing], /^\d+ passed, \d+ failed$/);
+  t.regex(lines[closing] ?? '', /^\d+ passed, \d+ failed$/);
   const head = lines.findIndex((l) => /^\[run-tests\] every failure of this run \(\d+\):$/.test(l));
   const pesterSummary = lines.findIndex((l) => /^\[run-tests\] pester: passed=/.test(l));
   t.true(head > pesterSummary, 'the list comes after the Pester run');
   const listed = lines.slice(head + 1, closing);
   t.true(listed.every((l) => l.startsWith('[run-tests]   ')));
-  t.regex(listed[0], /ava: failed: basic\.fixture › a failing assertion$/);
+  t.regex(listed[0] ?? '', /ava: failed: basic\.fixture › a failing assertion$/);
   t.true(listed.some((l) => /ava: timed out: hang\.fixture › never ends$/.test(l)));
   t.true(listed.some((l) => /pester: failed: Fixture\.Tests\.ps1 > fixture suite\.fails on purpose/.test(l)));
-  t.is(Number(/every failure of this run \((\d+)\)/.exec(lines[head])?.[1]), listed.length);
+  t.is(Number(/every failure of this run \((\d+)\)/.exec(lines[head] ?? '')?.[1]), listed.length);
 });
