@@ -19,8 +19,11 @@ parentPort.on('message', (m) => {
   try {
     const opts = { level: m.level, finishFlush: m.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
     if (m.dict && m.dict.length) opts.dictionary = m.dict;
-    const out = zlib.deflateRawSync(m.data, opts);
-    parentPort.postMessage({ id: m.id, out });
+    const raw = zlib.deflateRawSync(m.data, opts);
+    // A small result is a view into zlib's 16 KiB output buffer: copied to its own exact-size memory and handed
+    // over (transferred, not cloned), so that the main thread gets only the bytes it needs.
+    const out = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : new Uint8Array(raw);
+    parentPort.postMessage({ id: m.id, out }, [out.buffer]);
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
   }

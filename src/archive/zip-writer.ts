@@ -21,7 +21,9 @@ const FLAG_UTF8 = 0x800;
 const noop = (): void => {};
 
 interface Record {
-  name: Buffer;
+  /** Encoded again for each header: a small Buffer kept for every entry would pin the 8 KiB pool slab it was cut
+   * from, and with it the content of the files read into that slab (100,000 files: hundreds of MB). */
+  name: string;
   method: number;
   flags: number;
   crc: number;
@@ -66,7 +68,9 @@ export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGener
     for (;;) {
       // Past the size the file had: a small probe, which is what tells the end of the file.
       const want = left > 0 ? Math.min(chunk, left) : Math.min(chunk, 64 * 1024);
-      const buf = Buffer.allocUnsafe(want);
+      // Its own memory, not a slice of Node's shared pool: a small file's buffer then costs its size (in this
+      // thread and in the copy a deflate thread receives) and is freed on its own.
+      const buf = Buffer.allocUnsafeSlow(want);
       let n = 0;
       while (n < want) {
         const { bytesRead } = await fh.read(buf, n, want - n, null);
@@ -154,6 +158,7 @@ export class ZipWriter {
   }
 
   private localHeader(r: Record, zip64: boolean, known: boolean): Buffer {
+    const name = Buffer.from(r.name, 'utf8');
     const extra: Buffer[] = [];
     if (zip64) {
       const z = Buffer.alloc(20);
@@ -174,9 +179,9 @@ export class ZipWriter {
     h.writeUInt32LE(known ? r.crc : 0, 14);
     h.writeUInt32LE(zip64 ? U32 : known ? r.csize : 0, 18);
     h.writeUInt32LE(zip64 ? U32 : known ? r.size : 0, 22);
-    h.writeUInt16LE(r.name.length, 26);
+    h.writeUInt16LE(name.length, 26);
     h.writeUInt16LE(ex.length, 28);
-    return Buffer.concat([h, r.name, ex]);
+    return Buffer.concat([h, name, ex]);
   }
 
   private descriptor(r: Record, zip64: boolean): Buffer {
@@ -202,7 +207,7 @@ export class ZipWriter {
     const { level } = this.opts;
     const method = store || level === 0 ? 0 : 8;
     const aes = !!this.opts.password;
-    const r: Record = { name: Buffer.from(name, 'utf8'), method, flags: FLAG_UTF8 | (aes ? FLAG_ENCRYPTED : 0), crc: 0, csize: 0, size: 0, offset: 0, aes };
+    const r: Record = { name, method, flags: FLAG_UTF8 | (aes ? FLAG_ENCRYPTED : 0), crc: 0, csize: 0, size: 0, offset: 0, aes };
     this.records.push(r);
     const zip64 = sizeHint >= ZIP64_FROM;
     const sha = createHash('sha256');
@@ -273,6 +278,7 @@ export class ZipWriter {
   }
 
   private centralRecord(r: Record): Buffer {
+    const name = Buffer.from(r.name, 'utf8');
     const big = [r.size >= U32, r.csize >= U32, r.offset >= U32];
     const z: Buffer[] = [];
     if (big.some(Boolean)) {
@@ -297,12 +303,12 @@ export class ZipWriter {
     h.writeUInt32LE(r.crc >>> 0, 16);
     h.writeUInt32LE(big[1] ? U32 : r.csize, 20);
     h.writeUInt32LE(big[0] ? U32 : r.size, 24);
-    h.writeUInt16LE(r.name.length, 28);
+    h.writeUInt16LE(name.length, 28);
     h.writeUInt16LE(ex.length, 30);
     // comment length, disk number, internal attributes 0; external attributes: the DOS archive bit.
     h.writeUInt32LE(0x20, 38);
     h.writeUInt32LE(big[2] ? U32 : r.offset, 42);
-    return Buffer.concat([h, r.name, ex]);
+    return Buffer.concat([h, name, ex]);
   }
 
   /** After a failure: nothing more is written; resolves once the queue is idle (the file can then be closed). */
