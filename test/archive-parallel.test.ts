@@ -368,3 +368,25 @@ test.serial('a source that fails mid-entry rejects the entry; the queue stops an
   t.is(pool.running, 0);
   await t.throwsAsync(pool.deflate(Buffer.from('x'), 6, true), { message: /closed/ });
 });
+
+// Flat memory over many small files (issue 15, 100,000 files): nothing of one entry may pin memory shared with
+// others. A small read cut from Node's 8 KiB buffer pool, or a deflate result that is a view into zlib's 16 KiB
+// output buffer, keeps (and copies between threads) far more than its own bytes.
+test('a small file is read into memory of its own, and a small deflate result comes back at its exact size', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'small.xml');
+  writeFileSync(file, '<Key>small</Key>\n'.repeat(40));
+  const chunks: Buffer[] = [];
+  for await (const c of fileChunks(file)) chunks.push(c);
+  t.is(chunks.length, 1);
+  t.is(chunks[0]!.buffer.byteLength, chunks[0]!.length, 'the read owns exactly its bytes (not a pool slab)');
+  const pool = new DeflatePool(1);
+  try {
+    const out = await pool.deflate(chunks[0]!, 6, true);
+    t.true(out.length < chunks[0]!.length);
+    t.is(out.buffer.byteLength, out.length, 'the deflate result owns exactly its bytes (not zlib output buffer)');
+    t.deepEqual(inflateRawSync(out), chunks[0]);
+  } finally {
+    await pool.close();
+  }
+});
