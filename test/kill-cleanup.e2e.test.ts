@@ -98,8 +98,10 @@ const steps: Array<[string, Arm, { dbSizeMb?: number; level?: number }]> = [
     },
     {},
   ],
-  ['archive', ({ dir }) => ({ until: () => walk(join(dir, 'D', 'Alteryx', 'Backups')).some((p) => p.endsWith('.zip.partial')) }), { dbSizeMb: 12, level: 9 }],
-  ['verify', ({ dir }) => ({ until: () => /Archive written: /.test(logText(dir)) }), { dbSizeMb: 16, level: 1 }],
+  // Archive and verify are caught by polling (nothing in the sandbox holds them), so each is made long enough that a
+  // fast machine cannot finish it inside one poll: a single-pass verify reads 100 MB of input in well under a second.
+  ['archive', ({ dir }) => ({ until: () => walk(join(dir, 'D', 'Alteryx', 'Backups')).some((p) => p.endsWith('.zip.partial')) }), { dbSizeMb: 24, level: 9 }],
+  ['verify', ({ dir }) => ({ until: () => /Archive written: /.test(logText(dir)) }), { dbSizeMb: 120, level: 1 }],
   [
     'copy',
     ({ dir }) => {
@@ -123,7 +125,7 @@ for (const [name, arm, size] of steps) {
     const run: Promise<CliRun> = runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json'], { onSpawn: (p) => (pid = p) });
     let ended = false;
     void run.then(() => (ended = true));
-    await waitFor(`the backup to reach ${name}`, () => ended || armed.until(), 120_000);
+    await waitFor(`the backup to reach ${name}`, () => ended || armed.until(), 120_000, 10);
     t.false(ended, `the run ended before it reached ${name}`);
     process.kill(pid, 'SIGKILL');
     const dead = await run;

@@ -1,8 +1,8 @@
-/** Polls `cond` until it is true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+/** Polls `cond` every `intervalMs` until it is true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, intervalMs = 40): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
