@@ -75,8 +75,9 @@ export interface OurRun {
   readMB: number;
   maxFds: number;
   minFds: number;
-  /** The step that ran when the most fds were open. */
+  /** The step that ran when the most fds were open, and when RSS peaked. */
   maxFdsStep: string | undefined;
+  maxRssStep: string | undefined;
   steps: Record<string, StepFigures>;
 }
 
@@ -137,6 +138,7 @@ export function ours(args: string[], extraNodeArgs: string[] = []): OurRun {
     readMB: p.samples.at(-1)!.rchar / 1048576,
     maxFds: Math.max(...p.samples.map((s) => s.fds)),
     maxFdsStep: stepAt(p.samples.reduce((a, b) => (b.fds > a.fds ? b : a)).t),
+    maxRssStep: stepAt(p.samples.reduce((a, b) => (b.rss > a.rss ? b : a)).t),
     minFds: Math.min(...p.samples.map((s) => s.fds)),
     steps,
   };

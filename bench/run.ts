@@ -312,7 +312,7 @@ if (want('scale')) {
   } catch (err) {
     failure = (err as Error).message.slice(0, 400);
   }
-  const fig = (r: OurRun) => ({ wallMs: Math.round(r.wallMs), peakRssMB: round(r.peakRssMB, 1), maxFds: r.maxFds, maxFdsStep: r.maxFdsStep, minFds: r.minFds });
+  const fig = (r: OurRun) => ({ wallMs: Math.round(r.wallMs), peakRssMB: round(r.peakRssMB, 1), maxRssStep: r.maxRssStep, maxFds: r.maxFds, maxFdsStep: r.maxFdsStep, minFds: r.minFds });
   results['scale'] = {
     files: FILES,
     few: { files: 1000, ...fig(few) },
