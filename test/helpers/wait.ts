@@ -1,5 +1,5 @@
 /** Polls `cond` every `intervalMs` until it is true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, intervalMs = 40): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 120_000, intervalMs = 40): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
