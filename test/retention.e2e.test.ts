@@ -200,23 +200,41 @@ test('an error on one file is a warning and the rest are still deleted (real fol
     warnings: [],
   } as unknown as RunContext;
   const locked = join(local, old[1]!);
+  const waits: number[] = [];
+  let lockedTries = 0;
+  // 40 days old and in use twice, then let go (what an antivirus scan or Explorer preview looks like): deleted.
+  const released = join(local, old[3]!);
+  let releasedTries = 0;
   const reports = await applyRetention(ctx, {
     backupSucceeded: true,
     destinations: [{ path: nas, kind: 'network', status: 'ok', attempts: 1 }],
     remove: async (p) => {
+      if (p === locked) lockedTries++;
       if (p === locked) throw Object.assign(new Error('EBUSY: resource busy or locked'), { code: 'EBUSY' });
+      if (p === released && ++releasedTries <= 2) throw Object.assign(new Error('EPERM: operation not permitted'), { code: 'EPERM' });
       const { rm } = await import('node:fs/promises');
       await rm(p);
     },
+    busy: { sleep: async (ms) => void waits.push(ms) },
   });
+  t.is(lockedTries, 6, 'the held file was tried 6 times');
+  t.is(releasedTries, 3, 'the file let go after two tries was deleted on the third');
+  // Growing delays: 5 waits for the held file, 2 for the one let go.
+  t.deepEqual(
+    waits.sort((a, b) => a - b),
+    [100, 100, 200, 200, 400, 800, 1600],
+  );
   // The newest (10 days) is protected; 20 is locked; 30 and 40 go with their checksums (20's checksum too).
   t.deepEqual(readdirSync(local).sort(), [old[0]!, `${old[0]!}.sha256`, old[1]!].sort());
   t.deepEqual(readdirSync(nas).sort(), [nasOld[0]!, `${nasOld[0]!}.sha256`].sort());
   t.is(reports[0]!.errors.length, 1);
-  t.regex(reports[0]!.errors[0]!, /could not delete .*EBUSY/);
+  t.regex(
+    reports[0]!.errors[0]!,
+    /^Retention: Cannot delete .*ServerBackup_Full_.*: it is in use by another process \(EBUSY, 6 tries\)\. Close the program holding it/,
+  );
   t.is(reports[0]!.deleted.length, 5);
   t.is(reports[1]!.deleted.length, 2);
-  t.true(records.some((r) => r.level === 'WARNING' && /Retention could not delete .*ServerBackup_Full_.*EBUSY/.test(r.message)));
+  t.true(records.some((r) => r.level === 'WARNING' && /Retention: Cannot delete .*ServerBackup_Full_.*EBUSY/.test(r.message)));
   t.is((ctx.warnings as string[]).length, 1);
   t.true(records.some((r) => r.message === 'Retention deleted 7 file(s); 1 could not be deleted'));
 });

@@ -3,28 +3,13 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  adminSharePath,
-  caseDistinctPath,
-  findExecutable,
-  isWindowsUnsafeName,
-  pathExtensions,
-  retryWhileBusy,
-  retryWhileBusySync,
-} from '../src/util/winfs.ts';
+import { adminSharePath, findExecutable, isWindowsUnsafeName, pathExtensions, retryWhileBusy, retryWhileBusySync } from '../src/util/winfs.ts';
 import { BackupError, ExitCode } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 test('reserved device names and trailing dots/spaces are unsafe; ordinary names are not', (t) => {
   for (const n of ['aux.txt', 'AUX', 'con', 'Nul.tar.gz', 'prn.log', 'COM1', 'lpt9.txt', 'com¹', 'name.', 'name ']) t.true(isWindowsUnsafeName(n), n);
   for (const n of ['auxiliary.txt', 'console.log', 'com10', 'lpt', 'null.txt', 'DCM.key', '.gitignore']) t.false(isWindowsUnsafeName(n), n);
-});
-
-test('caseDistinctPath keeps a free name and moves a name equal ignoring case to ~2, ~3', (t) => {
-  const taken = ['/s/Keys/Case.key', '/s/Keys/other.key'];
-  t.is(caseDistinctPath(taken, '/s/Keys/new.key'), '/s/Keys/new.key');
-  t.is(caseDistinctPath(taken, '/s/Keys/case.key'), '/s/Keys/case.key~2');
-  t.is(caseDistinctPath([...taken, '/s/Keys/case.key~2'], '/s/Keys/CASE.KEY'), '/s/Keys/CASE.KEY~3');
 });
 
 test("adminSharePath: another node's drive path through its C$ share, long-path forms kept long, UNC unchanged", (t) => {

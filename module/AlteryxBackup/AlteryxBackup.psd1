@@ -5,7 +5,7 @@
     Author               = 'AlteryxBackup contributors'
     CompanyName          = 'AlteryxBackup'
     Copyright            = '(c) AlteryxBackup contributors. MIT License.'
-    Description          = 'Backup, verification and restore for Alteryx Server. A thin PowerShell front over a bundled Node.js core (lib/alteryx-backup.mjs, Node.js 20.19 or later).'
+    Description          = 'Backup, verification and restore for Alteryx Server. A thin PowerShell front over a bundled Node.js core (lib/alteryx-backup.mjs), run by the Node.js runtime the release ships in bin\node.exe: nothing else to install.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FunctionsToExport    = @(

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { runProcess } from '../util/exec.ts';
+import { findOnPath } from '../util/fsx.ts';
 
 /**
  * Side-by-side comparison of a legacy backup (the batch script's folder or .7z, or a .zip) and one of ours
@@ -154,20 +155,18 @@ async function readZip(file: string, password?: string): Promise<SideFile[]> {
   }
 }
 
-/** 7-Zip: ALTERYXBACKUP_7ZIP, else 7zz / 7z / 7za on PATH, else 7-Zip's default install folder on Windows. */
-export function find7Zip(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * 7-Zip: ALTERYXBACKUP_7ZIP, else 7zz / 7z / 7za on PATH (findOnPath: on Windows with the PATHEXT extensions, so
+ * `7z.exe` or a `7z.cmd` wrapper), else 7-Zip's default install folder on Windows.
+ */
+export function find7Zip(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
   const explicit = env['ALTERYXBACKUP_7ZIP'];
   if (explicit) return existsSync(explicit) ? explicit : undefined;
-  const exts = process.platform === 'win32' ? ['.exe', ''] : [''];
-  for (const dir of (env['PATH'] ?? env['Path'] ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of ['7zz', '7z', '7za']) {
-      for (const ext of exts) {
-        const p = join(dir, name + ext);
-        if (existsSync(p) && statSync(p).isFile()) return p;
-      }
-    }
+  for (const name of ['7zz', '7z', '7za']) {
+    const p = findOnPath(name, env, platform);
+    if (p) return p;
   }
-  if (process.platform === 'win32') {
+  if (platform === 'win32') {
     const p = join(env['ProgramFiles'] ?? 'C:\\Program Files', '7-Zip', '7z.exe');
     if (existsSync(p)) return p;
   }

@@ -4,6 +4,8 @@ import { joinConfigured, warn, type RunContext } from '../core/context.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { formatTimestamp } from '../log/logger.ts';
 import { archiveName } from '../core/plan.ts';
+import { BackupError } from '../core/errors.ts';
+import { retryWhileBusy } from '../util/winfs.ts';
 import type { DestinationOutcome } from './destinations.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -320,6 +322,8 @@ export async function applyRetention(
     current?: string | undefined;
     /** Deletes one file (default fs.rm); a seam for tests of per-file errors. */
     remove?: (path: string) => Promise<void>;
+    /** Tries and waits of the retry while a file is in use (retryWhileBusy's defaults: 6 tries from 100 ms); a seam for tests. */
+    busy?: { attempts?: number; delayMs?: number; sleep?: (ms: number) => Promise<void> };
   },
 ): Promise<RetentionTargetReport[]> {
   const { log, config } = ctx;
@@ -329,7 +333,10 @@ export async function applyRetention(
     return [];
   }
   const { days, legacy } = runRetentionDays(ctx);
-  const remove = opts.remove ?? ((p: string) => fsp.rm(p));
+  const rm = opts.remove ?? ((p: string) => fsp.rm(p));
+  // A file another process holds open (Windows: EBUSY/EPERM/EACCES; an Explorer preview, an antivirus scan, a copy
+  // agent) is tried again with growing delays before it becomes a warning; the rest of the folder goes on either way.
+  const remove = (p: string, shown: string) => retryWhileBusy('delete', shown, () => rm(p), opts.busy);
   const dry = ctx.dryRun;
   const upcoming = dry ? archiveName(ctx) : undefined;
   const current = opts.current;
@@ -387,7 +394,7 @@ async function applyToFolder(
   kind: RetentionTargetReport['kind'],
   policy: RetentionPolicy,
   skip: string | undefined,
-  remove: (path: string) => Promise<void>,
+  remove: (path: string, shown: string) => Promise<void>,
 ): Promise<RetentionTargetReport> {
   const report: RetentionTargetReport = { path: configured, kind, deleted: [], wouldDelete: [], errors: [] };
   if (skip) {
@@ -426,7 +433,7 @@ async function applyToFolder(
       continue;
     }
     try {
-      await remove(join(dir, d.name));
+      await remove(join(dir, d.name), shown);
       report.deleted.push(shown);
       ctx.log.info(`Deleted ${shown} (${d.reason})`);
     } catch (err) {
@@ -434,7 +441,8 @@ async function applyToFolder(
         ctx.log.debug(`Retention: ${shown} was already gone`);
         continue;
       }
-      const msg = `Retention could not delete ${shown}: ${(err as Error).message}`;
+      // In use after every try: BackupError(Storage) names the file, the cause and what to do.
+      const msg = err instanceof BackupError ? `Retention: ${err.full}` : `Retention could not delete ${shown}: ${(err as Error).message}`;
       report.errors.push(msg);
       warn(ctx, msg);
     }

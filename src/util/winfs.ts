@@ -18,21 +18,6 @@ export function foldCase(p: string): string {
 }
 
 /**
- * A path for `wanted` that no path of `taken` equals ignoring case: `wanted` itself, else `wanted~2`, `wanted~3`, ...
- * Staging two files whose names differ only in case into one folder would otherwise make the second overwrite the
- * first on a case-insensitive file system (NTFS; Wine's drives), silently.
- */
-export function caseDistinctPath(taken: Iterable<string>, wanted: string): string {
-  const folded = new Set<string>();
-  for (const t of taken) folded.add(foldCase(t));
-  if (!folded.has(foldCase(wanted))) return wanted;
-  for (let n = 2; ; n++) {
-    const candidate = `${wanted}~${n}`;
-    if (!folded.has(foldCase(candidate))) return candidate;
-  }
-}
-
-/**
  * A local path of another node as seen from this one, through the administrative share: `C:\x` -> `\\HOST\C$\x`,
  * `\\?\C:\x` (a long-path form, which Node's fs also uses by itself past 260 characters) -> `\\?\UNC\HOST\C$\x`.
  * UNC and relative paths are returned unchanged.
