@@ -184,6 +184,12 @@ test('buildRestorePlan: per-node stop and start in order, every placement, nothi
     restoreScope({ mode: 'ConfigOnly', dumped: false, hasToken: true }, 'DatabaseOnly'),
     'a DatabaseOnly restore needs the database, and this ConfigOnly archive holds none',
   );
+  // A worker's (or SQL Server host's) Full archive: no dump; the files restore with ConfigOnly.
+  t.regex(
+    String(restoreScope({ mode: 'Full', dumped: false, hasToken: false }, undefined)),
+    /was not dumped \(a Full backup of a worker.*-RestoreMode ConfigOnly$/,
+  );
+  t.deepEqual(restoreScope({ mode: 'Full', dumped: false, hasToken: false }, 'ConfigOnly'), { database: false, config: true, secrets: false });
 });
 
 test('judgeRestoreTarget: what a worker, a UI node, a controller and a SQL Server / SQLite host may take (issue 13)', (t) => {

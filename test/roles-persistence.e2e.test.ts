@@ -204,8 +204,15 @@ test("restore onto a worker: a controller's database or files are refused (exit 
   t.deepEqual(untouched(w.dir), before, 'no file written, no service stopped, no emongorestore');
   t.deepEqual(stagingFolders(w.dir), [], 'nothing extracted');
 
-  // A worker's own ConfigOnly backup restores onto a worker (a rebuilt worker host).
+  // A worker's nightly Full backup holds no database: restoring it as it is says to restore its files.
   const src = await sandbox(t, ['--role', 'worker']);
+  const wf = await backup(src, 'Full');
+  t.is(wf.code, 0, wf.stdout.slice(-2000));
+  const asIs = await restore(String(wf.result!['archivePath']), w);
+  t.is(asIs.code, 3, asIs.stdout.slice(-2000));
+  t.regex(String(asIs.result!['message']), /database was not dumped \(a Full backup of a worker.*-RestoreMode ConfigOnly/);
+  t.deepEqual(untouched(w.dir), before);
+  // A worker's own ConfigOnly backup restores onto a worker (a rebuilt worker host).
   const b = await backup(src, 'ConfigOnly');
   t.is(b.code, 0, b.stdout.slice(-2000));
   const ok = await restore(String(b.result!['archivePath']), w);
