@@ -284,8 +284,9 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget against the real core' -Ta
             throw "The Node core $bundle is missing: run npm run build (in the repository root) before the integration tests."
         }
         $sb = Join-Path $TestDrive 'sbx-self-managed'
-        $null = New-AlteryxSandbox -Path $sb -MongoType selfManaged -DatabaseSizeMB 0.5
-        $stored = (Get-Content -Raw -LiteralPath (Join-Path $sb 'sandbox.json') | ConvertFrom-Json).selfManaged
+        # The sandbox's demo MongoDB login, as New-AlteryxSandbox outputs it (what Credential Manager would hold).
+        $login = (New-AlteryxSandbox -Path $sb -MongoType selfManaged -DatabaseSizeMB 0.5).MongoCredentials
+        if ($null -eq $login) { throw 'New-AlteryxSandbox -MongoType selfManaged output no MongoCredentials' }
         $config = Join-Path $TestDrive 'config.json'
         @{
             ServiceConfiguration     = @{ PollIntervalSeconds = 0.05 }
@@ -295,8 +296,8 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget against the real core' -Ta
     }
 
     It 'backs up the self-managed MongoDB with the stored credential; the password is in no log' {
-        $user = $stored.username
-        $pw = $stored.password
+        $user = $login.UserName
+        $pw = $login.Password
         Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { New-StoredCredential -UserName $user -Password $pw }
         $result = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $sb -ConfigPath $config -MongoCredentialTarget 'AlteryxBackup/MongoDB' -ErrorAction Continue 3>$null
         $result.ExitCode | Should -Be 0 -Because $result.Message
@@ -307,7 +308,7 @@ Describe 'Invoke-AlteryxBackup -MongoCredentialTarget against the real core' -Ta
     }
 
     It 'a wrong stored password ends with exit code 5 (credentials refused), nothing stopped' {
-        $user = $stored.username
+        $user = $login.UserName
         Mock -ModuleName AlteryxBackup Read-AlteryxNativeCredential { New-StoredCredential -UserName $user -Password 'stale-password' }
         $global:LASTEXITCODE = 99
         $result = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $sb -ConfigPath $config -MongoCredentialTarget 'AlteryxBackup/MongoDB' -StopServiceForExternalDB -ErrorAction SilentlyContinue 3>$null

@@ -132,6 +132,7 @@ BeforeAll {
         'New-AlteryxSandbox#4'         = @{ Replace = @{ 'C:\Temp\sbx' = '<DIR>/sbx-new' } }
         'New-AlteryxSandbox#5'         = @{ Replace = @{ 'C:\Temp\sbx-worker' = '<DIR>/sbx-worker' } }
         'New-AlteryxSandbox#6'         = @{ Replace = @{ 'C:\Temp\sbx-sql' = '<DIR>/sbx-sql' } }
+        'New-AlteryxSandbox#7'         = @{ Env = @{ TEMP = '<DIR>' } }
         'Restore-AlteryxBackup#2'      = @{ Copy = @{ 'ServerBackup_Full_20250101_020000.zip' = '<DIR>' } }
         'Restore-AlteryxBackup#3'      = @{ Copy = @{ 'ServerBackup_Full_20250101_020000.zip' = '<DIR>' } }
         'Restore-AlteryxBackup#4'      = @{ Copy = @{ 'ServerBackup_Full_20250101_020000.zip' = '<DIR>' } }

@@ -9,7 +9,7 @@ BeforeAll {
     $script:FakeCore = (Resolve-Path (Join-Path $PSScriptRoot 'fixtures/fake-core.mjs')).ProviderPath
 
     function New-FakeSandboxResult {
-        param([string] $Path = '/tmp/sbx', [int] $ExitCode = 0, [string] $Message = 'Sandbox created')
+        param([string] $Path = '/tmp/sbx', [int] $ExitCode = 0, [string] $Message = 'Sandbox created', [switch] $Embedded)
         $sandbox = $null
         if ($ExitCode -eq 0) {
             $sandbox = [pscustomobject]@{
@@ -21,6 +21,11 @@ BeforeAll {
                     [pscustomobject]@{ name = 'CTRL01'; role = 'controller'; service = 'Running' }
                     [pscustomobject]@{ name = 'WORK01'; role = 'worker'; service = 'Stopped' }
                 )
+            }
+            if ($Embedded) { $sandbox.mongo = 'embedded' }
+            else {
+                $sandbox | Add-Member -NotePropertyName mongoCredentials -NotePropertyValue ([pscustomobject]@{
+                        hosts = @('mongo01:27017', 'mongo02:27017'); replicaSet = 'rs0'; username = 'backup'; password = 'demo-Pw_123'; authDatabase = 'admin' })
             }
         }
         [pscustomobject]@{ type = 'result'; exitCode = $ExitCode; success = ($ExitCode -eq 0); message = $Message; sandbox = $sandbox }
@@ -142,8 +147,29 @@ Describe 'New-AlteryxSandbox with a mocked core' {
 
     It 'is shown as a table by the module format file' {
         $text = New-AlteryxSandbox -Path 'TestDrive:\sbx' | Out-String -Width 200
-        $text | Should -Match 'Topology\s+Mongo\s+Version\s+Nodes\s+Path'
+        $text | Should -Match 'Topology\s+Mongo\s+Version\s+Nodes\s+MongoCredentials\s+Path'
         $text | Should -Match 'CTRL01 \(controller\), WORK01'
+        $text | Should -Match 'backup / demo-Pw_123'
+    }
+
+    It 'maps a self-managed sandbox''s mongoCredentials to MongoCredentials (Host, ReplicaSet, UserName, Password, AuthSource)' {
+        $login = (New-AlteryxSandbox -Path 'TestDrive:\sbx').MongoCredentials
+        $login | Should -Not -BeNullOrEmpty
+        @($login.PSObject.Properties.Name) | Should -Be @('Host', 'ReplicaSet', 'UserName', 'Password', 'AuthSource')
+        $login.Host | Should -BeExactly 'mongo01:27017,mongo02:27017'
+        $login.ReplicaSet | Should -BeExactly 'rs0'
+        $login.UserName | Should -BeExactly 'backup'
+        $login.Password | Should -BeExactly 'demo-Pw_123'
+        $login.Password | Should -BeOfType [string]
+        $login.AuthSource | Should -BeExactly 'admin'
+    }
+
+    It 'has no MongoCredentials ($null, an empty column) for an embedded sandbox' {
+        Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore { New-FakeSandboxResult -Path $Request.params.Path -Embedded }
+        $sandbox = New-AlteryxSandbox -Path 'TestDrive:\sbx'
+        $sandbox.PSObject.Properties.Name | Should -Contain 'MongoCredentials'
+        $sandbox.MongoCredentials | Should -BeNullOrEmpty
+        ($sandbox | Out-String -Width 200) | Should -Not -Match ' / '
     }
 
     It 'writes error AlteryxBackup.Exit<code> and outputs nothing when the core fails' {
@@ -247,5 +273,35 @@ Describe 'New-AlteryxSandbox against the real core' -Tag 'Integration' {
         $multi.Topology | Should -Be 'multi'
         $multi.Mongo | Should -Be 'self-managed'
         @($multi.Nodes).Count | Should -BeGreaterThan 1
+        $multi.MongoCredentials.UserName | Should -Not -BeNullOrEmpty
+    }
+
+    It 'an embedded sandbox has no MongoCredentials' {
+        $sandbox.MongoCredentials | Should -BeNullOrEmpty
+    }
+
+    It 'gives a self-managed sandbox''s MongoCredentials, and a backup with -MongoCredential built from them passes (exit 0)' {
+        $path = Join-Path $TestDrive 'self-managed'
+        $self = New-AlteryxSandbox -Path $path -MongoType selfManaged -DatabaseSizeMB 0.5
+        $stored = (Get-Content -Raw -LiteralPath (Join-Path $path 'sandbox.json') | ConvertFrom-Json).selfManaged
+        $login = $self.MongoCredentials
+        $login.UserName | Should -BeExactly $stored.username
+        $login.Password | Should -BeExactly $stored.password
+        $login.AuthSource | Should -BeExactly $stored.authDatabase
+        $login.ReplicaSet | Should -BeExactly $stored.replicaSet
+        $login.Host | Should -BeExactly (@($stored.members) -join ',')
+        ($self | Out-String -Width 250) | Should -Match ([regex]::Escape("$($stored.username) / $($stored.password)"))
+
+        $config = Join-Path $TestDrive 'quick-config.json'
+        @{
+            ServiceConfiguration    = @{ PollIntervalSeconds = 0.05 }
+            MongoDBConfiguration    = @{ SelfManagedMongoDB = @{ ConnectTimeoutSeconds = 1 } }
+            ValidationConfiguration = @{ MinimumBackupSizeMB = @{ Full = 0.01; DatabaseOnly = 0.01; ConfigOnly = 0.001 } }
+        } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config -Encoding UTF8
+        $credential = New-Object System.Management.Automation.PSCredential ($login.UserName, (ConvertTo-SecureString $login.Password -AsPlainText -Force))
+        $result = Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $self.Path -ConfigPath $config -MongoCredential $credential -ErrorAction Continue 3>$null
+        $result.ExitCode | Should -Be 0 -Because $result.Message
+        Split-Path -Leaf $result.ArchivePath | Should -Match '^ServerBackup_DB_\d{8}_\d{6}\.zip$'
+        Get-Content -Raw -LiteralPath $result.LogPath | Should -Not -Match ([regex]::Escape($login.Password))
     }
 }

@@ -580,6 +580,11 @@ Describe 'Restore-AlteryxBackup against the real core' -Tag 'Integration' {
             ($out -join "`n") | Should -Match 'What if: Performing the operation "Stop service" on target "AlteryxService on ALTERYX01"'
             ($out -join "`n") | Should -Match 'What if: Performing the operation "Restore database" on target "the embedded MongoDB on ALTERYX01"'
             ($out -join "`n") | Should -Match 'What if: Performing the operation "Start service" on target "AlteryxService on ALTERYX01"'
+            # The dry run says, in the host output and not only in the log, that the archive verified and pre-flight passed.
+            $said = @($out | Where-Object { $_ -like 'AlteryxBackup: Dry run of a Full restore of *' })
+            $said.Count | Should -Be 1 -Because ($out -join "`n")
+            $said[0] | Should -Match ': the archive verified and pre-flight passed; nothing was changed\.$'
+            $said[0] | Should -Match ([regex]::Escape((Split-Path -Leaf $script:Archives['Full'])))
             Compare-TestHashtable -Left (Get-TestConfigHash -Sandbox $B) -Right $beforeFiles | Should -BeNullOrEmpty
             Compare-TestHashtable -Left (Get-TestDocumentCount -Sandbox $B) -Right $beforeCounts | Should -BeNullOrEmpty
         }

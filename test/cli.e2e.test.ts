@@ -2,6 +2,7 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getServiceState, readEvents, setKnob } from '../src/sandbox/index.ts';
+import { createOptions } from '../src/cli/sandbox-cmd.ts';
 import { runCli } from './helpers/cli.ts';
 import { quickSandbox, startBackupUntilDump } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -12,6 +13,21 @@ test('--help on every command, exit 0', async (t) => {
     t.is(r.code, 0, args.join(' '));
     t.regex(r.stdout, /Usage/);
   }
+});
+
+test('sandbox --help and the main help name every option of sandbox create (--role and --persistence too)', async (t) => {
+  const own = (await runCli(['sandbox', '--help'])).stdout;
+  const main = (await runCli(['--help'])).stdout;
+  const createLines = main.slice(main.indexOf('sandbox create'), main.indexOf('sandbox status'));
+  const documented = Object.keys(createOptions).filter((o) => o !== 'help' && o !== 'request-stdin');
+  t.true(documented.includes('role') && documented.includes('persistence'));
+  for (const o of documented) {
+    t.regex(own, new RegExp(`^\\s+--${o}\\b`, 'm'), `sandbox --help describes --${o}`);
+    if (!['modified-config', 'force', 'json'].includes(o)) t.true(createLines.includes(`--${o} `), `the main help's sandbox create line has --${o}`);
+  }
+  t.regex(own, /--role controller\|worker\|ui/);
+  t.regex(own, /--persistence mongo\|sqlserver\|sqlite/);
+  t.regex(createLines, /\[--role controller\|worker\|ui\]\s+\[--persistence mongo\|sqlserver\|sqlite\]/);
 });
 
 test('a bad mode is exit 6 before anything runs; a bad flag value is exit 3', async (t) => {

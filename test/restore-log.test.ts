@@ -243,3 +243,55 @@ test('a log file in UTF-16LE with a BOM (Windows PowerShell 5.1 redirection), UT
   t.false(judgeRestoreLog(fs.readFileSync(file, 'utf8'), 0).ok);
   t.is(await readRestoreLogFile(path.join(dir, 'missing.log')), undefined);
 });
+
+// A collection literally named `errors`, `failed`, `fatal` or `critical` (issue 13): its namespace, and the file path
+// named after it, are exempt on every tool line about it, in every name format; the words elsewhere still fail.
+const named = (ns: string, file: string) =>
+  [
+    'preparing collections to restore from',
+    `reading metadata for ${ns} from D:\\Temp\\x\\MongoDB\\AlteryxService\\${file}.metadata.json`,
+    `dropping collection ${ns} before restoring`,
+    `creating collection ${ns} using options from metadata`,
+    `creating collection ${ns} with default options`,
+    `restoring to existing collection ${ns} without dropping`,
+    `restoring ${ns} from D:\\Temp\\x\\MongoDB\\AlteryxService\\${file}.bson`,
+    `[##############..........]  ${ns}  1.2KB/3.4KB  (35.3%)`,
+    `restoring indexes for collection ${ns} from metadata`,
+    `no indexes to restore for collection ${ns}`,
+    `finished restoring ${ns} (7 documents, 0 failures)`,
+    '7 document(s) restored successfully. 0 document(s) failed to restore.',
+  ]
+    .map((l) => ts + l)
+    .join('\n');
+
+test('a collection named errors / failed / fatal / critical does not trip the word check on any tool line, plain, backquoted or Go-quoted', (t) => {
+  for (const coll of ['errors', 'failed', 'fatal', 'critical', 'Error']) {
+    for (const ns of [`AlteryxService.${coll}`, `\`AlteryxService.${coll}\``, `"AlteryxService.${coll}"`]) {
+      const v = judgeRestoreLog(named(ns, coll), 0);
+      t.true(v.ok, `${ns}: ${v.summary}`);
+      t.deepEqual(v.collections, { AlteryxService: { [coll]: 7 } }, ns);
+    }
+  }
+  // mongodump's own lines about such a collection (a drill's log holds both tools' output).
+  const dump = [`writing AlteryxService.errors to D:\\Temp\\x\\AlteryxService\\errors.bson`, 'done dumping AlteryxService.errors (7 documents)'].map(
+    (l) => ts + l,
+  );
+  t.true(judgeRestoreLog(`${named('AlteryxService.errors', 'errors')}\n${dump.join('\n')}`, 0).ok);
+});
+
+test('the namespace exemption covers only the namespace: real failures about a collection named errors still fail', (t) => {
+  for (const bad of [
+    'Failed: AlteryxService.errors: error restoring from D:\\Temp\\x\\MongoDB\\AlteryxService\\errors.bson: reading bson input: EOF',
+    'continuing through error: E11000 duplicate key error collection: AlteryxService.errors index: _id_ dup key: { _id: 1 }',
+    'restoring AlteryxService.errors failed',
+    'restoring indexes for collection AlteryxService.errors from metadata: fatal',
+    'error running create command: collection AlteryxService.failed already exists',
+  ]) {
+    const v = judgeRestoreLog(`${named('AlteryxService.errors', 'errors')}\n${ts}${bad}`, 0);
+    t.false(v.ok, bad);
+    t.true(
+      v.reasons.some((r) => r.includes('report a failure or error') && r.includes(bad)),
+      `${bad}: ${v.reasons.join('; ')}`,
+    );
+  }
+});

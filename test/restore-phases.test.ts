@@ -10,7 +10,7 @@ import { judgeCounts, judgeEmongorestore } from '../src/restore/database.ts';
 import { judgeDrillCounts } from '../src/restore/drill-steps.ts';
 import { configTarget, extractedBy, mapNodes, placeFiles, restoreOrder } from '../src/restore/placement.ts';
 import { buildRestorePlan, restoreScope } from '../src/restore/plan.ts';
-import { judgeVersions } from '../src/restore/preflight.ts';
+import { judgeRestoreTarget, judgeVersions } from '../src/restore/preflight.ts';
 
 const paths = nodePaths({ config: ConfigSchema.parse({}) });
 const file = (path: string, source?: string): ManifestFile => ({ path, size: 10, sha256: 'a'.repeat(64), kind: 'settings', source }) as ManifestFile;
@@ -183,5 +183,69 @@ test('buildRestorePlan: per-node stop and start in order, every placement, nothi
   t.is(
     restoreScope({ mode: 'ConfigOnly', dumped: false, hasToken: true }, 'DatabaseOnly'),
     'a DatabaseOnly restore needs the database, and this ConfigOnly archive holds none',
+  );
+  // A worker's (or SQL Server host's) Full archive: no dump; the files restore with ConfigOnly.
+  t.regex(
+    String(restoreScope({ mode: 'Full', dumped: false, hasToken: false }, undefined)),
+    /was not dumped \(a Full backup of a worker.*-RestoreMode ConfigOnly$/,
+  );
+  t.deepEqual(restoreScope({ mode: 'Full', dumped: false, hasToken: false }, 'ConfigOnly'), { database: false, config: true, secrets: false });
+});
+
+test('judgeRestoreTarget: what a worker, a UI node, a controller and a SQL Server / SQLite host may take (issue 13)', (t) => {
+  const worker = { role: 'worker', nodeRole: 'worker', remoteController: 'ctl01:80', decidedBy: 'Controller/ControllerEnabled = False' } as const;
+  const ui = { role: 'ui', nodeRole: 'ui', decidedBy: 'Controller/GalleryEnabled = True' } as const;
+  const ctl = { role: 'combined', nodeRole: 'controller', decidedBy: 'Controller/ControllerEnabled = True' } as const;
+  const embedded = { kind: 'embedded', decidedBy: 'Controller/EmbeddedMongoDBEnabled = True' } as const;
+  const full = { database: true, config: true };
+  const files = { database: false, config: true };
+  const fromCtl = { name: 'ALTERYX01', role: 'controller' };
+  const fromWkr = { name: 'WKR9', role: 'worker' };
+
+  const db = judgeRestoreTarget({ scope: full, role: worker, archiveNode: fromCtl, persistence: embedded });
+  t.regex(db.refusal!.message, /^This machine is a worker \(Controller\/ControllerEnabled = False\): it holds no Alteryx database/);
+  t.regex(db.refusal!.hint, /on the controller ctl01:80/);
+  t.regex(
+    judgeRestoreTarget({ scope: { database: true, config: false }, role: ui, archiveNode: fromCtl, persistence: embedded }).refusal!.message,
+    /is a Server UI \(Gallery\) node/,
+  );
+
+  const ctlFiles = judgeRestoreTarget({ scope: files, role: worker, archiveNode: fromCtl, persistence: undefined });
+  t.regex(ctlFiles.refusal!.message, /taken on a controller \(ALTERYX01\) .*would turn this node into a controller/);
+  t.deepEqual(judgeRestoreTarget({ scope: files, role: worker, archiveNode: fromWkr, persistence: undefined }), { warnings: [] });
+  t.regex(
+    judgeRestoreTarget({ scope: files, role: ui, archiveNode: fromWkr, persistence: undefined }).refusal!.message,
+    /taken on a worker \(WKR9\) and this machine is a Server UI/,
+  );
+
+  const onCtl = judgeRestoreTarget({ scope: files, role: ctl, archiveNode: fromWkr, persistence: undefined });
+  t.is(onCtl.refusal, undefined);
+  t.regex(onCtl.warnings[0]!, /taken on a worker \(WKR9\) and this machine is a controller .*starts as a worker/);
+  t.deepEqual(judgeRestoreTarget({ scope: full, role: ctl, archiveNode: fromCtl, persistence: embedded }), { warnings: [] });
+  t.deepEqual(
+    judgeRestoreTarget({ scope: full, role: undefined, archiveNode: undefined, persistence: embedded }),
+    { warnings: [] },
+    'configured nodes: roles stand',
+  );
+
+  const sql = judgeRestoreTarget({
+    scope: full,
+    role: ctl,
+    archiveNode: fromCtl,
+    persistence: { kind: 'sqlServer', decidedBy: 'Controller/SQLServerEnabled = True' },
+  });
+  t.regex(sql.refusal!.message, /user-managed SQL Server database \(decided by Controller\/SQLServerEnabled = True\), not in MongoDB/);
+  t.regex(sql.refusal!.hint, /SQL Server's own tools.*-RestoreMode ConfigOnly/);
+  const lite = judgeRestoreTarget({
+    scope: full,
+    role: undefined,
+    archiveNode: undefined,
+    persistence: { kind: 'sqlite', decidedBy: 'x', sqlitePath: 'C:\\db\\Alteryx.db' },
+  });
+  t.regex(lite.refusal!.message, /the SQLite database C:\\db\\Alteryx\.db/);
+  t.is(
+    judgeRestoreTarget({ scope: files, role: ctl, archiveNode: fromCtl, persistence: undefined }).refusal,
+    undefined,
+    'files only onto SQL Server: persistence not asked',
   );
 });

@@ -199,6 +199,12 @@ test('--dry-run verifies, checks and shows the plan, and changes nothing; withou
   const r = await runCli(['restore', a.archive, '--sandbox', b.dir, '--config', b.config, '--dry-run', '--json']);
   t.is(r.code, 0, r.stdout.slice(-1500));
   t.true(r.result!['dryRun'] as boolean);
+  // A successful dry run says so in its result, not only in the log (issue 13).
+  t.regex(
+    String(r.result!['message']),
+    /^Dry run of a Full restore of .*ServerBackup_Full_\d{8}_\d{6}\.zip: the archive verified and pre-flight passed; nothing was changed\.$/,
+  );
+  t.true((r.result!['checks'] as Checks).some((c) => c.name === 'node role and persistence' && c.ok && /this machine: combined/.test(c.detail)));
   const plan = r.events.find((e) => e['type'] === 'plan') as { steps: Array<{ name: string }> };
   t.deepEqual(
     plan.steps.map((s) => s.name),

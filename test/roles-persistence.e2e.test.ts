@@ -2,12 +2,12 @@
 // SQLite persistence, or with an encrypted advanced connection string, backed up through the bundled CLI
 // (real child processes); the archive is opened with an independent reader, events.jsonl says what ran.
 import test from 'ava';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapWindowsPath, openSandbox, readEvents, readSandboxFile, WIN } from '../src/sandbox/index.ts';
 import { setSetting } from '../src/sandbox/settings-xml.ts';
 import { runCli } from './helpers/cli.ts';
-import { zipEntries } from './helpers/restore-fixtures.ts';
+import { backupOf, configHashes, zipEntries } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 async function sandbox(t: import('ava').ExecutionContext, args: string[]) {
@@ -162,4 +162,97 @@ test('a Server UI (Gallery-only) node is backed up as one; in a multi-node sandb
   const w = (m.result!['warnings'] as string[]).find((x) => /ALTERYX-WKR1/.test(x));
   t.regex(w ?? '', /Node ALTERYX-WKR1: ServerConfiguration\.Nodes says role "worker", but its RuntimeSettings\.xml says "controller"/);
   t.regex(logText(m), /ALTERYX-WKR1 \(worker\) \[its RuntimeSettings\.xml says controller\]/);
+});
+
+// Restore onto a node of another role or persistence (issue 13): restore pre-flight reads the target's role and
+// persistence as a backup does, and refuses (exit 3, with the hint) before anything is extracted, stopped or written.
+const restore = (archive: string, s: { dir: string; config: string }, extra: string[] = []) =>
+  runCli(['restore', archive, '--sandbox', s.dir, '--config', s.config, '--yes', '--json', ...extra]);
+const untouched = (dir: string) => ({ config: configHashes(dir), service: serviceChanges(dir).length, restores: emongodumps(dir).length });
+const stagingFolders = (dir: string) =>
+  existsSync(join(dir, 'D', 'Temp')) ? readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^(AlteryxRestore|PreRestore)_/.test(n)) : [];
+const checkOf = (r: { result?: Record<string, unknown> }, name: string) =>
+  (r.result!['checks'] as Array<{ name: string; ok: boolean; detail: string }>).find((c) => c.name === name);
+
+test("restore onto a worker: a controller's database or files are refused (exit 3, nothing changed); a worker's ConfigOnly archive restores", async (t) => {
+  const a = await backupOf(t, 'Full');
+  const w = await sandbox(t, ['--role', 'worker']);
+  const before = untouched(w.dir);
+  const full = await restore(a.archive, w);
+  t.is(full.code, 3, full.stdout.slice(-2000));
+  t.regex(
+    String(full.result!['message']),
+    /This machine is a worker \(Controller\/ControllerEnabled = False.*\): it holds no Alteryx database, so the archive's database cannot be restored here\. Nothing was changed\./,
+  );
+  t.regex(full.stdout, /Restore the database \(-RestoreMode DatabaseOnly or Full\) on the controller ctl01:80/);
+  t.false(checkOf(full, 'node role and persistence')!.ok);
+  t.regex(logText(full), /Nodes of this server: ALTERYX-WKR1 \(worker, from RuntimeSettings\.xml/);
+  const dbOnly = await restore(a.archive, w, ['--mode', 'DatabaseOnly']);
+  t.is(dbOnly.code, 3);
+  t.regex(String(dbOnly.result!['message']), /is a worker .*holds no Alteryx database/);
+  // The same refusal in a dry run: it is pre-flight's.
+  const dry = await runCli(['restore', a.archive, '--sandbox', w.dir, '--config', w.config, '--dry-run', '--json']);
+  t.is(dry.code, 3);
+  // Files only: a controller's RuntimeSettings.xml and keys would make this worker a second controller.
+  const cfg = await restore(a.archive, w, ['--mode', 'ConfigOnly']);
+  t.is(cfg.code, 3, cfg.stdout.slice(-2000));
+  t.regex(
+    String(cfg.result!['message']),
+    /taken on a controller \(ALTERYX01\) and this machine is a worker .*would turn this node into a controller\. Nothing was changed\./,
+  );
+  t.regex(cfg.stdout, /set its role first in Alteryx System Settings/);
+  t.deepEqual(untouched(w.dir), before, 'no file written, no service stopped, no emongorestore');
+  t.deepEqual(stagingFolders(w.dir), [], 'nothing extracted');
+
+  // A worker's nightly Full backup holds no database: restoring it as it is says to restore its files.
+  const src = await sandbox(t, ['--role', 'worker']);
+  const wf = await backup(src, 'Full');
+  t.is(wf.code, 0, wf.stdout.slice(-2000));
+  const asIs = await restore(String(wf.result!['archivePath']), w);
+  t.is(asIs.code, 3, asIs.stdout.slice(-2000));
+  t.regex(String(asIs.result!['message']), /database was not dumped \(a Full backup of a worker.*-RestoreMode ConfigOnly/);
+  t.deepEqual(untouched(w.dir), before);
+  // A worker's own ConfigOnly backup restores onto a worker (a rebuilt worker host).
+  const b = await backup(src, 'ConfigOnly');
+  t.is(b.code, 0, b.stdout.slice(-2000));
+  const ok = await restore(String(b.result!['archivePath']), w);
+  t.is(ok.code, 0, ok.stdout.slice(-3000));
+  t.true(checkOf(ok, 'node role and persistence')!.ok);
+  t.regex(checkOf(ok, 'node role and persistence')!.detail, /this machine: worker/);
+  t.deepEqual(emongodumps(w.dir), [], 'no emongorestore on a worker');
+});
+
+test('restore onto a Server UI (Gallery-only) node: a database is refused (exit 3) naming the role', async (t) => {
+  const a = await backupOf(t, 'DatabaseOnly');
+  const ui = await sandbox(t, ['--role', 'ui']);
+  const before = untouched(ui.dir);
+  const r = await restore(a.archive, ui);
+  t.is(r.code, 3, r.stdout.slice(-2000));
+  t.regex(String(r.result!['message']), /This machine is a Server UI \(Gallery\) node .*holds no Alteryx database/);
+  t.deepEqual(untouched(ui.dir), before);
+});
+
+test('restore of a MongoDB dump onto a SQL Server or SQLite persistence host is exit 3 with what to do; files only is allowed', async (t) => {
+  const a = await backupOf(t, 'Full');
+  for (const [kind, re, hint] of [
+    ['sqlserver', /keeps its Alteryx data in a user-managed SQL Server database \(decided by Controller\/SQLServerEnabled = True/, /SQL Server's own tools/],
+    ['sqlite', /keeps its Alteryx data in the SQLite database C:\\ProgramData\\Alteryx\\Service\\Persistence\\SQLite\\Alteryx\.db/, /SQLite file/],
+  ] as const) {
+    const s = await sandbox(t, ['--persistence', kind]);
+    const before = untouched(s.dir);
+    const r = await restore(a.archive, s);
+    t.is(r.code, 3, `${kind}: ${r.stdout.slice(-2000)}`);
+    t.regex(String(r.result!['message']), re);
+    t.regex(String(r.result!['message']), /not in MongoDB: the archive's MongoDB dump cannot be restored into it\. Nothing was changed\./);
+    t.regex(r.stdout, hint);
+    t.regex(r.stdout, /-RestoreMode ConfigOnly/);
+    t.regex(logText(r), new RegExp(`Persistence of this server: ${kind === 'sqlserver' ? 'sqlServer' : 'sqlite'} \\(decided by`));
+    t.deepEqual(untouched(s.dir), before, `${kind}: nothing changed, no emongorestore`);
+    t.deepEqual(stagingFolders(s.dir), []);
+  }
+  // The files, keys and token of the archive restore onto a SQL Server host (its data stays SQL Server's business).
+  const s = await sandbox(t, ['--persistence', 'sqlserver']);
+  const files = await restore(a.archive, s, ['--mode', 'ConfigOnly']);
+  t.is(files.code, 0, files.stdout.slice(-3000));
+  t.deepEqual(emongodumps(s.dir), []);
 });

@@ -19,7 +19,8 @@ Usage:
   alteryx-backup migrate-batch FILE.bat [--cleanup FILE.bat] [--out FILE] [--keep-names]
   alteryx-backup compare LEGACY OURS [--strict]
   alteryx-backup list --destination NAME [--config FILE] [--json]     (cloud destinations; ARCHIVE may be s3:// or azblob://)
-  alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--db-size-mb N] [--version V]
+  alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed] [--role controller|worker|ui]
+                                    [--persistence mongo|sqlserver|sqlite] [--db-size-mb N] [--version V]
   alteryx-backup sandbox status DIR [--json]
   alteryx-backup sandbox set DIR key=value [key=value ...]
   alteryx-backup demo [DIR]
@@ -151,9 +152,24 @@ the scratch folder; 5 the scratch mongod did not start, the restore failed or a 
 
 Usage:
   alteryx-backup sandbox create DIR [--topology single|multi] [--mongo embedded|self-managed]
+                                    [--role controller|worker|ui] [--persistence mongo|sqlserver|sqlite]
                                     [--db-size-mb N] [--version 2023.1] [--modified-config] [--force] [--json]
   alteryx-backup sandbox status DIR [--json]
   alteryx-backup sandbox set DIR key=value [key=value ...]
+
+Options of sandbox create:
+      --topology <t>                  single (one machine, the default) or multi (controller, workers, UI node)
+      --mongo <m>                     embedded (the default) or self-managed: an external MongoDB whose demo
+                                      credentials create and status print
+      --role <r>                      a single machine's role in its RuntimeSettings.xml: controller (the default),
+                                      worker (of the remote controller ctl01:80) or ui (Server UI / Gallery only)
+      --persistence <p>               mongo (the default), sqlserver (user-managed SQL Server, 2024.1+) or sqlite
+                                      (an old release); only for a single controller without --mongo self-managed
+      --db-size-mb <n>                approximate size of the simulated MongoDB data
+      --version <v>                   Alteryx Server version to simulate (e.g. 2023.1.1.281)
+      --modified-config               alteryx.config modified after the install
+      --force                         replace an existing sandbox
+      --json                          one result line with the sandbox (nodes, mongoCredentials)
 
 Knobs (sandbox set): see docs/sandbox.md.
 `,

@@ -8,7 +8,8 @@ import { HELP } from './help.ts';
 import { Output } from './output.ts';
 import { choosePlatform } from '../platform/choose.ts';
 
-const createOptions = {
+/** The options of `sandbox create` (every one documented in HELP.sandbox: test/cli.e2e.test.ts). */
+export const createOptions = {
   topology: { type: 'string' },
   mongo: { type: 'string' },
   role: { type: 'string' },

@@ -21,7 +21,9 @@ export function restoreScope(archive: { mode: BackupMode; dumped: boolean; hasTo
   if (HAS_DB[want] && !HAS_DB[archive.mode]) return `a ${want} restore needs the database, and this ${archive.mode} archive holds none`;
   if (HAS_CFG[want] && !HAS_CFG[archive.mode]) return `a ${want} restore needs the configuration files, and this ${archive.mode} archive holds none`;
   const database = HAS_DB[want] && archive.dumped;
-  if (HAS_DB[want] && !archive.dumped) return `the archive's manifest says the database was not dumped`;
+  // A Full backup of a worker, a Server UI node or a SQL Server / SQLite server holds no MongoDB dump (issue 13).
+  if (HAS_DB[want] && !archive.dumped)
+    return `the archive's manifest says the database was not dumped (a Full backup of a worker, a Server UI node or a SQL Server / SQLite server holds none): restore its files with -RestoreMode ConfigOnly`;
   const config = HAS_CFG[want];
   return { database, config, secrets: config && archive.hasToken };
 }

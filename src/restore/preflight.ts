@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { warn } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { detectMongoType } from '../core/mongo-detect.ts';
+import { detectPersistence, type PersistenceDecision } from '../core/persistence.ts';
+import { resolveTopology, type RoleDecision } from '../core/topology.ts';
 import { EffectiveSettings, parseRuntimeSettings } from '../core/settings.ts';
 import type { NodeRef } from '../platform/ports.ts';
 import { exists } from '../util/fsx.ts';
@@ -89,6 +91,96 @@ async function checkNodes(r: RestoreRun): Promise<void> {
   }
 }
 
+const ROLE_TEXT: Record<string, string> = { controller: 'a controller', worker: 'a worker', ui: 'a Server UI (Gallery) node', combined: 'a controller' };
+
+/**
+ * Pure (issue 13): may this server take what the restore puts back, given its node role (single machine, from its
+ * RuntimeSettings.xml) and its persistence? A worker or Server UI node holds no Alteryx database: restoring one
+ * there is refused. Its files may be restored only from an archive taken on a node of the same role: a
+ * controller's RuntimeSettings.xml, keys and token would turn it into a second controller. A SQL Server or SQLite
+ * server has no MongoDB to restore a dump into. Returns the refusal (exit 3) or warnings.
+ */
+export function judgeRestoreTarget(input: {
+  scope: { database: boolean; config: boolean };
+  /** This machine's role from its RuntimeSettings.xml; undefined for a configured multi-node server. */
+  role: RoleDecision | undefined;
+  /** The archive's node whose files land on this machine. */
+  archiveNode: { name: string; role: string } | undefined;
+  persistence: PersistenceDecision | undefined;
+}): { refusal?: { message: string; hint: string }; warnings: string[] } {
+  const { scope, role, archiveNode, persistence: p } = input;
+  if (role && role.nodeRole !== 'controller') {
+    const what = ROLE_TEXT[role.role]!;
+    const ctl = role.remoteController ? `the controller ${role.remoteController}` : 'the controller';
+    if (scope.database) {
+      return {
+        warnings: [],
+        refusal: {
+          message: `This machine is ${what} (${role.decidedBy}): it holds no Alteryx database, so the archive's database cannot be restored here. Nothing was changed.`,
+          hint: `Restore the database (-RestoreMode DatabaseOnly or Full) on ${ctl}. On this node restore only the files of a backup taken on ${what} (-RestoreMode ConfigOnly); see docs/restore.md.`,
+        },
+      };
+    }
+    if (scope.config && archiveNode && archiveNode.role !== role.nodeRole) {
+      const from = ROLE_TEXT[archiveNode.role] ?? `a ${archiveNode.role} node`;
+      return {
+        warnings: [],
+        refusal: {
+          message: `The archive's files were taken on ${from} (${archiveNode.name}) and this machine is ${what} (${role.decidedBy}): its RuntimeSettings.xml and keys would turn this node into ${from}. Nothing was changed.`,
+          hint: `Restore this archive on ${from === 'a controller' ? ctl : `the ${archiveNode.role} it was taken on`}, and on this node a ConfigOnly backup taken on ${what}. To rebuild ${from} on this machine on purpose, set its role first in Alteryx System Settings, then restore; see docs/restore.md.`,
+        },
+      };
+    }
+  }
+  const warnings: string[] = [];
+  if (role && role.nodeRole === 'controller' && scope.config && archiveNode && archiveNode.role !== 'controller') {
+    const from = ROLE_TEXT[archiveNode.role] ?? `a ${archiveNode.role} node`;
+    warnings.push(
+      `The archive's files were taken on ${from} (${archiveNode.name}) and this machine is a controller (${role.decidedBy}): after the restore its RuntimeSettings.xml is that node's, so it starts as ${from}.`,
+    );
+  }
+  if (scope.database && p && (p.kind === 'sqlServer' || p.kind === 'sqlite')) {
+    const store = p.kind === 'sqlServer' ? 'a user-managed SQL Server database' : `the SQLite database ${p.sqlitePath ?? '(Controller/SQLitePath)'}`;
+    return {
+      warnings,
+      refusal: {
+        message: `This server keeps its Alteryx data in ${store} (decided by ${p.decidedBy}), not in MongoDB: the archive's MongoDB dump cannot be restored into it. Nothing was changed.`,
+        hint:
+          (p.kind === 'sqlServer'
+            ? "Restore the SQL Server database with SQL Server's own tools (RESTORE DATABASE from its backup)"
+            : `Stop AlteryxService and put back the SQLite file ${p.sqlitePath ?? ''} from your file backup`) +
+          '; restore the files, keys and controller token with -RestoreMode ConfigOnly; see docs/restore.md.',
+      },
+    };
+  }
+  return { warnings };
+}
+
+/** Node role and persistence of this server (issue 13), read as a backup reads them (backup.ts resolveRolesAndPersistence). */
+function checkRoleAndPersistence(r: RestoreRun): void {
+  const { c, manifest: m } = r;
+  const configured = c.config.ServerConfiguration.Nodes.length > 0 || c.nodes.length > 1;
+  // The archive node whose files land on this single machine (an archive of several nodes needs configured nodes: placement.ts).
+  const archiveNode = !configured && m.nodes.length === 1 ? m.nodes[0] : undefined;
+  const topo = resolveTopology(c.nodes, configured, (n) => c.settings.get(n.name));
+  c.nodes = topo.nodes;
+  c.controller = c.nodes.find((n) => n.role === 'controller') ?? c.nodes[0]!;
+  c.roles = topo.detected;
+  for (const w of topo.warnings) warn(c, w);
+  c.log.info(`Nodes of this server: ${topo.lines.join('; ')}`);
+  const persistence = r.scope.database ? detectPersistence(c.config.MongoDBConfiguration.Type, c.settings.get(c.controller.name)) : undefined;
+  if (persistence) {
+    c.persistence = persistence;
+    c.log.info(`Persistence of this server: ${persistence.kind} (decided by ${persistence.decidedBy})`);
+  }
+  const role = configured ? undefined : topo.detected.get(c.controller.name);
+  const j = judgeRestoreTarget({ scope: r.scope, role, archiveNode, persistence });
+  for (const w of j.warnings) warn(c, w);
+  const detail = `${role ? `this machine: ${role.role}` : `nodes: ${c.nodes.map((n) => `${n.name} (${n.role})`).join(', ')}`}${persistence ? `; persistence ${persistence.kind}` : ''}`;
+  check(r, 'node role and persistence', !j.refusal, detail);
+  if (j.refusal) throw new BackupError(ExitCode.Validation, j.refusal.message, j.refusal.hint);
+}
+
 /** The kind of MongoDB of this server against the archive's; the embedded data folder. */
 function checkMongo(r: RestoreRun): string | undefined {
   const { c, manifest: m } = r;
@@ -165,6 +257,7 @@ export async function restorePreflight(r: RestoreRun): Promise<RestorePreflight>
     throw new BackupError(ExitCode.Validation, 'The restore must run as Administrator.', 'Start PowerShell with "Run as administrator".');
   check(r, 'administrator', true, 'running elevated');
   await checkNodes(r);
+  checkRoleAndPersistence(r);
   if (!(await exists(p.paths.resolve(r.paths.exe, c.controller)))) {
     throw new BackupError(
       ExitCode.Validation,

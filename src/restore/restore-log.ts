@@ -63,6 +63,21 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
 /** `finished restoring <ns> (N documents[, M failures])`, <ns> plain, in backquotes or in Go double quotes. */
 const FINISHED = /^finished restoring\s+(`[^`]*`|"(?:[^"\\]|\\.)*"|.+?)\s+\((\d+)\s+documents?(?:,\s+(\d+)\s+failures?)?\)\s*$/i;
 const DONE = /^done\s*$/i;
+/** A namespace as the tools print it: backquoted (100.16+), in Go double quotes, or plain `db.coll`. */
+const NS = '(?:`[^`]*`|"(?:[^"\\\\]|\\\\.)*"|[^\\s.`"]+\\.\\S+)';
+/**
+ * The tools' own lines about one collection (mongo-tools mongorestore/mongodump): the namespace, and the file
+ * path after `from` / `to` (`...\AlteryxGallery\errors.bson`), are names, not words: a collection called
+ * `errors` or `failed` must not read as a failure. Such a line holds nothing else (a path holds no ": ", an error
+ * message does); every other line (`Failed: ...`, `continuing through error: ... collection: db.errors ...`) is
+ * judged whole.
+ */
+const TOOL_LINE = new RegExp(
+  `^(?:reading metadata for|restoring to existing collection|restoring indexes for collection|no indexes to restore for collection|dropping collection|creating collection|restoring|writing|done dumping)\\s+${NS}(?:\\s+(?:from|to)\\s+(?:(?!:\\s).)*|\\s+using options from metadata|\\s+with default options|\\s+without dropping|\\s+before restoring|\\s+\\(\\d+ documents?\\))?\\s*$`,
+  'i',
+);
+/** A progress line: `[####....]  db.coll  1.2KB/3.4KB  (35.3%)`. */
+const PROGRESS_LINE = new RegExp(`^\\[[#.\\s]*\\]\\s+${NS}\\s+\\S+\\s*\\/\\s*\\S+\\s+\\(\\d+(?:\\.\\d+)?%\\)\\s*$`);
 
 /** Go's strconv.Unquote for a `"..."` string (what %#q prints for a name it cannot backquote). */
 export function goUnquote(q: string): string {
@@ -172,6 +187,8 @@ export function judgeRestoreLog(text: string | undefined, exitCode: number | nul
         if (f[3] !== undefined && Number(f[3]) > 0) problemLines.push(line);
         continue;
       }
+      // A tool line about a collection: its namespace and path are exempt (the rest of it is fixed text).
+      if (TOOL_LINE.test(message) || PROGRESS_LINE.test(message)) continue;
       if (PROBLEM.test(message) || opts.failedText?.test(message)) problemLines.push(line);
     }
     if (summaryLines.length > 0) {

@@ -14,9 +14,15 @@ function New-AlteryxSandbox {
         The sandbox can be a single node or a multi-node topology (controller, workers, UI node), with an
         embedded or a self-managed MongoDB. An existing sandbox is only replaced with -Force.
 
-        Output: one AlteryxBackup.Sandbox object (Path, Topology, Mongo, Version, Nodes). When the core
-        fails, a non-terminating error with ErrorId AlteryxBackup.Exit<code> is written and nothing is
-        output.
+        Output: one AlteryxBackup.Sandbox object (Path, Topology, Mongo, Version, Nodes, MongoCredentials).
+        When the core fails, a non-terminating error with ErrorId AlteryxBackup.Exit<code> is written and
+        nothing is output.
+
+        A -MongoType selfManaged sandbox simulates an external MongoDB whose user has a password: its
+        MongoCredentials property (Host, ReplicaSet, UserName, Password, AuthSource) holds this sandbox's own
+        demo values (random at creation, stored only in its sandbox.json, not a real secret), and its first
+        backup needs them as -MongoCredential (see the examples). Embedded sandboxes have no MongoCredentials
+        ($null): the backup reads the embedded MongoDB's password itself.
 
     .PARAMETER Path
         Folder of the sandbox. Created if missing; must be empty or an existing sandbox (with -Force).
@@ -85,11 +91,23 @@ function New-AlteryxSandbox {
 
         Creates a controller whose data is in a user-managed SQL Server database (Alteryx Server 2024.1).
 
+    .EXAMPLE
+        $sbx = New-AlteryxSandbox -Path (Join-Path $env:TEMP 'sbx-mongo') -MongoType selfManaged -Force
+        $login = $sbx.MongoCredentials
+        $credential = New-Object System.Management.Automation.PSCredential ($login.UserName, (ConvertTo-SecureString $login.Password -AsPlainText -Force))
+        Invoke-AlteryxBackup -BackupMode DatabaseOnly -SandboxPath $sbx.Path -MongoCredential $credential
+
+        Creates a sandbox with a self-managed MongoDB and backs its database up with the sandbox's demo
+        credentials (MongoCredentials: Host, UserName, Password, AuthSource). With a real server, take the
+        credential from Get-Credential or Windows Credential Manager (-MongoCredentialTarget) instead.
+
     .INPUTS
         None.
 
     .OUTPUTS
-        AlteryxBackup.Sandbox. Properties: Path, Topology, Mongo, Version, Nodes (Name, Role, Service).
+        AlteryxBackup.Sandbox. Properties: Path, Topology, Mongo, Version, Nodes (Name, Role, Service),
+        MongoCredentials (Host, ReplicaSet, UserName, Password, AuthSource; $null unless -MongoType
+        selfManaged), Message.
 
     .LINK
         Invoke-AlteryxBackup
@@ -173,6 +191,22 @@ function New-AlteryxSandbox {
     $sandboxPath = [string]$sandbox.path
     if (-not $sandboxPath) { $sandboxPath = $fullPath }
 
+    # A self-managed sandbox's simulated MongoDB: its own demo credentials (random at creation, kept only in
+    # sandbox.json), which its first backup needs; the CLI prints the same values (sandbox create / status).
+    $mongoCredentials = $null
+    $cred = $sandbox.mongoCredentials
+    if ($null -ne $cred) {
+        $replicaSet = $null
+        if ($cred.replicaSet) { $replicaSet = [string]$cred.replicaSet }
+        $mongoCredentials = [pscustomobject]@{
+            Host       = (@($cred.hosts | ForEach-Object { [string]$_ }) -join ',')
+            ReplicaSet = $replicaSet
+            UserName   = [string]$cred.username
+            Password   = [string]$cred.password
+            AuthSource = [string]$cred.authDatabase
+        }
+    }
+
     [pscustomobject]@{
         PSTypeName = 'AlteryxBackup.Sandbox'
         Path       = $sandboxPath
@@ -180,6 +214,7 @@ function New-AlteryxSandbox {
         Mongo      = [string]$sandbox.mongo
         Version    = [string]$sandbox.version
         Nodes      = @($nodes)
+        MongoCredentials = $mongoCredentials
         Message    = [string]$coreResult.message
     }
 }
