@@ -41,7 +41,7 @@ const steps: Array<[string, Arm, { dbSizeMb?: number; level?: number }]> = [
   [
     'stop',
     ({ dir }) => {
-      setKnob(dir, 'service.stopSeconds', '4');
+      setKnob(dir, 'service.stopSeconds', '120');
       return { until: () => readEvents(dir).some((e) => e['kind'] === 'service' && e['to'] === 'StopPending') };
     },
     {},

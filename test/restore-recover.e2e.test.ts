@@ -292,7 +292,9 @@ test('ConfigOnly restore SIGKILLed while it starts the service (files and token 
 test('Full restore SIGKILLed during the service stop (nothing changed yet): recover starts the service, removes the extraction folder, no token step', async (t) => {
   const p = await prepare(t);
   const { b } = p;
-  setKnob(b.dir, 'service.stopSeconds', '4');
+  // A stop far longer than a loaded machine's delay between seeing StopPending and the kill (with 4 s, the stop
+  // once completed first and the restore wrote files before it was killed); recover starts from StopPending.
+  setKnob(b.dir, 'service.stopSeconds', '120');
   const events0 = serviceEvents(b.dir).length;
   const k = await killRestoreWhen(p.a.archive, b, () =>
     serviceEvents(b.dir)
