@@ -1,14 +1,14 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { evaluateHealth, median } from '../src/history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
-import { runId, runStart, toRecord } from '../src/history/record.ts';
+import { interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
 import { parseDuration, recordFromLog } from '../src/history/rebuild.ts';
 import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
-import { appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
+import { appendRecordOnce, appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';
 import { BackupError } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -165,6 +165,32 @@ test('a backup result becomes a record: start from the log name, status, sizes, 
   t.deepEqual(r.stepDurationsMs, { dump: 2000, archive: 300 });
   t.deepEqual(r.destinations[1], { path: '\\\\nas01\\b', kind: 'network', status: 'failed', error: 'offline' });
   t.is(toRecord({ exitCode: 4, message: 'x' }, { kind: 'backup', host: 'h', startedAt: new Date(0) }).status, 'Failed');
+});
+
+test("an interrupted run: Failed, exit 1, the id its log gives, its duration to the log's last write; appended once per id", async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'BackupLog_Full_20261127_020000.log');
+  writeFileSync(log, 'x\n');
+  const mtime = new Date('2026-11-27T02:00:42Z');
+  utimesSync(log, mtime, mtime);
+  const r = interruptedRecord({ pid: 4242, mode: 'Full', startedAt: '2026-11-27T02:00:00.300Z', logPath: log }, 'alteryx-backup recover', 'ALTERYX01', NOW);
+  t.like(r, { id: 'backup-BackupLog_Full_20261127_020000', kind: 'backup', mode: 'Full', status: 'Failed', exitCode: 1, durationMs: 42_000, logPath: log });
+  t.is(r.message, 'Backup run 4242 (Full) was interrupted (killed or crashed); recovered by alteryx-backup recover.');
+  // A restore's journal names "Restore <mode>"; a log that is gone leaves no log path and no duration.
+  const restore = interruptedRecord(
+    { pid: 7, mode: 'Restore ConfigOnly', startedAt: '2026-11-27T03:00:00Z', logPath: join(dir, 'BackupLog_Restore_20261127_030000.log') },
+    'x',
+    'H',
+    NOW,
+  );
+  t.like(restore, { id: 'restore-BackupLog_Restore_20261127_030000', kind: 'restore', mode: 'ConfigOnly', logPath: null, durationMs: 0 });
+  const file = historyPath(dir);
+  t.true(await appendRecordOnce(file, r));
+  t.false(await appendRecordOnce(file, { ...r, message: 'again' }), 'a second recovery of the same run adds nothing');
+  t.deepEqual(
+    readHistory(file).records.map((x) => x.message),
+    [r.message],
+  );
 });
 
 test('a drill result keeps its verdict and counts; a run without a log gets a time-and-pid id', (t) => {

@@ -111,20 +111,33 @@ function lockIsStale(lock: string): boolean {
 /** Appends records, each as one line written by one write call; a torn last line of an earlier crash is ended first. */
 export async function appendRecords(file: string, records: RunRecord[]): Promise<void> {
   if (!records.length) return;
-  await withHistoryLock(file, () => {
-    const fd = openSync(file, 'a+');
-    try {
-      const size = fstatSync(fd).size;
-      let prefix = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        readSync(fd, last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = '\n';
-      }
-      writeSync(fd, prefix + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    } finally {
-      closeSync(fd);
+  await withHistoryLock(file, () => appendRecordsLocked(file, records));
+}
+
+/** appendRecords for a caller that holds the lock already. */
+export function appendRecordsLocked(file: string, records: RunRecord[]): void {
+  if (!records.length) return;
+  const fd = openSync(file, 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
     }
+    writeSync(fd, prefix + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends the record unless the catalog has one with its id already (under the lock). Returns whether it was added. */
+export async function appendRecordOnce(file: string, record: RunRecord): Promise<boolean> {
+  return withHistoryLock(file, () => {
+    if (readHistory(file).records.some((r) => r.id === record.id)) return false;
+    appendRecordsLocked(file, [record]);
+    return true;
   });
 }
 
