@@ -529,3 +529,39 @@ test.serial("the next backup that finishes a killed run's journal records it as 
   t.regex(records[0]!.message, /was interrupted \(killed or crashed\); recovered by the next backup \(DatabaseOnly, pid \d+\)\.$/);
   t.regex(records[0]!.id, /^backup-BackupLog_Full_\d{8}_\d{6}$/);
 });
+
+test('free space at a network destination below the next backup: health WARNING naming the share, also at the end of a backup', async (t) => {
+  const { dir, config } = await quickSandbox(
+    t,
+    { dbSizeMb: 1 },
+    { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } },
+  );
+  const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config, '--json']);
+  const first = await cli(['backup', '--mode', 'ConfigOnly']);
+  t.is(first.code, 0, first.stdout.slice(-2000));
+  const ok = await cli(['health']);
+  t.is(ok.code, 0, ok.stdout);
+  const free = ok.result!['destinationsFree'] as Array<{ path: string; kind: string; freeBytes: number | null }>;
+  t.deepEqual(
+    free.map((d) => `${d.kind}:${d.path}`),
+    ['local:D:\\Alteryx\\Backups', `network:${NAS}`],
+  );
+  t.true(free.every((d) => typeof d.freeBytes === 'number' && d.freeBytes > 0));
+  // The share (no drive letter) reports 1000 bytes free: less than one ConfigOnly archive.
+  setKnob(dir, `destinations.${NAS}.freeBytes`, '1000');
+  const low = await cli(['health']);
+  t.is(low.code, 1, low.stdout);
+  const reasons = low.result!['reasons'] as Array<{ check: string; severity: string; message: string }>;
+  t.deepEqual(
+    reasons.map((r) => `${r.check}:${r.severity}`),
+    ['free-space:WARNING'],
+  );
+  t.regex(reasons[0]!.message, /^Only 1000 B free at the network destination \\\\nas01\\AlteryxBackups; the next backup is expected to need /);
+  t.is((low.result!['destinationsFree'] as Array<{ freeBytes: number }>)[1]!.freeBytes, 1000);
+  await nextSecond(Date.now());
+  const second = await cli(['backup', '--mode', 'ConfigOnly']);
+  t.true(
+    (second.result!['warnings'] as string[]).some((w) => /^Health WARNING: Only 1000 B free at the network destination \\\\nas01\\AlteryxBackups;/.test(w)),
+    (second.result!['warnings'] as string[]).join('\n'),
+  );
+});

@@ -340,6 +340,27 @@ test('health: a destination failing N times in a row, no passed drill in N days,
     ['free-space'],
   );
   t.regex(tight.reasons[0]!.message, /Only 50\.0 MB free .* expected to need 100\.0 MB/);
+  // Per destination: each one short of space is named; one with room or unreadable (null) is not.
+  const perDest = evaluateHealth(nightly(5, HOUR), th, {
+    now: NOW,
+    destinationsFree: [
+      { path: 'D:\\Alteryx\\Backups', kind: 'local', freeBytes: 10 * 1024 ** 3 },
+      { path: '\\\\nas01\\AlteryxBackups', kind: 'network', freeBytes: 20 * 1024 * 1024 },
+      { path: '\\\\nas02\\Backups', kind: 'network', freeBytes: null },
+    ],
+  });
+  t.deepEqual(
+    perDest.reasons.map((r) => `${r.check}:${r.severity}:${r.message}`),
+    ['free-space:WARNING:Only 20.0 MB free at the network destination \\\\nas01\\AlteryxBackups; the next backup is expected to need 100.0 MB.'],
+  );
+  t.is(perDest.freeBytes, 10 * 1024 ** 3, "freeBytes stays the local folder's");
+  t.is(perDest.destinationsFree.length, 3);
+  const localShort = evaluateHealth(nightly(5, HOUR), th, { now: NOW, destinationsFree: [{ path: 'D:\\Alteryx\\Backups', kind: 'local', freeBytes: 1024 }] });
+  t.regex(localShort.reasons[0]!.message, /^Only 1\.0 KB free at the local backup folder D:\\Alteryx\\Backups;/);
+  t.is(
+    evaluateHealth(nightly(5, HOUR), { ...th, CheckFreeSpace: false }, { now: NOW, destinationsFree: [{ path: 'X', kind: 'network', freeBytes: 1 }] }).status,
+    'OK',
+  );
 });
 
 test('health: UNKNOWN (exit 3) for an empty history; a mode never run is not checked', (t) => {
