@@ -435,7 +435,7 @@ test('verify (with a configuration or sandbox) and restore are recorded with the
   await nextSecond(Date.now());
   const r = await runCli(['restore', archive, '--yes', '--sandbox', dir, '--config', config, '--json']);
   t.is(r.result?.['exitCode'], 0, String(r.result?.['message']));
-  // Without a configuration or sandbox, an offline verify has no catalog to go to.
+  // Without a configuration or sandbox the default configuration's catalog is meant (a Windows server's, not this sandbox's).
   t.is((await runCli(['verify', archive])).code, 0);
   const records = (await runCli(['history', '--sandbox', dir, '--config', config, '--json'])).result!['records'] as RunRecord[];
   t.deepEqual(

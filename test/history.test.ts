@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { evaluateHealth, median } from '../src/history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
-import { interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
+import { catalogParams, interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
 import { parseDuration, recordFromLog } from '../src/history/rebuild.ts';
 import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
 import { appendRecordOnce, appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
@@ -191,6 +191,17 @@ test("an interrupted run: Failed, exit 1, the id its log gives, its duration to 
     readHistory(file).records.map((x) => x.message),
     [r.message],
   );
+});
+
+test('a verify goes to the catalog of the configuration given, of the sandbox, or of the default configuration when it exists', (t) => {
+  const dir = tempDir(t);
+  const absent = [join(dir, 'nope', 'backup-config.json')];
+  const present = join(dir, 'backup-config.json');
+  writeFileSync(present, '{}');
+  t.deepEqual(catalogParams({ Path: 'x.zip', ConfigPath: 'C:\\c.json' }, absent), { ConfigPath: 'C:\\c.json' });
+  t.deepEqual(catalogParams({ Path: 'x.zip', SandboxPath: '/tmp/sbx', ArchivePassword: 's' }, absent), { SandboxPath: '/tmp/sbx' });
+  t.deepEqual(catalogParams({ Path: 'x.zip' }, [...absent, present]), {}, 'the default configuration: loadConfig finds it');
+  t.is(catalogParams({ Path: 'x.zip', ConfigPath: '' }, absent), null, 'no configuration anywhere: not recorded');
 });
 
 test('a drill result keeps its verdict and counts; a run without a log gets a time-and-pid id', (t) => {

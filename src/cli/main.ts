@@ -23,7 +23,7 @@ import { folderResolver, restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
-import { recordInterrupted, type InterruptedRun } from '../history/record.ts';
+import { catalogParams, recordInterrupted, type InterruptedRun } from '../history/record.ts';
 import { migrateBatchCommand } from './migrate-cmd.ts';
 import { compareCommand } from './compare-cmd.ts';
 import { listCommand } from './list-cmd.ts';
@@ -290,8 +290,10 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   const message = res.ok
     ? `${path}: all ${res.checks.length} checks passed`
     : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
-  // Into the run catalog when its location is known (a configuration or a sandbox); an offline check elsewhere is not recorded.
-  if (req.params['ConfigPath'] || req.params['SandboxPath']) {
+  // Into the run catalog when its location is known (a configuration given or the default one, a sandbox); an
+  // offline check of a copy on a machine without a configuration is not recorded.
+  const catalog = catalogParams(req.params);
+  if (catalog) {
     await afterRun(
       {
         exitCode,
@@ -301,7 +303,7 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
         sha256: res.archiveSha256 ?? null,
         durationMs: Date.now() - startedAt.getTime(),
       },
-      { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform },
+      { kind: 'verify', params: catalog, startedAt, platform: choosePlatform },
     );
   }
   if (out.json)

@@ -1,8 +1,8 @@
 // Turns the result of a backup, verify, drill or restore into one catalog record and appends it. Called by the
 // CLI once the result is known (src/cli/main.ts, src/cli/restore-cmd.ts), outside the runs' orchestration.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadConfig, type Params } from '../config/load.ts';
+import { defaultConfigCandidates, loadConfig, type Params } from '../config/load.ts';
 import { BACKUP_MODES, type BackupConfig, type BackupMode } from '../config/schema.ts';
 import type { Platform } from '../platform/ports.ts';
 import { parseLogName } from '../steps/retention.ts';
@@ -105,6 +105,19 @@ export function toRecord(result: RunResultLike, ctx: RecordContext): RunRecord {
     logPath,
     source: 'run',
   };
+}
+
+/**
+ * The parameters that locate the catalog of a run that is not tied to a configuration (an offline verify):
+ * the ConfigPath / SandboxPath given, or none when the default configuration file (the one next to the module,
+ * which every other command uses without -ConfigPath) exists; null when there is no catalog to go to (a copy
+ * checked on another machine without a configuration).
+ */
+export function catalogParams(params: Params, candidates: string[] = defaultConfigCandidates()): Params | null {
+  const keep: Params = {};
+  for (const k of ['ConfigPath', 'SandboxPath']) if (typeof params[k] === 'string' && params[k]) keep[k] = params[k];
+  if (Object.keys(keep).length || candidates.some((c) => existsSync(c))) return keep;
+  return null;
 }
 
 /** Where the catalog of a configuration lives, with the platform that resolved it (the caller disposes it). */
