@@ -406,6 +406,27 @@ test('CSV: a header, one row a record, quoting, and no spreadsheet formula from 
   t.is(lines.length, 2);
   t.true(lines[0]!.startsWith('id,kind,startedAt'));
   t.true(lines[1]!.includes(`"'=HYPERLINK(""x""), ""quoted"""`));
+  // Step durations, the dump size and a drill's counts have their columns.
+  const drill = rec({
+    ago: 0,
+    kind: 'drill',
+    dumpBytes: 5_242_880,
+    stepDurationsMs: { dump: 20_000, archive: 1250 },
+    drill: { verdict: 'failed', collections: 3, documentsExpected: 1200, documentsRestored: 1199, documentsActual: null },
+  });
+  const [head, row] = toCsv([drill])
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.split(','));
+  const col = (name: string) => row![head!.indexOf(name)];
+  t.is(col('dumpBytes'), '5242880');
+  t.is(col('stepDurationsMs'), 'dump=20000; archive=1250');
+  t.is(col('drillVerdict'), 'failed');
+  t.is(col('drillCollections'), '3');
+  t.is(col('drillDocumentsExpected'), '1200');
+  t.is(col('drillDocumentsRestored'), '1199');
+  t.is(col('drillDocumentsActual'), '');
+  t.is(head!.length, row!.length);
 });
 
 test('report: one self-contained page, every record in the charts, messages escaped, months and totals', (t) => {
