@@ -219,6 +219,7 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
     archivePath: r.archivePath,
     sha256: r.sha256,
     sizeBytes: r.sizeBytes,
+    dumpBytes: r.dumpBytes,
     destinations: r.destinations.map((d) => d.status),
   });
   const good = real.filter((r) => r.status === 'Success');

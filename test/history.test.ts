@@ -6,7 +6,7 @@ import { ConfigSchema } from '../src/config/schema.ts';
 import { evaluateHealth, median } from '../src/history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
 import { catalogParams, interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
-import { parseDuration, recordFromLog } from '../src/history/rebuild.ts';
+import { dumpBytesOf, parseDuration, rebuildHistory, recordFromLog } from '../src/history/rebuild.ts';
 import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
 import { appendRecordOnce, appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';
@@ -241,6 +241,47 @@ test('rebuild reads a log: exit code, message, archive, downtime; a log without 
   t.regex(killed.message, /ended without a result/);
   t.is(recordFromLog('/logs/BackupLog_Recover_20261128_020000.jsonl', lines, 'H'), undefined);
   t.deepEqual([parseDuration('250 ms'), parseDuration('1.5 s'), parseDuration('3 min 4 s'), parseDuration('x')], [250, 1500, 184000, null]);
+});
+
+test("rebuild: the dump size is the manifest's MongoDB/ files; a run appended while the rebuild reads is kept", async (t) => {
+  t.is(
+    dumpBytesOf({
+      files: [
+        { path: 'MongoDB/AlteryxGallery/a.bson', size: 1000, sha256: '', kind: 'database' as const },
+        { path: 'MongoDB/AlteryxService/b.bson', size: 24, sha256: '', kind: 'database' as const },
+        { path: 'Config/RuntimeSettings.xml', size: 500, sha256: '', kind: 'settings' as const },
+      ],
+    }),
+    1024,
+  );
+  t.is(dumpBytesOf({ files: [{ path: 'Config/x.xml', size: 5, sha256: '', kind: 'settings' as const }] }), null, 'ConfigOnly: no dump');
+
+  const dir = tempDir(t);
+  const file = historyPath(dir);
+  const line = (time: string, level: string, message: string) => JSON.stringify({ time, level, message });
+  writeFileSync(
+    join(dir, 'BackupLog_DatabaseOnly_20261127_020000.jsonl'),
+    [
+      line('2026-11-27T02:00:00.100Z', 'INFO', 'AlteryxBackup started: mode DatabaseOnly'),
+      line('2026-11-27T02:00:05.000Z', 'ERROR', 'MongoDB dump failed'),
+      line('2026-11-27T02:00:05.100Z', 'INFO', 'Completed at 2026-11-27T02:00:05.100Z after 5.0 s; exit code 5 (mongodb)'),
+    ].join('\n') + '\n',
+  );
+  const old = rec({ ago: 3 * DAY, id: 'backup-lost' });
+  await appendRecords(file, [old]);
+  // The rebuild starts reading; a run that finishes meanwhile appends its record (the rebuild takes the lock only to replace).
+  const rebuilding = rebuildHistory(file, { logDir: dir, localBackupPath: join(dir, 'none'), networkPaths: [], host: 'H' });
+  const during = rec({ ago: 0, id: 'verify-during', kind: 'verify' });
+  await appendRecords(file, [during]);
+  const { records, kept } = await rebuilding;
+  t.is(kept, 1);
+  t.deepEqual(
+    records.map((r) => `${r.id}:${r.source}`),
+    ['backup-BackupLog_DatabaseOnly_20261127_020000:rebuild', 'verify-during:run'],
+    'what the logs give, plus the concurrent append; the old catalog is replaced',
+  );
+  t.deepEqual(readHistory(file).records, records);
+  t.false(existsSync(`${file}.lock`));
 });
 
 // --- health --------------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } 
 import { destinationsFreeOf, evaluateHealth, type HealthVerdict } from '../history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../history/query.ts';
 import { openHistory, type HistoryContext } from '../history/record.ts';
-import { rebuildRecords } from '../history/rebuild.ts';
+import { rebuildHistory } from '../history/rebuild.ts';
 import { monthRange, monthlyCsv, renderReport } from '../history/report.ts';
-import { readHistory, replaceHistory } from '../history/store.ts';
+import { readHistory } from '../history/store.ts';
 import { sendReportEmail } from '../history/mail.ts';
 import { smtpPassword } from '../alerts/index.ts';
 import type { RunRecord } from '../history/types.ts';
@@ -125,13 +125,12 @@ async function history(out: Output, params: Params, csv: boolean): Promise<ExitC
   return withHistory(params, async (h) => {
     let rebuilt: number | null = null;
     if (params['Rebuild'] === true) {
-      const recs = await rebuildRecords({
+      const { records: recs } = await rebuildHistory(h.file, {
         logDir: h.logDir,
         localBackupPath: h.platform.paths.resolve(h.config.BackupConfiguration.LocalBackupPath),
         networkPaths: h.config.BackupConfiguration.NetworkBackupPaths.map((p) => h.platform.paths.resolve(p)),
         host: h.platform.system.hostname(),
       });
-      await replaceHistory(h.file, recs);
       rebuilt = recs.length;
     }
     const { records, skipped } = readHistory(h.file);

@@ -148,10 +148,6 @@ export function replaceHistoryLocked(file: string, records: RunRecord[]): void {
   renameSync(tmp, file);
 }
 
-export async function replaceHistory(file: string, records: RunRecord[]): Promise<void> {
-  await withHistoryLock(file, () => replaceHistoryLocked(file, records));
-}
-
 /**
  * Drops records that started before the cutoff (the log retention: LogRetentionDays), so the catalog stays as
  * long as the logs it can be rebuilt from. Returns how many were dropped; rewrites only when there is any.
