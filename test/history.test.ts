@@ -1,17 +1,27 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { evaluateHealth, median } from '../src/history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
 import { catalogParams, interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
 import { dumpBytesOf, parseDuration, rebuildHistory, recordFromLog } from '../src/history/rebuild.ts';
 import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
-import { appendRecordOnce, appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
+import {
+  appendRecordOnce,
+  appendRecords,
+  compactHistory,
+  historyPath,
+  readHistory,
+  staleLock,
+  takeOverStaleLock,
+  withHistoryLock,
+} from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';
 import { BackupError } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -121,6 +131,77 @@ test('a lock left by a dead process is taken over; a live holder is waited for',
   await held;
   await second;
   t.deepEqual(order, ['first', 'second']);
+});
+
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+test('a stale lock is taken over only if it is still the one judged stale: a fresh lock made meanwhile stays', (t) => {
+  const file = historyPath(tempDir(t));
+  const lock = `${file}.lock`;
+  writeFileSync(lock, String(deadPid()));
+  const judged = staleLock(lock);
+  t.truthy(judged, 'a lock of a dead process is stale');
+  // Another process saw it too and was faster: it removed it and holds a fresh lock of its own.
+  unlinkSync(lock);
+  writeFileSync(lock, String(process.ppid));
+  t.false(takeOverStaleLock(lock, judged!), 'the fresh lock is not the one judged stale');
+  t.is(readFileSync(lock, 'utf8'), String(process.ppid), 'the fresh lock is back in place');
+  t.is(staleLock(lock), undefined, 'a live holder is not stale');
+  // A stale lock that is still the one judged stale goes; nothing is left beside the catalog.
+  unlinkSync(lock);
+  writeFileSync(lock, String(deadPid()));
+  t.true(takeOverStaleLock(lock, staleLock(lock)!));
+  t.false(existsSync(lock));
+  t.false(takeOverStaleLock(lock, 'x'), 'already gone: nothing to do');
+  t.deepEqual(
+    readdirSync(dirname(file)).filter((n) => n.includes('.lock')),
+    [],
+  );
+});
+
+test('processes released at once onto a planted stale lock: the read-and-replace of each keeps every record', async (t) => {
+  const dir = tempDir(t);
+  const file = historyPath(dir);
+  writeFileSync(`${file}.lock`, String(deadPid()));
+  const go = join(dir, 'go');
+  const script = join(dir, 'rewriter.mts');
+  writeFileSync(
+    script,
+    `import { existsSync, writeFileSync } from 'node:fs';
+import { readHistory, replaceHistoryLocked, withHistoryLock } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'history', 'store.ts'))};
+const [file, who, go] = process.argv.slice(2);
+writeFileSync(go + '.' + who + '.ready', '');
+while (!existsSync(go)) await new Promise((r) => setTimeout(r, 1));
+for (let i = 0; i < 20; i++)
+  await withHistoryLock(file, async () => {
+    const { records } = readHistory(file);
+    await new Promise((r) => setImmediate(r));
+    replaceHistoryLocked(file, [...records, { v: 1, id: who + '-' + i, kind: 'backup', startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), exitCode: 0, message: 'x' }]);
+  });
+`,
+  );
+  const procs = ['p1', 'p2', 'p3', 'p4'].map((who) => {
+    const c = spawn(process.execPath, ['--import=tsx', script, file, who, go], { stdio: ['ignore', 'inherit', 'inherit'] });
+    return new Promise<number | null>((resolve, reject) => {
+      c.on('error', reject);
+      c.on('close', resolve);
+    });
+  });
+  // Every writer waits for the same moment, so they meet the stale lock together.
+  await waitFor('the writers to start', () => ['p1', 'p2', 'p3', 'p4'].every((w) => existsSync(`${go}.${w}.ready`)), 120_000);
+  writeFileSync(go, '');
+  t.deepEqual(await Promise.all(procs), [0, 0, 0, 0]);
+  const { records, skipped } = readHistory(file);
+  t.is(skipped, 0);
+  t.is(new Set(records.map((r) => r.id)).size, 80, "no read-and-replace lost another process's record");
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('AlteryxBackupHistory') && n !== 'AlteryxBackupHistory.jsonl'),
+    [],
+  );
 });
 
 test('compaction drops what is older than the log retention and keeps the rest', async (t) => {
