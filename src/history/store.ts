@@ -3,7 +3,21 @@
 // drill, two scheduled tasks) never interleave or lose a line; a rewrite goes through a temporary file and a
 // rename, so a reader sees the old catalog or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../core/lock.ts';
 import { RUN_KINDS, type RunRecord } from './types.ts';
