@@ -432,6 +432,11 @@ test('health: duration and downtime spikes, with the absolute minimum', (t) => {
     slow.reasons.map((r) => r.check),
     ['duration-spike', 'downtime-spike'],
   );
+  // The threshold the dashboard draws: above both factor x median and median + minimum.
+  const med = evaluateHealth(nightly(10, DAY + HOUR), th, { now: NOW }).modes.find((m) => m.mode === 'DatabaseOnly')!;
+  t.is(med.medianDurationMs, 60_000);
+  t.is(med.durationSpikeMs, Math.max(60_000 * th.DurationSpikeFactor, 60_000 + th.DurationSpikeMinimumSeconds * 1000));
+  t.is(evaluateHealth([rec({ ago: HOUR })], th, { now: NOW }).modes.find((m) => m.mode === 'DatabaseOnly')!.durationSpikeMs, null, 'no median, no threshold');
   // Four times a 1-minute median but only 3 minutes above it with a 5-minute minimum: no spike.
   const jitter = evaluateHealth(
     [...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 4 * 60_000 })],

@@ -40,6 +40,8 @@ export interface ModeHealth {
   medianDurationMs: number | null;
   /** The size band: below / above these sizes is a WARNING (null when there is no median yet). */
   band: { low: number; high: number } | null;
+  /** The duration spike threshold: a run longer than this is a duration-spike WARNING (null without a median). */
+  durationSpikeMs: number | null;
 }
 
 export interface HealthVerdict {
@@ -96,6 +98,7 @@ interface ModeFacts {
   /** Enough earlier runs for the trend checks (MinimumRunsForTrend). */
   trend: boolean;
   band: ModeHealth['band'];
+  durationSpikeMs: number | null;
 }
 
 /**
@@ -166,6 +169,8 @@ function modeFacts(backups: readonly RunRecord[], mode: BackupMode, th: HealthTh
     medDur,
     trend: earlier.length >= th.MinimumRunsForTrend,
     band,
+    // duration-spike fires above both the factor times the median and the median plus the minimum.
+    durationSpikeMs: medDur !== null ? Math.max(medDur * th.DurationSpikeFactor, medDur + th.DurationSpikeMinimumSeconds * 1000) : null,
   };
 }
 
@@ -181,6 +186,7 @@ function modeHealth(f: ModeFacts, now: number): ModeHealth {
     medianSizeBytes: f.medSize,
     medianDurationMs: f.medDur,
     band: f.band,
+    durationSpikeMs: f.durationSpikeMs,
   };
 }
 
