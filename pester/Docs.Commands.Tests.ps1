@@ -5,7 +5,7 @@
 #>
 
 BeforeDiscovery {
-    $docs = @('runbook.md', 'quick-reference.md', 'deployment-checklist.md', 'migration.md', 'scheduling.md') |
+    $docs = @('runbook.md', 'quick-reference.md', 'deployment-checklist.md', 'migration.md', 'scheduling.md', 'history.md') |
         ForEach-Object { @{ Name = $_; File = (Join-Path $PSScriptRoot "../docs/$_") } }
 }
 

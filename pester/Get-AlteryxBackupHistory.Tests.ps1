@@ -58,7 +58,12 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $script:calls = New-Object System.Collections.Generic.List[object]
         Mock -ModuleName AlteryxBackup Invoke-AlteryxBackupCore {
             $script:calls.Add([pscustomobject]@{ Command = $Command; Request = $Request })
-            [pscustomobject]@{ type = 'result'; command = 'history'; exitCode = 0; success = $true; message = '2 of 2'; skipped = 0; records = @((New-FakeRecord -Id 'r1'), (New-FakeRecord -Id 'r2' -Mode 'DatabaseOnly' -ExitCode 5 -Status 'Failed')) }
+            $drill = New-FakeRecord -Id 'd3'
+            $drill.kind = 'drill'
+            $drill.dumpBytes = 5242880
+            $drill.stepDurationsMs = [pscustomobject]@{ dump = 20000; archive = 1250; verify = 7 }
+            $drill.drill = [pscustomobject]@{ verdict = 'failed'; collections = 3; documentsExpected = 1200; documentsRestored = 1199; documentsActual = $null }
+            [pscustomobject]@{ type = 'result'; command = 'history'; exitCode = 0; success = $true; message = '3 of 3'; skipped = 0; records = @((New-FakeRecord -Id 'r1'), (New-FakeRecord -Id 'r2' -Mode 'DatabaseOnly' -ExitCode 5 -Status 'Failed'), $drill) }
         }
     }
     BeforeEach { $script:calls.Clear() }
@@ -81,7 +86,7 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $global:LASTEXITCODE = 42
         $r = @(Get-AlteryxBackupHistory -ErrorVariable e)
         $e | Should -BeNullOrEmpty
-        $r.Count | Should -Be 2
+        $r.Count | Should -Be 3
         $r[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HistoryRecord'
         $r[0].StartTime | Should -BeOfType [datetime]
         $r[0].StartTime.ToUniversalTime() | Should -Be ([datetime]::new(2026, 11, 28, 2, 0, 0, [System.DateTimeKind]::Utc))
@@ -93,6 +98,24 @@ Describe 'Get-AlteryxBackupHistory with a mocked core' {
         $r[1].Success | Should -BeFalse
         $r[1].Status | Should -Be 'Failed'
         ($r | Where-Object { -not $_.Success }).Id | Should -Be 'r2'
+        $r[0].StepDurations | Should -Be 'dump=20.0 s'
+        $r[0].DumpBytes | Should -BeNullOrEmpty
+        $r[0].DrillCollections | Should -BeNullOrEmpty
+        # Step durations in the order they ran, the dump size and the drill's counts as numbers.
+        $r[2].StepDurations | Should -Be 'dump=20.0 s; archive=1.25 s; verify=0.007 s'
+        $r[2].DumpBytes | Should -Be 5242880
+        $r[2].DumpBytes | Should -BeOfType [long]
+        $r[2].DrillVerdict | Should -Be 'failed'
+        $r[2].DrillCollections | Should -Be 3
+        $r[2].DrillDocumentsExpected | Should -Be 1200
+        $r[2].DrillDocumentsExpected | Should -BeOfType [long]
+        $r[2].DrillDocumentsRestored | Should -Be 1199
+        $r[2].DrillDocumentsActual | Should -BeNullOrEmpty
+        # Export-Csv carries them as plain values (no System.Object[]).
+        $rows = @($r | ConvertTo-Csv -NoTypeInformation | ConvertFrom-Csv)
+        $rows[2].StepDurations | Should -Be 'dump=20.0 s; archive=1.25 s; verify=0.007 s'
+        $rows[2].DumpBytes | Should -Be '5242880'
+        $rows[2].DrillDocumentsRestored | Should -Be '1199'
         $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
     }
 

@@ -222,6 +222,18 @@ Describe 'Test-AlteryxBackup against the real core' -Tag 'Integration' {
         $r.FailedChecks | Should -BeNullOrEmpty
     }
 
+    It 'is recorded in the run catalog of the default configuration (no -ConfigPath): Get-AlteryxBackupHistory -Kind verify shows it' {
+        $r = Test-AlteryxBackup -Path $zip -SandboxPath $A
+        $r.ExitCode | Should -Be 0 -Because $r.Message
+        $v = @(Get-AlteryxBackupHistory -SandboxPath $A -Kind verify)
+        $v.Count | Should -Be 1
+        $v[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HistoryRecord'
+        $v[0].Status | Should -Be 'Success'
+        $v[0].Mode | Should -Be 'Full'
+        $v[0].ArchivePath | Should -Be $zip
+        $v[0].Sha256 | Should -Be $backup.Sha256
+    }
+
     It 'fails with exit 3 naming the dump file when one byte of it changes in the archive' {
         $copy = New-Copy 'dump-byte'
         # The stored dump of AS_Schedules: flip the first byte of a known document field name.

@@ -16,7 +16,9 @@ BeforeAll {
         if ($Status -ne 'OK') { $reasons = @([pscustomobject]@{ check = 'missed-schedule'; severity = $Status; mode = 'DatabaseOnly'; message = 'The newest good DatabaseOnly backup is 30 h old' }) }
         [pscustomobject]@{
             type = 'result'; command = 'health'; exitCode = $ExitCode; success = ($ExitCode -eq 0); status = $Status
-            message = "$Status - summary"; reasons = $reasons; runs = 12; freeBytes = 5GB; checkedAt = '2026-11-28T12:00:00.000Z'
+            message = "$Status - summary"; reasons = $reasons; runs = 12; freeBytes = 5GB
+            destinationsFree = @([pscustomobject]@{ path = 'D:\Alteryx\Backups'; kind = 'local'; freeBytes = 5GB }, [pscustomobject]@{ path = '\\nas01\Backups'; kind = 'network'; freeBytes = $null })
+            checkedAt = '2026-11-28T12:00:00.000Z'
             modes = @([pscustomobject]@{ mode = 'DatabaseOnly'; runs = 12; lastGoodAgeHours = 30; expectedIntervalHours = 26 })
         }
     }
@@ -57,6 +59,11 @@ Describe 'Test-AlteryxBackupHealth with a mocked core' {
         $r.ExitCode | Should -BeOfType [int]
         $r.CheckedAt | Should -BeOfType [datetime]
         $r.FreeBytes | Should -Be 5GB
+        $r.DestinationsFree.Count | Should -Be 2
+        $r.DestinationsFree[1].Path | Should -Be '\\nas01\Backups'
+        $r.DestinationsFree[1].Kind | Should -Be 'network'
+        $r.DestinationsFree[1].FreeBytes | Should -BeNullOrEmpty
+        $r.DestinationsFree[0].FreeBytes | Should -Be 5GB
         $global:LASTEXITCODE | Should -Be 42 -Because 'a cmdlet leaves $LASTEXITCODE alone'
         if ($Status -ne 'OK') {
             $r.Reasons[0].PSObject.TypeNames[0] | Should -Be 'AlteryxBackup.HealthReason'

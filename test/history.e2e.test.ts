@@ -13,10 +13,11 @@ import { choosePlatform } from '../src/platform/choose.ts';
 import { recordRun } from '../src/history/record.ts';
 import { readHistory, historyPath } from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';
-import { setKnob } from '../src/sandbox/index.ts';
+import { readEvents, setKnob } from '../src/sandbox/index.ts';
 import { repo, runCli, type CliRun } from './helpers/cli.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { loopbackSmtp, parseMail } from './helpers/smtp.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const NAS = '\\\\nas01\\AlteryxBackups';
 const DAY = 86_400_000;
@@ -218,6 +219,7 @@ test.serial('60 backups across the modes with injected failures: catalog, Get-Al
     archivePath: r.archivePath,
     sha256: r.sha256,
     sizeBytes: r.sizeBytes,
+    dumpBytes: r.dumpBytes,
     destinations: r.destinations.map((d) => d.status),
   });
   const good = real.filter((r) => r.status === 'Success');
@@ -434,7 +436,7 @@ test('verify (with a configuration or sandbox) and restore are recorded with the
   await nextSecond(Date.now());
   const r = await runCli(['restore', archive, '--yes', '--sandbox', dir, '--config', config, '--json']);
   t.is(r.result?.['exitCode'], 0, String(r.result?.['message']));
-  // Without a configuration or sandbox, an offline verify has no catalog to go to.
+  // Without a configuration or sandbox the default configuration's catalog is meant (a Windows server's, not this sandbox's).
   t.is((await runCli(['verify', archive])).code, 0);
   const records = (await runCli(['history', '--sandbox', dir, '--config', config, '--json'])).result!['records'] as RunRecord[];
   t.deepEqual(
@@ -445,4 +447,122 @@ test('verify (with a configuration or sandbox) and restore are recorded with the
   t.is(records[1]!.mode, 'ConfigOnly');
   t.is(records[3]!.archivePath, archive);
   t.regex(records[3]!.id, /^restore-BackupLog_Restore_\d{8}_\d{6}$/);
+});
+
+/** Starts a Full backup held in its dump (the sandbox's slow emongodump) and kills it there with SIGKILL. */
+async function killMidDump(dir: string, config: string): Promise<void> {
+  setKnob(dir, 'emongodump.seconds', '10');
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'Full', '--sandbox', dir, '--config', config, '--json'], { onSpawn: (p) => (pid = p) });
+  let ended = false;
+  void run.then(() => (ended = true));
+  await waitFor(
+    'the backup to reach its dump',
+    () => ended || readEvents(dir).some((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))),
+    120_000,
+  );
+  if (ended) throw new Error(`the backup ended before its dump: ${(await run).stdout.slice(-2000)}`);
+  process.kill(pid, 'SIGKILL');
+  if ((await run).signal !== 'SIGKILL') throw new Error('the backup was not killed');
+  setKnob(dir, 'emongodump.seconds', '0');
+}
+
+test.serial(
+  'a SIGKILLed backup is in the catalog as Failed once recovered: history, health CRITICAL last-run-failed, the same id after a rebuild',
+  async (t) => {
+    const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 });
+    const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config, '--json']);
+    await killMidDump(dir, config);
+    const logDir = join(dir, 'D', 'Alteryx', 'BackupLogs');
+    t.deepEqual(readHistory(historyPath(logDir)).records, [], 'the killed run wrote no record itself');
+    const rec = await cli(['recover']);
+    t.is(rec.code, 0, rec.stdout + rec.stderr);
+    const runLog = String((rec.result!['run'] as { logPath: string }).logPath);
+    const records = (await cli(['history'])).result!['records'] as RunRecord[];
+    t.is(records.length, 1, JSON.stringify(records));
+    const failed = records[0]!;
+    t.like(failed, { kind: 'backup', mode: 'Full', status: 'Failed', exitCode: 1, source: 'run', logPath: runLog });
+    t.regex(failed.message, /^Backup run \d+ \(Full\) was interrupted \(killed or crashed\); recovered by alteryx-backup recover\.$/);
+    t.regex(failed.id, /^backup-BackupLog_Full_\d{8}_\d{6}$/);
+    t.is(
+      failed.id,
+      `backup-${runLog
+        .split(/[\\/]/)
+        .pop()!
+        .replace(/\.log$/, '')}`,
+    );
+    // A second recover finds no journal and adds nothing.
+    t.is((await cli(['recover'])).code, 0);
+    t.is(readHistory(historyPath(logDir)).records.length, 1);
+    const health = await cli(['health']);
+    t.is(health.code, 2, health.stdout);
+    t.is(health.result!['status'], 'CRITICAL');
+    // Never a good Full backup: also its missed schedule; the killed run is the failed last run.
+    const reasons = health.result!['reasons'] as Array<{ check: string; mode: string; severity: string; message: string }>;
+    const last = reasons.find((r) => r.check === 'last-run-failed');
+    t.like(last, { mode: 'Full', severity: 'CRITICAL' });
+    t.regex(last!.message, /failed with exit code 1: Backup run \d+ \(Full\) was interrupted/);
+    // The store lost: the rebuild finds the killed run in its log, under the same id, once.
+    rmSync(historyPath(logDir));
+    const rebuilt = (await cli(['history', '--rebuild'])).result!['records'] as RunRecord[];
+    t.deepEqual(
+      rebuilt.map((r) => `${r.id}:${r.status}`),
+      [`${failed.id}:Failed`],
+    );
+    t.is(rebuilt[0]!.startedAt, failed.startedAt);
+  },
+);
+
+test.serial("the next backup that finishes a killed run's journal records it as Failed, once; a later recover adds nothing", async (t) => {
+  const { dir, config } = await quickSandbox(t, { dbSizeMb: 1 });
+  const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config, '--json']);
+  await killMidDump(dir, config);
+  await nextSecond(Date.now());
+  const next = await cli(['backup', '--mode', 'DatabaseOnly']);
+  t.is(next.code, 0, next.stdout.slice(-3000));
+  t.true((next.result!['warnings'] as string[]).some((w) => /^The previous run \(pid \d+, Full, .*\) was interrupted/.test(w)));
+  t.is((await cli(['recover'])).code, 0);
+  const records = (await cli(['history'])).result!['records'] as RunRecord[];
+  t.deepEqual(
+    records.map((r) => `${r.kind}:${r.mode}:${r.status}`),
+    ['backup:Full:Failed', 'backup:DatabaseOnly:Success'],
+  );
+  t.regex(records[0]!.message, /was interrupted \(killed or crashed\); recovered by the next backup \(DatabaseOnly, pid \d+\)\.$/);
+  t.regex(records[0]!.id, /^backup-BackupLog_Full_\d{8}_\d{6}$/);
+});
+
+test('free space at a network destination below the next backup: health WARNING naming the share, also at the end of a backup', async (t) => {
+  const { dir, config } = await quickSandbox(
+    t,
+    { dbSizeMb: 1 },
+    { BackupConfiguration: { NetworkBackupPaths: [NAS], NetworkCopy: { Attempts: 1, RetryDelaySeconds: 0 } } },
+  );
+  const cli = (args: string[]) => runCli([...args, '--sandbox', dir, '--config', config, '--json']);
+  const first = await cli(['backup', '--mode', 'ConfigOnly']);
+  t.is(first.code, 0, first.stdout.slice(-2000));
+  const ok = await cli(['health']);
+  t.is(ok.code, 0, ok.stdout);
+  const free = ok.result!['destinationsFree'] as Array<{ path: string; kind: string; freeBytes: number | null }>;
+  t.deepEqual(
+    free.map((d) => `${d.kind}:${d.path}`),
+    ['local:D:\\Alteryx\\Backups', `network:${NAS}`],
+  );
+  t.true(free.every((d) => typeof d.freeBytes === 'number' && d.freeBytes > 0));
+  // The share (no drive letter) reports 1000 bytes free: less than one ConfigOnly archive.
+  setKnob(dir, `destinations.${NAS}.freeBytes`, '1000');
+  const low = await cli(['health']);
+  t.is(low.code, 1, low.stdout);
+  const reasons = low.result!['reasons'] as Array<{ check: string; severity: string; message: string }>;
+  t.deepEqual(
+    reasons.map((r) => `${r.check}:${r.severity}`),
+    ['free-space:WARNING'],
+  );
+  t.regex(reasons[0]!.message, /^Only 1000 B free at the network destination \\\\nas01\\AlteryxBackups; the next backup is expected to need /);
+  t.is((low.result!['destinationsFree'] as Array<{ freeBytes: number }>)[1]!.freeBytes, 1000);
+  await nextSecond(Date.now());
+  const second = await cli(['backup', '--mode', 'ConfigOnly']);
+  t.true(
+    (second.result!['warnings'] as string[]).some((w) => /^Health WARNING: Only 1000 B free at the network destination \\\\nas01\\AlteryxBackups;/.test(w)),
+    (second.result!['warnings'] as string[]).join('\n'),
+  );
 });

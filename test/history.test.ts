@@ -1,17 +1,27 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { evaluateHealth, median } from '../src/history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../src/history/query.ts';
-import { runId, runStart, toRecord } from '../src/history/record.ts';
-import { parseDuration, recordFromLog } from '../src/history/rebuild.ts';
+import { catalogParams, interruptedRecord, runId, runStart, toRecord } from '../src/history/record.ts';
+import { dumpBytesOf, parseDuration, rebuildHistory, recordFromLog } from '../src/history/rebuild.ts';
 import { esc, monthlyCsv, monthRange, renderReport, totals } from '../src/history/report.ts';
-import { appendRecords, compactHistory, historyPath, readHistory, withHistoryLock } from '../src/history/store.ts';
+import {
+  appendRecordOnce,
+  appendRecords,
+  compactHistory,
+  historyPath,
+  readHistory,
+  staleLock,
+  takeOverStaleLock,
+  withHistoryLock,
+} from '../src/history/store.ts';
 import type { RunRecord } from '../src/history/types.ts';
 import { BackupError } from '../src/core/errors.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -123,6 +133,77 @@ test('a lock left by a dead process is taken over; a live holder is waited for',
   t.deepEqual(order, ['first', 'second']);
 });
 
+/** The pid of a process that has ended. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+test('a stale lock is taken over only if it is still the one judged stale: a fresh lock made meanwhile stays', (t) => {
+  const file = historyPath(tempDir(t));
+  const lock = `${file}.lock`;
+  writeFileSync(lock, String(deadPid()));
+  const judged = staleLock(lock);
+  t.truthy(judged, 'a lock of a dead process is stale');
+  // Another process saw it too and was faster: it removed it and holds a fresh lock of its own.
+  unlinkSync(lock);
+  writeFileSync(lock, String(process.ppid));
+  t.false(takeOverStaleLock(lock, judged!), 'the fresh lock is not the one judged stale');
+  t.is(readFileSync(lock, 'utf8'), String(process.ppid), 'the fresh lock is back in place');
+  t.is(staleLock(lock), undefined, 'a live holder is not stale');
+  // A stale lock that is still the one judged stale goes; nothing is left beside the catalog.
+  unlinkSync(lock);
+  writeFileSync(lock, String(deadPid()));
+  t.true(takeOverStaleLock(lock, staleLock(lock)!));
+  t.false(existsSync(lock));
+  t.false(takeOverStaleLock(lock, 'x'), 'already gone: nothing to do');
+  t.deepEqual(
+    readdirSync(dirname(file)).filter((n) => n.includes('.lock')),
+    [],
+  );
+});
+
+test('processes released at once onto a planted stale lock: the read-and-replace of each keeps every record', async (t) => {
+  const dir = tempDir(t);
+  const file = historyPath(dir);
+  writeFileSync(`${file}.lock`, String(deadPid()));
+  const go = join(dir, 'go');
+  const script = join(dir, 'rewriter.mts');
+  writeFileSync(
+    script,
+    `import { existsSync, writeFileSync } from 'node:fs';
+import { readHistory, replaceHistoryLocked, withHistoryLock } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'history', 'store.ts'))};
+const [file, who, go] = process.argv.slice(2);
+writeFileSync(go + '.' + who + '.ready', '');
+while (!existsSync(go)) await new Promise((r) => setTimeout(r, 1));
+for (let i = 0; i < 20; i++)
+  await withHistoryLock(file, async () => {
+    const { records } = readHistory(file);
+    await new Promise((r) => setImmediate(r));
+    replaceHistoryLocked(file, [...records, { v: 1, id: who + '-' + i, kind: 'backup', startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), exitCode: 0, message: 'x' }]);
+  });
+`,
+  );
+  const procs = ['p1', 'p2', 'p3', 'p4'].map((who) => {
+    const c = spawn(process.execPath, ['--import=tsx', script, file, who, go], { stdio: ['ignore', 'inherit', 'inherit'] });
+    return new Promise<number | null>((resolve, reject) => {
+      c.on('error', reject);
+      c.on('close', resolve);
+    });
+  });
+  // Every writer waits for the same moment, so they meet the stale lock together.
+  await waitFor('the writers to start', () => ['p1', 'p2', 'p3', 'p4'].every((w) => existsSync(`${go}.${w}.ready`)), 120_000);
+  writeFileSync(go, '');
+  t.deepEqual(await Promise.all(procs), [0, 0, 0, 0]);
+  const { records, skipped } = readHistory(file);
+  t.is(skipped, 0);
+  t.is(new Set(records.map((r) => r.id)).size, 80, "no read-and-replace lost another process's record");
+  t.deepEqual(
+    readdirSync(dir).filter((n) => n.startsWith('AlteryxBackupHistory') && n !== 'AlteryxBackupHistory.jsonl'),
+    [],
+  );
+});
+
 test('compaction drops what is older than the log retention and keeps the rest', async (t) => {
   const file = historyPath(tempDir(t));
   await appendRecords(file, [rec({ ago: 100 * DAY }), rec({ ago: 95 * DAY }), rec({ ago: 10 * DAY })]);
@@ -167,6 +248,43 @@ test('a backup result becomes a record: start from the log name, status, sizes, 
   t.is(toRecord({ exitCode: 4, message: 'x' }, { kind: 'backup', host: 'h', startedAt: new Date(0) }).status, 'Failed');
 });
 
+test("an interrupted run: Failed, exit 1, the id its log gives, its duration to the log's last write; appended once per id", async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'BackupLog_Full_20261127_020000.log');
+  writeFileSync(log, 'x\n');
+  const mtime = new Date('2026-11-27T02:00:42Z');
+  utimesSync(log, mtime, mtime);
+  const r = interruptedRecord({ pid: 4242, mode: 'Full', startedAt: '2026-11-27T02:00:00.300Z', logPath: log }, 'alteryx-backup recover', 'ALTERYX01', NOW);
+  t.like(r, { id: 'backup-BackupLog_Full_20261127_020000', kind: 'backup', mode: 'Full', status: 'Failed', exitCode: 1, durationMs: 42_000, logPath: log });
+  t.is(r.message, 'Backup run 4242 (Full) was interrupted (killed or crashed); recovered by alteryx-backup recover.');
+  // A restore's journal names "Restore <mode>"; a log that is gone leaves no log path and no duration.
+  const restore = interruptedRecord(
+    { pid: 7, mode: 'Restore ConfigOnly', startedAt: '2026-11-27T03:00:00Z', logPath: join(dir, 'BackupLog_Restore_20261127_030000.log') },
+    'x',
+    'H',
+    NOW,
+  );
+  t.like(restore, { id: 'restore-BackupLog_Restore_20261127_030000', kind: 'restore', mode: 'ConfigOnly', logPath: null, durationMs: 0 });
+  const file = historyPath(dir);
+  t.true(await appendRecordOnce(file, r));
+  t.false(await appendRecordOnce(file, { ...r, message: 'again' }), 'a second recovery of the same run adds nothing');
+  t.deepEqual(
+    readHistory(file).records.map((x) => x.message),
+    [r.message],
+  );
+});
+
+test('a verify goes to the catalog of the configuration given, of the sandbox, or of the default configuration when it exists', (t) => {
+  const dir = tempDir(t);
+  const absent = [join(dir, 'nope', 'backup-config.json')];
+  const present = join(dir, 'backup-config.json');
+  writeFileSync(present, '{}');
+  t.deepEqual(catalogParams({ Path: 'x.zip', ConfigPath: 'C:\\c.json' }, absent), { ConfigPath: 'C:\\c.json' });
+  t.deepEqual(catalogParams({ Path: 'x.zip', SandboxPath: '/tmp/sbx', ArchivePassword: 's' }, absent), { SandboxPath: '/tmp/sbx' });
+  t.deepEqual(catalogParams({ Path: 'x.zip' }, [...absent, present]), {}, 'the default configuration: loadConfig finds it');
+  t.is(catalogParams({ Path: 'x.zip', ConfigPath: '' }, absent), null, 'no configuration anywhere: not recorded');
+});
+
 test('a drill result keeps its verdict and counts; a run without a log gets a time-and-pid id', (t) => {
   const d = toRecord(
     { exitCode: 0, message: 'passed', documents: { expected: 10, restored: 10, actual: 10 }, counts: [1, 2, 3], timingsMs: { restore: 5 } },
@@ -204,6 +322,47 @@ test('rebuild reads a log: exit code, message, archive, downtime; a log without 
   t.regex(killed.message, /ended without a result/);
   t.is(recordFromLog('/logs/BackupLog_Recover_20261128_020000.jsonl', lines, 'H'), undefined);
   t.deepEqual([parseDuration('250 ms'), parseDuration('1.5 s'), parseDuration('3 min 4 s'), parseDuration('x')], [250, 1500, 184000, null]);
+});
+
+test("rebuild: the dump size is the manifest's MongoDB/ files; a run appended while the rebuild reads is kept", async (t) => {
+  t.is(
+    dumpBytesOf({
+      files: [
+        { path: 'MongoDB/AlteryxGallery/a.bson', size: 1000, sha256: '', kind: 'database' as const },
+        { path: 'MongoDB/AlteryxService/b.bson', size: 24, sha256: '', kind: 'database' as const },
+        { path: 'Config/RuntimeSettings.xml', size: 500, sha256: '', kind: 'settings' as const },
+      ],
+    }),
+    1024,
+  );
+  t.is(dumpBytesOf({ files: [{ path: 'Config/x.xml', size: 5, sha256: '', kind: 'settings' as const }] }), null, 'ConfigOnly: no dump');
+
+  const dir = tempDir(t);
+  const file = historyPath(dir);
+  const line = (time: string, level: string, message: string) => JSON.stringify({ time, level, message });
+  writeFileSync(
+    join(dir, 'BackupLog_DatabaseOnly_20261127_020000.jsonl'),
+    [
+      line('2026-11-27T02:00:00.100Z', 'INFO', 'AlteryxBackup started: mode DatabaseOnly'),
+      line('2026-11-27T02:00:05.000Z', 'ERROR', 'MongoDB dump failed'),
+      line('2026-11-27T02:00:05.100Z', 'INFO', 'Completed at 2026-11-27T02:00:05.100Z after 5.0 s; exit code 5 (mongodb)'),
+    ].join('\n') + '\n',
+  );
+  const old = rec({ ago: 3 * DAY, id: 'backup-lost' });
+  await appendRecords(file, [old]);
+  // The rebuild starts reading; a run that finishes meanwhile appends its record (the rebuild takes the lock only to replace).
+  const rebuilding = rebuildHistory(file, { logDir: dir, localBackupPath: join(dir, 'none'), networkPaths: [], host: 'H' });
+  const during = rec({ ago: 0, id: 'verify-during', kind: 'verify' });
+  await appendRecords(file, [during]);
+  const { records, kept } = await rebuilding;
+  t.is(kept, 1);
+  t.deepEqual(
+    records.map((r) => `${r.id}:${r.source}`),
+    ['backup-BackupLog_DatabaseOnly_20261127_020000:rebuild', 'verify-during:run'],
+    'what the logs give, plus the concurrent append; the old catalog is replaced',
+  );
+  t.deepEqual(readHistory(file).records, records);
+  t.false(existsSync(`${file}.lock`));
 });
 
 // --- health --------------------------------------------------------------------------------------------
@@ -273,6 +432,11 @@ test('health: duration and downtime spikes, with the absolute minimum', (t) => {
     slow.reasons.map((r) => r.check),
     ['duration-spike', 'downtime-spike'],
   );
+  // The threshold the dashboard draws: above both factor x median and median + minimum.
+  const med = evaluateHealth(nightly(10, DAY + HOUR), th, { now: NOW }).modes.find((m) => m.mode === 'DatabaseOnly')!;
+  t.is(med.medianDurationMs, 60_000);
+  t.is(med.durationSpikeMs, Math.max(60_000 * th.DurationSpikeFactor, 60_000 + th.DurationSpikeMinimumSeconds * 1000));
+  t.is(evaluateHealth([rec({ ago: HOUR })], th, { now: NOW }).modes.find((m) => m.mode === 'DatabaseOnly')!.durationSpikeMs, null, 'no median, no threshold');
   // Four times a 1-minute median but only 3 minutes above it with a 5-minute minimum: no spike.
   const jitter = evaluateHealth(
     [...nightly(10, DAY + HOUR), rec({ ago: HOUR, durationMs: 4 * 60_000 })],
@@ -314,6 +478,27 @@ test('health: a destination failing N times in a row, no passed drill in N days,
     ['free-space'],
   );
   t.regex(tight.reasons[0]!.message, /Only 50\.0 MB free .* expected to need 100\.0 MB/);
+  // Per destination: each one short of space is named; one with room or unreadable (null) is not.
+  const perDest = evaluateHealth(nightly(5, HOUR), th, {
+    now: NOW,
+    destinationsFree: [
+      { path: 'D:\\Alteryx\\Backups', kind: 'local', freeBytes: 10 * 1024 ** 3 },
+      { path: '\\\\nas01\\AlteryxBackups', kind: 'network', freeBytes: 20 * 1024 * 1024 },
+      { path: '\\\\nas02\\Backups', kind: 'network', freeBytes: null },
+    ],
+  });
+  t.deepEqual(
+    perDest.reasons.map((r) => `${r.check}:${r.severity}:${r.message}`),
+    ['free-space:WARNING:Only 20.0 MB free at the network destination \\\\nas01\\AlteryxBackups; the next backup is expected to need 100.0 MB.'],
+  );
+  t.is(perDest.freeBytes, 10 * 1024 ** 3, "freeBytes stays the local folder's");
+  t.is(perDest.destinationsFree.length, 3);
+  const localShort = evaluateHealth(nightly(5, HOUR), th, { now: NOW, destinationsFree: [{ path: 'D:\\Alteryx\\Backups', kind: 'local', freeBytes: 1024 }] });
+  t.regex(localShort.reasons[0]!.message, /^Only 1\.0 KB free at the local backup folder D:\\Alteryx\\Backups;/);
+  t.is(
+    evaluateHealth(nightly(5, HOUR), { ...th, CheckFreeSpace: false }, { now: NOW, destinationsFree: [{ path: 'X', kind: 'network', freeBytes: 1 }] }).status,
+    'OK',
+  );
 });
 
 test('health: UNKNOWN (exit 3) for an empty history; a mode never run is not checked', (t) => {
@@ -348,6 +533,27 @@ test('CSV: a header, one row a record, quoting, and no spreadsheet formula from 
   t.is(lines.length, 2);
   t.true(lines[0]!.startsWith('id,kind,startedAt'));
   t.true(lines[1]!.includes(`"'=HYPERLINK(""x""), ""quoted"""`));
+  // Step durations, the dump size and a drill's counts have their columns.
+  const drill = rec({
+    ago: 0,
+    kind: 'drill',
+    dumpBytes: 5_242_880,
+    stepDurationsMs: { dump: 20_000, archive: 1250 },
+    drill: { verdict: 'failed', collections: 3, documentsExpected: 1200, documentsRestored: 1199, documentsActual: null },
+  });
+  const [head, row] = toCsv([drill])
+    .trimEnd()
+    .split('\r\n')
+    .map((l) => l.split(','));
+  const col = (name: string) => row![head!.indexOf(name)];
+  t.is(col('dumpBytes'), '5242880');
+  t.is(col('stepDurationsMs'), 'dump=20000; archive=1250');
+  t.is(col('drillVerdict'), 'failed');
+  t.is(col('drillCollections'), '3');
+  t.is(col('drillDocumentsExpected'), '1200');
+  t.is(col('drillDocumentsRestored'), '1199');
+  t.is(col('drillDocumentsActual'), '');
+  t.is(head!.length, row!.length);
 });
 
 test('report: one self-contained page, every record in the charts, messages escaped, months and totals', (t) => {

@@ -201,6 +201,32 @@ test('the dashboard in headless Chromium: both widths, no errors, chart points e
   const health = (await cli(['health', '--json'])).result!;
   const db = (health['modes'] as Array<{ mode: string; band: { low: number; high: number } }>).find((m) => m.mode === 'DatabaseOnly')!;
   t.deepEqual(band, [Math.round(db.band.low), Math.round(db.band.high)]);
+  // The duration spike threshold, as health computes it, is drawn on each duration chart as a line across it.
+  for (const m of health['modes'] as Array<{ mode: string; runs: number; durationSpikeMs: number | null }>) {
+    if (!m.runs || m.durationSpikeMs === null) continue;
+    const line = await page.$eval(`figure[data-chart="duration-${m.mode}"] .threshold`, (e) => {
+      const b = e.getBoundingClientRect();
+      return {
+        value: Number(e.getAttribute('data-value')),
+        y1: Number(e.getAttribute('y1')),
+        y2: Number(e.getAttribute('y2')),
+        cy: b.y + b.height / 2,
+        title: e.textContent,
+      };
+    });
+    t.is(line.value, Math.round(m.durationSpikeMs), `${m.mode} spike threshold`);
+    t.is(line.y1, line.y2);
+    t.regex(line.title ?? '', /^Duration spike threshold: /);
+    // Runs longer than the threshold are drawn above the line, shorter ones below it.
+    for (const p of await points(page, `duration-${m.mode}`)) {
+      if (p.value > m.durationSpikeMs) t.true(p.cy < line.cy, `${m.mode}: ${p.value} ms above the threshold line`);
+      if (p.value < m.durationSpikeMs) t.true(p.cy > line.cy, `${m.mode}: ${p.value} ms below the threshold line`);
+    }
+  }
+  t.true(
+    (health['modes'] as Array<{ durationSpikeMs: number | null }>).some((m) => m.durationSpikeMs !== null),
+    'at least one mode has a threshold to draw',
+  );
   // The calendar: runs per mode in the last 90 days, and the verdict.
   const cal = await page.$$eval('figure[data-chart="calendar-90"] .day', (els) =>
     els.map((e) => ({ mode: e.getAttribute('data-mode'), runs: Number(e.getAttribute('data-runs')), status: e.getAttribute('data-status') })),

@@ -244,6 +244,15 @@ test('a killed Full restore is rolled back by the next restore before it saves t
   t.deepEqual(configHashes(b.dir), p.source.config);
   t.false(existsSync(journalPath(b.dir)));
   t.is(serviceOf(b.dir), 'Running');
+  // Issue 18: the killed restore is in the run catalog as Failed, recorded by the restore that finished its journal.
+  const records = (await runCli(['history', '--sandbox', b.dir, '--config', b.config, '--json'])).result!['records'] as Array<Record<string, unknown>>;
+  const killed = records.filter((r) => r['status'] === 'Failed');
+  t.is(killed.length, 1, JSON.stringify(records.map((r) => `${r['kind']}:${r['status']}`)));
+  t.like(killed[0], { kind: 'restore', mode: 'Full', exitCode: 1 });
+  t.regex(
+    String(killed[0]!['message']),
+    new RegExp(`^Restore run ${k.pid} \\(Restore Full\\) was interrupted \\(killed or crashed\\); recovered by the next restore \\(pid \\d+\\)\\.$`),
+  );
 });
 
 test('ConfigOnly restore SIGKILLed while it starts the service (files and token done, no database): recover stops it, puts the files back, starts it', async (t) => {

@@ -330,6 +330,10 @@ test('disk.freeBytes: override for paths on that drive of any node, else undefin
   t.is(freeBytesOverride(dir, mapWindowsPath(dir, info.nodes[0]!.root, 'E:\\')), 5);
   t.is(freeBytesOverride(dir, mapWindowsPath(dir, info.nodes[0]!.root, 'C:\\ProgramData')), undefined);
   t.is(freeBytesOverride(dir, mapWindowsPath(dir, info.nodes[0]!.root, '\\\\nas\\share')), undefined);
+  // A share has no drive letter: its free space is a destination knob.
+  setKnob(dir, 'destinations.\\\\nas\\share.freeBytes', '777');
+  t.is(freeBytesOverride(dir, mapWindowsPath(dir, info.nodes[0]!.root, '\\\\nas\\share\\sub')), 777);
+  t.is(freeBytesOverride(dir, mapWindowsPath(dir, info.nodes[0]!.root, '\\\\nas\\other')), undefined);
   t.is(freeBytesOverride(dir, '/somewhere/else'), undefined);
 });
 

@@ -117,6 +117,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
               maxWaitMs: ctx.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000,
               warn: (m) => warn(ctx, m),
               what: 'backup',
+              interrupted: deps.interrupted,
             },
             found,
           ),

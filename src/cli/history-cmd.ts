@@ -5,12 +5,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PARAMS } from '../config/params.ts';
 import type { Params } from '../config/load.ts';
 import { BackupError, ExitCode, describeError, exitCodeOf, type ExitCodeValue } from '../core/errors.ts';
-import { evaluateHealth, type HealthVerdict } from '../history/health.ts';
+import { destinationsFreeOf, evaluateHealth, type HealthVerdict } from '../history/health.ts';
 import { filterHistory, parseQuery, toCsv } from '../history/query.ts';
 import { openHistory, type HistoryContext } from '../history/record.ts';
-import { rebuildRecords } from '../history/rebuild.ts';
+import { rebuildHistory } from '../history/rebuild.ts';
 import { monthRange, monthlyCsv, renderReport } from '../history/report.ts';
-import { readHistory, replaceHistory } from '../history/store.ts';
+import { readHistory } from '../history/store.ts';
 import { sendReportEmail } from '../history/mail.ts';
 import { smtpPassword } from '../alerts/index.ts';
 import type { RunRecord } from '../history/types.ts';
@@ -96,18 +96,15 @@ async function withHistory<T>(params: Params, fn: (h: HistoryContext) => Promise
   }
 }
 
-async function freeBytesAt(h: HistoryContext): Promise<number | null> {
-  try {
-    return await h.platform.system.freeBytes(h.platform.paths.resolve(h.config.BackupConfiguration.LocalBackupPath));
-  } catch {
-    return null;
-  }
-}
-
-/** The health verdict of a configuration's catalog (also used at the end of a backup). */
+/** The health verdict of a configuration's catalog, with the free space at each destination. */
 export async function healthOf(h: HistoryContext, now = new Date()): Promise<HealthVerdict> {
   const { records } = readHistory(h.file);
-  return evaluateHealth(records, h.config.HealthConfiguration, { now, freeBytes: await freeBytesAt(h) });
+  const destinationsFree = await destinationsFreeOf(
+    h.config,
+    (p) => h.platform.paths.resolve(p),
+    (p) => h.platform.system.freeBytes(p),
+  );
+  return evaluateHealth(records, h.config.HealthConfiguration, { now, destinationsFree });
 }
 
 function printTable(out: Output, records: RunRecord[]): void {
@@ -128,13 +125,12 @@ async function history(out: Output, params: Params, csv: boolean): Promise<ExitC
   return withHistory(params, async (h) => {
     let rebuilt: number | null = null;
     if (params['Rebuild'] === true) {
-      const recs = await rebuildRecords({
+      const { records: recs } = await rebuildHistory(h.file, {
         logDir: h.logDir,
         localBackupPath: h.platform.paths.resolve(h.config.BackupConfiguration.LocalBackupPath),
         networkPaths: h.config.BackupConfiguration.NetworkBackupPaths.map((p) => h.platform.paths.resolve(p)),
         host: h.platform.system.hostname(),
       });
-      await replaceHistory(h.file, recs);
       rebuilt = recs.length;
     }
     const { records, skipped } = readHistory(h.file);
@@ -190,6 +186,7 @@ async function health(out: Output, params: Params): Promise<ExitCodeValue> {
       modes: v?.modes ?? [],
       runs: v?.runs ?? 0,
       freeBytes: v?.freeBytes ?? null,
+      destinationsFree: v?.destinationsFree ?? [],
       checkedAt: v?.checkedAt ?? new Date().toISOString(),
       file,
     });

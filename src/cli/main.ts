@@ -23,6 +23,7 @@ import { folderResolver, restoreCommand } from './restore-cmd.ts';
 import { HELP } from './help.ts';
 import { historyCommand } from './history-cmd.ts';
 import { afterRun } from '../history/after-run.ts';
+import { catalogParams, recordInterrupted, type InterruptedRun } from '../history/record.ts';
 import { migrateBatchCommand } from './migrate-cmd.ts';
 import { compareCommand } from './compare-cmd.ts';
 import { listCommand } from './list-cmd.ts';
@@ -123,10 +124,26 @@ async function backupCommand(argv: string[]): Promise<ExitCodeValue> {
   const out = new Output(!!values['json'], req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
   const startedAt = new Date();
+  const interrupted: InterruptedRun[] = [];
   const result = await runBackup(
     { params: req.params, secrets: req.secrets, dryRun: req.dryRun || !!values['dry-run'] },
-    { platform: choosePlatform, sink: out.log, progress: out.progress, plan: (steps) => out.json && out.event({ type: 'plan', steps }), signal: ac.signal },
+    {
+      platform: choosePlatform,
+      sink: out.log,
+      progress: out.progress,
+      plan: (steps) => out.json && out.event({ type: 'plan', steps }),
+      signal: ac.signal,
+      interrupted: (run) => interrupted.push(run),
+    },
   );
+  for (const run of interrupted) {
+    const rec = await recordInterrupted(run, {
+      recoveredBy: `the next backup (${result.mode ?? 'unknown mode'}, pid ${process.pid})`,
+      params: req.params,
+      platform: choosePlatform,
+    });
+    result.warnings.push(...rec.warnings);
+  }
   // The run catalog and the end-of-backup health checks (docs/history.md): warnings added before the result is printed.
   await afterRun(result, { kind: 'backup', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
   printResult(out, result);
@@ -148,6 +165,7 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
   let outcomes: unknown[] = [];
   let report: RecoverReport | undefined;
   let drill: DrillRecovery | undefined;
+  let interrupted: InterruptedRun | undefined;
   try {
     const { config } = loadConfig(req.params);
     const platform = choosePlatform(req.params, config);
@@ -162,6 +180,7 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
         // Its own log file beside the runs' logs: what was put back and what is left to do by hand.
         log.attachFiles(platform.paths.resolve(config.BackupConfiguration.LogDirectory), 'Recover', new Date());
         report = await recoverFromJournal(platform, journal, log, dir, config.ServiceConfiguration.MaxServiceWaitSeconds * 1000);
+        interrupted = journal;
         outcomes = report.services;
         exitCode = report.complete ? ExitCode.Success : ExitCode.General;
         message = report.complete
@@ -187,6 +206,10 @@ async function recoverCommand(argv: string[]): Promise<ExitCodeValue> {
     exitCode = exitCodeOf(err);
     message = describeError(err);
   }
+  // The killed run goes into the history catalog as Failed (once per run, whoever recovers it first).
+  if (interrupted)
+    for (const w of (await recordInterrupted(interrupted, { recoveredBy: 'alteryx-backup recover', params: req.params, platform: choosePlatform })).warnings)
+      log.warn(w);
   log.log(exitCode ? 'ERROR' : 'INFO', message);
   if (out.json) {
     out.event({
@@ -267,8 +290,10 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
   const message = res.ok
     ? `${path}: all ${res.checks.length} checks passed`
     : `${path}: ${failed.length} check(s) failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`;
-  // Into the run catalog when its location is known (a configuration or a sandbox); an offline check elsewhere is not recorded.
-  if (req.params['ConfigPath'] || req.params['SandboxPath']) {
+  // Into the run catalog when its location is known (a configuration given or the default one, a sandbox); an
+  // offline check of a copy on a machine without a configuration is not recorded.
+  const catalog = catalogParams(req.params);
+  if (catalog) {
     await afterRun(
       {
         exitCode,
@@ -278,7 +303,7 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
         sha256: res.archiveSha256 ?? null,
         durationMs: Date.now() - startedAt.getTime(),
       },
-      { kind: 'verify', params: { ConfigPath: req.params['ConfigPath'], SandboxPath: req.params['SandboxPath'] }, startedAt, platform: choosePlatform },
+      { kind: 'verify', params: catalog, startedAt, platform: choosePlatform },
     );
   }
   if (out.json)

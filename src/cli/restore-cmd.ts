@@ -11,6 +11,7 @@ import { formatDuration } from '../util/format.ts';
 import { HELP } from './help.ts';
 import { withCloudPath } from '../cloud/fetch.ts';
 import { afterRun } from '../history/after-run.ts';
+import { recordInterrupted, type InterruptedRun } from '../history/record.ts';
 import { choosePlatform } from '../platform/choose.ts';
 import { abortOnSignals } from './signals.ts';
 import { Output } from './output.ts';
@@ -177,12 +178,14 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
   const out = new Output(!!values['json'] || stdin, req.verbose || !!values['verbose']);
   const ac = abortOnSignals();
   const startedAt = new Date();
+  const interrupted: InterruptedRun[] = [];
   const deps = {
     platform: choosePlatform,
     sink: out.log,
     progress: out.progress,
     plan: (steps: readonly unknown[]) => out.json && out.event({ type: 'plan', steps }),
     signal: ac.signal,
+    interrupted: (run: InterruptedRun) => interrupted.push(run),
   };
   if (command === 'restore') {
     // The cmdlet confirms (ConfirmImpact High); on the command line --yes is that confirmation.
@@ -200,6 +203,10 @@ export async function restoreCommand(command: 'restore' | 'drill', argv: string[
       out.progress,
       folderResolver(req.params),
     );
+    for (const run of interrupted)
+      r.warnings.push(
+        ...(await recordInterrupted(run, { recoveredBy: `the next restore (pid ${process.pid})`, params: req.params, platform: choosePlatform })).warnings,
+      );
     await afterRun(r, { kind: 'restore', params: req.params, secrets: req.secrets, startedAt, platform: choosePlatform });
     printRestore(out, r);
     return r.exitCode;

@@ -28,6 +28,8 @@ export interface RunDeps {
   clock?: Clock;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Told of a dead run whose leftover journal this run recovered (the CLI records it in the history catalog). */
+  interrupted?: (run: { pid: number; mode: string; startedAt: string; logPath?: string | undefined }) => void;
 }
 
 export interface Clock {

@@ -7,7 +7,7 @@ import type { BackupConfig } from '../config/schema.ts';
 import { sendEmail, smtpPassword, type RunOutcome } from '../alerts/index.ts';
 import { RunLogger } from '../log/logger.ts';
 import type { Platform } from '../platform/ports.ts';
-import { evaluateHealth, type HealthReason, type HealthStatus } from './health.ts';
+import { destinationsFreeOf, evaluateHealth, type HealthReason, type HealthStatus } from './health.ts';
 import { openHistory, recordRun, type RunResultLike } from './record.ts';
 import { readHistory } from './store.ts';
 import type { RunKind } from './types.ts';
@@ -61,8 +61,13 @@ export async function afterRun(
     try {
       h = openHistory(ctx.params, ctx.platform);
       if (h.config.HealthConfiguration.CheckAfterBackup) {
-        const free = await h.platform.system.freeBytes(h.platform.paths.resolve(h.config.BackupConfiguration.LocalBackupPath)).catch(() => null);
-        const v = evaluateHealth(readHistory(h.file).records, h.config.HealthConfiguration, { now: ctx.now?.() ?? new Date(), freeBytes: free });
+        const hp = h.platform;
+        const destinationsFree = await destinationsFreeOf(
+          h.config,
+          (p) => hp.paths.resolve(p),
+          (p) => hp.system.freeBytes(p),
+        );
+        const v = evaluateHealth(readHistory(h.file).records, h.config.HealthConfiguration, { now: ctx.now?.() ?? new Date(), destinationsFree });
         report.health = { status: v.status, reasons: v.reasons };
         result.health = { status: v.status, reasons: v.reasons };
         const fired = v.reasons.filter((r) => r.check !== 'no-history');

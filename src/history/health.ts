@@ -1,5 +1,7 @@
 // alteryx-backup health / Test-AlteryxBackupHealth: one verdict from the run catalog, in the Nagios/Icinga
 // plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). The same checks run at the end of every backup.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { BACKUP_MODES, type BackupConfig, type BackupMode } from '../config/schema.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isGoodBackup, type RunRecord } from './types.ts';
@@ -38,6 +40,8 @@ export interface ModeHealth {
   medianDurationMs: number | null;
   /** The size band: below / above these sizes is a WARNING (null when there is no median yet). */
   band: { low: number; high: number } | null;
+  /** The duration spike threshold: a run longer than this is a duration-spike WARNING (null without a median). */
+  durationSpikeMs: number | null;
 }
 
 export interface HealthVerdict {
@@ -49,6 +53,16 @@ export interface HealthVerdict {
   summary: string;
   modes: ModeHealth[];
   runs: number;
+  /** Free space at the local backup folder, when known. */
+  freeBytes: number | null;
+  /** Free space at each destination the check looked at (the local folder first, then each network path). */
+  destinationsFree: DestinationFree[];
+}
+
+/** Free space at one backup destination, named by its configured path (null: it could not be read). */
+export interface DestinationFree {
+  path: string;
+  kind: 'local' | 'network';
   freeBytes: number | null;
 }
 
@@ -84,10 +98,18 @@ interface ModeFacts {
   /** Enough earlier runs for the trend checks (MinimumRunsForTrend). */
   trend: boolean;
   band: ModeHealth['band'];
+  durationSpikeMs: number | null;
 }
 
-/** The checks of docs/history.md over the catalog. `freeBytes`: free space at LocalBackupPath, when known. */
-export function evaluateHealth(records: readonly RunRecord[], th: HealthThresholds, opts: { now: Date; freeBytes?: number | null | undefined }): HealthVerdict {
+/**
+ * The checks of docs/history.md over the catalog. `destinationsFree`: free space at each destination (see
+ * destinationsFreeOf); `freeBytes` alone: free space at the local backup folder (unnamed), when known.
+ */
+export function evaluateHealth(
+  records: readonly RunRecord[],
+  th: HealthThresholds,
+  opts: { now: Date; freeBytes?: number | null | undefined; destinationsFree?: DestinationFree[] | undefined },
+): HealthVerdict {
   const now = opts.now.getTime();
   const reasons: HealthReason[] = [];
   const modes: ModeHealth[] = [];
@@ -109,12 +131,24 @@ export function evaluateHealth(records: readonly RunRecord[], th: HealthThreshol
 
   checkDestinations(backups, th, add);
   checkDrill(sorted, th, now, add);
-  const free = opts.freeBytes ?? null;
-  checkFreeSpace(free, modes, backups, th, add);
+  const dests =
+    opts.destinationsFree ?? (opts.freeBytes === undefined || opts.freeBytes === null ? [] : [{ path: '', kind: 'local' as const, freeBytes: opts.freeBytes }]);
+  const free = dests.find((d) => d.kind === 'local')?.freeBytes ?? null;
+  checkFreeSpace(dests, modes, backups, th, add);
 
   const status = reasons.reduce<HealthStatus>((s, r) => (rank[r.severity] > rank[s] ? r.severity : s), 'OK');
   const summary = healthSummary(status, reasons, modes, sorted.length);
-  return { status, exitCode: HEALTH_EXIT[status], reasons, checkedAt: opts.now.toISOString(), summary, modes, runs: sorted.length, freeBytes: free };
+  return {
+    status,
+    exitCode: HEALTH_EXIT[status],
+    reasons,
+    checkedAt: opts.now.toISOString(),
+    summary,
+    modes,
+    runs: sorted.length,
+    freeBytes: free,
+    destinationsFree: dests,
+  };
 }
 
 function modeFacts(backups: readonly RunRecord[], mode: BackupMode, th: HealthThresholds): ModeFacts {
@@ -135,6 +169,8 @@ function modeFacts(backups: readonly RunRecord[], mode: BackupMode, th: HealthTh
     medDur,
     trend: earlier.length >= th.MinimumRunsForTrend,
     band,
+    // duration-spike fires above both the factor times the median and the median plus the minimum.
+    durationSpikeMs: medDur !== null ? Math.max(medDur * th.DurationSpikeFactor, medDur + th.DurationSpikeMinimumSeconds * 1000) : null,
   };
 }
 
@@ -150,6 +186,7 @@ function modeHealth(f: ModeFacts, now: number): ModeHealth {
     medianSizeBytes: f.medSize,
     medianDurationMs: f.medDur,
     band: f.band,
+    durationSpikeMs: f.durationSpikeMs,
   };
 }
 
@@ -247,17 +284,52 @@ function checkDrill(sorted: readonly RunRecord[], th: HealthThresholds, now: num
     );
 }
 
-/** free-space: less free space at the local backup folder than the largest mode's expected backup size. */
-function checkFreeSpace(free: number | null, modes: readonly ModeHealth[], backups: RunRecord[], th: HealthThresholds, add: AddReason): void {
-  if (!(th.CheckFreeSpace && free !== null)) return;
+/** free-space: less free space at a destination (local folder or network path) than the largest mode's expected backup size. */
+function checkFreeSpace(dests: readonly DestinationFree[], modes: readonly ModeHealth[], backups: RunRecord[], th: HealthThresholds, add: AddReason): void {
+  if (!th.CheckFreeSpace) return;
   const expected = Math.max(0, ...modes.filter((m) => m.runs > 0).map((m) => m.medianSizeBytes ?? lastSize(backups, m.mode)));
-  if (expected > 0 && free < expected)
-    add(
-      'free-space',
-      'WARNING',
-      null,
-      `Only ${formatBytes(free)} free at the local backup folder; the next backup is expected to need ${formatBytes(expected)}.`,
-    );
+  if (!(expected > 0)) return;
+  for (const d of dests) {
+    if (d.freeBytes === null || d.freeBytes >= expected) continue;
+    const where = d.kind === 'local' ? `the local backup folder${d.path ? ` ${d.path}` : ''}` : `the network destination ${d.path}`;
+    add('free-space', 'WARNING', null, `Only ${formatBytes(d.freeBytes)} free at ${where}; the next backup is expected to need ${formatBytes(expected)}.`);
+  }
+}
+
+/**
+ * Free space at the local backup folder and at each network destination, through the platform (a share that
+ * cannot be read, or a folder not made yet, is read at its nearest existing parent; unreadable: null).
+ */
+export async function destinationsFreeOf(
+  config: BackupConfig,
+  resolve: (configured: string) => string,
+  freeBytes: (localPath: string) => Promise<number>,
+): Promise<DestinationFree[]> {
+  const targets: Array<{ path: string; kind: 'local' | 'network' }> = [
+    { path: config.BackupConfiguration.LocalBackupPath, kind: 'local' },
+    ...config.BackupConfiguration.NetworkBackupPaths.map((p) => ({ path: p, kind: 'network' as const })),
+  ];
+  return Promise.all(
+    targets.map(async (t) => {
+      let free: number | null = null;
+      try {
+        free = await freeBytes(nearestExisting(resolve(t.path)));
+      } catch {
+        // Unreachable share, no permission: not known, not a warning of its own (destination-failing covers failed copies).
+      }
+      return { ...t, freeBytes: free };
+    }),
+  );
+}
+
+function nearestExisting(p: string): string {
+  let cur = p;
+  while (!existsSync(cur)) {
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return cur;
 }
 
 /** The verdict's one line: the mode ages when OK, else the messages of the reasons of the worst severity. */

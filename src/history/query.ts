@@ -70,8 +70,13 @@ export const CSV_COLUMNS = [
   'dumpBytes',
   'durationMs',
   'downtimeMs',
+  'stepDurationsMs',
   'destinations',
   'drillVerdict',
+  'drillCollections',
+  'drillDocumentsExpected',
+  'drillDocumentsRestored',
+  'drillDocumentsActual',
   'warnings',
   'logPath',
   'source',
@@ -84,7 +89,7 @@ function cell(v: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** One row per record, the columns of CSV_COLUMNS; destinations as "path=status; ...". */
+/** One row per record, the columns of CSV_COLUMNS; step durations as "step=ms; ...", destinations as "path=status; ...". */
 export function toCsv(records: readonly RunRecord[]): string {
   const rows = records.map((r) =>
     [
@@ -103,8 +108,15 @@ export function toCsv(records: readonly RunRecord[]): string {
       r.dumpBytes,
       r.durationMs,
       r.downtimeMs,
+      Object.entries(r.stepDurationsMs ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join('; '),
       r.destinations.map((d) => `${d.path}=${d.status}`).join('; '),
       r.drill?.verdict ?? '',
+      r.drill?.collections,
+      r.drill?.documentsExpected,
+      r.drill?.documentsRestored,
+      r.drill?.documentsActual,
       r.warnings.length,
       r.logPath,
       r.source,

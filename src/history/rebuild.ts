@@ -11,6 +11,7 @@ import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { parseArchiveName, parseLogName } from '../steps/retention.ts';
 import { BACKUP_MODES } from '../config/schema.ts';
 import { runId } from './record.ts';
+import { readHistory, replaceHistoryLocked, withHistoryLock } from './store.ts';
 import { statusOf, type RunKind, type RunRecord } from './types.ts';
 
 interface LogLine {
@@ -196,9 +197,34 @@ export async function rebuildRecords(input: RebuildInput): Promise<RunRecord[]> 
       archivePath: path,
       sha256,
       sizeBytes: st.size,
+      dumpBytes: manifest ? dumpBytesOf(manifest) : base.dumpBytes,
       stepDurationsMs: manifest?.durationsMs ?? base.stepDurationsMs,
       destinations,
     });
   }
   return [...byId.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+}
+
+/** The database dump's size before compression: the manifest's files under MongoDB/ (what the run measured); null without one. */
+export function dumpBytesOf(manifest: Pick<Manifest, 'files'>): number | null {
+  const n = (manifest.files ?? []).filter((f) => /(^|\/)MongoDB\//.test(f.path)).reduce((a, f) => a + (Number(f.size) || 0), 0);
+  return n || null;
+}
+
+/**
+ * `history --rebuild`: the records of rebuildRecords replace the catalog, under its lock. A record a run
+ * appended while the archives and logs were read (its id not in the catalog when the rebuild began) is kept,
+ * and wins over its rebuilt twin (the run's own record is the precise one): a concurrent append is never lost.
+ */
+export async function rebuildHistory(file: string, input: RebuildInput): Promise<{ records: RunRecord[]; kept: number }> {
+  const before = new Set(readHistory(file).records.map((r) => r.id));
+  const rebuilt = await rebuildRecords(input);
+  return withHistoryLock(file, () => {
+    const appended = readHistory(file).records.filter((r) => !before.has(r.id));
+    const byId = new Map(rebuilt.map((r) => [r.id, r]));
+    for (const r of appended) byId.set(r.id, r);
+    const records = [...byId.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+    replaceHistoryLocked(file, records);
+    return { records, kept: appended.length };
+  });
 }

@@ -1,11 +1,12 @@
 // Turns the result of a backup, verify, drill or restore into one catalog record and appends it. Called by the
 // CLI once the result is known (src/cli/main.ts, src/cli/restore-cmd.ts), outside the runs' orchestration.
+import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadConfig, type Params } from '../config/load.ts';
-import type { BackupConfig, BackupMode } from '../config/schema.ts';
+import { defaultConfigCandidates, loadConfig, type Params } from '../config/load.ts';
+import { BACKUP_MODES, type BackupConfig, type BackupMode } from '../config/schema.ts';
 import type { Platform } from '../platform/ports.ts';
 import { parseLogName } from '../steps/retention.ts';
-import { appendRecords, compactHistory, historyPath } from './store.ts';
+import { appendRecordOnce, appendRecords, compactHistory, historyPath } from './store.ts';
 import { statusOf, type DestinationRecord, type RunKind, type RunRecord } from './types.ts';
 
 const DAY = 86_400_000;
@@ -106,6 +107,19 @@ export function toRecord(result: RunResultLike, ctx: RecordContext): RunRecord {
   };
 }
 
+/**
+ * The parameters that locate the catalog of a run that is not tied to a configuration (an offline verify):
+ * the ConfigPath / SandboxPath given, or none when the default configuration file (the one next to the module,
+ * which every other command uses without -ConfigPath) exists; null when there is no catalog to go to (a copy
+ * checked on another machine without a configuration).
+ */
+export function catalogParams(params: Params, candidates: string[] = defaultConfigCandidates()): Params | null {
+  const keep: Params = {};
+  for (const k of ['ConfigPath', 'SandboxPath']) if (typeof params[k] === 'string' && params[k]) keep[k] = params[k];
+  if (Object.keys(keep).length || candidates.some((c) => existsSync(c))) return keep;
+  return null;
+}
+
 /** Where the catalog of a configuration lives, with the platform that resolved it (the caller disposes it). */
 export interface HistoryContext {
   config: BackupConfig;
@@ -140,6 +154,75 @@ export async function recordRun(
     return { record, warnings: [] };
   } catch (err) {
     return { record: null, warnings: [`The run could not be added to the history catalog: ${(err as Error).message}`] };
+  } finally {
+    await h?.platform.dispose().catch(() => {});
+  }
+}
+
+/** What a run journal says of the run that wrote it (core/journal.ts Journal, structurally). */
+export interface InterruptedRun {
+  pid: number;
+  /** The backup mode, or "Restore <mode>" for a restore. */
+  mode: string;
+  startedAt: string;
+  logPath?: string | undefined;
+}
+
+/**
+ * The Failed record of a run that was killed (its journal was left behind) and has now been recovered, with the
+ * id its own record would have had (the log's name, as a rebuild gives it too). Exit code 1: the run ended
+ * without a result.
+ */
+export function interruptedRecord(run: InterruptedRun, recoveredBy: string, host: string, now: Date): RunRecord {
+  const restore = /^Restore\b/.test(run.mode);
+  const kind: RunKind = restore ? 'restore' : 'backup';
+  const modeName = restore ? run.mode.replace(/^Restore\s*/, '') : run.mode;
+  const mode = (BACKUP_MODES as readonly string[]).includes(modeName) ? (modeName as BackupMode) : null;
+  const parsed = Date.parse(run.startedAt);
+  const started = runStart(run.logPath, Number.isNaN(parsed) ? now : new Date(parsed));
+  let lastWrite = started.getTime();
+  let logPath: string | null = null;
+  if (run.logPath) {
+    try {
+      lastWrite = statSync(run.logPath).mtimeMs;
+      logPath = run.logPath;
+    } catch {
+      // The log is gone (retention, or never written): the record has no log and no duration.
+    }
+  }
+  const durationMs = Math.max(0, Math.round(lastWrite - started.getTime()));
+  return {
+    ...toRecord(
+      {
+        exitCode: 1,
+        message: `${kind === 'restore' ? 'Restore' : 'Backup'} run ${run.pid} (${run.mode}) was interrupted (killed or crashed); recovered by ${recoveredBy}.`,
+        mode,
+        durationMs,
+        logPath: run.logPath ?? null,
+      },
+      { kind, host, startedAt: started, pid: run.pid },
+    ),
+    logPath,
+  };
+}
+
+/**
+ * Appends the Failed record of an interrupted run once its journal has been recovered (by `recover` or by the
+ * next backup or restore), unless the catalog has that run already (a second recover, or the run recorded itself).
+ * Never throws: a catalog that cannot be written is a warning returned to the caller.
+ */
+export async function recordInterrupted(
+  run: InterruptedRun,
+  context: { recoveredBy: string; params: Params; platform: (params: Params, config: BackupConfig) => Platform; now?: () => Date },
+): Promise<{ record: RunRecord | null; added: boolean; warnings: string[] }> {
+  let h: HistoryContext | undefined;
+  try {
+    h = openHistory(context.params, context.platform);
+    const record = interruptedRecord(run, context.recoveredBy, h.platform.system.hostname(), context.now?.() ?? new Date());
+    const added = await appendRecordOnce(h.file, record);
+    return { record, added, warnings: [] };
+  } catch (err) {
+    return { record: null, added: false, warnings: [`The interrupted run could not be added to the history catalog: ${(err as Error).message}`] };
   } finally {
     await h?.platform.dispose().catch(() => {});
   }

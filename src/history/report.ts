@@ -142,13 +142,17 @@ interface Series {
   value: number;
 }
 
-/** A line chart of one value per run with an optional band (the health band of the size check). */
+/**
+ * A line chart of one value per run with an optional band (the health band of the size check) and an
+ * optional threshold line (the duration spike threshold).
+ */
 function trendChart(opts: {
   id: string;
   title: string;
   series: Series[];
   unit: (v: number) => string;
   band?: { low: number; high: number } | null;
+  threshold?: { value: number; label: string } | null;
   kind: 'line' | 'bar';
 }): string {
   const W = 480;
@@ -162,7 +166,7 @@ function trendChart(opts: {
   const times = s.map((p) => Date.parse(p.r.startedAt));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
-  const maxV = Math.max(...s.map((p) => p.value), opts.band?.high ?? 0) * 1.1 || 1;
+  const maxV = Math.max(...s.map((p) => p.value), opts.band?.high ?? 0, opts.threshold?.value ?? 0) * 1.1 || 1;
   const x = (t: number) => (t1 === t0 ? L + (W - L - R) / 2 : L + ((t - t0) / (t1 - t0)) * (W - L - R));
   const y = (v: number) => T + (1 - v / maxV) * (H - T - B);
   const ticks = [0, 0.5, 1].map((f) => maxV * f);
@@ -174,6 +178,10 @@ function trendChart(opts: {
     .join('');
   const band = opts.band
     ? `<rect class="band" x="${L}" width="${W - L - R}" y="${y(Math.min(opts.band.high, maxV)).toFixed(1)}" height="${(y(opts.band.low) - y(Math.min(opts.band.high, maxV))).toFixed(1)}" data-low="${Math.round(opts.band.low)}" data-high="${Math.round(opts.band.high)}"><title>Health band: ${esc(opts.unit(opts.band.low))} - ${esc(opts.unit(opts.band.high))}</title></rect>`
+    : '';
+  const th = opts.threshold;
+  const threshold = th
+    ? `<line class="threshold" x1="${L}" x2="${W - R}" y1="${y(th.value).toFixed(1)}" y2="${y(th.value).toFixed(1)}" data-value="${Math.round(th.value)}"><title>${esc(th.label)}: ${esc(opts.unit(th.value))}</title></line>`
     : '';
   const pts = s.map((p, i) => ({ p, cx: x(times[i]!), cy: y(p.value) }));
   let marks: string;
@@ -197,7 +205,7 @@ function trendChart(opts: {
       .join('');
   }
   const axis = `<text class="axis" x="${L}" y="${H - 8}">${esc(dayKey(t0))}</text><text class="axis" x="${W - R}" y="${H - 8}" text-anchor="end">${esc(dayKey(t1))}</text>`;
-  return `<figure class="chart" data-chart="${opts.id}"><figcaption>${esc(opts.title)}</figcaption><svg role="img" aria-label="${esc(opts.title)}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet">${grid}${band}${marks}${axis}</svg></figure>`;
+  return `<figure class="chart" data-chart="${opts.id}"><figcaption>${esc(opts.title)}</figcaption><svg role="img" aria-label="${esc(opts.title)}" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet">${grid}${band}${threshold}${marks}${axis}</svg></figure>`;
 }
 
 const mb = (v: number) => formatBytes(v);
@@ -222,6 +230,7 @@ figure.chart{margin:0;background:var(--card);border-radius:8px;padding:10px}figu
 svg{width:100%;height:auto;display:block}.axis{font-size:14px;fill:var(--muted)}.grid{stroke:#c3c7cf;stroke-width:1}
 .line{fill:none;stroke:var(--line);stroke-width:2}.pt{stroke:#fff;stroke-width:1}circle.pt{fill:var(--line)}circle.pt.bad{fill:var(--bad)}circle.pt.warn{fill:var(--warn)}rect.bar{fill:var(--line)}
 .band{fill:#2e7d32;fill-opacity:.14}
+.threshold{stroke:#b26a00;stroke-width:1.5;stroke-dasharray:6 4}
 .cal-row{display:flex;gap:8px;align-items:flex-start;margin:4px 0}.cal-label{flex:0 0 7.5em;font-size:.9rem}.cells{display:flex;flex-wrap:wrap;gap:3px}.day{display:inline-block;width:14px;height:14px;border-radius:2px}.cal[data-chart=calendar-90] .cells{gap:2px}.cal[data-chart=calendar-90] .day{width:7px;height:14px;border-radius:1px}.day.ok{background:var(--ok)}.day.warn{background:#e0a100}.day.bad{background:var(--bad)}.day.none{background:var(--none)}
 .legend{display:flex;gap:14px;flex-wrap:wrap;margin:6px 0;color:var(--muted);font-size:.9rem}.legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--none);vertical-align:top}th{background:var(--card)}
@@ -266,7 +275,7 @@ export function renderReport(input: ReportInput): string {
 <li><b data-kpi="drills">${t.drillsPassed} / ${t.drills}</b>drills passed</li></ul>
 ${table(['Mode', 'Backups', 'Good', 'Failed', 'Success rate', 'Data protected', 'Average downtime'], modeRows)}</section>
 <section id="calendar"><h2>Runs per day</h2><div class="legend"><span><i style="background:var(--ok)"></i>success</span><span><i style="background:#e0a100"></i>partial (a copy failed)</span><span><i style="background:var(--bad)"></i>failed</span><span><i style="background:var(--none)"></i>no backup</span></div><div class="charts">${calendars}</div></section>
-<section id="trends"><h2>Size, duration and downtime trends</h2><p class="meta">The shaded band is the size health band around the median of recent backups.</p><div class="charts">${trends}${downtime}</div></section>
+<section id="trends"><h2>Size, duration and downtime trends</h2><p class="meta">The shaded band is the size health band around the median of recent backups; the dashed line on a duration chart is the duration spike threshold.</p><div class="charts">${trends}${downtime}</div></section>
 <section id="destinations"><h2>Destinations</h2>${table(['Destination', 'Kind', 'Last status', 'Failed in a row', 'Last success', 'Last error'], destRows)}</section>
 <section id="drills"><h2>Restore drills</h2>${table(['Time', 'Mode', 'Verdict', 'Archive', 'Documents (restored / expected)', 'Duration'], drillRows)}</section>
 <section id="failures"><h2>Newest failures</h2>${table(['Time', 'Run', 'Mode', 'Status', 'Exit', 'Message'], failRows, 'failures')}</section>
@@ -298,7 +307,9 @@ function trendCharts(backups: readonly RunRecord[], h: HealthVerdict): string {
   return BACKUP_MODES.filter((m) => backups.some((r) => r.mode === m))
     .map((mode: BackupMode) => {
       const good = backups.filter((r) => r.mode === mode && isGoodBackup(r));
-      const band = h.modes.find((x) => x.mode === mode)?.band ?? null;
+      const mh = h.modes.find((x) => x.mode === mode);
+      const band = mh?.band ?? null;
+      const spike = mh?.durationSpikeMs ?? null;
       return (
         trendChart({
           id: `size-${mode}`,
@@ -313,6 +324,7 @@ function trendCharts(backups: readonly RunRecord[], h: HealthVerdict): string {
           title: `${mode}: duration`,
           series: backups.filter((r) => r.mode === mode).map((r) => ({ r, value: r.durationMs })),
           unit: dur,
+          threshold: spike === null ? null : { value: spike, label: 'Duration spike threshold' },
           kind: 'line',
         })
       );

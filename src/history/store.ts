@@ -2,7 +2,22 @@
 // Appends and rewrites happen under a lock file beside it, so runs that end at the same moment (a backup and a
 // drill, two scheduled tasks) never interleave or lose a line; a rewrite goes through a temporary file and a
 // rename, so a reader sees the old catalog or the new one, never half of one.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../core/lock.ts';
 import { RUN_KINDS, type RunRecord } from './types.ts';
@@ -73,12 +88,9 @@ export async function withHistoryLock<T>(file: string, fn: () => T | Promise<T>)
       writeSync(fd, String(process.pid));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (lockIsStale(lock)) {
-        try {
-          unlinkSync(lock);
-        } catch {
-          // Someone else took it over first.
-        }
+      const stale = staleLock(lock);
+      if (stale !== undefined) {
+        takeOverStaleLock(lock, stale);
         continue;
       }
       if (Date.now() - t0 > LOCK_WAIT_MS)
@@ -98,33 +110,82 @@ export async function withHistoryLock<T>(file: string, fn: () => T | Promise<T>)
   }
 }
 
-function lockIsStale(lock: string): boolean {
+/** The identity of one lock file (inode, mtime, content: a new lock differs in each), if the lock is stale; else undefined. */
+export function staleLock(lock: string): string | undefined {
   try {
-    const pid = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) return true;
-    return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS;
+    const st = statSync(lock);
+    const text = readFileSync(lock, 'utf8');
+    const pid = Number(text);
+    const dead = Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid);
+    return dead || Date.now() - st.mtimeMs > STALE_LOCK_MS ? lockIdentity(st, text) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const lockIdentity = (st: { ino: number; mtimeMs: number }, text: string) => `${st.ino}:${st.mtimeMs}:${text}`;
+
+/**
+ * Removes a lock judged stale (identity from staleLock) without removing a fresh one another process made in
+ * its place meanwhile (two processes that both saw the dead holder's lock): the lock is first renamed to a
+ * name of this process's own (only one rename can win), then removed only if it is still the lock judged
+ * stale; a fresh lock taken by mistake is put back (a hard link: only if no lock was made since). Returns
+ * whether this call removed the stale lock.
+ */
+export function takeOverStaleLock(lock: string, identity: string): boolean {
+  const aside = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(lock, aside);
+  } catch {
+    return false; // Gone: another process took it over first.
+  }
+  let same = false;
+  try {
+    same = lockIdentity(statSync(aside), readFileSync(aside, 'utf8')) === identity;
+  } catch {
+    // Unreadable: treated as not the stale lock, put back below.
+  }
+  if (!same) {
+    try {
+      linkSync(aside, lock);
+    } catch {
+      // A new lock exists already: the one taken by mistake cannot go back (its holder's release finds it gone).
+    }
+  }
+  rmSync(aside, { force: true });
+  return same;
 }
 
 /** Appends records, each as one line written by one write call; a torn last line of an earlier crash is ended first. */
 export async function appendRecords(file: string, records: RunRecord[]): Promise<void> {
   if (!records.length) return;
-  await withHistoryLock(file, () => {
-    const fd = openSync(file, 'a+');
-    try {
-      const size = fstatSync(fd).size;
-      let prefix = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        readSync(fd, last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = '\n';
-      }
-      writeSync(fd, prefix + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    } finally {
-      closeSync(fd);
+  await withHistoryLock(file, () => appendRecordsLocked(file, records));
+}
+
+/** appendRecords for a caller that holds the lock already. */
+export function appendRecordsLocked(file: string, records: RunRecord[]): void {
+  if (!records.length) return;
+  const fd = openSync(file, 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
     }
+    writeSync(fd, prefix + records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends the record unless the catalog has one with its id already (under the lock). Returns whether it was added. */
+export async function appendRecordOnce(file: string, record: RunRecord): Promise<boolean> {
+  return withHistoryLock(file, () => {
+    if (readHistory(file).records.some((r) => r.id === record.id)) return false;
+    appendRecordsLocked(file, [record]);
+    return true;
   });
 }
 
@@ -133,10 +194,6 @@ export function replaceHistoryLocked(file: string, records: RunRecord[]): void {
   const tmp = `${file}.partial-${process.pid}`;
   writeFileSync(tmp, records.map((r) => JSON.stringify(r) + '\n').join(''));
   renameSync(tmp, file);
-}
-
-export async function replaceHistory(file: string, records: RunRecord[]): Promise<void> {
-  await withHistoryLock(file, () => replaceHistoryLocked(file, records));
 }
 
 /**

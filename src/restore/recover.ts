@@ -375,7 +375,15 @@ function recoveryBlocks(report: RecoverReport): boolean {
  * rolled back completely stops this run (exit 1): working on a half-restored server would make it worse.
  */
 export async function recoverLeftover(
-  a: { platform: Platform; log: RunLogger; dir: string; maxWaitMs: number; warn: (m: string) => void; what: 'backup' | 'restore' },
+  a: {
+    platform: Platform;
+    log: RunLogger;
+    dir: string;
+    maxWaitMs: number;
+    warn: (m: string) => void;
+    what: 'backup' | 'restore';
+    interrupted?: ((run: Journal) => void) | undefined;
+  },
   found: {
     leftover: Journal | undefined;
     staleFrom: { pid: number; mode: string; startedAt: string; logPath?: string | undefined; stale?: string | undefined } | undefined;
@@ -389,6 +397,7 @@ export async function recoverLeftover(
   }
   if (!leftover) return;
   const rep = await recoverFromJournal(a.platform, leftover, a.log, a.dir, a.maxWaitMs);
+  a.interrupted?.(leftover);
   const before = a.what === 'backup' ? 'this run' : 'this restore';
   a.warn(
     `The previous run (pid ${leftover.pid}, ${leftover.mode}, started ${leftover.startedAt}) was interrupted; ${rep.restore ? 'what its restore changed and its services were' : 'its services were'} put back before ${before}${rep.complete ? '' : ` (not completely: ${rep.summary})`}.`,

@@ -148,6 +148,7 @@ export async function runRestore(req: RestoreRequest, deps: RestoreDeps): Promis
               maxWaitMs: r.c.config.ServiceConfiguration.MaxServiceWaitSeconds * 1000,
               warn: (m) => warn(r.c, m),
               what: 'restore',
+              interrupted: deps.interrupted,
             },
             found,
           ),

@@ -17,13 +17,17 @@ export function nodeReachable(dir: string, node: string): boolean {
 }
 
 /**
- * Knob disk.freeBytes.<DRIVE> for a local path under `<nodeRoot>/<DRIVE>/...` of any node, else undefined
+ * Knob destinations.<prefix>.freeBytes for a local path under `<sandboxDir>/UNC/...` (a share, which has no
+ * drive letter), knob disk.freeBytes.<DRIVE> for a local path under `<nodeRoot>/<DRIVE>/...` of any node, else undefined
  * (the caller then uses statfs).
  */
 export function freeBytesOverride(dir: string, localPath: string): number | undefined {
   const f = readSandboxFile(dir);
   const info = infoOf(dir, f);
   const target = path.resolve(localPath);
+  const share = path.relative(path.join(path.resolve(dir), 'UNC'), target);
+  if (share && !share.startsWith('..') && !path.isAbsolute(share))
+    return matchDestination(knobsOf(f).destinations, `\\\\${share.split(path.sep).join('\\')}`)?.freeBytes;
   const roots = info.nodes.map((n) => n.root).sort((a, b) => b.length - a.length);
   for (const root of roots) {
     const rel = path.relative(root, target);

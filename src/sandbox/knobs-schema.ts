@@ -29,6 +29,8 @@ const destinationFaultSchema = z.strictObject({
   offline: z.boolean().default(false),
   failTimes: z.number().int().nonnegative().default(0),
   slowMBps: z.number().positive().optional(),
+  /** Free space reported for paths under this destination (a share has no drive letter for disk.freeBytes). */
+  freeBytes: z.number().int().nonnegative().optional(),
 });
 
 export const knobsSchema = z.strictObject({

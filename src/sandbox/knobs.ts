@@ -38,7 +38,7 @@ function parseValue(value: string): unknown {
   }
 }
 
-const DEST_FIELDS = ['offline', 'failTimes', 'slowMBps'];
+const DEST_FIELDS = ['offline', 'failTimes', 'slowMBps', 'freeBytes'];
 
 /** Turns a dotted knob key into a path of object keys (destinations and drive letters are special). */
 function keyPath(key: string): string[] {

@@ -4,8 +4,9 @@ function ConvertTo-AlteryxBackupHistoryRecord {
         Turns one record of the core's `history` result into an AlteryxBackup.HistoryRecord object.
     .DESCRIPTION
         Flat, typed properties so that Where-Object, Sort-Object, Export-Csv and Out-GridView work on them:
-        times as [datetime] (local time), durations as [timespan], destinations as one string
-        ("path=status; ..."), warnings as a count plus their texts in one string (one a line).
+        times as [datetime] (local time), durations as [timespan], step durations as one string
+        ("step=seconds s; ...", in the order the steps ran), destinations as one string ("path=status; ..."),
+        warnings as a count plus their texts in one string (one a line), the drill's counts as numbers.
     .PARAMETER Record
         A record as the core sends it (docs/history.md).
     #>
@@ -29,6 +30,18 @@ function ConvertTo-AlteryxBackupHistoryRecord {
         $verdict = $null
         if ($null -ne $Record.drill) { $verdict = [string]$Record.drill.verdict }
         $warnings = @($Record.warnings | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        $steps = @($Record.stepDurationsMs.PSObject.Properties | Where-Object { $null -ne $_.Value } | ForEach-Object {
+                '{0}={1} s' -f $_.Name, ([double]$_.Value / 1000).ToString('0.0##', [System.Globalization.CultureInfo]::InvariantCulture)
+            }) -join '; '
+        $dump = $null
+        if ($null -ne $Record.dumpBytes) { $dump = [long]$Record.dumpBytes }
+        $drill = @{ Collections = $null; Expected = $null; Restored = $null; Actual = $null }
+        if ($null -ne $Record.drill) {
+            if ($null -ne $Record.drill.collections) { $drill.Collections = [int]$Record.drill.collections }
+            if ($null -ne $Record.drill.documentsExpected) { $drill.Expected = [long]$Record.drill.documentsExpected }
+            if ($null -ne $Record.drill.documentsRestored) { $drill.Restored = [long]$Record.drill.documentsRestored }
+            if ($null -ne $Record.drill.documentsActual) { $drill.Actual = [long]$Record.drill.documentsActual }
+        }
         $destinations = @($Record.destinations | Where-Object { $null -ne $_ } | ForEach-Object { '{0}={1}' -f $_.path, $_.status }) -join '; '
         [pscustomobject]@{
             PSTypeName   = 'AlteryxBackup.HistoryRecord'
@@ -46,10 +59,16 @@ function ConvertTo-AlteryxBackupHistoryRecord {
             ArchivePath  = [string]$Record.archivePath
             Sha256       = [string]$Record.sha256
             SizeBytes    = $size
+            DumpBytes    = $dump
             Duration     = [timespan]::FromMilliseconds([double]$Record.durationMs)
             Downtime     = $downtime
+            StepDurations = $steps
             Destinations = $destinations
             DrillVerdict = $verdict
+            DrillCollections = $drill.Collections
+            DrillDocumentsExpected = $drill.Expected
+            DrillDocumentsRestored = $drill.Restored
+            DrillDocumentsActual = $drill.Actual
             WarningCount = $warnings.Count
             Warnings     = ($warnings -join [Environment]::NewLine)
             LogPath      = [string]$Record.logPath

@@ -74,8 +74,9 @@ function Get-AlteryxBackupHistory {
 
     .OUTPUTS
         AlteryxBackup.HistoryRecord. Properties: Id, Kind, StartTime, EndTime, ComputerName, Mode, Status, Success,
-        ExitCode, Message, ArchiveName, ArchivePath, Sha256, SizeBytes, Duration, Downtime, Destinations,
-        DrillVerdict, WarningCount, Warnings, LogPath, Source.
+        ExitCode, Message, ArchiveName, ArchivePath, Sha256, SizeBytes, DumpBytes, Duration, Downtime,
+        StepDurations ("step=seconds s; ..."), Destinations, DrillVerdict, DrillCollections, DrillDocumentsExpected,
+        DrillDocumentsRestored, DrillDocumentsActual, WarningCount, Warnings, LogPath, Source.
 
     .LINK
         Test-AlteryxBackupHealth

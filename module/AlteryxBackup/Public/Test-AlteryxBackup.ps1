@@ -21,6 +21,11 @@ function Test-AlteryxBackup {
         content does not match), followed by a non-terminating error AlteryxBackup.Exit3. $LASTEXITCODE is
         left alone: ExitCode is 0 or 3 (a core that cannot run at all is the terminating error AlteryxBackup.Exit1).
 
+        Each verification is recorded in the run catalog (Get-AlteryxBackupHistory -Kind verify) of the
+        configuration: -ConfigPath, else the default backup-config.json next to the module; with -SandboxPath,
+        in the simulated server's log folder. Only a check on a machine with no configuration at all is not
+        recorded.
+
     .PARAMETER Path
         The archive(s) to verify. Accepts pipeline input, also by the property names ArchivePath (the
         result of Invoke-AlteryxBackup) and FullName (files from Get-ChildItem).

@@ -54,7 +54,8 @@ function Test-AlteryxBackupHealth {
     .OUTPUTS
         AlteryxBackup.HealthResult. Properties: Status, ExitCode, Summary, Reasons (AlteryxBackup.HealthReason:
         Severity, Check, Mode, Message), Modes (per mode: runs, newest good backup and its age, median size),
-        Runs, FreeBytes, CheckedAt.
+        Runs, FreeBytes (the local backup folder), DestinationsFree (Path, Kind local/network, FreeBytes of each
+        destination; FreeBytes empty when it could not be read), CheckedAt.
 
     .LINK
         Get-AlteryxBackupHistory
@@ -117,6 +118,11 @@ function Test-AlteryxBackupHealth {
         Modes      = @($core.modes | Where-Object { $null -ne $_ })
         Runs       = [int]$core.runs
         FreeBytes  = $freeBytes
+        DestinationsFree = @($core.destinationsFree | Where-Object { $null -ne $_ } | ForEach-Object {
+                $f = $null
+                if ($null -ne $_.freeBytes) { $f = [long]$_.freeBytes }
+                [pscustomobject]@{ Path = [string]$_.path; Kind = [string]$_.kind; FreeBytes = $f }
+            })
         CheckedAt  = $checkedAt
     }
     $result
