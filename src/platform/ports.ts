@@ -107,7 +107,11 @@ export interface MongoPort {
 export interface InventoryPort {
   /** Licence keys as stored (the caller obfuscates them to their last 4 characters); empty when none found. */
   license(node: NodeRef): Promise<LicenseInfo>;
-  odbc(node: NodeRef): Promise<OdbcInventory>;
+  /**
+   * `accounts`: the other accounts whose user DSNs matter (the service's Log On account, the Run As user: workflows
+   * run as them and use their DSNs), read besides the user DSNs of the account the backup runs as.
+   */
+  odbc(node: NodeRef, accounts?: string[]): Promise<OdbcInventory>;
   windows(node: NodeRef): Promise<{ caption: string; version: string; build: string }>;
   dotnet(node: NodeRef): Promise<{ version: string; release: number }>;
   /**
@@ -130,9 +134,19 @@ export interface LicenseInfo {
 export interface OdbcInventory {
   drivers: Array<{ name: string; platform: '64-bit' | '32-bit' }>;
   /** User DSNs of both bitnesses share one registry key: their platform is 'any'. */
-  dsns: Array<{ name: string; driver: string; scope: 'system' | 'user'; platform: '64-bit' | '32-bit' | 'any' }>;
-  /** The account whose user DSNs were read (the one the backup runs as). */
+  dsns: Array<{ name: string; driver: string; scope: 'system' | 'user'; platform: '64-bit' | '32-bit' | 'any'; account?: string | undefined }>;
+  /** The account the backup runs as (whose HKCU user DSNs were read). */
   userScopeAccount?: string | undefined;
+  /** Each of the `accounts` asked for: read (its hive under HKU\<SID>), or not readable with the reason. */
+  userAccounts?: OdbcUserAccount[] | undefined;
+}
+
+export interface OdbcUserAccount {
+  account: string;
+  sid: string | null;
+  readable: boolean;
+  reason?: string | undefined;
+  dsnCount?: number | undefined;
 }
 
 /**
