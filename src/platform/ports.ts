@@ -58,6 +58,11 @@ export interface SystemPort {
   freeBytes(localPath: string): Promise<number>;
   hostname(): string;
   reachable(node: NodeRef): Promise<boolean>;
+  /**
+   * Whether drive `letter` (A-Z) exists for the account running the backup, here (a mapped drive exists only in
+   * the session that mapped it). Optional: without it every drive is taken to exist.
+   */
+  driveExists?(letter: string): Promise<boolean>;
   /** ODBC drivers and system DSNs installed on a node (REQ-3.4.4/3.4.5). */
   inventory(node: NodeRef): Promise<Inventory>;
 }

@@ -303,6 +303,8 @@ function windowsSystem(call: AdapterCall, cn: ComputerNameOf, edge: EdgeCalls | 
       return Number(s.bavail) * Number(s.bsize);
     },
     hostname: () => hostname(),
+    // A drive letter not mapped in this logon session (a user's mapped drive seen from a SYSTEM task) has no root.
+    driveExists: async (letter) => existsSync(`${letter}:\\`),
     async reachable(node) {
       if (node.local) return true;
       return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
