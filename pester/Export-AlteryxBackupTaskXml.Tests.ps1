@@ -155,6 +155,31 @@ Describe 'Export-AlteryxBackupTaskXml' {
         @(Get-Node $r.Doc '//t:Exec/t:Arguments')[0].InnerText | Should -Match '-BackupMode Full$'
     }
 
+    It 'warns when a destination is a mapped drive letter (SYSTEM, and a -UserId task); the file is still written' {
+        Mock -ModuleName AlteryxBackup Get-CimInstance -ParameterFilter { $Filter -eq "DeviceID='Z:'" } { [pscustomobject]@{ DeviceID = 'Z:'; DriveType = 4; ProviderName = '\\nas01\backups' } }
+        Mock -ModuleName AlteryxBackup Get-CimInstance -ParameterFilter { $Filter -eq "DeviceID='D:'" } { [pscustomobject]@{ DeviceID = 'D:'; DriveType = 3; ProviderName = $null } }
+        $cfg = Join-Path $script:Root 'mapped-config.json'
+        Set-Content -LiteralPath $cfg -Value (ConvertTo-Json -Depth 4 -InputObject @{ BackupConfiguration = @{ LocalBackupPath = 'D:\Alteryx\Backups'; NetworkBackupPaths = @('Z:\AlteryxBackups') } })
+        $file = Join-Path $script:Root 'mapped.xml'
+        Export-AlteryxBackupTaskXml -Schedule Nightly -ConfigPath $cfg -Path $file -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        @($w | Where-Object { $_ -match "'Z:\\AlteryxBackups' is on a mapped network drive, and the task runs as SYSTEM.*Use the UNC path" }).Count | Should -Be 1
+        @($w | Where-Object { $_ -match 'D:\\Alteryx' }).Count | Should -Be 0 -Because 'D: is a local disk (DriveType 3)'
+        (Read-TaskXml $file).Errors | Should -BeNullOrEmpty
+        Should -Invoke -ModuleName AlteryxBackup Get-CimInstance -ParameterFilter { $ClassName -eq 'Win32_LogicalDisk' -and $Filter -eq "DeviceID='Z:'" }
+        $userFile = Join-Path $script:Root 'mapped-user.xml'
+        Export-AlteryxBackupTaskXml -Schedule Nightly -ConfigPath $cfg -UserId 'CONTOSO\svc-backup' -Path $userFile -Confirm:$false -WarningVariable wu -WarningAction SilentlyContinue | Out-Null
+        @($wu | Where-Object { $_ -match "'Z:\\AlteryxBackups' is on a mapped network drive: a scheduled task does not get the drive mappings" }).Count | Should -Be 1
+        Test-Path -LiteralPath $userFile | Should -BeTrue
+    }
+
+    It 'no mapped-drive warning when every destination is on a local disk' {
+        Mock -ModuleName AlteryxBackup Get-CimInstance { [pscustomobject]@{ DeviceID = 'D:'; DriveType = 3; ProviderName = $null } }
+        $cfg = Join-Path $script:Root 'local-config.json'
+        Set-Content -LiteralPath $cfg -Value (ConvertTo-Json -Depth 4 -InputObject @{ BackupConfiguration = @{ LocalBackupPath = 'D:\Alteryx\Backups'; NetworkBackupPaths = @('D:\Copies') } })
+        Export-AlteryxBackupTaskXml -Schedule Nightly -ConfigPath $cfg -Path (Join-Path $script:Root 'local.xml') -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        "$w" | Should -Not -Match 'mapped'
+    }
+
     It 'a trigger kind it cannot write is refused, naming the kind; nothing is written' {
         $file = Join-Path $script:Root 'logon.xml'
         $logon = New-FakeTrigger -Class 'MSFT_TaskLogonTrigger' -At '2026-01-01T00:00:00'

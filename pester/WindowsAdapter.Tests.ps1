@@ -239,11 +239,62 @@ Describe 'Metadata inventory (REQ-3.4.x): Get-AbLicense, Get-AbOdbcInventory, Ge
         @($r.dsns | ForEach-Object { "$($_.name)|$($_.scope)|$($_.platform)|$($_.driver)" }) | Should -Be @('Warehouse|system|64-bit|ODBC Driver 17 for SQL Server', 'Legacy|system|32-bit|SQL Server', 'Mine|user|any|SQL Server')
         $r.userScopeAccount | Should -Not -BeNullOrEmpty
     }
+    It 'reads the user DSNs of the service Log On account and the Run As user from HKU:\SID, each DSN with its account' {
+        Mock Get-ItemProperty { $null }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } { [pscustomobject]@{ Mine = 'SQL Server' } }
+        Mock Get-ItemProperty -ParameterFilter { $Path -eq 'HKU:\S-1-5-21-1004336348-1177238915-682003330-1121\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources' } {
+            [pscustomobject]@{ Finance_Extracts = 'ODBC Driver 17 for SQL Server'; Snowflake_RunAs = 'Simba Snowflake ODBC Driver'; PSPath = 'x' }
+        }
+        Mock Get-AbCurrentAccount { [pscustomobject]@{ Name = 'NT AUTHORITY\SYSTEM'; Sid = 'S-1-5-18' } }
+        Mock ConvertTo-AbAccountSid -ParameterFilter { $Account -eq 'CONTOSO\svc-alteryx' } { 'S-1-5-21-1004336348-1177238915-682003330-1120' }
+        Mock ConvertTo-AbAccountSid -ParameterFilter { $Account -eq 'CONTOSO\svc-alteryx-run' } { 'S-1-5-21-1004336348-1177238915-682003330-1121' }
+        Mock Test-Path { $false }
+        Mock Test-Path -ParameterFilter { $Path -eq 'HKU:\S-1-5-21-1004336348-1177238915-682003330-1121' } { $true }
+        $r = Get-AbOdbcInventory -Accounts 'CONTOSO\svc-alteryx|CONTOSO\svc-alteryx-run' | ConvertFrom-Json
+        @($r.dsns | ForEach-Object { "$($_.account)|$($_.name)|$($_.scope)|$($_.platform)|$($_.driver)" }) | Should -Be @(
+            'NT AUTHORITY\SYSTEM|Mine|user|any|SQL Server',
+            'CONTOSO\svc-alteryx-run|Finance_Extracts|user|any|ODBC Driver 17 for SQL Server',
+            'CONTOSO\svc-alteryx-run|Snowflake_RunAs|user|any|Simba Snowflake ODBC Driver'
+        )
+        $svc = @($r.userAccounts | Where-Object { $_.account -eq 'CONTOSO\svc-alteryx' })[0]
+        $svc.sid | Should -Be 'S-1-5-21-1004336348-1177238915-682003330-1120'
+        $svc.readable | Should -BeFalse
+        $svc.reason | Should -BeLike 'not readable (profile not loaded*'
+        $run = @($r.userAccounts | Where-Object { $_.account -eq 'CONTOSO\svc-alteryx-run' })[0]
+        $run.readable | Should -BeTrue
+        $run.dsnCount | Should -Be 2
+        Should -Invoke Get-ItemProperty -Times 0 -ParameterFilter { $Path -like 'HKU:\S-1-5-21-1004336348-1177238915-682003330-1120*' } -Because 'an unloaded hive is not read'
+    }
+    It 'reads an account once, skips the one the backup runs as, and reports a name that does not resolve' {
+        Mock Get-ItemProperty { $null }
+        Mock Get-AbCurrentAccount { [pscustomobject]@{ Name = 'NT AUTHORITY\SYSTEM'; Sid = 'S-1-5-18' } }
+        Mock ConvertTo-AbAccountSid -ParameterFilter { $Account -eq 'CONTOSO\gone' } { throw 'Some or all identity references could not be translated.' }
+        Mock Test-Path { $true }
+        $r = Get-AbOdbcInventory -Accounts 'LocalSystem|NT AUTHORITY\SYSTEM|CONTOSO\gone' | ConvertFrom-Json
+        @($r.userAccounts).Count | Should -Be 2
+        $r.userAccounts[0].account | Should -Be 'LocalSystem'
+        $r.userAccounts[0].reason | Should -BeLike 'the account the backup runs as*'
+        $r.userAccounts[1].readable | Should -BeFalse
+        $r.userAccounts[1].reason | Should -BeLike 'not readable (the account does not resolve to a SID: *could not be translated*'
+        Should -Invoke Test-Path -Times 0 -ParameterFilter { $Path -eq 'HKU:\S-1-5-18' } -Because 'SYSTEM is the account whose HKCU was read'
+    }
+    It 'maps the service accounts Win32_Service names to their well-known SIDs' {
+        ConvertTo-AbAccountSid -Account 'LocalSystem' | Should -Be 'S-1-5-18'
+        ConvertTo-AbAccountSid -Account 'NT AUTHORITY\LocalService' | Should -Be 'S-1-5-19'
+        ConvertTo-AbAccountSid -Account 'NT AUTHORITY\NetworkService' | Should -Be 'S-1-5-20'
+    }
     It 'reads a remote node through Invoke-Command' {
         Mock Invoke-Command { @{ drivers = @(@{ name = 'Remote Driver'; platform = '64-bit' }); dsns = @(); userScopeAccount = 'CONTOSO\svc' } }
         $r = Get-AbOdbcInventory -ComputerName 'WKR1' | ConvertFrom-Json
         $r.drivers[0].name | Should -Be 'Remote Driver'
         Should -Invoke Invoke-Command -Times 1 -ParameterFilter { $ComputerName -eq 'WKR1' -and $ScriptBlock.ToString() -match 'function Get-AbRegistryValue' }
+        Get-AbOdbcInventory -ComputerName 'WKR1' -Accounts 'WKR1\svc' | Out-Null
+        Should -Invoke Invoke-Command -Times 1 -ParameterFilter {
+            $ArgumentList[0] -eq 'WKR1\svc' -and $ScriptBlock.ToString() -match 'function ConvertTo-AbAccountSid' -and $ScriptBlock.ToString() -match 'function Get-AbCurrentAccount'
+        } -Because 'the accounts are resolved on the node, with the helpers shipped there'
+        # The shipped block parses: helpers first, then the body (which takes the accounts as $args[0]).
+        Mock Invoke-Command { $null = [scriptblock]::Create($ScriptBlock.ToString()); @{ drivers = @(); dsns = @(); userAccounts = @() } }
+        { Get-AbOdbcInventory -ComputerName 'WKR1' -Accounts 'WKR1\svc' } | Should -Not -Throw
     }
     It 'reads the Windows version from Win32_OperatingSystem' {
         Mock Get-CimInstance -ParameterFilter { $ClassName -eq 'Win32_OperatingSystem' } { [pscustomobject]@{ Caption = 'Microsoft Windows Server 2019 Datacenter'; Version = '10.0.17763'; BuildNumber = '17763' } }

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalNames, find7Zip } from '../src/compare/compare.ts';
@@ -55,6 +56,13 @@ function checkRows(t: Parameters<typeof tempDir>[0], rows: Row[]) {
   t.is(r['Config/Engine/SystemConnections.xml']?.status, 'same');
   t.is(r['Secrets/ControllerToken.txt']?.status, 'same', 'ControllerToken.txt maps to Secrets/');
   t.is(r['Secrets/ControllerToken.txt']!.referenceSha256, null, 'a secret is compared, its hash never shown');
+  t.is(r['Secrets/ControllerToken.txt']!.differenceSha256, null);
+  // A secret only ours carries (the legacy script never saved the MongoDB passwords): noted, never hashed.
+  const pw = r['Secrets/MongoPasswords.txt'];
+  t.is(pw?.status, 'onlyInDifference', 'the embedded MongoDB passwords are in ours only');
+  t.is(pw!.note, 'added by this tool: secret needed on a new host');
+  t.is(pw!.differenceSha256, null, 'no hash of a secret');
+  t.is(pw!.referenceSha256, null);
   t.is(r['manifest.json']?.status, 'onlyInDifference');
   t.is(r['metadata.json']?.status, 'onlyInDifference');
   const mongo = rows.filter((x) => x.path.startsWith('MongoDB/'));
@@ -75,6 +83,17 @@ test('compare: a legacy folder against our archive lists the planted extra on ea
   t.false(res['superset'] as boolean);
   checkRows(t, res['rows'] as Row[]);
   t.regex(String(res['message']), /LACKS 1 file/);
+  // The secret's content (and its hash) appear nowhere in the output.
+  const pwText = execFileSync('unzip', ['-p', ours, 'Secrets/MongoPasswords.txt']);
+  const pwHash = createHash('sha256').update(pwText).digest('hex');
+  const values = pwText
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^[^=:]*[=:]\s*/, '').trim())
+    .filter((v) => v.length >= 8);
+  t.true(values.length > 0, 'the passwords file holds passwords');
+  for (const v of values) t.false(r.stdout.includes(v), 'a MongoDB password in the compare output');
+  t.false(r.stdout.includes(pwHash), 'the hash of the passwords file in the compare output');
 
   // Without the legacy-only file, ours is a superset: exit 0 although a file differs; --strict fails on it.
   rmSync(join(top, 'legacy-notes.txt'));
@@ -82,6 +101,7 @@ test('compare: a legacy folder against our archive lists the planted extra on ea
   t.is(ok.code, 0, ok.stdout + ok.stderr);
   t.regex(ok.stdout, /^DIFFERS\s+Config\/Engine\/SystemAlias\.xml/m);
   t.regex(ok.stdout, /^only in new\s+Config\/Keys\/planted-extra\.key/m);
+  t.regex(ok.stdout, /^only in new\s+Secrets\/MongoPasswords\.txt\s+added by this tool: secret needed on a new host$/m);
   t.regex(ok.stdout, /holds every file of the legacy one/);
   const strict = await runCli(['compare', legacy, ours, '--strict', '--json']);
   t.is(strict.code, 3);

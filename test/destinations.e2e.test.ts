@@ -181,6 +181,39 @@ test('a full mapped drive: the copy fails at once (no pointless retries), exit 4
   t.deepEqual(readdirSync(join(dir, 'Z', 'AlteryxBackups')), []);
 });
 
+test('a mapped drive the task does not see (Z: missing for this account): exit 4 naming the likely cause and the UNC path, no retries; the local archive is published', async (t) => {
+  const { dir, config } = await quickSandbox(
+    t,
+    {},
+    { BackupConfiguration: { NetworkBackupPaths: ['Z:\\AlteryxBackups'], NetworkCopy: { Attempts: 3, RetryDelaySeconds: 5 } } },
+  );
+  setKnob(dir, 'disk.missing', '["Z"]');
+  const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });
+  t.is(r.exitCode, 4, r.message);
+  const cause =
+    /drive Z: does not exist for the account running the backup\. Z: is most likely a mapped network drive: .*a scheduled task, SYSTEM or another account does not see it\. Use the UNC path instead/;
+  t.regex(r.message, /^Backup written, but 1 destination\(s\) failed: Z:\\AlteryxBackups \(drive Z: does not exist/);
+  t.regex(r.message, cause);
+  t.true(
+    logs.some((l) => l.level === 'WARNING' && /The network destination Z:\\AlteryxBackups is not reachable: drive Z: does not exist/.test(l.message)),
+    'pre-flight says so before the service is touched',
+  );
+  const z = r.destinations[1]!;
+  t.deepEqual([z.path, z.status, z.attempts], ['Z:\\AlteryxBackups', 'failed', 1]);
+  t.regex(z.error!, cause);
+  t.false(
+    logs.some((l) => /Copy to Z:.*next try in/.test(l.message)),
+    'no retry: a mapping does not appear by waiting',
+  );
+  t.false(existsSync(join(dir, 'Z')), 'nothing was written to the missing drive');
+  t.true(existsSync(r.archivePath!));
+  // The same drive as the local backup path stops the run before anything is touched.
+  const local = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config, LocalBackupPath: 'Z:\\Backups', NetworkBackupPath: [] });
+  t.is(local.r.exitCode, 4, local.r.message);
+  t.regex(local.r.message, /The local backup path Z:\\Backups is not reachable: drive Z: does not exist .*Use the UNC path/);
+  t.false(existsSync(join(dir, 'Z')));
+});
+
 test('the same share listed twice (or the local folder as a share) is copied once, with a warning', async (t) => {
   const { dir, config } = await quickSandbox(t, {}, { BackupConfiguration: { NetworkBackupPaths: [NAS1, `${NAS1}\\`, 'D:\\Alteryx\\Backups'] } });
   const { r, logs } = await backup({ BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config });

@@ -2,11 +2,12 @@
 // that exists, "MongoDB passwords in clear" only when the archive holds them, "Run As user (none)" instead of a
 // blank, and a ConfigOnly archive with legacy naming not named like a Full.
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { runBackup } from '../src/backup/backup.ts';
 import type { LogRecord } from '../src/log/logger.ts';
-import { readSandboxFile, setKnob } from '../src/sandbox/index.ts';
+import { mapWindowsPath, openSandbox, readSandboxFile, setKnob, WIN } from '../src/sandbox/index.ts';
+import { setSetting } from '../src/sandbox/settings-xml.ts';
 import { runCli } from './helpers/cli.ts';
 import { zipEntries } from './helpers/restore-fixtures.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
@@ -41,6 +42,10 @@ test('a run that fails before its staging folder exists reports no "(kept)" stag
 
 test('"in clear" names what the archive holds: the token and MongoDB passwords (embedded), the token only (self-managed)', async (t) => {
   const e = await quickSandbox(t);
+  // Blank Run As user (the sandbox sets CONTOSO\\svc-alteryx-run): the log line below must say "(none)".
+  const sbxNode = openSandbox(e.dir).nodes[0]!;
+  const settingsFile = mapWindowsPath(e.dir, sbxNode.root, WIN.overridesXml);
+  writeFileSync(settingsFile, setSetting(readFileSync(settingsFile, 'utf8'), 'Worker', 'ExecuteUserName', ''));
   const emb = await backup({ BackupMode: 'Full', SandboxPath: e.dir, ConfigPath: e.config });
   t.is(emb.r.exitCode, 0, emb.r.message);
   t.true(
@@ -57,9 +62,10 @@ test('"in clear" names what the archive holds: the token and MongoDB passwords (
     self.r.warnings.join('\n'),
   );
   t.false(self.r.warnings.some((w) => /MongoDB passwords/.test(w)));
-  // No blank Run As line: the sandbox's RuntimeSettings.xml has an empty Worker/ExecuteUserName.
+  // No blank Run As line: that sandbox's RuntimeSettings.xml has an empty Worker/ExecuteUserName; the other names its user.
   const runAs = emb.logs.find((l) => /Run As user/.test(l.message))!.message;
   t.regex(runAs, /Run As user \(none\)$/);
+  t.regex(self.logs.find((l) => /Run As user/.test(l.message))!.message, /Run As user svc-alteryx-run$/);
 });
 
 test('with ArchiveNameFormat legacy a ConfigOnly archive keeps its mode name; a Full gets the legacy name', async (t) => {

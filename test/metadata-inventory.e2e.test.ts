@@ -2,8 +2,9 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSandbox } from '../src/sandbox/index.ts';
+import { mapWindowsPath, openSandbox, WIN } from '../src/sandbox/index.ts';
 import { sandboxInventory } from '../src/sandbox/inventory.ts';
+import { setSetting } from '../src/sandbox/settings-xml.ts';
 import { galleryAdGroups, obfuscateKey, parseServerVersion } from '../src/steps/inventory.ts';
 import type { RunContext } from '../src/core/context.ts';
 import { BSON } from 'bson';
@@ -26,6 +27,7 @@ const NODE_ITEMS = [
   'pythonPackages',
   'serviceLogOnAccount',
   'runAsUser',
+  'userDsnAccounts',
 ];
 const SERVER_ITEMS = ['version', 'build', 'adGroups', 'freeSpace'];
 
@@ -67,10 +69,25 @@ test('metadata.json of a sandbox Full backup holds every REQ-3.4 item; the licen
   );
   t.is(groups[0]!.activeDirectoryGroups[0]!.name, 'CONTOSO\\Alteryx-Finance');
   t.true((inv['freeSpace']!.value as Array<{ freeBytes: number }>).every((f) => f.freeBytes > 0));
-  for (const n of ['windowsVersion', 'dotnetVersion', 'license', 'odbcDrivers', 'dsns', 'connectors', 'customTools', 'pythonPackages', 'serviceLogOnAccount'])
-    t.is(node[n]!.status, 'ok', n);
-  const dsns = node['dsns']!.value as Array<{ scope: string; platform: string }>;
-  t.true(dsns.some((d) => d.scope === 'user') && dsns.some((d) => d.platform === '32-bit') && dsns.some((d) => d.platform === '64-bit'));
+  for (const n of NODE_ITEMS) t.is(node[n]!.status, 'ok', n);
+  t.is(node['runAsUser']!.value, 'CONTOSO\\svc-alteryx-run', 'Worker/ExecuteDomain \\ Worker/ExecuteUserName');
+  const dsns = node['dsns']!.value as Array<{ name: string; scope: string; platform: string; account?: string }>;
+  t.true(dsns.some((d) => d.platform === '32-bit') && dsns.some((d) => d.platform === '64-bit'));
+  // User DSNs: each with the account whose hive holds it (the backup's own, SYSTEM, and the Run As user's).
+  t.deepEqual(
+    dsns.filter((d) => d.scope === 'user').map((d) => `${d.account}|${d.name}`),
+    ['NT AUTHORITY\\SYSTEM|ALTERYX01_Scratch', 'CONTOSO\\svc-alteryx-run|Finance_Extracts', 'CONTOSO\\svc-alteryx-run|Snowflake_RunAs'],
+  );
+  t.true(dsns.filter((d) => d.scope === 'system').every((d) => d.account === undefined));
+  const accounts = node['userDsnAccounts']!.value as Array<{ account: string; readable: boolean; reason?: string; dsnCount?: number }>;
+  t.deepEqual(
+    accounts.map((a) => [a.account, a.readable, a.dsnCount ?? null]),
+    [
+      ['LocalSystem', true, null],
+      ['CONTOSO\\svc-alteryx-run', true, 2],
+    ],
+  );
+  t.regex(accounts[0]!.reason!, /the account the backup runs as/, 'the Log On account LocalSystem is SYSTEM, read once');
   t.deepEqual((node['connectors']!.value as Array<{ name: string }>).map((c) => c.name).sort(), [
     'Google Sheets Input',
     'Salesforce Input',
@@ -104,6 +121,36 @@ test('a missing item is recorded as missing with its reason and does not fail th
   t.is(node['license']!.status, 'ok', 'the rest is still there');
 });
 
+/** Sets (or blanks) Worker/ExecuteUserName and ExecuteDomain in the sandbox node's RuntimeSettings.xml. */
+function setRunAs(dir: string, user: string, domain: string) {
+  const node = openSandbox(dir).nodes[0]!;
+  const file = mapWindowsPath(dir, node.root, WIN.overridesXml);
+  writeFileSync(file, setSetting(setSetting(readFileSync(file, 'utf8'), 'Worker', 'ExecuteUserName', user), 'Worker', 'ExecuteDomain', domain));
+}
+
+test('no Run As user: runAsUser is missing with why and only the Log On account is looked at; a Run As user without a loaded profile gets a "not readable" record', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  setRunAs(dir, '', '');
+  const blank = (await backupMetadata(dir, config, 'ConfigOnly')).meta.inventory.nodes['ALTERYX01']!;
+  t.is(blank['runAsUser']!.status, 'missing');
+  t.regex(blank['runAsUser']!.reason!, /no Run As user is set \(Worker\/ExecuteUserName is empty: workflows run as the service account\)/);
+  t.deepEqual(
+    (blank['userDsnAccounts']!.value as Array<{ account: string }>).map((a) => a.account),
+    ['LocalSystem'],
+  );
+  t.false((blank['dsns']!.value as Array<{ account?: string }>).some((d) => d.account === 'CONTOSO\\svc-alteryx-run'));
+
+  setRunAs(dir, 'svc-night', 'CONTOSO');
+  const other = (await backupMetadata(dir, config, 'ConfigOnly')).meta.inventory.nodes['ALTERYX01']!;
+  t.is(other['runAsUser']!.value, 'CONTOSO\\svc-night');
+  const rec = (other['userDsnAccounts']!.value as Array<{ account: string; readable: boolean; reason?: string }>).find(
+    (a) => a.account === 'CONTOSO\\svc-night',
+  );
+  t.is(rec?.readable, false);
+  t.regex(rec?.reason ?? '', /^not readable \(profile not loaded/);
+  t.is(other['dsns']!.status, 'ok', 'the other DSNs are still recorded');
+});
+
 test('licence keys keep only their last 4 characters; getversion text gives version and build', (t) => {
   t.is(obfuscateKey('ABCD-EFGH-IJKL-1234'), '****-****-****-1234');
   t.is(obfuscateKey('XY12'), 'XY12');
@@ -127,7 +174,18 @@ test.serial('the Windows adapter reads ODBC through the session and reports a fa
     prelude: join(import.meta.dirname, 'fixtures', 'windows-fakes.ps1'),
   });
   try {
-    const odbc = await p.inventory!.odbc(local);
+    // The accounts go through as one -Accounts argument; off Windows no hive is loaded (no HKU drive) and a
+    // domain name does not translate to a SID: one "not readable" record each, and the rest still answered.
+    const odbc = await p.inventory!.odbc(local, ['LocalSystem', 'CONTOSO\\svc-alteryx-run']);
+    t.deepEqual(
+      odbc.userAccounts!.map((a) => [a.account, a.sid, a.readable]),
+      [
+        ['LocalSystem', 'S-1-5-18', false],
+        ['CONTOSO\\svc-alteryx-run', null, false],
+      ],
+    );
+    t.regex(odbc.userAccounts![0]!.reason!, /^not readable \(profile not loaded/);
+    t.regex(odbc.userAccounts![1]!.reason!, /^not readable \(the account does not resolve to a SID/);
     t.deepEqual(odbc.drivers, [
       { name: 'SQL Server', platform: '64-bit' },
       { name: 'SQL Server', platform: '32-bit' },

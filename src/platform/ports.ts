@@ -58,6 +58,11 @@ export interface SystemPort {
   freeBytes(localPath: string): Promise<number>;
   hostname(): string;
   reachable(node: NodeRef): Promise<boolean>;
+  /**
+   * Whether drive `letter` (A-Z) exists for the account running the backup, here (a mapped drive exists only in
+   * the session that mapped it). Optional: without it every drive is taken to exist.
+   */
+  driveExists?(letter: string): Promise<boolean>;
   /** ODBC drivers and system DSNs installed on a node (REQ-3.4.4/3.4.5). */
   inventory(node: NodeRef): Promise<Inventory>;
 }
@@ -107,7 +112,11 @@ export interface MongoPort {
 export interface InventoryPort {
   /** Licence keys as stored (the caller obfuscates them to their last 4 characters); empty when none found. */
   license(node: NodeRef): Promise<LicenseInfo>;
-  odbc(node: NodeRef): Promise<OdbcInventory>;
+  /**
+   * `accounts`: the other accounts whose user DSNs matter (the service's Log On account, the Run As user: workflows
+   * run as them and use their DSNs), read besides the user DSNs of the account the backup runs as.
+   */
+  odbc(node: NodeRef, accounts?: string[]): Promise<OdbcInventory>;
   windows(node: NodeRef): Promise<{ caption: string; version: string; build: string }>;
   dotnet(node: NodeRef): Promise<{ version: string; release: number }>;
   /**
@@ -130,9 +139,19 @@ export interface LicenseInfo {
 export interface OdbcInventory {
   drivers: Array<{ name: string; platform: '64-bit' | '32-bit' }>;
   /** User DSNs of both bitnesses share one registry key: their platform is 'any'. */
-  dsns: Array<{ name: string; driver: string; scope: 'system' | 'user'; platform: '64-bit' | '32-bit' | 'any' }>;
-  /** The account whose user DSNs were read (the one the backup runs as). */
+  dsns: Array<{ name: string; driver: string; scope: 'system' | 'user'; platform: '64-bit' | '32-bit' | 'any'; account?: string | undefined }>;
+  /** The account the backup runs as (whose HKCU user DSNs were read). */
   userScopeAccount?: string | undefined;
+  /** Each of the `accounts` asked for: read (its hive under HKU\<SID>), or not readable with the reason. */
+  userAccounts?: OdbcUserAccount[] | undefined;
+}
+
+export interface OdbcUserAccount {
+  account: string;
+  sid: string | null;
+  readable: boolean;
+  reason?: string | undefined;
+  dsnCount?: number | undefined;
 }
 
 /**

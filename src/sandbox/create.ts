@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { generateDatabases } from './data-gen.ts';
-import { writeInventoryFixtures } from './inventory.ts';
+import { SANDBOX_RUN_AS, writeInventoryFixtures } from './inventory.ts';
 import { appendEvent } from './events.ts';
 import { alteryxConfigWinPath, mongoServerDir, mongoToolsPathDir, WIN } from './layout.ts';
 import { infoOf, isSandbox, readSandboxFile, versionAtLeast, writeSandboxFile } from './meta.ts';
@@ -153,6 +153,13 @@ function defaultsXml(role: NodeRole, embeddedController: boolean): string {
   return xml;
 }
 
+/** A node that runs workflows runs them as a Run As user (System Settings > Worker > Run As), as most servers do. */
+function setRunAsUser(set: (section: string, tag: string, value: string) => string): void {
+  set('Worker', 'ExecuteDomain', SANDBOX_RUN_AS.domain);
+  set('Worker', 'ExecuteUserName', SANDBOX_RUN_AS.user);
+  set('Worker', 'ExecutePasswordEncrypted', encryptedBlob());
+}
+
 function overridesXml(
   f: Pick<SandboxFile, 'topology' | 'mongo' | 'selfManaged' | 'persistence'>,
   node: { name: string; role: NodeRole },
@@ -205,6 +212,7 @@ function overridesXml(
       set('Gallery', 'MongoDBSearchPasswordEncrypted', encryptedBlob());
     }
     if (f.topology === 'single') set('Gallery', 'BaseAddress', `http://${node.name.toLowerCase()}/gallery/`);
+    if (f.topology === 'single') setRunAsUser(set);
   } else if (node.role === 'worker') {
     set('Controller', 'ControllerEnabled', 'False');
     set('Controller', 'GalleryEnabled', 'False');
@@ -212,6 +220,7 @@ function overridesXml(
     set('Worker', 'UseLocalServer', 'False');
     set('Worker', 'ServerName', controller);
     set('Worker', 'ServerSecretEncrypted', encryptedBlob());
+    setRunAsUser(set);
   } else {
     set('Controller', 'ControllerEnabled', 'False');
     set('Controller', 'GalleryEnabled', 'True');

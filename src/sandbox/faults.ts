@@ -16,6 +16,11 @@ export function nodeReachable(dir: string, node: string): boolean {
   return !nodeKnobs(knobsOf(f), n)?.unreachable;
 }
 
+/** Knob disk.missing (drive letters): false for a drive the account running the backup does not see. */
+export function driveExists(dir: string, letter: string): boolean {
+  return !knobsOf(readSandboxFile(dir)).disk.missing.includes(letter.toUpperCase());
+}
+
 /**
  * Knob destinations.<prefix>.freeBytes for a local path under `<sandboxDir>/UNC/...` (a share, which has no
  * drive letter), knob disk.freeBytes.<DRIVE> for a local path under `<nodeRoot>/<DRIVE>/...` of any node, else undefined

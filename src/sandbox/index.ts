@@ -34,7 +34,7 @@ export {
   type RunningWorkflow,
   type NodeServiceState,
 } from './service.ts';
-export { isElevated, nodeReachable, freeBytesOverride, destinationFault, consumeDestinationWrite, type DestinationFaultMatch } from './faults.ts';
+export { isElevated, nodeReachable, driveExists, freeBytesOverride, destinationFault, consumeDestinationWrite, type DestinationFaultMatch } from './faults.ts';
 export { alteryxServiceExecutable, mongoToolsPathDir, mongoServerDir, databaseDir, emulatorBundlePath, alteryxConfigWinPath, WIN } from './layout.ts';
 export { appendEvent, readEvents, eventsFile, type SandboxEvent } from './events.ts';
 export { readKnobs, setKnob, copyToolKnobs, type Knobs, type DestinationFault } from './knobs.ts';

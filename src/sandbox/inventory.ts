@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { WIN } from './layout.ts';
 import type { SandboxInfo } from './types.ts';
 import { mapWindowsPath } from './winpath.ts';
-import type { InventoryPort, NodeRef } from '../platform/ports.ts';
+import type { InventoryPort, NodeRef, OdbcInventory, OdbcUserAccount } from '../platform/ports.ts';
 
 /**
  * What a typical Alteryx Server node has installed besides Alteryx itself, for the metadata of a backup
@@ -60,6 +60,21 @@ export function writeInventoryFixtures(info: SandboxInfo): void {
   }
 }
 
+/** The sandbox's backup runs as SYSTEM (a scheduled task); the service logs on as LocalSystem, the same account. */
+const RUNNING_AS = { account: 'NT AUTHORITY\\SYSTEM', sid: 'S-1-5-18' };
+const KNOWN_SIDS: Record<string, string> = { localsystem: 'S-1-5-18', 'nt authority\\system': 'S-1-5-18' };
+/** The loaded profile hives (HKU\\<SID>) with user DSNs: the Run As user of the sandbox's RuntimeSettings.xml. */
+export const SANDBOX_RUN_AS = { domain: 'CONTOSO', user: 'svc-alteryx-run' };
+const PROFILES: Record<string, { sid: string; dsns: Array<{ name: string; driver: string }> }> = {
+  [`${SANDBOX_RUN_AS.domain}\\${SANDBOX_RUN_AS.user}`.toLowerCase()]: {
+    sid: 'S-1-5-21-1004336348-1177238915-682003330-1121',
+    dsns: [
+      { name: 'Finance_Extracts', driver: 'ODBC Driver 17 for SQL Server' },
+      { name: 'Snowflake_RunAs', driver: 'Simba Snowflake ODBC Driver' },
+    ],
+  },
+};
+
 /** The inventory port of a sandbox: plausible answers, stable for one sandbox. */
 export function sandboxInventory(info: SandboxInfo): InventoryPort {
   const seed = createHash('sha256').update(info.path).digest('hex').toUpperCase();
@@ -67,16 +82,45 @@ export function sandboxInventory(info: SandboxInfo): InventoryPort {
   const drivers = ['SQL Server', 'ODBC Driver 17 for SQL Server', 'Simba Snowflake ODBC Driver'];
   return {
     license: async () => ({ keys: [key], source: 'HKLM\\SOFTWARE\\SRC\\Alteryx (sandbox)', details: { product: 'Alteryx Server', seats: '4 cores' } }),
-    odbc: async (node: NodeRef) => ({
-      drivers: [...drivers.map((name) => ({ name, platform: '64-bit' as const })), { name: 'SQL Server', platform: '32-bit' as const }],
-      dsns: [
-        { name: 'Warehouse', driver: 'ODBC Driver 17 for SQL Server', scope: 'system' as const, platform: '64-bit' as const },
-        { name: 'Snowflake_Prod', driver: 'Simba Snowflake ODBC Driver', scope: 'system' as const, platform: '64-bit' as const },
-        { name: 'LegacyReports', driver: 'SQL Server', scope: 'system' as const, platform: '32-bit' as const },
-        { name: `${node.name}_Scratch`, driver: 'SQL Server', scope: 'user' as const, platform: 'any' as const },
-      ],
-      userScopeAccount: 'NT AUTHORITY\\SYSTEM',
-    }),
+    odbc: async (node: NodeRef, accounts?: string[]) => {
+      const dsns: OdbcInventory['dsns'] = [
+        { name: 'Warehouse', driver: 'ODBC Driver 17 for SQL Server', scope: 'system', platform: '64-bit' },
+        { name: 'Snowflake_Prod', driver: 'Simba Snowflake ODBC Driver', scope: 'system', platform: '64-bit' },
+        { name: 'LegacyReports', driver: 'SQL Server', scope: 'system', platform: '32-bit' },
+        { name: `${node.name}_Scratch`, driver: 'SQL Server', scope: 'user', platform: 'any', account: RUNNING_AS.account },
+      ];
+      const userAccounts: OdbcUserAccount[] = [];
+      const seen = new Set<string>();
+      for (const account of accounts ?? []) {
+        const key = account.toLowerCase();
+        const sid = KNOWN_SIDS[key] ?? PROFILES[key]?.sid;
+        if (sid && seen.has(sid)) continue;
+        if (sid) seen.add(sid);
+        if (sid === RUNNING_AS.sid) {
+          userAccounts.push({ account, sid, readable: true, reason: `the account the backup runs as: its user DSNs are those of ${RUNNING_AS.account}` });
+          continue;
+        }
+        const profile = PROFILES[key];
+        if (!profile) {
+          // Any other account: a domain account whose profile hive is not loaded on this node.
+          userAccounts.push({
+            account,
+            sid: null,
+            readable: false,
+            reason: 'not readable (profile not loaded: the account has no session or running service now)',
+          });
+          continue;
+        }
+        for (const d of profile.dsns) dsns.push({ ...d, scope: 'user', platform: 'any', account });
+        userAccounts.push({ account, sid: profile.sid, readable: true, dsnCount: profile.dsns.length });
+      }
+      return {
+        drivers: [...drivers.map((name) => ({ name, platform: '64-bit' as const })), { name: 'SQL Server', platform: '32-bit' as const }],
+        dsns,
+        userScopeAccount: RUNNING_AS.account,
+        userAccounts,
+      };
+    },
     windows: async () => ({ caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', build: '20348' }),
     dotnet: async () => ({ version: '4.8', release: 528449 }),
     // The sandbox's Gallery uses Windows authentication with two groups mapped to AD groups (its database

@@ -23,7 +23,7 @@ export function knobsOf(f: SandboxFile): Knobs {
     mongo: { unreachable: false, ...obj(r['mongo']) },
     mongoTools: { version: DEFAULT_TOOLS_VERSION, ...obj(r['mongoTools']) },
     mongod: { failStart: false, startSeconds: 0, version: '7.0.12', ...obj(r['mongod']) },
-    disk: { freeBytes: { ...obj(obj(r['disk'])['freeBytes']) } },
+    disk: { freeBytes: { ...obj(obj(r['disk'])['freeBytes']) }, missing: (obj(r['disk'])['missing'] as string[] | undefined) ?? [] },
     destinations: mapValues(r['destinations'], (x) => ({ offline: false, failTimes: 0, ...x })),
     nodes: mapValues(r['nodes'], (x) => ({ unreachable: false, ...x })),
   } as Knobs;

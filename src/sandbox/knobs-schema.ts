@@ -66,7 +66,13 @@ export const knobsSchema = z.strictObject({
         .default('7.0.12'),
     })
     .prefault({}),
-  disk: z.strictObject({ freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}) }).prefault({}),
+  disk: z
+    .strictObject({
+      freeBytes: z.record(z.string().regex(/^[A-Z]$/, 'a drive letter'), z.number().int().nonnegative()).default({}),
+      // Drive letters the account running the backup does not see (a user's mapped drive, for a SYSTEM task).
+      missing: z.array(z.string().regex(/^[A-Z]$/, 'a drive letter (upper case)')).default([]),
+    })
+    .prefault({}),
   destinations: z.record(z.string().min(1), destinationFaultSchema).default({}),
   nodes: z.record(z.string().min(1), z.strictObject({ unreachable: z.boolean().default(false), service: nodeServiceOverride.optional() })).default({}),
 });

@@ -139,6 +139,24 @@ export function retryDelayMs(cfg: RunContext['config']['BackupConfiguration']['N
   return Math.min(base * 2 ** (attempt - 1), cfg.MaxRetryDelaySeconds * 1000);
 }
 
+/**
+ * For a configured `X:\...` path whose drive letter does not exist for the account running the backup: the likely
+ * cause (a mapped network drive belongs to the logon session that mapped it; a scheduled task or SYSTEM does
+ * not see it) and the fix (the UNC path). Undefined for a UNC path, an existing drive, or a platform that cannot tell.
+ */
+export async function missingDriveHint(ctx: Pick<RunContext, 'platform'>, configured: string): Promise<string | undefined> {
+  const m = /^([A-Za-z]):/.exec(configured.trim());
+  const check = ctx.platform.system.driveExists;
+  if (!m || !check) return undefined;
+  const letter = m[1]!.toUpperCase();
+  if (await check.call(ctx.platform.system, letter).catch(() => true)) return undefined;
+  return (
+    `drive ${letter}: does not exist for the account running the backup. ${letter}: is most likely a mapped network drive: a mapping belongs ` +
+    `to the logon session that made it, so a scheduled task, SYSTEM or another account does not see it. ` +
+    `Use the UNC path instead (\\\\server\\share\\folder; \`net use\` in the session where ${letter}: is mapped shows it)`
+  );
+}
+
 async function nearestExisting(p: string): Promise<string> {
   let cur = p;
   while (!(await exists(cur)) && dirname(cur) !== cur) cur = dirname(cur);
@@ -177,9 +195,12 @@ async function copyToOne(ctx: RunContext, a: ArchiveInfo, dest: string): Promise
   const progress = (p: ProgressEvent) => ctx.progress(p);
   let lastError = '';
   let attempt = 0;
+  // A drive letter this account does not have: no retry brings it (a mapped drive is per logon session).
+  const noDrive = await missingDriveHint(ctx, dest);
   for (attempt = 1; attempt <= tries; attempt++) {
     if (ctx.signal.aborted) throw new BackupError(ExitCode.General, 'Interrupted.');
     try {
+      if (noDrive) throw new PermanentCopyError(noDrive);
       // Free space first: a full share is not helped by retrying.
       const probe = await nearestExisting(local);
       const free = await ctx.platform.system.freeBytes(probe).catch(() => undefined);

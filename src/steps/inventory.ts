@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BSON } from 'bson';
 import { gunzipSync } from 'node:zlib';
 import { joinConfigured, type RunContext } from '../core/context.ts';
-import type { NodeRef } from '../platform/ports.ts';
+import type { NodeRef, OdbcUserAccount } from '../platform/ports.ts';
 
 /**
  * REQ-3.4.1-3.4.8 and 3.1.4/3.3.3: what a rebuilt server needs to know, beyond the files in the archive.
@@ -205,7 +205,13 @@ export interface NodeInventory {
   dotnetVersion: Item<{ version: string; release: number }>;
   license: Item<{ keys: string[]; source: string; details?: Record<string, string> | undefined }>;
   odbcDrivers: Item<Array<{ name: string; platform: string }>>;
-  dsns: Item<Array<{ name: string; driver: string; scope: string; platform: string }>>;
+  /** A user DSN carries the account whose hive holds it (user DSNs are per account: workflows see their runner's). */
+  dsns: Item<Array<{ name: string; driver: string; scope: string; platform: string; account?: string | undefined }>>;
+  /**
+   * The accounts whose user DSNs were looked for besides the one the backup runs as (the service's Log On account,
+   * the Run As user), each read or "not readable (profile not loaded)" with the reason.
+   */
+  userDsnAccounts: Item<OdbcUserAccount[]>;
   connectors: Item<InstalledTool[]>;
   customTools: Item<InstalledTool[]>;
   pythonPackages: Item<PythonPackage[]>;
@@ -223,17 +229,41 @@ export interface ServerInventory {
 
 const noPort = (what: string) => missing(`this platform cannot read ${what}`);
 
+/** The Run As user of a node (Worker/ExecuteUserName with ExecuteDomain), or why there is none. */
+function runAsUserOf(ctx: RunContext, node: NodeRef): Item<string> {
+  const s = ctx.settings.get(node.name);
+  if (!s) return missing(`RuntimeSettings.xml of ${node.name} was not read`);
+  const user = s.value('Worker', 'ExecuteUserName');
+  const domain = s.value('Worker', 'ExecuteDomain');
+  return user
+    ? ok(domain ? `${domain}\\${user}` : user)
+    : missing('no Run As user is set (Worker/ExecuteUserName is empty: workflows run as the service account)');
+}
+
+/** The account the service logs on as, as Win32_Service names it. */
+async function logOnAccountOf(ctx: RunContext, node: NodeRef): Promise<Item<string>> {
+  return collect(async () => {
+    const a = await ctx.platform.services.logOnAccount(node);
+    return a ? ok(a) : missing(`the service ${ctx.config.ServerConfiguration.ServiceName} reports no Log On account`);
+  });
+}
+
 async function nodeInventory(ctx: RunContext, node: NodeRef): Promise<NodeInventory> {
   const inv = ctx.platform.inventory;
-  const s = ctx.settings.get(node.name);
   const tools = await installedTools(ctx, node).catch((err: Error) => ({ connectors: missing(err.message), customTools: missing(err.message) }));
+  const serviceLogOnAccount = await logOnAccountOf(ctx, node);
+  const runAsUser = runAsUserOf(ctx, node);
+  // Workflows run as the Run As user, or else as the service account: their user DSNs are the ones that matter.
+  const accounts = [...new Set([serviceLogOnAccount, runAsUser].flatMap((i) => (i.status === 'ok' ? [i.value] : [])))];
   const odbc = inv
-    ? await inv.odbc(node).then(
+    ? await inv.odbc(node, accounts).then(
         (o) => ({ o, err: undefined }),
         (err: Error) => ({ o: undefined, err }),
       )
     : undefined;
   const odbcMissing = (what: string) => (odbc?.err ? missing(`${what} could not be read: ${odbc.err.message}`) : noPort(what));
+  const userAccounts = odbc?.o?.userAccounts ?? [];
+  const readAccounts = [odbc?.o?.userScopeAccount, ...userAccounts.filter((a) => a.readable).map((a) => a.account)].filter(Boolean);
   return {
     windowsVersion: inv ? await collect(async () => ok(await inv.windows(node))) : noPort('the Windows version'),
     dotnetVersion: inv ? await collect(async () => ok(await inv.dotnet(node))) : noPort('the .NET version'),
@@ -246,22 +276,17 @@ async function nodeInventory(ctx: RunContext, node: NodeRef): Promise<NodeInvent
         })
       : noPort('the licence'),
     odbcDrivers: odbc?.o ? ok(odbc.o.drivers) : odbcMissing('ODBC drivers'),
-    dsns: odbc?.o ? ok(odbc.o.dsns, odbc.o.userScopeAccount ? `user DSNs of ${odbc.o.userScopeAccount}` : undefined) : odbcMissing('ODBC DSNs'),
+    dsns: odbc?.o ? ok(odbc.o.dsns, readAccounts.length ? `user DSNs of ${readAccounts.join(', ')}` : undefined) : odbcMissing('ODBC DSNs'),
+    userDsnAccounts: odbc?.o
+      ? accounts.length
+        ? ok(userAccounts)
+        : missing('neither a service Log On account nor a Run As user is known: only the user DSNs of the account the backup runs as were read')
+      : odbcMissing('the user DSNs of the service and Run As accounts'),
     connectors: tools.connectors,
     customTools: tools.customTools,
     pythonPackages: await collect(() => pythonPackages(ctx, node)),
-    serviceLogOnAccount: await collect(async () => {
-      const a = await ctx.platform.services.logOnAccount(node);
-      return a ? ok(a) : missing(`the service ${ctx.config.ServerConfiguration.ServiceName} reports no Log On account`);
-    }),
-    runAsUser: await collect(async () => {
-      const user = s?.value('Worker', 'ExecuteUserName');
-      const domain = s?.value('Worker', 'ExecuteDomain');
-      if (!s) return missing(`RuntimeSettings.xml of ${node.name} was not read`);
-      return user
-        ? ok(domain ? `${domain}\\${user}` : user)
-        : missing('no Run As user is set (Worker/ExecuteUserName is empty: workflows run as the service account)');
-    }),
+    serviceLogOnAccount,
+    runAsUser,
   };
 }
 

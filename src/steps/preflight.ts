@@ -6,6 +6,7 @@ import { exists, treeSize } from '../util/fsx.ts';
 import { EXPECTED_DATABASES } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { nodePaths } from '../core/paths.ts';
+import { missingDriveHint } from './destinations.ts';
 
 /** Checks that a folder exists (or can be created) and accepts a file; the probe file is removed. */
 async function checkWritable(dir: string, what: string, code: typeof ExitCode.Storage | typeof ExitCode.Validation, dryRun = false): Promise<void> {
@@ -26,6 +27,18 @@ async function checkWritable(dir: string, what: string, code: typeof ExitCode.St
       code,
       `${what} ${dir} is not writable: ${(err as Error).message}.`,
       'Check that the folder exists, the drive or share is reachable, and the account running the backup may write to it.',
+    );
+  }
+}
+
+/** A configured `X:\...` path on a drive letter this account does not have: exit `code`, naming the likely cause. */
+async function checkDrive(ctx: RunContext, configured: string, what: string, code: typeof ExitCode.Storage): Promise<void> {
+  const hint = await missingDriveHint(ctx, configured);
+  if (hint) {
+    throw new BackupError(
+      code,
+      `${what} ${configured} is not reachable: ${hint}.`,
+      'Set it to the UNC path (or a local drive) in the configuration or with -NetworkBackupPath / -LocalBackupPath / -TempDirectory.',
     );
   }
 }
@@ -107,13 +120,16 @@ export async function preflight(ctx: RunContext): Promise<void> {
 
   // Staging and log folders, local destination (REQ-5.1.1, 5.1.2), network destinations (REQ-5.2.3).
   const tempDir = platform.paths.resolve(config.BackupConfiguration.TempDirectory);
+  await checkDrive(ctx, config.BackupConfiguration.TempDirectory, 'The temp directory', ExitCode.Storage);
   await checkWritable(tempDir, 'The temp directory', ExitCode.Storage, ctx.dryRun);
+  await checkDrive(ctx, config.BackupConfiguration.LocalBackupPath, 'The local backup path', ExitCode.Storage);
   await checkWritable(platform.paths.resolve(config.BackupConfiguration.LocalBackupPath), 'The local backup path', ExitCode.Storage, ctx.dryRun);
   // A network destination that fails its check does not stop the backup: the local archive is still worth
   // having, the copy is retried later, and a copy that still fails ends the run with exit 4 (steps/destinations).
   let netOk = 0;
   for (const dest of config.BackupConfiguration.NetworkBackupPaths) {
     try {
+      await checkDrive(ctx, dest, 'The network destination', ExitCode.Storage);
       await checkWritable(platform.paths.resolve(dest), 'The network destination', ExitCode.Storage, ctx.dryRun);
       netOk++;
     } catch (err) {

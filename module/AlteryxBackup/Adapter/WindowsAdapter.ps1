@@ -248,13 +248,15 @@ function Get-AbRegistryValue {
 
 function Invoke-AbLocalOrRemote {
     # Runs a script block here, or on -ComputerName through Invoke-Command (WinRM), with the adapter's helpers.
-    param([scriptblock] $ScriptBlock, [string] $ComputerName)
+    param([scriptblock] $ScriptBlock, [string] $ComputerName, [object[]] $ArgumentList = @())
     if ($ComputerName) {
-        $helper = ${function:Get-AbRegistryValue}.ToString()
-        $remote = [scriptblock]::Create("function Get-AbRegistryValue { $helper }`n" + $ScriptBlock.ToString())
-        Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ErrorAction Stop
+        $helpers = foreach ($name in @('Get-AbRegistryValue', 'ConvertTo-AbAccountSid', 'Get-AbCurrentAccount')) {
+            "function $name { $((Get-Item -Path "function:$name").ScriptBlock.ToString()) }"
+        }
+        $remote = [scriptblock]::Create(($helpers -join "`n") + "`n" + $ScriptBlock.ToString())
+        Invoke-Command -ComputerName $ComputerName -ScriptBlock $remote -ArgumentList $ArgumentList -ErrorAction Stop
     }
-    else { & $ScriptBlock }
+    else { & $ScriptBlock @ArgumentList }
 }
 
 function Get-AbLicense {
@@ -276,24 +278,81 @@ function Get-AbLicense {
     ConvertTo-Json -InputObject @{ keys = @($r.keys); source = [string]$r.source; details = $r.details } -Compress -Depth 4
 }
 
+function ConvertTo-AbAccountSid {
+    # The SID of an account name as Windows shows it (DOMAIN\user, .\user, user@domain, LocalSystem); throws when
+    # the name does not resolve. The service accounts Win32_Service names without a domain are well known.
+    param([Parameter(Mandatory = $true)] [string] $Account)
+    $wellKnown = @{
+        'localsystem' = 'S-1-5-18'; 'system' = 'S-1-5-18'; 'nt authority\system' = 'S-1-5-18'
+        'nt authority\localservice' = 'S-1-5-19'; 'nt authority\local service' = 'S-1-5-19'
+        'nt authority\networkservice' = 'S-1-5-20'; 'nt authority\network service' = 'S-1-5-20'
+    }
+    $key = $Account.Trim().ToLowerInvariant()
+    if ($wellKnown.ContainsKey($key)) { return $wellKnown[$key] }
+    $name = $Account.Trim()
+    if ($name.StartsWith('.\')) { $name = "$env:COMPUTERNAME\$($name.Substring(2))" }
+    (New-Object System.Security.Principal.NTAccount($name)).Translate([System.Security.Principal.SecurityIdentifier]).Value
+}
+
+function Get-AbCurrentAccount {
+    # The account this session runs as (whose HKCU is read): DOMAIN\user and its SID ('' where Windows cannot say).
+    $name = [Environment]::UserName
+    if ([Environment]::UserDomainName) { $name = "$([Environment]::UserDomainName)\$name" }
+    $sid = ''
+    try { $sid = [Security.Principal.WindowsIdentity]::GetCurrent().User.Value } catch { $sid = '' }
+    [pscustomobject]@{ Name = $name; Sid = [string]$sid }
+}
+
 function Get-AbOdbcInventory {
+    # -Accounts: 'DOMAIN\user|...', the accounts whose user DSNs matter besides this one (the service's Log On
+    # account, the Run As user): read from HKU\<SID> when their profile hive is loaded, else reported as not readable.
     [CmdletBinding()]
-    param([string] $ComputerName = '')
+    param([string] $ComputerName = '', [string] $Accounts = '')
+    # The block takes the accounts as $args[0]: a param() block could not follow the helpers shipped to a remote node.
     $read = {
+        $wanted = @([string]$args[0] -split '\|' | ForEach-Object { $_.Trim() } | Where-Object { $_ })
         $drivers = @()
         $dsns = @()
         foreach ($view in @(@{ Root = 'HKLM:\SOFTWARE\ODBC'; Platform = '64-bit' }, @{ Root = 'HKLM:\SOFTWARE\WOW6432Node\ODBC'; Platform = '32-bit' })) {
             foreach ($d in @(Get-AbRegistryValue -Path "$($view.Root)\ODBCINST.INI\ODBC Drivers")) { $drivers += @{ name = $d.Name; platform = $view.Platform } }
             foreach ($s in @(Get-AbRegistryValue -Path "$($view.Root)\ODBC.INI\ODBC Data Sources")) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'system'; platform = $view.Platform } }
         }
-        # User DSNs of both bitnesses share one key; they belong to the account the backup runs as.
-        foreach ($s in @(Get-AbRegistryValue -Path 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources')) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'user'; platform = 'any' } }
-        $account = [Environment]::UserName
-        if ([Environment]::UserDomainName) { $account = "$([Environment]::UserDomainName)\$account" }
-        @{ drivers = $drivers; dsns = $dsns; userScopeAccount = $account }
+        # User DSNs of both bitnesses share one key in each user's hive: first the account the backup runs as.
+        $me = Get-AbCurrentAccount
+        foreach ($s in @(Get-AbRegistryValue -Path 'HKCU:\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources')) { $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'user'; platform = 'any'; account = $me.Name } }
+        $users = @()
+        $seen = @{}
+        # HKEY_USERS has no drive of its own; off Windows (tests) there is no registry provider at all.
+        if (-not (Get-PSDrive -Name HKU -ErrorAction SilentlyContinue)) {
+            try { $null = New-PSDrive -Name HKU -PSProvider Registry -Root HKEY_USERS -ErrorAction Stop } catch { $null = $_ }
+        }
+        foreach ($account in $wanted) {
+            try { $sid = ConvertTo-AbAccountSid -Account $account }
+            catch {
+                $users += @{ account = $account; sid = $null; readable = $false; reason = "not readable (the account does not resolve to a SID: $($_.Exception.Message))" }
+                continue
+            }
+            if ($seen.ContainsKey($sid)) { continue }
+            $seen[$sid] = $true
+            if ($sid -eq $me.Sid) {
+                $users += @{ account = $account; sid = $sid; readable = $true; reason = "the account the backup runs as: its user DSNs are those of $($me.Name)" }
+                continue
+            }
+            if (-not (Test-Path -Path "HKU:\$sid")) {
+                $users += @{ account = $account; sid = $sid; readable = $false; reason = 'not readable (profile not loaded: the account has no session or running service now)' }
+                continue
+            }
+            $n = 0
+            foreach ($s in @(Get-AbRegistryValue -Path "HKU:\$sid\SOFTWARE\ODBC\ODBC.INI\ODBC Data Sources")) {
+                $dsns += @{ name = $s.Name; driver = $s.Value; scope = 'user'; platform = 'any'; account = $account }
+                $n++
+            }
+            $users += @{ account = $account; sid = $sid; readable = $true; dsnCount = $n }
+        }
+        @{ drivers = $drivers; dsns = $dsns; userScopeAccount = $me.Name; userAccounts = $users }
     }
-    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName
-    ConvertTo-Json -InputObject @{ drivers = @($r.drivers); dsns = @($r.dsns); userScopeAccount = [string]$r.userScopeAccount } -Compress -Depth 4
+    $r = Invoke-AbLocalOrRemote -ScriptBlock $read -ComputerName $ComputerName -ArgumentList @($Accounts)
+    ConvertTo-Json -InputObject @{ drivers = @($r.drivers); dsns = @($r.dsns); userScopeAccount = [string]$r.userScopeAccount; userAccounts = @($r.userAccounts) } -Compress -Depth 4
 }
 
 function Get-AbWindowsVersion {

@@ -57,6 +57,7 @@ export function sandboxPlatform(dir: string): Platform {
       },
       hostname: () => nodes.find((n) => n.local)?.name ?? nodes[0]!.name,
       reachable: async (node) => sb.nodeReachable(info.path, node.name),
+      driveExists: async (letter) => sb.driveExists(info.path, letter),
       // What a typical Server node has installed; the sandbox has no registry to read.
       inventory: async () => ({
         odbcDrivers: ['SQL Server', 'ODBC Driver 17 for SQL Server', 'Simba Snowflake ODBC Driver'],

@@ -303,6 +303,8 @@ function windowsSystem(call: AdapterCall, cn: ComputerNameOf, edge: EdgeCalls | 
       return Number(s.bavail) * Number(s.bsize);
     },
     hostname: () => hostname(),
+    // A drive letter not mapped in this logon session (a user's mapped drive seen from a SYSTEM task) has no root.
+    driveExists: async (letter) => existsSync(`${letter}:\\`),
     async reachable(node) {
       if (node.local) return true;
       return (await call<{ reachable: boolean }>('Test-AbNodeReachable', { ComputerName: node.name })).reachable;
@@ -321,11 +323,13 @@ function windowsInventory(call: AdapterCall, cn: ComputerNameOf): InventoryPort 
   return {
     license: (node) =>
       call<LicenseInfo>('Get-AbLicense', { ComputerName: cn(node) }).then((r) => ({ keys: r.keys ?? [], source: r.source, details: r.details ?? undefined })),
-    odbc: (node) =>
-      call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node) }).then((r) => ({
+    // Account names cannot hold '|' (Windows forbids it in user and domain names): one argument for the list.
+    odbc: (node, accounts) =>
+      call<OdbcInventory>('Get-AbOdbcInventory', { ComputerName: cn(node), Accounts: accounts?.length ? accounts.join('|') : undefined }).then((r) => ({
         drivers: r.drivers ?? [],
         dsns: r.dsns ?? [],
         userScopeAccount: r.userScopeAccount ?? undefined,
+        userAccounts: r.userAccounts ?? [],
       })),
     windows: (node) => call<{ caption: string; version: string; build: string }>('Get-AbWindowsVersion', { ComputerName: cn(node) }),
     dotnet: (node) => call<{ version: string; release: number }>('Get-AbDotNetVersion', { ComputerName: cn(node) }),
