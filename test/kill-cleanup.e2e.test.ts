@@ -254,3 +254,35 @@ test.serial('kill -9 mid-mongodump of a self-managed MongoDB, then recover: the 
     'no staging folder',
   );
 });
+
+test.serial('kill -9 in the files step, no recover: the next backup removes the staging folder the killed run left, and says so', async (t) => {
+  const a = await quickSandbox(t);
+  const ctrl = openSandbox(a.dir).nodes.find((n) => n.role === 'controller')!;
+  const armed = steps.find(([name]) => name === 'files')![1]({ dir: a.dir, ctrl });
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json'], { onSpawn: (p) => (pid = p) });
+  let ended = false;
+  void run.then(() => (ended = true));
+  await waitFor('the backup to reach the files step', () => ended || armed.until(), 120_000);
+  t.false(ended, 'the run ended before it reached the files step');
+  process.kill(pid, 'SIGKILL');
+  t.is((await run).signal, 'SIGKILL');
+  armed.release?.();
+  const temp = join(a.dir, 'D', 'Temp');
+  const left = readdirSync(temp).filter((n) => /^ServerBackup_/.test(n));
+  t.is(left.length, 1, 'the killed run left its staging folder');
+
+  const next = await runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json']);
+  t.is(next.code, 0, next.stdout.slice(-3000));
+  t.true(next.stdout.includes(`Removed the folder an interrupted run left in the temp folder: ${join(temp, left[0]!)}`), next.stdout.slice(-3000));
+  t.deepEqual(
+    readdirSync(temp).filter((n) => /^ServerBackup_|^AlteryxRestore_/.test(n)),
+    [],
+    'no staging folder after the next backup',
+  );
+  t.deepEqual(
+    walk(a.dir).filter((p) => /(^|[\\/])(ControllerToken|MongoPasswords)\.txt$/i.test(p)),
+    [],
+    'no secret file anywhere',
+  );
+});
