@@ -2,9 +2,11 @@
 // or limit, and a restore writes nothing. Archives are crafted byte by byte (test/helpers/crafted-zip.ts) from
 // a real ConfigOnly backup; the 5 GB entry is a header claiming the size, never 5 GB on disk.
 import test from 'ava';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
+import { readManifest } from '../src/archive/manifest-reader.ts';
 import type { Manifest } from '../src/core/manifest.ts';
 import { readEvents } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
@@ -165,4 +167,66 @@ test.serial('an entry the manifest does not list: refused', async (t) => {
   const data = Buffer.from('extra');
   const zip = hostile(t, [{ name: 'Config/Keys/extra.key', data }], []);
   await refusedEverywhere(t, zip, 'Config/Keys/extra.key', /not in the manifest/);
+});
+
+/** The base archive with manifest.json replaced by `manifest` (its headers as crafted). */
+function withManifest(t: Parameters<typeof tempDir>[0], manifest: CraftedEntry, extra: CraftedEntry[] = []): string {
+  const entries: CraftedEntry[] = [...base.entries].filter(([n]) => n !== 'manifest.json').map(([name, data]) => ({ name, data }));
+  entries.push(...extra, manifest);
+  const file = join(tempDir(t), 'ServerBackup_Config_20260101_020000.zip');
+  writeFileSync(file, craftZip(entries));
+  return file;
+}
+
+// 300 MB declared, 1.7 MB stored (176:1, within the ratio limit): above the 256 MB manifest limit.
+const bigManifest = (): CraftedEntry => ({
+  name: 'manifest.json',
+  data: Buffer.alloc(0),
+  raw: deflateRawSync(randomBytes(1.7 * 1024 * 1024)),
+  declaredSize: 300 * 1024 * 1024,
+});
+// 1000 bytes declared, 8 MB of zeros inflated: the header lies.
+const lyingManifest = (): CraftedEntry => ({
+  name: 'manifest.json',
+  data: Buffer.alloc(1000),
+  raw: deflateRawSync(Buffer.alloc(8 * 1024 * 1024)),
+  declaredSize: 1000,
+});
+
+test.serial(
+  'manifest.json above the 256 MB manifest limit: refused from its header by verify, restore (already when it reads the manifest to plan) and drill',
+  async (t) => {
+    const zip = withManifest(t, bigManifest());
+    await refusedEverywhere(t, zip, 'manifest.json', /314572800 bytes, above the limit of 268435456 for manifest\.json/);
+    // The restore read the manifest under the reader's limits (not inflating 300 MB to plan from it), then its verify step refused.
+    const r = await runCli(['restore', zip, '--sandbox', base.dir, '--config', base.config, '--yes', '--json']);
+    t.is(r.code, 3);
+    t.true(r.stdout.includes('The manifest was not read: The archive entry \\"manifest.json\\" is refused: 314572800 bytes'), r.stdout.slice(-2000));
+    t.true(
+      ((r.result?.['checks'] ?? []) as Array<{ ok: boolean }>).some((c) => !c.ok),
+      'the verify step reports the failed check',
+    );
+  },
+);
+
+test.serial('manifest.json whose header lies about its size: restore refuses while inflating, naming manifest.json', async (t) => {
+  const zip = withManifest(t, lyingManifest());
+  await refusedEverywhere(t, zip, 'manifest.json', /inflates past the 1000 bytes its header declares/);
+});
+
+test('readManifest (what restore plans from) refuses a hostile archive instead of reading its manifest: limits, lies and the entry table', async (t) => {
+  for (const [zip, rule] of [
+    [withManifest(t, bigManifest()), /"manifest\.json" is refused: 314572800 bytes, above the limit of 268435456 for manifest\.json/],
+    [withManifest(t, lyingManifest()), /"manifest\.json" is refused: it inflates past the 1000 bytes its header declares/],
+    [
+      withManifest(t, { name: 'manifest.json', data: base.entries.get('manifest.json')! }, [{ name: 'Config/RuntimeSettings.xml', data: Buffer.from('<x/>') }]),
+      /"Config\/RuntimeSettings\.xml" is refused: its name appears twice/,
+    ],
+  ] as const) {
+    const err = await t.throwsAsync(readManifest(zip));
+    t.is(err?.name, 'ArchiveRefused');
+    t.regex(String(err?.message), rule);
+  }
+  // The base archive itself still reads.
+  t.is((await readManifest(base.archive))?.mode, 'ConfigOnly');
 });

@@ -1,7 +1,9 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupFailedStaging, KEEP_MARKER, sweepStalePartials, sweepStaleWorkFolders } from '../src/core/cleanup.ts';
+import { spawnSync } from 'node:child_process';
+import { cleanupFailedStaging, KEEP_MARKER, SECRET_CONFIG_PREFIX, sweepStalePartials, sweepStaleWorkFolders } from '../src/core/cleanup.ts';
+import { writeSecretConfig } from '../src/mongo/dump.ts';
 import { RunLogger, type LogRecord } from '../src/log/logger.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -55,6 +57,30 @@ test('the sweep: staging and extraction folders of killed runs go, the current a
   const fresh = staging(root, 'ServerBackup_Full_20260103_020000');
   t.deepEqual(await sweepStaleWorkFolders(root, log, undefined, new Date(Date.now() - 60_000)), []);
   t.true(existsSync(fresh));
+});
+
+test('the sweep: mongodump --config folders (the password in clear) of dead processes go, those of live ones stay', async (t) => {
+  const root = tempDir(t);
+  const { log, lines } = logger();
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const folder = (pid: number, tail: string) => {
+    const d = join(root, `${SECRET_CONFIG_PREFIX}${pid}-${tail}`);
+    mkdirSync(d);
+    writeFileSync(join(d, 'mongodump.yaml'), 'uri: mongodb://backup@db01:27017/\npassword: s3cret\n');
+    return d;
+  };
+  const killed = folder(dead, 'aB3xYz');
+  const alive = folder(process.ppid, 'Qw12er');
+  const odd = folder(dead, 'not-ours');
+  // This process's own folder, the way runMongodump writes it: left (a dump under way).
+  const own = await writeSecretConfig('password: mine\n', root);
+  t.true(own.dir.startsWith(join(root, `${SECRET_CONFIG_PREFIX}${process.pid}-`)), own.dir);
+  t.deepEqual(await sweepStaleWorkFolders(root, log), [killed]);
+  t.false(existsSync(killed));
+  for (const d of [alive, odd, own.dir]) t.true(existsSync(d), d);
+  t.true(lines.some((l) => l.message === `Removed the MongoDB --config folder (password in clear) that the interrupted run ${dead} left: ${killed}`));
+  await own.remove();
+  t.false(existsSync(own.dir));
 });
 
 test('stale .partial files go after a successful run; one still being written (newer than the run) stays', async (t) => {

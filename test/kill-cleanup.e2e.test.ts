@@ -6,8 +6,9 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, constants as C } from 'node:fs';
-import { join } from 'node:path';
-import { alteryxServiceExecutable, getServiceState, mapWindowsPath, openSandbox, readEvents, setKnob, WIN } from '../src/sandbox/index.ts';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { alteryxServiceExecutable, getServiceState, mapWindowsPath, openSandbox, readEvents, readSandboxFile, setKnob, WIN } from '../src/sandbox/index.ts';
 import { runCli, type CliRun } from './helpers/cli.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -191,3 +192,99 @@ for (const [name, arm, size] of steps) {
     t.true(statSync(String(next.result?.['archivePath'])).size > 0);
   });
 }
+
+/** Processes whose command line holds `needle` (the orphaned mongodump of a killed run). */
+function processesWith(needle: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+test.serial('kill -9 mid-mongodump of a self-managed MongoDB, then recover: the --config file with the password is gone', async (t) => {
+  const a = await quickSandbox(t, { mongo: 'self-managed' }, { MongoDBConfiguration: { SelfManagedMongoDB: { ConnectTimeoutSeconds: 5 } } });
+  const password = readSandboxFile(a.dir).selfManaged!.password;
+  // Far longer than any load can eat: the dump is still running when the test kills the core.
+  setKnob(a.dir, 'mongodump.seconds', '600');
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'DatabaseOnly', '--sandbox', a.dir, '--config', a.config, '--json'], {
+    env: { ALTERYXBACKUP_MONGO_PASSWORD: password },
+    onSpawn: (p) => (pid = p),
+  });
+  let ended = false;
+  void run.then(() => (ended = true));
+  await waitFor('the mongodump to start', () => ended || readEvents(a.dir).some((e) => e['tool'] === 'mongodump' && e['phase'] === 'start'), 120_000);
+  t.false(ended, 'the run ended before its mongodump started');
+  process.kill(pid, 'SIGKILL');
+  t.is((await run).signal, 'SIGKILL');
+  const file = /--config=(\S+)/.exec(logText(a.dir))?.[1] ?? '';
+  const temp = join(a.dir, 'D', 'Temp');
+  t.true(file.startsWith(join(temp, `alteryxbackup-mongodump-${pid}-`)), `the --config file is in the run's TempDirectory: ${file}`);
+  t.true(readFileSync(file, 'utf8').includes(password), 'the kill left the --config file with the password (what recover must remove)');
+  // The orphaned mongodump (a child of the killed core) is ended too, the way the test started it.
+  for (const orphan of processesWith(`--config=${file}`)) process.kill(orphan, 'SIGKILL');
+  await waitFor('the orphaned mongodump to end', () => processesWith(`--config=${file}`).length === 0, 60_000);
+
+  const rec = await runCli(['recover', '--sandbox', a.dir, '--config', a.config, '--json']);
+  t.is(rec.code, 0, rec.stdout + rec.stderr);
+  t.false(existsSync(dirname(file)), 'the --config folder is removed');
+  t.regex(rec.stdout, new RegExp(`Removed the MongoDB --config folder \\(password in clear\\) that the interrupted run ${pid} left`));
+  const everything = walk(a.root);
+  t.deepEqual(
+    everything.filter((p) => /alteryxbackup-mongodump-/.test(p)),
+    [],
+    'no --config folder anywhere under the sandbox',
+  );
+  t.deepEqual(
+    readdirSync(tmpdir()).filter((n) => n.startsWith(`alteryxbackup-mongodump-${pid}`)),
+    [],
+    'none in the system temp folder either',
+  );
+  t.deepEqual(
+    walk(temp).filter((p) => statSync(p).isFile() && readFileSync(p, 'utf8').includes(password)),
+    [],
+    'the password is in no file under the temp folder',
+  );
+  t.deepEqual(
+    readdirSync(temp).filter((n) => /^ServerBackup_/.test(n)),
+    [],
+    'no staging folder',
+  );
+});
+
+test.serial('kill -9 in the files step, no recover: the next backup removes the staging folder the killed run left, and says so', async (t) => {
+  const a = await quickSandbox(t);
+  const ctrl = openSandbox(a.dir).nodes.find((n) => n.role === 'controller')!;
+  const armed = steps.find(([name]) => name === 'files')![1]({ dir: a.dir, ctrl });
+  let pid = 0;
+  const run = runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json'], { onSpawn: (p) => (pid = p) });
+  let ended = false;
+  void run.then(() => (ended = true));
+  await waitFor('the backup to reach the files step', () => ended || armed.until(), 120_000);
+  t.false(ended, 'the run ended before it reached the files step');
+  process.kill(pid, 'SIGKILL');
+  t.is((await run).signal, 'SIGKILL');
+  armed.release?.();
+  const temp = join(a.dir, 'D', 'Temp');
+  const left = readdirSync(temp).filter((n) => /^ServerBackup_/.test(n));
+  t.is(left.length, 1, 'the killed run left its staging folder');
+
+  const next = await runCli(['backup', '--mode', 'Full', '--sandbox', a.dir, '--config', a.config, '--json']);
+  t.is(next.code, 0, next.stdout.slice(-3000));
+  t.true(next.stdout.includes(`Removed the folder an interrupted run left in the temp folder: ${join(temp, left[0]!)}`), next.stdout.slice(-3000));
+  t.deepEqual(
+    readdirSync(temp).filter((n) => /^ServerBackup_|^AlteryxRestore_/.test(n)),
+    [],
+    'no staging folder after the next backup',
+  );
+  t.deepEqual(
+    walk(a.dir).filter((p) => /(^|[\\/])(ControllerToken|MongoPasswords)\.txt$/i.test(p)),
+    [],
+    'no secret file anywhere',
+  );
+});

@@ -46,6 +46,12 @@ const cases: Array<[string, string, string, RegExp]> = [
     'Yes',
     /Controller\/EmbeddedMongoDBEnabled = "Yes" .* is neither True nor False/,
   ],
+  [
+    'EmbeddedMongoDBEnabled False without a self-managed MongoDB',
+    'EmbeddedMongoDBEnabled',
+    'False',
+    /Controller\/EmbeddedMongoDBEnabled is False in the overrides RuntimeSettings\.xml, but no self-managed MongoDB is configured \(.+\): there is no database to dump/,
+  ],
 ];
 for (const [title, element, value, re] of cases) {
   test.serial(`${title}: exit 3 naming it, the service never stops`, async (t) => {

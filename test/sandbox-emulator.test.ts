@@ -18,6 +18,7 @@ import {
   DATABASES,
 } from '../src/sandbox/index.ts';
 import { run, useSandboxDirs } from './helpers/emulator.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const mk = useSandboxDirs(test, 'sbx-emu-');
 async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<{ dir: string; exe: string; root: string }> {
@@ -25,7 +26,6 @@ async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<
   const info = await createSandbox(dir, { dbSizeMb: 0.3, ...opts });
   return { dir, exe: alteryxServiceExecutable(dir, info.nodes[0]!.name), root: info.nodes[0]!.root };
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DATA = 'C:\\ProgramData\\Alteryx\\Service\\Persistence\\MongoDB';
 
 /** The dump's counts, read from the files: db → collection → docs. */
@@ -182,26 +182,26 @@ test('emongodump.fail: exit → text+1, text → text+0, empty → 0 and no .bso
 test('emongodump.seconds: the dump is really in progress; SIGKILL mid-dump leaves a partial dump', async (t) => {
   const { dir, exe, root } = await sandbox({ dbSizeMb: 1 });
   setServiceState(dir, 'ALTERYX01', 'Stopped');
-  setKnob(dir, 'emongodump.seconds', '2');
+  // Far longer than any load can eat: the dump is still running whenever the test looks.
+  setKnob(dir, 'emongodump.seconds', '600');
   const out = mapWindowsPath(dir, root, 'D:\\Temp\\slow');
-  const child = spawn(exe, ['emongodump=D:\\Temp\\slow'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
+  const child = spawn(exe, ['emongodump=D:\\Temp\\slow'], { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, sig) => r(sig)));
-  // wait until it has started writing
-  const t0 = Date.now();
-  while (!stdout.includes('writing') && Date.now() - t0 < 20_000) await sleep(20);
-  await sleep(600);
+  const written = () => {
+    let n = 0;
+    for (const db of fs.existsSync(out) ? fs.readdirSync(out).filter((d) => !d.includes('.')) : []) {
+      for (const f of fs.readdirSync(path.join(out, db))) if (f.endsWith('.bson')) n += fs.statSync(path.join(out, db, f)).size;
+    }
+    return n;
+  };
+  // Until the first .bson bytes are on disk (the dump has started writing).
+  await waitFor('the dump to write its first bytes', () => child.exitCode !== null || written() > 0, 120_000);
   t.is(child.exitCode, null, 'still dumping');
   child.kill('SIGKILL');
   t.is(await exited, 'SIGKILL');
   const truth = databaseDocumentCounts(dir);
   const totalTruth = Object.values(truth).reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-  let written = 0;
-  for (const db of fs.readdirSync(out).filter((d) => !d.includes('.'))) {
-    for (const f of fs.readdirSync(path.join(out, db))) if (f.endsWith('.bson')) written += fs.statSync(path.join(out, db, f)).size;
-  }
-  t.true(written > 0, 'something was written');
+  t.true(written() > 0, 'something was written');
   let complete = true;
   try {
     complete = JSON.stringify(dumpCounts(out)) === JSON.stringify(truth);

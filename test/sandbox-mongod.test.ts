@@ -23,6 +23,7 @@ import {
   WIN,
 } from '../src/sandbox/index.ts';
 import { run, useSandboxDirs } from './helpers/emulator.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const mk = useSandboxDirs(test, 'sbx-mongod-');
 
@@ -73,7 +74,7 @@ function startMongod(t: ExecutionContext, s: Sbx, args: string[]): Mongod {
 }
 
 /** Waits until the mongod registered itself (it listens), or fails when it ended first. */
-async function listening(t: ExecutionContext, s: Sbx, m: Mongod, port: number, timeoutMs = 15000): Promise<void> {
+async function listening(t: ExecutionContext, s: Sbx, m: Mongod, port: number, timeoutMs = 60_000): Promise<void> {
   const t0 = Date.now();
   while (!loopbackMongod(s.dir, port)) {
     if (m.child.exitCode !== null || m.child.signalCode !== null)
@@ -387,19 +388,22 @@ test('knob mongod.failStart: the start lines, a fatal "Fatal assertion" line, ex
 
 test('knob mongod.startSeconds: nothing listens before the delay, then it does', async (t) => {
   const s = await sandbox();
-  setKnob(s.dir, 'mongod.startSeconds', '4');
+  // Far longer than any load can eat between the mongod opening its data folder and the checks below.
+  setKnob(s.dir, 'mongod.startSeconds', '10');
   const port = await closedLoopbackPort();
   const t0 = Date.now();
   const m = startMongod(t, s, ['--dbpath', mk('sbx-mongod-db-'), '--port', String(port)]);
-  await new Promise((r) => setTimeout(r, 500));
+  // Until it has opened its data folder: the last thing it does before the delay (then it would listen).
+  await waitFor('mongod to open its data folder', () => m.child.exitCode !== null || m.stdout().includes('Opening WiredTiger'), 60_000);
+  t.is(m.child.exitCode, null, m.stdout());
   t.is(loopbackMongod(s.dir, port), undefined);
   const refused = await new Promise<string>((resolve) => {
     const sock = net.connect(port, '127.0.0.1', () => (sock.destroy(), resolve('connected')));
     sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
   });
   t.is(refused, 'ECONNREFUSED');
-  await listening(t, s, m, port);
-  t.true(Date.now() - t0 >= 4000);
+  await listening(t, s, m, port, 60_000);
+  t.true(Date.now() - t0 >= 10_000);
   m.child.kill('SIGTERM');
   t.is((await m.exited).code, 0);
 });

@@ -38,6 +38,14 @@ async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<
   return d;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Until the wall clock is past `at` (epoch ms). The sandbox settles a service transition from the clock when its
+ * state is read (src/sandbox/service.ts), so a state asserted after this depends on the clock only, never on
+ * how fast a loaded machine ran the test: no fixed sleep.
+ */
+async function untilPast(at: number): Promise<void> {
+  while (Date.now() <= at) await sleep(Math.max(1, Math.min(50, at - Date.now() + 1)));
+}
 async function waitState(dir: string, node: string, want: string, maxMs = 60_000): Promise<number> {
   const t0 = Date.now();
   while (getServiceState(dir, node) !== want) {
@@ -63,7 +71,8 @@ test('stop and start follow the Windows states with the configured delays; event
   t.true(Date.now() - t0 >= 590);
   requestServiceStop(dir, 'ALTERYX01'); // no-op when stopped
   t.is(getServiceState(dir, 'ALTERYX01'), 'Stopped');
-  await sleep(100);
+  // A measurable downtime: the start is requested at least 100 ms after the scheduled stop.
+  await untilPast(serviceEvents(dir).find((e) => e.to === 'Stopped')!.time + 100);
   requestServiceStart(dir, 'ALTERYX01');
   t.is(getServiceState(dir, 'ALTERYX01'), 'StartPending');
   await waitState(dir, 'ALTERYX01', 'Running');
@@ -85,7 +94,8 @@ test('transitions are computed lazily: a late reader still records the scheduled
   setKnob(dir, 'service.stopSeconds', '0.1');
   requestServiceStop(dir, 'ALTERYX01');
   const scheduled = getServiceDetail(dir, 'ALTERYX01').pending!.at!;
-  await sleep(400);
+  // The reader comes late: well after the scheduled time.
+  await untilPast(Date.parse(scheduled) + 300);
   t.is(getServiceState(dir, 'ALTERYX01'), 'Stopped');
   const ev = serviceEvents(dir);
   t.is(new Date(ev[1]!.time).toISOString(), scheduled);
@@ -120,7 +130,8 @@ test('service.hangOnStop: StopPending never settles; the exe stop never returns;
   const child = spawn(exe, ['stop'], { stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   await waitState(dir, 'ALTERYX01', 'StopPending', 20_000);
-  await sleep(400);
+  // Well past the 0.1 s a stop that does not hang takes.
+  await untilPast(Date.now() + 400);
   t.is(child.exitCode, null, 'stop is still waiting');
   t.is(getServiceState(dir, 'ALTERYX01'), 'StopPending');
   child.kill('SIGKILL');
@@ -133,7 +144,7 @@ test('service.hangOnStop: StopPending never settles; the exe stop never returns;
   setKnob(dir, 'service.hangOnStop', 'true');
   setServiceState(dir, 'ALTERYX01', 'Running');
   requestServiceStop(dir, 'ALTERYX01');
-  await sleep(150);
+  await untilPast(Date.now() + 150);
   t.is(getServiceState(dir, 'ALTERYX01'), 'StopPending');
   requestServiceStart(dir, 'ALTERYX01');
   t.is(getServiceState(dir, 'ALTERYX01'), 'StartPending');
@@ -177,14 +188,15 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   t.deepEqual(sandboxStatus(dir).nodes[0]!.workflows, ['Nightly ETL', 'Forecast']);
   const k = readKnobs(dir).workflows;
   t.is(k[0]!.node, 'ALTERYX01');
-  await sleep(Date.parse(wf[0]!.endsAt) - Date.now() + 50);
+  await untilPast(Date.parse(wf[0]!.endsAt) + 50);
   t.deepEqual(
     runningWorkflows(dir, 'ALTERYX01').map((w) => w.name),
     ['Forecast'],
   );
   // a stop waits for the running workflow
   requestServiceStop(dir, 'ALTERYX01');
-  await sleep(300);
+  // Past the 0.1 s the stop takes without a workflow (Forecast runs 120 s).
+  await untilPast(Date.now() + 300);
   t.is(getServiceState(dir, 'ALTERYX01'), 'StopPending');
   const t0 = Date.now();
   t.deepEqual(killWorkflows(dir, 'ALTERYX01'), ['Forecast']);
@@ -293,8 +305,14 @@ test('multi-node: per-node states and per-node service overrides; stop order is 
       .map((e) => e.node),
     ['ALTERYX-UI1', 'ALTERYX-WKR1', 'ALTERYX-WKR2', 'ALTERYX-CTRL'],
   );
-  for (const n of ['ALTERYX-CTRL', 'ALTERYX-WKR1', 'ALTERYX-WKR2', 'ALTERYX-UI1']) requestServiceStart(dir, n);
-  await sleep(150);
+  const nodes = ['ALTERYX-CTRL', 'ALTERYX-WKR1', 'ALTERYX-WKR2', 'ALTERYX-UI1'];
+  for (const n of nodes) requestServiceStart(dir, n);
+  // Until every start has settled (WKR1's fails back to Stopped).
+  const t1 = Date.now();
+  while (nodes.some((n) => getServiceState(dir, n) === 'StartPending')) {
+    if (Date.now() - t1 > 60_000) throw new Error('the starts did not settle');
+    await sleep(20);
+  }
   t.deepEqual(
     sandboxStatus(dir).nodes.map((n) => [n.name, n.role, n.service]),
     [

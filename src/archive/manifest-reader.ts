@@ -1,10 +1,13 @@
 import { MANIFEST_NAME, type Manifest } from '../core/manifest.ts';
-import { entryStream, openZip, readEntries } from './verify.ts';
+import { ARCHIVE_LIMITS, ArchiveRefused, entryStream, inspectArchive, openZip } from './verify.ts';
 
 /**
- * The manifest an archive says it has, read without checking anything else (a restore plans from it; its
- * verify step then checks the archive against it). Undefined when it cannot be read: not a ZIP, no
- * manifest.json, a wrong password, not JSON.
+ * The manifest an archive says it has (a restore plans from it; its verify step then checks the archive
+ * against it), read under the shared reader's rules (issue 12): the entry table is inspected first (entry
+ * count, names, kinds, duplicates, compression ratio: inspectArchive), and manifest.json is refused above
+ * ARCHIVE_LIMITS.maxManifestBytes, from its header and while it is inflated. Throws ArchiveRefused (exit 3,
+ * naming the entry) for a hostile archive; undefined when the manifest cannot be read for an ordinary
+ * reason (not a ZIP, no manifest.json, a wrong password, not JSON), which the verify step then reports.
  */
 export async function readManifest(archive: string, password?: string): Promise<Manifest | undefined> {
   let zf: Awaited<ReturnType<typeof openZip>>;
@@ -14,13 +17,18 @@ export async function readManifest(archive: string, password?: string): Promise<
     return undefined;
   }
   try {
-    const entry = (await readEntries(zf)).find((e) => e.fileName === MANIFEST_NAME);
+    const entry = (await inspectArchive(zf)).find((e) => e.fileName === MANIFEST_NAME);
     if (!entry) return undefined;
+    const limit = ARCHIVE_LIMITS.maxManifestBytes;
+    if (entry.uncompressedSize > limit)
+      throw new ArchiveRefused(entry.fileName, `${entry.uncompressedSize} bytes, above the limit of ${limit} for manifest.json`);
     const parts: Buffer[] = [];
-    for await (const chunk of (await entryStream(zf, entry, password)) as AsyncIterable<Buffer>) parts.push(chunk);
+    // Checked while inflating against the header's size (at most the limit): a header that lies stops there.
+    for await (const chunk of (await entryStream(zf, entry, password, limit)) as AsyncIterable<Buffer>) parts.push(chunk);
     const m = JSON.parse(Buffer.concat(parts).toString('utf8')) as Manifest;
     return m && typeof m === 'object' && Array.isArray(m.files) && Array.isArray(m.nodes) && m.mongo ? m : undefined;
-  } catch {
+  } catch (err) {
+    if (err instanceof ArchiveRefused) throw err;
     return undefined;
   } finally {
     zf.close();

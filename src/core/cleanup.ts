@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { RunLogger } from '../log/logger.ts';
-import { readLockState } from './lock.ts';
+import { processAlive, readLockState } from './lock.ts';
 
 /**
  * Nothing a run writes outlives it on disk (issue 12): staging folders (the dump, the staged files and, in
@@ -14,6 +14,9 @@ import { readLockState } from './lock.ts';
 export const WORK_FOLDER = /^(?:ServerBackup_(?:Full|DatabaseOnly|ConfigOnly)_\d{8}_\d{6}|AlteryxRestore_\d{8}_\d{6})$/;
 /** Written into a staging folder kept on request (-KeepStagingOnFailure): later sweeps leave it, secrets excepted. */
 export const KEEP_MARKER = '.alteryxbackup-kept';
+/** The mongodump/mongorestore --config folders (connection and password in clear, src/mongo/dump.ts): `<prefix><pid>-XXXXXX`. */
+export const SECRET_CONFIG_PREFIX = 'alteryxbackup-mongodump-';
+const SECRET_CONFIG_FOLDER = /^alteryxbackup-mongodump-(\d+)-[A-Za-z0-9]{6}$/;
 /** The files that hold secrets in clear. */
 const SECRET_FILE = /^(?:ControllerToken\.txt|MongoPasswords\.txt)$/i;
 /** Archives and sidecars being written: ServerBackup_*.zip.partial, ServerBackup_*.zip.sha256.partial. */
@@ -63,12 +66,12 @@ export async function cleanupFailedStaging(local: string, configured: string, lo
 }
 
 /**
- * Staging and extraction folders left in the temp folder by killed or crashed runs: removed, except `current`
- * and kept ones (whose secrets are removed all the same). The caller must hold the run lock of `tempLocal`
+ * Staging and extraction folders left in the temp folder by killed or crashed runs, and the mongodump --config
+ * folders of dead processes: removed, except `current` and kept ones (whose secrets are removed all the same). The caller must hold the run lock of `tempLocal`
  * (or know that no run is alive), so that no live run's folder is taken.
  */
 export async function sweepStaleWorkFolders(tempLocal: string, log: RunLogger, current?: string, before?: Date): Promise<string[]> {
-  const removed: string[] = [];
+  const removed = await sweepStaleSecretConfigs(tempLocal, log);
   const entries = await fsp.readdir(tempLocal, { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
     if (!e.isDirectory() || !WORK_FOLDER.test(e.name)) continue;
@@ -91,6 +94,31 @@ export async function sweepStaleWorkFolders(tempLocal: string, log: RunLogger, c
       log.warn(`Removed the folder an interrupted run left in the temp folder: ${p}`);
     } catch (err) {
       log.error(`Could not remove the folder an interrupted run left: ${p}: ${(err as Error).message}; remove it by hand (it may hold secrets)`);
+    }
+  }
+  return removed;
+}
+
+/**
+ * mongodump/mongorestore --config folders whose process is gone (a kill -9 during the dump or the restore):
+ * removed, with the password in them. A folder whose pid is alive belongs to a live run (or a reused pid) and
+ * is left; this needs no run lock.
+ */
+export async function sweepStaleSecretConfigs(tempLocal: string, log: RunLogger): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await fsp.readdir(tempLocal, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const pid = Number(SECRET_CONFIG_FOLDER.exec(e.name)?.[1] ?? 0);
+    if (!e.isDirectory() || !pid || pid === process.pid || processAlive(pid)) continue;
+    const p = join(tempLocal, e.name);
+    try {
+      await fsp.rm(p, { recursive: true, force: true });
+      removed.push(p);
+      log.warn(`Removed the MongoDB --config folder (password in clear) that the interrupted run ${pid} left: ${p}`);
+    } catch (err) {
+      log.error(
+        `Could not remove the MongoDB --config folder the interrupted run ${pid} left: ${p}: ${(err as Error).message}; remove it by hand (it holds the password)`,
+      );
     }
   }
   return removed;
@@ -123,7 +151,7 @@ export async function sweepStalePartials(dirs: string[], log: RunLogger, since: 
 
 /**
  * For `recover`: sweepStaleWorkFolders, skipped (and said so) while a live backup or restore holds the run lock
- * of the temp folder. The lock itself is left alone (the next run reports a killed one from it); a folder made
+ * of the temp folder (the --config folders of dead processes go all the same). The lock itself is left alone (the next run reports a killed one from it); a folder made
  * after this call started is not taken (a run that starts meanwhile).
  */
 export async function sweepIfNoRunIsAlive(tempLocal: string, log: RunLogger): Promise<string[]> {
@@ -137,7 +165,7 @@ export async function sweepIfNoRunIsAlive(tempLocal: string, log: RunLogger): Pr
   if (lock.state === 'held') {
     const h = lock.holder;
     log.info(`The temp folder is left as it is: ${h ? `run ${h.pid} (${h.mode ?? '?'})` : 'a run'} is still running (${lock.why}).`);
-    return [];
+    return sweepStaleSecretConfigs(tempLocal, log);
   }
   return sweepStaleWorkFolders(tempLocal, log, undefined, since);
 }

@@ -7,10 +7,10 @@
  * exit code, the absence of a `Failed:` line, and .bson files for every Alteryx database.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { stringify as toYaml } from 'yaml';
+import { SECRET_CONFIG_PREFIX } from '../core/cleanup.ts';
 import type { DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { CommandResult } from '../util/exec.ts';
@@ -118,12 +118,14 @@ export function mongodumpConfigYaml(target: MongoTarget): string {
 }
 
 /**
- * Writes the --config file in a fresh private folder (0700; the file 0600, created exclusively) and returns
- * it with a remover. On Windows the folder is in the user's own %TEMP%, whose ACL admits only the owner,
- * SYSTEM and Administrators.
+ * Writes the --config file in a fresh private folder (0700; the file 0600, created exclusively) inside `parent`
+ * (the run's TempDirectory, which also holds the staging folder and its dump) and returns it with a remover.
+ * The folder is named after this process (`alteryxbackup-mongodump-<pid>-XXXXXX`): when a kill -9 leaves it
+ * behind, `recover` and the next run remove it once that pid is gone (core/cleanup.ts, issue 12).
  */
-export async function writeSecretConfig(text: string): Promise<{ file: string; dir: string; remove: () => Promise<void> }> {
-  const dir = await fsp.mkdtemp(join(tmpdir(), 'alteryxbackup-mongodump-'));
+export async function writeSecretConfig(text: string, parent: string): Promise<{ file: string; dir: string; remove: () => Promise<void> }> {
+  await fsp.mkdir(parent, { recursive: true });
+  const dir = await fsp.mkdtemp(join(parent, `${SECRET_CONFIG_PREFIX}${process.pid}-`));
   const remove = () => fsp.rm(dir, { recursive: true, force: true });
   try {
     await fsp.chmod(dir, 0o700);
@@ -135,6 +137,11 @@ export async function writeSecretConfig(text: string): Promise<{ file: string; d
     await remove();
     throw err;
   }
+}
+
+/** Where the --config folders go: the run's TempDirectory (swept by the run, `recover` and the next run). */
+export function secretConfigParent(ctx: RunContext): string {
+  return ctx.platform.paths.resolve(ctx.config.BackupConfiguration.TempDirectory);
 }
 
 function failedLine(output: string): string | undefined {
@@ -166,7 +173,7 @@ export async function runMongodump(
   const what = opts.what ?? 'mongodump';
   await fsp.mkdir(outDir, { recursive: true });
   const exe = mongoToolPath(ctx, 'mongodump');
-  const secret = await writeSecretConfig(mongodumpConfigYaml(target));
+  const secret = await writeSecretConfig(mongodumpConfigYaml(target), secretConfigParent(ctx));
   const args = [`--config=${secret.file}`, `--out=${outDir}`, ...(opts.gzip ? ['--gzip'] : []), ...(opts.oplog ? ['--oplog'] : [])];
   ctx.log.info(
     `Dumping the self-managed MongoDB${opts.what ? ` (${opts.what})` : ''}: ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`,

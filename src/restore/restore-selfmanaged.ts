@@ -13,6 +13,7 @@ import {
   mongodumpConfigYaml,
   mongoToolPath,
   runMongodump,
+  secretConfigParent,
   writeSecretConfig,
   type MongodumpRun,
   type RunFn,
@@ -61,7 +62,7 @@ export async function runMongorestore(
 ): Promise<MongorestoreRun> {
   const sm = ctx.config.MongoDBConfiguration.SelfManagedMongoDB;
   const exe = mongoToolPath(ctx, 'mongorestore');
-  const secret = await writeSecretConfig(mongodumpConfigYaml(target));
+  const secret = await writeSecretConfig(mongodumpConfigYaml(target), secretConfigParent(ctx));
   const args = [`--config=${secret.file}`, `--dir=${dir}`, ...(opts.gzip ? ['--gzip'] : []), '--drop', ...RESTORE_NAMESPACES.map((ns) => `--nsInclude=${ns}`)];
   ctx.log.info(`Restoring the self-managed MongoDB (${opts.what}): ${exe} ${args.join(' ')} (connection and password in the --config file, mode 0600)`);
   ctx.progress({ activity: 'Restoring MongoDB', status: `mongorestore${opts.gzip ? ' --gzip' : ''} --drop`, percent: -1 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readManifest } from '../archive/manifest-reader.ts';
-import type { Check, VerifyResult } from '../archive/verify.ts';
+import { ArchiveRefused, type Check, type VerifyResult } from '../archive/verify.ts';
 import { loadConfig, validateMode, type Params } from '../config/load.ts';
 import type { BackupMode } from '../config/schema.ts';
 import { realClock, joinConfigured, newRunContext, warn, type RunContext, type RunDeps, type RunRequest } from '../core/context.ts';
@@ -211,7 +211,15 @@ async function prepare(
   log.info(
     `Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`,
   );
-  const read = deps.verified?.manifest ?? (await readManifest(archivePath, req.secrets['ArchivePassword']));
+  // Read under the archive reader's limits (issue 12). A refused archive is planned from no manifest: its verify
+  // step, then the only step, reports every check and refuses it (exit 3) before anything is written.
+  const read =
+    deps.verified?.manifest ??
+    (await readManifest(archivePath, req.secrets['ArchivePassword']).catch((err: unknown) => {
+      if (!(err instanceof ArchiveRefused)) throw err;
+      log.info(`The manifest was not read: ${err.message}`);
+      return undefined;
+    }));
   const plan = planFrom(read, requestedMode, config.ServiceConfiguration.StopServiceForExternalDB);
   const stamp = fileStamp(t.startedAt);
   const temp = config.BackupConfiguration.TempDirectory;
