@@ -198,7 +198,8 @@ Describe 'Invoke-AlteryxBackup with a fake Node core' {
                 Start-Sleep -Milliseconds 500
                 $watch = [System.Diagnostics.Stopwatch]::StartNew()
                 $ps.Stop()
-                $watch.Elapsed.TotalSeconds | Should -BeLessThan 20
+                # Ends (kill + recover) rather than hanging; a loose bound, since a loaded machine is slow, not wrong.
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 120
                 $ps.InvocationStateInfo.State | Should -Be 'Stopped'
 
                 $runs = @(Get-FakeRun)
