@@ -30,9 +30,16 @@ const CORES = availableParallelism();
 /** BENCH_ONLY=sizes,scale,whatIf,powershell,drill: only those sections (all by default). */
 const ONLY = process.env['BENCH_ONLY']?.split(',');
 const want = (section: string) => !ONLY || ONLY.includes(section);
-const SIZES = [['small', 50], ['medium', 500], ...(LARGE ? ([['2gb', 2048], ['large', 5120]] as const) : [])].filter(
-  ([l]) => !process.env['BENCH_SIZES'] || process.env['BENCH_SIZES'].split(',').includes(l as string),
-) as Array<[string, number]>;
+const SIZES = [
+  ['small', 50],
+  ['medium', 500],
+  ...(LARGE
+    ? ([
+        ['2gb', 2048],
+        ['large', 5120],
+      ] as const)
+    : []),
+].filter(([l]) => !process.env['BENCH_SIZES'] || process.env['BENCH_SIZES'].split(',').includes(l as string)) as Array<[string, number]>;
 const pwshSh = join(root, 'scripts', 'pwsh.sh');
 const pwshBin = join(root, '.tools', 'pwsh', 'pwsh');
 const t00 = Date.now();
@@ -312,7 +319,14 @@ if (want('scale')) {
   } catch (err) {
     failure = (err as Error).message.slice(0, 400);
   }
-  const fig = (r: OurRun) => ({ wallMs: Math.round(r.wallMs), peakRssMB: round(r.peakRssMB, 1), maxRssStep: r.maxRssStep, maxFds: r.maxFds, maxFdsStep: r.maxFdsStep, minFds: r.minFds });
+  const fig = (r: OurRun) => ({
+    wallMs: Math.round(r.wallMs),
+    peakRssMB: round(r.peakRssMB, 1),
+    maxRssStep: r.maxRssStep,
+    maxFds: r.maxFds,
+    maxFdsStep: r.maxFdsStep,
+    minFds: r.minFds,
+  });
   results['scale'] = {
     files: FILES,
     few: { files: 1000, ...fig(few) },
