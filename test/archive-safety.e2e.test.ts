@@ -2,6 +2,7 @@
 // or limit, and a restore writes nothing. Archives are crafted byte by byte (test/helpers/crafted-zip.ts) from
 // a real ConfigOnly backup; the 5 GB entry is a header claiming the size, never 5 GB on disk.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { Manifest } from '../src/core/manifest.ts';
 import { readEvents } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { craftZip, type CraftedEntry } from './helpers/crafted-zip.ts';
+import { quickSandbox } from './helpers/sandbox.ts';
 import { backupOf, configHashes, sha, token, zipEntries } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -147,14 +149,14 @@ test.serial('a header that lies about the size: caught while inflating', async (
   await refusedEverywhere(t, zip, 'Config/Keys/lie.key', /inflates past the 1000 bytes/);
 });
 
-test.serial('more than 500,000 entries: refused from the central directory', async (t) => {
+test.serial('more than 100,000 entries: refused from the central directory, naming the limit and the key that raises it', async (t) => {
   const m = JSON.parse(base.entries.get('manifest.json')!.toString('utf8')) as Manifest;
   const entries: CraftedEntry[] = [...base.entries].filter(([n]) => n !== 'manifest.json').map(([name, data]) => ({ name, data }));
-  for (let i = 0; i < 500_001; i++) entries.push({ name: `Config/n/${i}`, method: 0 });
+  for (let i = 0; i < 100_001; i++) entries.push({ name: `Config/n/${i}`, method: 0 });
   entries.push({ name: 'manifest.json', data: Buffer.from(JSON.stringify(m)) });
   const zip = join(tempDir(t), 'many.zip');
   writeFileSync(zip, craftZip(entries));
-  await refusedEverywhere(t, zip, '(central directory)', /entries, more than the limit of 500000/);
+  await refusedEverywhere(t, zip, '(central directory)', /100\d{3} entries, more than the limit of 100000 \(.*raise RestoreConfiguration\.MaxArchiveEntries\)/);
 });
 
 test.serial('an entry with a drive letter inside its name (Config/C:/Windows/x): refused, nothing written outside the target', async (t) => {
@@ -229,4 +231,22 @@ test('readManifest (what restore plans from) refuses a hostile archive instead o
   }
   // The base archive itself still reads.
   t.is((await readManifest(base.archive))?.mode, 'ConfigOnly');
+});
+
+// The entry limit is RestoreConfiguration.MaxArchiveEntries: a backup verifies its own archive with at least the
+// count it wrote (a large captured folder is not hostile); a later verify, restore or drill applies the configured
+// limit and says which key raises it.
+test('a backup with more entries than MaxArchiveEntries passes its own verify; a later verify under that limit refuses it, naming the key', async (t) => {
+  const { dir, config } = await quickSandbox(t, {}, { RestoreConfiguration: { MaxArchiveEntries: 5 } });
+  const b = await runCli(['backup', '--mode', 'ConfigOnly', '--sandbox', dir, '--config', config, '--json']);
+  t.is(b.code, 0, b.stdout.slice(-2000));
+  const archive = String(b.result?.['archivePath']);
+  const entries = execFileSync('unzip', ['-Z1', archive], { encoding: 'utf8' }).trim().split('\n').length;
+  t.true(entries > 5, `${entries} entries`);
+  t.true(b.events.some((e) => e['type'] === 'log' && new RegExp(`Verify entry count: ok - ${entries} entries, limit ${entries}`).test(String(e['message']))));
+  const strict = await runCli(['verify', archive, '--config', config, '--json']);
+  t.is(strict.code, 3, strict.stdout.slice(-2000));
+  t.regex(String(strict.result?.['message']), new RegExp(`${entries} entries, more than the limit of 5 .*raise RestoreConfiguration\\.MaxArchiveEntries`));
+  const byDefault = await runCli(['verify', archive, '--json']);
+  t.is(byDefault.code, 0, byDefault.stdout.slice(-2000));
 });

@@ -49,12 +49,17 @@ export async function extractArchive(
   root: string,
   manifestFiles: ManifestFile[],
   want: (f: ManifestFile) => boolean,
-  opts: { password?: string | undefined; onFile?: (done: number, total: number, name: string) => void; inMemory?: (f: ManifestFile) => boolean } = {},
+  opts: {
+    password?: string | undefined;
+    onFile?: (done: number, total: number, name: string) => void;
+    inMemory?: (f: ManifestFile) => boolean;
+    maxEntries?: number | undefined;
+  } = {},
 ): Promise<ExtractResult> {
   const zf = await openZip(archive);
   try {
     // Refuse first, write later: the same table checks as verify (count, names, kinds, duplicates, ratio).
-    const entries = await inspectArchive(zf);
+    const entries = await inspectArchive(zf, opts.maxEntries);
     for (const e of entries) safeTarget(root, e.fileName);
     const byName = new Map<string, Entry>(entries.map((e) => [e.fileName, e]));
     const selected = manifestFiles.filter(want);

@@ -9,7 +9,7 @@ import { ARCHIVE_LIMITS, ArchiveRefused, entryStream, inspectArchive, openZip } 
  * naming the entry) for a hostile archive; undefined when the manifest cannot be read for an ordinary
  * reason (not a ZIP, no manifest.json, a wrong password, not JSON), which the verify step then reports.
  */
-export async function readManifest(archive: string, password?: string): Promise<Manifest | undefined> {
+export async function readManifest(archive: string, password?: string, maxEntries?: number): Promise<Manifest | undefined> {
   let zf: Awaited<ReturnType<typeof openZip>>;
   try {
     zf = await openZip(archive);
@@ -17,7 +17,7 @@ export async function readManifest(archive: string, password?: string): Promise<
     return undefined;
   }
   try {
-    const entry = (await inspectArchive(zf)).find((e) => e.fileName === MANIFEST_NAME);
+    const entry = (await inspectArchive(zf, maxEntries)).find((e) => e.fileName === MANIFEST_NAME);
     if (!entry) return undefined;
     const limit = ARCHIVE_LIMITS.maxManifestBytes;
     if (entry.uncompressedSize > limit)

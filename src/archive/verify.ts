@@ -49,9 +49,13 @@ export interface VerifyResult {
  * A real backup is far inside each: a multi-node Full has a few hundred entries; MongoDB dumps compress 3-20:1.
  */
 export const ARCHIVE_LIMITS = {
-  /** Entries in the central directory. */
-  /** (A captured folder of 100,000 small files, the scale the writer is built for, fits with room to spare.) */
-  maxEntries: 500_000,
+  /**
+   * Entries in the central directory, by default (RestoreConfiguration.MaxArchiveEntries raises it). A backup
+   * verifies its own archive with at least the count it wrote: a captured folder of 100,000 small files, the
+   * scale the writer is built for, is then refused only where an admin checks or restores it later without
+   * raising the limit, and the message says so.
+   */
+  maxEntries: 100_000,
   /** Uncompressed : compressed, per entry, for entries above ratioFloorBytes (deflate's own ceiling is about 1032:1). */
   maxRatio: 200,
   ratioFloorBytes: 1024 * 1024,
@@ -83,10 +87,15 @@ export function openZip(file: string): Promise<ZipFile> {
   );
 }
 
-/** The central directory; more than ARCHIVE_LIMITS.maxEntries entries is refused before any is read. */
-export function readEntries(zf: ZipFile): Promise<Entry[]> {
-  if (zf.entryCount > ARCHIVE_LIMITS.maxEntries) {
-    return Promise.reject(new ArchiveRefused(`(central directory)`, `${zf.entryCount} entries, more than the limit of ${ARCHIVE_LIMITS.maxEntries}`));
+/** The rule an archive with too many entries breaks, and what to do when it is a genuine one. */
+export function entryLimitRule(count: number, max: number): string {
+  return `${count} entries, more than the limit of ${max} (if this is a backup of a large captured folder, raise RestoreConfiguration.MaxArchiveEntries)`;
+}
+
+/** The central directory; more than `maxEntries` (default ARCHIVE_LIMITS.maxEntries) is refused before any is read. */
+export function readEntries(zf: ZipFile, maxEntries: number = ARCHIVE_LIMITS.maxEntries): Promise<Entry[]> {
+  if (zf.entryCount > maxEntries) {
+    return Promise.reject(new ArchiveRefused(`(central directory)`, entryLimitRule(zf.entryCount, maxEntries)));
   }
   return new Promise((resolve, reject) => {
     const list: Entry[] = [];
@@ -245,8 +254,8 @@ export function unsafeEntryName(name: string): boolean {
  * name, kind, uniqueness and compression ratio, from the central directory, before any content is read.
  * Throws ArchiveRefused for the first problem; returns the entries when there is none.
  */
-export async function inspectArchive(zf: ZipFile): Promise<Entry[]> {
-  const entries = await readEntries(zf).catch((err: Error) => {
+export async function inspectArchive(zf: ZipFile, maxEntries?: number): Promise<Entry[]> {
+  const entries = await readEntries(zf, maxEntries).catch((err: Error) => {
     if (err instanceof BackupError) throw err;
     const bad = /^invalid (?:relative|absolute) path: (.*)$|^absolute path: (.*)$|^invalid characters in fileName: (.*)$/.exec(err.message);
     if (bad) throw new ArchiveRefused(bad[1] ?? bad[2] ?? bad[3] ?? '?', 'its name escapes the target folder');
@@ -268,7 +277,14 @@ export async function inspectArchive(zf: ZipFile): Promise<Entry[]> {
  */
 export async function verifyArchive(
   archive: string,
-  opts: { password?: string | undefined; expectedSha256?: string | undefined; sha256File?: string | undefined; minSizeBytes?: number | undefined } = {},
+  opts: {
+    password?: string | undefined;
+    expectedSha256?: string | undefined;
+    sha256File?: string | undefined;
+    minSizeBytes?: number | undefined;
+    /** Entries at most (default ARCHIVE_LIMITS.maxEntries; RestoreConfiguration.MaxArchiveEntries). */
+    maxEntries?: number | undefined;
+  } = {},
 ): Promise<VerifyResult> {
   const checks: Check[] = [];
   const badEntries: string[] = [];
@@ -304,7 +320,7 @@ export async function verifyArchive(
       return undefined;
     }
     try {
-      const entries = await checkEntryTable(zf, add, badEntries);
+      const entries = await checkEntryTable(zf, add, badEntries, opts.maxEntries ?? ARCHIVE_LIMITS.maxEntries);
       // Nothing is inflated from an archive whose table is refused.
       if (!entries) return undefined;
       countTailReads(entries);
@@ -383,10 +399,10 @@ async function expectedArchiveHash(
 }
 
 /** The central directory and its entry table (count, names, kinds, duplicates, ratio); the entries when all pass. */
-async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[]): Promise<Entry[] | undefined> {
+async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[], maxEntries: number): Promise<Entry[] | undefined> {
   let entries: Entry[];
   try {
-    entries = await readEntries(zf);
+    entries = await readEntries(zf, maxEntries);
   } catch (err) {
     if (err instanceof ArchiveRefused) {
       badEntries.push(err.entry);
@@ -406,7 +422,7 @@ async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[])
     return undefined;
   }
   add('opens', true, `${entries.length} entries`);
-  add('entry count', true, `${entries.length} entries, limit ${ARCHIVE_LIMITS.maxEntries}`);
+  add('entry count', true, `${entries.length} entries, limit ${maxEntries}`);
   const problems = entryTableProblems(entries);
   for (const check of ['safe names', 'entry types', 'unique names', 'compression ratio']) {
     const mine = problems.filter((p) => p.check === check);

@@ -98,7 +98,9 @@ async function verifyStep(ctx: RunContext, a: ArchiveInfo): Promise<void> {
     ctx.log.warn('VerifyArchiveIntegrity is off: the archive was not reopened');
     return;
   }
-  const res = await verifyArchive(a.tempPath, { password: ctx.archivePassword, expectedSha256: a.sha256, minSizeBytes: min });
+  // Its own archive: the limit is at least the count it just wrote (a large captured folder is not hostile).
+  const maxEntries = Math.max(ctx.config.RestoreConfiguration.MaxArchiveEntries, a.entries);
+  const res = await verifyArchive(a.tempPath, { password: ctx.archivePassword, expectedSha256: a.sha256, minSizeBytes: min, maxEntries });
   for (const c of res.checks) ctx.log.log(c.ok ? 'INFO' : 'ERROR', `Verify ${c.name}: ${c.ok ? 'ok' : 'FAILED'} - ${c.detail}`);
   if (!res.ok) {
     const failed = res.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);

@@ -280,7 +280,14 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
       const path = resolve(String(params['Path']));
       const sideCar = `${path}.sha256`;
       const hasSide = !values['no-sha256-file'] && !req.params['SkipChecksumFile'] && (await import('node:fs')).existsSync(sideCar);
-      return { path: dl?.url ?? path, res: await verifyArchive(path, { password: req.secrets['ArchivePassword'], sha256File: hasSide ? sideCar : undefined }) };
+      return {
+        path: dl?.url ?? path,
+        res: await verifyArchive(path, {
+          password: req.secrets['ArchivePassword'],
+          sha256File: hasSide ? sideCar : undefined,
+          maxEntries: entryLimitOf(req.params),
+        }),
+      };
     },
     undefined,
     folderResolver(req.params),
@@ -322,6 +329,15 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
     out.text(message);
   }
   return exitCode;
+}
+
+/** RestoreConfiguration.MaxArchiveEntries of the configuration a verify names (or the default one); the default without. */
+function entryLimitOf(params: Params): number | undefined {
+  try {
+    return loadConfig(params).config.RestoreConfiguration.MaxArchiveEntries;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function main(argv: string[]): Promise<ExitCodeValue> {

@@ -417,6 +417,15 @@ export const ConfigSchema = z
           .describe(
             "How a drill restores: mongod = a scratch data folder and a second MongoDB (the install's mongod.exe) on a spare loopback port, the live service untouched; sandbox = a fresh scratch sandbox (needs -SandboxPath). auto = sandbox when running against a sandbox, mongod on a server.",
           ),
+        MaxArchiveEntries: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(100_000)
+          .describe(
+            'Entries an archive may have for verify, restore and drill (a hostile archive with millions of entries is refused before any is read). A backup verifies its own archive with at least the count it wrote; raise this to check or restore later a backup of a captured folder with more files.',
+          ),
         DrillPort: z
           .number()
           .int()

@@ -98,7 +98,7 @@ const manifestSchema = z.looseObject({
         kind: z.string().max(50),
       }),
     )
-    .max(500_000),
+    .max(1_000_000),
 });
 
 /** Parses manifest.json text; throws BackupError (exit 3) naming the first key of the wrong shape. */

@@ -116,7 +116,8 @@ export async function readManifest(archive: string): Promise<Manifest | undefine
   let zf: Awaited<ReturnType<typeof openZip>> | undefined;
   try {
     zf = await openZip(archive);
-    const entries = await readEntries(zf);
+    // The tool's own archives in LocalBackupPath, read for their manifest only: up to the configurable ceiling.
+    const entries = await readEntries(zf, 1_000_000);
     const e = entries.find((x) => x.fileName === MANIFEST_NAME);
     if (!e || (e.generalPurposeBitFlag & 1) !== 0) return undefined;
     const chunks: Buffer[] = [];

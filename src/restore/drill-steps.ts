@@ -116,7 +116,11 @@ const manifestOf = (d: DrillRun): Manifest => {
 async function verifyStep(d: DrillRun): Promise<VerifyResult> {
   const sideCar = `${d.archivePath}.sha256`;
   const useSide = !d.params['SkipChecksumFile'] && existsSync(sideCar);
-  const v = await verifyArchive(d.archivePath, { password: d.secrets['ArchivePassword'], sha256File: useSide ? sideCar : undefined });
+  const v = await verifyArchive(d.archivePath, {
+    password: d.secrets['ArchivePassword'],
+    sha256File: useSide ? sideCar : undefined,
+    maxEntries: d.config.RestoreConfiguration.MaxArchiveEntries,
+  });
   for (const c of v.checks) check(d, c.name, c.ok, c.detail);
   d.badEntries = v.badEntries;
   if (!useSide) {
@@ -171,6 +175,7 @@ async function scratchMongod(d: DrillRun): Promise<string> {
   // Everything but the secrets, each checked against its manifest SHA-256 while written.
   const ex = await extractArchive(d.archivePath, join(root, 'archive'), m.files, (f) => !isSecret(f.path), {
     password: d.secrets['ArchivePassword'],
+    maxEntries: d.config.RestoreConfiguration.MaxArchiveEntries,
     onFile: (done, total, n) => d.deps.progress({ activity: 'Drill: extracting the archive', status: n, percent: Math.round((done / total) * 100) }),
   });
   const settings = ex.files.filter((f) => /(^|\/)Config\/RuntimeSettings\.xml$/.test(f.path));

@@ -57,6 +57,7 @@ export async function extractStep(r: RestoreRun): Promise<{ token: string | unde
   r.extracted = true;
   const ex = await extractArchive(r.archivePath, folders.extract.local, r.manifest.files, extractedBy(r.placements, r.scope), {
     password: r.secrets['ArchivePassword'],
+    maxEntries: c.config.RestoreConfiguration.MaxArchiveEntries,
     // [hostile, issue 12] The controller token is read into memory, never written to the extraction folder.
     inMemory: (f) => f.path === 'Secrets/ControllerToken.txt',
     onFile: (d, t, n) => c.progress({ activity: 'Extracting the archive', status: n, percent: Math.round((d / t) * 100) }),

@@ -215,7 +215,7 @@ async function prepare(
   // step, then the only step, reports every check and refuses it (exit 3) before anything is written.
   const read =
     deps.verified?.manifest ??
-    (await readManifest(archivePath, req.secrets['ArchivePassword']).catch((err: unknown) => {
+    (await readManifest(archivePath, req.secrets['ArchivePassword'], config.RestoreConfiguration.MaxArchiveEntries).catch((err: unknown) => {
       if (!(err instanceof ArchiveRefused)) throw err;
       log.info(`The manifest was not read: ${err.message}`);
       return undefined;

@@ -30,7 +30,13 @@ async function verifyStep(r: RestoreRun): Promise<VerifyResult> {
   const { c } = r;
   const sideCar = `${r.archivePath}.sha256`;
   const useSide = !r.params['SkipChecksumFile'] && existsSync(sideCar);
-  const v = r.verified ?? (await verifyArchive(r.archivePath, { password: r.secrets['ArchivePassword'], sha256File: useSide ? sideCar : undefined }));
+  const v =
+    r.verified ??
+    (await verifyArchive(r.archivePath, {
+      password: r.secrets['ArchivePassword'],
+      sha256File: useSide ? sideCar : undefined,
+      maxEntries: c.config.RestoreConfiguration.MaxArchiveEntries,
+    }));
   if (r.verified) c.log.info(`Archive verified by the caller: ${v.checks.length} checks, ${v.ok ? 'all passed' : 'FAILED'}`);
   else for (const x of v.checks) check(r, x.name, x.ok, x.detail);
   r.badEntries.push(...v.badEntries);
