@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runBackup, type BackupResult } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
@@ -395,7 +395,7 @@ test('two backups of one mode started in the same second publish two archives; n
   t.is(again.r.exitCode, 0, again.r.message);
   t.is(basename(first.r.archivePath!), 'ServerBackup_Config_20261201_020000.zip');
   t.is(basename(again.r.archivePath!), 'ServerBackup_Config_20261201_020001.zip');
-  t.true(again.logs.some((l) => /already exists in the local backup folder: this run's name carries 20261201_020001/.test(l.message)));
+  t.true(again.logs.some((l) => /already exists in the local backup folder, .*: this run's name carries 20261201_020001/.test(l.message)));
   t.deepEqual(
     zipNames(dir)
       .filter((n) => n.endsWith('.zip'))
@@ -403,4 +403,31 @@ test('two backups of one mode started in the same second publish two archives; n
     ['ServerBackup_Config_20261201_020000.zip', 'ServerBackup_Config_20261201_020001.zip'],
   );
   for (const r of [first.r, again.r]) t.true((await verifyArchive(r.archivePath!, { sha256File: `${r.archivePath}.sha256` })).ok);
+});
+
+// A run killed in its first second leaves its staging folder under that second's name; the next run of that second
+// (seen on a fast CI machine) takes the next second, so that the sweep removes the killed run's folder, and says so,
+// instead of the new run reusing it.
+test('a killed run of the same second left its staging folder: the next run takes the next second and sweeps the folder', async (t) => {
+  const { dir, config } = await quickSandbox(t);
+  const second = new Date(2026, 11, 1, 3, 0, 0, 500);
+  const stale = join(dir, 'D', 'Temp', 'ServerBackup_ConfigOnly_20261201_030000');
+  mkdirSync(join(stale, 'ALTERYX01'), { recursive: true });
+  writeFileSync(join(stale, 'ALTERYX01', 'RuntimeSettings.xml'), '<left by a killed run/>');
+  const logs: LogRecord[] = [];
+  const r = await runBackup(
+    { params: { BackupMode: 'ConfigOnly', SandboxPath: dir, ConfigPath: config }, secrets: {}, dryRun: false },
+    { platform: choosePlatform, sink: (x) => logs.push(x), progress: () => {}, now: () => second },
+  );
+  t.is(r.exitCode, 0, r.message);
+  t.is(basename(r.archivePath!), 'ServerBackup_Config_20261201_030001.zip');
+  t.true(
+    logs.some((l) => /Removed the folder an interrupted run left in the temp folder: .*ServerBackup_ConfigOnly_20261201_030000/.test(l.message)),
+    logs.map((l) => l.message).join('\n'),
+  );
+  t.false(existsSync(stale));
+  t.deepEqual(
+    readdirSync(join(dir, 'D', 'Temp')).filter((n) => /^ServerBackup_/.test(n)),
+    [],
+  );
 });

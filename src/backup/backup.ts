@@ -140,9 +140,12 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
 }
 
 /** A name is taken when the local folder holds the archive or its unfinished .partial. */
-function archiveTaken(platform: Platform, config: BackupConfig, name: string): boolean {
+/** A name of this second is taken: its archive (or .partial) exists, or a killed run's staging folder of that name. */
+function stampTaken(platform: Platform, config: BackupConfig, name: string, staging: string): boolean {
   const local = platform.paths.resolve(joinConfigured(config.BackupConfiguration.LocalBackupPath, name));
-  return existsSync(local) || existsSync(`${local}.partial`);
+  return (
+    existsSync(local) || existsSync(`${local}.partial`) || existsSync(platform.paths.resolve(joinConfigured(config.BackupConfiguration.TempDirectory, staging)))
+  );
 }
 
 /** Configuration, platform, log files, the nodes' settings and the MongoDB decision: the run context. */
@@ -166,9 +169,11 @@ async function prepare(
     `Configuration: ${loaded.source ?? 'built-in defaults'}${loaded.overridden.length ? `; overridden by parameters: ${loaded.overridden.join(', ')}` : ''}`,
   );
   log.debug(`Effective configuration: ${JSON.stringify(log.masker.maskDeep(config))}`);
-  const stamp = freeStamp({ mode, startedAt: t.startedAt, config, taken: (name) => archiveTaken(platform, config, name) });
+  const stamp = freeStamp({ mode, startedAt: t.startedAt, config, taken: (name, staging) => stampTaken(platform, config, name, staging) });
   if (stamp !== fileStamp(t.startedAt))
-    log.info(`A ${mode} archive of this second already exists in the local backup folder: this run's name carries ${stamp}`);
+    log.info(
+      `A ${mode} archive of this second already exists in the local backup folder, or an interrupted run of that second left its staging folder: this run's name carries ${stamp}`,
+    );
   const tempConfigured = config.BackupConfiguration.TempDirectory;
   const plan0 = { mode, scopes: [], stopsService: false };
   const ctx = newRunContext({

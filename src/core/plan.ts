@@ -53,13 +53,24 @@ export function archiveName(a: { mode: BackupMode; stamp: string; config: Backup
 }
 
 /**
- * The run's name stamp: its start second, or the next second whose name is free when a backup of this mode already
- * carries that name (two runs in one second must not publish over each other; the run lock keeps them sequential).
+ * The run's name stamp: its start second, or the next second whose names are free when a backup of this mode already
+ * carries that name, or a killed run of that second left its staging folder (two runs in one second must not publish
+ * over each other, nor share a staging folder; the run lock keeps them sequential).
  */
-export function freeStamp(a: { mode: BackupMode; startedAt: Date; config: BackupConfig; taken: (archiveName: string) => boolean }): string {
+/** The run's staging folder in TempDirectory (the sweep's WORK_FOLDER pattern in core/cleanup.ts matches it). */
+export function stagingFolderName(mode: BackupMode, stamp: string): string {
+  return `ServerBackup_${mode}_${stamp}`;
+}
+
+export function freeStamp(a: {
+  mode: BackupMode;
+  startedAt: Date;
+  config: BackupConfig;
+  taken: (archiveName: string, stagingFolder: string) => boolean;
+}): string {
   for (let k = 0; k < 86_400; k++) {
     const stamp = fileStamp(new Date(a.startedAt.getTime() + k * 1000));
-    if (!a.taken(archiveName({ mode: a.mode, stamp, config: a.config }))) return stamp;
+    if (!a.taken(archiveName({ mode: a.mode, stamp, config: a.config }), stagingFolderName(a.mode, stamp))) return stamp;
   }
   throw new BackupError(
     ExitCode.Storage,
@@ -477,7 +488,7 @@ export function buildPlan(input: PlanInput): Plan {
   const has = (s: Scope) => scopes.includes(s);
   const multiNode = input.nodes.length > 1;
   const b = config.BackupConfiguration;
-  const staging = joinConfigured(b.TempDirectory, `ServerBackup_${mode}_${input.stamp}`);
+  const staging = joinConfigured(b.TempDirectory, stagingFolderName(mode, input.stamp));
   const name = archiveName({ mode, stamp: input.stamp, config });
   const path = joinConfigured(b.LocalBackupPath, name);
   const service = config.ServerConfiguration.ServiceName;
