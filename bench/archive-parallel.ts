@@ -13,19 +13,10 @@ import { mkdirSync, mkdtempSync, promises as fsp, readdirSync, readFileSync, rmS
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from '../test/helpers/tmp.ts';
 
 const root = join(import.meta.dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out.sort();
-}
 
 /** Child mode: write `dir` into `out` with the room's writer, verify it in one pass, print the I/O counters. */
 async function child(dir: string, out: string, threads: number, mode: string): Promise<void> {
@@ -34,7 +25,7 @@ async function child(dir: string, out: string, threads: number, mode: string): P
   const { ZipWriter, fileChunks, bufferChunks } = await import('../src/archive/zip-writer.ts');
   const { STORED } = await import('../src/archive/writer.ts');
   const { ioSnapshot } = await import('../src/archive/hashing.ts');
-  const files = walk(dir);
+  const files = filesUnder(dir).sort();
   // Open file descriptors, sampled: flat at any number of files means none is leaked.
   const fdsAt = () => readdirSync('/proc/self/fd').length;
   const fdsBefore = fdsAt();
@@ -163,7 +154,7 @@ export async function runArchiveBench(mb = Number(process.env['ARCHIVE_BENCH_MB'
     const d = spawnSync(exe, [`emongodump=${staged}`], { encoding: 'utf8' });
     spawnSync(exe, ['start']);
     if (d.status !== 0) throw new Error(`the sandbox dump failed: ${d.stderr}`);
-    const inputBytes = walk(staged).reduce((n, f) => n + statSync(f).size, 0);
+    const inputBytes = filesUnder(staged).reduce((n, f) => n + statSync(f).size, 0);
     const cores = availableParallelism();
     // The child runs from a bundle, as the release does (no tsx compile in the measured time).
     const { build } = await import('esbuild');

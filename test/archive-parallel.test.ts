@@ -17,7 +17,7 @@ import { bufferChunks, fileChunks, ZipWriter } from '../src/archive/zip-writer.t
 import { choosePlatform } from '../src/platform/choose.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { configOnlyManifest, sha } from './helpers/restore-fixtures.ts';
-import { tempDir } from './helpers/tmp.ts';
+import { filesUnder, tempDir } from './helpers/tmp.ts';
 
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
@@ -62,16 +62,6 @@ async function writeZip(
   }
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
-
 /** A staged-like folder: many small files of all sizes, a multi-chunk text file, an already-compressed file. */
 function stageFolder(dir: string): Array<[string, { path: string }]> {
   mkdirSync(join(dir, 'Config', 'Keys'), { recursive: true });
@@ -81,7 +71,7 @@ function stageFolder(dir: string): Array<[string, { path: string }]> {
   writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'big.bson'), textLike(5 * CHUNK_BYTES + 12345, 99));
   writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'exact.bson'), textLike(CHUNK_BYTES, 7));
   writeFileSync(join(dir, 'MongoDB', 'AlteryxGallery', 'packed.bson.gz'), randomBytes(200_000));
-  return walk(dir)
+  return filesUnder(dir)
     .sort()
     .map((p) => [relative(dir, p).split('\\').join('/'), { path: p }]);
 }
@@ -163,7 +153,7 @@ test.serial(
     const ps = run('bash', ['scripts/pwsh.sh', '-NoProfile', '-NonInteractive', '-Command', `Expand-Archive -LiteralPath '${zip}' -DestinationPath '${out}'`]);
     t.is(ps.status, 0, ps.stdout + ps.stderr);
     for (const [name, e] of entries) t.is(sha(readFileSync(join(out, name))), sha(readFileSync(e.path)), name);
-    t.is(walk(out).length, entries.length);
+    t.is(filesUnder(out).length, entries.length);
   },
 );
 
@@ -342,7 +332,7 @@ test.serial('an abort mid-archive ends the deflate threads and leaves no archive
   t.true(sawArchive, 'the archive step started');
   t.is(r.exitCode, 1, r.message);
   t.is(DeflatePool.live, 0, 'no deflate thread is left');
-  const left = walk(dir).filter((f) => /ServerBackup_.*\.zip/.test(f));
+  const left = filesUnder(dir).filter((f) => /ServerBackup_.*\.zip/.test(f));
   t.deepEqual(left, [], 'no archive and no .partial anywhere');
   t.false(existsSync(r.archivePath ?? join(dir, 'none')));
 });

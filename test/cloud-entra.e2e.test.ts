@@ -10,45 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { repo, runCli } from './helpers/cli.ts';
 import { AZURITE_ACCOUNT, azuriteConnectionString, startAzurite } from './helpers/cloud.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
-import { tempDir } from './helpers/tmp.ts';
+import { selfSignedCert } from './helpers/tls.ts';
 
 const TENANT = '72f988bf-0000-4000-8000-00000000e11d';
 const CLIENT = '0c0a0b0d-1111-4222-8333-444455556666';
 const SECRET = 'Entra-client~s3cret.from-the-vault_42';
-
-function selfSigned(t: ExecutionContext): { cert: string; key: string; pem: string } {
-  const dir = tempDir(t, 'ab-tls-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return { cert, key, pem: readFileSync(cert, 'utf8') };
-}
 
 async function listen(t: ExecutionContext, server: Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -118,7 +87,7 @@ async function startTlsProxy(t: ExecutionContext, tls: { cert: string; key: stri
 }
 
 test('Entra ID client secret: a token from a loopback authority, every Azurite (HTTPS, --oauth basic) request with that bearer token, the upload verified; a wrong secret: exit 4 naming the destination, no secret anywhere', async (t) => {
-  const tls = selfSigned(t);
+  const tls = selfSignedCert(t);
   const [authority, az] = await Promise.all([startAuthority(t, tls), startAzurite(t, { tls, oauth: true })]);
   const proxy = await startTlsProxy(t, tls, az.port);
   const env = {

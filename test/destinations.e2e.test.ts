@@ -10,6 +10,7 @@ import type { LogRecord } from '../src/log/logger.ts';
 import { readKnobs, setKnob } from '../src/sandbox/index.ts';
 import { runCli } from './helpers/cli.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
+import { filesUnder } from './helpers/tmp.ts';
 
 const NAS1 = '\\\\nas01\\AlteryxBackups';
 const NAS2 = '\\\\nas02\\Offline\\Backups';
@@ -23,20 +24,10 @@ async function backup(params: Record<string, unknown>) {
   return { r, logs, progress };
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
-
 /** Every file anywhere in the sandbox that carries the archive's final name is the complete, verified archive. */
 function assertNoPartialUnderFinalName(t: import('ava').ExecutionContext, dir: string, r: BackupResult) {
   const name = basename(r.archivePath!);
-  const all = walk(dir);
+  const all = filesUnder(dir);
   t.deepEqual(
     all.filter((f) => /\.partial/.test(basename(f))),
     [],

@@ -6,6 +6,7 @@ import sinon from 'sinon';
 import { realClock, type Clock } from '../src/core/context.ts';
 import { copyVerified, retryDelayMs } from '../src/steps/destinations.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { settleWithFakeTimers } from './helpers/wait.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -96,20 +97,6 @@ test('copyVerified: the throttle waits through the clock it is given', async (t)
   t.is(Math.round(sleeps.reduce((a, b) => a + b, 0)), 2000);
   t.is(sleeps.length, 4);
 });
-
-// sinon's fake timers replace setTimeout and Date only (file IO still runs for real): the real clock's waits
-// then pass in timer time, so a test of a 2 s throttle or a 30 s retry delay takes milliseconds. Serial,
-// because the fake timers are process-wide while they are installed.
-async function settleWithFakeTimers<T>(clock: sinon.SinonFakeTimers, work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => (done = true));
-  // Timer time moves only to the next due timer; otherwise the real event loop runs (the file IO).
-  for (let i = 0; i < 1_000_000 && !done; i++) {
-    if (clock.countTimers() > 0) await clock.nextAsync();
-    else await new Promise((r) => setImmediate(r));
-  }
-  return settled;
-}
 
 test.serial('copyVerified: with the real clock, a 0.5 MB/s throttle waits 2 s of timer time (sinon fake timers)', async (t) => {
   const { file, data, hash } = source(t, 1024 * 1024);

@@ -3,15 +3,13 @@
 // driver. mongodb-mock-server was considered and not used: it speaks OP_QUERY only, while driver 7 talks OP_MSG
 // after the first hello, and it has no SCRAM.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigSchema } from '../src/config/schema.ts';
 import { ExitCode } from '../src/core/errors.ts';
 import { classifyMongoError, connectionError, pingMongo, type FailureKind } from '../src/mongo/check.ts';
 import { resolveMongoTarget, type MongoTarget } from '../src/mongo/target.ts';
 import { closedLoopbackPort, startWirePeer, type WirePeer } from '../src/sandbox/wire-peer.ts';
-import { tempDir } from './helpers/tmp.ts';
+import { selfSignedCert } from './helpers/tls.ts';
 
 const PW = 'Pa55:w/rd@%é!';
 const TIMEOUT = 3000;
@@ -123,29 +121,8 @@ test('authenticated but without the backup role: exit 5 naming the missing privi
 });
 
 test('TLS: an untrusted certificate, and a plain server, are TLS errors; with the CA the check passes over TLS', async (t) => {
-  const dir = tempDir(t, 'ab-tls-');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'pipe' },
-  );
-  const p = await peer(t, { users, databases, tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });
+  const tlsFiles = selfSignedCert(t);
+  const p = await peer(t, { users, databases, tls: { key: readFileSync(tlsFiles.key), cert: readFileSync(tlsFiles.cert) } });
 
   const untrusted = target(`mongodb://backup@${p.address}/?tls=true`, PW);
   const f = await failure(t, untrusted);
@@ -155,7 +132,7 @@ test('TLS: an untrusted certificate, and a plain server, are TLS errors; with th
   t.is(e.exitCode, ExitCode.MongoDB);
   t.regex(e.full, /^The TLS connection to MongoDB at 127\.0\.0\.1:\d+ failed \(self-signed certificate\).*TlsCAFile/);
 
-  const trusted = await pingMongo(target(`mongodb://backup@${p.address}/`, PW, { Tls: true, TlsCAFile: join(dir, 'cert.pem') }), { timeoutMs: TIMEOUT });
+  const trusted = await pingMongo(target(`mongodb://backup@${p.address}/`, PW, { Tls: true, TlsCAFile: tlsFiles.cert }), { timeoutMs: TIMEOUT });
   t.deepEqual(trusted.databases, databases());
   t.true(
     p.commands.some((c) => c.name === 'ping' && c.user === 'backup'),

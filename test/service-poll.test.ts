@@ -9,6 +9,7 @@ import { realClock, type RunContext, type ServiceRecord } from '../src/core/cont
 import type { NodeRef, ServiceState } from '../src/platform/ports.ts';
 import { RunLogger } from '../src/log/logger.ts';
 import { FIRST_POLL_MS, pollDelays, startService, stopService } from '../src/steps/services.ts';
+import { settleWithFakeTimers } from './helpers/wait.ts';
 
 const node: NodeRef = { name: 'ALTERYX01', role: 'controller', local: true };
 
@@ -60,16 +61,6 @@ function context(services: unknown, pollSeconds: number): RunContext {
   return ctx as unknown as RunContext;
 }
 
-async function settle<T>(clock: sinon.SinonFakeTimers, work: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = work.finally(() => (done = true));
-  for (let i = 0; i < 100_000 && !done; i++) {
-    if (clock.countTimers() > 0) await clock.nextAsync();
-    else await new Promise((r) => setImmediate(r));
-  }
-  return settled;
-}
-
 test('pollDelays: 100 ms, doubling, capped at the configured interval; never above it when it is shorter', (t) => {
   const take = (g: Generator<number>, n: number) => Array.from({ length: n }, () => g.next().value as number);
   t.is(FIRST_POLL_MS, 100);
@@ -86,7 +77,7 @@ test.serial('a start that settles after 250 ms is seen Running at 300 ms of time
     ctx.services.push({ node, prior: 'Running', stoppedByUs: true, restarted: false });
     ctx.downtime.stoppedAt = 1_000_000 - 10_000;
     const t0 = Date.now();
-    await settle(clock, startService(ctx, node));
+    await settleWithFakeTimers(clock, startService(ctx, node), 100_000);
     t.deepEqual(
       polls.map((p) => [p.at - t0, p.state]),
       [
@@ -109,7 +100,7 @@ test.serial('a slow stop (9 s) is polled at 0.1, 0.3, 0.7, 1.5, 3.1, 5.1, 7.1, 9
     const { services, polls } = fakeService('Running', 9000);
     const ctx = context(services, 2);
     const t0 = Date.now();
-    await settle(clock, stopService(ctx, node));
+    await settleWithFakeTimers(clock, stopService(ctx, node), 100_000);
     // The first getState reads the prior state (Running), the second is the one right after the request.
     t.deepEqual(
       polls.map((p) => p.at - t0),

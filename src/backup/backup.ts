@@ -139,7 +139,6 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
   return result;
 }
 
-/** A name is taken when the local folder holds the archive or its unfinished .partial. */
 /** A name of this second is taken: its archive (or .partial) exists, or a killed run's staging folder of that name. */
 function stampTaken(platform: Platform, config: BackupConfig, name: string, staging: string): boolean {
   const local = platform.paths.resolve(joinConfigured(config.BackupConfiguration.LocalBackupPath, name));
