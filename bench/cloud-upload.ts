@@ -7,7 +7,7 @@ import { openStore } from '../src/cloud/open.ts';
 
 const [destJson, secretsJson, file, sha256] = process.argv.slice(2);
 const dest = CloudDestinationSchema.parse(JSON.parse(destJson!));
-const store = openStore(dest, JSON.parse(secretsJson!) as Record<string, string>);
+const store = await openStore(dest, JSON.parse(secretsJson!) as Record<string, string>);
 const size = statSync(file!).size;
 const name = file!.split(/[\\/]/).pop()!;
 const t0 = Date.now();

@@ -137,6 +137,7 @@ function copyModule(stage) {
     'AlteryxBackup.Format.ps1xml',
     'lib/alteryx-backup.mjs',
     'lib/sandbox-emulator.mjs',
+    'lib/chunks',
     'config/backup-config.schema.json',
   ]) {
     if (!fs.existsSync(path.join(stage, need))) fail(`the staged module lacks ${need}`);

@@ -23,7 +23,7 @@ test('S3 multipart through a recording proxy: 40 MB in 5 MB parts, each part wit
     MultipartThresholdMB: 10,
     ObjectLock: { Mode: 'Compliance' },
   });
-  const store = openStore(dest, s3Secrets);
+  const store = await openStore(dest, s3Secrets);
   const until = new Date(Date.now() + 7 * 86_400_000);
   const r = await store.upload({
     file: f.file,
@@ -57,7 +57,7 @@ test('Azure blocks on Azurite: 40 MB in 5 MB blocks, each with its MD5, SHA-256 
   const dir = tempDir(t);
   const f = await randomFile(dir, 40);
   const dest = CloudDestinationSchema.parse({ Name: 'azure', Url: `azblob://${AZURITE_ACCOUNT}/backups/alteryx`, PartSizeMB: 5, MultipartThresholdMB: 10 });
-  const store = openStore(dest, { AzureConnectionString: cs });
+  const store = await openStore(dest, { AzureConnectionString: cs });
   const until = new Date(Date.now() + 86_400_000);
   const r = await store.upload({
     file: f.file,

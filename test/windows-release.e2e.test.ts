@@ -21,6 +21,7 @@ test.serial('the zip: sha256 file, the module, the pinned node.exe (PE x64), doc
     'Public/Invoke-AlteryxBackup.ps1',
     'lib/alteryx-backup.mjs',
     'lib/sandbox-emulator.mjs',
+    'lib/chunks',
     'lib/sandbox-launcher.exe',
     'config/backup-config.schema.json',
     'config/backup-config.json',

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { BackupConfig } from '../config/schema.ts';
 import { exitCodeNames, type ExitCodeValue } from '../core/errors.ts';
 import { formatLine, isoWithOffset, type RunLogger } from '../log/logger.ts';
@@ -157,6 +156,7 @@ export async function sendEmail(input: EmailInput): Promise<EmailStatus> {
     const problems = emailConfigProblems(cfg);
     if (problems.length) return { status: 'failed', error: problems.join('; ') };
     const mail = await composeEmail(input);
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport(transportOptions(cfg, input.username, input.password));
     try {
       const info = await transport.sendMail({

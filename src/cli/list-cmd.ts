@@ -55,7 +55,7 @@ export async function listCommand(argv: string[]): Promise<ExitCodeValue> {
   }
   const { config } = loadConfig({ ...params, BackupMode: undefined });
   const dest = destinationByName(config, name);
-  const store = openStore(dest, secrets, masker);
+  const store = await openStore(dest, secrets, masker);
   try {
     const objects = await store.list();
     // S3 lists no metadata: the recorded SHA-256 and lock date come from one HEAD per archive.

@@ -69,7 +69,7 @@ export async function downloadToTemp(
   const dest = destinationFor(url, opts.config);
   const { loc, key, name } = splitObjectUrl(url);
   const shown = displayUrl(url);
-  const store = openStore(
+  const store = await openStore(
     { ...dest, Url: `${loc.kind}://${loc.account ? `${loc.account}/` : ''}${loc.container}/${key.slice(0, key.length - name.length)}` },
     opts.secrets,
     opts.masker,

@@ -58,7 +58,7 @@ export async function pickLatest(r: LatestRequest): Promise<string> {
   const dest = r.config?.BackupConfiguration.CloudDestinations.find((d) => d.Name.toLowerCase() === r.destination.toLowerCase());
   if (dest) {
     const where = `${dest.Name} (${displayUrl(dest.Url)})`;
-    const store = openStore(dest, r.secrets, r.masker);
+    const store = await openStore(dest, r.secrets, r.masker);
     try {
       let objects: Awaited<ReturnType<typeof store.list>>;
       try {

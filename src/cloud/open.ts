@@ -1,16 +1,22 @@
 import type { CloudDestination } from '../config/schema.ts';
 import type { Masker } from '../log/mask.ts';
-import { AzureStore } from './azure.ts';
-import { S3Store } from './s3.ts';
 import { cloudSecrets, secretValues, type CloudStore } from './store.ts';
 import { displayUrl, parseCloudUrl } from './url.ts';
 
-/** Opens the provider for one configured destination; its secrets are added to the masker first. */
-export function openStore(dest: CloudDestination, secrets: Record<string, string | undefined>, masker?: Masker): CloudStore {
+/**
+ * Opens the provider for one configured destination; its secrets are added to the masker first. The provider's
+ * SDK is loaded here, on first use: a run without cloud destinations never loads it (startup time and memory).
+ */
+export async function openStore(dest: CloudDestination, secrets: Record<string, string | undefined>, masker?: Masker): Promise<CloudStore> {
   const creds = cloudSecrets(dest, secrets);
   for (const v of secretValues(creds)) masker?.add(v);
   const loc = parseCloudUrl(dest.Url);
-  return loc.kind === 's3' ? new S3Store(loc, dest, creds) : new AzureStore(loc, dest, creds);
+  if (loc.kind === 's3') {
+    const { S3Store } = await import('./s3.ts');
+    return new S3Store(loc, dest, creds);
+  }
+  const { AzureStore } = await import('./azure.ts');
+  return new AzureStore(loc, dest, creds);
 }
 
 /** An SDK error -> one line naming what failed and what to do; never a credential. */

@@ -44,7 +44,7 @@ export async function uploadToCloud(ctx: RunContext, a: ArchiveInfo, name: strin
   let store: CloudStore | undefined;
   const base = { path: shown, kind: (dest.Url.startsWith('s3') ? 's3' : 'azblob') as 's3' | 'azblob', name: dest.Name };
   try {
-    store = openStore(dest, ctx.secrets, ctx.log.masker);
+    store = await openStore(dest, ctx.secrets, ctx.log.masker);
     const url = objectUrl(store.location, `${store.location.prefix}${a.name}`);
     const lock = lockFor(ctx, dest);
     const multipart = a.sizeBytes >= dest.MultipartThresholdMB * MB;
@@ -132,7 +132,7 @@ export async function probeCloud(ctx: RunContext): Promise<Array<{ name: string;
     ctx.config.BackupConfiguration.CloudDestinations.map(async (dest) => {
       let store: CloudStore | undefined;
       try {
-        store = openStore({ ...dest, MaxAttempts: Math.min(dest.MaxAttempts, 2) }, ctx.secrets, ctx.log.masker);
+        store = await openStore({ ...dest, MaxAttempts: Math.min(dest.MaxAttempts, 2) }, ctx.secrets, ctx.log.masker);
         await store.head('.alteryx-backup-probe');
         ctx.log.info(`Cloud destination ${dest.Name} (${displayUrl(dest.Url)}): reachable, credentials accepted`);
         return { name: dest.Name, reachable: true };
@@ -169,7 +169,7 @@ export async function cloudRetention(
   }
   let store: CloudStore | undefined;
   try {
-    store = openStore(dest, ctx.secrets, ctx.log.masker);
+    store = await openStore(dest, ctx.secrets, ctx.log.masker);
     const objects = await store.list();
     const files: FileEntry[] = objects.map((o) => ({ name: o.name, size: o.size, mtimeMs: o.lastModified?.getTime() ?? 0, isFile: true }));
     const { days, legacy } = runRetentionDays(ctx);

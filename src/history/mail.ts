@@ -1,7 +1,6 @@
 // report --email: the report (HTML, and the monthly CSV) mailed through NotificationConfiguration's SMTP relay,
 // e.g. by a scheduled task on the first of the month (docs/history.md).
 import { basename } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { BackupConfig } from '../config/schema.ts';
 import { emailConfigProblems, transportOptions } from '../alerts/index.ts';
 import { Masker } from '../log/mask.ts';
@@ -21,6 +20,7 @@ export async function sendReportEmail(m: ReportMail): Promise<{ status: 'sent'; 
   masker.add(m.password);
   const problems = emailConfigProblems(m.config);
   if (problems.length) return { status: 'failed', error: `${problems.join('; ')} (set them in NotificationConfiguration)` };
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport(transportOptions(m.config, m.username, m.password));
   try {
     await transport.sendMail({

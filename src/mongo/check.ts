@@ -4,7 +4,8 @@
  * `buildInfo` (version), and lists the databases (which the dump needs the right to do). Failures are
  * exit 5 with one message per cause: host unreachable, credentials refused, TLS, missing privileges.
  */
-import { MongoClient, type MongoClientOptions } from 'mongodb';
+import type { MongoClientOptions } from 'mongodb';
+import { loadMongoDriver } from './driver.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { RunContext } from '../core/context.ts';
 import { EXPECTED_DATABASES } from './dump-counts.ts';
@@ -106,6 +107,8 @@ export async function pingMongo(target: MongoTarget, opts: PingOptions): Promise
     retryWrites: false,
   };
   if (target.conn.username) options.auth = { username: target.conn.username, ...(target.password !== undefined ? { password: target.password } : {}) };
+  // The driver is loaded when a connection is made: most runs (embedded MongoDB) never load it.
+  const { MongoClient } = await loadMongoDriver();
   const client = new MongoClient(uri, options);
   // The addresses the sandbox dialled are shown as the hosts the admin configured.
   const unmap = (text: string) => dialled.reduce((s, [from, to]) => s.split(from).join(to), text);

@@ -12,7 +12,8 @@
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
+import { loadMongoDriver } from '../mongo/driver.ts';
 import type { BackupConfig } from '../config/schema.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import type { Manifest } from '../core/manifest.ts';
@@ -200,7 +201,9 @@ function tailOfLog(text: string, n = 4): string {
     .join(' | ');
 }
 
-function client(port: number, timeoutMs: number): MongoClient {
+/** A client of the scratch mongod (the driver is loaded on first use: only the mongod drill needs it). */
+async function client(port: number, timeoutMs: number): Promise<MongoClient> {
+  const { MongoClient } = await loadMongoDriver();
   return new MongoClient(`mongodb://${LOOPBACK}:${port}/?directConnection=true`, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
@@ -255,7 +258,7 @@ export async function startScratchMongod(o: {
       await handle.stop();
       throw new BackupError(ExitCode.General, 'The drill was interrupted while the scratch mongod started.');
     }
-    const c = client(o.port, 500);
+    const c = await client(o.port, 500);
     try {
       await c.connect();
       await c.db('admin').command({ ping: 1 });
@@ -288,7 +291,7 @@ export async function startScratchMongod(o: {
 
 /** The `shutdown` command to the scratch mongod on 127.0.0.1:port; never throws (mongod drops the connection as it goes). */
 export async function sendShutdown(port: number): Promise<void> {
-  const c = client(port, 2000);
+  const c = await client(port, 2000);
   try {
     await c.connect();
     await c.db('admin').command({ shutdown: 1 });
@@ -357,7 +360,7 @@ export async function restoreIntoScratch(o: {
 
 /** Every user database and collection of the scratch MongoDB with its document count, through the driver. */
 export async function countScratch(port: number): Promise<Record<string, Record<string, number>>> {
-  const c = client(port, 5000);
+  const c = await client(port, 5000);
   try {
     await c.connect();
     const dbs = (await c.db('admin').command({ listDatabases: 1, nameOnly: true }))['databases'] as Array<{ name: string }>;
