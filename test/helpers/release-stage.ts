@@ -153,7 +153,7 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       const r = await cli(rt, ['sandbox', 'create', rt.p(sb1)]);
       t.is(r.code, 0, r.stdout + r.stderr);
       const bin = path.join(sb1, 'C', 'Program Files', 'Alteryx', 'bin');
-      for (const tool of ['AlteryxService', 'mongod', 'mongodump', 'mongorestore']) {
+      for (const tool of ['AlteryxService', 'AlteryxEngineCmd', 'mongod', 'mongodump', 'mongorestore']) {
         const head = fs.readFileSync(path.join(bin, `${tool}.exe`)).toString('latin1', 0, 2);
         t.is(head, rt === windows ? 'MZ' : '#!', tool);
       }

@@ -1,7 +1,7 @@
 // The emulated AlteryxEngineCmd.exe: `AlteryxEngineCmd.exe <workflow> [--ends-at ISO | --seconds N]` "runs" the
 // workflow until its end time (a timer, no CPU), then exits 0 as the real engine does after a successful run.
 // The knob `workflows` starts one per workflow (workflow-procs.ts). It also ends, with exit 1, when its sandbox
-// is removed (sandbox.json gone), so that a deleted sandbox leaves no engine behind.
+// is removed (sandbox.json gone for 2 s), so that a deleted sandbox leaves no engine behind.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -40,8 +40,11 @@ export async function engineCmd(dir: string, _node: string, args: string[], io: 
     const arm = () => {
       timer = setTimeout(() => (Date.now() >= end ? done(0) : arm()), Math.min(Math.max(0, end - Date.now()), 2 ** 31 - 1));
     };
+    // Two checks in a row, so that a sandbox.json being replaced is never taken for a removed one.
+    let missing = 0;
     const watch = setInterval(() => {
-      if (!fs.existsSync(marker)) done(1);
+      missing = fs.existsSync(marker) ? 0 : missing + 1;
+      if (missing >= 2) done(1);
     }, 1000);
     const done = (c: number) => {
       clearTimeout(timer);
