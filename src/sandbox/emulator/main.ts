@@ -1,8 +1,9 @@
 // The emulated executables of the Alteryx sandbox (bundled to module/AlteryxBackup/lib/sandbox-emulator.mjs).
 // Started by the shims createSandbox writes:
-//   node sandbox-emulator.mjs <AlteryxService|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]
+//   node sandbox-emulator.mjs <AlteryxService|AlteryxEngineCmd|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]
 import { describeError } from '../../core/errors.ts';
 import { alteryxService } from './alteryx-service.ts';
+import { engineCmd } from './engine-cmd.ts';
 import { mongod } from './mongod.ts';
 import { mongodump, mongorestore } from './mongo-tools.ts';
 
@@ -17,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     else node = v;
   }
   if (!tool || !dir || !node) {
-    process.stderr.write('usage: sandbox-emulator.mjs <AlteryxService|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]\n');
+    process.stderr.write('usage: sandbox-emulator.mjs <AlteryxService|AlteryxEngineCmd|mongod|mongodump|mongorestore> --sandbox DIR --node NAME [args...]\n');
     return 1;
   }
   const io = {
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   switch (tool) {
     case 'AlteryxService':
       return alteryxService(dir, node, rest, io);
+    case 'AlteryxEngineCmd':
+      return engineCmd(dir, node, rest, io);
     case 'mongod':
       return mongod(dir, node, rest, io);
     case 'mongodump':
