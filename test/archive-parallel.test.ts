@@ -10,10 +10,10 @@ import { join, relative } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { runBackup } from '../src/backup/backup.ts';
 import { CHUNK_BYTES, DeflatePool, DICT_BYTES } from '../src/archive/deflate-pool.ts';
-import { ioSnapshot } from '../src/archive/hashing.ts';
+import { ioCounters, ioSnapshot } from '../src/archive/hashing.ts';
 import { openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
 import { STORED } from '../src/archive/writer.ts';
-import { bufferChunks, fileChunks, ZipWriter } from '../src/archive/zip-writer.ts';
+import { bufferChunks, fileChunks, smallFileChunks, ZipWriter } from '../src/archive/zip-writer.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { configOnlyManifest, sha } from './helpers/restore-fixtures.ts';
@@ -366,10 +366,15 @@ test('a small file is read into memory of its own, and a small deflate result co
   const dir = tempDir(t);
   const file = join(dir, 'small.xml');
   writeFileSync(file, '<Key>small</Key>\n'.repeat(40));
+  // Both readers: fileChunks (large files) and smallFileChunks (files up to SMALL_FILE_BYTES, read synchronously).
+  const small: Buffer[] = [...smallFileChunks(file)];
+  t.is(small.length, 1);
+  t.is(small[0]!.buffer.byteLength, small[0]!.length, 'the small-file read owns exactly its bytes (not a pool slab)');
   const chunks: Buffer[] = [];
   for await (const c of fileChunks(file)) chunks.push(c);
   t.is(chunks.length, 1);
   t.is(chunks[0]!.buffer.byteLength, chunks[0]!.length, 'the read owns exactly its bytes (not a pool slab)');
+  t.deepEqual(small[0], chunks[0]);
   const pool = new DeflatePool(1);
   try {
     const out = await pool.deflate(chunks[0]!, 6, true);
@@ -379,4 +384,20 @@ test('a small file is read into memory of its own, and a small deflate result co
   } finally {
     await pool.close();
   }
+});
+
+test('smallFileChunks cuts a file larger than one chunk like bufferChunks, and counts what it reads', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'three.bin');
+  const data = randomBytes(2 * 1024 + 100);
+  writeFileSync(file, data);
+  const before = ioCounters.inputBytesRead;
+  const parts = [...smallFileChunks(file, 1024)];
+  t.deepEqual(
+    parts.map((p) => p.length),
+    [1024, 1024, 100],
+  );
+  t.deepEqual(Buffer.concat(parts), data);
+  t.is(ioCounters.inputBytesRead - before, data.length);
+  t.throws(() => [...smallFileChunks(join(dir, 'gone.bin'))], { code: 'ENOENT' });
 });

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchiveInfo, DumpInfo, RunContext, StagedFile } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
@@ -8,7 +8,7 @@ import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
 import { DeflatePool } from './deflate-pool.ts';
-import { bufferChunks, fileChunks, ZipWriter } from './zip-writer.ts';
+import { bufferChunks, fileChunks, SMALL_FILE_BYTES, smallFileChunks, ZipWriter } from './zip-writer.ts';
 
 /** Already-compressed content is stored, not deflated again. */
 export const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
@@ -70,8 +70,9 @@ async function writeEntries(
     const files: ManifestFile[] = [];
     for (const [i, file] of input.files.entries()) {
       // Secrets are streamed from memory: they are never written to staging.
-      const chunks = file.content ? bufferChunks(file.content) : fileChunks(file.localPath);
-      const hint = file.content ? file.content.length : ((await fsp.stat(file.localPath).catch(() => undefined))?.size ?? 0);
+      // A file that is gone by now fails in fileChunks, with the error that names it.
+      const hint = file.content ? file.content.length : (statSync(file.localPath, { throwIfNoEntry: false })?.size ?? SMALL_FILE_BYTES + 1);
+      const chunks = file.content ? bufferChunks(file.content) : hint <= SMALL_FILE_BYTES ? smallFileChunks(file.localPath) : fileChunks(file.localPath);
       const d = await zip.addEntry(file.archivePath, chunks, STORED.test(file.archivePath), hint);
       files.push({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CHUNK_BYTES, DICT_BYTES, type DeflatePool } from './deflate-pool.ts';
 import { ioCounters } from './hashing.ts';
@@ -85,6 +85,26 @@ export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGener
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Files up to this size are read whole in one synchronous call (the archive's inputs are local staging copies):
+ * no file handle, promise or event-loop turn per file, which for 100,000 small files was most of the archive's
+ * time and of its garbage (docs/performance.md, Scale).
+ */
+export const SMALL_FILE_BYTES = 256 * 1024;
+
+/**
+ * A small file (see SMALL_FILE_BYTES) read whole and synchronously, copied into memory of its own (readFileSync
+ * cuts a file under 4 KiB from Node's shared pool: see fileChunks), then cut like bufferChunks. It is read to
+ * the size it has when it is opened.
+ */
+export function* smallFileChunks(path: string, chunk = CHUNK_BYTES): Generator<Buffer> {
+  const read = readFileSync(path);
+  ioCounters.inputBytesRead += read.length;
+  const own = Buffer.allocUnsafeSlow(read.length);
+  read.copy(own);
+  yield* bufferChunks(own, chunk);
 }
 
 /** A buffer held in memory, cut in CHUNK_BYTES pieces. */

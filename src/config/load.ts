@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { decodeText } from '../util/text.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundledLibDir } from '../util/bundle-dir.ts';
 import type { z } from 'zod';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { BACKUP_MODES, COMMENT_KEY, ConfigSchema, stripComments, type BackupConfig, type BackupMode } from './schema.ts';
@@ -20,9 +21,11 @@ export interface LoadedConfig {
 
 /** Candidate default locations: the module's own config folder, then the repository's. */
 export function defaultConfigCandidates(): string[] {
+  // Bundled: <module>/lib (and its chunks); from source: <repo>/src/config/load.ts.
+  const lib = bundledLibDir();
+  if (lib) return [join(lib, '..', 'config', 'backup-config.json')];
   const here = dirname(fileURLToPath(import.meta.url));
-  // Bundled: <module>/lib/alteryx-backup.mjs; from source: <repo>/src/config/load.ts.
-  return [join(here, '..', 'config', 'backup-config.json'), join(here, '..', '..', 'config', 'backup-config.json')];
+  return [join(here, '..', '..', 'config', 'backup-config.json')];
 }
 
 export function validateMode(value: unknown, where: string): BackupMode {

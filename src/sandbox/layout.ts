@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findNode, readSandboxFile, versionAtLeast } from './meta.ts';
 import { mapWindowsPath } from './winpath.ts';
+import { bundledLibDir } from '../util/bundle-dir.ts';
 
 /** Windows paths of the install, as on a default Alteryx Server install. */
 export const WIN = {
@@ -61,10 +62,9 @@ export function databaseDir(dir: string): string {
 export function emulatorBundlePath(): string {
   const env = process.env['ALTERYX_SANDBOX_EMULATOR'];
   if (env) return path.resolve(env);
+  const lib = bundledLibDir();
+  if (lib) return path.join(lib, 'sandbox-emulator.mjs');
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.mjs') && path.basename(path.dirname(here)) === 'lib') {
-    return path.join(path.dirname(here), 'sandbox-emulator.mjs');
-  }
   // src/sandbox/layout.ts → repo root
   let d = path.dirname(here);
   for (let i = 0; i < 6; i++) {

@@ -8,6 +8,7 @@ import type { InventoryPort, LicenseInfo, NodeRef, OdbcInventory, Platform, Proc
 import { runProcess } from '../../util/exec.ts';
 import { type EdgeCalls, loadEdge } from './edge.ts';
 import { adminSharePath } from '../../util/winfs.ts';
+import { bundledLibDir } from '../../util/bundle-dir.ts';
 
 /**
  * A PowerShell single-quoted literal. PowerShell treats the typographic single quotes as quotes too, so
@@ -100,12 +101,12 @@ const STATE_MAP: Record<string, ServiceState> = {
 
 /** Where the PowerShell side of this adapter lives: `<module>/Adapter/WindowsAdapter.ps1`. */
 export function adapterScriptPath(): string {
+  // Bundled: <module>/lib (and its chunks); from source: <repo>/src/platform/windows/adapter.ts.
+  const lib = bundledLibDir();
   const here = dirname(fileURLToPath(import.meta.url));
-  // Bundled: <module>/lib/alteryx-backup.mjs; from source: <repo>/src/platform/windows/adapter.ts.
-  for (const p of [
-    join(here, '..', 'Adapter', 'WindowsAdapter.ps1'),
-    join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1'),
-  ]) {
+  for (const p of lib
+    ? [join(lib, '..', 'Adapter', 'WindowsAdapter.ps1')]
+    : [join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1')]) {
     if (existsSync(p)) return p;
   }
   throw new Error('WindowsAdapter.ps1 is missing from the module folder (Adapter\\WindowsAdapter.ps1): reinstall the module');
