@@ -20,7 +20,7 @@ import { applyRetention } from '../steps/retention.ts';
 import { exportSecrets } from '../steps/secrets.ts';
 import { startService, stopService, waitForWorkflows } from '../steps/services.ts';
 import { formatBytes } from '../util/format.ts';
-import { writeFileAtomic } from '../util/fsx.ts';
+import { writeFileAtomic, removeTree } from '../util/fsx.ts';
 import { retryWhileBusy } from '../util/winfs.ts';
 
 /** What the metadata step returns: metadata.json's content and the file itself. */
@@ -196,7 +196,7 @@ export const BACKUP_STEPS: StepTable<RunContext, BackupStep> = {
   },
   cleanup: {
     run: async (_s, c) => {
-      await fsp.rm(c.staging.local, { recursive: true, force: true });
+      await removeTree(c.staging.local);
       c.log.info(`Staging folder removed: ${c.staging.configured}`);
       // [hostile, issue 12] .partial files of killed runs and failed copies, at every destination (logged).
       const dirs = [c.config.BackupConfiguration.LocalBackupPath, ...c.config.BackupConfiguration.NetworkBackupPaths];

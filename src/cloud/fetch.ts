@@ -11,6 +11,7 @@ import { latestParams, pickLatest } from './latest.ts';
 import { describeCloudError, openStore } from './open.ts';
 import type { CloudObject } from './store.ts';
 import { displayUrl, isCloudUrl, parseCloudUrl, splitObjectUrl } from './url.ts';
+import { removeTree } from '../util/fsx.ts';
 
 /** The configured destination an object URL lies under (same bucket/container, prefix matching), else a default one. */
 export function destinationFor(url: string, config: BackupConfig | undefined): CloudDestination {
@@ -75,7 +76,7 @@ export async function downloadToTemp(
     opts.masker,
   );
   const dir = mkdtempSync(join(opts.tempRoot ?? tmpdir(), 'alteryx-backup-download-'));
-  const cleanup = () => fsp.rm(dir, { recursive: true, force: true });
+  const cleanup = () => removeTree(dir);
   try {
     let head: CloudObject | undefined;
     try {

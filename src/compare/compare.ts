@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { runProcess } from '../util/exec.ts';
-import { findOnPath } from '../util/fsx.ts';
+import { findOnPath, removeTree } from '../util/fsx.ts';
 
 /**
  * Side-by-side comparison of a legacy backup (the batch script's folder or .7z, or a .zip) and one of ours
@@ -195,7 +195,7 @@ async function read7z(file: string): Promise<SideFile[]> {
     }
     return await readFolder(scratch);
   } finally {
-    await fsp.rm(scratch, { recursive: true, force: true });
+    await removeTree(scratch);
   }
 }
 

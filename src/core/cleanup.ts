@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { RunLogger } from '../log/logger.ts';
 import { processAlive, readLockState } from './lock.ts';
+import { removeTree } from '../util/fsx.ts';
 
 /**
  * Nothing a run writes outlives it on disk (issue 12): staging folders (the dump, the staged files and, in
@@ -30,7 +31,7 @@ export async function scrubSecrets(dir: string): Promise<string[]> {
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory() && e.name.toLowerCase() === 'secrets') {
-        await fsp.rm(p, { recursive: true, force: true });
+        await removeTree(p);
         removed.push(p);
       } else if (e.isDirectory()) await walk(p);
       else if (SECRET_FILE.test(e.name)) {
@@ -61,7 +62,7 @@ export async function cleanupFailedStaging(local: string, configured: string, lo
     );
     return;
   }
-  await fsp.rm(local, { recursive: true, force: true });
+  await removeTree(local);
   log.info(`The staging folder of the failed run was removed: ${configured} (set KeepStagingOnFailure to keep it for inspection)`);
 }
 
@@ -89,7 +90,7 @@ export async function sweepStaleWorkFolders(tempLocal: string, log: RunLogger, c
         if (gone.length) log.warn(`Secrets removed from the kept staging folder ${p} (${gone.length} item(s))`);
         continue;
       }
-      await fsp.rm(p, { recursive: true, force: true });
+      await removeTree(p);
       removed.push(p);
       log.warn(`Removed the folder an interrupted run left in the temp folder: ${p}`);
     } catch (err) {
@@ -112,7 +113,7 @@ export async function sweepStaleSecretConfigs(tempLocal: string, log: RunLogger)
     if (!e.isDirectory() || !pid || pid === process.pid || processAlive(pid)) continue;
     const p = join(tempLocal, e.name);
     try {
-      await fsp.rm(p, { recursive: true, force: true });
+      await removeTree(p);
       removed.push(p);
       log.warn(`Removed the MongoDB --config folder (password in clear) that the interrupted run ${pid} left: ${p}`);
     } catch (err) {

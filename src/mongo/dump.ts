@@ -16,7 +16,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import type { CommandResult } from '../util/exec.ts';
 import { EXPECTED_DATABASES, dumpCounts } from './dump-counts.ts';
 import { runProcess } from '../util/exec.ts';
-import { listFiles, treeSize } from '../util/fsx.ts';
+import { listFiles, treeSize, removeTree } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import type { PingResult } from './check.ts';
 import type { MongoTarget } from './target.ts';
@@ -126,7 +126,7 @@ export function mongodumpConfigYaml(target: MongoTarget): string {
 export async function writeSecretConfig(text: string, parent: string): Promise<{ file: string; dir: string; remove: () => Promise<void> }> {
   await fsp.mkdir(parent, { recursive: true });
   const dir = await fsp.mkdtemp(join(parent, `${SECRET_CONFIG_PREFIX}${process.pid}-`));
-  const remove = () => fsp.rm(dir, { recursive: true, force: true });
+  const remove = () => removeTree(dir);
   try {
     await fsp.chmod(dir, 0o700);
     const file = join(dir, 'mongodump.yaml');

@@ -5,12 +5,13 @@
  * `recover` (the cmdlet's watchdog) and the next drill read it, stop that mongod and remove the scratch
  * folder (unless the drill was asked to keep it). Written atomically; never holds a secret.
  */
-import { existsSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processAlive } from '../core/lock.ts';
 import type { RunLogger } from '../log/logger.ts';
 import { sendShutdown } from './drill-mongod.ts';
 import { retryWhileBusySync } from '../util/winfs.ts';
+import { removeTree } from '../util/fsx.ts';
 
 export const DRILL_JOURNAL_NAME = 'AlteryxBackup.drill.json';
 
@@ -103,7 +104,7 @@ export async function recoverDrill(dir: string, log: RunLogger): Promise<DrillRe
   if (out.mongod !== 'still running') {
     if (j.keep) log.info(`Recovery: the drill's scratch folder is kept as it asked (-Keep): ${j.scratch}`);
     else if (existsSync(j.scratch)) {
-      await fsp.rm(j.scratch, { recursive: true, force: true }).then(
+      await removeTree(j.scratch).then(
         () => {
           out.scratchRemoved = true;
           log.info(`Recovery: the drill's scratch folder was removed: ${j.scratch}`);

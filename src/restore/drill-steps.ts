@@ -28,6 +28,7 @@ import {
 import { compareCounts, restoreFailureMessage, totalDocuments, type CountRow, type RestoreLogVerdict } from './restore-log.ts';
 import { restoredDatabases } from './restore-selfmanaged.ts';
 import { runRestore, type RestoreResult } from './restore.ts';
+import { removeTree } from '../util/fsx.ts';
 
 /** One drill: what it was asked, the live platform (never changed), and what its steps found so far. */
 export interface DrillRun {
@@ -381,9 +382,7 @@ export async function drillCleanup(d: DrillRun): Promise<void> {
     if (d.keep)
       d.log.info(`Scratch ${what} kept: ${d.scratchRoot}${d.method === 'mongod' ? ' (db = the restored data folder, mongod.log, mongoRestore.log)' : ''}`);
     else {
-      await fsp
-        .rm(d.scratchRemove, { recursive: true, force: true })
-        .catch((err) => d.log.warn(`Could not remove the scratch server ${d.scratchRemove}: ${(err as Error).message}`));
+      await removeTree(d.scratchRemove).catch((err) => d.log.warn(`Could not remove the scratch server ${d.scratchRemove}: ${(err as Error).message}`));
       d.log.info(`Scratch ${what} removed: ${d.scratchRoot}`);
     }
   }

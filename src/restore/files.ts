@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { extractArchive } from '../archive/extract.ts';
 import { joinConfigured, warn } from '../core/context.ts';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { exists, listFiles } from '../util/fsx.ts';
+import { exists, listFiles, removeTree } from '../util/fsx.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { decodeText } from '../util/text.ts';
 import { totalDocuments } from './restore-log.ts';
@@ -140,7 +140,7 @@ export async function preRestoreStep(r: RestoreRun, checked: SelfManagedChecked 
     r.c.log.info('The MongoDB data folder is moved aside in the database step, once the restored settings are in place');
   }
   if ((await listFiles(pre)).length === 0) {
-    await fsp.rm(pre, { recursive: true, force: true });
+    await removeTree(pre);
     r.preRestoreLocal = undefined;
   } else r.c.log.info(`Pre-restore copy of the files: ${r.folders.pre.configured}`);
   const rj = r.rj!;
@@ -166,7 +166,7 @@ export async function filesStep(r: RestoreRun): Promise<void> {
   r.rj!.phases.push('files');
   journal(r);
   for (const k of r.rb.keys) {
-    await fsp.rm(k.local, { recursive: true, force: true });
+    await removeTree(k.local);
     await fsp.mkdir(k.local, { recursive: true });
   }
   for (const x of restoreOrder(r.placements)) {

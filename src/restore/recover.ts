@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunLogger } from '../log/logger.ts';
 import type { NodeRef, Platform, ServiceState } from '../platform/ports.ts';
-import { exists } from '../util/fsx.ts';
+import { exists, removeTree } from '../util/fsx.ts';
 import { JOURNAL_NAME, writeJournal, type Journal, type JournalEntry, type RestorePhase } from '../core/journal.ts';
 import { processAlive } from '../core/lock.ts';
 import { realClock } from '../core/context.ts';
@@ -192,7 +192,7 @@ async function recoverRestore(
   // 6. The extraction folder holds the archive's controller token in clear.
   try {
     if (await exists(r.extraction.local)) {
-      await fsp.rm(r.extraction.local, { recursive: true, force: true });
+      await removeTree(r.extraction.local);
       log.info(`Recovery: extraction folder ${r.extraction.configured} removed (it held the controller token in clear)`);
     }
   } catch (err) {
@@ -248,7 +248,7 @@ async function putBackFiles(x: RestoreRecoveryRun): Promise<void> {
   for (const k of r.keys) {
     await put(`${k.configured} on ${k.node} ${k.existed ? 'put back' : 'removed (it did not exist before)'}`, async () => {
       if (k.existed && !(await exists(k.saved))) throw new Error(`its pre-restore copy ${k.saved} is missing`);
-      await fsp.rm(k.local, { recursive: true, force: true });
+      await removeTree(k.local);
       if (k.existed) await fsp.cp(k.saved, k.local, { recursive: true });
     });
   }
@@ -270,12 +270,12 @@ async function putBackDatabase(x: RestoreRecoveryRun): Promise<void> {
   const d = x.r.database!;
   await x.put(`database folder ${d.configured}`, async () => {
     if (await exists(d.preLocal)) {
-      await fsp.rm(d.local, { recursive: true, force: true });
+      await removeTree(d.local);
       await retryWhileBusy('put back the MongoDB data folder', d.local, () => fsp.rename(d.preLocal, d.local));
       return `database folder ${d.configured} put back from ${d.preConfigured} (the half-restored one removed)`;
     }
     if (!d.existed) {
-      await fsp.rm(d.local, { recursive: true, force: true });
+      await removeTree(d.local);
       return `restored database folder ${d.configured} removed (there was none before the restore)`;
     }
     if (await exists(d.local))

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { RunContext } from '../core/context.ts';
 import { BackupError, describeError, exitCodeOf, ExitCode, type ExitCodeValue } from '../core/errors.ts';
 import { restoreServices } from '../steps/services.ts';
-import { sha256File } from '../util/fsx.ts';
+import { sha256File, removeTree } from '../util/fsx.ts';
 import { check, journal, type RestoredFile, type RestoreRun, type Rollback } from './context.ts';
 import { copyFileAtomic } from './files.ts';
 import { acknowledgedTarget, runMongorestore } from './restore-selfmanaged.ts';
@@ -69,7 +69,7 @@ export async function putBack(c: RunContext, rb: Rollback, done: string[], run: 
   if (rb.db) {
     const d = rb.db;
     await attempt(d.moved ? `database folder ${d.configured} put back` : `restored database folder ${d.configured} removed`, async () => {
-      await fsp.rm(d.local, { recursive: true, force: true });
+      await removeTree(d.local);
       if (d.moved) await retryWhileBusy('put back the MongoDB data folder', d.local, () => fsp.rename(d.preLocal, d.local));
     });
   }
@@ -100,7 +100,7 @@ export async function putBack(c: RunContext, rb: Rollback, done: string[], run: 
   }
   for (const k of rb.keys) {
     await attempt(`${k.configured} on ${k.node.name} put back`, async () => {
-      await fsp.rm(k.local, { recursive: true, force: true });
+      await removeTree(k.local);
       if (k.existed) await fsp.cp(k.saved, k.local, { recursive: true });
     });
   }
@@ -178,7 +178,7 @@ export async function restoreRollback(r: RestoreRun, o: RestoreRollback): Promis
 
 /** The extraction folder goes (it holds the archive's controller token in clear): the cleanup step, or the rollback. */
 export async function removeExtraction(r: RestoreRun): Promise<void> {
-  await fsp.rm(r.folders.extract.local, { recursive: true, force: true }).catch(() => {});
+  await removeTree(r.folders.extract.local).catch(() => {});
   r.extracted = false;
   r.c.log.info('Extraction folder removed (it held the controller token in clear)');
 }

@@ -30,6 +30,35 @@ export async function treeSize(dir: string): Promise<number> {
   return total;
 }
 
+/** Files removed at once by removeTree: enough to keep the disk busy, few enough that memory stays flat. */
+const REMOVE_PARALLEL = 16;
+
+/**
+ * Removes a folder tree (or a file; nothing there is fine), like `fs.promises.rm(p, { recursive: true, force: true })`
+ * but depth-first, one folder at a time, at most REMOVE_PARALLEL files at once: fs.promises.rm starts the removal
+ * of every file of a tree at once, which for a staging folder of 100,000 captured files held hundreds of MB of
+ * pending requests (docs/performance.md, Scale). Symbolic links are removed, never followed.
+ */
+export async function removeTree(p: string): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fsp.readdir(p, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTDIR') throw err;
+    await fsp.rm(p, { force: true });
+    return;
+  }
+  const files = entries.filter((e) => !e.isDirectory());
+  for (let i = 0; i < files.length; i += REMOVE_PARALLEL) {
+    await Promise.all(files.slice(i, i + REMOVE_PARALLEL).map((e) => fsp.rm(join(p, e.name), { force: true })));
+  }
+  for (const e of entries) if (e.isDirectory()) await removeTree(join(p, e.name));
+  // Empty now: fs.promises.rm removes the folder itself (with its retries for Windows' busy folders).
+  await fsp.rm(p, { recursive: true, force: true });
+}
+
 /** Every file under dir, as paths relative to dir with forward slashes, sorted. */
 export async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
