@@ -12,12 +12,18 @@ import { constants, deflateRawSync } from 'node:zlib';
  * The worker is an inline `eval` script: it runs the same from the TypeScript sources and from the esbuild
  * bundle (module/AlteryxBackup/lib), with no worker file to ship.
  */
+/** Inputs under zlib's default output chunk (16 KiB) get an output buffer of their own size (see the worker). */
+const SMALL_OUTPUT = 16 * 1024;
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 parentPort.on('message', (m) => {
   try {
+    // A small input gets an output buffer of about its size (zlib's default is 16 KiB a call: for 100,000 small
+    // files, gigabytes of garbage in this thread between its collections).
     const opts = { level: m.level, finishFlush: m.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+    if (m.data.length < ${SMALL_OUTPUT}) opts.chunkSize = Math.max(64, m.data.length + 64);
     if (m.dict && m.dict.length) opts.dictionary = m.dict;
     const raw = zlib.deflateRawSync(m.data, opts);
     // A small result is a view into zlib's 16 KiB output buffer: copied to its own exact-size memory and handed
@@ -40,6 +46,7 @@ export function deflateChunk(data: Uint8Array, level: number, final: boolean, di
   return deflateRawSync(data, {
     level,
     finishFlush: final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    ...(data.length < SMALL_OUTPUT ? { chunkSize: Math.max(64, data.length + 64) } : {}),
     ...(dict?.length ? { dictionary: dict } : {}),
   });
 }
