@@ -100,6 +100,11 @@ export function readEntries(zf: ZipFile, maxEntries: number = ARCHIVE_LIMITS.max
   return new Promise((resolve, reject) => {
     const list: Entry[] = [];
     zf.on('entry', (e: Entry) => {
+      // The table is kept while the archive is checked (100,000 entries and more): the raw name, extra field and
+      // comment, three Buffer views per entry that yauzl has decoded already (fileName, extraFields,
+      // fileComment), are dropped. Set to undefined, not deleted: the entries keep one shape.
+      const raw = e as unknown as Record<'fileNameRaw' | 'extraFieldRaw' | 'fileCommentRaw', Buffer | undefined>;
+      raw.fileNameRaw = raw.extraFieldRaw = raw.fileCommentRaw = undefined;
       list.push(e);
       zf.readEntry();
     });
