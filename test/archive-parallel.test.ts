@@ -2,11 +2,13 @@
 // raw-deflate stream; archives read back by independent tools (unzip, 7-Zip, Python zipfile, Expand-Archive);
 // ZIP64 and AES-256; verify in a single pass over the archive; one read of every input byte; abort.
 import test from 'ava';
+import sinon from 'sinon';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join, relative } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { runBackup } from '../src/backup/backup.ts';
 import { CHUNK_BYTES, DeflatePool, DICT_BYTES, deflateChunk } from '../src/archive/deflate-pool.ts';
@@ -406,4 +408,34 @@ test('smallFileChunks cuts a file larger than one chunk like bufferChunks, and c
   t.deepEqual(Buffer.concat(parts), data);
   t.is(ioCounters.inputBytesRead - before, data.length);
   t.throws(() => [...smallFileChunks(join(dir, 'gone.bin'))], { code: 'ENOENT' });
+});
+
+test.serial('a piece of a larger buffer goes to its deflate thread as its own bytes, not as the whole buffer it is cut from', async (t) => {
+  // bufferChunks cuts manifest.json (10 MB at 30,000 files) in 1 MiB views: posting a view clones its whole ArrayBuffer.
+  const big = randomBytes(3 * CHUNK_BYTES);
+  const views = [...bufferChunks(big)];
+  // What each post carries, seen when it is posted (a transferred buffer reads as empty afterwards).
+  const carried: number[] = [];
+  const post = Worker.prototype.postMessage;
+  type Post = Worker['postMessage'];
+  const spy = sinon.stub(Worker.prototype, 'postMessage').callsFake(function (this: Worker, ...args: Parameters<Post>) {
+    carried.push((args[0] as { data: Uint8Array }).data.buffer.byteLength);
+    return post.apply(this, args);
+  });
+  t.teardown(() => spy.restore());
+  const pool = new DeflatePool(1);
+  try {
+    const outs: Buffer[] = [];
+    let tail: Buffer | undefined;
+    for (const [i, v] of views.entries()) {
+      outs.push(await pool.deflate(v, 6, i === views.length - 1, tail));
+      tail = Buffer.from(v.subarray(v.length - DICT_BYTES));
+    }
+    spy.restore();
+    t.deepEqual(carried, [CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES], 'each post carries its own 1 MiB only');
+    t.is(big.length, 3 * CHUNK_BYTES, 'the caller keeps its buffer (a copy was handed over, not its memory)');
+    t.deepEqual(inflateRawSync(Buffer.concat(outs)), big);
+  } finally {
+    await pool.close();
+  }
 });
