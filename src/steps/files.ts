@@ -29,9 +29,64 @@ function sameButCase(staged: StagedFile[], archivePath: string): StagedFile | un
 }
 
 /**
- * `staged`: what this step staged before. Undefined: the source is not there; null: left out, because Windows could
- * never restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or a second name
- * equal to one already staged but for case (NTFS holds one of them) — and the archive reader refuses both (issue 12).
+ * Whether a source may be staged under `archivePath`, and its record if so; null: left out (warned), because
+ * Windows could never restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or
+ * a second name equal to one already staged (`staged`) but for case (NTFS holds one of them) — and the archive
+ * reader refuses both (issue 12).
+ */
+function admit(
+  ctx: RunContext,
+  node: NodeRef,
+  configured: string,
+  archivePath: string,
+  c: FileCopy,
+  staged: StagedFile[],
+  note: string | undefined,
+  pending: readonly StagedFile[] = [],
+): StagedFile | null {
+  const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
+  if (unsafe) {
+    warn(
+      ctx,
+      `${configured} on ${node.name} was left out: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space), which no restore onto Windows can create; rename or remove it`,
+    );
+    return null;
+  }
+  const folded = foldCase(archivePath);
+  const other = sameButCase(staged, archivePath) ?? pending.find((p) => foldCase(p.archivePath) === folded);
+  if (other) {
+    warn(
+      ctx,
+      `${configured} on ${node.name} was left out: its name differs from ${other.source ?? other.archivePath} only in case, and a Windows folder holds one of them; rename one of the two`,
+    );
+    return null;
+  }
+  return { archivePath, localPath: join(ctx.staging.local, ...archivePath.split('/')), kind: c.kind, node: node.name, source: configured, note };
+}
+
+/** Folders of staging made so far, per run: a folder of 1,000 files is made once, not 1,000 times. */
+const madeFolders = new WeakMap<RunContext, Set<string>>();
+
+/** Copies a source into staging at `f.localPath`; false: the source is gone. */
+async function copyIn(ctx: RunContext, node: NodeRef, f: StagedFile): Promise<boolean> {
+  let made = madeFolders.get(ctx);
+  if (!made) madeFolders.set(ctx, (made = new Set()));
+  const folder = dirname(f.localPath);
+  if (!made.has(folder)) {
+    await fsp.mkdir(folder, { recursive: true });
+    made.add(folder);
+  }
+  try {
+    await fsp.copyFile(ctx.platform.paths.resolve(f.source!, node), f.localPath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(ctx.platform.paths.resolve(f.source!, node)))) return false;
+    throw err;
+  }
+}
+
+/**
+ * `staged`: what this step staged before. Undefined: the source is not there; null: left out (see admit).
  */
 async function stageFile(
   ctx: RunContext,
@@ -41,31 +96,13 @@ async function stageFile(
   c: FileCopy,
   staged: StagedFile[],
   note = c.note,
-  quiet = false,
 ): Promise<StagedFile | undefined | null> {
-  const src = ctx.platform.paths.resolve(configured, node);
-  if (!(await exists(src))) return undefined;
-  const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
-  if (unsafe) {
-    warn(
-      ctx,
-      `${configured} on ${node.name} was left out: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space), which no restore onto Windows can create; rename or remove it`,
-    );
-    return null;
-  }
-  const other = sameButCase(staged, archivePath);
-  if (other) {
-    warn(
-      ctx,
-      `${configured} on ${node.name} was left out: its name differs from ${other.source ?? other.archivePath} only in case, and a Windows folder holds one of them; rename one of the two`,
-    );
-    return null;
-  }
-  const dest = join(ctx.staging.local, ...archivePath.split('/'));
-  await fsp.mkdir(dirname(dest), { recursive: true });
-  await fsp.copyFile(src, dest);
-  if (!quiet) ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
-  return { archivePath, localPath: dest, kind: c.kind, node: node.name, source: configured, note };
+  if (!(await exists(ctx.platform.paths.resolve(configured, node)))) return undefined;
+  const f = admit(ctx, node, configured, archivePath, c, staged, note);
+  if (!f) return null;
+  if (!(await copyIn(ctx, node, f))) return undefined;
+  ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
+  return f;
 }
 
 /**
@@ -109,7 +146,14 @@ function missing(ctx: RunContext, node: NodeRef, c: FileCopy): void {
   else ctx.log.info(text);
 }
 
-/** Stages a folder's files into `out` (the step's staged files so far). */
+/** Files of a captured folder copied at once (a Keys folder may hold 100,000 files; each copy waits on the disk). */
+const COPY_PARALLEL = 16;
+
+/**
+ * Stages a folder's files into `out` (the step's staged files so far), in the folder's order: each file is admitted
+ * in turn (its name checked against those before it), the admitted ones copied COPY_PARALLEL at a time. A file
+ * that is gone by the time it is copied is left out, as if it had not been listed.
+ */
 async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: StagedFile[]): Promise<void> {
   const dir = ctx.platform.paths.resolve(c.from, node);
   if (!(await exists(dir))) {
@@ -119,9 +163,15 @@ async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: S
   const files = await listFiles(dir);
   // One line per folder, not per file (a folder may hold 100,000 files; the manifest lists every one).
   let captured = 0;
-  for (const rel of files) {
-    const f = await stageFile(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out, c.note, true);
-    if (f) {
+  for (let i = 0; i < files.length; i += COPY_PARALLEL) {
+    const batch: StagedFile[] = [];
+    for (const rel of files.slice(i, i + COPY_PARALLEL)) {
+      const f = admit(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out, c.note, batch);
+      if (f) batch.push(f);
+    }
+    const copied = await Promise.all(batch.map((f) => copyIn(ctx, node, f)));
+    for (const [k, f] of batch.entries()) {
+      if (!copied[k]) continue;
       out.push(f);
       captured++;
     }
