@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from '
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import sinon from 'sinon';
-import { removeTree } from '../src/util/fsx.ts';
+import { REMOVE_PARALLEL, removeTree } from '../src/util/fsx.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 function tree(root: string, dirs: number, filesEach: number): void {
@@ -46,10 +46,11 @@ test('a symbolic link inside is removed, never followed: what it points to stays
   t.true(existsSync(join(outside, 'keep.txt')));
 });
 
-test.serial('at most 16 files are being removed at any moment, whatever the tree holds', async (t) => {
+test.serial('at most REMOVE_PARALLEL files are being removed at any moment, whatever the tree holds', async (t) => {
   const dir = tempDir(t);
   const root = join(dir, 'staging');
-  tree(root, 4, 100);
+  // More files in one folder than the bound.
+  tree(root, 2, REMOVE_PARALLEL + 200);
   let inFlight = 0;
   let most = 0;
   const real = fsp.rm.bind(fsp);
@@ -66,8 +67,8 @@ test.serial('at most 16 files are being removed at any moment, whatever the tree
   await removeTree(root);
   stub.restore();
   t.false(existsSync(root));
-  // 4 x (100 + 1) files and 9 folders went through it.
-  t.is(stub.callCount, 4 * 101 + 9);
-  t.true(most <= 16, `${most} at once`);
+  // 2 x (REMOVE_PARALLEL + 200 + 1) files and 5 folders went through it.
+  t.is(stub.callCount, 2 * (REMOVE_PARALLEL + 201) + 5);
+  t.true(most <= REMOVE_PARALLEL, `${most} at once`);
   t.true(most > 1, 'files go in parallel');
 });

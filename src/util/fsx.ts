@@ -30,8 +30,11 @@ export async function treeSize(dir: string): Promise<number> {
   return total;
 }
 
-/** Files removed at once by removeTree: enough to keep the disk busy, few enough that memory stays flat. */
-const REMOVE_PARALLEL = 16;
+/**
+ * Files removed at once by removeTree: enough to keep the disk busy (30,000 files: 1.6 s at 16, 1.0 s at 256, against
+ * fs.promises.rm's 0.6 s), few enough that memory stays flat (peak RSS 94 MB, against fs.promises.rm's 154 MB; tsx).
+ */
+export const REMOVE_PARALLEL = 256;
 
 /**
  * Removes a folder tree (or a file; nothing there is fine), like `fs.promises.rm(p, { recursive: true, force: true })`
