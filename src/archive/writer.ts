@@ -7,7 +7,7 @@ import { archiveName } from '../core/plan.ts';
 import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
-import { DeflatePool } from './deflate-pool.ts';
+import { CHUNK_BYTES, DeflatePool } from './deflate-pool.ts';
 import { bufferChunks, fileChunks, SMALL_FILE_BYTES, smallFileChunks, ZipWriter } from './zip-writer.ts';
 
 /** Already-compressed content is stored, not deflated again. */
@@ -48,6 +48,36 @@ function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile
   };
 }
 
+/** The top-level key of the file list as JSON.stringify(manifest, null, 2) writes it when the list is empty. */
+const EMPTY_FILES = '\n  "files": []';
+
+/**
+ * manifest.json exactly as `JSON.stringify(manifest, null, 2)` writes it, in pieces of at most `chunk` bytes: the
+ * file list (100,000 entries: tens of MB of text) is never one string nor one buffer. The manifest is rendered with
+ * an empty list, and the entries, each rendered on its own and indented as the list's items, go where it stands.
+ */
+export function* manifestChunks(manifest: Manifest, chunk = CHUNK_BYTES): Generator<Buffer> {
+  const shell = JSON.stringify({ ...manifest, files: [] }, null, 2);
+  const at = shell.indexOf(EMPTY_FILES);
+  if (at < 0 || manifest.files.length === 0) {
+    yield* bufferChunks(Buffer.from(shell, 'utf8'), chunk);
+    return;
+  }
+  // Text is gathered up to a quarter of a chunk of characters (UTF-8: at most 3 bytes a character here, 4 for a
+  // pair), then cut to the chunk size.
+  let text = `${shell.slice(0, at)}\n  "files": [\n`;
+  const flush = function* (): Generator<Buffer> {
+    yield* bufferChunks(Buffer.from(text, 'utf8'), chunk);
+    text = '';
+  };
+  for (const [i, f] of manifest.files.entries()) {
+    text += `${i ? ',\n' : ''}    ${JSON.stringify(f, null, 2).replace(/\n/g, '\n    ')}`;
+    if (text.length >= chunk / 4) yield* flush();
+  }
+  text += `\n  ]${shell.slice(at + EMPTY_FILES.length)}`;
+  yield* flush();
+}
+
 /**
  * The entries, then manifest.json, into `tempPath` through one ZipWriter and a deflate pool made for this
  * archive alone; the pool's threads end here whatever happens (success, a failed read, a full disk, an abort).
@@ -78,8 +108,7 @@ async function writeEntries(
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
     }
     const manifest = buildManifest(ctx, input, files, encrypted);
-    const json = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
-    await zip.addEntry(MANIFEST_NAME, bufferChunks(json), false, json.length);
+    await zip.addEntry(MANIFEST_NAME, manifestChunks(manifest), false);
     const written = await zip.finish();
     return { files, manifest, written };
   } catch (err) {

@@ -1,0 +1,63 @@
+// manifestChunks (src/archive/writer.ts): manifest.json is written in pieces, never as one string of the whole file
+// list; the bytes must be exactly JSON.stringify(manifest, null, 2), whatever the list holds.
+import test from 'ava';
+import { manifestChunks } from '../src/archive/writer.ts';
+import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from '../src/core/manifest.ts';
+
+function manifest(files: ManifestFile[]): Manifest {
+  return {
+    format: MANIFEST_FORMAT,
+    tool: { name: 'AlteryxBackup', version: '0.1.0' },
+    createdAt: '2026-12-01T18:00:00.000+00:00',
+    mode: 'ConfigOnly',
+    scopes: ['config'],
+    hostName: 'ALTERYX01',
+    serverVersion: '2023.1.1.281',
+    nodes: [{ name: 'ALTERYX01', role: 'controller' }],
+    mongo: { type: 'embedded', decidedBy: 'sandbox', dumped: false, gzip: false, databases: {} },
+    secretsIncluded: false,
+    encrypted: false,
+    encryptionKeyGuidance: 'keep the key',
+    files,
+    // A nested "files": [] further in must be left alone.
+    configuration: { Nested: { files: [] }, Text: 'a "files": [] inside a string\nand a line break' },
+    status: { completedSteps: ['files'], warnings: [] },
+    durationsMs: { files: 12 },
+  } as unknown as Manifest;
+}
+
+const file = (i: number, extra: Partial<ManifestFile> = {}): ManifestFile => ({
+  path: `Config/Keys/bench/${Math.floor(i / 100)}/k${i}.xml`,
+  size: 200 + i,
+  sha256: i.toString(16).padStart(64, '0'),
+  kind: 'keys' as ManifestFile['kind'],
+  node: 'ALTERYX01',
+  source: `C:\\ProgramData\\Alteryx\\Keys\\bench\\k${i}.xml`,
+  note: undefined,
+  ...extra,
+});
+
+const whole = (m: Manifest, chunk?: number) => {
+  const parts = [...manifestChunks(m, chunk)];
+  return { parts, text: Buffer.concat(parts).toString('utf8') };
+};
+
+test('byte for byte JSON.stringify(manifest, null, 2): no files, one, many, non-ASCII names and notes', (t) => {
+  for (const files of [
+    [],
+    [file(0)],
+    Array.from({ length: 2500 }, (_, i) => file(i)),
+    [file(1, { path: 'Config/Keys/ключ €.xml', note: 'zwei\nZeilen "quoted"' }), file(2)],
+  ]) {
+    const m = manifest(files);
+    t.is(whole(m).text, JSON.stringify(m, null, 2), `${files.length} files`);
+  }
+});
+
+test('every piece is at most the chunk size, also when characters take several bytes', (t) => {
+  const m = manifest(Array.from({ length: 400 }, (_, i) => file(i, { path: `Config/Keys/€€€/ключ-${i}.xml` })));
+  const { parts, text } = whole(m, 1024);
+  t.is(text, JSON.stringify(m, null, 2));
+  t.true(parts.length > 10, `${parts.length} pieces`);
+  for (const p of parts) t.true(p.length <= 1024, `${p.length} bytes`);
+});
