@@ -86,22 +86,15 @@ async function copyIn(ctx: RunContext, node: NodeRef, f: StagedFile): Promise<bo
 }
 
 /**
- * `staged`: what this step staged before. Undefined: the source is not there; null: left out (see admit).
+ * Stages `c.from` as `c.to`; `staged`: what this step staged before. Undefined: the source is not there; null: left
+ * out (see admit).
  */
-async function stageFile(
-  ctx: RunContext,
-  node: NodeRef,
-  configured: string,
-  archivePath: string,
-  c: FileCopy,
-  staged: StagedFile[],
-  note = c.note,
-): Promise<StagedFile | undefined | null> {
-  if (!(await exists(ctx.platform.paths.resolve(configured, node)))) return undefined;
-  const f = admit(ctx, node, configured, archivePath, c, staged, note);
+async function stageFile(ctx: RunContext, node: NodeRef, c: FileCopy, staged: StagedFile[], note = c.note): Promise<StagedFile | undefined | null> {
+  if (!(await exists(ctx.platform.paths.resolve(c.from, node)))) return undefined;
+  const f = admit(ctx, node, c.from, c.to, c, staged, note);
   if (!f) return null;
   if (!(await copyIn(ctx, node, f))) return undefined;
-  ctx.log.info(`Captured ${configured} on ${node.name} -> ${archivePath}`);
+  ctx.log.info(`Captured ${c.from} on ${node.name} -> ${c.to}`);
   return f;
 }
 
@@ -125,7 +118,7 @@ export async function captureFiles(ctx: RunContext, step: BackupStepOf<'files'>)
       if (r.file) out.push(r.file);
       continue;
     }
-    const f = await stageFile(ctx, node, c.from, c.to, c, out);
+    const f = await stageFile(ctx, node, c, out);
     if (f) out.push(f);
     else if (f === undefined) missing(ctx, node, c);
   }
@@ -194,6 +187,6 @@ async function captureIfModified(
     ctx.log.info(`${c.from} on ${node.name} is unchanged since install: not captured (REQ-3.1.3)`);
     return { found: true };
   }
-  const file = await stageFile(ctx, node, c.from, c.to, c, staged, `Modified after install (${new Date(st.mtimeMs).toISOString()})`);
+  const file = await stageFile(ctx, node, c, staged, `Modified after install (${new Date(st.mtimeMs).toISOString()})`);
   return { found: true, file: file ?? undefined };
 }
