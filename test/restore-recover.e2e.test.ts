@@ -36,13 +36,27 @@ const alive = (pid: number) => {
   }
 };
 
-/** A Full restore of A into B, slowed in emongorestore (6 s) and SIGKILLed there; the kill checked. */
+/**
+ * A Full restore of A into B, slowed in emongorestore (60 s) and SIGKILLed there; the kill checked. The orphaned
+ * emongorestore is then ended here, so that every test goes on from the state at the kill. (It took 6 s before,
+ * and on a loaded CI machine, with the other tests of this file blocking the event loop, the kill point was seen
+ * only after it had ended and the restore had finished.)
+ */
 async function restoreKilledMidDatabase(t: ExecutionContext) {
   const p = await prepare(t);
   const { b } = p;
-  setKnob(b.dir, 'emongorestore.seconds', '6');
+  setKnob(b.dir, 'emongorestore.seconds', '60');
   const k = await killRestoreWhen(p.a.archive, b, emongorestoreStarted(b.dir));
   assertKilledMidDatabase(t, k, p);
+  const orphan = k.journal.restore?.database?.toolPid;
+  if (orphan) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // ended already
+    }
+    await waitFor('the orphaned emongorestore to end', () => !alive(orphan));
+  }
   return { p, b, k };
 }
 
