@@ -6,7 +6,7 @@ import { runBackup, type BackupResult } from '../src/backup/backup.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
 import { verifyArchive } from '../src/archive/verify.ts';
 import { alteryxServiceExecutable, databaseDocumentCounts, getServiceState, readEvents, readKnobs, setKnob } from '../src/sandbox/index.ts';
-import { processAlive } from '../src/sandbox/workflow-procs.ts';
+import { processRunning } from '../src/sandbox/workflow-procs.ts';
 import { countBsonDocuments } from '../src/util/fsx.ts';
 import { quickSandbox } from './helpers/sandbox.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -202,9 +202,9 @@ test('running workflows past MaxWorkflowWait: exit 2, the service was never touc
   t.is(getServiceState(dir, info.nodes[0]!.name), 'Running');
   // The workflow's real engine process was left running; resetting the knob ends it (no leak).
   const pid = readKnobs(dir).workflows[0]!.pid;
-  t.true(processAlive(pid));
+  t.true(processRunning(pid));
   setKnob(dir, 'workflows', '[]');
-  t.false(processAlive(pid));
+  t.false(processRunning(pid));
 });
 
 test('workflows that finish within the wait are waited for, then the backup runs', async (t) => {

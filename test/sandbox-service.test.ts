@@ -30,7 +30,7 @@ import {
   knobsSchema,
 } from '../src/sandbox/index.ts';
 import { run, useSandboxDirs } from './helpers/emulator.ts';
-import { processAlive } from '../src/sandbox/workflow-procs.ts';
+import { processRunning } from '../src/sandbox/workflow-procs.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const mk = useSandboxDirs(test, 'sbx-svc-');
@@ -194,7 +194,7 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   // Nightly ETL's engine exits by itself at its end time (not before), and leaves the list.
   await waitFor('Nightly ETL to end on its own', () => !runningWorkflows(dir, 'ALTERYX01').some((w) => w.name === 'Nightly ETL'), 60_000);
   t.true(Date.now() >= Date.parse(wf[0]!.endsAt));
-  t.false(processAlive(wf[0]!.pid));
+  t.false(processRunning(wf[0]!.pid));
   t.deepEqual(
     runningWorkflows(dir, 'ALTERYX01').map((w) => w.name),
     ['Forecast'],
@@ -206,7 +206,7 @@ test('workflows: AlteryxEngineCmd.exe instances run until their end; a stop wait
   t.is(getServiceState(dir, 'ALTERYX01'), 'StopPending');
   const t0 = Date.now();
   t.deepEqual(killWorkflows(dir, 'ALTERYX01'), ['Forecast']);
-  t.false(processAlive(wf[1]!.pid), 'the Forecast engine is gone when killWorkflows returns');
+  t.false(processRunning(wf[1]!.pid), 'the Forecast engine is gone when killWorkflows returns');
   t.deepEqual(runningWorkflows(dir, 'ALTERYX01'), []);
   t.deepEqual(killWorkflows(dir, 'ALTERYX01'), []);
   await waitState(dir, 'ALTERYX01', 'Stopped');

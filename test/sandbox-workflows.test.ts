@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BackupError, ExitCode } from '../src/core/errors.ts';
 import { sandboxPlatform } from '../src/platform/sandbox/adapter.ts';
 import { createSandbox, mapWindowsPath, openSandbox, readEvents, readKnobs, runningWorkflows, setKnob, WIN } from '../src/sandbox/index.ts';
-import { processAlive } from '../src/sandbox/workflow-procs.ts';
+import { processRunning } from '../src/sandbox/workflow-procs.ts';
 import { runCli } from './helpers/cli.ts';
 import { useSandboxDirs } from './helpers/emulator.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -29,14 +29,7 @@ function cmdline(pid: number): string | undefined {
 }
 
 /** Gone for good: no process, or a zombie its parent (this test process) has not reaped yet. */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  return !processAlive(pid);
-}
+const gone = (pid: number): boolean => !processRunning(pid);
 
 const engineExe = (dir: string) => mapWindowsPath(dir, openSandbox(dir).nodes[0]!.root, WIN.engineExe);
 const pids = (dir: string) => Object.fromEntries(readKnobs(dir).workflows.map((w) => [w.name, w.pid]));

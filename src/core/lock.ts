@@ -2,18 +2,11 @@ import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { BackupError, ExitCode } from './errors.ts';
+import { processAlive } from '../util/proc.ts';
 
 export const LOCK_NAME = 'AlteryxBackup.lock';
 
-/** True while a process with that id exists (EPERM: it exists, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 /**
  * When a process started, as a token that differs for two processes that had the same pid one after the other:

@@ -1,14 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { sleepSync } from '../util/proc.ts';
 
 const STALE_MS = 10_000;
 const TIMEOUT_MS = 30_000;
 const held = new Map<string, number>();
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
 
 /**
  * A small cross-process lock (mkdir is atomic) around read-modify-write of the sandbox's state, taken by the

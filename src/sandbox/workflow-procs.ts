@@ -6,6 +6,7 @@ import { BackupError, ExitCode } from '../core/errors.ts';
 import { WIN } from './layout.ts';
 import { findNode, readSandboxFile } from './meta.ts';
 import { mapWindowsPath } from './winpath.ts';
+import { processAlive, sleepSync } from '../util/proc.ts';
 
 /** A record of the knob `workflows`. */
 export interface WorkflowRecord {
@@ -73,14 +74,9 @@ function procInfo(pid: number): { state: string; cmdline: string } | undefined |
   }
 }
 
-/** Whether the process is alive (a zombie, killed but not yet reaped by its parent, is not). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    // EPERM: alive, but another user's.
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+/** Whether the process runs: it exists (processAlive), and is not a zombie, killed but not yet reaped by its parent. */
+export function processRunning(pid: number): boolean {
+  if (!processAlive(pid)) return false;
   const p = procInfo(pid);
   if (p === 'gone') return false;
   return !p || (p.state !== 'Z' && p.state !== 'X');
@@ -89,12 +85,10 @@ export function processAlive(pid: number): boolean {
 /** Whether the record's process is running: alive, and (where /proc tells) an emulated AlteryxEngineCmd. */
 export function workflowAlive(w: WorkflowRecord, now = Date.now()): boolean {
   if (now > Date.parse(w.endsAt) + END_GRACE_MS) return false;
-  if (!processAlive(w.pid)) return false;
+  if (!processRunning(w.pid)) return false;
   const p = procInfo(w.pid);
   return !p || p === 'gone' || p.cmdline.includes('AlteryxEngineCmd');
 }
-
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** Ends the records' processes that run (process.kill: SIGKILL, TerminateProcess on Windows) and waits until they are gone. */
 export function endWorkflowProcesses(list: WorkflowRecord[], timeoutMs = 30_000): void {
@@ -108,7 +102,7 @@ export function endWorkflowProcesses(list: WorkflowRecord[], timeoutMs = 30_000)
   }
   const deadline = Date.now() + timeoutMs;
   for (const w of running) {
-    while (processAlive(w.pid)) {
+    while (processRunning(w.pid)) {
       if (Date.now() > deadline) {
         throw new BackupError(
           ExitCode.General,

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { BackupError, ExitCode } from '../core/errors.ts';
+import { sleepSync } from './proc.ts';
 
 /** Names Windows reserves for devices, with or without an extension (`aux.txt` is AUX). */
 const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
@@ -122,7 +123,7 @@ export function retryWhileBusySync<T>(
 ): T {
   const attempts = opts.attempts ?? 6;
   let delay = opts.delayMs ?? 100;
-  const sleep = opts.sleep ?? ((ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
+  const sleep = opts.sleep ?? sleepSync;
   for (let i = 1; ; i++) {
     try {
       return op();
