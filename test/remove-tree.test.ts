@@ -2,7 +2,7 @@
 // what fs.promises.rm({ recursive, force }) removes, without starting every file's removal at once. The bound test
 // is serial: it counts the calls of a stub of fs.promises.rm, which the other tests of this file would add to.
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import sinon from 'sinon';
@@ -43,6 +43,12 @@ test('a symbolic link inside is removed, never followed: what it points to stays
   symlinkSync(outside, join(root, 'link'), 'dir');
   await removeTree(root);
   t.false(existsSync(root));
+  t.true(existsSync(join(outside, 'keep.txt')));
+  // The path given is itself a link to a folder: the link goes, the folder and its files stay (as fs.rm does).
+  const top = join(dir, 'top-link');
+  symlinkSync(outside, top, 'dir');
+  await removeTree(top);
+  t.throws(() => lstatSync(top), { code: 'ENOENT' });
   t.true(existsSync(join(outside, 'keep.txt')));
 });
 

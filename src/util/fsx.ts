@@ -40,26 +40,28 @@ export const REMOVE_PARALLEL = 256;
  * Removes a folder tree (or a file; nothing there is fine), like `fs.promises.rm(p, { recursive: true, force: true })`
  * but depth-first, one folder at a time, at most REMOVE_PARALLEL files at once: fs.promises.rm starts the removal
  * of every file of a tree at once, which for a staging folder of 100,000 captured files held hundreds of MB of
- * pending requests (docs/performance.md, Scale). Symbolic links are removed, never followed.
+ * pending requests (docs/performance.md, Scale). Symbolic links are removed, never followed, `p` itself included.
  */
 export async function removeTree(p: string): Promise<void> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fsp.readdir(p, { withFileTypes: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code !== 'ENOTDIR') throw err;
-    await fsp.rm(p, { force: true });
-    return;
-  }
+  const st = await fsp.lstat(p).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!st) return;
+  if (st.isDirectory()) await removeFolder(p);
+  else await fsp.rm(p, { force: true });
+}
+
+/** A real folder (not a link to one): its files REMOVE_PARALLEL at a time, its folders one by one, then itself. */
+async function removeFolder(dir: string): Promise<void> {
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
   const files = entries.filter((e) => !e.isDirectory());
   for (let i = 0; i < files.length; i += REMOVE_PARALLEL) {
-    await Promise.all(files.slice(i, i + REMOVE_PARALLEL).map((e) => fsp.rm(join(p, e.name), { force: true })));
+    await Promise.all(files.slice(i, i + REMOVE_PARALLEL).map((e) => fsp.rm(join(dir, e.name), { force: true })));
   }
-  for (const e of entries) if (e.isDirectory()) await removeTree(join(p, e.name));
-  // Empty now: fs.promises.rm removes the folder itself (with its retries for Windows' busy folders).
-  await fsp.rm(p, { recursive: true, force: true });
+  for (const e of entries) if (e.isDirectory()) await removeFolder(join(dir, e.name));
+  // Empty now: fs.promises.rm removes the folder itself.
+  await fsp.rm(dir, { recursive: true, force: true });
 }
 
 /** Every file under dir, as paths relative to dir with forward slashes, sorted. */
