@@ -12,6 +12,14 @@ import { constants, deflateRawSync } from 'node:zlib';
  * The worker is an inline `eval` script: it runs the same from the TypeScript sources and from the esbuild
  * bundle (module/AlteryxBackup/lib), with no worker file to ship.
  */
+/**
+ * Whether `b` spans the whole memory it is cut from. A view of a larger buffer keeps all of it alive, and posting
+ * it to a thread clones all of it; one that owns its memory costs its own bytes.
+ */
+export function ownsWholeBuffer(b: Uint8Array): boolean {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+}
+
 /** Inputs under zlib's default output chunk (16 KiB) get an output buffer of their own size (see the worker). */
 const SMALL_OUTPUT = 16 * 1024;
 
@@ -124,7 +132,7 @@ export class DeflatePool {
     this.owner.set(id, pick);
     // Posting a view clones its whole ArrayBuffer: a 1 MiB piece of a 10 MB manifest.json sent 10 MB to the thread
     // each time (100,000 files: hundreds of MB). Such a piece goes as a copy of its own bytes, handed over.
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    const whole = ownsWholeBuffer(data);
     const own = whole ? data : new Uint8Array(data);
     return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { CHUNK_BYTES, DICT_BYTES, type DeflatePool } from './deflate-pool.ts';
+import { CHUNK_BYTES, DICT_BYTES, ownsWholeBuffer, type DeflatePool } from './deflate-pool.ts';
 import { ioCounters } from './hashing.ts';
 import { AesEntryEncryptor, aesExtraField } from './zip-aes.ts';
 
@@ -95,15 +95,18 @@ export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGener
 export const SMALL_FILE_BYTES = 256 * 1024;
 
 /**
- * A small file (see SMALL_FILE_BYTES) read whole and synchronously, copied into memory of its own (readFileSync
- * cuts a file under 4 KiB from Node's shared pool: see fileChunks), then cut like bufferChunks. It is read to
- * the size it has when it is opened.
+ * A small file (see SMALL_FILE_BYTES) read whole and synchronously, in memory of its own (readFileSync cuts a file
+ * under 4 KiB from Node's shared pool: such a read is copied out of it, see fileChunks), then cut like bufferChunks.
+ * It is read to the size it has when it is opened.
  */
 export function* smallFileChunks(path: string, chunk = CHUNK_BYTES): Generator<Buffer> {
   const read = readFileSync(path);
   ioCounters.inputBytesRead += read.length;
-  const own = Buffer.allocUnsafeSlow(read.length);
-  read.copy(own);
+  let own = read;
+  if (!ownsWholeBuffer(read)) {
+    own = Buffer.allocUnsafeSlow(read.length);
+    read.copy(own);
+  }
   yield* bufferChunks(own, chunk);
 }
 
