@@ -99,11 +99,7 @@ async function withHistory<T>(params: Params, fn: (h: HistoryContext) => Promise
 /** The health verdict of a configuration's catalog, with the free space at each destination. */
 export async function healthOf(h: HistoryContext, now = new Date()): Promise<HealthVerdict> {
   const { records } = readHistory(h.file);
-  const destinationsFree = await destinationsFreeOf(
-    h.config,
-    (p) => h.platform.paths.resolve(p),
-    (p) => h.platform.system.freeBytes(p),
-  );
+  const destinationsFree = await destinationsFreeOf(h.config, h.platform);
   return evaluateHealth(records, h.config.HealthConfiguration, { now, destinationsFree });
 }
 

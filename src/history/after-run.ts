@@ -61,12 +61,7 @@ export async function afterRun(
     try {
       h = openHistory(ctx.params, ctx.platform);
       if (h.config.HealthConfiguration.CheckAfterBackup) {
-        const hp = h.platform;
-        const destinationsFree = await destinationsFreeOf(
-          h.config,
-          (p) => hp.paths.resolve(p),
-          (p) => hp.system.freeBytes(p),
-        );
+        const destinationsFree = await destinationsFreeOf(h.config, h.platform);
         const v = evaluateHealth(readHistory(h.file).records, h.config.HealthConfiguration, { now: ctx.now?.() ?? new Date(), destinationsFree });
         report.health = { status: v.status, reasons: v.reasons };
         result.health = { status: v.status, reasons: v.reasons };

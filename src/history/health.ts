@@ -1,8 +1,8 @@
 // alteryx-backup health / Test-AlteryxBackupHealth: one verdict from the run catalog, in the Nagios/Icinga
 // plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). The same checks run at the end of every backup.
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { BACKUP_MODES, type BackupConfig, type BackupMode } from '../config/schema.ts';
+import type { Platform } from '../platform/ports.ts';
+import { nearestExisting } from '../steps/destinations.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isGoodBackup, type RunRecord } from './types.ts';
 
@@ -300,11 +300,7 @@ function checkFreeSpace(dests: readonly DestinationFree[], modes: readonly ModeH
  * Free space at the local backup folder and at each network destination, through the platform (a share that
  * cannot be read, or a folder not made yet, is read at its nearest existing parent; unreadable: null).
  */
-export async function destinationsFreeOf(
-  config: BackupConfig,
-  resolve: (configured: string) => string,
-  freeBytes: (localPath: string) => Promise<number>,
-): Promise<DestinationFree[]> {
+export async function destinationsFreeOf(config: BackupConfig, platform: Pick<Platform, 'paths' | 'system'>): Promise<DestinationFree[]> {
   const targets: Array<{ path: string; kind: 'local' | 'network' }> = [
     { path: config.BackupConfiguration.LocalBackupPath, kind: 'local' },
     ...config.BackupConfiguration.NetworkBackupPaths.map((p) => ({ path: p, kind: 'network' as const })),
@@ -313,23 +309,13 @@ export async function destinationsFreeOf(
     targets.map(async (t) => {
       let free: number | null = null;
       try {
-        free = await freeBytes(nearestExisting(resolve(t.path)));
+        free = await platform.system.freeBytes(await nearestExisting(platform.paths.resolve(t.path)));
       } catch {
         // Unreachable share, no permission: not known, not a warning of its own (destination-failing covers failed copies).
       }
       return { ...t, freeBytes: free };
     }),
   );
-}
-
-function nearestExisting(p: string): string {
-  let cur = p;
-  while (!existsSync(cur)) {
-    const up = dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
-  return cur;
 }
 
 /** The verdict's one line: the mode ages when OK, else the messages of the reasons of the worst severity. */

@@ -9,7 +9,7 @@ import type { Manifest } from '../core/manifest.ts';
 import { MANIFEST_NAME } from '../core/manifest.ts';
 import { entryStream, openZip, readEntries } from '../archive/verify.ts';
 import { parseArchiveName, parseLogName } from '../steps/retention.ts';
-import { BACKUP_MODES } from '../config/schema.ts';
+import { BACKUP_MODES, MAX_ARCHIVE_ENTRIES_CEILING } from '../config/schema.ts';
 import { runId } from './record.ts';
 import { readHistory, replaceHistoryLocked, withHistoryLock } from './store.ts';
 import { statusOf, type RunKind, type RunRecord } from './types.ts';
@@ -117,7 +117,7 @@ export async function readManifest(archive: string): Promise<Manifest | undefine
   try {
     zf = await openZip(archive);
     // The tool's own archives in LocalBackupPath, read for their manifest only: up to the configurable ceiling.
-    const entries = await readEntries(zf, 1_000_000);
+    const entries = await readEntries(zf, MAX_ARCHIVE_ENTRIES_CEILING);
     const e = entries.find((x) => x.fileName === MANIFEST_NAME);
     if (!e || (e.generalPurposeBitFlag & 1) !== 0) return undefined;
     const chunks: Buffer[] = [];

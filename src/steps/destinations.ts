@@ -157,7 +157,8 @@ export async function missingDriveHint(ctx: Pick<RunContext, 'platform'>, config
   );
 }
 
-async function nearestExisting(p: string): Promise<string> {
+/** The path itself when it exists, else its nearest existing parent (a folder not made yet, on a drive or share that is). */
+export async function nearestExisting(p: string): Promise<string> {
   let cur = p;
   while (!(await exists(cur)) && dirname(cur) !== cur) cur = dirname(cur);
   return cur;
