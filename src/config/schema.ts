@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The most entries RestoreConfiguration.MaxArchiveEntries may allow, and a manifest may list: the readers' ceiling. */
+export const MAX_ARCHIVE_ENTRIES_CEILING = 1_000_000;
+
 /** The three backup modes (REQ-1.1.1). */
 export const BACKUP_MODES = ['Full', 'DatabaseOnly', 'ConfigOnly'] as const;
 export type BackupMode = (typeof BACKUP_MODES)[number];
@@ -421,7 +424,7 @@ export const ConfigSchema = z
           .number()
           .int()
           .min(1)
-          .max(1_000_000)
+          .max(MAX_ARCHIVE_ENTRIES_CEILING)
           .default(100_000)
           .describe(
             'Entries an archive may have for verify, restore and drill (a hostile archive with millions of entries is refused before any is read). A backup verifies its own archive with at least the count it wrote; raise this to check or restore later a backup of a captured folder with more files.',

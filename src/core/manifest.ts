@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKUP_MODES, type BackupMode } from '../config/schema.ts';
+import { BACKUP_MODES, MAX_ARCHIVE_ENTRIES_CEILING, type BackupMode } from '../config/schema.ts';
 import { BackupError, ExitCode } from './errors.ts';
 
 /** What kind of file a staged or archived file is. */
@@ -98,7 +98,7 @@ const manifestSchema = z.looseObject({
         kind: z.string().max(50),
       }),
     )
-    .max(1_000_000),
+    .max(MAX_ARCHIVE_ENTRIES_CEILING),
 });
 
 /** Parses manifest.json text; throws BackupError (exit 3) naming the first key of the wrong shape. */

@@ -52,16 +52,16 @@ export function archiveName(a: { mode: BackupMode; stamp: string; config: Backup
     : `ServerBackup_${MODE_SUFFIX[a.mode]}_${a.stamp}.zip`;
 }
 
-/**
- * The run's name stamp: its start second, or the next second whose names are free when a backup of this mode already
- * carries that name, or a killed run of that second left its staging folder (two runs in one second must not publish
- * over each other, nor share a staging folder; the run lock keeps them sequential).
- */
 /** The run's staging folder in TempDirectory (the sweep's WORK_FOLDER pattern in core/cleanup.ts matches it). */
 export function stagingFolderName(mode: BackupMode, stamp: string): string {
   return `ServerBackup_${mode}_${stamp}`;
 }
 
+/**
+ * The run's name stamp: its start second, or the next second whose names are free when a backup of this mode already
+ * carries that name, or a killed run of that second left its staging folder (two runs in one second must not publish
+ * over each other, nor share a staging folder; the run lock keeps them sequential).
+ */
 export function freeStamp(a: {
   mode: BackupMode;
   startedAt: Date;

@@ -103,12 +103,10 @@ const STATE_MAP: Record<string, ServiceState> = {
 export function adapterScriptPath(): string {
   // Bundled: <module>/lib (and its chunks); from source: <repo>/src/platform/windows/adapter.ts.
   const lib = bundledLibDir();
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of lib
-    ? [join(lib, '..', 'Adapter', 'WindowsAdapter.ps1')]
-    : [join(here, '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1')]) {
-    if (existsSync(p)) return p;
-  }
+  const p = lib
+    ? join(lib, '..', 'Adapter', 'WindowsAdapter.ps1')
+    : join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'module', 'AlteryxBackup', 'Adapter', 'WindowsAdapter.ps1');
+  if (existsSync(p)) return p;
   throw new Error('WindowsAdapter.ps1 is missing from the module folder (Adapter\\WindowsAdapter.ps1): reinstall the module');
 }
 
