@@ -2,6 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import sinon from 'sinon';
 import { BackupError, ExitCode } from '../src/core/errors.ts';
 import {
   createSandbox,
@@ -29,6 +30,7 @@ import {
   knobsOf,
   knobsSchema,
 } from '../src/sandbox/index.ts';
+import { stateFile } from '../src/sandbox/service.ts';
 import { run, useSandboxDirs } from './helpers/emulator.ts';
 import { processRunning } from '../src/sandbox/workflow-procs.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -89,6 +91,30 @@ test('stop and start follow the Windows states with the configured delays; event
   t.is(stopMs, 600, 'events carry the scheduled times');
   t.is(startMs, 400);
   t.true(ev[2]!.time - ev[1]!.time >= 90, 'downtime is measurable');
+});
+
+test.serial('a transition is written to the state before its event: a reader that sees StartPending reported finds it stored', async (t) => {
+  const dir = await sandbox();
+  setKnob(dir, 'service.stopSeconds', '0');
+  setKnob(dir, 'service.startSeconds', '5');
+  requestServiceStop(dir, 'ALTERYX01');
+  await waitState(dir, 'ALTERYX01', 'Stopped');
+  // What the state file holds at the moment each service event is appended (a process killed right after the
+  // event, as restore-recover's kill points do, leaves exactly that state behind).
+  const seen: string[] = [];
+  const append = fs.appendFileSync;
+  const spy = sinon.stub(fs, 'appendFileSync').callsFake((file, data, ...rest) => {
+    const ev = JSON.parse(String(data)) as Record<string, unknown>;
+    if (ev['kind'] === 'service') seen.push(`${String(ev['to'])}: stored ${JSON.parse(fs.readFileSync(stateFile(dir, 'ALTERYX01'), 'utf8')).state}`);
+    return append(file, data, ...(rest as []));
+  });
+  try {
+    requestServiceStart(dir, 'ALTERYX01');
+  } finally {
+    spy.restore();
+  }
+  t.deepEqual(seen, ['StartPending: stored StartPending']);
+  t.is(getServiceDetail(dir, 'ALTERYX01').pending?.to, 'Running');
 });
 
 test('transitions are computed lazily: a late reader still records the scheduled time', async (t) => {

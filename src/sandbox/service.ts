@@ -27,8 +27,19 @@ function readState(dir: string, node: string): NodeServiceState {
   }
 }
 
+/** Service events of transitions made but not yet written: writeState writes the state first, then them. */
+const unreported = new WeakMap<NodeServiceState, Array<Record<string, unknown>>>();
+
+/**
+ * The node's state, then the events of its transitions since the last write: a process killed in between (a
+ * restore SIGKILLed at the start it requested) leaves the state it asked for, never an event of a transition
+ * that the state does not hold (the service left Stopped with its StartPending reported).
+ */
 function writeState(dir: string, node: string, st: NodeServiceState): void {
   writeFileAtomic(stateFile(dir, node), JSON.stringify(st) + '\n');
+  const events = unreported.get(st) ?? [];
+  unreported.delete(st);
+  for (const ev of events) appendEvent(dir, ev);
 }
 
 export function initServiceState(dir: string, node: string, state: WinServiceState, since: string): void {
@@ -36,9 +47,10 @@ export function initServiceState(dir: string, node: string, state: WinServiceSta
   writeState(dir, node, { state, since });
 }
 
-function transition(dir: string, node: string, st: NodeServiceState, to: WinServiceState, atMs: number): void {
+/** Moves `st` to `to`; its event is written by the writeState that follows. */
+function transition(node: string, st: NodeServiceState, to: WinServiceState, atMs: number): void {
   const time = new Date(atMs).toISOString();
-  appendEvent(dir, { time, node, kind: 'service', from: st.state, to });
+  unreported.set(st, [...(unreported.get(st) ?? []), { time, node, kind: 'service', from: st.state, to }]);
   st.state = to;
   st.since = time;
 }
@@ -50,7 +62,7 @@ function settle(dir: string, node: string, now = Date.now()): NodeServiceState {
   while (st.pending && st.pending.at !== null && Date.parse(st.pending.at) <= now) {
     const { to, at } = st.pending;
     delete st.pending;
-    transition(dir, node, st, to, Date.parse(at));
+    transition(node, st, to, Date.parse(at));
     changed = true;
   }
   if (changed) writeState(dir, node, st);
@@ -109,7 +121,7 @@ export function requestServiceStop(dir: string, node: string): void {
       }
       return;
     }
-    transition(dir, n, st, 'StopPending', now);
+    transition(n, st, 'StopPending', now);
     st.pending = { to: 'Stopped', at: at() };
     writeState(dir, n, st);
   });
@@ -122,7 +134,7 @@ export function requestServiceStop(dir: string, node: string): void {
 export function requestServiceStart(dir: string, node: string): void {
   withSettledState(dir, node, ({ n, st, sk, now }) => {
     if (st.state === 'Running' || st.state === 'StartPending') return;
-    transition(dir, n, st, 'StartPending', now);
+    transition(n, st, 'StartPending', now);
     st.pending = { to: sk.failStart ? 'Stopped' : 'Running', at: new Date(now + sk.startSeconds * 1000).toISOString() };
     writeState(dir, n, st);
   });
@@ -134,7 +146,7 @@ export function setServiceState(dir: string, node: string, state: WinServiceStat
   withLock(dir, () => {
     const st = settle(dir, n);
     delete st.pending;
-    if (st.state !== state) transition(dir, n, st, state, Date.now());
+    if (st.state !== state) transition(n, st, state, Date.now());
     writeState(dir, n, st);
   });
 }
