@@ -47,17 +47,25 @@ function textLike(bytes: number, seed: number): Buffer {
 async function writeZip(
   file: string,
   entries: Array<[string, Buffer | { path: string }]>,
-  opts: { password?: string; level?: number; piece?: number } = {},
-): Promise<{ size: number; sha256: string }> {
+  opts: { password?: string; level?: number; piece?: number; centralSpool?: string } = {},
+): Promise<{ size: number; sha256: string; spooledBeforeFinish?: number }> {
   const pool = new DeflatePool();
   const fh = await fsp.open(file, 'w');
   try {
-    const z = new ZipWriter(fh, pool, { level: opts.level ?? 6, password: opts.password, date: new Date(2026, 0, 13, 2, 0, 0) });
+    const z = new ZipWriter(fh, pool, {
+      level: opts.level ?? 6,
+      password: opts.password,
+      date: new Date(2026, 0, 13, 2, 0, 0),
+      centralSpool: opts.centralSpool,
+    });
     for (const [name, src] of entries) {
       if (Buffer.isBuffer(src)) await z.addEntry(name, bufferChunks(src, opts.piece), STORED.test(name), src.length);
       else await z.addEntry(name, fileChunks(src.path), STORED.test(name), statSync(src.path).size);
     }
-    return await z.finish();
+    await z.flush();
+    // What the central directory's spool file holds once every entry is written (the last block is still in memory).
+    const spooledBeforeFinish = opts.centralSpool ? statSync(opts.centralSpool).size : undefined;
+    return { ...(await z.finish()), spooledBeforeFinish };
   } finally {
     await fh.close();
     await pool.close();
@@ -200,18 +208,25 @@ test.serial('AES-256 with parallel deflate: 7-Zip tests the archive OK with the 
   for (const [name, e] of entries) t.is(sha(readFileSync(join(dir, 'out', name))), sha(readFileSync(e.path)), name);
 });
 
-test.serial('ZIP64: more than 65,535 entries (ZIP64 end records) pass unzip -t, 7zz t and Python testzip()', async (t) => {
-  const dir = tempDir(t);
-  const zip = join(dir, 'many.zip');
-  const entries: Array<[string, Buffer]> = Array.from({ length: 70_000 }, (_, i) => [`d${i % 100}/f${i}.txt`, Buffer.from(i % 3 ? String(i) : '')]);
-  await writeZip(zip, entries);
-  const u = run('unzip', ['-tq', zip]);
-  t.is(u.status, 0, u.stdout.slice(-2000) + u.stderr);
-  const s = run('7zz', ['t', zip]);
-  t.is(s.status, 0, s.stdout.slice(-2000));
-  const py = run('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())', zip]);
-  t.is(py.stdout.trim(), '70000 None', py.stderr);
-});
+test.serial(
+  'ZIP64: more than 65,535 entries (ZIP64 end records), the central directory spooled in a file, pass unzip -t, 7zz t and Python testzip()',
+  async (t) => {
+    const dir = tempDir(t);
+    const zip = join(dir, 'many.zip');
+    const spool = join(dir, 'central.tmp');
+    const entries: Array<[string, Buffer]> = Array.from({ length: 70_000 }, (_, i) => [`d${i % 100}/f${i}.txt`, Buffer.from(i % 3 ? String(i) : '')]);
+    const w = await writeZip(zip, entries, { centralSpool: spool });
+    // 70,000 records of about 60 bytes: all but the last 1 MiB block were in the file, not in memory.
+    t.true(w.spooledBeforeFinish! >= 3 * 1024 * 1024, `${w.spooledBeforeFinish} bytes spooled`);
+    t.false(existsSync(spool), 'the spool file is removed by finish');
+    const u = run('unzip', ['-tq', zip]);
+    t.is(u.status, 0, u.stdout.slice(-2000) + u.stderr);
+    const s = run('7zz', ['t', zip]);
+    t.is(s.status, 0, s.stdout.slice(-2000));
+    const py = run('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())', zip]);
+    t.is(py.stdout.trim(), '70000 None', py.stderr);
+  },
+);
 
 test.serial('ZIP64: an entry above 4 GiB (a repetitive stream, never on disk) passes unzip -t and 7zz t', async (t) => {
   t.timeout(10 * 60_000);
@@ -345,8 +360,10 @@ test.serial('a source that fails mid-entry rejects the entry; the queue stops an
   const dir = tempDir(t);
   const pool = new DeflatePool(2);
   const fh = await fsp.open(join(dir, 'x.zip'), 'w');
-  const z = new ZipWriter(fh, pool, { level: 6, date: new Date() });
+  const spool = join(dir, 'central.tmp');
+  const z = new ZipWriter(fh, pool, { level: 6, date: new Date(), centralSpool: spool });
   await z.addEntry('ok.txt', bufferChunks(textLike(3 * CHUNK_BYTES, 1)), false, 3 * CHUNK_BYTES);
+  t.true(existsSync(spool));
   async function* failing() {
     yield textLike(CHUNK_BYTES, 2);
     yield textLike(CHUNK_BYTES, 3);
@@ -355,6 +372,7 @@ test.serial('a source that fails mid-entry rejects the entry; the queue stops an
   const err = await t.throwsAsync(z.addEntry('bad.bin', failing(), false, 5 * CHUNK_BYTES));
   t.regex(err!.message, /EIO/);
   await z.abandon(err!);
+  t.false(existsSync(spool), 'abandon removes the spool file');
   await fh.close();
   t.is(DeflatePool.live, 2);
   await pool.close();

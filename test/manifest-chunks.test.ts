@@ -1,7 +1,10 @@
 // manifestChunks (src/archive/writer.ts): manifest.json is written in pieces, never as one string of the whole file
 // list; the bytes must be exactly JSON.stringify(manifest, null, 2), whatever the list holds.
 import test from 'ava';
-import { manifestChunks } from '../src/archive/writer.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestFileList, manifestChunks } from '../src/archive/writer.ts';
 import { MANIFEST_FORMAT, type Manifest, type ManifestFile } from '../src/core/manifest.ts';
 
 function manifest(files: ManifestFile[]): Manifest {
@@ -37,9 +40,16 @@ const file = (i: number, extra: Partial<ManifestFile> = {}): ManifestFile => ({
   ...extra,
 });
 
-const whole = (m: Manifest, chunk?: number) => {
-  const parts = [...manifestChunks(m, chunk)];
-  return { parts, text: Buffer.concat(parts).toString('utf8') };
+/** The manifest's files put through a ManifestFileList (spooled in memory, or in a file when `path` is given). */
+const whole = (m: Manifest, chunk?: number, path?: string) => {
+  const list = new ManifestFileList(path);
+  for (const f of m.files) list.add(f);
+  try {
+    const parts = [...manifestChunks({ ...m, files: [] }, list, chunk)];
+    return { parts, text: Buffer.concat(parts).toString('utf8'), list };
+  } finally {
+    list.dispose();
+  }
 };
 
 test('byte for byte JSON.stringify(manifest, null, 2): no files, one, many, non-ASCII names and notes', (t) => {
@@ -60,4 +70,21 @@ test('every piece is at most the chunk size, also when characters take several b
   t.is(text, JSON.stringify(m, null, 2));
   t.true(parts.length > 10, `${parts.length} pieces`);
   for (const p of parts) t.true(p.length <= 1024, `${p.length} bytes`);
+});
+
+test('spooled in a file: the same bytes, the count and total size kept, the file removed', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ab-mlist-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // 2 MB and more of rendered entries: more than one of the spool's 1 MiB blocks goes through the file.
+  const files = Array.from({ length: 9000 }, (_, i) => file(i, { note: i % 7 ? undefined : 'ä'.repeat(i % 50) }));
+  const m = manifest(files);
+  const { text, list } = whole(m, undefined, join(dir, 'list.tmp'));
+  t.true(text.length > 2 * 1024 * 1024, `${text.length} characters`);
+  t.is(text, JSON.stringify(m, null, 2));
+  t.is(list.count, 9000);
+  t.is(
+    list.totalSize,
+    files.reduce((n, f) => n + f.size, 0),
+  );
+  t.false(existsSync(join(dir, 'list.tmp')));
 });

@@ -8,7 +8,11 @@ import { TOOL_VERSION } from '../core/version.ts';
 import { formatBytes, formatDuration } from '../util/format.ts';
 import { isoWithOffset } from '../log/logger.ts';
 import { CHUNK_BYTES, DeflatePool } from './deflate-pool.ts';
+import { Spool } from './spool.ts';
 import { bufferChunks, fileChunks, SMALL_FILE_BYTES, smallFileChunks, ZipWriter } from './zip-writer.ts';
+
+/** The writer's two working files in the staging folder (no staged file is named so: they start with a dot). */
+export const SPOOL_NAMES = { central: '.archive-central-directory.tmp', files: '.archive-manifest-files.tmp' } as const;
 
 /** Already-compressed content is stored, not deflated again. */
 export const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
@@ -21,7 +25,8 @@ export interface ArchiveInput {
   serverVersion: string | null;
 }
 
-function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile[], encrypted: boolean): Manifest {
+/** The manifest but for its file list (`files` stays empty, in its place: manifestChunks puts the list there). */
+function buildManifest(ctx: RunContext, input: ArchiveInput, encrypted: boolean): Manifest {
   return {
     format: MANIFEST_FORMAT,
     tool: { name: 'AlteryxBackup', version: TOOL_VERSION },
@@ -41,7 +46,7 @@ function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile
     secretsIncluded: input.secretsIncluded,
     encrypted,
     encryptionKeyGuidance: ENCRYPTION_KEY_GUIDANCE,
-    files,
+    files: [],
     configuration: ctx.log.masker.maskDeep(ctx.config),
     status: { completedSteps: Object.keys(ctx.stepDurations), warnings: ctx.warnings },
     durationsMs: { ...ctx.stepDurations },
@@ -52,35 +57,57 @@ function buildManifest(ctx: RunContext, input: ArchiveInput, files: ManifestFile
 const EMPTY_FILES = '\n  "files": []';
 
 /**
- * manifest.json exactly as `JSON.stringify(manifest, null, 2)` writes it, in pieces of at most `chunk` bytes: the
- * file list (100,000 entries: tens of MB of text) is never one string nor one buffer. The manifest is rendered with
- * an empty list, and the entries, each rendered on its own and indented as the list's items, go where it stands.
+ * manifest.json's file list as it is built, one entry at a time, each rendered as JSON.stringify(manifest, null, 2)
+ * places it (indented as the list's items, separated by commas). The text waits in a Spool: with a path, on disk,
+ * so that 100,000 entries (30 MB of text) take no memory (issue 15). Only the count and total size stay.
  */
-export function* manifestChunks(manifest: Manifest, chunk = CHUNK_BYTES): Generator<Buffer> {
+export class ManifestFileList {
+  count = 0;
+  totalSize = 0;
+  private readonly spool: Spool;
+
+  constructor(path?: string) {
+    this.spool = new Spool(path);
+  }
+
+  add(f: ManifestFile): void {
+    this.spool.append(`${this.count ? ',\n' : ''}    ${JSON.stringify(f, null, 2).replace(/\n/g, '\n    ')}`);
+    this.count++;
+    this.totalSize += f.size;
+  }
+
+  /** The rendered entries, in order; read once. */
+  pieces(): Generator<Buffer> {
+    return this.spool.pieces();
+  }
+
+  dispose(): void {
+    this.spool.dispose();
+  }
+}
+
+/**
+ * manifest.json exactly as `JSON.stringify({ ...manifest, files }, null, 2)` writes it, where `files` are the
+ * entries of `list` (the manifest's own `files` is not read), in pieces of at most `chunk` bytes: the file list is never one string nor one buffer. The
+ * manifest is rendered with an empty list, and the list's text goes where it stands.
+ */
+export function* manifestChunks(manifest: Manifest, list: ManifestFileList, chunk = CHUNK_BYTES): Generator<Buffer> {
   const shell = JSON.stringify({ ...manifest, files: [] }, null, 2);
   const at = shell.indexOf(EMPTY_FILES);
-  if (at < 0 || manifest.files.length === 0) {
+  if (at < 0 || list.count === 0) {
     yield* bufferChunks(Buffer.from(shell, 'utf8'), chunk);
     return;
   }
-  // Text is gathered up to a quarter of a chunk of characters (UTF-8: at most 3 bytes a character here, 4 for a
-  // pair), then cut to the chunk size.
-  let text = `${shell.slice(0, at)}\n  "files": [\n`;
-  const flush = function* (): Generator<Buffer> {
-    yield* bufferChunks(Buffer.from(text, 'utf8'), chunk);
-    text = '';
-  };
-  for (const [i, f] of manifest.files.entries()) {
-    text += `${i ? ',\n' : ''}    ${JSON.stringify(f, null, 2).replace(/\n/g, '\n    ')}`;
-    if (text.length >= chunk / 4) yield* flush();
-  }
-  text += `\n  ]${shell.slice(at + EMPTY_FILES.length)}`;
-  yield* flush();
+  yield* bufferChunks(Buffer.from(`${shell.slice(0, at)}\n  "files": [\n`, 'utf8'), chunk);
+  for (const piece of list.pieces()) yield* bufferChunks(piece, chunk);
+  yield* bufferChunks(Buffer.from(`\n  ]${shell.slice(at + EMPTY_FILES.length)}`, 'utf8'), chunk);
 }
 
 /**
  * The entries, then manifest.json, into `tempPath` through one ZipWriter and a deflate pool made for this
  * archive alone; the pool's threads end here whatever happens (success, a failed read, a full disk, an abort).
+ * The central directory and the manifest's file list wait in two files of the staging folder until they are
+ * written (their memory would grow with the entry count); both are removed here too.
  */
 async function writeEntries(
   ctx: RunContext,
@@ -88,34 +115,42 @@ async function writeEntries(
   tempPath: string,
   level: number,
   encrypted: boolean,
-): Promise<{ files: ManifestFile[]; manifest: Manifest; written: { size: number; sha256: string } }> {
+): Promise<{ entries: number; rawBytes: number; written: { size: number; sha256: string } }> {
   // Level 0 deflates nothing: no threads for it.
   const pool = new DeflatePool(level === 0 ? 0 : undefined);
   let zip: ZipWriter | undefined;
   let fh: fsp.FileHandle | undefined;
+  let list: ManifestFileList | undefined;
   try {
+    await fsp.mkdir(ctx.staging.local, { recursive: true });
+    list = new ManifestFileList(join(ctx.staging.local, SPOOL_NAMES.files));
     fh = await fsp.open(tempPath, 'w');
-    zip = new ZipWriter(fh, pool, { level, password: ctx.archivePassword, date: ctx.startedAt, signal: ctx.signal });
+    zip = new ZipWriter(fh, pool, {
+      level,
+      password: ctx.archivePassword,
+      date: ctx.startedAt,
+      signal: ctx.signal,
+      centralSpool: join(ctx.staging.local, SPOOL_NAMES.central),
+    });
     const total = input.files.length;
-    const files: ManifestFile[] = [];
     for (const [i, file] of input.files.entries()) {
       // Secrets are streamed from memory: they are never written to staging.
       // A file that is gone by now fails in fileChunks, with the error that names it.
       const hint = file.content ? file.content.length : (statSync(file.localPath, { throwIfNoEntry: false })?.size ?? SMALL_FILE_BYTES + 1);
       const chunks = file.content ? bufferChunks(file.content) : hint <= SMALL_FILE_BYTES ? smallFileChunks(file.localPath) : fileChunks(file.localPath);
       const d = await zip.addEntry(file.archivePath, chunks, STORED.test(file.archivePath), hint);
-      files.push({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
+      list.add({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
     }
-    const manifest = buildManifest(ctx, input, files, encrypted);
-    await zip.addEntry(MANIFEST_NAME, manifestChunks(manifest), false);
+    await zip.addEntry(MANIFEST_NAME, manifestChunks(buildManifest(ctx, input, encrypted), list), false);
     const written = await zip.finish();
-    return { files, manifest, written };
+    return { entries: list.count + 1, rawBytes: list.totalSize, written };
   } catch (err) {
     // Chunks still in flight finish or fail before the file is closed and removed.
     await zip?.abandon(err as Error);
     throw err;
   } finally {
+    list?.dispose();
     await fh?.close().catch(() => undefined);
     await pool.close();
   }
@@ -125,7 +160,7 @@ async function writeEntries(
  * Streams the staged files into the ZIP (ZIP64 as needed), hashing each on the way, then adds
  * manifest.json last. Written under a temporary name in LocalBackupPath; publish renames it.
  */
-export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promise<{ archive: ArchiveInfo; manifest: Manifest }> {
+export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promise<{ archive: ArchiveInfo }> {
   const name = archiveName(ctx);
   const destDir = ctx.platform.paths.resolve(ctx.config.BackupConfiguration.LocalBackupPath);
   await fsp.mkdir(destDir, { recursive: true });
@@ -146,11 +181,9 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
     ctx.log.warn(msg);
   }
   const t0 = ctx.clock.now();
-  let files: ManifestFile[];
-  let manifest: Manifest;
-  let written: { size: number; sha256: string };
+  let out: Awaited<ReturnType<typeof writeEntries>>;
   try {
-    ({ files, manifest, written } = await writeEntries(ctx, input, tempPath, level, encrypted));
+    out = await writeEntries(ctx, input, tempPath, level, encrypted);
   } catch (err) {
     await fsp.rm(tempPath, { force: true });
     if (ctx.signal?.aborted) throw err;
@@ -160,12 +193,11 @@ export async function writeArchive(ctx: RunContext, input: ArchiveInput): Promis
       'Check free space and permissions on LocalBackupPath.',
     );
   }
-  const sizeBytes = written.size;
-  const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: written.sha256, sizeBytes, entries: files.length + 1, encrypted };
-  const raw = files.reduce((n, f) => n + f.size, 0);
+  const { entries, rawBytes, written } = out;
+  const archive: ArchiveInfo = { tempPath, finalPath, name, sha256: written.sha256, sizeBytes: written.size, entries, encrypted };
   ctx.log.info(
-    `Archive written: ${name}, ${files.length + 1} entries, ${formatBytes(sizeBytes)} (from ${formatBytes(raw)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`,
+    `Archive written: ${name}, ${entries} entries, ${formatBytes(written.size)} (from ${formatBytes(rawBytes)}), ${formatDuration(ctx.clock.now() - t0)}${encrypted ? ', AES-256 encrypted' : ''}`,
   );
   ctx.log.info(`Archive SHA-256: ${written.sha256}`);
-  return { archive, manifest };
+  return { archive };
 }

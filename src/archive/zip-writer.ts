@@ -3,6 +3,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CHUNK_BYTES, DICT_BYTES, ownsWholeBuffer, type DeflatePool } from './deflate-pool.ts';
 import { ioCounters } from './hashing.ts';
+import { Spool } from './spool.ts';
 import { AesEntryEncryptor, aesExtraField } from './zip-aes.ts';
 
 /**
@@ -46,6 +47,11 @@ export interface ZipWriterOptions {
   /** Chunks read but not yet written, at most (memory: about twice this many chunks). Default 4 per thread, at least 4. */
   maxInFlight?: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Where the central directory waits until finish (a file the writer makes and removes): its records then take
+   * no memory, however many entries there are. Without it, they wait in memory (about 100 bytes an entry).
+   */
+  centralSpool?: string | undefined;
 }
 
 function dosDateTime(d: Date): { time: number; date: number } {
@@ -116,7 +122,9 @@ export function* bufferChunks(b: Buffer, chunk = CHUNK_BYTES): Generator<Buffer>
 }
 
 export class ZipWriter {
-  private readonly records: Record[] = [];
+  /** The central directory so far, one record per entry, appended as each entry's last piece is written. */
+  private readonly central: Spool;
+  private entries = 0;
   private readonly hash = createHash('sha256');
   private position = 0;
   private inFlight = 0;
@@ -133,6 +141,7 @@ export class ZipWriter {
   ) {
     this.dos = dosDateTime(opts.date);
     this.maxInFlight = opts.maxInFlight ?? Math.max(4, pool.size * 4);
+    this.central = new Spool(opts.centralSpool);
   }
 
   /** Bytes written so far, and (after finish) the archive's SHA-256. */
@@ -231,7 +240,7 @@ export class ZipWriter {
     const method = store || level === 0 ? 0 : 8;
     const aes = !!this.opts.password;
     const r: Record = { name, method, flags: FLAG_UTF8 | (aes ? FLAG_ENCRYPTED : 0), crc: 0, csize: 0, size: 0, offset: 0, aes };
-    this.records.push(r);
+    this.entries++;
     const zip64 = sizeHint >= ZIP64_FROM;
     const sha = createHash('sha256');
     const enc = aes ? new AesEntryEncryptor(this.opts.password!) : undefined;
@@ -260,7 +269,9 @@ export class ZipWriter {
           r.size = total;
           r.csize = out.length + (enc ? AesEntryEncryptor.OVERHEAD : 0);
           const body = enc ? [enc.header, enc.update(out), enc.final()] : [out];
-          return [this.localHeader(r, false, true), ...body];
+          const parts = [this.localHeader(r, false, true), ...body];
+          this.central.append(this.centralRecord(r));
+          return parts;
         });
       } else {
         if (first) {
@@ -285,6 +296,7 @@ export class ZipWriter {
             if (!zip64 && (r.size >= U32 || r.csize >= U32)) {
               throw new Error(`${name} grew past 4 GiB while it was archived (it was ${sizeHint} bytes when the archive started)`);
             }
+            this.central.append(this.centralRecord(r));
             return [mac, this.descriptor(r, zip64)];
           });
         }
@@ -338,6 +350,7 @@ export class ZipWriter {
   async abandon(err: Error): Promise<void> {
     this.error ??= err;
     await this.chain;
+    this.central.dispose();
   }
 
   /** Waits for every queued piece; rejects with the first failure. */
@@ -350,9 +363,13 @@ export class ZipWriter {
   async finish(): Promise<{ size: number; sha256: string }> {
     await this.flush();
     const cdOffset = this.position;
-    for (let i = 0; i < this.records.length; i += 1024) await this.write(Buffer.concat(this.records.slice(i, i + 1024).map((r) => this.centralRecord(r))));
+    try {
+      for (const piece of this.central.pieces()) await this.write(piece);
+    } finally {
+      this.central.dispose();
+    }
     const cdSize = this.position - cdOffset;
-    const n = this.records.length;
+    const n = this.entries;
     const needs64 = n >= 0xffff || cdOffset >= U32 || cdSize >= U32;
     if (needs64) {
       const z = Buffer.alloc(56 + 20);
