@@ -29,28 +29,19 @@ function sameButCase(staged: StagedFile[], archivePath: string): StagedFile | un
 }
 
 /**
- * Whether a source may be staged under `archivePath`, and its record if so; null: left out (warned), because
- * Windows could never restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or
- * a second name equal to one already staged (`staged`) but for case (NTFS holds one of them) — and the archive
- * reader refuses both (issue 12).
+ * Whether a source may be staged under `archivePath`; false: left out (warned), because Windows could never
+ * restore it — a name Windows reserves (CON, NUL, COM1, aux.txt, a trailing dot or space) or a second name equal
+ * to one already staged (`staged`, or `pending`) but for case (NTFS holds one of them) — and the archive reader
+ * refuses both (issue 12).
  */
-function admit(
-  ctx: RunContext,
-  node: NodeRef,
-  configured: string,
-  archivePath: string,
-  c: FileCopy,
-  staged: StagedFile[],
-  note: string | undefined,
-  pending: readonly StagedFile[] = [],
-): StagedFile | null {
+function admit(ctx: RunContext, node: NodeRef, configured: string, archivePath: string, staged: StagedFile[], pending: readonly StagedFile[] = []): boolean {
   const unsafe = archivePath.split('/').find(isWindowsUnsafeName);
   if (unsafe) {
     warn(
       ctx,
       `${configured} on ${node.name} was left out: "${unsafe}" is a name Windows reserves (a device name, or a trailing dot or space), which no restore onto Windows can create; rename or remove it`,
     );
-    return null;
+    return false;
   }
   const folded = foldCase(archivePath);
   const other = sameButCase(staged, archivePath) ?? pending.find((p) => foldCase(p.archivePath) === folded);
@@ -59,9 +50,52 @@ function admit(
       ctx,
       `${configured} on ${node.name} was left out: its name differs from ${other.source ?? other.archivePath} only in case, and a Windows folder holds one of them; rename one of the two`,
     );
-    return null;
+    return false;
   }
-  return { archivePath, localPath: join(ctx.staging.local, ...archivePath.split('/')), kind: c.kind, node: node.name, source: configured, note };
+  return true;
+}
+
+/** Where a file staged as `archivePath` is in staging. */
+const stagedAt = (ctx: RunContext, archivePath: string): string => join(ctx.staging.local, ...archivePath.split('/'));
+
+/** What the files of one captured folder share. */
+interface FolderCapture {
+  from: string;
+  to: string;
+  staging: string;
+  kind: StagedFile['kind'];
+  node: string;
+  note: string | undefined;
+}
+
+/**
+ * A file of a captured folder: only its path inside the folder is its own, the rest is its folder's, and the
+ * paths are put together when asked. A Keys folder of 100,000 files held about 600 bytes a file as six strings
+ * per record, for the whole run (issue 15, "flat memory").
+ */
+class FolderFile implements StagedFile {
+  constructor(
+    private readonly folder: FolderCapture,
+    private readonly rel: string,
+  ) {}
+  get archivePath(): string {
+    return this.folder.to + this.rel;
+  }
+  get localPath(): string {
+    return join(this.folder.staging, ...this.archivePath.split('/'));
+  }
+  get source(): string {
+    return `${this.folder.from}\\${this.rel.replace(/\//g, '\\')}`;
+  }
+  get kind(): StagedFile['kind'] {
+    return this.folder.kind;
+  }
+  get node(): string {
+    return this.folder.node;
+  }
+  get note(): string | undefined {
+    return this.folder.note;
+  }
 }
 
 /** Folders of staging made so far, per run: a folder of 1,000 files is made once, not 1,000 times. */
@@ -91,8 +125,8 @@ async function copyIn(ctx: RunContext, node: NodeRef, f: StagedFile): Promise<bo
  */
 async function stageFile(ctx: RunContext, node: NodeRef, c: FileCopy, staged: StagedFile[], note = c.note): Promise<StagedFile | undefined | null> {
   if (!(await exists(ctx.platform.paths.resolve(c.from, node)))) return undefined;
-  const f = admit(ctx, node, c.from, c.to, c, staged, note);
-  if (!f) return null;
+  if (!admit(ctx, node, c.from, c.to, staged)) return null;
+  const f: StagedFile = { archivePath: c.to, localPath: stagedAt(ctx, c.to), kind: c.kind, node: node.name, source: c.from, note };
   if (!(await copyIn(ctx, node, f))) return undefined;
   ctx.log.info(`Captured ${c.from} on ${node.name} -> ${c.to}`);
   return f;
@@ -123,6 +157,8 @@ export async function captureFiles(ctx: RunContext, step: BackupStepOf<'files'>)
     else if (f === undefined) missing(ctx, node, c);
   }
   if (step.copies.some((c) => c.ifModified) && !configFound) ctx.log.info(`No alteryx.config on ${node.name} (looked in bin\\server\\config and bin\\config)`);
+  // Nothing more is admitted against this list: its case-folded index goes (100,000 names).
+  foldedNames.delete(out);
   return out;
 }
 
@@ -154,13 +190,14 @@ async function captureFolder(ctx: RunContext, node: NodeRef, c: FileCopy, out: S
     return;
   }
   const files = await listFiles(dir);
+  const folder: FolderCapture = { from: c.from, to: c.to, staging: ctx.staging.local, kind: c.kind, node: node.name, note: c.note };
   // One line per folder, not per file (a folder may hold 100,000 files; the manifest lists every one).
   let captured = 0;
   for (let i = 0; i < files.length; i += COPY_PARALLEL) {
     const batch: StagedFile[] = [];
     for (const rel of files.slice(i, i + COPY_PARALLEL)) {
-      const f = admit(ctx, node, `${c.from}\\${rel.replace(/\//g, '\\')}`, `${c.to}${rel}`, c, out, c.note, batch);
-      if (f) batch.push(f);
+      const f = new FolderFile(folder, rel);
+      if (admit(ctx, node, f.source, f.archivePath, out, batch)) batch.push(f);
     }
     const copied = await Promise.all(batch.map((f) => copyIn(ctx, node, f)));
     for (const [k, f] of batch.entries()) {
