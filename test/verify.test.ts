@@ -103,3 +103,32 @@ test('an archive that does not exist fails its "exists" check (exit 3 from the C
   );
   t.is(res.archiveSha256, undefined);
 });
+
+test('keepFiles false: the same checks and findings, in the manifest order, with no file list in the result', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'c.zip');
+  const many: Record<string, Buffer> = { ...files };
+  for (let i = 0; i < 40; i++) many[`Config/Keys/more/k${i}.key`] = Buffer.from(`key ${i}`);
+  const m = configOnlyManifest(many);
+  // Listed but not in the archive (twice, far apart in the list), a wrong hash, a wrong size, and an unlisted entry.
+  m.files.splice(5, 0, { path: 'Config/Keys/gone-1.key', size: 3, sha256: '1'.repeat(64), kind: 'keys' });
+  m.files.push({ path: 'Config/Keys/gone-2.key', size: 3, sha256: '2'.repeat(64), kind: 'keys' });
+  m.files.find((f) => f.path === 'Config/Keys/more/k7.key')!.sha256 = '0'.repeat(64);
+  m.files.find((f) => f.path === 'Config/Keys/more/k30.key')!.size = 99;
+  await writeZip(zip, { ...many, 'Config/unlisted.txt': 'u', 'manifest.json': JSON.stringify(m) });
+  const kept = await verifyArchive(zip);
+  const lean = await verifyArchive(zip, { keepFiles: false });
+  t.deepEqual(lean.checks, kept.checks);
+  t.deepEqual(lean.badEntries, kept.badEntries);
+  t.deepEqual(lean.badEntries, [
+    'Config/Keys/more/k30.key',
+    'Config/Keys/gone-1.key',
+    'Config/Keys/more/k7.key',
+    'Config/Keys/gone-2.key',
+    'Config/unlisted.txt',
+  ]);
+  t.is(kept.manifest?.files.length, m.files.length);
+  t.deepEqual(lean.manifest?.files, []);
+  t.is(lean.manifest?.mode, 'ConfigOnly');
+  t.regex(lean.checks.find((c) => c.name === 'manifest')!.detail, new RegExp(`${m.files.length} files`));
+});

@@ -5,11 +5,12 @@ import { Transform, type TransformCallback, Writable, pipeline } from 'node:stre
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { MANIFEST_NAME, expectedEntries, parseManifest, type Manifest, type ManifestFile } from '../core/manifest.ts';
+import { MANIFEST_NAME, ManifestParser, expectedEntries, type Manifest, type ManifestFile } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { readTextFile } from '../util/text.ts';
 import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
 import { SequentialReader, hashWholeFile } from './byte-reader.ts';
+import { EntryTable } from './entry-table.ts';
 import { ioCounters } from './hashing.ts';
 import { aesDecoder, decryptAesEntry, isAesEntry } from './zip-aes.ts';
 import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
@@ -92,26 +93,29 @@ export function entryLimitRule(count: number, max: number): string {
   return `${count} entries, more than the limit of ${max} (if this is a backup of a large captured folder, raise RestoreConfiguration.MaxArchiveEntries)`;
 }
 
-/** The central directory; more than `maxEntries` (default ARCHIVE_LIMITS.maxEntries) is refused before any is read. */
-export function readEntries(zf: ZipFile, maxEntries: number = ARCHIVE_LIMITS.maxEntries): Promise<Entry[]> {
+/**
+ * The central directory, in columns (EntryTable: about 100 bytes an entry); more than `maxEntries` (default
+ * ARCHIVE_LIMITS.maxEntries) is refused before any is read.
+ */
+export function readEntryTable(zf: ZipFile, maxEntries: number = ARCHIVE_LIMITS.maxEntries): Promise<EntryTable> {
   if (zf.entryCount > maxEntries) {
     return Promise.reject(new ArchiveRefused(`(central directory)`, entryLimitRule(zf.entryCount, maxEntries)));
   }
   return new Promise((resolve, reject) => {
-    const list: Entry[] = [];
+    const table = new EntryTable();
     zf.on('entry', (e: Entry) => {
-      // The table is kept while the archive is checked (100,000 entries and more): the raw name, extra field and
-      // comment, three Buffer views per entry that yauzl has decoded already (fileName, extraFields,
-      // fileComment), are dropped. Set to undefined, not deleted: the entries keep one shape.
-      const raw = e as unknown as Record<'fileNameRaw' | 'extraFieldRaw' | 'fileCommentRaw', Buffer | undefined>;
-      raw.fileNameRaw = raw.extraFieldRaw = raw.fileCommentRaw = undefined;
-      list.push(e);
+      table.push(e);
       zf.readEntry();
     });
-    zf.on('end', () => resolve(list));
+    zf.on('end', () => resolve(table));
     zf.on('error', reject);
     zf.readEntry();
   });
+}
+
+/** The central directory as a list of entries (each with the fields the reader uses; see EntryTable). */
+export async function readEntries(zf: ZipFile, maxEntries: number = ARCHIVE_LIMITS.maxEntries): Promise<Entry[]> {
+  return [...(await readEntryTable(zf, maxEntries))];
 }
 
 /** What kind of entry this is, from its attributes: a file, a folder, or why it is neither. */
@@ -136,7 +140,7 @@ export function entryKind(e: Entry): { kind: 'file' | 'folder' } | { problem: st
 }
 
 /** One problem per refused entry: names, kinds, duplicates (also after Windows case folding), compression ratio. */
-export function entryTableProblems(entries: Entry[]): Array<{ entry: string; rule: string; check: string }> {
+export function entryTableProblems(entries: Iterable<Entry>): Array<{ entry: string; rule: string; check: string }> {
   const out: Array<{ entry: string; rule: string; check: string }> = [];
   const seen = new Map<string, { name: string; folder: boolean }>();
   const folders = new Map<string, string>();
@@ -225,7 +229,8 @@ export async function entryStream(zf: ZipFile, e: Entry, password?: string, expe
   const what = expectedSize === undefined || expectedSize >= e.uncompressedSize ? 'its header declares' : 'the manifest lists';
   const guard = new SizeGuard(e.fileName, limit, what);
   raw.on('error', (err) => guard.destroy(err as Error));
-  guard.on('error', () => (raw as unknown as { destroy?: () => void }).destroy?.());
+  // A reader that stops early (a manifest refused half-way) destroys the guard: the entry's own stream goes too.
+  guard.on('close', () => (raw as unknown as { destroy?: () => void }).destroy?.());
   return raw.pipe(guard);
 }
 
@@ -238,15 +243,6 @@ async function hashEntry(zf: ZipFile, e: Entry, password: string | undefined, si
     n += chunk.length;
   }
   return { sha256: h.digest('hex'), size: n };
-}
-
-async function readText(zf: ZipFile, e: Entry, password?: string): Promise<string> {
-  if (e.uncompressedSize > ARCHIVE_LIMITS.maxManifestBytes)
-    throw new ArchiveRefused(e.fileName, `${e.uncompressedSize} bytes, above the limit of ${ARCHIVE_LIMITS.maxManifestBytes} for manifest.json`);
-  const s = await entryStream(zf, e, password);
-  const parts: Buffer[] = [];
-  for await (const chunk of s as AsyncIterable<Buffer>) parts.push(chunk);
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(parts));
 }
 
 /** Refuses entry names that would escape a target folder or be misread on Windows (zip slip; util/winnames). */
@@ -289,6 +285,12 @@ export async function verifyArchive(
     minSizeBytes?: number | undefined;
     /** Entries at most (default ARCHIVE_LIMITS.maxEntries; RestoreConfiguration.MaxArchiveEntries). */
     maxEntries?: number | undefined;
+    /**
+     * Keep the manifest's file list in the result (default true: a restore plans from it). False: the result's
+     * manifest has `files` empty, and verify holds nothing per listed file but a few numbers (a backup's own
+     * verify of 100,000 files).
+     */
+    keepFiles?: boolean | undefined;
   } = {},
 ): Promise<VerifyResult> {
   const checks: Check[] = [];
@@ -325,30 +327,29 @@ export async function verifyArchive(
       return undefined;
     }
     try {
-      const entries = await checkEntryTable(zf, add, badEntries, opts.maxEntries ?? ARCHIVE_LIMITS.maxEntries);
+      const table = await checkEntryTable(zf, add, badEntries, opts.maxEntries ?? ARCHIVE_LIMITS.maxEntries);
       // Nothing is inflated from an archive whose table is refused.
-      if (!entries) return undefined;
-      countTailReads(entries);
-      const byName = new Map(entries.map((e) => [e.fileName, e]));
-      const me = byName.get(MANIFEST_NAME);
-      if (!me) {
-        legacy = recognizeLegacyArchive(
-          archive,
-          Buffer.alloc(0),
-          entries.map((e) => e.fileName),
-        );
+      if (!table) return undefined;
+      countTailReads(table);
+      const index = new Map<string, number>();
+      for (let j = 0; j < table.length; j++) index.set(table.names[j]!, j);
+      const mi = index.get(MANIFEST_NAME);
+      if (mi === undefined) {
+        legacy = recognizeLegacyArchive(archive, Buffer.alloc(0), table.names);
         add('manifest', false, legacy ? `manifest.json is missing: ${legacy.message} ${legacy.hint}` : 'manifest.json is missing');
         return undefined;
       }
+      const listing = new Listing(table, index, opts.keepFiles ?? true);
       try {
-        manifest = parseManifest(await readText(zf, me, opts.password));
-        add('manifest', true, `mode ${manifest.mode}, ${manifest.files.length} files`);
+        manifest = await readListedManifest(zf, table.entry(mi), opts.password, listing.add);
+        manifest.files = listing.files ?? [];
+        add('manifest', true, `mode ${manifest.mode}, ${listing.count} files`);
       } catch (err) {
         add('manifest', false, `manifest.json cannot be read: ${err instanceof BackupError ? err.message : (err as Error).message}`);
         return undefined;
       }
-      const whole = await checkManifestEntries(zf, archive, manifest, byName, opts.password, add, badEntries);
-      checkContent(manifest, entries, add, badEntries);
+      const whole = await checkManifestEntries(zf, archive, table, listing, opts.password, add, badEntries);
+      checkContent(manifest, table, listing, add, badEntries);
       return whole;
     } finally {
       zf.close();
@@ -369,9 +370,9 @@ export async function verifyArchive(
  * What the reader takes from the end of the archive with small reads before the single pass: the central
  * directory and its end records, and manifest.json (counted in ioCounters.archiveBytesRead as their sizes).
  */
-function countTailReads(entries: Entry[]): void {
+function countTailReads(table: EntryTable): void {
   let n = 22 + 56 + 20;
-  for (const e of entries) {
+  for (const e of table) {
     n += 46 + e.fileNameLength + e.extraFieldLength + e.fileCommentLength;
     if (e.fileName === MANIFEST_NAME) n += 30 + e.fileNameLength + e.extraFieldLength + e.compressedSize;
   }
@@ -404,10 +405,10 @@ async function expectedArchiveHash(
 }
 
 /** The central directory and its entry table (count, names, kinds, duplicates, ratio); the entries when all pass. */
-async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[], maxEntries: number): Promise<Entry[] | undefined> {
-  let entries: Entry[];
+async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[], maxEntries: number): Promise<EntryTable | undefined> {
+  let entries: EntryTable;
   try {
-    entries = await readEntries(zf, maxEntries);
+    entries = await readEntryTable(zf, maxEntries);
   } catch (err) {
     if (err instanceof ArchiveRefused) {
       badEntries.push(err.entry);
@@ -440,63 +441,126 @@ async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[],
 }
 
 /**
+ * What manifest.json lists, held against the entry table as it streams in (ManifestParser hands each file to
+ * `add`): per entry, where the manifest lists it and the size and SHA-256 it gives, in typed arrays; no object
+ * per file is kept unless the caller keeps the list (`files`). Throws for a path listed twice.
+ */
+class Listing {
+  /** The manifest's index of the file listed for each entry; -1: not listed. */
+  readonly at: Int32Array;
+  readonly size: Float64Array;
+  private readonly sha: Buffer;
+  /** Listed, not in the archive, in the manifest's order. */
+  readonly missing: Array<{ path: string; at: number }> = [];
+  private readonly missingPaths = new Set<string>();
+  /** Entries whose header declares another size than the manifest, in the manifest's order. */
+  readonly lying: number[] = [];
+  readonly files: ManifestFile[] | undefined;
+  count = 0;
+  total = 0;
+  declared = 0;
+
+  constructor(
+    private readonly table: EntryTable,
+    private readonly index: Map<string, number>,
+    keepFiles: boolean,
+  ) {
+    this.at = new Int32Array(table.length).fill(-1);
+    this.size = new Float64Array(table.length);
+    this.sha = Buffer.alloc(table.length * 32);
+    this.files = keepFiles ? [] : undefined;
+  }
+
+  readonly add = (f: ManifestFile, i: number): void => {
+    const twice = () =>
+      new BackupError(ExitCode.Validation, `manifest.json lists ${f.path} twice`, 'The archive is damaged or was not made by this tool: use another backup.');
+    this.count++;
+    this.total += f.size;
+    const j = this.index.get(f.path);
+    if (j === undefined) {
+      if (this.missingPaths.has(f.path)) throw twice();
+      this.missingPaths.add(f.path);
+      this.missing.push({ path: f.path, at: i });
+    } else {
+      if (this.at[j]! >= 0) throw twice();
+      this.at[j] = i;
+      this.size[j] = f.size;
+      this.sha.write(f.sha256, j * 32, 32, 'hex');
+      const header = this.table.uncompressedSizeOf(j);
+      this.declared += header;
+      if (header !== f.size) this.lying.push(j);
+    }
+    this.files?.push(f);
+  };
+
+  shaOf(j: number): string {
+    return this.sha.toString('hex', j * 32, j * 32 + 32);
+  }
+}
+
+/** manifest.json, streamed into a ManifestParser (its files go to `sink`), within the reader's limit for it. */
+async function readListedManifest(zf: ZipFile, e: Entry, password: string | undefined, sink: (f: ManifestFile, i: number) => void): Promise<Manifest> {
+  if (e.uncompressedSize > ARCHIVE_LIMITS.maxManifestBytes)
+    throw new ArchiveRefused(e.fileName, `${e.uncompressedSize} bytes, above the limit of ${ARCHIVE_LIMITS.maxManifestBytes} for manifest.json`);
+  const parser = new ManifestParser(sink);
+  for await (const chunk of (await entryStream(zf, e, password)) as AsyncIterable<Buffer>) parser.write(chunk);
+  return parser.end();
+}
+
+/**
  * Header sizes against the manifest (before anything is inflated), then every listed entry's size and SHA-256,
  * all in one pass over the archive (singlePass); the archive's own SHA-256 from that pass.
  */
 async function checkManifestEntries(
   zf: ZipFile,
   archive: string,
-  m: Manifest,
-  byName: Map<string, Entry>,
+  table: EntryTable,
+  listing: Listing,
   password: string | undefined,
   add: AddCheck,
   badEntries: string[],
 ): Promise<string> {
-  const lying: string[] = [];
-  let declared = 0;
-  for (const f of m.files) {
-    const e = byName.get(f.path);
-    if (!e) continue;
-    declared += e.uncompressedSize;
-    if (e.uncompressedSize !== f.size) {
-      lying.push(f.path);
-      add(`entry ${f.path}`, false, `its header declares ${e.uncompressedSize} bytes, the manifest lists ${f.size} bytes (limit: the manifest's size)`);
-    }
+  for (const j of listing.lying) {
+    add(
+      `entry ${table.names[j]}`,
+      false,
+      `its header declares ${table.uncompressedSizeOf(j)} bytes, the manifest lists ${listing.size[j]} bytes (limit: the manifest's size)`,
+    );
   }
-  const total = m.files.reduce((n, f) => n + f.size, 0);
+  const n = listing.lying.length;
   add(
     'total size',
-    lying.length === 0,
-    lying.length
-      ? `${lying.length} entr${lying.length === 1 ? 'y declares' : 'ies declare'} another size than the manifest`
-      : `${formatBytes(declared)} uncompressed, as the manifest lists (${formatBytes(total)})`,
+    n === 0,
+    n
+      ? `${n} entr${n === 1 ? 'y declares' : 'ies declare'} another size than the manifest`
+      : `${formatBytes(listing.declared)} uncompressed, as the manifest lists (${formatBytes(listing.total)})`,
   );
-  badEntries.push(...lying);
-  const items = m.files.flatMap((f) => {
-    const e = byName.get(f.path);
-    return e && !lying.includes(f.path) ? [{ f, e }] : [];
-  });
-  const { archiveSha256, outcomes } = await singlePass(zf, archive, items, password);
-  for (const f of m.files) {
-    const e = byName.get(f.path);
-    if (lying.includes(f.path)) continue;
-    if (!e) {
-      badEntries.push(f.path);
-      add(`entry ${f.path}`, false, 'listed in the manifest but missing from the archive');
+  badEntries.push(...listing.lying.map((j) => table.names[j]!));
+  const lying = new Set(listing.lying);
+  const items: number[] = [];
+  for (let j = 0; j < table.length; j++) if (listing.at[j]! >= 0 && !lying.has(j)) items.push(j);
+  const { archiveSha256, outcomes } = await singlePass(zf, archive, table, listing, items, password);
+  // What is missing or does not match, in the manifest's order (the pass keeps nothing for entries that match).
+  const bad: Array<{ at: number; path: string } | { at: number; j: number }> = [
+    ...listing.missing,
+    ...[...outcomes.keys()].map((j) => ({ at: listing.at[j]!, j })),
+  ];
+  bad.sort((a, b) => a.at - b.at);
+  for (const b of bad) {
+    if ('path' in b) {
+      badEntries.push(b.path);
+      add(`entry ${b.path}`, false, 'listed in the manifest but missing from the archive');
       continue;
     }
-    // The pass keeps only what did not match (100,000 matching entries: nothing kept for them).
-    const got = outcomes.get(f.path);
-    if (!got) continue;
-    if ('error' in got) {
-      badEntries.push(f.path);
-      add(`entry ${f.path}`, false, got.error instanceof ArchiveRefused ? `refused: ${got.error.rule}` : `cannot be read: ${got.error.message}`);
-    } else {
-      badEntries.push(f.path);
-      add(`entry ${f.path}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${f.sha256} (${f.size} bytes)`);
-    }
+    const name = table.names[b.j]!;
+    const got = outcomes.get(b.j)!;
+    badEntries.push(name);
+    if ('error' in got)
+      add(`entry ${name}`, false, got.error instanceof ArchiveRefused ? `refused: ${got.error.rule}` : `cannot be read: ${got.error.message}`);
+    else
+      add(`entry ${name}`, false, `SHA-256 ${got.sha256} (${got.size} bytes) does not match the manifest's ${listing.shaOf(b.j)} (${listing.size[b.j]} bytes)`);
   }
-  if (badEntries.length === 0) add('manifest hashes', true, `${m.files.length} entries match their SHA-256`);
+  if (badEntries.length === 0) add('manifest hashes', true, `${listing.count} entries match their SHA-256`);
   return archiveSha256;
 }
 
@@ -504,31 +568,35 @@ type Outcome = { sha256: string; size: number } | { error: Error };
 
 /**
  * The single pass: the archive is streamed once, front to back, through a SequentialReader that hashes all of
- * it; each listed entry is decrypted and inflated from those same bytes as the stream reaches its local header,
- * and its SHA-256, size and (outside AE-2, which has none) CRC-32 taken. An entry whose header lies before the
- * stream's position (overlapping entries: never written by this tool) is read on its own instead.
+ * it; each listed entry (`items`: entry indexes) is decrypted and inflated from those same bytes as the stream
+ * reaches its local header, and its SHA-256, size and (outside AE-2, which has none) CRC-32 taken. An entry whose
+ * header lies before the stream's position (overlapping entries: never written by this tool) is read on its own.
  */
 async function singlePass(
   zf: ZipFile,
   archive: string,
-  items: Array<{ f: ManifestFile; e: Entry }>,
+  table: EntryTable,
+  listing: Listing,
+  items: number[],
   password: string | undefined,
-): Promise<{ archiveSha256: string; outcomes: Map<string, Outcome> }> {
+): Promise<{ archiveSha256: string; outcomes: Map<number, Outcome> }> {
   const reader = new SequentialReader(archive);
   // Only the entries that failed or do not match the manifest: every item is decoded, or the pass throws.
-  const outcomes = new Map<string, Outcome>();
-  items.sort((a, b) => a.e.relativeOffsetOfLocalHeader - b.e.relativeOffsetOfLocalHeader);
+  const outcomes = new Map<number, Outcome>();
+  items.sort((a, b) => table.offsetOf(a) - table.offsetOf(b));
   try {
-    for (const { f, e } of items) {
+    for (const j of items) {
+      const e = table.entry(j);
+      const size = listing.size[j]!;
       const at = e.relativeOffsetOfLocalHeader;
       const fail = (err: unknown): Outcome => ({ error: err as Error });
       let got: Outcome;
-      if (at < reader.position) got = await hashEntry(zf, e, password, f.size).catch(fail);
+      if (at < reader.position) got = await hashEntry(zf, e, password, size).catch(fail);
       else {
         await reader.skip(at - reader.position);
-        got = await decodeEntry(reader, e, f.size, password).catch(fail);
+        got = await decodeEntry(reader, e, size, password).catch(fail);
       }
-      if ('error' in got || got.sha256 !== f.sha256 || got.size !== f.size) outcomes.set(f.path, got);
+      if ('error' in got || got.size !== size || got.sha256 !== listing.shaOf(j)) outcomes.set(j, got);
     }
     return { archiveSha256: await reader.finish(), outcomes };
   } finally {
@@ -631,9 +699,9 @@ async function decodeEntry(reader: SequentialReader, e: Entry, expectedSize: num
 }
 
 /** Nothing unlisted in the archive; the files the mode needs are there, and nothing outside the mode. */
-function checkContent(m: Manifest, entries: Entry[], add: AddCheck, badEntries: string[]): void {
-  const listed = new Set(m.files.map((f) => f.path));
-  const extra = entries.filter((e) => e.fileName !== MANIFEST_NAME && !e.fileName.endsWith('/') && !listed.has(e.fileName)).map((e) => e.fileName);
+function checkContent(m: Manifest, table: EntryTable, listing: Listing, add: AddCheck, badEntries: string[]): void {
+  const names = table.names;
+  const extra = names.filter((n, j) => listing.at[j]! < 0 && n !== MANIFEST_NAME && !n.endsWith('/'));
   badEntries.push(...extra);
   add(
     'no unlisted entries',
@@ -643,7 +711,6 @@ function checkContent(m: Manifest, entries: Entry[], add: AddCheck, badEntries: 
       : 'every entry is in the manifest',
   );
   const { patterns, forbidden } = expectedEntries(m);
-  const names = entries.map((e) => e.fileName);
   const missing = patterns.filter((re) => !names.some((n) => re.test(n))).map((re) => re.source);
   add('expected files', missing.length === 0, missing.length ? `missing for mode ${m.mode}: ${missing.join(', ')}` : `all files of mode ${m.mode} present`);
   const wrong = names.filter((n) => forbidden.some((re) => re.test(n)));

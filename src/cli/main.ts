@@ -286,6 +286,8 @@ async function verifyCommand(argv: string[]): Promise<ExitCodeValue> {
           password: req.secrets['ArchivePassword'],
           sha256File: hasSide ? sideCar : undefined,
           maxEntries: entryLimitOf(req.params),
+          // The result names the mode and the checks, not the files.
+          keepFiles: false,
         }),
       };
     },

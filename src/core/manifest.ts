@@ -69,10 +69,19 @@ export function expectedEntries(m: Pick<Manifest, 'mode' | 'mongo' | 'nodes' | '
   return { patterns, forbidden };
 }
 
+/** One entry of manifest.json's `files`, as verify, restore and drill rely on it. */
+const manifestFileSchema = z.looseObject({
+  path: z.string().min(1).max(4096),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex'),
+  kind: z.string().max(50),
+});
+
 /**
  * The shape of manifest.json that verify, restore and drill rely on, checked before any of it is used: a
  * manifest whose `files` is not a list, or whose sizes are not numbers, is refused (exit 3) naming the key,
- * never read as `manifest.files.map is not a function`. Fields the reader does not use may vary.
+ * never read as `manifest.files.map is not a function`. Fields the reader does not use may vary. The entries of
+ * `files` are checked one by one as they are read (ManifestParser): here the list is the one left in its place.
  */
 const manifestSchema = z.looseObject({
   format: z.number().int().min(1),
@@ -89,51 +98,214 @@ const manifestSchema = z.looseObject({
   }),
   secretsIncluded: z.boolean().default(false),
   encrypted: z.boolean().default(false),
-  files: z
-    .array(
-      z.looseObject({
-        path: z.string().min(1).max(4096),
-        size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex'),
-        kind: z.string().max(50),
-      }),
-    )
-    .max(MAX_ARCHIVE_ENTRIES_CEILING),
+  files: z.array(manifestFileSchema),
 });
 
-/** Parses manifest.json text; throws BackupError (exit 3) naming the first key of the wrong shape. */
+const DAMAGED = 'The archive is damaged or was not made by this tool: use another backup.';
+
+/** What a ManifestParser hands on for every entry of `files`, in order; it may throw (a BackupError) to stop. */
+export type ManifestFileSink = (file: ManifestFile, index: number) => void;
+
+/**
+ * manifest.json read as it streams in: each entry of the top-level `files` list is parsed, checked and handed to
+ * `sink` on its own, the moment it is complete; the rest of the manifest (a few KB) is kept and checked at the
+ * end. A manifest of 100,000 files (30 MB of text) is then never one string, nor one tree of objects (issue 15,
+ * "flat memory"). The text is only scanned here for strings and brackets: JSON.parse reads each part, so
+ * anything JSON.parse would refuse is refused, exit 3, as "not valid JSON".
+ */
+export class ManifestParser {
+  private readonly shell: string[] = [];
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  /** At depth 1 of the root object: the next string is a key. */
+  private expectKey = false;
+  private key: string[] | undefined;
+  private lastKey: string | undefined;
+  /** After the colon of a top-level key, before its value. */
+  private afterColon = false;
+  private sawFiles = false;
+  /** Inside the `files` list (depth 2 is its own level). */
+  private inFiles = false;
+  private element: string[] | undefined;
+  private commaInFiles = false;
+  private count = 0;
+  private issue: { path: string; message: string } | undefined;
+  private issues = 0;
+
+  constructor(private readonly sink: ManifestFileSink) {}
+
+  /** Entries of `files` read so far. */
+  get files(): number {
+    return this.count;
+  }
+
+  write(bytes: Uint8Array): void {
+    let text: string;
+    try {
+      text = this.decoder.decode(bytes, { stream: true });
+    } catch {
+      throw new BackupError(ExitCode.Validation, 'manifest.json is not valid UTF-8', DAMAGED);
+    }
+    this.scan(text);
+  }
+
+  private scan(text: string): void {
+    // Runs of the text go to the shell (everything but the list's content) or to the entry being read.
+    let runStart = 0;
+    let target: 'shell' | 'element' | 'none' = this.inFiles ? (this.element ? 'element' : 'none') : 'shell';
+    const flush = (to: number): void => {
+      if (to > runStart) {
+        if (target === 'shell') this.shell.push(text.slice(runStart, to));
+        else if (target === 'element') this.element!.push(text.slice(runStart, to));
+      }
+      runStart = to;
+    };
+    let keyFrom = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (c === 0x5c) this.escape = true;
+        else if (c === 0x22) {
+          this.inString = false;
+          if (this.key) {
+            this.key.push(text.slice(keyFrom, i));
+            this.lastKey = this.topKey(this.key.join(''));
+            this.key = undefined;
+          }
+        }
+        continue;
+      }
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+      if (this.inFiles && this.depth === 2) {
+        if (c === 0x2c || c === 0x5d) {
+          // ',' ends an entry; ']' ends the list (and the entry before it, if any).
+          flush(i);
+          if (this.element) this.endElement();
+          else if (c === 0x2c || this.commaInFiles) throw this.invalid(`files[${this.count}]: an empty entry`);
+          if (c === 0x2c) {
+            this.commaInFiles = true;
+            target = 'none';
+            runStart = i + 1;
+            continue;
+          }
+          this.inFiles = false;
+          this.depth--;
+          target = 'shell';
+          continue;
+        }
+        if (!this.element) {
+          flush(i);
+          this.element = [];
+          target = 'element';
+        }
+      }
+      if (this.afterColon) {
+        this.afterColon = false;
+        if (this.depth === 1 && this.lastKey === 'files' && c === 0x5b) {
+          if (this.sawFiles) throw this.invalid('the key files appears twice');
+          this.sawFiles = true;
+          this.inFiles = true;
+          this.depth++;
+          flush(i + 1);
+          target = 'none';
+          continue;
+        }
+      }
+      if (c === 0x22) {
+        this.inString = true;
+        if (this.depth === 1 && this.expectKey) {
+          this.expectKey = false;
+          this.key = [];
+          keyFrom = i + 1;
+        }
+      } else if (c === 0x7b || c === 0x5b) {
+        this.depth++;
+        if (this.depth === 1 && c === 0x7b) this.expectKey = true;
+      } else if (c === 0x7d || c === 0x5d) this.depth--;
+      else if (this.depth === 1 && c === 0x2c) this.expectKey = true;
+      else if (this.depth === 1 && c === 0x3a) this.afterColon = true;
+    }
+    if (this.key) this.key.push(text.slice(keyFrom));
+    flush(text.length);
+  }
+
+  private topKey(raw: string): string {
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      return raw;
+    }
+  }
+
+  private invalid(why: string): BackupError {
+    return new BackupError(ExitCode.Validation, `manifest.json is not valid JSON (${why})`, DAMAGED);
+  }
+
+  private endElement(): void {
+    const text = this.element!.join('');
+    this.element = undefined;
+    const index = this.count++;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw this.invalid(`files[${index}]: ${(err as Error).message}`);
+    }
+    if (this.count > MAX_ARCHIVE_ENTRIES_CEILING) {
+      this.note(['files'], `more than ${MAX_ARCHIVE_ENTRIES_CEILING} entries`);
+      return;
+    }
+    const r = manifestFileSchema.safeParse(raw);
+    if (!r.success) {
+      for (const i of r.error.issues) this.note(['files', index, ...i.path], i.message);
+      return;
+    }
+    // Once an entry is refused the manifest is (at the end): nothing more is handed on.
+    if (!this.issue) this.sink(raw as ManifestFile, index);
+  }
+
+  private note(path: PropertyKey[], message: string): void {
+    this.issues++;
+    this.issue ??= { path: path.map(String).join('.'), message };
+  }
+
+  /** The manifest but for its entries (`files` is empty: they went to the sink); throws BackupError (exit 3). */
+  end(): Manifest {
+    this.scan(this.decoder.decode());
+    let raw: unknown;
+    try {
+      raw = JSON.parse(this.shell.join(''));
+    } catch (err) {
+      throw this.invalid((err as Error).message);
+    }
+    const r = manifestSchema.safeParse(raw);
+    const first = r.success ? undefined : { path: r.error.issues[0]!.path.join('.') || '(root)', message: r.error.issues[0]!.message };
+    const total = (r.success ? 0 : r.error.issues.length) + this.issues;
+    const i = first ?? this.issue;
+    if (i) {
+      const more = total > 1 ? ` (and ${total - 1} more)` : '';
+      throw new BackupError(ExitCode.Validation, `manifest.json is not in the form this tool writes: ${i.path}: ${i.message}${more}`, DAMAGED);
+    }
+    return r.data as unknown as Manifest;
+  }
+}
+
+/** Parses manifest.json text; throws BackupError (exit 3) naming the first key of the wrong shape, or a path listed twice. */
 export function parseManifest(text: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new BackupError(
-      ExitCode.Validation,
-      `manifest.json is not valid JSON (${(err as Error).message})`,
-      'The archive is damaged or was not made by this tool: use another backup.',
-    );
-  }
-  const r = manifestSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
-    throw new BackupError(
-      ExitCode.Validation,
-      `manifest.json is not in the form this tool writes: ${i.path.join('.') || '(root)'}: ${i.message}${more}`,
-      'The archive is damaged or was not made by this tool: use another backup.',
-    );
-  }
-  const dup = new Set<string>();
-  for (const f of r.data.files) {
-    if (dup.has(f.path))
-      throw new BackupError(
-        ExitCode.Validation,
-        `manifest.json lists ${f.path} twice`,
-        'The archive is damaged or was not made by this tool: use another backup.',
-      );
-    dup.add(f.path);
-  }
-  return r.data as unknown as Manifest;
+  const files: ManifestFile[] = [];
+  const seen = new Set<string>();
+  const p = new ManifestParser((f) => {
+    if (seen.has(f.path)) throw new BackupError(ExitCode.Validation, `manifest.json lists ${f.path} twice`, DAMAGED);
+    seen.add(f.path);
+    files.push(f);
+  });
+  p.write(Buffer.from(text, 'utf8'));
+  const m = p.end();
+  m.files = files;
+  return m;
 }
 
 /** Alteryx's guidance on the encryption key, written to the log and the manifest (REQ-3.2.3). */
