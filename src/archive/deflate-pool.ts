@@ -80,7 +80,7 @@ export class DeflatePool {
   constructor(threads = availableParallelism()) {
     this.size = Math.max(0, threads);
     for (let i = 0; i < this.size; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
+      const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       w.on('message', (m: { id: number; out?: Uint8Array; error?: string }) => this.settle(i, m));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => {
