@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { runBackup } from '../src/backup/backup.ts';
-import { CHUNK_BYTES, DeflatePool, DICT_BYTES, deflateChunk } from '../src/archive/deflate-pool.ts';
+import { CHUNK_BYTES, DEFLATE_THREAD_LIMITS, DeflatePool, DICT_BYTES, deflateChunk } from '../src/archive/deflate-pool.ts';
 import { ioCounters, ioSnapshot } from '../src/archive/hashing.ts';
 import { openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
 import { STORED } from '../src/archive/writer.ts';
@@ -354,6 +354,21 @@ test.serial('an abort mid-archive ends the deflate threads and leaves no archive
   const left = filesUnder(dir).filter((f) => /ServerBackup_.*\.zip/.test(f));
   t.deepEqual(left, [], 'no archive and no .partial anywhere');
   t.false(existsSync(r.archivePath ?? join(dir, 'none')));
+});
+
+test('the deflate threads run with a small young generation (their heaps stay small over many small messages)', async (t) => {
+  const pool = new DeflatePool(2);
+  try {
+    const workers = (pool as unknown as { workers: Worker[] }).workers;
+    t.is(workers.length, 2);
+    // The limit each thread runs with, as V8 reports it to Node (resourceLimits of the running worker).
+    for (const w of workers) t.is(w.resourceLimits?.maxYoungGenerationSizeMb, DEFLATE_THREAD_LIMITS.maxYoungGenerationSizeMb);
+    t.true(DEFLATE_THREAD_LIMITS.maxYoungGenerationSizeMb <= 8);
+    const out = await pool.deflate(Buffer.from('x'.repeat(1000)), 6, true);
+    t.is(inflateRawSync(out).toString(), 'x'.repeat(1000));
+  } finally {
+    await pool.close();
+  }
 });
 
 test.serial('a source that fails mid-entry rejects the entry; the queue stops and the threads end', async (t) => {
