@@ -443,16 +443,18 @@ test('smallFileChunks cuts a file larger than one chunk like bufferChunks, and c
   t.throws(() => [...smallFileChunks(join(dir, 'gone.bin'))], { code: 'ENOENT' });
 });
 
-test.serial('a piece of a larger buffer goes to its deflate thread as its own bytes, not as the whole buffer it is cut from', async (t) => {
-  // bufferChunks cuts manifest.json (10 MB at 30,000 files) in 1 MiB views: posting a view clones its whole ArrayBuffer.
+test.serial('a chunk goes to its deflate thread through the shared slots, not as a buffer of its own; a larger task as its own bytes', async (t) => {
+  // Posting a chunk gave each thread a new 1 MiB buffer per task (garbage collected only after tens of MB); a view
+  // of a larger buffer (bufferChunks cuts manifest.json in 1 MiB views) cloned the whole buffer it is cut from.
   const big = randomBytes(3 * CHUNK_BYTES);
   const views = [...bufferChunks(big)];
   // What each post carries, seen when it is posted (a transferred buffer reads as empty afterwards).
-  const carried: number[] = [];
+  const carried: Array<{ bytes: number; slot: unknown }> = [];
   const post = Worker.prototype.postMessage;
   type Post = Worker['postMessage'];
   const spy = sinon.stub(Worker.prototype, 'postMessage').callsFake(function (this: Worker, ...args: Parameters<Post>) {
-    carried.push((args[0] as { data: Uint8Array }).data.buffer.byteLength);
+    const m = args[0] as { data?: Uint8Array; dict?: Uint8Array; slot?: number; slots?: SharedArrayBuffer };
+    if (!m.slots) carried.push({ bytes: (m.data?.buffer.byteLength ?? 0) + (m.dict?.buffer.byteLength ?? 0), slot: m.slot });
     return post.apply(this, args);
   });
   t.teardown(() => spy.restore());
@@ -464,11 +466,42 @@ test.serial('a piece of a larger buffer goes to its deflate thread as its own by
       outs.push(await pool.deflate(v, 6, i === views.length - 1, tail));
       tail = Buffer.from(v.subarray(v.length - DICT_BYTES));
     }
-    spy.restore();
-    t.deepEqual(carried, [CHUNK_BYTES, CHUNK_BYTES, CHUNK_BYTES], 'each post carries its own 1 MiB only');
-    t.is(big.length, 3 * CHUNK_BYTES, 'the caller keeps its buffer (a copy was handed over, not its memory)');
+    t.deepEqual(
+      carried.map((c) => c.bytes),
+      [0, 0, 0],
+      'no buffer is posted: chunk and dictionary are in the shared slot',
+    );
+    t.true(carried.every((c) => typeof c.slot === 'number' && c.slot >= 0 && c.slot < 4));
+    t.is(big.length, 3 * CHUNK_BYTES, 'the caller keeps its buffer');
     t.deepEqual(inflateRawSync(Buffer.concat(outs)), big);
+    // More than a slot holds: the task carries a copy of its own bytes only (a view of 3 MiB posted as 2 MiB).
+    carried.length = 0;
+    const two = big.subarray(0, 2 * CHUNK_BYTES);
+    const out = await pool.deflate(two, 6, true);
+    spy.restore();
+    t.deepEqual(carried, [{ bytes: 2 * CHUNK_BYTES, slot: undefined }]);
+    t.deepEqual(inflateRawSync(out), two);
   } finally {
     await pool.close();
   }
+});
+
+test('more tasks at once than there are slots: each waits for a free slot, every result is right, the caller may reuse its buffers at once', async (t) => {
+  const pool = new DeflatePool(2);
+  try {
+    // 2 threads: 8 slots. 40 tasks at once, of sizes 1 byte to 1 MiB, each with a dictionary of its own.
+    const inputs = Array.from({ length: 40 }, (_, i) => textLike(i % 5 === 0 ? CHUNK_BYTES : 1 + ((i * 7919) % 200_000), i + 1));
+    const dicts = inputs.map((_, i) => textLike(DICT_BYTES, 1000 + i));
+    // Each input is copied before deflate returns (into a slot, or aside while all 8 are busy): the caller may
+    // overwrite its buffers at once.
+    const mine = inputs.map((d) => Buffer.from(d));
+    const theirs = dicts.map((d) => Buffer.from(d));
+    const tasks = mine.map((d, i) => pool.deflate(d, 6, true, theirs[i]));
+    for (const b of [...mine, ...theirs]) b.fill(0x5a);
+    const outs = await Promise.all(tasks);
+    for (const [i, o] of outs.entries()) t.deepEqual(inflateRawSync(o, { dictionary: dicts[i] }), inputs[i], `task ${i}`);
+  } finally {
+    await pool.close();
+  }
+  await t.throwsAsync(pool.deflate(Buffer.from('x'), 6, true), { message: /closed/ });
 });

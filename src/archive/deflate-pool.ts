@@ -22,18 +22,31 @@ export function ownsWholeBuffer(b: Uint8Array): boolean {
 
 /** Inputs under zlib's default output chunk (16 KiB) get an output buffer of their own size (see the worker). */
 const SMALL_OUTPUT = 16 * 1024;
+/** One task's room in the shared memory: its dictionary (at most 32 KiB), then its chunk (at most 1 MiB). */
+const DICT_BYTES_LITERAL = 32 * 1024;
+const SLOT_BYTES = DICT_BYTES_LITERAL + 1024 * 1024;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
+let slots;
 parentPort.on('message', (m) => {
+  if (m.slots) {
+    slots = m.slots;
+    return;
+  }
   try {
+    // The input and its dictionary are read where the main thread put them, in its slot of the shared memory
+    // (no buffer of its own for each task: see DeflatePool.slots), or (a larger task) from the message.
+    const at = m.slot * ${SLOT_BYTES};
+    const data = m.data || new Uint8Array(slots, at + ${DICT_BYTES_LITERAL}, m.length);
+    const dict = m.dict || (m.dictLength ? new Uint8Array(slots, at + ${DICT_BYTES_LITERAL} - m.dictLength, m.dictLength) : undefined);
     // A small input gets an output buffer of about its size (zlib's default is 16 KiB a call: for 100,000 small
     // files, gigabytes of garbage in this thread between its collections).
     const opts = { level: m.level, finishFlush: m.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
-    if (m.data.length < ${SMALL_OUTPUT}) opts.chunkSize = Math.max(64, m.data.length + 64);
-    if (m.dict && m.dict.length) opts.dictionary = m.dict;
-    const raw = zlib.deflateRawSync(m.data, opts);
+    if (data.length < ${SMALL_OUTPUT}) opts.chunkSize = Math.max(64, data.length + 64);
+    if (dict && dict.length) opts.dictionary = dict;
+    const raw = zlib.deflateRawSync(data, opts);
     // A small result is a view into zlib's 16 KiB output buffer: copied to its own exact-size memory and handed
     // over (transferred, not cloned), so that the main thread gets only the bytes it needs.
     const out = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : new Uint8Array(raw);
@@ -45,9 +58,9 @@ parentPort.on('message', (m) => {
 `;
 
 /** The size of a chunk of a large entry: big enough that the per-chunk flush costs nothing measurable. */
-export const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = SLOT_BYTES - DICT_BYTES_LITERAL;
 /** The window deflate can refer back to: each chunk gets this much of the previous one as its dictionary. */
-export const DICT_BYTES = 32 * 1024;
+export const DICT_BYTES = DICT_BYTES_LITERAL;
 
 /** Deflates one chunk in this thread, exactly as a worker does (the pool's reference; also its 0-worker mode). */
 export function deflateChunk(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Buffer {
@@ -64,11 +77,14 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** Slots of the shared memory per thread (the writer keeps at most 4 tasks per thread in flight). */
+const SLOTS_PER_THREAD = 4;
+
 /** Threads live while the pool does: `close()` ends them (the writer calls it on success, error and abort alike). */
 /**
  * Each deflate thread's young generation, at most (V8 grows it to 16 MB semi-spaces under a high message rate: over
- * 100,000 small files the two threads' heaps took tens of MB). The data is in transferred ArrayBuffers, outside the
- * heap: a small young generation costs the threads nothing measurable (500 MB archive 0.99x pigz, run P).
+ * 100,000 small files the two threads' heaps took tens of MB). The data is in the shared slots and in transferred
+ * results, outside the heap: a small young generation costs the threads nothing measurable (500 MB: 0.99x pigz, run P).
  */
 export const DEFLATE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 
@@ -78,6 +94,17 @@ export class DeflatePool {
   readonly size: number;
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Tasks go to the threads through slots of one SharedArrayBuffer: the main thread copies a chunk (and its
+   * dictionary) into a free slot and posts the slot's number; the thread deflates it in place. Posting the chunk
+   * itself gave each thread a new 1 MiB buffer per task, garbage that V8 collects only after tens of MB: the peak
+   * of a large archive, and at 100,000 small files the end of the archive (manifest.json, 30 MB). Free slots are a
+   * stack (the first ones are reused: a run of small files touches a few pages).
+   */
+  private readonly slots: SharedArrayBuffer | undefined;
+  private readonly freeSlots: number[] = [];
+  private readonly slotOf = new Map<number, number>();
+  private slotWaiters: Array<() => void> = [];
   private readonly load: number[] = [];
   private readonly owner = new Map<number, number>();
   private nextId = 1;
@@ -97,6 +124,12 @@ export class DeflatePool {
       this.load.push(0);
       DeflatePool.live++;
     }
+    if (this.size > 0) {
+      const count = this.size * SLOTS_PER_THREAD;
+      this.slots = new SharedArrayBuffer(count * SLOT_BYTES);
+      for (let i = count - 1; i >= 0; i--) this.freeSlots.push(i);
+      for (const w of this.workers) w.postMessage({ slots: this.slots });
+    }
   }
 
   /** Threads running now (0 once closed): what the tests check for "no hanging workers". */
@@ -105,6 +138,12 @@ export class DeflatePool {
   }
 
   private settle(worker: number, m: { id: number; out?: Uint8Array; error?: string }): void {
+    const slot = this.slotOf.get(m.id);
+    if (slot !== undefined) {
+      this.slotOf.delete(m.id);
+      this.freeSlots.push(slot);
+      this.slotWaiters.shift()?.();
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -119,31 +158,64 @@ export class DeflatePool {
     this.failure = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const w of this.slotWaiters.splice(0)) w();
   }
 
-  /** Deflates `data` (see the class comment); the promise holds the chunk's part of the entry's raw-deflate stream. */
-  deflate(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Promise<Buffer> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new Error('the deflate pool is closed'));
-    if (this.size === 0) {
-      try {
-        return Promise.resolve(deflateChunk(data, level, final, dict));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+  /** A free slot of the shared memory, once there is one (the writer's backpressure keeps fewer tasks in flight). */
+  private async takeSlot(): Promise<number> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const slot = this.freeSlots.pop();
+      if (slot !== undefined) return slot;
+      await new Promise<void>((r) => this.slotWaiters.push(r));
     }
+  }
+
+  /**
+   * Deflates `data` (see the class comment); the promise holds the chunk's part of the entry's raw-deflate stream.
+   * `data` and `dict` are copied (into a slot of the shared memory, into the message for a task larger than a slot,
+   * or aside while every slot is busy) before the promise is returned: the caller may change them afterwards.
+   */
+  async deflate(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Promise<Buffer> {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error('the deflate pool is closed');
+    if (this.size === 0) return deflateChunk(data, level, final, dict);
+    if (!this.slots || data.length > CHUNK_BYTES || (dict?.length ?? 0) > DICT_BYTES) {
+      // Posting a view clones its whole ArrayBuffer: a 1 MiB piece of a 10 MB buffer sent 10 MB to the thread
+      // each time. Such a piece goes as a copy of its own bytes, handed over.
+      const whole = ownsWholeBuffer(data);
+      const own = whole ? data : new Uint8Array(data);
+      return this.send({ data: own, level, final, dict }, whole ? [] : [own.buffer as ArrayBuffer]);
+    }
+    // Copied before this returns its promise, whether a slot is free or not: the caller may reuse its buffers.
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      const mine = { data: Buffer.from(data), dict: dict && Buffer.from(dict) };
+      slot = await this.takeSlot();
+      return this.sendInSlot(slot, mine.data, mine.dict, level, final);
+    }
+    return this.sendInSlot(slot, data, dict, level, final);
+  }
+
+  private sendInSlot(slot: number, data: Uint8Array, dict: Uint8Array | undefined, level: number, final: boolean): Promise<Buffer> {
+    const room = new Uint8Array(this.slots!, slot * SLOT_BYTES, SLOT_BYTES);
+    const dictLength = dict?.length ?? 0;
+    if (dict) room.set(dict, DICT_BYTES - dictLength);
+    room.set(data, DICT_BYTES);
+    return this.send({ slot, length: data.length, dictLength, level, final }, [], slot);
+  }
+
+  /** Posts one task to the least loaded thread. */
+  private send(task: Record<string, unknown>, transfer: ArrayBuffer[], slot?: number): Promise<Buffer> {
     let pick = 0;
     for (let i = 1; i < this.size; i++) if ((this.load[i] ?? 0) < (this.load[pick] ?? 0)) pick = i;
     const id = this.nextId++;
     this.load[pick] = (this.load[pick] ?? 0) + 1;
     this.owner.set(id, pick);
-    // Posting a view clones its whole ArrayBuffer: a 1 MiB piece of a 10 MB manifest.json sent 10 MB to the thread
-    // each time (100,000 files: hundreds of MB). Such a piece goes as a copy of its own bytes, handed over.
-    const whole = ownsWholeBuffer(data);
-    const own = whole ? data : new Uint8Array(data);
+    if (slot !== undefined) this.slotOf.set(id, slot);
     return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[pick]!.postMessage({ id, data: own, level, final, dict }, whole ? [] : [own.buffer as ArrayBuffer]);
+      this.workers[pick]!.postMessage({ id, ...task }, transfer);
     });
   }
 
