@@ -4,7 +4,7 @@
 import test from 'ava';
 import sinon from 'sinon';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -60,7 +60,8 @@ async function writeZip(
     });
     for (const [name, src] of entries) {
       if (Buffer.isBuffer(src)) await z.addEntry(name, bufferChunks(src, opts.piece), STORED.test(name), src.length);
-      else await z.addEntry(name, fileChunks(src.path), STORED.test(name), statSync(src.path).size);
+      // As the archive step reads: a deflated entry's pieces in two buffers in turn (fileChunks' reuse).
+      else await z.addEntry(name, fileChunks(src.path, CHUNK_BYTES, !STORED.test(name) && (opts.level ?? 6) > 0), STORED.test(name), statSync(src.path).size);
     }
     await z.flush();
     // What the central directory's spool file holds once every entry is written (the last block is still in memory).
@@ -425,6 +426,28 @@ test('a small file is read into memory of its own, and a small deflate result co
   } finally {
     await pool.close();
   }
+});
+
+test('fileChunks with reuse reads full chunks into two buffers in turn (the last, shorter piece into its own), same bytes', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'five.bson');
+  const data = textLike(5 * CHUNK_BYTES + 777, 5);
+  writeFileSync(file, data);
+  const seen: ArrayBuffer[] = [];
+  const h = createHash('sha256');
+  for await (const c of fileChunks(file, CHUNK_BYTES, true)) {
+    seen.push(c.buffer as ArrayBuffer);
+    h.update(c);
+  }
+  t.is(h.digest('hex'), createHash('sha256').update(data).digest('hex'));
+  t.is(seen.length, 6);
+  t.is(new Set(seen.slice(0, 5)).size, 2, 'five full chunks in two buffers');
+  t.not(seen[0], seen[1]);
+  t.is(seen[0], seen[2]);
+  t.false(seen.slice(0, 5).includes(seen[5]!), 'the short last piece has its own buffer');
+  const plain: ArrayBuffer[] = [];
+  for await (const c of fileChunks(file)) plain.push(c.buffer as ArrayBuffer);
+  t.is(new Set(plain).size, 6, 'without reuse every piece has its own buffer');
 });
 
 test('smallFileChunks cuts a file larger than one chunk like bufferChunks, and counts what it reads', (t) => {

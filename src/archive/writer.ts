@@ -137,8 +137,15 @@ async function writeEntries(
       // Secrets are streamed from memory: they are never written to staging.
       // A file that is gone by now fails in fileChunks, with the error that names it.
       const hint = file.content ? file.content.length : (statSync(file.localPath, { throwIfNoEntry: false })?.size ?? SMALL_FILE_BYTES + 1);
-      const chunks = file.content ? bufferChunks(file.content) : hint <= SMALL_FILE_BYTES ? smallFileChunks(file.localPath) : fileChunks(file.localPath);
-      const d = await zip.addEntry(file.archivePath, chunks, STORED.test(file.archivePath), hint);
+      const store = STORED.test(file.archivePath);
+      // A deflated entry's pieces are copied by the pool before the next but one is read: two read buffers in turn.
+      const reuse = !store && level > 0;
+      const chunks = file.content
+        ? bufferChunks(file.content)
+        : hint <= SMALL_FILE_BYTES
+          ? smallFileChunks(file.localPath)
+          : fileChunks(file.localPath, CHUNK_BYTES, reuse);
+      const d = await zip.addEntry(file.archivePath, chunks, store, hint);
       list.add({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
     }

@@ -66,9 +66,16 @@ function dosDateTime(d: Date): { time: number; date: number } {
  * Reads a file in CHUNK_BYTES pieces (the last one shorter), each into its own buffer sized to what is left of
  * the file (a 300-byte file costs 300 bytes, not a chunk), counting what it reads. A file that grows while it
  * is read is read to its new end.
+ *
+ * `reuse`: the pieces go to a consumer that is done with a piece once it has asked for the next but one (the
+ * ZipWriter with deflate: it hashes and hands a piece to the deflate pool, which copies it, before it reads on):
+ * two buffers are read into in turn, so a 5 GB dump leaves no 1 MiB buffer per chunk for the collector. Not for
+ * stored entries, whose pieces wait in the writer's queue until they are written.
  */
-export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string, chunk = CHUNK_BYTES, reuse = false): AsyncGenerator<Buffer> {
   const fh = await fsp.open(path, 'r');
+  const turn: Buffer[] = [];
+  let k = 0;
   try {
     let left = (await fh.stat()).size;
     for (;;) {
@@ -76,7 +83,11 @@ export async function* fileChunks(path: string, chunk = CHUNK_BYTES): AsyncGener
       const want = left > 0 ? Math.min(chunk, left) : Math.min(chunk, 64 * 1024);
       // Its own memory, not a slice of Node's shared pool: a small file's buffer then costs its size (in this
       // thread and in the copy a deflate thread receives) and is freed on its own.
-      const buf = Buffer.allocUnsafeSlow(want);
+      let buf: Buffer;
+      if (reuse && want === chunk) {
+        buf = turn[k % 2] ??= Buffer.allocUnsafeSlow(chunk);
+        k++;
+      } else buf = Buffer.allocUnsafeSlow(want);
       let n = 0;
       while (n < want) {
         const { bytesRead } = await fh.read(buf, n, want - n, null);
