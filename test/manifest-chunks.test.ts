@@ -88,3 +88,23 @@ test('spooled in a file: the same bytes, the count and total size kept, the file
   );
   t.false(existsSync(join(dir, 'list.tmp')));
 });
+
+test('spooled in a file, read with reuse (two buffers in turn): the same bytes for a consumer that uses each piece as it comes', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ab-mlist-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const files = Array.from({ length: 12_000 }, (_, i) => file(i));
+  const m = manifest(files);
+  const list = new ManifestFileList(join(dir, 'list.tmp'));
+  for (const f of files) list.add(f);
+  const copies: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for (const p of manifestChunks({ ...m, files: [] }, list, undefined, true)) {
+    copies.push(Buffer.from(p));
+    buffers.add(p.buffer);
+  }
+  list.dispose();
+  t.is(Buffer.concat(copies).toString('utf8'), JSON.stringify(m, null, 2));
+  t.true(copies.length >= 4, `${copies.length} pieces`);
+  // The head, the two reading buffers, the last block, the tail: no buffer per 1 MiB piece.
+  t.true(buffers.size <= 5, `${buffers.size} buffers for ${copies.length} pieces`);
+});

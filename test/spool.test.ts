@@ -51,6 +51,25 @@ for (const where of ['a file', 'memory'] as const) {
   });
 }
 
+test('reuse: pieces read back from the file into two buffers in turn, the same bytes', (t) => {
+  const path = join(tempDir(t), 'spool.tmp');
+  const s = new Spool(path);
+  const sha = fill(s);
+  const h = createHash('sha256');
+  const buffers: ArrayBufferLike[] = [];
+  for (const p of s.pieces(true)) {
+    h.update(p);
+    buffers.push(p.buffer);
+  }
+  t.is(h.digest('hex'), sha);
+  t.true(buffers.length >= 4);
+  // The last piece comes from the block still in memory; the ones read from the file alternate between two buffers.
+  const fromFile = buffers.slice(0, -1);
+  t.is(new Set(fromFile).size, 2);
+  for (const [i, b] of fromFile.entries()) t.is(b, fromFile[i % 2]!);
+  s.dispose();
+});
+
 test('an empty spool gives nothing back; a file spool below one block writes nothing until it is read', (t) => {
   const path = join(tempDir(t), 'spool.tmp');
   const s = new Spool(path);

@@ -48,8 +48,12 @@ export class Spool {
     this.used = 0;
   }
 
-  /** Everything appended, in order, in pieces of at most BLOCK_BYTES (each its own buffer). Read once. */
-  *pieces(): Generator<Buffer> {
+  /**
+   * Everything appended, in order, in pieces of at most BLOCK_BYTES, each its own buffer; read once. `reuse`: read
+   * from the file into two buffers in turn, for a consumer that is done with a piece once it has asked for the next
+   * but one (see fileChunks).
+   */
+  *pieces(reuse = false): Generator<Buffer> {
     if (this.fd === undefined) {
       yield* this.held.splice(0);
       if (this.used) yield Buffer.from(this.block.subarray(0, this.used));
@@ -57,8 +61,10 @@ export class Spool {
       return;
     }
     const inFile = this.inFile;
-    for (let at = 0; at < inFile; ) {
-      const b = Buffer.allocUnsafeSlow(Math.min(BLOCK_BYTES, inFile - at));
+    const turn: Buffer[] = [];
+    for (let at = 0, k = 0; at < inFile; k++) {
+      const want = Math.min(BLOCK_BYTES, inFile - at);
+      const b = reuse ? (turn[k % 2] ??= Buffer.allocUnsafeSlow(BLOCK_BYTES)).subarray(0, want) : Buffer.allocUnsafeSlow(want);
       let n = 0;
       while (n < b.length) {
         const r = readSync(this.fd, b, n, b.length - n, at + n);

@@ -76,9 +76,9 @@ export class ManifestFileList {
     this.totalSize += f.size;
   }
 
-  /** The rendered entries, in order; read once. */
-  pieces(): Generator<Buffer> {
-    return this.spool.pieces();
+  /** The rendered entries, in order; read once (`reuse`: see Spool.pieces). */
+  pieces(reuse = false): Generator<Buffer> {
+    return this.spool.pieces(reuse);
   }
 
   dispose(): void {
@@ -88,10 +88,11 @@ export class ManifestFileList {
 
 /**
  * manifest.json exactly as `JSON.stringify({ ...manifest, files }, null, 2)` writes it, where `files` are the
- * entries of `list` (the manifest's own `files` is not read), in pieces of at most `chunk` bytes: the file list is never one string nor one buffer. The
- * manifest is rendered with an empty list, and the list's text goes where it stands.
+ * entries of `list` (the manifest's own `files` is not read), in pieces of at most `chunk` bytes: the file list is
+ * never one string nor one buffer. The manifest is rendered with an empty list, and the list's text goes where it
+ * stands. `reuse`: the list's pieces come in two buffers in turn (Spool.pieces), for a deflated entry.
  */
-export function* manifestChunks(manifest: Manifest, list: ManifestFileList, chunk = CHUNK_BYTES): Generator<Buffer> {
+export function* manifestChunks(manifest: Manifest, list: ManifestFileList, chunk = CHUNK_BYTES, reuse = false): Generator<Buffer> {
   const shell = JSON.stringify({ ...manifest, files: [] }, null, 2);
   const at = shell.indexOf(EMPTY_FILES);
   if (at < 0 || list.count === 0) {
@@ -99,7 +100,7 @@ export function* manifestChunks(manifest: Manifest, list: ManifestFileList, chun
     return;
   }
   yield* bufferChunks(Buffer.from(`${shell.slice(0, at)}\n  "files": [\n`, 'utf8'), chunk);
-  for (const piece of list.pieces()) yield* bufferChunks(piece, chunk);
+  for (const piece of list.pieces(reuse)) yield* bufferChunks(piece, chunk);
   yield* bufferChunks(Buffer.from(`\n  ]${shell.slice(at + EMPTY_FILES.length)}`, 'utf8'), chunk);
 }
 
@@ -149,7 +150,8 @@ async function writeEntries(
       list.add({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
     }
-    await zip.addEntry(MANIFEST_NAME, manifestChunks(buildManifest(ctx, input, encrypted), list), false);
+    // Deflated (level > 0): its pieces are read into two buffers in turn, as a large file's are.
+    await zip.addEntry(MANIFEST_NAME, manifestChunks(buildManifest(ctx, input, encrypted), list, CHUNK_BYTES, level > 0), false);
     const written = await zip.finish();
     return { entries: list.count + 1, rawBytes: list.totalSize, written };
   } catch (err) {

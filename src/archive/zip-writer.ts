@@ -375,7 +375,8 @@ export class ZipWriter {
     await this.flush();
     const cdOffset = this.position;
     try {
-      for (const piece of this.central.pieces()) await this.write(piece);
+      // Each piece is written before the next is read: two buffers in turn.
+      for (const piece of this.central.pieces(true)) await this.write(piece);
     } finally {
       this.central.dispose();
     }
