@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { entryNameProblem, windowsNameKey } from '../src/util/winnames.ts';
 import { checkFits, extractArchive } from '../src/archive/extract.ts';
+import { entryTableProblems, openZip, readEntries } from '../src/archive/verify.ts';
 import { craftZip } from './helpers/crafted-zip.ts';
 import { sha } from './helpers/restore-fixtures.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -103,4 +104,37 @@ test('the extracted total must fit the free space at the target (with a margin):
   t.is((err as { exitCode?: number }).exitCode, 3);
   t.notThrows(() => checkFits(files, 6 * 1024 ** 3, '/scratch'));
   t.notThrows(() => checkFits(files, undefined, '/scratch'));
+});
+
+test('windowsNameKey: a name already in key form but for case takes the short way, with the same key as the long one', (t) => {
+  const long = (name: string) =>
+    name
+      .split(/[\\/]+/)
+      .filter((p) => p !== '' && p !== '.')
+      .join('/')
+      .toUpperCase();
+  for (const name of ['a/b/c.txt', 'a\\b', 'a//b', '/a', 'a/', './a', 'a/./b', 'a/.', '.', 'a/..', '.a/b.', 'ключ/ß.txt', 'a/.b/c', 'x\\\\y', 'a/b/']) {
+    t.is(windowsNameKey(name), long(name), name);
+  }
+});
+
+test('a file where another entry needs a folder of the same name is refused, naming the first entry that needs it', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'clash.zip');
+  writeFileSync(
+    zip,
+    craftZip([
+      { name: 'Config/Keys/a/one.key', data: Buffer.from('1') },
+      { name: 'Config/Keys/a/two.key', data: Buffer.from('2') },
+      { name: 'config/keys', data: Buffer.from('a file where a folder must be') },
+      { name: 'Config/Keys/b/three.key', data: Buffer.from('3') },
+    ]),
+  );
+  const zf = await openZip(zip);
+  try {
+    const problems = entryTableProblems(await readEntries(zf));
+    t.deepEqual(problems, [{ entry: 'config/keys', rule: 'it is a file, and "Config/Keys/a/one.key" needs a folder of the same name', check: 'unique names' }]);
+  } finally {
+    zf.close();
+  }
 });

@@ -75,6 +75,12 @@ export class SequentialReader {
 
   /** Passes over `n` bytes (still hashed); returns how many there were before the end of the file. */
   async skip(n: number): Promise<number> {
+    // Within what was read (a local header's name, the gap to the next entry): no generator, no copy.
+    if (n <= this.buf.length) {
+      this.buf = this.buf.subarray(n);
+      this.position += n;
+      return n;
+    }
     let got = 0;
     for await (const p of this.pieces(n)) got += p.length;
     return got;

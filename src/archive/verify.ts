@@ -170,8 +170,13 @@ export function entryTableProblems(entries: Iterable<Entry>): Array<{ entry: str
       continue;
     }
     seen.set(key, { name, folder: k.kind === 'folder' });
-    const parts = key.split('/');
-    for (let i = 1; i < parts.length; i++) folders.set(parts.slice(0, i).join('/'), name);
+    // The folders this name needs, deepest first, named by the first entry that needs each: once one is known,
+    // the ones above it are too.
+    for (let i = key.lastIndexOf('/'); i > 0; i = key.lastIndexOf('/', i - 1)) {
+      const folder = key.slice(0, i);
+      if (folders.has(folder)) break;
+      folders.set(folder, name);
+    }
     if (k.kind === 'file' && e.uncompressedSize > ARCHIVE_LIMITS.ratioFloorBytes) {
       const ratio = e.uncompressedSize / Math.max(1, e.compressedSize);
       if (ratio > ARCHIVE_LIMITS.maxRatio) {
@@ -372,7 +377,7 @@ export async function verifyArchive(
  */
 function countTailReads(table: EntryTable): void {
   let n = 22 + 56 + 20;
-  for (const e of table) {
+  for (const e of table.rows()) {
     n += 46 + e.fileNameLength + e.extraFieldLength + e.fileCommentLength;
     if (e.fileName === MANIFEST_NAME) n += 30 + e.fileNameLength + e.extraFieldLength + e.compressedSize;
   }
@@ -429,7 +434,7 @@ async function checkEntryTable(zf: ZipFile, add: AddCheck, badEntries: string[],
   }
   add('opens', true, `${entries.length} entries`);
   add('entry count', true, `${entries.length} entries, limit ${maxEntries}`);
-  const problems = entryTableProblems(entries);
+  const problems = entryTableProblems(entries.rows());
   for (const check of ['safe names', 'entry types', 'unique names', 'compression ratio']) {
     const mine = problems.filter((p) => p.check === check);
     badEntries.push(...mine.map((p) => p.entry));
