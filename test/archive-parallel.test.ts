@@ -13,7 +13,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { runBackup } from '../src/backup/backup.ts';
 import { CHUNK_BYTES, DEFLATE_THREAD_LIMITS, DeflatePool, DICT_BYTES, deflateChunk } from '../src/archive/deflate-pool.ts';
 import { ioCounters, ioSnapshot } from '../src/archive/hashing.ts';
-import { openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
+import { entryStream, openZip, readEntries, verifyArchive } from '../src/archive/verify.ts';
+import { zipReads } from '../src/archive/zip-file-reader.ts';
 import { STORED } from '../src/archive/writer.ts';
 import { bufferChunks, fileChunks, smallFileChunks, ZipWriter } from '../src/archive/zip-writer.ts';
 import { choosePlatform } from '../src/platform/choose.ts';
@@ -220,6 +221,17 @@ test.serial(
     // 70,000 records of about 60 bytes: all but the last 1 MiB block were in the file, not in memory.
     t.true(w.spooledBeforeFinish! >= 3 * 1024 * 1024, `${w.spooledBeforeFinish} bytes spooled`);
     t.false(existsSync(spool), 'the spool file is removed by finish');
+    // Read back through the windowed reader: its central directory (about 4 MB) in a few reads of the file, not two
+    // reads per entry.
+    const before = { ...zipReads };
+    const zf = await openZip(zip);
+    try {
+      t.is((await readEntries(zf, 100_000)).length, 70_000);
+    } finally {
+      zf.close();
+    }
+    t.true(zipReads.file - before.file < 20, `${zipReads.file - before.file} reads of the file`);
+    t.true(zipReads.window - before.window >= 2 * 70_000 - 20, `${zipReads.window - before.window} answered from a window`);
     const u = run('unzip', ['-tq', zip]);
     t.is(u.status, 0, u.stdout.slice(-2000) + u.stderr);
     const s = run('7zz', ['t', zip]);
@@ -527,4 +539,26 @@ test('more tasks at once than there are slots: each waits for a free slot, every
     await pool.close();
   }
   await t.throwsAsync(pool.deflate(Buffer.from('x'), 6, true), { message: /closed/ });
+});
+
+test('an entry stream destroyed half-way leaves the archive open: the next entry reads whole (the file is shared by every entry)', async (t) => {
+  const dir = tempDir(t);
+  const zip = join(dir, 'two.zip');
+  const first = textLike(3 * CHUNK_BYTES, 8);
+  const second = textLike(200_000, 9);
+  await writeZip(zip, [
+    ['a.txt', first],
+    ['b.txt', second],
+  ]);
+  const zf = await openZip(zip);
+  try {
+    const [a, b] = await readEntries(zf);
+    const s = (await entryStream(zf, a!)) as NodeJS.ReadableStream & { destroy(): void };
+    for await (const _chunk of s as AsyncIterable<Buffer>) break;
+    const parts: Buffer[] = [];
+    for await (const c of (await entryStream(zf, b!)) as AsyncIterable<Buffer>) parts.push(c);
+    t.deepEqual(Buffer.concat(parts), second);
+  } finally {
+    zf.close();
+  }
 });

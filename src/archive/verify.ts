@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback, Writable, pipeline } from 'node:stream';
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
 import { MANIFEST_NAME, ManifestParser, expectedEntries, type Manifest, type ManifestFile } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
@@ -11,6 +11,7 @@ import { readTextFile } from '../util/text.ts';
 import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
 import { SequentialReader, hashWholeFile } from './byte-reader.ts';
 import { EntryTable } from './entry-table.ts';
+import { openZipFile } from './zip-file-reader.ts';
 import { ioCounters } from './hashing.ts';
 import { aesDecoder, decryptAesEntry, isAesEntry } from './zip-aes.ts';
 import { recognizeLegacyArchive, type LegacyArchive } from './legacy.ts';
@@ -80,12 +81,8 @@ export class ArchiveRefused extends BackupError {
 }
 
 export function openZip(file: string): Promise<ZipFile> {
-  return new Promise((resolve, reject) =>
-    // Sizes are checked by guardEntryStream (also for AES entries, which yauzl cannot check), with messages naming the entry.
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: false }, (err, zf) =>
-      err ? reject(err) : resolve(zf),
-    ),
-  );
+  // Sizes are checked by guardEntryStream (also for AES entries, which yauzl cannot check), with messages naming the entry.
+  return openZipFile(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: false });
 }
 
 /** The rule an archive with too many entries breaks, and what to do when it is a genuine one. */
