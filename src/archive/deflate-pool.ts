@@ -3,16 +3,6 @@ import { Worker } from 'node:worker_threads';
 import { constants, deflateRawSync } from 'node:zlib';
 
 /**
- * The worker threads that deflate the archive's chunks (the pigz technique). Each task is one chunk of an
- * entry, deflated on its own with the last 32 KiB of the entry's previous chunk as preset dictionary; a chunk
- * that is not the entry's last ends with a sync flush (an empty stored block: the output ends on a byte
- * boundary and no block is marked final), the last one with Z_FINISH. Joined in order, the chunks are one valid
- * raw-deflate stream (RFC 1951) that any inflater reads as if one deflater had written it.
- *
- * The worker is an inline `eval` script: it runs the same from the TypeScript sources and from the esbuild
- * bundle (module/AlteryxBackup/lib), with no worker file to ship.
- */
-/**
  * Whether `b` spans the whole memory it is cut from. A view of a larger buffer keeps all of it alive, and posting
  * it to a thread clones all of it; one that owns its memory costs its own bytes.
  */
@@ -22,9 +12,12 @@ export function ownsWholeBuffer(b: Uint8Array): boolean {
 
 /** Inputs under zlib's default output chunk (16 KiB) get an output buffer of their own size (see the worker). */
 const SMALL_OUTPUT = 16 * 1024;
-/** One task's room in the shared memory: its dictionary (at most 32 KiB), then its chunk (at most 1 MiB). */
-const DICT_BYTES_LITERAL = 32 * 1024;
-const SLOT_BYTES = DICT_BYTES_LITERAL + 1024 * 1024;
+/** The size of a chunk of a large entry: big enough that the per-chunk flush costs nothing measurable. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** The window deflate can refer back to: each chunk gets this much of the previous one as its dictionary. */
+export const DICT_BYTES = 32 * 1024;
+/** One task's room in the shared memory: its dictionary (at most DICT_BYTES), then its chunk (at most CHUNK_BYTES). */
+const SLOT_BYTES = DICT_BYTES + CHUNK_BYTES;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -39,8 +32,8 @@ parentPort.on('message', (m) => {
     // The input and its dictionary are read where the main thread put them, in its slot of the shared memory
     // (no buffer of its own for each task: see DeflatePool.slots), or (a larger task) from the message.
     const at = m.slot * ${SLOT_BYTES};
-    const data = m.data || new Uint8Array(slots, at + ${DICT_BYTES_LITERAL}, m.length);
-    const dict = m.dict || (m.dictLength ? new Uint8Array(slots, at + ${DICT_BYTES_LITERAL} - m.dictLength, m.dictLength) : undefined);
+    const data = m.data || new Uint8Array(slots, at + ${DICT_BYTES}, m.length);
+    const dict = m.dict || (m.dictLength ? new Uint8Array(slots, at + ${DICT_BYTES} - m.dictLength, m.dictLength) : undefined);
     // A small input gets an output buffer of about its size (zlib's default is 16 KiB a call: for 100,000 small
     // files, gigabytes of garbage in this thread between its collections).
     const opts = { level: m.level, finishFlush: m.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
@@ -56,11 +49,6 @@ parentPort.on('message', (m) => {
   }
 });
 `;
-
-/** The size of a chunk of a large entry: big enough that the per-chunk flush costs nothing measurable. */
-export const CHUNK_BYTES = SLOT_BYTES - DICT_BYTES_LITERAL;
-/** The window deflate can refer back to: each chunk gets this much of the previous one as its dictionary. */
-export const DICT_BYTES = DICT_BYTES_LITERAL;
 
 /** Deflates one chunk in this thread, exactly as a worker does (the pool's reference; also its 0-worker mode). */
 export function deflateChunk(data: Uint8Array, level: number, final: boolean, dict?: Uint8Array): Buffer {
@@ -80,7 +68,6 @@ interface Pending {
 /** Slots of the shared memory per thread (the writer keeps at most 4 tasks per thread in flight). */
 const SLOTS_PER_THREAD = 4;
 
-/** Threads live while the pool does: `close()` ends them (the writer calls it on success, error and abort alike). */
 /**
  * Each deflate thread's young generation, at most (V8 grows it to 16 MB semi-spaces under a high message rate: over
  * 100,000 small files the two threads' heaps took tens of MB). The data is in the shared slots and in transferred
@@ -88,6 +75,18 @@ const SLOTS_PER_THREAD = 4;
  */
 export const DEFLATE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;
 
+/**
+ * The worker threads that deflate the archive's chunks (the pigz technique). Each task is one chunk of an
+ * entry, deflated on its own with the last 32 KiB of the entry's previous chunk as preset dictionary; a chunk
+ * that is not the entry's last ends with a sync flush (an empty stored block: the output ends on a byte
+ * boundary and no block is marked final), the last one with Z_FINISH. Joined in order, the chunks are one valid
+ * raw-deflate stream (RFC 1951) that any inflater reads as if one deflater had written it.
+ *
+ * The worker is an inline `eval` script: it runs the same from the TypeScript sources and from the esbuild
+ * bundle (module/AlteryxBackup/lib), with no worker file to ship.
+ *
+ * Threads live while the pool does: `close()` ends them (the writer calls it on success, error and abort alike).
+ */
 export class DeflatePool {
   /** Deflate threads running in this process, over all pools (0 between archives: tests check no thread is left). */
   static live = 0;

@@ -2,6 +2,13 @@ import yauzl, { type Entry } from 'yauzl';
 
 const NO_EXTRA_FIELDS: Entry['extraFields'] = Object.freeze([]) as unknown as Entry['extraFields'];
 
+/** A copy of `a` in a new array of `length` elements of the same type. */
+function widened<T extends Float64Array | Uint32Array | Uint16Array>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
+}
+
 /**
  * An archive's central directory held in columns: a name and a few numbers per entry (about 100 bytes), where
  * yauzl's Entry objects cost about 300 (issue 15, "flat memory": a verify of 100,000 entries held 30 MB of them).
@@ -27,24 +34,12 @@ export class EntryTable {
 
   private grow(): void {
     this.cap = Math.max(64, this.cap * 2);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(this.cap);
-      b.set(a);
-      return b;
-    };
-    const u32 = (a: Uint32Array, n: number) => {
-      const b = new Uint32Array(this.cap * n);
-      b.set(a);
-      return b;
-    };
-    this.offset = f64(this.offset);
-    this.csize = f64(this.csize);
-    this.usize = f64(this.usize);
-    this.crc = u32(this.crc, 1);
-    this.attrs = u32(this.attrs, 1);
-    const s = new Uint16Array(this.cap * 8);
-    s.set(this.small);
-    this.small = s;
+    this.offset = widened(this.offset, this.cap);
+    this.csize = widened(this.csize, this.cap);
+    this.usize = widened(this.usize, this.cap);
+    this.crc = widened(this.crc, this.cap);
+    this.attrs = widened(this.attrs, this.cap);
+    this.small = widened(this.small, this.cap * 8);
   }
 
   push(e: Entry): void {

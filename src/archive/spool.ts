@@ -4,6 +4,16 @@ import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 const BLOCK_BYTES = 1024 * 1024;
 
 /**
+ * Two buffers of `size` bytes, handed out in turn (each made on first use): what a reader reads into when its
+ * consumer is done with a piece once it has asked for the next but one (fileChunks and Spool.pieces with `reuse`).
+ */
+export function inTurn(size: number): () => Buffer {
+  const two: Buffer[] = [];
+  let k = 0;
+  return () => (two[k++ % 2] ??= Buffer.allocUnsafeSlow(size));
+}
+
+/**
  * Bytes appended one record at a time and read back once, front to back: the archive's central directory and
  * manifest.json's file list, which grow with every entry (100,000 entries: 10 and 30 MB). With a path, they wait
  * in that file, so the run's memory does not grow with the entry count (issue 15, "flat memory"): one block of
@@ -61,10 +71,10 @@ export class Spool {
       return;
     }
     const inFile = this.inFile;
-    const turn: Buffer[] = [];
-    for (let at = 0, k = 0; at < inFile; k++) {
+    const next = inTurn(BLOCK_BYTES);
+    for (let at = 0; at < inFile; ) {
       const want = Math.min(BLOCK_BYTES, inFile - at);
-      const b = reuse ? (turn[k % 2] ??= Buffer.allocUnsafeSlow(BLOCK_BYTES)).subarray(0, want) : Buffer.allocUnsafeSlow(want);
+      const b = reuse ? next().subarray(0, want) : Buffer.allocUnsafeSlow(want);
       let n = 0;
       while (n < b.length) {
         const r = readSync(this.fd, b, n, b.length - n, at + n);

@@ -5,7 +5,7 @@ import { Transform, type TransformCallback, Writable, pipeline } from 'node:stre
 import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import type { Entry, ZipFile } from 'yauzl';
 import { BackupError, ExitCode } from '../core/errors.ts';
-import { MANIFEST_NAME, ManifestParser, expectedEntries, type Manifest, type ManifestFile } from '../core/manifest.ts';
+import { MANIFEST_NAME, ManifestParser, expectedEntries, listedTwice, type Manifest, type ManifestFile } from '../core/manifest.ts';
 import { formatBytes } from '../util/format.ts';
 import { readTextFile } from '../util/text.ts';
 import { entryNameProblem, windowsNameKey } from '../util/winnames.ts';
@@ -474,17 +474,15 @@ class Listing {
   }
 
   readonly add = (f: ManifestFile, i: number): void => {
-    const twice = () =>
-      new BackupError(ExitCode.Validation, `manifest.json lists ${f.path} twice`, 'The archive is damaged or was not made by this tool: use another backup.');
     this.count++;
     this.total += f.size;
     const j = this.index.get(f.path);
     if (j === undefined) {
-      if (this.missingPaths.has(f.path)) throw twice();
+      if (this.missingPaths.has(f.path)) throw listedTwice(f.path);
       this.missingPaths.add(f.path);
       this.missing.push({ path: f.path, at: i });
     } else {
-      if (this.at[j]! >= 0) throw twice();
+      if (this.at[j]! >= 0) throw listedTwice(f.path);
       this.at[j] = i;
       this.size[j] = f.size;
       this.sha.write(f.sha256, j * 32, 32, 'hex');

@@ -12,7 +12,7 @@ import { Spool } from './spool.ts';
 import { bufferChunks, fileChunks, SMALL_FILE_BYTES, smallFileChunks, ZipWriter } from './zip-writer.ts';
 
 /** The writer's two working files in the staging folder (no staged file is named so: they start with a dot). */
-export const SPOOL_NAMES = { central: '.archive-central-directory.tmp', files: '.archive-manifest-files.tmp' } as const;
+const SPOOL_NAMES = { central: '.archive-central-directory.tmp', files: '.archive-manifest-files.tmp' } as const;
 
 /** Already-compressed content is stored, not deflated again. */
 export const STORED = /\.(gz|zip|7z|bz2|xz|zst|yxzp|png|jpe?g)$/i;
@@ -140,18 +140,17 @@ async function writeEntries(
       const hint = file.content ? file.content.length : (statSync(file.localPath, { throwIfNoEntry: false })?.size ?? SMALL_FILE_BYTES + 1);
       const store = STORED.test(file.archivePath);
       // A deflated entry's pieces are copied by the pool before the next but one is read: two read buffers in turn.
-      const reuse = !store && level > 0;
       const chunks = file.content
         ? bufferChunks(file.content)
         : hint <= SMALL_FILE_BYTES
           ? smallFileChunks(file.localPath)
-          : fileChunks(file.localPath, CHUNK_BYTES, reuse);
+          : fileChunks(file.localPath, CHUNK_BYTES, zip.deflates(store));
       const d = await zip.addEntry(file.archivePath, chunks, store, hint);
       list.add({ path: file.archivePath, size: d.size, sha256: d.sha256, kind: file.kind, node: file.node, source: file.source, note: file.note });
       ctx.progress({ activity: 'Writing the archive', status: `${i + 1}/${total} files`, percent: Math.round(((i + 1) / (total + 1)) * 100) });
     }
-    // Deflated (level > 0): its pieces are read into two buffers in turn, as a large file's are.
-    await zip.addEntry(MANIFEST_NAME, manifestChunks(buildManifest(ctx, input, encrypted), list, CHUNK_BYTES, level > 0), false);
+    // Deflated (unless at level 0): its pieces are then read into two buffers in turn, as a large file's are.
+    await zip.addEntry(MANIFEST_NAME, manifestChunks(buildManifest(ctx, input, encrypted), list, CHUNK_BYTES, zip.deflates(false)), false);
     const written = await zip.finish();
     return { entries: list.count + 1, rawBytes: list.totalSize, written };
   } catch (err) {

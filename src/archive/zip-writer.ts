@@ -3,7 +3,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { CHUNK_BYTES, DICT_BYTES, ownsWholeBuffer, type DeflatePool } from './deflate-pool.ts';
 import { ioCounters } from './hashing.ts';
-import { Spool } from './spool.ts';
+import { Spool, inTurn } from './spool.ts';
 import { AesEntryEncryptor, aesExtraField } from './zip-aes.ts';
 
 /**
@@ -74,8 +74,7 @@ function dosDateTime(d: Date): { time: number; date: number } {
  */
 export async function* fileChunks(path: string, chunk = CHUNK_BYTES, reuse = false): AsyncGenerator<Buffer> {
   const fh = await fsp.open(path, 'r');
-  const turn: Buffer[] = [];
-  let k = 0;
+  const next = inTurn(chunk);
   try {
     let left = (await fh.stat()).size;
     for (;;) {
@@ -83,11 +82,7 @@ export async function* fileChunks(path: string, chunk = CHUNK_BYTES, reuse = fal
       const want = left > 0 ? Math.min(chunk, left) : Math.min(chunk, 64 * 1024);
       // Its own memory, not a slice of Node's shared pool: a small file's buffer then costs its size (in this
       // thread and in the copy a deflate thread receives) and is freed on its own.
-      let buf: Buffer;
-      if (reuse && want === chunk) {
-        buf = turn[k % 2] ??= Buffer.allocUnsafeSlow(chunk);
-        k++;
-      } else buf = Buffer.allocUnsafeSlow(want);
+      const buf = reuse && want === chunk ? next() : Buffer.allocUnsafeSlow(want);
       let n = 0;
       while (n < want) {
         const { bytesRead } = await fh.read(buf, n, want - n, null);
@@ -153,6 +148,11 @@ export class ZipWriter {
     this.dos = dosDateTime(opts.date);
     this.maxInFlight = opts.maxInFlight ?? Math.max(4, pool.size * 4);
     this.central = new Spool(opts.centralSpool);
+  }
+
+  /** Whether an entry added with `store` is deflated (not stored: `store` set, or level 0). */
+  deflates(store: boolean): boolean {
+    return !store && this.opts.level !== 0;
   }
 
   /** Bytes written so far, and (after finish) the archive's SHA-256. */
@@ -248,7 +248,7 @@ export class ZipWriter {
    */
   async addEntry(name: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, store: boolean, sizeHint = 0): Promise<EntryDigest> {
     const { level } = this.opts;
-    const method = store || level === 0 ? 0 : 8;
+    const method = this.deflates(store) ? 8 : 0;
     const aes = !!this.opts.password;
     const r: Record = { name, method, flags: FLAG_UTF8 | (aes ? FLAG_ENCRYPTED : 0), crc: 0, csize: 0, size: 0, offset: 0, aes };
     this.entries++;

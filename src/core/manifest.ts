@@ -103,6 +103,11 @@ const manifestSchema = z.looseObject({
 
 const DAMAGED = 'The archive is damaged or was not made by this tool: use another backup.';
 
+/** The refusal of a manifest that lists `path` twice (exit 3). */
+export function listedTwice(path: string): BackupError {
+  return new BackupError(ExitCode.Validation, `manifest.json lists ${path} twice`, DAMAGED);
+}
+
 /** What a ManifestParser hands on for every entry of `files`, in order; it may throw (a BackupError) to stop. */
 export type ManifestFileSink = (file: ManifestFile, index: number) => void;
 
@@ -135,11 +140,6 @@ export class ManifestParser {
   private issues = 0;
 
   constructor(private readonly sink: ManifestFileSink) {}
-
-  /** Entries of `files` read so far. */
-  get files(): number {
-    return this.count;
-  }
 
   write(bytes: Uint8Array): void {
     let text: string;
@@ -298,7 +298,7 @@ export function parseManifest(text: string): Manifest {
   const files: ManifestFile[] = [];
   const seen = new Set<string>();
   const p = new ManifestParser((f) => {
-    if (seen.has(f.path)) throw new BackupError(ExitCode.Validation, `manifest.json lists ${f.path} twice`, DAMAGED);
+    if (seen.has(f.path)) throw listedTwice(f.path);
     seen.add(f.path);
     files.push(f);
   });

@@ -55,8 +55,8 @@ function admit(ctx: RunContext, node: NodeRef, configured: string, archivePath: 
   return true;
 }
 
-/** Where a file staged as `archivePath` is in staging. */
-const stagedAt = (ctx: RunContext, archivePath: string): string => join(ctx.staging.local, ...archivePath.split('/'));
+/** Where a file staged as `archivePath` is in the staging folder `staging`. */
+const stagedAt = (staging: string, archivePath: string): string => join(staging, ...archivePath.split('/'));
 
 /** What the files of one captured folder share. */
 interface FolderCapture {
@@ -82,7 +82,7 @@ class FolderFile implements StagedFile {
     return this.folder.to + this.rel;
   }
   get localPath(): string {
-    return join(this.folder.staging, ...this.archivePath.split('/'));
+    return stagedAt(this.folder.staging, this.archivePath);
   }
   get source(): string {
     return `${this.folder.from}\\${this.rel.replace(/\//g, '\\')}`;
@@ -126,7 +126,7 @@ async function copyIn(ctx: RunContext, node: NodeRef, f: StagedFile): Promise<bo
 async function stageFile(ctx: RunContext, node: NodeRef, c: FileCopy, staged: StagedFile[], note = c.note): Promise<StagedFile | undefined | null> {
   if (!(await exists(ctx.platform.paths.resolve(c.from, node)))) return undefined;
   if (!admit(ctx, node, c.from, c.to, staged)) return null;
-  const f: StagedFile = { archivePath: c.to, localPath: stagedAt(ctx, c.to), kind: c.kind, node: node.name, source: c.from, note };
+  const f: StagedFile = { archivePath: c.to, localPath: stagedAt(ctx.staging.local, c.to), kind: c.kind, node: node.name, source: c.from, note };
   if (!(await copyIn(ctx, node, f))) return undefined;
   ctx.log.info(`Captured ${c.from} on ${node.name} -> ${c.to}`);
   return f;
